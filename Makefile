@@ -1,0 +1,47 @@
+# Cairn — build, run and test. `make run` and `make test` are the quick start.
+GO        ?= go
+BIN       := bin/cairn
+PKGS      := ./...
+# -race needs cgo; the race detector is used wherever it is available.
+RACE      ?= -race
+
+.PHONY: all build run test test-unit test-race test-purego test-arm64 lint bench fuzz clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN) ./cmd/cairn
+
+run: build
+	./$(BIN) serve
+
+# The whole suite: unit and integration tests under the race detector, the
+# kernels once more with the portable build, and the arm64 kernels executed
+# under qemu-user.
+test: test-race test-purego test-arm64
+
+test-unit:
+	$(GO) test $(PKGS)
+
+test-race:
+	$(GO) test $(RACE) -timeout 15m $(PKGS)
+
+test-purego:
+	$(GO) test -tags purego -count=1 ./simd/...
+
+test-arm64:
+	scripts/test-arm64.sh
+
+lint:
+	$(GO) vet $(PKGS)
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./simd/...
+
+FUZZTIME ?= 20s
+fuzz:
+	scripts/fuzz-all.sh $(FUZZTIME)
+
+clean:
+	rm -rf bin

@@ -1,0 +1,84 @@
+package simd
+
+import "math"
+
+// Impl is one implementation of the kernels, for tests and benchmarks.
+type Impl struct {
+	// Name is a short name: "avx512", "avx2", "neon" or "go".
+	Name      string
+	Dot       func(a, b []float32) float32
+	L2Squared func(a, b []float32) float32
+	L1        func(a, b []float32) float32
+	// DotBatch, L2SquaredBatch and L1Batch write one score per vector of
+	// len(q) floats in vecs into out[i].
+	DotBatch       func(q, vecs, out []float32)
+	L2SquaredBatch func(q, vecs, out []float32)
+	L1Batch        func(q, vecs, out []float32)
+}
+
+// portable is the pure Go implementation, always available.
+var portable = Impl{
+	Name:           "go",
+	Dot:            dotGo,
+	L2Squared:      l2Go,
+	L1:             l1Go,
+	DotBatch:       func(q, v, o []float32) { batchGo(dotGo, q, v, o) },
+	L2SquaredBatch: func(q, v, o []float32) { batchGo(l2Go, q, v, o) },
+	L1Batch:        func(q, v, o []float32) { batchGo(l1Go, q, v, o) },
+}
+
+// chosen is the implementation in use, set once at package initialisation.
+var chosen = best()
+
+// Implementations lists every implementation this CPU can run, best first;
+// the portable one is always last.
+func Implementations() []Impl { return append(available(), portable) }
+
+// Portable returns the pure Go implementation.
+func Portable() Impl { return portable }
+
+// Chosen returns the name of the implementation in use.
+func Chosen() string { return chosen.Name }
+
+func best() Impl {
+	if a := available(); len(a) > 0 {
+		return a[0]
+	}
+	return portable
+}
+
+// Dot returns the dot product of a and b (equal lengths).
+func Dot(a, b []float32) float32 { return chosen.Dot(a, b) }
+
+// L2Squared returns the squared Euclidean distance of a and b (equal lengths).
+func L2Squared(a, b []float32) float32 { return chosen.L2Squared(a, b) }
+
+// L1 returns the Manhattan distance of a and b (equal lengths).
+func L1(a, b []float32) float32 { return chosen.L1(a, b) }
+
+// DotBatch writes into out[i] the dot product of q with the i-th len(q)-long
+// vector of vecs. It allocates nothing.
+func DotBatch(q, vecs, out []float32) { chosen.DotBatch(q, vecs, out) }
+
+// L2SquaredBatch writes into out[i] the squared Euclidean distance of q to the
+// i-th len(q)-long vector of vecs. It allocates nothing.
+func L2SquaredBatch(q, vecs, out []float32) { chosen.L2SquaredBatch(q, vecs, out) }
+
+// L1Batch writes into out[i] the Manhattan distance of q to the i-th
+// len(q)-long vector of vecs. It allocates nothing.
+func L1Batch(q, vecs, out []float32) { chosen.L1Batch(q, vecs, out) }
+
+// Normalize scales v in place to unit Euclidean length and reports whether it
+// could: a zero vector (or one whose norm is not finite) is left unchanged and
+// Normalize returns false.
+func Normalize(v []float32) bool {
+	n := float64(Dot(v, v))
+	if n == 0 || math.IsInf(n, 0) || math.IsNaN(n) {
+		return false
+	}
+	inv := float32(1 / math.Sqrt(n))
+	for i := range v {
+		v[i] *= inv
+	}
+	return true
+}
