@@ -1,0 +1,27 @@
+// Package wal is Cairn's write-ahead log: a sequence of checksummed records,
+// numbered by log sequence numbers (LSNs) that start at 1 and increase by one
+// per record, stored in segment files of bounded size.
+//
+// Append writes a record to the operating system; Sync makes every record up
+// to an LSN durable. Concurrent callers of Sync share one fsync (group
+// commit): one caller, the leader, fsyncs while the others wait for its
+// result, and a caller whose record was appended after the leader started
+// waits for the next round.
+//
+// A failed write or fsync poisons the log: the error is returned to every
+// waiter and every later Append or Sync fails with ErrBroken, because after a
+// failed fsync the kernel may have dropped dirty pages and no later fsync can
+// prove them durable (the lesson of PostgreSQL's "fsyncgate"). Records
+// acknowledged by an earlier successful Sync stay durable; reopening the log
+// recovers them.
+//
+// Open recovers the log: it checks every segment header and record (length,
+// CRC-32C, LSN sequence) and cuts the log at the last good record, truncating
+// that segment and removing every later one, with a slog warning naming the
+// file and offset. A corrupt record in the middle is treated like a torn
+// tail: everything after it, including later valid segments, is dropped. The
+// byte layout and recovery rules are in docs/format/wal.md.
+//
+// Every operation that changes files goes through Options.FS (a vfs.FS), so
+// tests can inject faults; reads use the os package directly.
+package wal

@@ -1,0 +1,106 @@
+package wal
+
+import (
+	"fmt"
+	"log/slog"
+	"sync"
+
+	"github.com/cairn-db/cairn/vfs"
+)
+
+// Options configures a Log. The zero value selects the defaults.
+type Options struct {
+	// FS is the filesystem every write, sync, truncation and removal goes
+	// through; nil means vfs.OS.
+	FS vfs.FS
+	// SegmentSize is the size in bytes past which a new segment file is
+	// started (Qdrant's wal_capacity_mb); 0 means DefaultSegmentSize. A
+	// record larger than a segment gets a segment of its own.
+	SegmentSize int64
+	// Logger receives recovery warnings; nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// segment is one log file: its path and the LSN of its first record.
+type segment struct {
+	first uint64
+	path  string
+}
+
+// Log is an open write-ahead log. Its methods are safe for concurrent use.
+type Log struct {
+	dir     string
+	fs      vfs.FS
+	segSize int64
+	logger  *slog.Logger
+
+	mu      sync.Mutex
+	cond    sync.Cond  // signalled when a sync round ends or the log breaks
+	segs    []segment  // oldest first; the last one is being appended to
+	cur     vfs.File   // the last segment, open for appending
+	curSize int64      // bytes written to cur
+	last    uint64     // LSN of the last appended record (first LSN - 1 when empty)
+	durable uint64     // every record <= durable has been fsynced
+	syncing bool       // a leader is fsyncing without holding mu
+	retired []vfs.File // rotated-out segments to close once the leader is done
+	err     error      // sticky: set by the first failed write or sync
+	closed  bool
+	buf     []byte // frame scratch, reused between appends
+
+	// hookWait, when set by a test, is called with mu held each time a
+	// Sync caller starts waiting for another caller's fsync.
+	hookWait func()
+}
+
+// LastLSN returns the LSN of the last appended record, or, when the log holds
+// no record, one less than the LSN the next Append will get (0 for a new
+// log).
+func (l *Log) LastLSN() uint64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.last
+}
+
+// FirstLSN returns the LSN of the oldest record still in the log (the first
+// record of the oldest segment file), or LastLSN()+1 when the log is empty.
+func (l *Log) FirstLSN() uint64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.segs[0].first
+}
+
+// DurableLSN returns the highest LSN known durable: every record up to it
+// has been fsynced.
+func (l *Log) DurableLSN() uint64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.durable
+}
+
+// Segments returns the number of segment files the log consists of.
+func (l *Log) Segments() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.segs)
+}
+
+// writable reports why the log cannot take writes, or nil. mu must be held.
+func (l *Log) writable() error {
+	if l.err != nil {
+		return l.err
+	}
+	if l.closed {
+		return ErrClosed
+	}
+	return nil
+}
+
+// fail breaks the log with cause and wakes every waiter. mu must be held.
+func (l *Log) fail(cause error) error {
+	if l.err == nil {
+		l.err = fmt.Errorf("%w: %w", ErrBroken, cause)
+		l.logger.Error("wal: log broken, refusing further writes", "dir", l.dir, "err", cause)
+	}
+	l.cond.Broadcast()
+	return l.err
+}

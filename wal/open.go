@@ -1,0 +1,193 @@
+package wal
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+
+	"github.com/cairn-db/cairn/vfs"
+)
+
+// Open opens the log in dir, creating dir and a first segment when there is
+// none. It validates every segment and record and cuts a torn or corrupt
+// tail at the last good record (see the package documentation), then makes
+// the surviving records durable. Appends continue after the last good record.
+func Open(dir string, opts Options) (*Log, error) {
+	l := &Log{dir: dir, fs: opts.FS, segSize: opts.SegmentSize, logger: opts.Logger}
+	if l.fs == nil {
+		l.fs = vfs.OS
+	}
+	if l.segSize <= 0 {
+		l.segSize = DefaultSegmentSize
+	}
+	if l.logger == nil {
+		l.logger = slog.Default()
+	}
+	l.cond.L = &l.mu
+	if err := l.fs.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("create wal dir %s: %w", dir, err)
+	}
+	found, err := listSegments(dir)
+	if err != nil {
+		return nil, err
+	}
+	if err := l.recover(found); err != nil {
+		return nil, fmt.Errorf("open wal %s: %w", dir, err)
+	}
+	return l, nil
+}
+
+// listSegments returns the segment files of dir, oldest first. Other files
+// are ignored.
+func listSegments(dir string) ([]segment, error) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("list wal dir %s: %w", dir, err)
+	}
+	var segs []segment
+	for _, e := range ents {
+		if first, ok := parseSegmentName(e.Name()); ok && e.Type().IsRegular() {
+			segs = append(segs, segment{first: first, path: filepath.Join(dir, e.Name())})
+		}
+	}
+	slices.SortFunc(segs, func(a, b segment) int { return cmp.Compare(a.first, b.first) })
+	return segs, nil
+}
+
+// recover scans the segments found on disk, cuts the log at the first
+// invalid byte and opens the last surviving segment for appending.
+func (l *Log) recover(found []segment) error {
+	var (
+		want uint64 // first LSN the next segment must have; 0 for the first
+		end  int64  // valid length of the last kept segment
+		cut  *corruption
+	)
+	for i, s := range found {
+		e, next, err := scanSegment(s, want)
+		if err != nil && !errors.As(err, &cut) {
+			return err
+		}
+		if cut != nil && cut.off < headerSize {
+			if i == 0 {
+				l.last = s.first - 1 // start afresh where the broken segment started
+			}
+			return l.cutLog(found[i:], cut, s, end, false)
+		}
+		l.segs, end, want, l.last = append(l.segs, s), e, next, next-1
+		if cut != nil {
+			return l.cutLog(found[i+1:], cut, s, end, true)
+		}
+	}
+	return l.openCurrent(end, false)
+}
+
+// scanSegment validates segment s and returns the end of its last good
+// record and the LSN after it. A *corruption error says where the good part
+// ends; the returned end and next describe the good part.
+func scanSegment(s segment, want uint64) (end int64, next uint64, err error) {
+	f, err := os.Open(s.path)
+	if err != nil {
+		return 0, 0, fmt.Errorf("open %s: %w", s.path, err)
+	}
+	defer f.Close()
+	sr, err := openSegReader(f, s.first, want)
+	if err != nil {
+		return 0, s.first, err
+	}
+	for {
+		_, _, err := sr.record(false)
+		if err == io.EOF {
+			return sr.off, sr.next, nil
+		}
+		if err != nil {
+			return sr.off, sr.next, err
+		}
+	}
+}
+
+// cutLog drops the invalid part of the log: it removes the segment files in
+// drop (newest first) and, with truncate, cuts the last kept segment at end.
+// It logs what it cut.
+func (l *Log) cutLog(drop []segment, cut *corruption, at segment, end int64, truncate bool) error {
+	l.logger.Warn("wal: cutting torn or corrupt tail at the last good record",
+		"file", at.path, "offset", cut.off, "reason", cut.reason,
+		"last_good_lsn", l.last, "removed_segments", len(drop))
+	for _, s := range slices.Backward(drop) {
+		if err := l.fs.Remove(s.path); err != nil {
+			return fmt.Errorf("remove %s: %w", s.path, err)
+		}
+	}
+	if len(drop) > 0 {
+		if err := l.fs.SyncDir(l.dir); err != nil {
+			return fmt.Errorf("sync dir %s: %w", l.dir, err)
+		}
+	}
+	return l.openCurrent(end, truncate)
+}
+
+// openCurrent opens the last kept segment for appending, truncating it to end
+// first when truncate is set, and fsyncs it so that every surviving record is
+// durable. With no kept segment it creates the first one.
+func (l *Log) openCurrent(end int64, truncate bool) error {
+	if len(l.segs) == 0 {
+		f, s, err := l.createSegment(l.last + 1)
+		if err != nil {
+			return err
+		}
+		l.segs, l.cur, l.curSize, l.durable = []segment{s}, f, headerSize, l.last
+		return nil
+	}
+	s := l.segs[len(l.segs)-1]
+	f, err := l.fs.OpenFile(s.path, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		return fmt.Errorf("open %s: %w", s.path, err)
+	}
+	if truncate {
+		if err := f.Truncate(end); err != nil {
+			_ = f.Close()
+			return fmt.Errorf("truncate %s: %w", s.path, err)
+		}
+	}
+	if err := f.Sync(); err != nil {
+		_ = f.Close()
+		return fmt.Errorf("sync %s: %w", s.path, err)
+	}
+	l.cur, l.curSize, l.durable = f, end, l.last
+	return nil
+}
+
+// createSegment creates the segment file for records from first on: it
+// writes the header, fsyncs the file and then the directory. On failure it
+// removes the file again (best effort).
+func (l *Log) createSegment(first uint64) (vfs.File, segment, error) {
+	s := segment{first: first, path: filepath.Join(l.dir, segmentName(first))}
+	f, err := l.fs.OpenFile(s.path, os.O_WRONLY|os.O_CREATE|os.O_EXCL|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, s, fmt.Errorf("create %s: %w", s.path, err)
+	}
+	err = writeHeader(f, first)
+	if err == nil {
+		err = l.fs.SyncDir(l.dir)
+	}
+	if err != nil {
+		_ = f.Close()
+		_ = l.fs.Remove(s.path)
+		return nil, s, fmt.Errorf("create %s: %w", s.path, err)
+	}
+	return f, s, nil
+}
+
+func writeHeader(f vfs.File, first uint64) error {
+	if _, err := f.Write(encodeHeader(first)); err != nil {
+		return fmt.Errorf("write header: %w", err)
+	}
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("sync: %w", err)
+	}
+	return nil
+}

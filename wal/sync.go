@@ -1,0 +1,83 @@
+package wal
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Sync returns once every record with an LSN up to lsn is durable. Concurrent
+// callers share fsyncs: one of them (the leader) fsyncs the current segment
+// for every record appended so far while the others wait for its result;
+// callers whose records came after the leader started wait for the next
+// round. If an fsync fails, Sync returns the error (wrapping ErrBroken) to
+// every caller not already covered, and the log refuses further writes.
+// Sync(0) returns nil; an lsn beyond LastLSN is an error (ErrNotAppended).
+func (l *Log) Sync(lsn uint64) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for {
+		switch {
+		case lsn <= l.durable:
+			return nil
+		case l.err != nil:
+			return l.err
+		case l.closed:
+			return ErrClosed
+		case lsn > l.last:
+			return fmt.Errorf("sync lsn %d, last is %d: %w", lsn, l.last, ErrNotAppended)
+		case l.syncing:
+			if l.hookWait != nil {
+				l.hookWait()
+			}
+			l.cond.Wait()
+		default:
+			l.leadSync()
+		}
+	}
+}
+
+// leadSync fsyncs the current segment without holding mu, then publishes the
+// result to every waiter. mu must be held; it is released during the fsync.
+func (l *Log) leadSync() {
+	l.syncing = true
+	f, target := l.cur, l.last
+	l.mu.Unlock()
+	err := f.Sync()
+	l.mu.Lock()
+	l.syncing = false
+	if err != nil {
+		l.fail(fmt.Errorf("sync %s: %w", f.Name(), err))
+	} else if l.err == nil && target > l.durable {
+		l.durable = target
+	}
+	l.closeRetired()
+	l.cond.Broadcast()
+}
+
+// Close makes every appended record durable (unless the log is broken) and
+// closes the log. Later calls return ErrClosed.
+func (l *Log) Close() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for l.syncing {
+		l.cond.Wait()
+	}
+	if l.closed {
+		return ErrClosed
+	}
+	l.closed = true
+	var errs []error
+	if l.err == nil && l.last > l.durable {
+		if err := l.cur.Sync(); err != nil {
+			errs = append(errs, l.fail(fmt.Errorf("sync %s: %w", l.cur.Name(), err)))
+		} else {
+			l.durable = l.last
+		}
+	}
+	if err := l.cur.Close(); err != nil {
+		errs = append(errs, fmt.Errorf("close %s: %w", l.cur.Name(), err))
+	}
+	l.closeRetired()
+	l.cond.Broadcast()
+	return errors.Join(errs...)
+}
