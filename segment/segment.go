@@ -1,0 +1,118 @@
+package segment
+
+import (
+	"encoding/binary"
+	"path/filepath"
+
+	"github.com/cairn-db/cairn/point"
+	"github.com/edsrzf/mmap-go"
+)
+
+// Segment is an open, memory-mapped sealed segment. Points are addressed by
+// their offset, 0..Len()-1, in id order. Accessors panic on an offset out of
+// range, as a slice index does. Every slice returned points into a read-only
+// mapping: callers must not modify it, and must stop using it before Close.
+type Segment struct {
+	dir     string
+	meta    *meta
+	rawMeta []byte
+	maps    []mmap.MMap
+	files   map[string][]byte // file name → whole content, for Verify
+	ids     idTable
+	// versions holds Len() little-endian uint64s.
+	versions []byte
+	vectors  map[string]*vectorBlock
+	payload  payloadTable
+	extras   map[string][]byte
+}
+
+// Dir returns the segment's folder.
+func (s *Segment) Dir() string { return s.dir }
+
+// Len returns the number of points.
+func (s *Segment) Len() int { return int(s.meta.N) }
+
+// Specs returns the segment's vector specs, in the order given to Write.
+func (s *Segment) Specs() []VectorSpec {
+	out := make([]VectorSpec, len(s.meta.Vectors))
+	for i, v := range s.meta.Vectors {
+		out[i] = v.Spec
+	}
+	return out
+}
+
+// ID returns the id of the point at off.
+func (s *Segment) ID(off uint32) point.ID {
+	r := s.ids.at(off)
+	if r[0] == 1 {
+		return point.UUIDID([16]byte(r[1:]))
+	}
+	return point.NumID(binary.BigEndian.Uint64(r[9:]))
+}
+
+// Version returns the version of the point at off.
+func (s *Segment) Version(off uint32) uint64 {
+	return binary.LittleEndian.Uint64(s.versions[8*int(off):])
+}
+
+// Lookup returns the offset of the point with id, by binary search over the
+// mapped id array guided by a small fence array (no allocation, no map).
+func (s *Segment) Lookup(id point.ID) (uint32, bool) {
+	var buf [point.BinarySize]byte
+	return s.ids.search(keyOf(id.AppendBinary(buf[:0])))
+}
+
+// Vectors returns the contiguous block of Len()*dim floats of the vector
+// named name, in the mapping (not copied; 64-byte aligned), and its
+// dimension. A point lacking the vector has zeros in the block. An unknown
+// name gives (nil, 0).
+func (s *Segment) Vectors(name string) (block []float32, dim int) {
+	blk := s.vectors[name]
+	if blk == nil {
+		return nil, 0
+	}
+	return blk.data, blk.spec.Dim
+}
+
+// HasVector reports whether the point at off has the vector named name.
+func (s *Segment) HasVector(name string, off uint32) bool {
+	blk := s.vectors[name]
+	if blk == nil {
+		return false
+	}
+	if uint64(off) >= blk.n {
+		panic("segment: offset out of range")
+	}
+	return blk.presence == nil || bitAt(blk.presence, off)
+}
+
+// Vector returns the vector named name of the point at off, in the mapping,
+// or nil when the point lacks it.
+func (s *Segment) Vector(name string, off uint32) []float32 {
+	if !s.HasVector(name, off) {
+		return nil
+	}
+	blk := s.vectors[name]
+	d := blk.spec.Dim
+	i := int(off) * d
+	return blk.data[i : i+d : i+d]
+}
+
+// Payload returns the raw JSON payload of the point at off, or nil if it
+// has none.
+func (s *Segment) Payload(off uint32) []byte { return s.payload.at(off) }
+
+// Extra returns the content of the extra file name given to Write, mapped,
+// or nil if there is none.
+func (s *Segment) Extra(name string) []byte { return s.extras[name] }
+
+// Files returns the path of every immutable file of the segment (meta.seg
+// included, deleted.bits excluded), for hard-link snapshots. Every file is
+// directly inside Dir().
+func (s *Segment) Files() []string {
+	out := []string{filepath.Join(s.dir, MetaFile)}
+	for _, f := range s.meta.Files {
+		out = append(out, filepath.Join(s.dir, f.Name))
+	}
+	return out
+}
