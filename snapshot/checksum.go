@@ -1,0 +1,73 @@
+package snapshot
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+)
+
+// ParseChecksum validates a SHA-256 checksum given by a client: exactly 64
+// hexadecimal characters, either case. It returns the checksum in lowercase,
+// or an error wrapping ErrMalformedChecksum (422).
+func ParseChecksum(s string) (string, error) {
+	if len(s) != 2*sha256.Size {
+		return "", fmt.Errorf("%w: want %d hex characters, got %d", ErrMalformedChecksum, 2*sha256.Size, len(s))
+	}
+	for i := range len(s) {
+		c := s[i]
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+			return "", fmt.Errorf("%w: %q is not hexadecimal", ErrMalformedChecksum, c)
+		}
+	}
+	return strings.ToLower(s), nil
+}
+
+// FileChecksum returns the SHA-256 of a file as lowercase hex, reading it in
+// one streaming pass.
+func FileChecksum(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", fmt.Errorf("open %s: %w", path, err)
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.CopyBuffer(h, f, make([]byte, copyBufSize)); err != nil {
+		return "", fmt.Errorf("read %s: %w", path, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// VerifyChecksum checks a file against the SHA-256 wantHex. A malformed
+// wantHex gives ErrMalformedChecksum (422); a different digest gives
+// ErrChecksumMismatch (400).
+func VerifyChecksum(path, wantHex string) error {
+	want, err := ParseChecksum(wantHex)
+	if err != nil {
+		return err
+	}
+	got, err := FileChecksum(path)
+	if err != nil {
+		return err
+	}
+	if got != want {
+		return fmt.Errorf("%w: %s has %s, want %s", ErrChecksumMismatch, path, got, want)
+	}
+	return nil
+}
+
+// ReadChecksumFile returns the checksum stored beside a snapshot archive in
+// archivePath + ".checksum", or "" when there is none or it is malformed.
+func ReadChecksumFile(archivePath string) string {
+	b, err := os.ReadFile(archivePath + ChecksumExt)
+	if err != nil {
+		return ""
+	}
+	sum, err := ParseChecksum(strings.TrimSpace(string(b)))
+	if err != nil {
+		return ""
+	}
+	return sum
+}

@@ -1,0 +1,43 @@
+package snapshot
+
+import "errors"
+
+// Sentinel errors. Callers test them with errors.Is; the server maps them to
+// HTTP status codes (the suggested code is given with each).
+var (
+	// ErrInvalidName reports a snapshot name that is not a plain file name
+	// ending in ".snapshot" (404: it names no snapshot).
+	ErrInvalidName = errors.New("invalid snapshot name")
+	// ErrNotFound reports a snapshot that does not exist (404).
+	ErrNotFound = errors.New("snapshot not found")
+	// ErrForbiddenLocation reports a file:// location outside the snapshots
+	// folder (403).
+	ErrForbiddenLocation = errors.New("snapshot location outside the snapshots folder")
+	// ErrMalformedChecksum reports a checksum that is not 64 hexadecimal
+	// characters (422).
+	ErrMalformedChecksum = errors.New("malformed checksum")
+	// ErrChecksumMismatch reports an archive whose SHA-256 differs from the
+	// expected one (400).
+	ErrChecksumMismatch = errors.New("snapshot checksum mismatch")
+	// ErrUnsafeEntry reports an archive entry that could escape the target
+	// folder or is not a regular file or folder (400).
+	ErrUnsafeEntry = errors.New("unsafe archive entry")
+	// ErrFormatVersion reports an archive written in a format version this
+	// build does not read (400).
+	ErrFormatVersion = errors.New("unsupported snapshot format version")
+	// ErrManifest reports an archive whose manifest is missing, malformed or
+	// disagrees with the files present (400).
+	ErrManifest = errors.New("snapshot manifest mismatch")
+	// ErrCorrupt reports an archive that is not a readable tar file or ends
+	// early (400).
+	ErrCorrupt = errors.New("corrupt snapshot archive")
+	// ErrTooLarge reports an archive bigger than the configured limit or the
+	// free disk space (413 or 507).
+	ErrTooLarge = errors.New("snapshot too large")
+	// ErrBadPriority reports a recover priority other than snapshot,
+	// replica and no_sync (422).
+	ErrBadPriority = errors.New("unknown snapshot priority")
+	// ErrExists reports that no free name could be found for a new snapshot
+	// (500: more than a thousand snapshots in one second).
+	ErrExists = errors.New("snapshot name taken")
+)

@@ -1,0 +1,171 @@
+package snapshot
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/cairn-db/cairn/vfs"
+)
+
+// CreationTimeLayout is how Qdrant writes a snapshot's creation_time: a
+// chrono NaiveDateTime, RFC 3339 without a zone, in UTC, to the second.
+const CreationTimeLayout = "2006-01-02T15:04:05"
+
+// Description is one entry of a snapshot listing, shaped as Qdrant's
+// SnapshotDescription.
+type Description struct {
+	// Name is the archive's file name.
+	Name string `json:"name"`
+	// CreationTime is the archive's modification time, in UTC.
+	CreationTime CreationTime `json:"creation_time"`
+	// Size is the archive's length in bytes.
+	Size int64 `json:"size"`
+	// Checksum is the archive's SHA-256 from its .checksum file, or "" when
+	// that file is missing or malformed.
+	Checksum string `json:"checksum,omitempty"`
+}
+
+// CreationTime is a time that marshals to JSON as Qdrant does:
+// "2022-08-04T10:49:10", UTC without a zone.
+type CreationTime time.Time
+
+// MarshalJSON writes the time in CreationTimeLayout.
+func (t CreationTime) MarshalJSON() ([]byte, error) {
+	return []byte(`"` + time.Time(t).UTC().Format(CreationTimeLayout) + `"`), nil
+}
+
+// UnmarshalJSON reads a time in CreationTimeLayout (or RFC 3339) as UTC.
+func (t *CreationTime) UnmarshalJSON(b []byte) error {
+	s := strings.Trim(string(b), `"`)
+	v, err := time.Parse(CreationTimeLayout, s)
+	if err != nil {
+		if v, err = time.Parse(time.RFC3339Nano, s); err != nil {
+			return fmt.Errorf("parse creation_time %q: %w", s, err)
+		}
+	}
+	*t = CreationTime(v.UTC())
+	return nil
+}
+
+// List describes the snapshot archives in dir, oldest first (ties by name).
+// It skips temporary files, checksum files, folders and every name ValidName
+// rejects; a missing dir lists nothing.
+func List(dir string) ([]Description, error) {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return []Description{}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("list snapshots in %s: %w", dir, err)
+	}
+	out := []Description{}
+	for _, e := range entries {
+		if !e.Type().IsRegular() || ValidName(e.Name()) != nil {
+			continue
+		}
+		d, err := Describe(dir, e.Name())
+		if errors.Is(err, ErrNotFound) {
+			continue // deleted while listing
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		ti, tj := time.Time(out[i].CreationTime), time.Time(out[j].CreationTime)
+		if !ti.Equal(tj) {
+			return ti.Before(tj)
+		}
+		return out[i].Name < out[j].Name
+	})
+	return out, nil
+}
+
+// Describe returns the listing entry of the snapshot name in dir, or an
+// error wrapping ErrInvalidName or ErrNotFound.
+func Describe(dir, name string) (Description, error) {
+	p, err := Path(dir, name)
+	if err != nil {
+		return Description{}, err
+	}
+	st, err := os.Lstat(p)
+	if errors.Is(err, fs.ErrNotExist) || err == nil && !st.Mode().IsRegular() {
+		return Description{}, fmt.Errorf("%w: %s", ErrNotFound, name)
+	}
+	if err != nil {
+		return Description{}, fmt.Errorf("stat snapshot %s: %w", p, err)
+	}
+	return Description{
+		Name:         name,
+		CreationTime: CreationTime(st.ModTime().UTC().Truncate(time.Second)),
+		Size:         st.Size(),
+		Checksum:     ReadChecksumFile(p),
+	}, nil
+}
+
+// Path returns the path of the snapshot name in dir after checking the name
+// with ValidName; it does not check that the file exists.
+func Path(dir, name string) (string, error) {
+	if err := ValidName(name); err != nil {
+		return "", err
+	}
+	return filepath.Join(dir, name), nil
+}
+
+// Open opens the snapshot name in dir for download, or returns an error
+// wrapping ErrInvalidName or ErrNotFound (both 404).
+func Open(dir, name string) (*os.File, os.FileInfo, error) {
+	p, err := Path(dir, name)
+	if err != nil {
+		return nil, nil, err
+	}
+	f, err := os.Open(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil, fmt.Errorf("%w: %s", ErrNotFound, name)
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("open snapshot %s: %w", p, err)
+	}
+	st, err := f.Stat()
+	if err == nil && !st.Mode().IsRegular() {
+		err = fmt.Errorf("%w: %s", ErrNotFound, name)
+	}
+	if err != nil {
+		_ = f.Close()
+		return nil, nil, err
+	}
+	return f, st, nil
+}
+
+// Delete removes the snapshot name from dir with its checksum file and syncs
+// dir. It returns an error wrapping ErrInvalidName or ErrNotFound when there
+// is no such snapshot. A download already open keeps reading the old file.
+func Delete(fsys vfs.FS, dir, name string) error {
+	p, err := Path(dir, name)
+	if err != nil {
+		return err
+	}
+	if st, err := os.Lstat(p); err != nil || !st.Mode().IsRegular() {
+		return fmt.Errorf("%w: %s", ErrNotFound, name)
+	}
+	if err := fsys.Remove(p); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("%w: %s", ErrNotFound, name)
+		}
+		return fmt.Errorf("delete snapshot %s: %w", p, err)
+	}
+	if err := fsys.Remove(p + ChecksumExt); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("delete checksum %s: %w", p+ChecksumExt, err)
+	}
+	if err := fsys.SyncDir(dir); err != nil {
+		return fmt.Errorf("sync folder %s: %w", dir, err)
+	}
+	return nil
+}

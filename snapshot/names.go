@@ -1,0 +1,120 @@
+package snapshot
+
+import (
+	"fmt"
+	"net/url"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// File name suffixes.
+const (
+	// Ext ends every snapshot archive's name.
+	Ext = ".snapshot"
+	// ChecksumExt is appended to an archive's name for its checksum file.
+	ChecksumExt = ".checksum"
+	// TempExt is appended to a file being written; listings ignore it and
+	// RemovePartial deletes it at start-up.
+	TempExt = ".tmp"
+)
+
+// TimeLayout is the timestamp in snapshot names, in UTC, as Qdrant writes it
+// (chrono "%Y-%m-%d-%H-%M-%S").
+const TimeLayout = "2006-01-02-15-04-05"
+
+// maxNameLen keeps a name and its longest derived name (NAME.checksum.tmp)
+// within the 255 bytes most filesystems allow.
+const maxNameLen = 255 - len(ChecksumExt) - len(TempExt)
+
+// CollectionName returns the name of a collection snapshot made at t by the
+// node nodeID: "{collection}-{nodeID}-{YYYY-MM-DD-HH-MM-SS}.snapshot", the
+// pattern Qdrant uses with its peer id.
+func CollectionName(collection string, nodeID uint64, t time.Time) string {
+	return collection + "-" + strconv.FormatUint(nodeID, 10) + "-" + stamp(t) + Ext
+}
+
+// ShardName returns the name of a shard snapshot made at t:
+// "{collection}-shard-{shard}-{YYYY-MM-DD-HH-MM-SS}.snapshot", as Qdrant does.
+func ShardName(collection string, shard uint32, t time.Time) string {
+	return collection + "-shard-" + strconv.FormatUint(uint64(shard), 10) + "-" + stamp(t) + Ext
+}
+
+// FullName returns the name of a full (whole instance) snapshot made at t:
+// "full-snapshot-{YYYY-MM-DD-HH-MM-SS}.snapshot".
+func FullName(t time.Time) string { return "full-snapshot-" + stamp(t) + Ext }
+
+func stamp(t time.Time) string { return t.UTC().Format(TimeLayout) }
+
+// withSuffix returns name for n == 0 and "{base}-{n}.snapshot" otherwise: the
+// names tried, in order, when snapshots are made in the same second.
+func withSuffix(name string, n int) string {
+	if n == 0 {
+		return name
+	}
+	return strings.TrimSuffix(name, Ext) + "-" + strconv.Itoa(n) + Ext
+}
+
+// CollectionDir returns the folder of a collection's snapshots,
+// "{snapshotsPath}/{collection}". The collection name must be a single plain
+// path element.
+func CollectionDir(snapshotsPath, collection string) (string, error) {
+	if err := validElement(collection); err != nil {
+		return "", fmt.Errorf("collection %q: %w", collection, err)
+	}
+	return filepath.Join(snapshotsPath, collection), nil
+}
+
+// ShardDir returns the folder of a shard's snapshots,
+// "{snapshotsPath}/{collection}/shards/{shard}", as Qdrant lays them out.
+func ShardDir(snapshotsPath, collection string, shard uint32) (string, error) {
+	dir, err := CollectionDir(snapshotsPath, collection)
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(dir, "shards", strconv.FormatUint(uint64(shard), 10)), nil
+}
+
+// ValidName reports whether name can name a snapshot archive: a single plain
+// file name ending in ".snapshot". It rejects the empty name, "/", "\", "..",
+// NUL and other control characters, separators hidden by percent-encoding
+// (decoded repeatedly), a leading dot and over-long names. The error wraps
+// ErrInvalidName, which the server answers with 404.
+func ValidName(name string) error {
+	if !strings.HasSuffix(name, Ext) || len(name) == len(Ext) || len(name) > maxNameLen {
+		return fmt.Errorf("%w: %q", ErrInvalidName, name)
+	}
+	s := name
+	for range 4 {
+		if err := validElement(s); err != nil {
+			return fmt.Errorf("%w: %q: %v", ErrInvalidName, name, err)
+		}
+		d, err := url.PathUnescape(s)
+		if err != nil || d == s {
+			break
+		}
+		s = d
+	}
+	return nil
+}
+
+// validElement accepts a single, plain, visible path element.
+func validElement(s string) error {
+	switch {
+	case s == "":
+		return fmt.Errorf("empty")
+	case s[0] == '.':
+		return fmt.Errorf("starts with a dot")
+	case strings.ContainsAny(s, `/\`):
+		return fmt.Errorf("contains a path separator")
+	case strings.Contains(s, ".."):
+		return fmt.Errorf("contains \"..\"")
+	}
+	for _, c := range []byte(s) {
+		if c < 0x20 || c == 0x7f {
+			return fmt.Errorf("contains a control character")
+		}
+	}
+	return nil
+}

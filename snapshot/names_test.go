@@ -1,0 +1,129 @@
+package snapshot
+
+import (
+	"errors"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestNames(t *testing.T) {
+	ts := time.Date(2024, 7, 22, 8, 31, 55, 999, time.FixedZone("x", 3600))
+	tests := []struct{ got, want string }{
+		{CollectionName("my-collection", 3766212330831337, ts), "my-collection-3766212330831337-2024-07-22-07-31-55.snapshot"},
+		{ShardName("c", 2, ts), "c-shard-2-2024-07-22-07-31-55.snapshot"},
+		{FullName(ts), "full-snapshot-2024-07-22-07-31-55.snapshot"},
+		{withSuffix("a-1-2024-07-22-07-31-55.snapshot", 0), "a-1-2024-07-22-07-31-55.snapshot"},
+		{withSuffix("a-1-2024-07-22-07-31-55.snapshot", 3), "a-1-2024-07-22-07-31-55-3.snapshot"},
+	}
+	for _, tt := range tests {
+		if tt.got != tt.want {
+			t.Errorf("got %q, want %q", tt.got, tt.want)
+		}
+		if err := ValidName(tt.got); err != nil {
+			t.Errorf("ValidName(%q) = %v", tt.got, err)
+		}
+	}
+}
+
+func TestValidName(t *testing.T) {
+	tests := []struct {
+		name string
+		ok   bool
+	}{
+		{"c-1-2024-07-22-07-31-55.snapshot", true},
+		{"full-snapshot-2024-07-22-07-31-55.snapshot", true},
+		{"with space.snapshot", true},
+		{"x.snapshot", true},
+		{"", false},
+		{".snapshot", false},
+		{"x.snapshot.tmp", false},
+		{"x.snapshot.checksum", false},
+		{"x.tar", false},
+		{"../x.snapshot", false},
+		{"..snapshot", false},
+		{"a/b.snapshot", false},
+		{`a\b.snapshot`, false},
+		{"/x.snapshot", false},
+		{"a\x00b.snapshot", false},
+		{"a\nb.snapshot", false},
+		{"a%2Fb.snapshot", false},
+		{"a%2fb.snapshot", false},
+		{"a%5Cb.snapshot", false},
+		{"%2E%2E%2Fx.snapshot", false},
+		{"a%252Fb.snapshot", false}, // encoded twice
+		{"a%00b.snapshot", false},
+		{"100%.snapshot", true}, // not an escape: kept literally
+		{".hidden.snapshot", false},
+		{strings.Repeat("a", 300) + ".snapshot", false},
+	}
+	for _, tt := range tests {
+		err := ValidName(tt.name)
+		if tt.ok != (err == nil) {
+			t.Errorf("ValidName(%q) = %v, want ok=%v", tt.name, err, tt.ok)
+		}
+		if err != nil && !errors.Is(err, ErrInvalidName) {
+			t.Errorf("ValidName(%q) error %v does not wrap ErrInvalidName", tt.name, err)
+		}
+	}
+}
+
+func TestDirs(t *testing.T) {
+	d, err := CollectionDir("/s", "c1")
+	if err != nil || d != filepath.Join("/s", "c1") {
+		t.Fatalf("CollectionDir = %q, %v", d, err)
+	}
+	d, err = ShardDir("/s", "c1", 3)
+	if err != nil || d != filepath.Join("/s", "c1", "shards", "3") {
+		t.Fatalf("ShardDir = %q, %v", d, err)
+	}
+	for _, bad := range []string{"", "..", "a/b", `a\b`, ".x", "a\x00"} {
+		if _, err := CollectionDir("/s", bad); err == nil {
+			t.Errorf("CollectionDir(%q) accepted", bad)
+		}
+		if _, err := ShardDir("/s", bad, 0); err == nil {
+			t.Errorf("ShardDir(%q) accepted", bad)
+		}
+	}
+}
+
+func TestParsePriority(t *testing.T) {
+	for in, want := range map[string]Priority{"": PriorityReplica, "snapshot": PrioritySnapshot, "replica": PriorityReplica, "no_sync": PriorityNoSync} {
+		if got, err := ParsePriority(in); err != nil || got != want {
+			t.Errorf("ParsePriority(%q) = %q, %v", in, got, err)
+		}
+	}
+	for _, bad := range []string{"Snapshot", "nosync", "x"} {
+		if _, err := ParsePriority(bad); !errors.Is(err, ErrBadPriority) {
+			t.Errorf("ParsePriority(%q) = %v", bad, err)
+		}
+	}
+}
+
+// FuzzValidName checks that every accepted name stays a single element of
+// its folder, before and after percent-decoding.
+func FuzzValidName(f *testing.F) {
+	for _, s := range []string{"a.snapshot", "../a.snapshot", "a%2Fb.snapshot", "%252e%252e.snapshot", "a\x00.snapshot"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, name string) {
+		if ValidName(name) != nil {
+			return
+		}
+		for s, i := name, 0; i < 3; i++ {
+			if p := filepath.Join("/dir", s); filepath.Dir(p) != "/dir" || filepath.Base(p) != s {
+				t.Fatalf("accepted %q escapes as %q", name, p)
+			}
+			if strings.ContainsAny(s, "/\\\x00") || strings.Contains(s, "..") {
+				t.Fatalf("accepted %q contains %q", name, s)
+			}
+			d, err := url.PathUnescape(s)
+			if err != nil {
+				break
+			}
+			s = d
+		}
+	})
+}

@@ -1,0 +1,61 @@
+package snapshot
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/cairn-db/cairn/vfs"
+)
+
+func TestReceive(t *testing.T) {
+	body := strings.Repeat("archive bytes ", 1000)
+	d := sha256.Sum256([]byte(body))
+	sum := hex.EncodeToString(d[:])
+	tests := []struct {
+		name     string
+		checksum string
+		max      int64
+		fail     vfs.Op
+		want     error
+	}{
+		{"no checksum", "", 0, "", nil},
+		{"checksum", strings.ToUpper(sum), int64(len(body)), "", nil},
+		{"mismatch", strings.Repeat("0", 64), 0, "", ErrChecksumMismatch},
+		{"malformed", "abc", 0, "", ErrMalformedChecksum},
+		{"too large", "", int64(len(body)) - 1, "", ErrTooLarge},
+		{"write fails", "", 0, vfs.OpWrite, vfs.ErrInjected},
+		{"sync fails", "", 0, vfs.OpSync, vfs.ErrInjected},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tmp := t.TempDir()
+			fsys := vfs.NewFaulty(vfs.OS)
+			if tt.fail != "" {
+				fsys.FailNth(tt.fail, 1)
+			}
+			p, got, err := Receive(fsys, strings.NewReader(body), tmp, tt.checksum, tt.max)
+			if tt.want != nil {
+				if !errors.Is(err, tt.want) {
+					t.Fatalf("err = %v, want %v", err, tt.want)
+				}
+				assertEmpty(t, tmp)
+				return
+			}
+			if err != nil || got != sum {
+				t.Fatalf("sum %q, %v", got, err)
+			}
+			b, err := os.ReadFile(p)
+			if err != nil || string(b) != body {
+				t.Fatalf("received file differs (%v)", err)
+			}
+			if err := RemoveTemps(vfs.OS, tmp); err != nil {
+				t.Fatal(err)
+			}
+			assertEmpty(t, tmp)
+		})
+	}
+}
