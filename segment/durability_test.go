@@ -131,10 +131,17 @@ func TestOpenMissingFile(t *testing.T) {
 	if _, err := Open(dir); !errors.Is(err, os.ErrNotExist) || !strings.Contains(err.Error(), VersionsFile) {
 		t.Fatalf("Open = %v, want a not-exist error naming %s", err, VersionsFile)
 	}
-	if err := os.Truncate(filepath.Join(dir, IDsFile), 10); err == nil {
-		if _, err := Open(dir); !errors.Is(err, ErrCorrupt) {
-			t.Fatalf("Open with a truncated file = %v", err)
-		}
+	// The files are read-only: make ids.seg writable so the truncation also
+	// happens when the tests do not run as root.
+	ids := filepath.Join(dir, IDsFile)
+	if err := os.Chmod(ids, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(ids, 10); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(dir); !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), IDsFile) {
+		t.Fatalf("Open with a truncated %s = %v", IDsFile, err)
 	}
 }
 
@@ -188,4 +195,17 @@ func TestWriteFaults(t *testing.T) {
 			assertAbsent(t, dir)
 		}
 	}
+}
+
+func TestWriteSyncsNewParentFolders(t *testing.T) {
+	base := t.TempDir()
+	fs := vfs.NewFaulty(vfs.OS)
+	fs.FailWhen(func(op vfs.Op, p string) bool { return op == vfs.OpSyncDir && p == base })
+	// base/segments is created by Write: its entry in base must be synced
+	// too, or a crash can lose the published segment with its folder.
+	dir := filepath.Join(base, "segments", "seg")
+	if err := Write(dir, nil, WriteOptions{FS: fs}); !errors.Is(err, vfs.ErrInjected) {
+		t.Fatalf("Write = %v, want the sync of %s to fail", err, base)
+	}
+	assertAbsent(t, dir)
 }

@@ -62,7 +62,8 @@ type WriteOptions struct {
 const bufSize = 4 << 20
 
 // Write creates the segment folder dir, which must not exist, holding recs
-// sorted by id. Every file is written inside the temporary folder
+// sorted by id. Missing parents of dir are created durably
+// (vfs.MkdirAllSynced). Every file is written inside the temporary folder
 // dir+".tmp" (removed first if a crash left it), fsynced, and the folder is
 // renamed to dir, whose parent is then fsynced. On error nothing remains of
 // either folder. recs is not modified.
@@ -86,6 +87,9 @@ func write(dir string, recs []Record, opts WriteOptions) (err error) {
 		return ErrExists
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return err
+	}
+	if err := vfs.MkdirAllSynced(fs, filepath.Dir(dir), 0o755); err != nil {
+		return fmt.Errorf("create parent of %s: %w", dir, err)
 	}
 	tmp := dir + TempSuffix
 	if err := fs.RemoveAll(tmp); err != nil {

@@ -53,14 +53,15 @@ type Info struct {
 // free "{base}-{n}.snapshot". The archive is written to NAME.tmp with its
 // SHA-256 computed in the same pass, synced, and NAME.checksum (the bare
 // lowercase hex digest, no newline) is written the same way; both are then
-// renamed into place, checksum first, and dir is synced. On any error the
+// renamed into place, checksum first, with dir synced after each rename
+// (and the parent of every folder MkdirAll had to create synced too). On any error the
 // temporary and partial files are removed and no archive is left under the
 // final name. Every write goes through fsys.
 func WriteArchive(fsys vfs.FS, dir, name, src string, meta Meta) (info Info, err error) {
 	if err := ValidName(name); err != nil {
 		return Info{}, err
 	}
-	if err := fsys.MkdirAll(dir, dirMode); err != nil {
+	if err := vfs.MkdirAllSynced(fsys, dir, dirMode); err != nil {
 		return Info{}, fmt.Errorf("create snapshot folder %s: %w", dir, err)
 	}
 	final, f, err := reserve(fsys, dir, name)
@@ -103,6 +104,11 @@ func WriteArchive(fsys vfs.FS, dir, name, src string, meta Meta) (info Info, err
 		return Info{}, fmt.Errorf("rename %s: %w", sumTmp, err)
 	}
 	placed++
+	// Without this sync a crash could keep the archive's rename and lose the
+	// checksum's, listing an archive that has no checksum file.
+	if err = fsys.SyncDir(dir); err != nil {
+		return Info{}, fmt.Errorf("sync folder %s: %w", dir, err)
+	}
 	if err = fsys.Rename(tmp, finalPath); err != nil {
 		return Info{}, fmt.Errorf("rename %s: %w", tmp, err)
 	}

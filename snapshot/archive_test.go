@@ -216,6 +216,7 @@ func TestWriteArchiveFaults(t *testing.T) {
 	}{
 		{vfs.OpMkdir, 1}, {vfs.OpOpen, 1}, {vfs.OpOpen, 2}, {vfs.OpWrite, 1}, {vfs.OpWrite, 2},
 		{vfs.OpSync, 1}, {vfs.OpSync, 2}, {vfs.OpRename, 1}, {vfs.OpRename, 2}, {vfs.OpSyncDir, 1},
+		{vfs.OpSyncDir, 2}, {vfs.OpSyncDir, 3}, // the new folder's parent, then the folder twice
 	}
 	for _, o := range ops {
 		t.Run(string(o.op)+"#"+string(rune('0'+o.n)), func(t *testing.T) {
@@ -232,6 +233,41 @@ func TestWriteArchiveFaults(t *testing.T) {
 				t.Errorf("left behind: %s", e.Name())
 			}
 		})
+	}
+}
+
+func TestWriteArchiveSyncsParentOfNewFolder(t *testing.T) {
+	src, parent := t.TempDir(), t.TempDir()
+	writeTree(t, src, sampleTree)
+	fsys := vfs.NewFaulty(vfs.OS)
+	fsys.FailWhen(func(op vfs.Op, p string) bool { return op == vfs.OpSyncDir && p == parent })
+	_, err := WriteArchive(fsys, filepath.Join(parent, "c"), CollectionName("c", 1, testTime), src, collectionMeta())
+	if !errors.Is(err, vfs.ErrInjected) {
+		t.Fatalf("err = %v, want the parent's sync to fail", err)
+	}
+}
+
+func TestWriteArchiveChecksumDurableBeforeArchive(t *testing.T) {
+	src, snaps := t.TempDir(), t.TempDir()
+	writeTree(t, src, sampleTree)
+	fsys := vfs.NewFaulty(vfs.OS)
+	var ops []string
+	fsys.FailWhen(func(op vfs.Op, p string) bool {
+		if op == vfs.OpRename || op == vfs.OpSyncDir {
+			ops = append(ops, string(op)+" "+filepath.Base(p))
+		}
+		return false
+	})
+	info, err := WriteArchive(fsys, snaps, CollectionName("c", 1, testTime), src, collectionMeta())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A listed archive always has its checksum file: the checksum's rename
+	// is made durable before the archive gets its name.
+	want := []string{"rename " + info.Name + ChecksumExt, "syncdir " + filepath.Base(snaps),
+		"rename " + info.Name, "syncdir " + filepath.Base(snaps)}
+	if !reflect.DeepEqual(ops, want) {
+		t.Fatalf("operations %q, want %q", ops, want)
 	}
 }
 

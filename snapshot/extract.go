@@ -31,14 +31,15 @@ const DefaultMaxEntries = 1 << 20
 // that must not exist yet (its parent must). Every file operation goes
 // through an os.Root opened on dstDir, so nothing can be written outside it.
 // It rejects, with an error wrapping ErrUnsafeEntry, entries with absolute,
-// unclean or ".." paths, names holding NUL or a backslash, symbolic and hard
-// links, devices, FIFOs and any other non-regular kind, and duplicate names;
-// with ErrTooLarge, files beyond lim or the free disk space; with
-// ErrFormatVersion, an unknown format version; with ErrManifest, a missing
-// manifest, entries after it, or files that differ from its list (presence,
-// size or CRC-32C). Extracted files and folders are synced. On any error
-// dstDir is removed; on success the caller decides what to do with it and
-// the returned manifest.
+// unclean, ".." or overly long or deep paths (more than 1024 bytes or 32
+// elements), names holding NUL or a backslash, symbolic and hard
+// links, devices, FIFOs, sparse files and any other non-regular kind, and
+// duplicate names; with ErrTooLarge, files beyond lim or the free disk
+// space; with ErrFormatVersion, an unknown format version; with ErrManifest,
+// a missing manifest, entries after it, or files that differ from its list
+// (presence, size or CRC-32C). Extracted files and folders are synced. On
+// any error dstDir is removed; on success the caller decides what to do with
+// it and the returned manifest.
 func Extract(r io.Reader, dstDir string, lim Limits) (m *Manifest, err error) {
 	if err := os.Mkdir(dstDir, dirMode); err != nil {
 		return nil, fmt.Errorf("create extract folder: %w", err)
@@ -149,6 +150,9 @@ func (x *extractor) entry(hdr *tar.Header, tr *tar.Reader) error {
 		}
 		return x.mkdirs(name)
 	case tar.TypeReg, tar.TypeRegA:
+		if sparse(hdr) {
+			return fmt.Errorf("%w: %q is a sparse file", ErrUnsafeEntry, name)
+		}
 		if name == ManifestName {
 			return x.readManifest(hdr, tr)
 		}
@@ -238,6 +242,18 @@ func (x *extractor) sync() error {
 		}
 	}
 	return nil
+}
+
+// sparse reports whether a regular entry carries GNU sparse PAX records:
+// archive/tar expands such an entry to its full size, so a few stored bytes
+// could become a file far larger than the archive.
+func sparse(hdr *tar.Header) bool {
+	for k := range hdr.PAXRecords {
+		if strings.HasPrefix(k, "GNU.sparse.") {
+			return true
+		}
+	}
+	return false
 }
 
 func typeName(t byte) string {

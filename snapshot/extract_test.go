@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"bytes"
 	"errors"
+	"hash/crc32"
 	"os"
 	"path/filepath"
 	"strings"
@@ -38,6 +39,11 @@ func TestExtractRejects(t *testing.T) {
 		{"unclean path", withManifest(t, reg("a//b", "x")), ErrUnsafeEntry},
 		{"dot path", withManifest(t, reg("./a", "x")), ErrUnsafeEntry},
 		{"NUL in name", nulName(t), ErrCorrupt},
+		{"PAX sparse file", paxSparse(t), ErrUnsafeEntry},
+		// Extraction cost grows with the square of the depth: a few KiB of
+		// "a/a/a/…" would hold the server for minutes.
+		{"deep path", withManifest(t, reg(strings.Repeat("a/", maxEntryDepth)+"f", "x")), ErrUnsafeEntry},
+		{"long path", withManifest(t, reg(strings.Repeat(strings.Repeat("b", 99)+"/", maxEntryPathLen/100+1)+"f", "x")), ErrUnsafeEntry},
 		{"backslash", withManifest(t, reg(`a\..\..\evil`, "x")), ErrUnsafeEntry},
 		{"symlink", withManifest(t, hdrOnly(tar.TypeSymlink, "link", "/etc/passwd")), ErrUnsafeEntry},
 		{"relative symlink", withManifest(t, hdrOnly(tar.TypeSymlink, "link", "a")), ErrUnsafeEntry},
@@ -94,6 +100,45 @@ func nulName(t *testing.T) []byte {
 	}
 	b[i+len("path=a")] = 0
 	return b
+}
+
+// paxSparse builds an archive whose regular file "s" carries GNU sparse
+// PAX records (format 0.1): three stored bytes that archive/tar's reader
+// expands to a 100000-byte file. archive/tar's writer drops those records,
+// so they are written under placeholder keys of the same length and renamed
+// in the bytes. The manifest matches the expanded file.
+func paxSparse(t *testing.T) []byte {
+	rename := map[string]string{
+		"aaaaaaaaaaaaaaaa": "GNU.sparse.major", "bbbbbbbbbbbbbbbb": "GNU.sparse.minor",
+		"ccccccccccccccccccc": "GNU.sparse.realsize", "dddddddddddddd": "GNU.sparse.map",
+		"eeeeeeeeeeeeeeeeeeee": "GNU.sparse.numblocks",
+	}
+	e := reg("s", "abc")
+	e.hdr.Format = tar.FormatPAX
+	e.hdr.PAXRecords = map[string]string{"aaaaaaaaaaaaaaaa": "0", "bbbbbbbbbbbbbbbb": "1",
+		"ccccccccccccccccccc": "100000", "dddddddddddddd": "0,3", "eeeeeeeeeeeeeeeeeeee": "1"}
+	expanded := append([]byte("abc"), make([]byte, 100000-3)...)
+	m := manifestFor(nil)
+	m.Files = []FileEntry{{Path: "s", Size: int64(len(expanded)), CRC32C: crc32.Checksum(expanded, castagnoli)}}
+	b := buildTar(t, e, manifestEntry(t, m))
+	for from, to := range rename {
+		i := bytes.Index(b, []byte(from))
+		if i < 0 {
+			t.Fatalf("no PAX record %s", from)
+		}
+		copy(b[i:], to)
+	}
+	return b
+}
+
+func TestExtractAcceptsPathsAtTheLimits(t *testing.T) {
+	deep := strings.Repeat("a/", maxEntryDepth-1) + "f"
+	long := strings.Repeat(strings.Repeat("b", 99)+"/", maxEntryPathLen/100)
+	long += strings.Repeat("c", maxEntryPathLen-len(long))
+	dst := filepath.Join(t.TempDir(), "x")
+	if _, err := Extract(bytes.NewReader(withManifest(t, reg(deep, "1"), reg(long, "2"))), dst, noDiskCheck); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func TestExtractLimits(t *testing.T) {

@@ -143,12 +143,24 @@ func (m *Manifest) verifyFiles(got map[string]FileEntry) error {
 	return nil
 }
 
+// Bounds on an entry's path. Extracting a path costs time in the square of
+// its depth (every folder of it is created, remembered and synced), so an
+// unbounded "a/a/a/…" of a few KiB would hold the server for minutes.
+const (
+	maxEntryPathLen = 1024
+	maxEntryDepth   = 32
+)
+
 // checkEntryName accepts the canonical, local, slash-separated paths this
 // package writes, and nothing else.
 func checkEntryName(name string) error {
 	switch {
 	case name == "" || name == ".":
 		return fmt.Errorf("%w: empty name", ErrUnsafeEntry)
+	case len(name) > maxEntryPathLen:
+		return fmt.Errorf("%w: path of %d bytes, more than %d", ErrUnsafeEntry, len(name), maxEntryPathLen)
+	case strings.Count(name, "/") >= maxEntryDepth:
+		return fmt.Errorf("%w: path deeper than %d elements", ErrUnsafeEntry, maxEntryDepth)
 	case strings.ContainsAny(name, "\x00\\"):
 		return fmt.Errorf("%w: %q contains NUL or a backslash", ErrUnsafeEntry, name)
 	case path.IsAbs(name):

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"math"
 	"os"
 
 	"github.com/cairn-db/cairn/vfs"
@@ -44,7 +45,7 @@ func Receive(fsys vfs.FS, r io.Reader, tempPath, checksum string, maxBytes int64
 	}()
 	h := sha256.New()
 	src := r
-	if maxBytes > 0 {
+	if maxBytes > 0 && maxBytes < math.MaxInt64 { // maxBytes+1 must not overflow
 		src = io.LimitReader(r, maxBytes+1)
 	}
 	n, err := io.CopyBuffer(struct{ io.Writer }{io.MultiWriter(f, h)}, struct{ io.Reader }{src}, make([]byte, copyBufSize))

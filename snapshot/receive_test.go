@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"math"
 	"os"
 	"strings"
 	"testing"
@@ -27,6 +28,7 @@ func TestReceive(t *testing.T) {
 		{"mismatch", strings.Repeat("0", 64), 0, "", ErrChecksumMismatch},
 		{"malformed", "abc", 0, "", ErrMalformedChecksum},
 		{"too large", "", int64(len(body)) - 1, "", ErrTooLarge},
+		{"largest limit", sum, math.MaxInt64, "", nil}, // maxBytes+1 must not overflow
 		{"write fails", "", 0, vfs.OpWrite, vfs.ErrInjected},
 		{"sync fails", "", 0, vfs.OpSync, vfs.ErrInjected},
 	}

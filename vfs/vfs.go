@@ -64,10 +64,38 @@ func (osFS) SyncDir(name string) error {
 	return errors.Join(d.Sync(), d.Close())
 }
 
+// MkdirAllSynced creates dir and any missing parents, as MkdirAll does, and
+// then syncs the parent of every folder it created, so that the new folders
+// themselves survive a crash, not only the files later made in them.
+// Folders that already existed cost no sync.
+func MkdirAllSynced(fs FS, dir string, perm os.FileMode) error {
+	var created []string // missing folders, deepest first
+	for d := filepath.Clean(dir); ; d = filepath.Dir(d) {
+		if _, err := os.Lstat(d); err == nil || !errors.Is(err, os.ErrNotExist) {
+			break
+		}
+		created = append(created, d)
+		if filepath.Dir(d) == d {
+			break
+		}
+	}
+	if err := fs.MkdirAll(dir, perm); err != nil {
+		return err
+	}
+	for i := len(created) - 1; i >= 0; i-- {
+		parent := filepath.Dir(created[i])
+		if err := fs.SyncDir(parent); err != nil {
+			return fmt.Errorf("sync dir %s: %w", parent, err)
+		}
+	}
+	return nil
+}
+
 // WriteFileAtomic writes data to path durably: it writes a temporary file
 // beside path, syncs it, renames it over path and syncs the directory. A
 // reader sees the old content or the new, never a mixture; a hard link to the
-// old file keeps the old content.
+// old file keeps the old content. Calls for the same path share the
+// temporary file path+".tmp", so the caller must not run them concurrently.
 func WriteFileAtomic(fs FS, path string, data []byte) (err error) {
 	dir := filepath.Dir(path)
 	tmp := path + ".tmp"

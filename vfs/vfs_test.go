@@ -54,3 +54,34 @@ func TestWriteFileAtomicFaultKeepsOld(t *testing.T) {
 		})
 	}
 }
+
+func TestMkdirAllSyncedSyncsParentsOfNewFolders(t *testing.T) {
+	base := t.TempDir()
+	fs := NewFaulty(OS)
+	var synced []string
+	fs.FailWhen(func(op Op, path string) bool {
+		if op == OpSyncDir {
+			synced = append(synced, path)
+		}
+		return false
+	})
+	dir := filepath.Join(base, "a", "b")
+	if err := MkdirAllSynced(fs, dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		t.Fatalf("%s not created: %v", dir, err)
+	}
+	want := []string{base, filepath.Join(base, "a")}
+	if len(synced) != len(want) || synced[0] != want[0] || synced[1] != want[1] {
+		t.Fatalf("synced %q, want %q", synced, want)
+	}
+	synced = nil
+	if err := MkdirAllSynced(fs, dir, 0o755); err != nil || len(synced) != 0 {
+		t.Fatalf("existing folder: synced %q, err %v", synced, err)
+	}
+	fs.FailWhen(func(op Op, path string) bool { return op == OpSyncDir && path == base })
+	if err := MkdirAllSynced(fs, filepath.Join(base, "c"), 0o755); !errors.Is(err, ErrInjected) {
+		t.Fatalf("failed parent sync: err = %v, want injected", err)
+	}
+}

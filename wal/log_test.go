@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/cairn-db/cairn/vfs"
 )
 
 func TestRoundTripManySegments(t *testing.T) {
@@ -227,4 +229,15 @@ func TestIgnoresForeignFiles(t *testing.T) {
 	l := openLog(t, dir, Options{})
 	defer l.Close()
 	checkRecords(t, replayAll(t, l, 1), 1, 3, 10)
+}
+
+func TestOpenSyncsParentOfNewDir(t *testing.T) {
+	parent := t.TempDir()
+	faulty := vfs.NewFaulty(vfs.OS)
+	faulty.FailWhen(func(op vfs.Op, path string) bool { return op == vfs.OpSyncDir && path == parent })
+	// The new folder's own entry must be durable before any record in it is
+	// acknowledged, so Open reports a failed sync of the parent.
+	if _, err := Open(filepath.Join(parent, "wal"), Options{FS: faulty, Logger: quiet()}); !errors.Is(err, vfs.ErrInjected) {
+		t.Fatalf("open of a new dir with a failing parent sync: %v", err)
+	}
 }

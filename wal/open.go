@@ -13,8 +13,8 @@ import (
 	"github.com/cairn-db/cairn/vfs"
 )
 
-// Open opens the log in dir, creating dir and a first segment when there is
-// none. It validates every segment and record and cuts a torn or corrupt
+// Open opens the log in dir, creating dir (durably: see vfs.MkdirAllSynced)
+// and a first segment when there is none. It validates every segment and record and cuts a torn or corrupt
 // tail at the last good record (see the package documentation), then makes
 // the surviving records durable. Appends continue after the last good record.
 func Open(dir string, opts Options) (*Log, error) {
@@ -29,7 +29,7 @@ func Open(dir string, opts Options) (*Log, error) {
 		l.logger = slog.Default()
 	}
 	l.cond.L = &l.mu
-	if err := l.fs.MkdirAll(dir, 0o755); err != nil {
+	if err := vfs.MkdirAllSynced(l.fs, dir, 0o755); err != nil {
 		return nil, fmt.Errorf("create wal dir %s: %w", dir, err)
 	}
 	found, err := listSegments(dir)
