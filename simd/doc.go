@@ -3,12 +3,42 @@
 // float32 vectors, in a single-pair form and a batch form that scores one
 // query against many vectors laid out contiguously.
 //
-// A portable Go implementation always compiles; assembly implementations
-// for the host CPU are chosen once at start-up. Kernels do no I/O and import
-// nothing of Cairn's.
+// # Implementations
 //
-// Precondition of every kernel: the vectors have equal length (and a batch
-// holds a whole number of vectors of the query's length, with an output
-// slice long enough for one score per vector). Lengths are validated where
-// vectors enter the system; a kernel given mismatched lengths may panic.
+//   - avx512 (amd64, AVX512F): avx512_amd64.s, ZMM registers, four
+//     accumulators of 16 lanes, tails read with zero-masking K-register loads.
+//   - avx2 (amd64, AVX2+FMA3): avx2_amd64.s, YMM registers, four
+//     accumulators of 8 lanes (64 floats in flight hide the FMA latency),
+//     tails read with VMASKMOVPS, |x| as ANDPS with a sign mask.
+//   - neon (arm64, ASIMD): neon_arm64.s, four accumulators of 4 lanes
+//     (FMLA, FSUB, FABD, FADD), a scalar tail.
+//   - go: portable.go, always compiled; the purego build tag makes it the
+//     only one.
+//
+// Each assembly file has its Go declarations in the .go file of the same
+// name and is built only without the purego tag. The batch kernels loop in
+// assembly (one call scores a whole block), so their per-vector cost is the
+// arithmetic and the memory traffic only.
+//
+// Dispatch happens once, at package initialisation: available (in
+// dispatch_amd64.go, dispatch_arm64.go or dispatch_other.go) asks
+// github.com/klauspost/cpuid/v2 which implementations the CPU and the OS
+// support, best first, and the first becomes the one the exported functions
+// call; [Chosen] names it and [Implementations] lists them all for tests and
+// benchmarks. Tests compare every listed implementation with the portable
+// one; an implementation the CPU cannot run is skipped with a message
+// naming the missing feature.
+//
+// Implementations sum in different orders and may fuse multiply and add,
+// so results agree within a relative rounding error (about 1e-6 times the
+// sum of the absolute terms), not bit for bit.
+//
+// # Preconditions
+//
+// The pair kernels read len(a) floats of each argument: b must be at least
+// as long as a (the exported functions panic otherwise). A batch holds whole
+// vectors of len(q) floats (a partial vector at the end is ignored) and out
+// must have room for one score per vector. Lengths are validated where
+// vectors enter the system; the kernels do no I/O and import nothing of
+// Cairn's.
 package simd

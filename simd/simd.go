@@ -1,6 +1,9 @@
 package simd
 
-import "math"
+import (
+	"errors"
+	"math"
+)
 
 // Impl is one implementation of the kernels, for tests and benchmarks.
 type Impl struct {
@@ -47,38 +50,86 @@ func best() Impl {
 	return portable
 }
 
-// Dot returns the dot product of a and b (equal lengths).
-func Dot(a, b []float32) float32 { return chosen.Dot(a, b) }
+// Dot returns the dot product of a and b. It reads len(a) floats of each
+// and panics when b is shorter than a.
+func Dot(a, b []float32) float32 {
+	if len(b) < len(a) {
+		panic(errLength)
+	}
+	return chosen.Dot(a, b)
+}
 
-// L2Squared returns the squared Euclidean distance of a and b (equal lengths).
-func L2Squared(a, b []float32) float32 { return chosen.L2Squared(a, b) }
+// L2Squared returns the squared Euclidean distance of a and b. It reads
+// len(a) floats of each and panics when b is shorter than a.
+func L2Squared(a, b []float32) float32 {
+	if len(b) < len(a) {
+		panic(errLength)
+	}
+	return chosen.L2Squared(a, b)
+}
 
-// L1 returns the Manhattan distance of a and b (equal lengths).
-func L1(a, b []float32) float32 { return chosen.L1(a, b) }
+// L1 returns the Manhattan distance of a and b. It reads len(a) floats of
+// each and panics when b is shorter than a.
+func L1(a, b []float32) float32 {
+	if len(b) < len(a) {
+		panic(errLength)
+	}
+	return chosen.L1(a, b)
+}
 
 // DotBatch writes into out[i] the dot product of q with the i-th len(q)-long
-// vector of vecs. It allocates nothing.
-func DotBatch(q, vecs, out []float32) { chosen.DotBatch(q, vecs, out) }
+// vector of vecs (a partial vector at the end of vecs is ignored). It
+// allocates nothing and panics when out has fewer than len(vecs)/len(q)
+// elements.
+func DotBatch(q, vecs, out []float32) {
+	checkBatch(q, vecs, out)
+	chosen.DotBatch(q, vecs, out)
+}
 
 // L2SquaredBatch writes into out[i] the squared Euclidean distance of q to the
-// i-th len(q)-long vector of vecs. It allocates nothing.
-func L2SquaredBatch(q, vecs, out []float32) { chosen.L2SquaredBatch(q, vecs, out) }
+// i-th len(q)-long vector of vecs. It allocates nothing and panics when out
+// has fewer than len(vecs)/len(q) elements.
+func L2SquaredBatch(q, vecs, out []float32) {
+	checkBatch(q, vecs, out)
+	chosen.L2SquaredBatch(q, vecs, out)
+}
 
 // L1Batch writes into out[i] the Manhattan distance of q to the i-th
-// len(q)-long vector of vecs. It allocates nothing.
-func L1Batch(q, vecs, out []float32) { chosen.L1Batch(q, vecs, out) }
+// len(q)-long vector of vecs. It allocates nothing and panics when out has
+// fewer than len(vecs)/len(q) elements.
+func L1Batch(q, vecs, out []float32) {
+	checkBatch(q, vecs, out)
+	chosen.L1Batch(q, vecs, out)
+}
+
+// errLength is the panic value of a kernel called with too short a slice.
+var errLength = errors.New("simd: vector lengths differ")
+
+// checkBatch panics when out cannot hold one score per whole vector of vecs.
+func checkBatch(q, vecs, out []float32) {
+	if len(q) > 0 && len(vecs) >= (len(out)+1)*len(q) {
+		panic(errLength)
+	}
+}
 
 // Normalize scales v in place to unit Euclidean length and reports whether it
-// could: a zero vector (or one whose norm is not finite) is left unchanged and
-// Normalize returns false.
+// could: a zero vector (or one holding a NaN or an infinity) is left
+// unchanged and Normalize returns false. Vectors whose squared norm
+// overflows or underflows float32 are normalised through float64.
 func Normalize(v []float32) bool {
 	n := float64(Dot(v, v))
-	if n == 0 || math.IsInf(n, 0) || math.IsNaN(n) {
-		return false
+	if !(n >= 0x1p-100 && n <= math.MaxFloat32) {
+		n = 0
+		for _, x := range v {
+			n += float64(x) * float64(x)
+		}
+		if n == 0 || math.IsInf(n, 0) || math.IsNaN(n) {
+			return false
+		}
 	}
-	inv := float32(1 / math.Sqrt(n))
+	inv := 1 / math.Sqrt(n)
 	for i := range v {
-		v[i] *= inv
+		v[i] = float32(float64(v[i]) * inv)
 	}
 	return true
 }

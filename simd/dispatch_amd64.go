@@ -1,0 +1,37 @@
+//go:build !purego
+
+package simd
+
+import "github.com/klauspost/cpuid/v2"
+
+var avx2 = Impl{
+	Name:           "avx2",
+	Dot:            dotAVX2,
+	L2Squared:      l2AVX2,
+	L1:             l1AVX2,
+	DotBatch:       dotBatchAVX2,
+	L2SquaredBatch: l2BatchAVX2,
+	L1Batch:        l1BatchAVX2,
+}
+
+// available lists the assembly implementations this CPU can run, best first.
+func available() []Impl {
+	var impls []Impl
+	if cpuid.CPU.Supports(cpuid.AVX512F, cpuid.AVX2, cpuid.FMA3) {
+		impls = append(impls, avx512)
+	}
+	if cpuid.CPU.Supports(cpuid.AVX2, cpuid.FMA3) {
+		impls = append(impls, avx2)
+	}
+	return impls
+}
+
+var avx512 = Impl{
+	Name:           "avx512",
+	Dot:            dotAVX512,
+	L2Squared:      l2AVX512,
+	L1:             l1AVX512,
+	DotBatch:       dotBatchAVX512,
+	L2SquaredBatch: l2BatchAVX512,
+	L1Batch:        l1BatchAVX512,
+}
