@@ -1,0 +1,176 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func smallDataset(t *testing.T, m Metric) *Dataset {
+	t.Helper()
+	dir := t.TempDir()
+	if err := GenerateDataset(dir, GenOptions{N: 400, Queries: 30, Dim: 8, Clusters: 4, Seed: 9, Metric: m}, 10); err != nil {
+		t.Fatal(err)
+	}
+	ds, err := LoadDataset(dir, m, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ds
+}
+
+// TestRunSearchAgainstExactServer runs the search benchmark against the
+// exact fake server: recall must be 1 and every query answered.
+func TestRunSearchAgainstExactServer(t *testing.T) {
+	for _, m := range []Metric{L2, Cosine} {
+		t.Run(string(m), func(t *testing.T) {
+			fq, srv := newFakeQdrant(t)
+			ds := smallDataset(t, m)
+			res, err := RunSearch(context.Background(), ds, SearchOptions{
+				URL: srv.URL, Collection: "s", K: 10, Efs: []int{16, 64}, Clients: 3, Runs: 2, BatchSize: 64, UploadClients: 2,
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res.Rows) != 2 || res.Data.N != 400 || res.UploadPPS <= 0 {
+				t.Fatalf("result %+v", res)
+			}
+			for _, r := range res.Rows {
+				if r.Mode != "http" || r.Runs != 2 || r.Recall != 1 || r.RecallIDs < 0.99 || r.QPS <= 0 || r.Latency.Count != 30 || r.Latency.P99 < r.Latency.P50 {
+					t.Errorf("row %+v", r)
+				}
+			}
+			var searches int
+			for _, req := range fq.log() {
+				if strings.HasPrefix(req, "POST /collections/s/points/search") {
+					searches++
+				}
+			}
+			if searches != 2*2*(30+30) { // per ef and run: warm-up + measured
+				t.Errorf("%d search requests", searches)
+			}
+			if _, exists := fq.collections["s"]; exists {
+				t.Error("collection left behind without -keep")
+			}
+		})
+	}
+}
+
+// exactInProcess is an exact search used to test the in-process path.
+type exactInProcess struct{ ds *Dataset }
+
+func (e exactInProcess) Search(q []float32, k, ef int) []uint64 {
+	h := exactTopK(e.ds.Base, q, e.ds.Dim, k, e.ds.Metric, make([]float32, blockRows), nil)
+	ids := make([]int32, k)
+	h.sortedIDs(ids)
+	out := make([]uint64, k)
+	for i, id := range ids {
+		out[i] = uint64(id)
+	}
+	return out
+}
+
+func TestRunSearchInProcess(t *testing.T) {
+	ds := smallDataset(t, L2)
+	res, err := RunSearch(context.Background(), ds, SearchOptions{K: 5, Efs: []int{32}, InProcess: exactInProcess{ds}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Rows) != 1 || res.Rows[0].Mode != "inprocess" || res.Rows[0].Recall != 1 || res.Rows[0].Clients != 1 {
+		t.Fatalf("rows %+v", res.Rows)
+	}
+	if _, err := RunSearch(context.Background(), ds, SearchOptions{K: 11}); !errors.Is(err, ErrUsage) {
+		t.Fatalf("k beyond the ground truth: %v", err)
+	}
+}
+
+func TestRunSearchReuse(t *testing.T) {
+	fq, srv := newFakeQdrant(t)
+	ds := smallDataset(t, L2)
+	o := SearchOptions{URL: srv.URL, Collection: "r", K: 10, Efs: []int{8}, Clients: 1, BatchSize: 100, Keep: true}
+	if _, err := RunSearch(context.Background(), ds, o); err != nil {
+		t.Fatal(err)
+	}
+	o.Reuse = true
+	res, err := RunSearch(context.Background(), ds, o)
+	if err != nil || !res.Reused {
+		t.Fatalf("reuse: %+v %v", res, err)
+	}
+	upserts := 0
+	for _, r := range fq.log() {
+		if strings.HasPrefix(r, "PUT /collections/r/points") {
+			upserts++
+		}
+	}
+	if upserts != 4 {
+		t.Fatalf("%d upserts, want 4 (one load of 400 points in batches of 100)", upserts)
+	}
+}
+
+func TestRunIngest(t *testing.T) {
+	fq, srv := newFakeQdrant(t)
+	ds := smallDataset(t, L2)
+	res, err := RunIngest(context.Background(), ds, IngestOptions{URL: srv.URL, Collection: "i",
+		BatchSizes: []int{50, 400}, Waits: []bool{false, true}, Clients: 2, MinIndexed: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Rows) != 4 {
+		t.Fatalf("%d rows", len(res.Rows))
+	}
+	for _, r := range res.Rows {
+		if r.Points != 400 || r.PointsPerSec <= 0 || r.IndexedVectors != 400 || r.IndexedSeconds < r.UploadSeconds {
+			t.Errorf("row %+v", r)
+		}
+	}
+	var waits, noWaits int
+	for _, r := range fq.log() {
+		switch {
+		case strings.HasPrefix(r, "PUT /collections/i/points?wait=true"):
+			waits++
+		case strings.HasPrefix(r, "PUT /collections/i/points?wait=false"):
+			noWaits++
+		}
+	}
+	if waits != 8+1 || noWaits != 8+1 { // batches of 50 and of 400
+		t.Fatalf("wait=true %d, wait=false %d upserts", waits, noWaits)
+	}
+}
+
+func TestRunSnapshot(t *testing.T) {
+	fq, srv := newFakeQdrant(t)
+	storage := t.TempDir()
+	folder := filepath.Join(storage, "collections", "snap-300")
+	if err := os.MkdirAll(folder, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(folder, "segment.bin"), bytes.Repeat([]byte{7}, 1<<16), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res, err := RunSnapshot(context.Background(), SnapshotOptions{URL: srv.URL, Collection: "snap",
+		Sizes: []int{300, 500}, Dim: 8, Seed: 1, Metric: L2, BatchSize: 100, Clients: 2,
+		StoragePath: storage, Baseline: 0, WorkDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Rows) != 2 {
+		t.Fatalf("%d rows", len(res.Rows))
+	}
+	r := res.Rows[0]
+	if r.CreateSeconds <= 0 || r.ArchiveBytes <= 0 || r.RestoredPoints < 300 || r.DownloadSeconds <= 0 || r.RecoverSeconds <= 0 {
+		t.Errorf("row %+v", r)
+	}
+	if r.TarCreateSecs <= 0 || r.TarExtractSecs <= 0 || r.TarBytes < 1<<16 || r.Note != "" {
+		t.Errorf("tar reference %+v", r)
+	}
+	if res.Rows[1].Note == "" || res.Rows[1].TarCreateSecs != 0 {
+		t.Errorf("missing storage folder not noted: %+v", res.Rows[1])
+	}
+	if len(fq.collections) != 0 || len(fq.snapshots) != 0 {
+		t.Errorf("left behind: %d collections, %d snapshots", len(fq.collections), len(fq.snapshots))
+	}
+}

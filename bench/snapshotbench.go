@@ -1,0 +1,285 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"time"
+)
+
+// SnapshotOptions configures RunSnapshot.
+type SnapshotOptions struct {
+	URL, APIKey, Collection string
+	Sizes                   []int // collection sizes (points), one row each
+	Dim                     int
+	Seed                    uint64
+	Metric                  Metric
+	BatchSize, Clients      int
+	M, EfConstruct          int
+	// StoragePath is the server's storage folder, when it is on this
+	// machine: the reference tar times are taken of
+	// StoragePath/collections/NAME. Empty skips them.
+	StoragePath string
+	// Baseline is how long the single-point writer runs before the
+	// snapshot is created, to measure its own latency.
+	Baseline    time.Duration
+	WorkDir     string // downloads and tar files (a temporary folder if empty)
+	WaitTimeout time.Duration
+	Log         io.Writer
+	TTY         bool
+}
+
+// SnapshotRow holds the figures of one collection size.
+type SnapshotRow struct {
+	Points int `json:"points"`
+	Dim    int `json:"dim"`
+	// BaselineWrites are the single-point wait=true upserts finished
+	// before the snapshot began; DuringWrites those overlapping its creation.
+	BaselineWrites Latency `json:"baseline_writes"`
+	DuringWrites   Latency `json:"during_writes"`
+	// StallMS is the longest write during creation minus the baseline p50.
+	StallMS         float64 `json:"stall_above_baseline_ms"`
+	CreateSeconds   float64 `json:"create_s"`
+	DownloadSeconds float64 `json:"download_s"`
+	RecoverSeconds  float64 `json:"upload_recover_s"` // upload + recover into a new collection
+	ArchiveBytes    int64   `json:"archive_bytes"`
+	RestoredPoints  int     `json:"restored_points"`
+	TarCreateSecs   float64 `json:"tar_cf_s,omitempty"`
+	TarExtractSecs  float64 `json:"tar_xf_s,omitempty"`
+	TarBytes        int64   `json:"tar_bytes,omitempty"`
+	// SnapshotXfSecs is `tar -xf` of the downloaded snapshot archive (Cairn
+	// and Qdrant snapshots are tar files), the floor for a restore.
+	SnapshotXfSecs float64 `json:"snapshot_tar_xf_s,omitempty"`
+	Note           string  `json:"note,omitempty"`
+}
+
+// SnapshotResult is the outcome of RunSnapshot.
+type SnapshotResult struct {
+	URL  string        `json:"url"`
+	Rows []SnapshotRow `json:"rows"`
+}
+
+// RunSnapshot, for each size: generates that many points, loads them into
+// a fresh collection and waits for green; runs a stream of single-point
+// wait=true upserts for o.Baseline, then creates a snapshot while the stream
+// goes on; downloads the snapshot, uploads it into a new collection
+// (upload + recover) and checks its point count; and times tar -cf / tar -xf
+// of the collection's storage folder for reference. Collections and the
+// snapshot are removed afterwards.
+func RunSnapshot(ctx context.Context, o SnapshotOptions) (*SnapshotResult, error) {
+	c := NewClient(o.URL, o.APIKey)
+	defer c.Close()
+	work := o.WorkDir
+	if work == "" {
+		d, err := os.MkdirTemp("", "cairn-bench-snapshot-")
+		if err != nil {
+			return nil, fmt.Errorf("snapshot bench: %w", err)
+		}
+		defer os.RemoveAll(d)
+		work = d
+	}
+	res := &SnapshotResult{URL: o.URL}
+	for _, n := range o.Sizes {
+		row, err := snapshotOnce(ctx, c, o, n, work)
+		if err != nil {
+			return res, fmt.Errorf("snapshot bench at %d points: %w", n, err)
+		}
+		res.Rows = append(res.Rows, row)
+	}
+	return res, nil
+}
+
+func snapshotOnce(ctx context.Context, c *Client, o SnapshotOptions, n int, work string) (SnapshotRow, error) {
+	row := SnapshotRow{Points: n, Dim: o.Dim}
+	name := fmt.Sprintf("%s-%d", o.Collection, n)
+	base, _, err := Generate(GenOptions{N: n, Dim: o.Dim, Seed: o.Seed, Metric: o.Metric})
+	if err != nil {
+		return row, err
+	}
+	if err := c.DeleteCollection(ctx, name); err != nil {
+		return row, err
+	}
+	cfg := CollectionConfig{Dim: o.Dim, Distance: o.Metric.QdrantDistance(), M: o.M, EfConstruct: o.EfConstruct}
+	if err := c.CreateCollection(ctx, name, cfg); err != nil {
+		return row, err
+	}
+	defer c.DeleteCollection(context.WithoutCancel(ctx), name)
+	p := NewProgress(o.Log, o.TTY, fmt.Sprintf("load %d points", n), n)
+	_, err = upload(ctx, c, name, base, o.Dim, o.BatchSize, o.Clients, false, p)
+	p.Done()
+	if err != nil {
+		return row, err
+	}
+	if err := waitGreen(ctx, c, name, n, o.WaitTimeout); err != nil {
+		return row, err
+	}
+	snap, err := measureStall(ctx, c, name, base[:o.Dim], uint64(n), o.Baseline, &row)
+	if err != nil {
+		return row, err
+	}
+	defer c.DeleteSnapshot(context.WithoutCancel(ctx), name, snap.Name)
+	if err := measureTransfer(ctx, c, name, snap, work, &row); err != nil {
+		return row, err
+	}
+	if o.StoragePath == "" {
+		row.Note = "tar reference skipped: no storage path given"
+		return row, nil
+	}
+	return row, tarReference(ctx, filepath.Join(o.StoragePath, "collections", name), work, &row)
+}
+
+// sample is one write: when it started and how long it took.
+type sample struct {
+	start time.Time
+	took  time.Duration
+}
+
+// measureStall runs the single-point writer, creates the snapshot after
+// baseline, and fills the write-latency figures of row.
+func measureStall(ctx context.Context, c *Client, name string, vec []float32, firstID uint64, baseline time.Duration, row *SnapshotRow) (SnapshotInfo, error) {
+	stop := make(chan struct{})
+	var samples []sample
+	var werr error
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for id := firstID; ; id++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			t0 := time.Now()
+			if werr = c.Upsert(ctx, name, id, vec, len(vec), true); werr != nil {
+				return
+			}
+			samples = append(samples, sample{t0, time.Since(t0)})
+		}
+	}()
+	time.Sleep(baseline) // a measuring period, not synchronisation
+	t0 := time.Now()
+	snap, err := c.CreateSnapshot(ctx, name)
+	t1 := time.Now()
+	close(stop)
+	wg.Wait()
+	if err == nil {
+		err = werr
+	}
+	if err != nil {
+		return snap, err
+	}
+	row.CreateSeconds, row.ArchiveBytes = t1.Sub(t0).Seconds(), snap.Size
+	var before, during []time.Duration
+	for _, s := range samples {
+		switch end := s.start.Add(s.took); {
+		case end.Before(t0):
+			before = append(before, s.took)
+		case s.start.Before(t1):
+			during = append(during, s.took)
+		}
+	}
+	row.BaselineWrites, row.DuringWrites = Summarize(before), Summarize(during)
+	if len(during) > 0 {
+		row.StallMS = row.DuringWrites.Max - row.BaselineWrites.P50
+	}
+	return snap, nil
+}
+
+// measureTransfer downloads the snapshot, uploads it into NAME-restored and
+// checks the restored collection's point count.
+func measureTransfer(ctx context.Context, c *Client, name string, snap SnapshotInfo, work string, row *SnapshotRow) error {
+	path := filepath.Join(work, snap.Name)
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("download: %w", err)
+	}
+	defer os.Remove(path)
+	t0 := time.Now()
+	size, err := c.DownloadSnapshot(ctx, name, snap.Name, f)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	row.DownloadSeconds = time.Since(t0).Seconds()
+	if row.ArchiveBytes == 0 {
+		row.ArchiveBytes = size
+	}
+	restored := name + "-restored"
+	t0 = time.Now()
+	if err := c.UploadSnapshot(ctx, restored, path, "", snap.Checksum); err != nil {
+		return err
+	}
+	row.RecoverSeconds = time.Since(t0).Seconds()
+	defer c.DeleteCollection(context.WithoutCancel(ctx), restored)
+	out := filepath.Join(work, "snapshot-extract")
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return fmt.Errorf("extract snapshot: %w", err)
+	}
+	defer os.RemoveAll(out)
+	t0 = time.Now()
+	if err := runTar(ctx, "-xf", path, "-C", out); err != nil {
+		return err
+	}
+	row.SnapshotXfSecs = time.Since(t0).Seconds()
+	info, err := c.Info(ctx, restored)
+	if err != nil {
+		return err
+	}
+	row.RestoredPoints = info.PointsCount
+	if info.PointsCount < row.Points {
+		return fmt.Errorf("restored collection holds %d points, want at least %d", info.PointsCount, row.Points)
+	}
+	return nil
+}
+
+// tarReference times `tar -cf` of dir and `tar -xf` of that archive.
+func tarReference(ctx context.Context, dir, work string, row *SnapshotRow) error {
+	if _, err := os.Stat(dir); err != nil {
+		row.Note = fmt.Sprintf("tar reference skipped: %v", err)
+		return nil
+	}
+	archive := filepath.Join(work, "reference.tar")
+	out := filepath.Join(work, "reference-extract")
+	defer os.Remove(archive)
+	defer os.RemoveAll(out)
+	t0 := time.Now()
+	if err := runTar(ctx, "-cf", archive, "-C", dir, "."); err != nil {
+		return err
+	}
+	row.TarCreateSecs = time.Since(t0).Seconds()
+	if st, err := os.Stat(archive); err == nil {
+		row.TarBytes = st.Size()
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return fmt.Errorf("tar reference: %w", err)
+	}
+	t0 = time.Now()
+	if err := runTar(ctx, "-xf", archive, "-C", out); err != nil {
+		return err
+	}
+	row.TarExtractSecs = time.Since(t0).Seconds()
+	return nil
+}
+
+// runTar runs tar; exit status 1 ("file changed as we read it", the server
+// may still be writing) is accepted.
+func runTar(ctx context.Context, args ...string) error {
+	cmd := exec.CommandContext(ctx, "tar", args...)
+	out, err := cmd.CombinedOutput()
+	var exit *exec.ExitError
+	if errors.As(err, &exit) && exit.ExitCode() == 1 {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("tar %v: %w: %s", args, err, out)
+	}
+	return nil
+}
