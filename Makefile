@@ -18,7 +18,7 @@ run: build
 # The whole suite: unit and integration tests under the race detector, the
 # kernels once more with the portable build, and the arm64 kernels executed
 # under qemu-user.
-test: test-race test-purego test-arm64
+test: test-race test-purego test-arm64 test-js
 
 test-unit:
 	$(GO) test $(PKGS)
@@ -45,3 +45,8 @@ fuzz:
 
 clean:
 	rm -rf bin
+
+# The official Qdrant JavaScript client (pinned by tests/js/package-lock.json)
+# against a real bin/cairn.
+test-js: build
+	cd tests/js && npm ci --no-audit --no-fund && node --test

@@ -1,10 +1,17 @@
 package server
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/cairn-db/cairn/engine"
 )
 
 // Version is Cairn's own version.
@@ -14,24 +21,136 @@ const Version = "0.1.0"
 // GET / reports it as "version" so that Qdrant clients accept the server.
 const QdrantAPIVersion = "1.19.0"
 
+// DefaultMaxRequestBytes is the body limit when Options sets none (32 MiB,
+// Qdrant's default max_request_size_mb).
+const DefaultMaxRequestBytes = 32 << 20
+
 // Options configures a server.
 type Options struct {
+	// Logger receives request errors; nil means slog.Default().
 	Logger *slog.Logger
+	// Storage is the engine serving the collection routes; nil answers
+	// them with 503 (used before the storage is open, and in tests).
+	Storage *engine.Storage
+	// APIKey, when set, is required on every route but /, /healthz,
+	// /livez and /readyz.
+	APIKey string
+	// ReadOnlyAPIKey, when set, grants the read routes only.
+	ReadOnlyAPIKey string
+	// MaxRequestBytes caps request bodies; 0 means DefaultMaxRequestBytes.
+	MaxRequestBytes int64
+	// EnableCORS answers preflight requests and allows every origin.
+	EnableCORS bool
+	// Registry receives the server's Prometheus metrics and is what
+	// GET /metrics exposes; nil means a fresh registry. Other packages
+	// (snapshots) register their metrics on the same registry.
+	Registry *prometheus.Registry
 }
 
-// New returns the HTTP handler for Cairn's API.
-func New(opts Options) *echo.Echo {
+// Server is Cairn's HTTP API. It is an http.Handler.
+type Server struct {
+	e           *echo.Echo
+	log         *slog.Logger
+	eng         *engine.Storage
+	apiKey      string
+	readOnlyKey string
+	maxBody     int64
+	access      map[string]access
+	reg         *prometheus.Registry
+	metrics     *metrics
+	id          string
+	started     time.Time
+}
+
+// New returns the HTTP API serving opts.Storage.
+func New(opts Options) *Server {
+	s := &Server{
+		log:         opts.Logger,
+		eng:         opts.Storage,
+		apiKey:      opts.APIKey,
+		readOnlyKey: opts.ReadOnlyAPIKey,
+		maxBody:     opts.MaxRequestBytes,
+		access:      map[string]access{},
+		reg:         opts.Registry,
+		id:          newID(),
+		started:     time.Now().UTC(),
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	if s.maxBody <= 0 {
+		s.maxBody = DefaultMaxRequestBytes
+	}
+	if s.reg == nil {
+		s.reg = prometheus.NewRegistry()
+	}
+	s.metrics = newMetrics(s.reg, s)
 	e := echo.New()
-	e.HideBanner = true
-	e.HidePort = true
-	e.GET("/", func(c echo.Context) error {
-		return c.JSON(http.StatusOK, map[string]string{
-			"title":         "cairn - vector search engine",
-			"version":       QdrantAPIVersion,
-			"cairn_version": Version,
-		})
-	})
-	healthy := func(c echo.Context) error { return c.String(http.StatusOK, "healthz check passed") }
-	e.GET("/healthz", healthy)
-	return e
+	e.HideBanner, e.HidePort = true, true
+	e.JSONSerializer = serializer{s}
+	e.HTTPErrorHandler = s.errorHandler
+	e.Use(startTimer, s.metrics.observe, middleware.Recover())
+	if opts.EnableCORS {
+		e.Use(middleware.CORSWithConfig(middleware.CORSConfig{AllowOrigins: []string{"*"}, MaxAge: 3600}))
+	}
+	e.Use(s.auth, s.limitBody)
+	s.e = e
+	s.routes()
+	return s
+}
+
+// ServeHTTP serves one request.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.e.ServeHTTP(w, r) }
+
+// Registry returns the Prometheus registry GET /metrics exposes.
+func (s *Server) Registry() *prometheus.Registry { return s.reg }
+
+// Route registers a handler for method and path (an echo route template).
+// A write route needs the full API key; other routes accept the read-only
+// key too. Packages such as the snapshot API add their routes with it;
+// handlers answer through the same envelope and error mapping.
+func (s *Server) Route(method, path string, write bool, h echo.HandlerFunc) {
+	a := accessRead
+	if write {
+		a = accessWrite
+	}
+	s.add(method, path, a, h)
+}
+
+func (s *Server) add(method, path string, a access, h echo.HandlerFunc) {
+	s.access[method+" "+path] = a
+	s.e.Add(method, path, h)
+}
+
+// limitBody refuses a body whose declared length is over the limit before
+// any handler reads it; readBody enforces the limit on what is read.
+func (s *Server) limitBody(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if c.Request().ContentLength > s.maxBody {
+			return tooLarge(c.Request().ContentLength, s.maxBody)
+		}
+		return next(c)
+	}
+}
+
+// routes registers every route of the API.
+func (s *Server) routes() {
+	s.add(http.MethodGet, "/", accessOpen, s.root)
+	s.add(http.MethodGet, "/healthz", accessOpen, plain("healthz check passed"))
+	s.add(http.MethodGet, "/livez", accessOpen, plain("livez check passed"))
+	s.add(http.MethodGet, "/readyz", accessOpen, s.readyz)
+	s.add(http.MethodGet, "/telemetry", accessRead, s.telemetry)
+	s.add(http.MethodGet, "/metrics", accessRead, s.metricsHandler())
+	s.collectionRoutes()
+}
+
+func newID() string {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "cairn"
+	}
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b[:])
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }

@@ -1,0 +1,81 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"io"
+	"log/slog"
+
+	"github.com/cairn-db/cairn/config"
+)
+
+// serveArgs are the parsed flags of `cairn serve`.
+type serveArgs struct {
+	configPath    string
+	host          string
+	httpPort      int
+	storagePath   string
+	snapshotsPath string
+	// set records which flags were given, so only those override the
+	// configuration file and the environment.
+	set map[string]bool
+}
+
+// startHook lets a feature add flags to `cairn serve` and run once the
+// configuration is loaded, before the storage opens (issue 6's
+// --snapshot, --storage-snapshot and --force-snapshot restore at start-up
+// register one from their own file with an init function).
+type startHook struct {
+	// register adds the hook's flags.
+	register func(fs *flag.FlagSet)
+	// run acts on the parsed flags; an error stops start-up.
+	run func(ctx context.Context, cfg *config.Config, log *slog.Logger) error
+}
+
+// startHooks are run in order by serve.
+var startHooks []startHook
+
+// parseServeArgs parses the flags of `cairn serve`.
+func parseServeArgs(args []string, out io.Writer) (*serveArgs, error) {
+	a := &serveArgs{set: map[string]bool{}}
+	fs := flag.NewFlagSet("cairn serve", flag.ContinueOnError)
+	fs.SetOutput(out)
+	fs.StringVar(&a.configPath, "config-path", "", "YAML configuration file (default "+config.DefaultPath+" if present)")
+	fs.StringVar(&a.host, "host", "", "address to bind (service.host)")
+	fs.IntVar(&a.httpPort, "http-port", 0, "HTTP port (service.http_port)")
+	fs.StringVar(&a.storagePath, "storage-path", "", "storage folder (storage.storage_path)")
+	fs.StringVar(&a.snapshotsPath, "snapshots-path", "", "snapshots folder (storage.snapshots_path)")
+	for _, h := range startHooks {
+		if h.register != nil {
+			h.register(fs)
+		}
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, &usageError{"unexpected argument " + fs.Arg(0)}
+	}
+	fs.Visit(func(f *flag.Flag) { a.set[f.Name] = true })
+	return a, nil
+}
+
+// override applies the flags that were given to c.
+func (a *serveArgs) override(c *config.Config) {
+	if a.set["host"] {
+		c.Service.Host = a.host
+	}
+	if a.set["http-port"] {
+		c.Service.HTTPPort = a.httpPort
+	}
+	if a.set["storage-path"] {
+		c.Storage.StoragePath = a.storagePath
+	}
+	if a.set["snapshots-path"] {
+		c.Storage.SnapshotsPath = a.snapshotsPath
+	}
+}
+
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }

@@ -1,0 +1,91 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/cairn-db/cairn/config"
+	"github.com/cairn-db/cairn/server"
+	"github.com/cairn-db/cairn/simd"
+)
+
+// shutdownGrace bounds how long in-flight requests may run after a signal.
+const shutdownGrace = 30 * time.Second
+
+// serve runs `cairn serve` until ctx is cancelled (SIGINT or SIGTERM),
+// then stops accepting, waits for in-flight requests and closes the storage.
+func serve(ctx context.Context, args, environ []string, logOut io.Writer) error {
+	a, err := parseServeArgs(args, logOut)
+	if err != nil {
+		return err
+	}
+	cfg, err := config.Load(config.Options{Path: a.configPath, Environ: environ, Override: a.override})
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg, logOut)
+	log.Info("starting cairn", "version", server.Version, "qdrant_api", server.QdrantAPIVersion, "simd", simd.Chosen())
+	log.Info("configuration", cfg.Summary()...)
+	for _, h := range startHooks {
+		if h.run != nil {
+			if err := h.run(ctx, cfg, log); err != nil {
+				return err
+			}
+		}
+	}
+	st, err := openStorage(cfg, log)
+	if err != nil {
+		return err
+	}
+	srvErr := run(ctx, cfg, log, st)
+	if err := st.close(); err != nil {
+		srvErr = errors.Join(srvErr, fmt.Errorf("close storage: %w", err))
+	}
+	if srvErr == nil {
+		log.Info("stopped")
+	}
+	return srvErr
+}
+
+// run serves HTTP until ctx is done, then shuts the server down gracefully.
+func run(ctx context.Context, cfg *config.Config, log *slog.Logger, st *storage) error {
+	addr := net.JoinHostPort(cfg.Service.Host, strconv.Itoa(cfg.Service.HTTPPort))
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	h := server.New(server.Options{
+		Logger:          log,
+		Storage:         st.eng,
+		APIKey:          cfg.Service.APIKey,
+		ReadOnlyAPIKey:  cfg.Service.ReadOnlyAPIKey,
+		MaxRequestBytes: cfg.MaxRequestBytes(),
+		EnableCORS:      cfg.Service.EnableCORS,
+	})
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	log.Info("listening", "addr", ln.Addr().String())
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve on %s: %w", addr, err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing in-flight requests")
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shut down http server: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve on %s: %w", addr, err)
+	}
+	return nil
+}

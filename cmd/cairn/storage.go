@@ -1,0 +1,27 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+
+	"github.com/cairn-db/cairn/config"
+	"github.com/cairn-db/cairn/engine"
+)
+
+// storage is the engine the server runs on.
+type storage struct {
+	eng *engine.Storage
+}
+
+// openStorage opens (or creates) the storage folder.
+func openStorage(cfg *config.Config, log *slog.Logger) (*storage, error) {
+	eng, err := engine.Open(engine.Options{Dir: cfg.Storage.StoragePath, Logger: log})
+	if err != nil {
+		return nil, fmt.Errorf("open storage %s: %w", cfg.Storage.StoragePath, err)
+	}
+	log.Info("storage open", "path", cfg.Storage.StoragePath, "collections", len(eng.ListCollections()))
+	return &storage{eng: eng}, nil
+}
+
+// close flushes and closes the storage once no request uses it.
+func (s *storage) close() error { return s.eng.Close() }

@@ -1,0 +1,115 @@
+package config
+
+import (
+	"path/filepath"
+)
+
+// DefaultPath is the configuration file read when no path is given and the
+// file exists.
+const DefaultPath = "config/config.yaml"
+
+// Config is Cairn's whole configuration. Its YAML keys follow Qdrant's
+// config.yaml so that an existing Qdrant configuration's common keys work.
+type Config struct {
+	// LogLevel is one of TRACE, DEBUG, INFO, WARN, ERROR (any case).
+	LogLevel string `yaml:"log_level"`
+	// Logger holds the log output settings.
+	Logger Logger `yaml:"logger"`
+	// Service holds the HTTP service settings.
+	Service Service `yaml:"service"`
+	// Storage holds where and how data is stored.
+	Storage Storage `yaml:"storage"`
+}
+
+// Logger holds the log output settings.
+type Logger struct {
+	// Format is "text" or "json".
+	Format string `yaml:"format"`
+}
+
+// Service holds the HTTP service settings.
+type Service struct {
+	// Host is the address the HTTP server binds to.
+	Host string `yaml:"host"`
+	// HTTPPort is the HTTP server's TCP port.
+	HTTPPort int `yaml:"http_port"`
+	// APIKey, when set, is required on every request but the health routes.
+	APIKey string `yaml:"api_key"`
+	// ReadOnlyAPIKey, when set, grants read-only access.
+	ReadOnlyAPIKey string `yaml:"read_only_api_key"`
+	// MaxRequestSizeMB caps a request body, in mebibytes.
+	MaxRequestSizeMB int `yaml:"max_request_size_mb"`
+	// EnableCORS adds permissive CORS headers to every answer.
+	EnableCORS bool `yaml:"enable_cors"`
+}
+
+// Storage holds where and how data is stored.
+type Storage struct {
+	// StoragePath is the folder holding the collections.
+	StoragePath string `yaml:"storage_path"`
+	// SnapshotsPath is the folder holding snapshot archives.
+	SnapshotsPath string `yaml:"snapshots_path"`
+	// TempPath is the folder for temporary files; empty means a "tmp"
+	// folder under StoragePath. It should be on the same filesystem as
+	// StoragePath so that snapshots can hard-link.
+	TempPath string `yaml:"temp_path"`
+	// Performance holds tuning knobs.
+	Performance Performance `yaml:"performance"`
+}
+
+// Performance holds tuning knobs; zero means "choose automatically".
+type Performance struct {
+	// MaxSearchThreads caps the threads one search uses (0 = all cores).
+	MaxSearchThreads int `yaml:"max_search_threads"`
+	// MaxOptimizationThreads caps the threads that build segments and
+	// graphs in the background (0 = all cores).
+	MaxOptimizationThreads int `yaml:"max_optimization_threads"`
+}
+
+// Default returns the configuration used when nothing overrides it.
+func Default() Config {
+	return Config{
+		LogLevel: "INFO",
+		Logger:   Logger{Format: "text"},
+		Service: Service{
+			Host:             "0.0.0.0",
+			HTTPPort:         6333,
+			MaxRequestSizeMB: 32,
+			EnableCORS:       true,
+		},
+		Storage: Storage{
+			StoragePath:   "./storage",
+			SnapshotsPath: "./snapshots",
+		},
+	}
+}
+
+// MaxRequestBytes returns the request body limit in bytes.
+func (c *Config) MaxRequestBytes() int64 { return int64(c.Service.MaxRequestSizeMB) << 20 }
+
+// fillDerived sets the defaults that depend on other keys.
+func (c *Config) fillDerived() {
+	if c.Storage.TempPath == "" {
+		c.Storage.TempPath = filepath.Join(c.Storage.StoragePath, "tmp")
+	}
+}
+
+// Summary returns the configuration as slog-friendly key/value pairs with
+// the secrets replaced by whether they are set.
+func (c *Config) Summary() []any {
+	return []any{
+		"log_level", c.LogLevel,
+		"logger.format", c.Logger.Format,
+		"service.host", c.Service.Host,
+		"service.http_port", c.Service.HTTPPort,
+		"service.api_key_set", c.Service.APIKey != "",
+		"service.read_only_api_key_set", c.Service.ReadOnlyAPIKey != "",
+		"service.max_request_size_mb", c.Service.MaxRequestSizeMB,
+		"service.enable_cors", c.Service.EnableCORS,
+		"storage.storage_path", c.Storage.StoragePath,
+		"storage.snapshots_path", c.Storage.SnapshotsPath,
+		"storage.temp_path", c.Storage.TempPath,
+		"storage.performance.max_search_threads", c.Storage.Performance.MaxSearchThreads,
+		"storage.performance.max_optimization_threads", c.Storage.Performance.MaxOptimizationThreads,
+	}
+}

@@ -1,0 +1,46 @@
+package config
+
+import (
+	"fmt"
+	"strings"
+)
+
+// LogLevels are the accepted values of log_level.
+var LogLevels = []string{"TRACE", "DEBUG", "INFO", "WARN", "ERROR"}
+
+// Validate checks every key's range and returns an error naming the first
+// bad key.
+func (c *Config) Validate() error {
+	checks := []struct {
+		ok  bool
+		key string
+		why string
+	}{
+		{validLevel(c.LogLevel), "log_level", fmt.Sprintf("%q is not one of %s", c.LogLevel, strings.Join(LogLevels, ", "))},
+		{c.Logger.Format == "text" || c.Logger.Format == "json", "logger.format", fmt.Sprintf("%q is not text or json", c.Logger.Format)},
+		{strings.TrimSpace(c.Service.Host) != "", "service.host", "must not be empty"},
+		{c.Service.HTTPPort >= 0 && c.Service.HTTPPort <= 65535, "service.http_port", fmt.Sprintf("%d is not a TCP port (0-65535)", c.Service.HTTPPort)},
+		{c.Service.MaxRequestSizeMB >= 1 && c.Service.MaxRequestSizeMB <= 1<<20, "service.max_request_size_mb", fmt.Sprintf("%d is not between 1 and 1048576", c.Service.MaxRequestSizeMB)},
+		{c.Service.ReadOnlyAPIKey == "" || c.Service.ReadOnlyAPIKey != c.Service.APIKey, "service.read_only_api_key", "must differ from service.api_key"},
+		{strings.TrimSpace(c.Storage.StoragePath) != "", "storage.storage_path", "must not be empty"},
+		{strings.TrimSpace(c.Storage.SnapshotsPath) != "", "storage.snapshots_path", "must not be empty"},
+		{strings.TrimSpace(c.Storage.TempPath) != "", "storage.temp_path", "must not be empty"},
+		{c.Storage.Performance.MaxSearchThreads >= 0, "storage.performance.max_search_threads", "must not be negative"},
+		{c.Storage.Performance.MaxOptimizationThreads >= 0, "storage.performance.max_optimization_threads", "must not be negative"},
+	}
+	for _, ch := range checks {
+		if !ch.ok {
+			return fmt.Errorf("%w: %s: %s", ErrInvalid, ch.key, ch.why)
+		}
+	}
+	return nil
+}
+
+func validLevel(s string) bool {
+	for _, l := range LogLevels {
+		if strings.EqualFold(s, l) {
+			return true
+		}
+	}
+	return false
+}

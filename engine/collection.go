@@ -1,0 +1,211 @@
+package engine
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+
+	"github.com/cairn-db/cairn/payload"
+	"github.com/cairn-db/cairn/segment"
+	"github.com/cairn-db/cairn/vfs"
+)
+
+// CollectionFile is the name of the collection's config file in its folder;
+// format in docs/format/collection.md.
+const CollectionFile = "collection"
+
+const (
+	collectionMagic   = "CAIRNCOL"
+	collectionVersion = 1
+)
+
+// collectionFile is the body of the collection file.
+type collectionFile struct {
+	Config         CollectionConfig               `json:"config"`
+	PayloadIndexes map[string]payload.FieldSchema `json:"payload_indexes"`
+}
+
+// collCore is what every shard of a collection shares.
+type collCore struct {
+	name   string
+	dir    string
+	fs     vfs.FS
+	logger *slog.Logger
+	hooks  *Hooks
+	specs  []segment.VectorSpec
+
+	mu      sync.RWMutex // guards cfg and indexes
+	cfg     CollectionConfig
+	indexes map[string]payload.FieldSchema
+}
+
+func (c *collCore) config() CollectionConfig {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.cfg
+}
+
+// indexKeys returns the payload index keys, sorted.
+func (c *collCore) indexKeys() []string {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	keys := make([]string, 0, len(c.indexes))
+	for k := range c.indexes {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// indexDefs returns a copy of the payload index definitions.
+func (c *collCore) indexDefs() map[string]payload.FieldSchema {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return maps.Clone(c.indexes)
+}
+
+// store persists the config and index definitions atomically. Caller holds mu.
+func (c *collCore) storeLocked() error {
+	return storeCollectionFile(c.fs, c.dir, &collectionFile{Config: c.cfg, PayloadIndexes: c.indexes})
+}
+
+func storeCollectionFile(fsys vfs.FS, dir string, f *collectionFile) error {
+	body, err := json.Marshal(f)
+	if err != nil {
+		return fmt.Errorf("encode collection file: %w", err)
+	}
+	b := sealEnvelope(collectionMagic, collectionVersion, body)
+	if err := vfs.WriteFileAtomic(fsys, filepath.Join(dir, CollectionFile), b); err != nil {
+		return fmt.Errorf("store collection file: %w", err)
+	}
+	return nil
+}
+
+func loadCollectionFile(dir string) (*collectionFile, error) {
+	b, err := os.ReadFile(filepath.Join(dir, CollectionFile))
+	if err != nil {
+		return nil, fmt.Errorf("read collection file: %w", err)
+	}
+	body, err := openEnvelope(collectionMagic, collectionVersion, b)
+	if err != nil {
+		return nil, fmt.Errorf("decode collection file %s: %w", dir, err)
+	}
+	var f collectionFile
+	if err := unmarshalJSONNumber(body, &f); err != nil {
+		return nil, fmt.Errorf("decode collection file %s: %w: %v", dir, ErrCorrupt, err)
+	}
+	if err := f.Config.Validate(); err != nil {
+		return nil, fmt.Errorf("decode collection file %s: %w: %v", dir, ErrCorrupt, err)
+	}
+	return &f, nil
+}
+
+// vectorSpecs lists the configured vectors in name order.
+func vectorSpecs(cfg *CollectionConfig) []segment.VectorSpec {
+	var specs []segment.VectorSpec
+	for _, n := range cfg.Params.Vectors.Names() {
+		p := cfg.Params.Vectors[n]
+		specs = append(specs, segment.VectorSpec{Name: n, Dim: p.Size, Distance: p.Distance})
+	}
+	return specs
+}
+
+// Collection is an open collection. Its methods are safe for concurrent use.
+type Collection struct {
+	core   *collCore
+	shards []*shard
+}
+
+// Name returns the collection's name.
+func (c *Collection) Name() string { return c.core.name }
+
+// Config returns the collection's current configuration.
+func (c *Collection) Config() CollectionConfig { return c.core.config() }
+
+// openCollection opens the collection in dir and recovers its shards.
+func openCollection(name, dir string, opts *Options) (*Collection, error) {
+	f, err := loadCollectionFile(dir)
+	if err != nil {
+		return nil, err
+	}
+	if f.PayloadIndexes == nil {
+		f.PayloadIndexes = map[string]payload.FieldSchema{}
+	}
+	core := &collCore{name: name, dir: dir, fs: opts.FS, logger: opts.Logger, hooks: opts.Hooks,
+		cfg: f.Config, indexes: f.PayloadIndexes, specs: vectorSpecs(&f.Config)}
+	c := &Collection{core: core}
+	for i := range f.Config.Params.ShardNumber {
+		s, err := openShard(core, i, shardDir(dir, i))
+		if err != nil {
+			_ = c.closeShards()
+			return nil, fmt.Errorf("open collection %s: %w", name, err)
+		}
+		c.shards = append(c.shards, s)
+	}
+	if !opts.DisableBackground {
+		for _, s := range c.shards {
+			s.startWorker()
+			s.kickWorker()
+			s.kickOptimizer()
+		}
+	}
+	return c, nil
+}
+
+// stopWorkers stops the shards' background workers.
+func (c *Collection) stopWorkers() {
+	for _, s := range c.shards {
+		s.stopWorker()
+	}
+}
+
+func (c *Collection) closeShards() error {
+	var errs []error
+	for _, s := range c.shards {
+		errs = append(errs, s.close())
+	}
+	return errors.Join(errs...)
+}
+
+// shardOf returns the shard a point id is routed to.
+func (c *Collection) shardIndex(h uint64) int { return int(h % uint64(len(c.shards))) }
+
+// Flush seals every shard's head into a segment now and runs the optimizer
+// until nothing is due. Tests and shutdown use it; the background worker
+// does the same on its own schedule.
+func (c *Collection) Flush() error {
+	var errs []error
+	for _, s := range c.shards {
+		err := s.maintainSeal()
+		s.setErr(err)
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// update applies a configuration change and persists it.
+func (c *Collection) update(u CollectionUpdate) error {
+	c.core.mu.Lock()
+	defer c.core.mu.Unlock()
+	cfg, err := c.core.cfg.Apply(u)
+	if err != nil {
+		return err
+	}
+	old := c.core.cfg
+	c.core.cfg = cfg
+	if err := c.core.storeLocked(); err != nil {
+		c.core.cfg = old
+		return err
+	}
+	for _, s := range c.shards {
+		s.kickWorker()
+		s.kickOptimizer()
+	}
+	return nil
+}

@@ -1,0 +1,78 @@
+package engine
+
+import (
+	"fmt"
+
+	"github.com/cairn-db/cairn/segment"
+)
+
+// commitState is what a seal or an optimization makes durable: the manifest,
+// the deletion bitmaps changed since they were last stored, and the WAL
+// position those bitmaps reflect.
+type commitState struct {
+	man     manifest
+	lsnNow  uint64
+	dirty   []*segHandle
+	bitmaps []*segment.Bitmap
+	zombies []*segHandle
+}
+
+// captureLocked takes the durable state to write. Caller holds mu (write).
+func (s *shard) captureLocked() *commitState {
+	cs := &commitState{lsnNow: s.lastLSN, zombies: s.zombies}
+	cs.man = manifest{SealedLSN: s.sealedLSN, NextSegment: s.nextSeg}
+	for _, h := range s.segs {
+		cs.man.Segments = append(cs.man.Segments, manifestEntry{Name: h.name, Points: h.seg.Len(), Graphs: h.graphNames()})
+		if h.dirty {
+			cs.dirty = append(cs.dirty, h)
+			cs.bitmaps = append(cs.bitmaps, h.deleted.Load())
+			h.dirty = false
+		}
+	}
+	s.zombies = nil
+	return cs
+}
+
+// persist makes a captured state durable: WAL synced up to the operations
+// the bitmaps reflect, bitmaps stored, then the manifest swapped. Replaced
+// segments are released only once the manifest no longer lists them. On
+// failure the state stays pending and the next commit retries it. Caller
+// holds commitMu.
+func (s *shard) persist(cs *commitState) error {
+	err := s.log.Sync(cs.lsnNow)
+	if err != nil {
+		err = fmt.Errorf("sync wal: %w", err)
+	}
+	for i, h := range cs.dirty {
+		if err != nil {
+			break
+		}
+		if e := segment.StoreDeleted(s.core.fs, h.dir, cs.bitmaps[i]); e != nil {
+			err = fmt.Errorf("store deletions of %s: %w", h.name, e)
+		}
+	}
+	if err == nil {
+		err = storeManifest(s.core.fs, s.dir, &cs.man)
+	}
+	if err != nil {
+		s.mu.Lock()
+		for _, h := range cs.dirty {
+			h.dirty = true
+		}
+		s.zombies = append(cs.zombies, s.zombies...)
+		s.mu.Unlock()
+		return err
+	}
+	for _, h := range cs.zombies {
+		h.release()
+	}
+	return nil
+}
+
+// commitAndUnlock captures under mu (held by the caller, released here) and
+// persists. Caller holds commitMu and mu; mu is unlocked on return.
+func (s *shard) commitAndUnlock() error {
+	cs := s.captureLocked()
+	s.mu.Unlock()
+	return s.persist(cs)
+}

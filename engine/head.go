@@ -1,0 +1,120 @@
+package engine
+
+import (
+	"github.com/cairn-db/cairn/point"
+	"github.com/cairn-db/cairn/segment"
+)
+
+// memTable is a shard's mutable head: points in memory, in arrival order,
+// with each vector name's components contiguous for the batch kernel. A
+// slot is never rewritten: writing a point again kills its old slot and
+// appends a new one. A frozen memTable (being sealed) receives no new slots;
+// its live flags may still be cleared. Guarded by the shard's mu.
+type memTable struct {
+	specs    []segment.VectorSpec
+	ids      []point.ID
+	versions []uint64
+	payloads [][]byte
+	live     []bool
+	vecs     [][][]float32 // per spec: chunks of chunkSlots × dim floats
+	has      [][]bool      // per spec: slot has the vector
+	index    map[point.ID]int32
+	nlive    int
+	// firstWrite is the monotonic time of the first slot, for flush_interval_sec.
+	firstWrite int64
+}
+
+func newMemTable(specs []segment.VectorSpec) *memTable {
+	return &memTable{
+		specs: specs,
+		vecs:  make([][][]float32, len(specs)),
+		has:   make([][]bool, len(specs)),
+		index: map[point.ID]int32{},
+	}
+}
+
+// chunkSlots is the number of slots per vector chunk of a memtable: chunks
+// are allocated whole, so the head never copies its vectors to grow, and each
+// chunk is one batch-kernel call.
+const chunkSlots = scanChunk
+
+// slots returns the number of slots, live or dead.
+func (m *memTable) slots() int { return len(m.ids) }
+
+// lookup returns the live slot of id.
+func (m *memTable) lookup(id point.ID) (int, bool) {
+	s, ok := m.index[id]
+	if !ok || !m.live[s] {
+		return 0, false
+	}
+	return int(s), true
+}
+
+// kill marks id's live slot dead; it reports whether there was one.
+func (m *memTable) kill(id point.ID) bool {
+	s, ok := m.lookup(id)
+	if !ok {
+		return false
+	}
+	m.live[s] = false
+	m.nlive--
+	return true
+}
+
+// put appends p as a new live slot (the caller has killed older versions).
+func (m *memTable) put(p *pointData, version uint64, now int64) {
+	if len(m.ids) == 0 {
+		m.firstWrite = now
+	}
+	slot := int32(len(m.ids))
+	m.ids = append(m.ids, p.id)
+	m.versions = append(m.versions, version)
+	m.payloads = append(m.payloads, p.payload)
+	m.live = append(m.live, true)
+	for i, sp := range m.specs {
+		v, ok := p.vectors[sp.Name]
+		m.has[i] = append(m.has[i], ok)
+		if int(slot)%chunkSlots == 0 {
+			m.vecs[i] = append(m.vecs[i], make([]float32, 0, chunkSlots*sp.Dim))
+		}
+		last := len(m.vecs[i]) - 1
+		if ok {
+			m.vecs[i][last] = append(m.vecs[i][last], v...)
+		} else {
+			m.vecs[i][last] = m.vecs[i][last][:len(m.vecs[i][last])+sp.Dim]
+		}
+	}
+	m.index[p.id] = slot
+	m.nlive++
+}
+
+// specIndex returns the position of the vector name in specs.
+func specIndex(specs []segment.VectorSpec, name string) int {
+	for i, sp := range specs {
+		if sp.Name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// vector returns slot's vector of spec i, nil when absent. It aliases the table.
+func (m *memTable) vector(i, slot int) []float32 {
+	if !m.has[i][slot] {
+		return nil
+	}
+	d := m.specs[i].Dim
+	c, k := slot/chunkSlots, slot%chunkSlots
+	return m.vecs[i][c][k*d : (k+1)*d : (k+1)*d]
+}
+
+// pointAt returns slot's whole point; vectors alias the table.
+func (m *memTable) pointAt(slot int) pointData {
+	p := pointData{id: m.ids[slot], payload: m.payloads[slot], vectors: map[string][]float32{}}
+	for i, sp := range m.specs {
+		if v := m.vector(i, slot); v != nil {
+			p.vectors[sp.Name] = v
+		}
+	}
+	return p
+}

@@ -1,0 +1,86 @@
+package engine
+
+import (
+	"encoding/binary"
+	"encoding/json"
+
+	"github.com/cairn-db/cairn/payload"
+)
+
+// Info reports the collection's status, counts, configuration and payload
+// indexes, as Qdrant's collection info does. Status is yellow while a seal
+// or an optimization runs (or one is due), red after a background failure
+// until the next success; points_count is exact.
+func (c *Collection) Info() CollectionInfo {
+	cfg := c.core.config()
+	info := CollectionInfo{Status: StatusGreen, Config: cfg, PayloadSchema: map[string]PayloadIndexInfo{}}
+	keys := c.core.indexKeys()
+	defs := c.core.indexDefs()
+	counts := make(map[string]int, len(keys))
+	for _, s := range c.shards {
+		if err := s.getErr(); err != nil {
+			info.Status = StatusRed
+			info.OptimizerStatus.Error = err.Error()
+		} else if info.Status == StatusGreen && s.pending(&cfg, defs) {
+			info.Status = StatusYellow
+		}
+		s.mu.RLock()
+		for _, m := range s.memTablesLocked() {
+			info.PointsCount += m.nlive
+			if len(keys) > 0 {
+				countKeys(m, keys, counts)
+			}
+		}
+		info.SegmentsCount += len(s.segs)
+		for _, h := range s.segs {
+			live := h.live()
+			info.PointsCount += live
+			if len(h.graphs) > 0 {
+				info.IndexedVectorsCount += live * len(h.graphs)
+			}
+			for _, k := range keys {
+				if b := h.seg.Extra(indexCountFile(k)); len(b) == 8 {
+					counts[k] += int(binary.LittleEndian.Uint64(b))
+				}
+			}
+		}
+		s.mu.RUnlock()
+	}
+	c.core.mu.RLock()
+	for _, k := range keys {
+		schema := c.core.indexes[k]
+		pi := PayloadIndexInfo{DataType: schema.Type, Points: counts[k]}
+		if schema.Object {
+			if b, err := json.Marshal(schema); err == nil {
+				pi.Params = b
+			}
+		}
+		info.PayloadSchema[k] = pi
+	}
+	c.core.mu.RUnlock()
+	return info
+}
+
+func countKeys(m *memTable, keys []string, counts map[string]int) {
+	for slot, live := range m.live {
+		if !live || m.payloads[slot] == nil {
+			continue
+		}
+		p := decodePayload(m.payloads[slot])
+		for _, k := range keys {
+			if len(payload.Values(p, k)) > 0 {
+				counts[k]++
+			}
+		}
+	}
+}
+
+// pending reports whether background work is running or due.
+func (s *shard) pending(cfg *CollectionConfig, defs map[string]payload.FieldSchema) bool {
+	if s.busy.Load() > 0 {
+		return true
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.frozen != nil || s.planLocked(cfg, defs, false) != nil
+}

@@ -1,0 +1,353 @@
+package engine
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"github.com/cairn-db/cairn/vfs"
+)
+
+// A restore replaces a collection folder with a rename-based swap guarded by
+// an intent file in the storage folder (docs/format/snapshot.md, "Restore"):
+//
+//  1. the verified new folder is moved to collections/.restore-N-NAME;
+//  2. restore-intent-N is written atomically: from now on the restore
+//     rolls forward;
+//  3. collections/NAME is renamed to collections/.deleted-N-NAME;
+//  4. collections/.restore-N-NAME is renamed to collections/NAME;
+//  5. the intent file is removed, then the .deleted folder.
+//
+// recoverRestores, run by Open before it lists the collections, finishes
+// steps 3–5 for every intent file left by a crash. Without an intent file
+// the dot-prefixed folders are leftovers that Open removes, so a crash
+// leaves either the old collection or the new one.
+
+const (
+	restoreIntentPrefix  = "restore-intent-"
+	restoreIntentMagic   = "CAIRNRST"
+	restoreIntentVersion = 1
+)
+
+// restoreIntent is the body of a restore-intent-N file: folder names inside
+// the collections folder.
+type restoreIntent struct {
+	Name   string `json:"name"`
+	Staged string `json:"staged"`
+	Trash  string `json:"trash"`
+}
+
+// VerifyCollectionDir checks a collection folder that is not live (for
+// example one extracted from a snapshot): the collection file, every
+// shard's manifest, the full checksum of every listed segment file, and the
+// WAL, which it replays. It changes nothing in dir except what opening a
+// WAL does (cutting a torn tail).
+func (st *Storage) VerifyCollectionDir(dir string) error {
+	opts := st.opts
+	opts.DisableBackground = true
+	opts.Hooks = nil
+	c, err := openCollection(filepath.Base(dir), dir, &opts)
+	if err != nil {
+		return fmt.Errorf("verify collection: %w", err)
+	}
+	var errs []error
+	for _, s := range c.shards {
+		for _, h := range s.segs {
+			if err := h.seg.Verify(); err != nil {
+				errs = append(errs, fmt.Errorf("verify segment %s: %w", h.dir, err))
+			}
+		}
+	}
+	errs = append(errs, c.closeShards())
+	return errors.Join(errs...)
+}
+
+// RestoreCollection makes the collection folder src (laid out as a live
+// collection folder, e.g. extracted from a snapshot under the temp path) the
+// collection name: created if absent, otherwise replaced atomically. src is
+// moved next to the live collections (copied when it lies on another
+// filesystem) and verified there first (VerifyCollectionDir); on any error
+// before the swap the live collection is untouched and the moved folder is
+// removed. Searches running on the old collection finish on its files; new
+// calls see the restored one, nothing in between; writes still in flight on
+// the old collection fail with its closed WAL. Aliases are kept. A crash at
+// any moment leaves the old or the new collection at the next Open.
+func (st *Storage) RestoreCollection(name, src string) error {
+	if err := validateName("collection_name", name); err != nil {
+		return err
+	}
+	root := filepath.Join(st.dir, collectionsDir)
+	seq := st.seq.Add(1)
+	in := restoreIntent{
+		Name:   name,
+		Staged: fmt.Sprintf(".restore-%d-%s", seq, name),
+		Trash:  fmt.Sprintf(".deleted-%d-%s", seq, name),
+	}
+	staged := filepath.Join(root, in.Staged)
+	if err := moveDir(st.opts.FS, src, staged); err != nil {
+		return fmt.Errorf("restore %s: stage: %w", name, err)
+	}
+	keep := false // an intent that could not be removed needs the staged folder
+	defer func() {
+		if !keep {
+			_ = st.opts.FS.RemoveAll(staged) // already gone after a successful swap
+		}
+	}()
+	if err := st.opts.FS.SyncDir(root); err != nil {
+		return fmt.Errorf("restore %s: %w", name, err)
+	}
+	if err := st.VerifyCollectionDir(staged); err != nil {
+		return fmt.Errorf("restore %s: %w", name, err)
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.closed {
+		return ErrClosed
+	}
+	if _, ok := st.aliases[name]; ok {
+		return errAlreadyExists("Alias", name)
+	}
+	err := st.swapLocked(in, root)
+	keep = errors.Is(err, errIntentPending)
+	return err
+}
+
+// errIntentPending marks a failed restore whose intent file stayed: the
+// next Open completes it, so its staged folder must be kept.
+var errIntentPending = errors.New("the next Open completes the restore")
+
+// swapLocked performs steps 2–5 of a restore. Caller holds st.mu.
+func (st *Storage) swapLocked(in restoreIntent, root string) error {
+	fsys := st.opts.FS
+	final := filepath.Join(root, in.Name)
+	intentPath := filepath.Join(st.dir, restoreIntentPrefix+strings.TrimPrefix(in.Staged, ".restore-"))
+	body, err := json.Marshal(in)
+	if err != nil {
+		return fmt.Errorf("restore %s: %w", in.Name, err)
+	}
+	if err := vfs.WriteFileAtomic(fsys, intentPath, sealEnvelope(restoreIntentMagic, restoreIntentVersion, body)); err != nil {
+		_ = fsys.Remove(intentPath)
+		return fmt.Errorf("restore %s: write intent: %w", in.Name, err)
+	}
+	old := st.collections[in.Name]
+	if old != nil {
+		// Closing stops the workers (nothing may write under the old path once
+		// it names the new folder) and makes the old WAL durable; readers keep
+		// their segment references.
+		if err := old.closeShards(); err != nil {
+			st.opts.Logger.Warn("restore: close replaced collection", "name", in.Name, "err", err)
+		}
+		delete(st.collections, in.Name)
+		if err := fsys.Rename(final, filepath.Join(root, in.Trash)); err != nil {
+			return st.abortSwap(in, intentPath, fmt.Errorf("restore %s: %w", in.Name, err))
+		}
+	}
+	if err := fsys.Rename(filepath.Join(root, in.Staged), final); err != nil {
+		if old != nil {
+			if rerr := fsys.Rename(filepath.Join(root, in.Trash), final); rerr != nil {
+				return fmt.Errorf("restore %s: %w (roll back: %v): %w", in.Name, err, rerr, errIntentPending)
+			}
+		}
+		return st.abortSwap(in, intentPath, fmt.Errorf("restore %s: %w", in.Name, err))
+	}
+	// The new folder has its name. Should the renames not be durable yet,
+	// the intent stays and the next Open completes them.
+	synced := fsys.SyncDir(root)
+	c, err := openCollection(in.Name, final, &st.opts)
+	if err != nil {
+		return st.rollBack(in, intentPath, old != nil, fmt.Errorf("restore %s: open restored collection: %w", in.Name, err))
+	}
+	st.collections[in.Name] = c
+	cleanup := []error{synced}
+	if synced == nil {
+		cleanup = append(cleanup, fsys.Remove(intentPath), fsys.SyncDir(st.dir))
+	}
+	cleanup = append(cleanup, fsys.RemoveAll(filepath.Join(root, in.Trash)))
+	if err := errors.Join(cleanup...); err != nil {
+		st.opts.Logger.Warn("restore: cleanup", "name", in.Name, "err", err)
+	}
+	st.opts.Logger.Info("restored collection", "name", in.Name, "replaced", old != nil)
+	return nil
+}
+
+// rollBack undoes steps 3 and 4 after the restored collection failed to
+// open: the new folder goes back to its staged name, the old one (hadOld)
+// to its name, and abortSwap reopens it.
+func (st *Storage) rollBack(in restoreIntent, intentPath string, hadOld bool, cause error) error {
+	fsys := st.opts.FS
+	root := filepath.Join(st.dir, collectionsDir)
+	final := filepath.Join(root, in.Name)
+	if err := fsys.Rename(final, filepath.Join(root, in.Staged)); err != nil {
+		return fmt.Errorf("%w (roll back: %v): %w", cause, err, errIntentPending)
+	}
+	if hadOld {
+		if err := fsys.Rename(filepath.Join(root, in.Trash), final); err != nil {
+			return fmt.Errorf("%w (roll back: %v): %w", cause, err, errIntentPending)
+		}
+	}
+	if err := fsys.SyncDir(root); err != nil {
+		return fmt.Errorf("%w (roll back: %v): %w", cause, err, errIntentPending)
+	}
+	return st.abortSwap(in, intentPath, cause)
+}
+
+// abortSwap undoes a swap that failed before the new folder got its name:
+// it removes the intent and reopens the old collection, if any.
+func (st *Storage) abortSwap(in restoreIntent, intentPath string, cause error) error {
+	fsys := st.opts.FS
+	if err := errors.Join(fsys.Remove(intentPath), fsys.SyncDir(st.dir)); err != nil {
+		return errors.Join(cause, fmt.Errorf("remove restore intent: %w: %w", err, errIntentPending))
+	}
+	final := filepath.Join(st.dir, collectionsDir, in.Name)
+	if _, err := os.Stat(final); err != nil {
+		return cause
+	}
+	c, err := openCollection(in.Name, final, &st.opts)
+	if err != nil {
+		return errors.Join(cause, fmt.Errorf("reopen %s: %w", in.Name, err))
+	}
+	st.collections[in.Name] = c
+	return cause
+}
+
+// recoverRestores completes every restore a crash interrupted after its
+// intent file was written. Open must call it before listing the
+// collections folder (which removes dot-prefixed leftovers).
+func recoverRestores(fsys vfs.FS, dir string, logger *slog.Logger) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil
+		}
+		return fmt.Errorf("recover restores: %w", err)
+	}
+	root := filepath.Join(dir, collectionsDir)
+	for _, e := range entries {
+		if !strings.HasPrefix(e.Name(), restoreIntentPrefix) {
+			continue
+		}
+		path := filepath.Join(dir, e.Name())
+		if strings.HasSuffix(e.Name(), ".tmp") { // an intent never written: no swap began
+			if err := fsys.Remove(path); err != nil {
+				return fmt.Errorf("recover restores: %w", err)
+			}
+			continue
+		}
+		in, err := loadRestoreIntent(path)
+		if err != nil {
+			return err
+		}
+		if err := rollForward(fsys, root, in); err != nil {
+			return fmt.Errorf("recover restore %s: %w", in.Name, err)
+		}
+		if err := errors.Join(fsys.Remove(path), fsys.SyncDir(dir)); err != nil {
+			return fmt.Errorf("recover restore %s: %w", in.Name, err)
+		}
+		if logger != nil {
+			logger.Info("completed interrupted restore", "name", in.Name)
+		}
+	}
+	return nil
+}
+
+func loadRestoreIntent(path string) (restoreIntent, error) {
+	var in restoreIntent
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return in, fmt.Errorf("read restore intent: %w", err)
+	}
+	body, err := openEnvelope(restoreIntentMagic, restoreIntentVersion, b)
+	if err == nil {
+		err = json.Unmarshal(body, &in)
+	}
+	if err == nil && (!plainName(in.Name) || !plainName(in.Staged) || !plainName(in.Trash)) {
+		err = fmt.Errorf("%w: bad folder name", ErrCorrupt)
+	}
+	if err != nil {
+		return in, fmt.Errorf("decode restore intent %s: %w", path, err)
+	}
+	return in, nil
+}
+
+func plainName(s string) bool {
+	return s != "" && filepath.IsLocal(s) && filepath.Base(s) == s
+}
+
+// rollForward finishes steps 3 and 4 of an interrupted restore.
+func rollForward(fsys vfs.FS, root string, in restoreIntent) error {
+	staged := filepath.Join(root, in.Staged)
+	if _, err := os.Stat(staged); errors.Is(err, os.ErrNotExist) {
+		return nil // step 4 was done: the new folder has its name
+	}
+	final := filepath.Join(root, in.Name)
+	if _, err := os.Stat(final); err == nil {
+		if err := fsys.Rename(final, filepath.Join(root, in.Trash)); err != nil {
+			return err
+		}
+	}
+	if err := fsys.Rename(staged, final); err != nil {
+		return err
+	}
+	return fsys.SyncDir(root)
+}
+
+// moveDir renames src to dst, or copies the tree (syncing every file and
+// folder) when they lie on different filesystems and then removes src.
+func moveDir(fsys vfs.FS, src, dst string) error {
+	err := fsys.Rename(src, dst)
+	if err == nil || !errors.Is(err, syscall.EXDEV) {
+		return err
+	}
+	if err := copyTree(fsys, src, dst); err != nil {
+		_ = fsys.RemoveAll(dst)
+		return err
+	}
+	return fsys.RemoveAll(src)
+}
+
+func copyTree(fsys vfs.FS, src, dst string) error {
+	return filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(src, p)
+		if err != nil {
+			return err
+		}
+		target := filepath.Join(dst, rel)
+		switch {
+		case d.IsDir():
+			return fsys.MkdirAll(target, 0o755)
+		case d.Type().IsRegular():
+			if err := copyFileSynced(fsys, p, target); err != nil {
+				return err
+			}
+			return fsys.SyncDir(filepath.Dir(target))
+		default:
+			return fmt.Errorf("copy %s: not a regular file", p)
+		}
+	})
+}
+
+func copyFileSynced(fsys vfs.FS, src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := fsys.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(out, in)
+	if err == nil {
+		err = out.Sync()
+	}
+	return errors.Join(err, out.Close())
+}

@@ -1,0 +1,136 @@
+package engine
+
+import (
+	"context"
+	"slices"
+	"sort"
+
+	"github.com/cairn-db/cairn/payload"
+	"github.com/cairn-db/cairn/point"
+)
+
+// DefaultScrollLimit is Qdrant's page size when a scroll sets none.
+const DefaultScrollLimit = 10
+
+// Scroll returns one page of points in id order, starting at req.Offset,
+// with the id of the next page's first point.
+func (c *Collection) Scroll(ctx context.Context, req ScrollRequest) (ScrollResult, error) {
+	limit := req.Limit
+	if limit == 0 {
+		limit = DefaultScrollLimit
+	}
+	if limit < 0 {
+		return ScrollResult{}, errInvalid("limit", "value %d invalid, must be 1 or more", limit)
+	}
+	wp, wv := withPayloadOr(req.WithPayload, true), withVectorOr(req.WithVector)
+	var all []Record
+	for _, s := range c.shards {
+		if err := ctx.Err(); err != nil {
+			return ScrollResult{}, err
+		}
+		all = append(all, s.scroll(req.Offset, req.Filter, limit+1, wp, wv)...)
+	}
+	sort.Slice(all, func(i, j int) bool { return point.Compare(all[i].ID, all[j].ID) < 0 })
+	res := ScrollResult{Points: all}
+	if len(all) > limit {
+		next := all[limit].ID
+		res.NextPageOffset = &next
+		res.Points = all[:limit]
+	}
+	if res.Points == nil {
+		res.Points = []Record{}
+	}
+	return res, nil
+}
+
+// scroll returns up to n matching records of the shard with id >= from, the
+// smallest ids first (in no particular order).
+func (s *shard) scroll(from *point.ID, f *payload.Filter, n int, wp WithPayload, wv WithVector) []Record {
+	atLeast := func(id point.ID) bool { return from == nil || point.Compare(id, *from) >= 0 }
+	s.mu.RLock()
+	var out []Record
+	for _, m := range s.memTablesLocked() {
+		var slots []int
+		for slot, live := range m.live {
+			if live && atLeast(m.ids[slot]) && (f == nil || f.Match(m.ids[slot], decodePayload(m.payloads[slot]))) {
+				slots = append(slots, slot)
+			}
+		}
+		slices.SortFunc(slots, func(a, b int) int { return point.Compare(m.ids[a], m.ids[b]) })
+		for _, slot := range slots[:min(n, len(slots))] {
+			out = append(out, record(m.pointAt(slot), wp, wv))
+		}
+	}
+	view := s.viewLocked()
+	s.mu.RUnlock()
+	defer releaseView(view)
+	for _, sv := range view {
+		out = append(out, sv.scroll(from, f, n, wp, wv)...)
+	}
+	return out
+}
+
+func (sv segView) scroll(from *point.ID, f *payload.Filter, n int, wp WithPayload, wv WithVector) []Record {
+	seg := sv.h.seg
+	start := 0
+	if from != nil {
+		start = sort.Search(seg.Len(), func(i int) bool { return point.Compare(seg.ID(uint32(i)), *from) >= 0 })
+	}
+	var mt *payload.Matcher
+	if f != nil {
+		mt = payload.Plan(f, sv.source())
+	}
+	var out []Record
+	for off := start; off < seg.Len() && len(out) < n; off++ {
+		if sv.del.Has(off) || (mt != nil && !mt.Match(uint32(off))) {
+			continue
+		}
+		r := segmentRecord(seg, uint32(off))
+		out = append(out, record(pointData{id: r.ID, vectors: r.Vectors, payload: r.Payload}, wp, wv))
+	}
+	return out
+}
+
+// Count returns the exact number of points matching req.Filter.
+func (c *Collection) Count(ctx context.Context, req CountRequest) (int, error) {
+	total := 0
+	for _, s := range c.shards {
+		if err := ctx.Err(); err != nil {
+			return 0, err
+		}
+		total += s.count(req.Filter)
+	}
+	return total, nil
+}
+
+func (s *shard) count(f *payload.Filter) int {
+	s.mu.RLock()
+	n := 0
+	for _, m := range s.memTablesLocked() {
+		if f == nil {
+			n += m.nlive
+			continue
+		}
+		for slot, live := range m.live {
+			if live && f.Match(m.ids[slot], decodePayload(m.payloads[slot])) {
+				n++
+			}
+		}
+	}
+	view := s.viewLocked()
+	s.mu.RUnlock()
+	defer releaseView(view)
+	for _, sv := range view {
+		if f == nil {
+			n += sv.h.seg.Len() - sv.del.Count()
+			continue
+		}
+		mt := payload.Plan(f, sv.source())
+		for off := range sv.h.seg.Len() {
+			if !sv.del.Has(off) && mt.Match(uint32(off)) {
+				n++
+			}
+		}
+	}
+	return n
+}

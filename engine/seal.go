@@ -1,0 +1,117 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/cairn-db/cairn/point"
+	"github.com/cairn-db/cairn/segment"
+)
+
+// seal freezes the head (unless a failed seal left a frozen head to retry),
+// writes its live points as a new segment, then commits: the segment joins
+// the live set, the manifest records the frozen head's last LSN, and the WAL
+// is truncated before it. The frozen head stays searchable until the commit.
+// Caller holds sealMu.
+func (s *shard) seal(ctx context.Context) error {
+	s.mu.Lock()
+	if s.frozen == nil {
+		if s.head.slots() == 0 {
+			s.mu.Unlock()
+			return nil
+		}
+		s.frozen, s.frozenLSN = s.head, s.lastLSN
+		s.head = newMemTable(s.core.specs)
+	}
+	fz, lsn := s.frozen, s.frozenLSN
+	liveSnap := slices.Clone(fz.live)
+	nlive := fz.nlive
+	name := s.newSegNameLocked()
+	s.mu.Unlock()
+
+	s.busy.Add(1)
+	defer s.busy.Add(-1)
+	if hk := s.core.hooks; hk != nil && hk.SealStart != nil {
+		hk.SealStart(s.core.name, s.id)
+	}
+	recs := make([]segment.Record, 0, nlive)
+	for slot, live := range liveSnap {
+		if live {
+			p := fz.pointAt(slot)
+			recs = append(recs, segment.Record{ID: p.id, Version: fz.versions[slot], Vectors: p.vectors, Payload: p.payload})
+		}
+	}
+	h, err := s.writeSegment(ctx, name, recs, false)
+	if err != nil {
+		return fmt.Errorf("seal shard %d: %w", s.id, err)
+	}
+
+	s.commitMu.Lock()
+	defer s.commitMu.Unlock()
+	s.mu.Lock()
+	if h != nil {
+		cow := h.deleted.Load()
+		changed := false
+		for slot, live := range liveSnap {
+			if live && !fz.live[slot] {
+				if off, ok := h.seg.Lookup(fz.ids[slot]); ok {
+					if !changed {
+						cow, changed = cow.Clone(), true
+					}
+					cow.Set(int(off))
+				}
+			}
+		}
+		if changed {
+			h.deleted.Store(cow)
+			h.dirty = true
+		}
+		s.segs = append(s.segs, h)
+	}
+	s.frozen = nil
+	s.sealedLSN = lsn
+	s.lastSeal.Store(time.Now().UnixNano())
+	if err := s.commitAndUnlock(); err != nil {
+		return fmt.Errorf("seal shard %d: commit: %w", s.id, err)
+	}
+	// Still under commitMu: a Pin never lists WAL files being removed.
+	if err := s.log.TruncateBefore(lsn + 1); err != nil {
+		return fmt.Errorf("seal shard %d: truncate wal: %w", s.id, err)
+	}
+	return nil
+}
+
+// writeSegment writes recs (any order) as segment folder name with the
+// collection's payload indexes and, when graphs is set and the segment is
+// large enough, its HNSW graphs, and opens it. Seals write no graph (a seal
+// must be quick: the head keeps growing meanwhile); the optimizer adds them. No records gives a nil handle. On error the folder
+// is removed.
+func (s *shard) writeSegment(ctx context.Context, name string, recs []segment.Record, graphs bool) (*segHandle, error) {
+	if len(recs) == 0 {
+		return nil, nil
+	}
+	slices.SortFunc(recs, func(a, b segment.Record) int { return point.Compare(a.ID, b.ID) })
+	dir := filepath.Join(s.dir, segmentsDir, name)
+	extra, err := s.core.buildIndexes(recs)
+	if err != nil {
+		return nil, err
+	}
+	opts := segment.WriteOptions{FS: s.core.fs, Vectors: s.core.specs, Extra: extra}
+	if graphs {
+		opts.Attach = s.graphAttach(ctx, len(recs))
+	}
+	if err := segment.Write(dir, recs, opts); err != nil {
+		_ = s.core.fs.RemoveAll(dir + ".tmp")
+		_ = s.core.fs.RemoveAll(dir)
+		return nil, fmt.Errorf("write segment %s: %w", name, err)
+	}
+	h, err := openSegHandle(dir, s.core.fs, s.core.logger)
+	if err != nil {
+		_ = s.core.fs.RemoveAll(dir)
+		return nil, err
+	}
+	return h, nil
+}

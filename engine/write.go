@@ -1,0 +1,157 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/cairn-db/cairn/payload"
+	"github.com/cairn-db/cairn/point"
+	"github.com/cairn-db/cairn/simd"
+	"github.com/cairn-db/cairn/wal"
+)
+
+// shardWrite is a write to run on one shard under its write lock: it
+// returns the operation to log and apply, or nil for nothing to do.
+type shardWrite func(s *shard) (*op, error)
+
+// write runs build under the write lock, appends the resulting record to
+// the WAL and applies it with the record's LSN as version. It returns the
+// LSN, or 0 when there was nothing to write. With wait, the WAL sync starts
+// as soon as the record is appended, overlapping the apply, and its result
+// arrives on the returned channel.
+func (s *shard) write(build shardWrite, wait bool) (uint64, <-chan error, error) {
+	s.mu.Lock()
+	o, err := build(s)
+	if err != nil || o == nil || (len(o.puts) == 0 && len(o.dels) == 0) {
+		s.mu.Unlock()
+		return 0, nil, err
+	}
+	var rec []byte
+	if o.kind == kindPut {
+		rec = encodePut(o.puts)
+	} else {
+		rec = encodeDelete(o.dels)
+	}
+	lsn, err := s.log.Append(rec)
+	putBuffer(rec) // the WAL has copied it
+	if err != nil {
+		s.mu.Unlock()
+		if errors.Is(err, wal.ErrClosed) {
+			return 0, nil, fmt.Errorf("write to %s: %w", s.core.name, ErrClosed)
+		}
+		return 0, nil, fmt.Errorf("append to wal of shard %d: %w", s.id, err)
+	}
+	var synced chan error
+	if wait {
+		synced = make(chan error, 1)
+		go func() { synced <- s.log.Sync(lsn) }()
+	}
+	s.applyLocked(o, lsn)
+	cfg := s.core.config()
+	due := s.head.slots() >= cfg.sealThresholdPoints() && s.frozen == nil
+	s.mu.Unlock()
+	if due {
+		s.kickWorker()
+	}
+	return lsn, synced, nil
+}
+
+// writeAll runs build on every shard (each under its own lock), then waits
+// for durability when wait is set.
+func (c *Collection) writeAll(ctx context.Context, wait bool, build func(s *shard) shardWrite) (UpdateResult, error) {
+	res := UpdateResult{Status: StatusAcknowledged}
+	syncs := make([]<-chan error, len(c.shards))
+	for i, s := range c.shards {
+		if err := ctx.Err(); err != nil {
+			return UpdateResult{}, err
+		}
+		w := build(s)
+		if w == nil {
+			continue
+		}
+		lsn, synced, err := s.write(w, wait)
+		if err != nil {
+			return UpdateResult{}, err
+		}
+		res.OperationID = max(res.OperationID, lsn)
+		syncs[i] = synced
+	}
+	if !wait {
+		return res, nil
+	}
+	for i, ch := range syncs {
+		if ch == nil {
+			continue
+		}
+		if err := <-ch; err != nil {
+			return UpdateResult{}, fmt.Errorf("sync wal of shard %d: %w", i, err)
+		}
+	}
+	res.Status = StatusCompleted
+	return res, nil
+}
+
+// prepareVectors validates vectors against the configuration and returns
+// copies (carved from arena when it has room), normalised for Cosine.
+func (c *Collection) prepareVectors(id point.ID, vs Vectors, arena *[]float32) (map[string][]float32, error) {
+	vectors := c.core.config().Params.Vectors
+	out := make(map[string][]float32, len(vs))
+	for name, v := range vs {
+		p, ok := vectors[name]
+		if !ok {
+			if name == "" {
+				return nil, errBadRequest("Not existing vector name error: the collection has only named vectors")
+			}
+			return nil, errBadRequest("Not existing vector name error: %s", name)
+		}
+		if len(v) != p.Size {
+			return nil, errBadRequest("Vector dimension error: expected dim: %d, got %d", p.Size, len(v))
+		}
+		var cp []float32
+		if arena != nil && cap(*arena)-len(*arena) >= len(v) {
+			n := len(*arena)
+			*arena = append(*arena, v...)
+			cp = (*arena)[n : n+len(v) : n+len(v)]
+		} else {
+			cp = append([]float32(nil), v...)
+		}
+		for i, f := range cp {
+			if f-f != 0 { // NaN or ±Inf
+				return nil, errBadRequest("vector %s of point %s has a NaN or infinite component at index %d",
+					vectorLabel(name), id, i)
+			}
+		}
+		if p.Distance == point.Cosine {
+			simd.Normalize(cp)
+		}
+		out[name] = cp
+	}
+	return out, nil
+}
+
+// encodePayload turns a payload document into stored bytes; empty is nil.
+func encodePayload(p payload.Payload) ([]byte, error) {
+	if len(p) == 0 {
+		return nil, nil
+	}
+	b, err := payload.Encode(p)
+	if err != nil {
+		return nil, errBadRequest("payload: %v", err)
+	}
+	return b, nil
+}
+
+// byShard groups items by the shard of their id.
+func byShard[T any](c *Collection, items []T, id func(*T) point.ID) [][]T {
+	out := make([][]T, len(c.shards))
+	if len(c.shards) == 1 {
+		out[0] = items
+		return out
+	}
+	for i := range items {
+		k := c.shardIndex(id(&items[i]).Hash())
+		out[k] = append(out[k], items[i])
+	}
+	return out
+}

@@ -1,0 +1,32 @@
+package server
+
+import (
+	"log/slog"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+)
+
+// errorHandler is echo's HTTPErrorHandler: every error, from a handler or
+// from echo itself (unknown route, wrong method), is answered in Qdrant's
+// error envelope with the code statusOf chooses.
+func (s *Server) errorHandler(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	code, msg := statusOf(err)
+	if code >= http.StatusInternalServerError {
+		s.log.Error("request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
+	} else {
+		s.log.Debug("request rejected", "method", c.Request().Method, "path", c.Request().URL.Path, "code", code, "err", msg)
+	}
+	var werr error
+	if c.Request().Method == http.MethodHead {
+		werr = c.NoContent(code)
+	} else {
+		werr = fail(c, code, msg)
+	}
+	if werr != nil {
+		s.log.Warn("write error answer", "err", werr, slog.Int("code", code))
+	}
+}

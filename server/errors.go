@@ -1,0 +1,108 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/cairn-db/cairn/engine"
+	"github.com/cairn-db/cairn/point"
+)
+
+// Errors the server itself raises while decoding and checking requests.
+var (
+	// errBadJSON reports a body that is not valid JSON for the request.
+	errBadJSON = errors.New("Format error in JSON body")
+	// errBadRequest reports a well-formed request with a bad value.
+	errBadRequest = errors.New("Bad request")
+	// errValidation reports a parameter out of its allowed range.
+	errValidation = errors.New("Validation error")
+	// errTooLarge reports a body over service.max_request_size_mb.
+	errTooLarge = errors.New("Payload error")
+	// errForbidden reports a read-only key used for a write.
+	errForbidden = errors.New("Forbidden")
+	// errUnavailable reports that the storage is not open.
+	errUnavailable = errors.New("Service unavailable")
+)
+
+// statusTable maps error kinds to HTTP status codes. It is the only place
+// in Cairn where HTTP codes are chosen for errors; the first match wins.
+var statusTable = []struct {
+	kind error
+	code int
+}{
+	{errTooLarge, http.StatusRequestEntityTooLarge},
+	{errForbidden, http.StatusForbidden},
+	{errBadJSON, http.StatusBadRequest},
+	{errBadRequest, http.StatusBadRequest},
+	{errValidation, http.StatusUnprocessableEntity},
+	{errUnavailable, http.StatusServiceUnavailable},
+	{engine.ErrNotFound, http.StatusNotFound},
+	{engine.ErrPointNotFound, http.StatusNotFound},
+	{engine.ErrAlreadyExists, http.StatusConflict},
+	{engine.ErrBadRequest, http.StatusBadRequest},
+	{engine.ErrInvalid, http.StatusUnprocessableEntity},
+	{engine.ErrClosed, http.StatusServiceUnavailable},
+	{engine.ErrCorrupt, http.StatusInternalServerError},
+	{point.ErrBadID, http.StatusBadRequest},
+	{point.ErrBadDistance, http.StatusBadRequest},
+}
+
+// statusOf returns the HTTP status code and client message for err.
+func statusOf(err error) (int, string) {
+	var he *echo.HTTPError
+	if errors.As(err, &he) {
+		return he.Code, httpErrorMessage(he)
+	}
+	for _, row := range statusTable {
+		if errors.Is(err, row.kind) {
+			return row.code, err.Error()
+		}
+	}
+	return http.StatusInternalServerError, "Service internal error: " + err.Error()
+}
+
+func httpErrorMessage(he *echo.HTTPError) string {
+	switch he.Code {
+	case http.StatusNotFound:
+		return "Not found: no such route"
+	case http.StatusMethodNotAllowed:
+		return "Method Not Allowed"
+	case http.StatusRequestEntityTooLarge:
+		return "Payload error: request body is larger than allowed"
+	}
+	if s, ok := he.Message.(string); ok {
+		return s
+	}
+	return http.StatusText(he.Code)
+}
+
+// badJSON wraps a decoding error in Qdrant's wording.
+func badJSON(err error) error {
+	return fmt.Errorf("%w: %s", errBadJSON, jsonErrorText(err))
+}
+
+// badRequest returns a 400 error with Qdrant's "Bad request: " prefix.
+func badRequest(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", errBadRequest, fmt.Sprintf(format, args...))
+}
+
+// validation returns a 422 error naming the field.
+func validation(field, format string, args ...any) error {
+	return fmt.Errorf("%w: %s: %s", errValidation, field, fmt.Sprintf(format, args...))
+}
+
+// kindError is an error with a client-facing message and a kind from
+// statusTable.
+type kindError struct {
+	kind error
+	msg  string
+}
+
+func (e *kindError) Error() string { return e.msg }
+func (e *kindError) Unwrap() error { return e.kind }
+
+// wrapMsg returns an error of the given kind whose whole message is msg.
+func wrapMsg(kind error, msg string) error { return &kindError{kind: kind, msg: msg} }

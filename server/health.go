@@ -1,0 +1,61 @@
+package server
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+)
+
+// rootInfo is the answer to GET /.
+type rootInfo struct {
+	Title        string `json:"title"`
+	Version      string `json:"version"`
+	CairnVersion string `json:"cairn_version"`
+}
+
+func (s *Server) root(c echo.Context) error {
+	return c.JSON(http.StatusOK, rootInfo{
+		Title:        "cairn - vector search engine",
+		Version:      QdrantAPIVersion,
+		CairnVersion: Version,
+	})
+}
+
+func plain(text string) echo.HandlerFunc {
+	return func(c echo.Context) error { return c.String(http.StatusOK, text) }
+}
+
+// readyz answers 200 once the storage is open, 503 before.
+func (s *Server) readyz(c echo.Context) error {
+	if s.eng == nil {
+		return c.String(http.StatusServiceUnavailable, "storage is not ready")
+	}
+	return c.String(http.StatusOK, "all shards are ready")
+}
+
+// telemetry is a Qdrant-shaped minimal telemetry report.
+type telemetry struct {
+	ID          string              `json:"id"`
+	App         telemetryApp        `json:"app"`
+	Collections telemetryCollection `json:"collections"`
+}
+
+type telemetryApp struct {
+	Name       string    `json:"name"`
+	Version    string    `json:"version"`
+	APIVersion string    `json:"qdrant_api_version"`
+	Startup    time.Time `json:"startup"`
+}
+
+type telemetryCollection struct {
+	NumberOfCollections int `json:"number_of_collections"`
+}
+
+func (s *Server) telemetry(c echo.Context) error {
+	return ok(c, telemetry{
+		ID:          s.id,
+		App:         telemetryApp{Name: "cairn", Version: Version, APIVersion: QdrantAPIVersion, Startup: s.started},
+		Collections: telemetryCollection{NumberOfCollections: s.collectionCount()},
+	})
+}

@@ -1,0 +1,28 @@
+package server
+
+import (
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+)
+
+// waitParam reads the `wait` query parameter (default false) and checks
+// `ordering` (weak, medium or strong; all mean the same on one node).
+func waitParam(c echo.Context) (bool, error) {
+	switch o := c.QueryParam("ordering"); o {
+	case "", "weak", "medium", "strong":
+	default:
+		return false, badRequest("Query deserialize error: ordering: unknown variant `%s`, expected one of `weak`, `medium`, `strong`", o)
+	}
+	w := c.QueryParam("wait")
+	if w == "" {
+		return false, nil
+	}
+	b, err := strconv.ParseBool(w)
+	if err != nil {
+		return false, badRequest("Query deserialize error: wait: %q is not a boolean", w)
+	}
+	return b, nil
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }

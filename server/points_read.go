@@ -1,0 +1,118 @@
+package server
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/cairn-db/cairn/engine"
+	"github.com/cairn-db/cairn/point"
+)
+
+// readRoutes registers the point read and search routes; a read-only key
+// may use all of them.
+func (s *Server) readRoutes() {
+	const p = "/collections/:name/points"
+	s.add(http.MethodGet, p+"/:id", accessRead, s.getPoint)
+	s.add(http.MethodPost, p, accessRead, s.getPoints)
+	s.add(http.MethodPost, p+"/scroll", accessRead, s.scroll)
+	s.add(http.MethodPost, p+"/count", accessRead, s.count)
+	s.add(http.MethodPost, p+"/search", accessRead, s.search)
+	s.add(http.MethodPost, p+"/search/batch", accessRead, s.searchBatch)
+	s.add(http.MethodPost, p+"/recommend", accessRead, s.recommend)
+	s.add(http.MethodPost, p+"/recommend/batch", accessRead, s.recommendBatch)
+	s.add(http.MethodPost, p+"/query", accessRead, s.query)
+	s.add(http.MethodPost, p+"/query/batch", accessRead, s.queryBatch)
+}
+
+func (s *Server) getPoint(c echo.Context) error {
+	col, err := s.collection(c)
+	if err != nil {
+		return err
+	}
+	id, err := point.ParseID(c.Param("id"))
+	if err != nil {
+		return badRequest("%v", err)
+	}
+	recs, err := col.Get(c.Request().Context(), []point.ID{id}, engine.WithPayload{Enable: true}, engine.WithVector{Enable: true})
+	if err != nil {
+		return err
+	}
+	if len(recs) == 0 {
+		return wrapMsg(engine.ErrPointNotFound, "Not found: No point with id "+id.String()+" found")
+	}
+	return ok(c, recs[0])
+}
+
+type getPointsIn struct {
+	IDs         *[]point.ID         `json:"ids"`
+	WithPayload *engine.WithPayload `json:"with_payload"`
+	WithVector  *engine.WithVector  `json:"with_vector"`
+}
+
+func (s *Server) getPoints(c echo.Context) error {
+	col, err := s.collection(c)
+	if err != nil {
+		return err
+	}
+	var in getPointsIn
+	if err := s.bind(c, &in); err != nil {
+		return err
+	}
+	if in.IDs == nil {
+		return badJSON(&fieldError{Field: "ids", Msg: "missing field"})
+	}
+	wp := engine.WithPayload{Enable: true}
+	if in.WithPayload != nil {
+		wp = *in.WithPayload
+	}
+	var wv engine.WithVector
+	if in.WithVector != nil {
+		wv = *in.WithVector
+	}
+	recs, err := col.Get(c.Request().Context(), *in.IDs, wp, wv)
+	if err != nil {
+		return err
+	}
+	return ok(c, nonNil(recs))
+}
+
+func (s *Server) scroll(c echo.Context) error {
+	col, err := s.collection(c)
+	if err != nil {
+		return err
+	}
+	var req engine.ScrollRequest
+	if err := s.bind(c, &req); err != nil {
+		return err
+	}
+	if req.Limit < 0 {
+		return validation("limit", "value %d invalid, must be 1 or more", req.Limit)
+	}
+	res, err := col.Scroll(c.Request().Context(), req)
+	if err != nil {
+		return err
+	}
+	res.Points = nonNil(res.Points)
+	return ok(c, res)
+}
+
+type countResult struct {
+	Count int `json:"count"`
+}
+
+func (s *Server) count(c echo.Context) error {
+	col, err := s.collection(c)
+	if err != nil {
+		return err
+	}
+	var req engine.CountRequest
+	if err := s.bind(c, &req); err != nil {
+		return err
+	}
+	n, err := col.Count(c.Request().Context(), req)
+	if err != nil {
+		return err
+	}
+	return ok(c, countResult{Count: n})
+}

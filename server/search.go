@@ -1,0 +1,249 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/cairn-db/cairn/engine"
+	"github.com/cairn-db/cairn/payload"
+)
+
+// namedVectorIn is Qdrant's NamedVectorStruct (dense forms): a bare array
+// or {"name": ..., "vector": [...]}.
+type namedVectorIn struct {
+	Name   string
+	Vector []float32
+}
+
+// UnmarshalJSON reads either form with the fast float parser.
+func (n *namedVectorIn) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if len(b) > 0 && b[0] == '[' {
+		v, err := parseFloats(b, "vector")
+		n.Vector = v
+		return err
+	}
+	var obj struct {
+		Name   string  `json:"name"`
+		Vector rawJSON `json:"vector"`
+	}
+	if err := (codec{}).unmarshal(b, &obj); err != nil {
+		return &fieldError{Field: "vector", Msg: "expected an array of numbers or {name, vector}"}
+	}
+	if obj.Vector.isNull() {
+		return &fieldError{Field: "vector.vector", Msg: "missing field"}
+	}
+	if obj.Vector[0] == '{' {
+		return &fieldError{Field: "vector.vector", Msg: "sparse vectors are not supported"}
+	}
+	v, err := parseFloats(obj.Vector, "vector.vector")
+	n.Name, n.Vector = obj.Name, v
+	return err
+}
+
+// searchIn is Qdrant's SearchRequest.
+type searchIn struct {
+	Vector         *namedVectorIn       `json:"vector"`
+	Filter         *payload.Filter      `json:"filter"`
+	Params         *engine.SearchParams `json:"params"`
+	Limit          *int                 `json:"limit"`
+	Top            *int                 `json:"top"` // Qdrant's old alias of limit
+	Offset         *int                 `json:"offset"`
+	WithPayload    *engine.WithPayload  `json:"with_payload"`
+	WithVector     *engine.WithVector   `json:"with_vector"`
+	ScoreThreshold *float32             `json:"score_threshold"`
+}
+
+// request checks the fields and returns the engine's request.
+func (in *searchIn) request() (engine.SearchRequest, error) {
+	if in.Vector == nil {
+		return engine.SearchRequest{}, badJSON(&fieldError{Field: "vector", Msg: "missing field"})
+	}
+	limit := in.Limit
+	if limit == nil {
+		limit = in.Top
+	}
+	if limit == nil {
+		return engine.SearchRequest{}, badJSON(&fieldError{Field: "limit", Msg: "missing field"})
+	}
+	req := engine.SearchRequest{
+		Vector: engine.NamedVector{Name: in.Vector.Name, Vector: in.Vector.Vector},
+		Filter: in.Filter, Params: in.Params, Limit: *limit,
+		WithPayload: in.WithPayload, WithVector: in.WithVector, ScoreThreshold: in.ScoreThreshold,
+	}
+	if in.Offset != nil {
+		req.Offset = *in.Offset
+	}
+	return req, checkPaging(req.Limit, req.Offset)
+}
+
+func checkPaging(limit, offset int) error {
+	if limit < 1 {
+		return validation("limit", "value %d invalid, must be 1 or more", limit)
+	}
+	if offset < 0 {
+		return validation("offset", "value %d invalid, must be 0 or more", offset)
+	}
+	return nil
+}
+
+func (s *Server) search(c echo.Context) error {
+	col, err := s.collection(c)
+	if err != nil {
+		return err
+	}
+	var in searchIn
+	if err := s.bind(c, &in); err != nil {
+		return err
+	}
+	req, err := in.request()
+	if err != nil {
+		return err
+	}
+	res, err := col.Search(c.Request().Context(), req)
+	if err != nil {
+		return err
+	}
+	return ok(c, nonNil(res))
+}
+
+type searchBatchIn struct {
+	Searches *[]searchIn `json:"searches"`
+}
+
+func (s *Server) searchBatch(c echo.Context) error {
+	col, err := s.collection(c)
+	if err != nil {
+		return err
+	}
+	var in searchBatchIn
+	if err := s.bind(c, &in); err != nil {
+		return err
+	}
+	if in.Searches == nil {
+		return badJSON(&fieldError{Field: "searches", Msg: "missing field"})
+	}
+	reqs := make([]engine.SearchRequest, len(*in.Searches))
+	for i := range *in.Searches {
+		r, err := (*in.Searches)[i].request()
+		if err != nil {
+			return fmt.Errorf("searches[%d]: %w", i, err)
+		}
+		reqs[i] = r
+	}
+	out := make([][]engine.ScoredPoint, len(reqs))
+	for i, r := range reqs {
+		res, err := col.Search(c.Request().Context(), r)
+		if err != nil {
+			return fmt.Errorf("searches[%d]: %w", i, err)
+		}
+		out[i] = nonNil(res)
+	}
+	return ok(c, out)
+}
+
+// recommendIn is Qdrant's RecommendRequest.
+type recommendIn struct {
+	Positive       []exampleIn          `json:"positive"`
+	Negative       []exampleIn          `json:"negative"`
+	Strategy       string               `json:"strategy"`
+	Filter         *payload.Filter      `json:"filter"`
+	Params         *engine.SearchParams `json:"params"`
+	Limit          *int                 `json:"limit"`
+	Offset         *int                 `json:"offset"`
+	WithPayload    *engine.WithPayload  `json:"with_payload"`
+	WithVector     *engine.WithVector   `json:"with_vector"`
+	ScoreThreshold *float32             `json:"score_threshold"`
+	Using          string               `json:"using"`
+	LookupFrom     *lookupIn            `json:"lookup_from"`
+}
+
+// lookupIn is Qdrant's LookupLocation: where example ids are looked up.
+type lookupIn struct {
+	Collection string `json:"collection"`
+	Vector     string `json:"vector"`
+}
+
+func (s *Server) recommend(c echo.Context) error {
+	col, err := s.collection(c)
+	if err != nil {
+		return err
+	}
+	var in recommendIn
+	if err := s.bind(c, &in); err != nil {
+		return err
+	}
+	res, err := s.runRecommend(c.Request().Context(), col, &in)
+	if err != nil {
+		return err
+	}
+	return ok(c, res)
+}
+
+type recommendBatchIn struct {
+	Searches *[]recommendIn `json:"searches"`
+}
+
+func (s *Server) recommendBatch(c echo.Context) error {
+	col, err := s.collection(c)
+	if err != nil {
+		return err
+	}
+	var in recommendBatchIn
+	if err := s.bind(c, &in); err != nil {
+		return err
+	}
+	if in.Searches == nil {
+		return badJSON(&fieldError{Field: "searches", Msg: "missing field"})
+	}
+	out := make([][]engine.ScoredPoint, len(*in.Searches))
+	for i := range *in.Searches {
+		res, err := s.runRecommend(c.Request().Context(), col, &(*in.Searches)[i])
+		if err != nil {
+			return fmt.Errorf("searches[%d]: %w", i, err)
+		}
+		out[i] = res
+	}
+	return ok(c, out)
+}
+
+// runRecommend answers one recommend request.
+func (s *Server) runRecommend(ctx context.Context, col *engine.Collection, in *recommendIn) ([]engine.ScoredPoint, error) {
+	if in.Limit == nil {
+		return nil, badJSON(&fieldError{Field: "limit", Msg: "missing field"})
+	}
+	offset := 0
+	if in.Offset != nil {
+		offset = *in.Offset
+	}
+	if err := checkPaging(*in.Limit, offset); err != nil {
+		return nil, err
+	}
+	base := engine.SearchRequest{
+		Filter: in.Filter, Params: in.Params, Limit: *in.Limit, Offset: offset,
+		WithPayload: in.WithPayload, WithVector: in.WithVector, ScoreThreshold: in.ScoreThreshold,
+	}
+	rec := recommendSpec{Positive: in.Positive, Negative: in.Negative, Strategy: in.Strategy}
+	req, err := s.recommendRequest(ctx, col, rec, in.Using, in.LookupFrom, base)
+	if err != nil {
+		return nil, err
+	}
+	res, err := col.Search(ctx, req)
+	return nonNil(res), err
+}
+
+// excludeIDs returns f narrowed to points not in ids.
+func excludeIDs(f *payload.Filter, ex []exampleIn) *payload.Filter {
+	ids := exampleIDs(ex)
+	if len(ids) == 0 {
+		return f
+	}
+	out := &payload.Filter{MustNot: []payload.Condition{{HasID: &payload.HasID{IDs: ids}}}}
+	if f != nil {
+		out.Must = []payload.Condition{{Filter: f}}
+	}
+	return out
+}
