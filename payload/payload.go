@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strconv"
 )
 
 // Payload is a decoded payload document: a JSON object whose numbers are
@@ -31,10 +32,37 @@ func Decode(b []byte) (Payload, error) {
 	if _, err := dec.Token(); err != io.EOF {
 		return nil, fmt.Errorf("decode payload: %w: trailing data", ErrBadPayload)
 	}
+	if err := checkNumbers(p); err != nil {
+		return nil, fmt.Errorf("decode payload: %w: %v", ErrBadPayload, err)
+	}
 	if p == nil {
 		p = Payload{}
 	}
 	return p, nil
+}
+
+// checkNumbers rejects numbers no JSON client can read back: those whose
+// magnitude is beyond float64's range, as Qdrant's JSON parser does.
+func checkNumbers(v any) error {
+	switch v := v.(type) {
+	case json.Number:
+		if _, err := strconv.ParseFloat(string(v), 64); err != nil {
+			return fmt.Errorf("number %s is out of range", v)
+		}
+	case map[string]any:
+		for _, e := range v {
+			if err := checkNumbers(e); err != nil {
+				return err
+			}
+		}
+	case []any:
+		for _, e := range v {
+			if err := checkNumbers(e); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // Encode writes p as compact JSON with sorted keys; numbers are written

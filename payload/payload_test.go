@@ -2,6 +2,7 @@ package payload
 
 import (
 	"encoding/json"
+	"errors"
 	"reflect"
 	"testing"
 )
@@ -101,5 +102,18 @@ func TestDeleteKeys(t *testing.T) {
 	}
 	if now, _ := Encode(p); string(now) != string(orig) {
 		t.Fatalf("DeleteKeys modified its input: %s", now)
+	}
+}
+
+func TestDecodeRejectsOutOfRangeNumbers(t *testing.T) {
+	for _, doc := range []string{`{"f":1e400}`, `{"a":[1,-1e999]}`, `{"o":{"x":2e308}}`} {
+		if _, err := Decode([]byte(doc)); !errors.Is(err, ErrBadPayload) {
+			t.Errorf("Decode(%s) = %v, want ErrBadPayload", doc, err)
+		}
+	}
+	for _, doc := range []string{`{"f":1.7976931348623157e308}`, `{"u":18446744073709551615}`, `{"i":-9223372036854775808}`} {
+		if _, err := Decode([]byte(doc)); err != nil {
+			t.Errorf("Decode(%s) = %v, want ok", doc, err)
+		}
 	}
 }
