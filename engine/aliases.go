@@ -66,9 +66,10 @@ func (st *Storage) UpdateAliases(ops []AliasOp) error {
 		return ErrClosed
 	}
 	next := maps.Clone(st.aliases)
-	for i, o := range ops {
+	for _, o := range ops {
+		// The error is returned as is: its text is Qdrant's message.
 		if err := st.applyAliasOp(next, o); err != nil {
-			return fmt.Errorf("alias action %d: %w", i, err)
+			return err
 		}
 	}
 	if err := storeAliases(st.opts.FS, st.dir, next); err != nil {

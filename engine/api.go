@@ -153,6 +153,8 @@ type Record struct {
 	ID      point.ID        `json:"id"`
 	Payload payload.Payload `json:"payload"`
 	Vector  Vectors         `json:"vector"`
+	// OrderValue is the value a scroll with order_by sorted the point by.
+	OrderValue *float64 `json:"order_value,omitempty"`
 }
 
 // ScoredPoint is one search result. Score is Qdrant's: similarity for Cosine
@@ -275,6 +277,9 @@ type ScrollRequest struct {
 	// WithPayload defaults to true when nil, as in Qdrant.
 	WithPayload *WithPayload `json:"with_payload,omitempty"`
 	WithVector  *WithVector  `json:"with_vector,omitempty"`
+	// OrderBy, when set, sorts by a payload key instead of by id (see
+	// OrderBy); Offset must then be nil and there is no next page.
+	OrderBy *OrderBy `json:"order_by,omitempty"`
 }
 
 // ScrollResult is one page; NextPageOffset is the id the next page starts

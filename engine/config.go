@@ -3,6 +3,7 @@ package engine
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"runtime"
 	"sort"
@@ -70,7 +71,10 @@ func (vc *VectorsConfig) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &probe); err != nil {
 		return fmt.Errorf("vectors: %w", err)
 	}
-	if raw, ok := probe["size"]; ok && len(bytes.TrimSpace(raw)) > 0 && bytes.TrimSpace(raw)[0] != '{' {
+	if scalarField("distance", probe) && !scalarField("size", probe) {
+		return errors.New("vectors.size: missing field")
+	}
+	if scalarField("size", probe) {
 		var p VectorParams
 		if err := json.Unmarshal(b, &p); err != nil {
 			return fmt.Errorf("vectors: %w", err)
@@ -84,6 +88,14 @@ func (vc *VectorsConfig) UnmarshalJSON(b []byte) error {
 	}
 	*vc = m
 	return nil
+}
+
+// scalarField reports whether probe[key] is present and not an object, so the
+// config is the single unnamed vector's params rather than a map of names.
+func scalarField(key string, probe map[string]json.RawMessage) bool {
+	raw, ok := probe[key]
+	raw = bytes.TrimSpace(raw)
+	return ok && len(raw) > 0 && raw[0] != '{'
 }
 
 // HnswConfig is the HNSW index configuration of a collection.

@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"slices"
+
 	"github.com/cairn-db/cairn/point"
 	"github.com/cairn-db/cairn/segment"
 )
@@ -67,6 +69,9 @@ func (m *memTable) put(p *pointData, version uint64, now int64) {
 		m.firstWrite = now
 	}
 	slot := int32(len(m.ids))
+	if len(m.ids) == cap(m.ids) {
+		m.reserve()
+	}
 	m.ids = append(m.ids, p.id)
 	m.versions = append(m.versions, version)
 	m.payloads = append(m.payloads, p.payload)
@@ -86,6 +91,29 @@ func (m *memTable) put(p *pointData, version uint64, now int64) {
 	}
 	m.index[p.id] = slot
 	m.nlive++
+}
+
+// reserve doubles the capacity of the per-slot slices (at least
+// chunkSlots), so that a growing head reallocates them a few times rather
+// than at append's gentler rate for large slices, and gives the index room
+// for the first chunk.
+func (m *memTable) reserve() {
+	n := max(2*cap(m.ids), chunkSlots)
+	m.ids = grow(m.ids, n)
+	m.versions = grow(m.versions, n)
+	m.payloads = grow(m.payloads, n)
+	m.live = grow(m.live, n)
+	for i := range m.has {
+		m.has[i] = grow(m.has[i], n)
+	}
+	if len(m.index) == 0 {
+		m.index = make(map[point.ID]int32, n)
+	}
+}
+
+// grow returns s with capacity at least n.
+func grow[T any](s []T, n int) []T {
+	return slices.Grow(s, n-len(s))
 }
 
 // specIndex returns the position of the vector name in specs.

@@ -23,6 +23,9 @@ func (c *Collection) Scroll(ctx context.Context, req ScrollRequest) (ScrollResul
 		return ScrollResult{}, errInvalid("limit", "value %d invalid, must be 1 or more", limit)
 	}
 	wp, wv := withPayloadOr(req.WithPayload, true), withVectorOr(req.WithVector)
+	if req.OrderBy != nil {
+		return c.scrollOrdered(ctx, req, limit, wp, wv)
+	}
 	var all []Record
 	for _, s := range c.shards {
 		if err := ctx.Err(); err != nil {
@@ -49,10 +52,11 @@ func (s *shard) scroll(from *point.ID, f *payload.Filter, n int, wp WithPayload,
 	atLeast := func(id point.ID) bool { return from == nil || point.Compare(id, *from) >= 0 }
 	s.mu.RLock()
 	var out []Record
+	defs := s.core.indexDefs()
 	for _, m := range s.memTablesLocked() {
 		var slots []int
 		for slot, live := range m.live {
-			if live && atLeast(m.ids[slot]) && (f == nil || f.Match(m.ids[slot], decodePayload(m.payloads[slot]))) {
+			if live && atLeast(m.ids[slot]) && m.match(f, slot, defs) {
 				slots = append(slots, slot)
 			}
 		}
@@ -106,13 +110,14 @@ func (c *Collection) Count(ctx context.Context, req CountRequest) (int, error) {
 func (s *shard) count(f *payload.Filter) int {
 	s.mu.RLock()
 	n := 0
+	defs := s.core.indexDefs()
 	for _, m := range s.memTablesLocked() {
 		if f == nil {
 			n += m.nlive
 			continue
 		}
 		for slot, live := range m.live {
-			if live && f.Match(m.ids[slot], decodePayload(m.payloads[slot])) {
+			if live && m.match(f, slot, defs) {
 				n++
 			}
 		}

@@ -208,8 +208,9 @@ func finishSearch(cands []candidate, p *searchPlan, offset, limit int) []ScoredP
 func (s *shard) search(p *searchPlan) []candidate {
 	s.mu.RLock()
 	var out []candidate
+	defs := s.core.indexDefs()
 	for _, m := range s.memTablesLocked() {
-		out = append(out, searchMem(m, p)...)
+		out = append(out, searchMem(m, p, defs)...)
 	}
 	view := s.viewLocked()
 	s.mu.RUnlock()
@@ -221,7 +222,7 @@ func (s *shard) search(p *searchPlan) []candidate {
 }
 
 // searchMem scans a memtable exactly. Caller holds the shard's mu.
-func searchMem(m *memTable, p *searchPlan) []candidate {
+func searchMem(m *memTable, p *searchPlan, defs map[string]payload.FieldSchema) []candidate {
 	si := specIndex(m.specs, p.name)
 	n := m.slots()
 	if si < 0 || n == 0 {
@@ -240,7 +241,7 @@ func searchMem(m *memTable, p *searchPlan) []candidate {
 			if !m.live[slot] || !m.has[si][slot] || key < p.threshold || !t.admits(key) {
 				continue
 			}
-			if p.filter != nil && !p.filter.Match(m.ids[slot], decodePayload(m.payloads[slot])) {
+			if p.filter != nil && !m.match(p.filter, slot, defs) {
 				continue
 			}
 			t.add(key, slot)

@@ -191,6 +191,10 @@ func (s segSource) Index(key string) *payload.Index {
 }
 func (s segSource) Payload(off uint32) payload.Payload { return decodePayload(s.h.seg.Payload(off)) }
 
+// HasVector implements payload.VectorSource, so has_vector conditions see
+// the segment's vectors.
+func (s segSource) HasVector(name string, off uint32) bool { return s.h.seg.HasVector(name, off) }
+
 // decodePayload decodes stored payload bytes; nil or invalid gives an empty payload.
 func decodePayload(b []byte) payload.Payload {
 	if len(b) == 0 {

@@ -40,17 +40,17 @@ func (s *shard) getVersionLocked(id point.ID) (pointData, uint64, bool) {
 // matchLocked calls fn for every live point of the shard that matches f (all
 // when f is nil). Caller holds mu.
 func (s *shard) matchLocked(f *payload.Filter, fn func(id point.ID)) {
+	defs := s.core.indexDefs()
 	for _, m := range []*memTable{s.head, s.frozen} {
 		if m == nil {
 			continue
 		}
 		for slot, live := range m.live {
-			if live && (f == nil || f.Match(m.ids[slot], decodePayload(m.payloads[slot]))) {
+			if live && m.match(f, slot, defs) {
 				fn(m.ids[slot])
 			}
 		}
 	}
-	defs := s.core.indexDefs()
 	for _, h := range s.segs {
 		del := h.deleted.Load()
 		var mt *payload.Matcher

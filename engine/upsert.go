@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"runtime"
 	"sync"
 
 	"github.com/cairn-db/cairn/point"
@@ -13,24 +14,18 @@ import (
 // a batch, a later point with the same id wins.
 func (c *Collection) Upsert(ctx context.Context, points []PointStruct, wait bool) (UpdateResult, error) {
 	pts := make([]pointData, len(points))
-	floats := 0
+	floats := make([]int, len(points)+1) // floats[i]: arena offset of point i
 	for i := range points {
+		n := 0
 		for _, v := range points[i].Vector {
-			floats += len(v)
+			n += len(v)
 		}
+		floats[i+1] = floats[i] + n
 	}
-	arena := getArena(floats)
+	arena := getArena(floats[len(points)])
 	defer putArena(arena) // the head copies what it keeps
-	for i := range points {
-		vecs, err := c.prepareVectors(points[i].ID, points[i].Vector, &arena)
-		if err != nil {
-			return UpdateResult{}, err
-		}
-		pl, err := encodePayload(points[i].Payload)
-		if err != nil {
-			return UpdateResult{}, err
-		}
-		pts[i] = pointData{id: points[i].ID, vectors: vecs, payload: pl}
+	if err := c.preparePoints(points, pts, arena[:cap(arena)], floats); err != nil {
+		return UpdateResult{}, err
 	}
 	groups := byShard(c, pts, func(p *pointData) point.ID { return p.id })
 	return c.writeAll(ctx, wait, func(s *shard) shardWrite {
@@ -40,6 +35,43 @@ func (c *Collection) Upsert(ctx context.Context, points []PointStruct, wait bool
 		}
 		return func(*shard) (*op, error) { return &op{kind: kindPut, puts: g}, nil }
 	})
+}
+
+// parallelMin is the batch size from which preparePoints splits the work
+// between two goroutines: below it the hand-off costs more than it saves.
+const parallelMin = 256
+
+// preparePoints validates and copies points into pts, carving point i's
+// vectors from arena[floats[i]:floats[i+1]]. Large batches are prepared by
+// two goroutines, each on its own half. The error is that of the first
+// invalid point, as a sequential loop would return it.
+func (c *Collection) preparePoints(points []PointStruct, pts []pointData, arena []float32, floats []int) error {
+	prepare := func(lo, hi int) error {
+		for i := lo; i < hi; i++ {
+			a := arena[floats[i]:floats[i]:floats[i+1]]
+			vecs, err := c.prepareVectors(points[i].ID, points[i].Vector, &a)
+			if err != nil {
+				return err
+			}
+			pl, err := encodePayload(points[i].Payload)
+			if err != nil {
+				return err
+			}
+			pts[i] = pointData{id: points[i].ID, vectors: vecs, payload: pl}
+		}
+		return nil
+	}
+	if len(points) < parallelMin || runtime.GOMAXPROCS(0) < 2 {
+		return prepare(0, len(points))
+	}
+	mid := len(points) / 2
+	done := make(chan error, 1)
+	go func() { done <- prepare(mid, len(points)) }()
+	err := prepare(0, mid)
+	if err2 := <-done; err == nil {
+		err = err2
+	}
+	return err
 }
 
 // UpdateVectors replaces the given vectors of existing points, keeping

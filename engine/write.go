@@ -116,18 +116,27 @@ func (c *Collection) prepareVectors(id point.ID, vs Vectors, arena *[]float32) (
 		} else {
 			cp = append([]float32(nil), v...)
 		}
-		for i, f := range cp {
-			if f-f != 0 { // NaN or ±Inf
+		// Normalize fails only for a zero vector or one with a NaN or
+		// infinite component, so a Cosine vector is scanned only then.
+		if p.Distance != point.Cosine || !simd.Normalize(cp) {
+			if i := nonFinite(cp); i >= 0 {
 				return nil, errBadRequest("vector %s of point %s has a NaN or infinite component at index %d",
 					vectorLabel(name), id, i)
 			}
 		}
-		if p.Distance == point.Cosine {
-			simd.Normalize(cp)
-		}
 		out[name] = cp
 	}
 	return out, nil
+}
+
+// nonFinite returns the index of v's first NaN or infinite component, or -1.
+func nonFinite(v []float32) int {
+	for i, f := range v {
+		if f-f != 0 { // NaN or ±Inf
+			return i
+		}
+	}
+	return -1
 }
 
 // encodePayload turns a payload document into stored bytes; empty is nil.

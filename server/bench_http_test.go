@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -117,12 +118,29 @@ func BenchmarkHTTPUpsert(b *testing.B) {
 	b.ReportAllocs()
 	b.SetBytes(int64(len(bodies[0])))
 	i := 0
-	start := time.Now()
+	start, cpu := time.Now(), cpuTime()
 	for b.Loop() {
 		put(b, client, url, bodies[i%len(bodies)])
 		i++
 	}
-	b.ReportMetric(float64(i*benchBatch)/time.Since(start).Seconds(), "points/s")
+	reportRate(b, i, start, cpu)
+}
+
+// cpuTime returns the CPU time (user + system) the process has used so far:
+// less sensitive than wall time to other load on a shared machine.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// reportRate reports points/s and the process's CPU milliseconds per
+// batch (server, client and engine workers together) over batches batches.
+func reportRate(b *testing.B, batches int, start time.Time, cpu time.Duration) {
+	b.ReportMetric(float64(batches*benchBatch)/time.Since(start).Seconds(), "points/s")
+	b.ReportMetric(float64(cpuTime()-cpu)/float64(time.Millisecond)/float64(max(batches, 1)), "cpu-ms/batch")
 }
 
 // BenchmarkSearchHTTPvsInProcess loads 100k × 128 points, waits for the
@@ -262,7 +280,7 @@ func BenchmarkInProcessUpsert(b *testing.B) {
 	}
 	b.ReportAllocs()
 	i := 0
-	start := time.Now()
+	start, cpu := time.Now(), cpuTime()
 	for b.Loop() {
 		from := (i % (benchN / benchBatch)) * benchBatch
 		pts := make([]engine.PointStruct, benchBatch)
@@ -274,7 +292,7 @@ func BenchmarkInProcessUpsert(b *testing.B) {
 		}
 		i++
 	}
-	b.ReportMetric(float64(i*benchBatch)/time.Since(start).Seconds(), "points/s")
+	reportRate(b, i, start, cpu)
 }
 
 // BenchmarkDecodeUpsertBody is the server's decoding of one 1,000 × 128

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 
 	gojson "github.com/goccy/go-json"
 	"github.com/labstack/echo/v4"
@@ -64,6 +65,39 @@ func (s *Server) readBody(c echo.Context) ([]byte, error) {
 		return nil, tooLarge(int64(buf.Len()), s.maxBody)
 	}
 	return buf.Bytes(), nil
+}
+
+// maxPooledBody is the largest request body kept in bodyPool for reuse.
+const maxPooledBody = 16 << 20
+
+// bodyPool holds *[]byte buffers for request bodies of known length, so
+// that a stream of upsert batches does not allocate (and zero) a fresh
+// megabyte-sized buffer per request.
+var bodyPool sync.Pool
+
+// readPooledBody reads a request body of declared length into a pooled
+// buffer. The caller must call release once nothing refers to body any
+// more (decoders copy what they keep). Bodies of unknown length or larger
+// than maxPooledBody are read by readBody, and release does nothing.
+func (s *Server) readPooledBody(c echo.Context) (body []byte, release func(), err error) {
+	r := c.Request()
+	n := r.ContentLength
+	if n <= 0 || n > maxPooledBody || n > s.maxBody {
+		body, err = s.readBody(c)
+		return body, func() {}, err
+	}
+	bp, _ := bodyPool.Get().(*[]byte)
+	if bp == nil || int64(cap(*bp)) < n {
+		b := make([]byte, n)
+		bp = &b
+	}
+	release = func() { bodyPool.Put(bp) }
+	body = (*bp)[:n]
+	if _, err := io.ReadFull(r.Body, body); err != nil {
+		release()
+		return nil, func() {}, badRequest("read request body: %v", err)
+	}
+	return body, release, nil
 }
 
 func tooLarge(n, limit int64) error {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/cairn-db/cairn/engine"
 	"github.com/cairn-db/cairn/point"
+	"github.com/cairn-db/cairn/snapshot"
 )
 
 // Errors the server itself raises while decoding and checking requests.
@@ -48,6 +49,21 @@ var statusTable = []struct {
 	{engine.ErrCorrupt, http.StatusInternalServerError},
 	{point.ErrBadID, http.StatusBadRequest},
 	{point.ErrBadDistance, http.StatusBadRequest},
+	{snapshot.ErrInvalidName, http.StatusNotFound},
+	{snapshot.ErrNotFound, http.StatusNotFound},
+	{snapshot.ErrNoShard, http.StatusNotFound},
+	{snapshot.ErrForbiddenLocation, http.StatusForbidden},
+	{snapshot.ErrChecksumMismatch, http.StatusBadRequest},
+	{snapshot.ErrMalformedChecksum, http.StatusUnprocessableEntity},
+	{snapshot.ErrBadPriority, http.StatusUnprocessableEntity},
+	{snapshot.ErrUnsafeEntry, http.StatusBadRequest},
+	{snapshot.ErrFormatVersion, http.StatusBadRequest},
+	{snapshot.ErrManifest, http.StatusBadRequest},
+	{snapshot.ErrCorrupt, http.StatusBadRequest},
+	{snapshot.ErrWrongKind, http.StatusBadRequest},
+	{snapshot.ErrBadLocation, http.StatusBadRequest},
+	{snapshot.ErrTooLarge, http.StatusRequestEntityTooLarge},
+	{snapshot.ErrTargetExists, http.StatusConflict},
 }
 
 // statusOf returns the HTTP status code and client message for err.

@@ -122,3 +122,56 @@ func fastFloat32(b []byte) (f32 float32, n int, ok bool) {
 	}
 	return float32(f), i, true
 }
+
+// appendFloats parses the JSON array of numbers at the start of b (which
+// must begin with '['), appending the values to dst as parseFloats would;
+// it returns the extended slice and the length of the array in b. ok is
+// false on anything parseFloats refuses (the caller's generic decoder
+// then names the fault).
+func appendFloats(dst []float32, b []byte) (out []float32, n int, ok bool) {
+	if len(b) == 0 || b[0] != '[' {
+		return dst, 0, false
+	}
+	i := skipSpace(b, 1)
+	if i < len(b) && b[i] == ']' {
+		return dst, i + 1, true
+	}
+	for {
+		f, n, ok := fastFloat32(b[i:])
+		if !ok || n == 0 {
+			if f, n, ok = slowFloat32(b[i:]); !ok {
+				return dst, 0, false
+			}
+		}
+		dst = append(dst, f)
+		i += n
+		if i < len(b) && b[i] == ',' { // the usual case: no whitespace
+			i = skipSpace(b, i+1)
+			continue
+		}
+		i = skipSpace(b, i)
+		switch {
+		case i < len(b) && b[i] == ',':
+			i = skipSpace(b, i+1)
+		case i < len(b) && b[i] == ']':
+			return dst, i + 1, true
+		default:
+			return dst, 0, false
+		}
+	}
+}
+
+// slowFloat32 parses the number token at the start of b with strconv,
+// refusing what JSON or float32 cannot hold, as parseFloats does.
+func slowFloat32(b []byte) (float32, int, bool) {
+	end := 0
+	for end < len(b) && b[end] != ',' && b[end] != ']' && !isSpace(b[end]) {
+		end++
+	}
+	tok := b[:end]
+	f, err := parseFloat32(tok)
+	if err != nil || end == 0 || !isJSONNumber(tok) || math.IsInf(float64(f), 0) {
+		return 0, 0, false
+	}
+	return f, end, true
+}

@@ -44,6 +44,49 @@ func TestParseFloat32MatchesStrconv(t *testing.T) {
 	}
 }
 
+// TestAppendFloatsMatchesParseFloats checks the batch decoder's array
+// reader against parseFloats on valid and invalid arrays.
+func TestAppendFloatsMatchesParseFloats(t *testing.T) {
+	arrays := []string{"[]", "[ ]", "[1]", "[ 1 , 2 ]", "[1e-50,1e39]", "[1,]", "[,1]", "[1 2]", "[01]", "[1.]",
+		"[-]", "[null]", "[\"1\"]", "[3.4028236e38]", "[0.30000001192092896,-0,1E+2]", "[1e400]", "[1,2}", "[1x]"}
+	r := rand.New(rand.NewPCG(5, 6))
+	for range 2000 {
+		var b bytes.Buffer
+		b.WriteByte('[')
+		for j := range r.IntN(20) {
+			if j > 0 {
+				b.WriteString([]string{",", " , ", ",\n"}[r.IntN(3)])
+			}
+			f := math.Float32frombits(r.Uint32())
+			if math.IsNaN(float64(f)) || math.IsInf(float64(f), 0) {
+				f = 1
+			}
+			b.WriteString(strconv.FormatFloat(float64(f), "ge"[r.IntN(2)], -1, 32))
+		}
+		b.WriteByte(']')
+		arrays = append(arrays, b.String())
+	}
+	for _, a := range arrays {
+		want, werr := parseFloats([]byte(a), "vector")
+		prefix := []float32{7}
+		got, n, ok := appendFloats(prefix, []byte(a+"]}"))
+		if ok != (werr == nil) {
+			t.Fatalf("%s: ok=%v, parseFloats: %v", a, ok, werr)
+		}
+		if !ok {
+			continue
+		}
+		if n != len(a) || len(got) != len(want)+1 || got[0] != 7 {
+			t.Fatalf("%s: n=%d, %d floats; want %d, %d", a, n, len(got)-1, len(a), len(want))
+		}
+		for i := range want {
+			if math.Float32bits(got[i+1]) != math.Float32bits(want[i]) {
+				t.Fatalf("%s: [%d] = %v, want %v", a, i, got[i+1], want[i])
+			}
+		}
+	}
+}
+
 func FuzzParseFloat32(f *testing.F) {
 	for _, s := range []string{"0.1", "-1e-7", "3.4028235e38", "0.30000001192092896", "1.5"} {
 		f.Add(s)

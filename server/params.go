@@ -4,6 +4,8 @@ import (
 	"strconv"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/cairn-db/cairn/engine"
 )
 
 // waitParam reads the `wait` query parameter (default false) and checks
@@ -26,3 +28,12 @@ func waitParam(c echo.Context) (bool, error) {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// vectorSelector is the with_vector selector of a request, or its alias
+// with_vectors (Qdrant's serde alias) when only that is given.
+func vectorSelector(withVector, withVectors *engine.WithVector) *engine.WithVector {
+	if withVector != nil {
+		return withVector
+	}
+	return withVectors
+}

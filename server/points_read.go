@@ -48,6 +48,7 @@ type getPointsIn struct {
 	IDs         *[]point.ID         `json:"ids"`
 	WithPayload *engine.WithPayload `json:"with_payload"`
 	WithVector  *engine.WithVector  `json:"with_vector"`
+	WithVectors *engine.WithVector  `json:"with_vectors"` // Qdrant's alias
 }
 
 func (s *Server) getPoints(c echo.Context) error {
@@ -67,8 +68,8 @@ func (s *Server) getPoints(c echo.Context) error {
 		wp = *in.WithPayload
 	}
 	var wv engine.WithVector
-	if in.WithVector != nil {
-		wv = *in.WithVector
+	if sel := vectorSelector(in.WithVector, in.WithVectors); sel != nil {
+		wv = *sel
 	}
 	recs, err := col.Get(c.Request().Context(), *in.IDs, wp, wv)
 	if err != nil {
@@ -77,17 +78,31 @@ func (s *Server) getPoints(c echo.Context) error {
 	return ok(c, nonNil(recs))
 }
 
+// scrollIn is a scroll request whose limit tells an explicit 0 (a 422)
+// from an absent one (Qdrant's default page).
+type scrollIn struct {
+	engine.ScrollRequest
+	Limit       *int               `json:"limit"`
+	WithVectors *engine.WithVector `json:"with_vectors"` // Qdrant's alias
+}
+
 func (s *Server) scroll(c echo.Context) error {
 	col, err := s.collection(c)
 	if err != nil {
 		return err
 	}
-	var req engine.ScrollRequest
-	if err := s.bind(c, &req); err != nil {
+	var in scrollIn
+	if err := s.bind(c, &in); err != nil {
 		return err
 	}
-	if req.Limit < 0 {
-		return validation("limit", "value %d invalid, must be 1 or more", req.Limit)
+	req := in.ScrollRequest
+	req.WithVector = vectorSelector(req.WithVector, in.WithVectors)
+	if in.Limit != nil {
+		// Qdrant's contract: limit is absent/null (page of 10) or at least 1.
+		if *in.Limit < 1 {
+			return validation("limit", "value %d invalid, must be 1 or more", *in.Limit)
+		}
+		req.Limit = *in.Limit
 	}
 	res, err := col.Scroll(c.Request().Context(), req)
 	if err != nil {

@@ -118,6 +118,8 @@ func TestUpsertErrors(t *testing.T) {
 		{"negative id", p, `{"points":[{"id":-1,"vector":[1,2]}]}`, 400, []string{"-1"}},
 		{"id too big", p, `{"points":[{"id":18446744073709551616,"vector":[1,2]}]}`, 400, []string{"18446744073709551616"}},
 		{"bad uuid", p, `{"points":[{"id":"abc","vector":[1,2]}]}`, 400, []string{"abc"}},
+		{"payload number out of range", p, `{"points":[{"id":1,"vector":[1,2],"payload":{"f":1e400}}]}`, 400, []string{"out of range"}},
+		{"batch payload number out of range", p, `{"batch":{"ids":[1],"vectors":[[1,2]],"payloads":[{"f":-2e308}]}}`, 400, []string{"out of range"}},
 		{"payload not object", p, `{"points":[{"id":1,"vector":[1,2],"payload":[1]}]}`, 400, []string{"points[0].payload"}},
 		{"neither form", p, `{}`, 400, []string{"points"}},
 		{"both forms", p, `{"points":[],"batch":{"ids":[],"vectors":[]}}`, 400, []string{"not both"}},

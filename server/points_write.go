@@ -42,10 +42,11 @@ func (s *Server) writeRoute(op writeOp) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		body, err := s.readBody(c)
+		body, release, err := s.readPooledBody(c)
 		if err != nil {
 			return err
 		}
+		defer release()
 		res, err := op(c.Request().Context(), col, body, wait)
 		if err != nil {
 			return err

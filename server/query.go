@@ -88,6 +88,7 @@ type queryIn struct {
 	Offset         *int                 `json:"offset"`
 	WithPayload    *engine.WithPayload  `json:"with_payload"`
 	WithVector     *engine.WithVector   `json:"with_vector"`
+	WithVectors    *engine.WithVector   `json:"with_vectors"` // Qdrant's alias
 	LookupFrom     *lookupIn            `json:"lookup_from"`
 }
 
@@ -180,7 +181,7 @@ func (s *Server) runQuery(ctx context.Context, col *engine.Collection, q *queryI
 	filter := andFilter(parent, q.Filter)
 	base := engine.SearchRequest{Filter: filter, Params: q.Params, Limit: limit, Offset: offset, ScoreThreshold: q.ScoreThreshold}
 	if top {
-		base.WithPayload, base.WithVector = q.WithPayload, q.WithVector
+		base.WithPayload, base.WithVector = q.WithPayload, vectorSelector(q.WithVector, q.WithVectors)
 	}
 	if len(q.Prefetch) > 0 {
 		return s.runPrefetched(ctx, col, q, base, top)

@@ -54,6 +54,7 @@ type searchIn struct {
 	Offset         *int                 `json:"offset"`
 	WithPayload    *engine.WithPayload  `json:"with_payload"`
 	WithVector     *engine.WithVector   `json:"with_vector"`
+	WithVectors    *engine.WithVector   `json:"with_vectors"` // Qdrant's alias
 	ScoreThreshold *float32             `json:"score_threshold"`
 }
 
@@ -72,7 +73,7 @@ func (in *searchIn) request() (engine.SearchRequest, error) {
 	req := engine.SearchRequest{
 		Vector: engine.NamedVector{Name: in.Vector.Name, Vector: in.Vector.Vector},
 		Filter: in.Filter, Params: in.Params, Limit: *limit,
-		WithPayload: in.WithPayload, WithVector: in.WithVector, ScoreThreshold: in.ScoreThreshold,
+		WithPayload: in.WithPayload, WithVector: vectorSelector(in.WithVector, in.WithVectors), ScoreThreshold: in.ScoreThreshold,
 	}
 	if in.Offset != nil {
 		req.Offset = *in.Offset
@@ -156,6 +157,7 @@ type recommendIn struct {
 	Offset         *int                 `json:"offset"`
 	WithPayload    *engine.WithPayload  `json:"with_payload"`
 	WithVector     *engine.WithVector   `json:"with_vector"`
+	WithVectors    *engine.WithVector   `json:"with_vectors"` // Qdrant's alias
 	ScoreThreshold *float32             `json:"score_threshold"`
 	Using          string               `json:"using"`
 	LookupFrom     *lookupIn            `json:"lookup_from"`
@@ -224,7 +226,7 @@ func (s *Server) runRecommend(ctx context.Context, col *engine.Collection, in *r
 	}
 	base := engine.SearchRequest{
 		Filter: in.Filter, Params: in.Params, Limit: *in.Limit, Offset: offset,
-		WithPayload: in.WithPayload, WithVector: in.WithVector, ScoreThreshold: in.ScoreThreshold,
+		WithPayload: in.WithPayload, WithVector: vectorSelector(in.WithVector, in.WithVectors), ScoreThreshold: in.ScoreThreshold,
 	}
 	rec := recommendSpec{Positive: in.Positive, Negative: in.Negative, Strategy: in.Strategy}
 	req, err := s.recommendRequest(ctx, col, rec, in.Using, in.LookupFrom, base)

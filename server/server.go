@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -12,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/cairn-db/cairn/engine"
+	"github.com/cairn-db/cairn/snapshot"
 )
 
 // Version is Cairn's own version.
@@ -45,6 +47,9 @@ type Options struct {
 	// GET /metrics exposes; nil means a fresh registry. Other packages
 	// (snapshots) register their metrics on the same registry.
 	Registry *prometheus.Registry
+	// Snapshots serves the snapshot routes; nil answers them with 503.
+	// Its Storage should be the same as Storage.
+	Snapshots *snapshot.Manager
 }
 
 // Server is Cairn's HTTP API. It is an http.Handler.
@@ -56,6 +61,9 @@ type Server struct {
 	readOnlyKey string
 	maxBody     int64
 	access      map[string]access
+	unlimited   map[string]bool
+	snaps       *snapshot.Manager
+	bg          sync.WaitGroup
 	reg         *prometheus.Registry
 	metrics     *metrics
 	id          string
@@ -71,6 +79,8 @@ func New(opts Options) *Server {
 		readOnlyKey: opts.ReadOnlyAPIKey,
 		maxBody:     opts.MaxRequestBytes,
 		access:      map[string]access{},
+		unlimited:   map[string]bool{},
+		snaps:       opts.Snapshots,
 		reg:         opts.Registry,
 		id:          newID(),
 		started:     time.Now().UTC(),
@@ -124,9 +134,10 @@ func (s *Server) add(method, path string, a access, h echo.HandlerFunc) {
 
 // limitBody refuses a body whose declared length is over the limit before
 // any handler reads it; readBody enforces the limit on what is read.
+// Streaming routes (snapshot uploads) are exempt.
 func (s *Server) limitBody(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if c.Request().ContentLength > s.maxBody {
+		if c.Request().ContentLength > s.maxBody && !s.unlimited[c.Request().Method+" "+c.Path()] {
 			return tooLarge(c.Request().ContentLength, s.maxBody)
 		}
 		return next(c)
@@ -142,6 +153,7 @@ func (s *Server) routes() {
 	s.add(http.MethodGet, "/telemetry", accessRead, s.telemetry)
 	s.add(http.MethodGet, "/metrics", accessRead, s.metricsHandler())
 	s.collectionRoutes()
+	s.snapshotRoutes()
 }
 
 func newID() string {

@@ -85,7 +85,7 @@ func WriteArchive(fsys vfs.FS, dir, name, src string, meta Meta) (info Info, err
 		}
 	}()
 	h := sha256.New()
-	cw := &countWriter{w: io.MultiWriter(f, h)}
+	cw := &countWriter{w: io.MultiWriter(newPacedWriter(f), h)}
 	m, err := Stream(cw, src, meta)
 	if err != nil {
 		return Info{}, fmt.Errorf("write snapshot %s: %w", tmp, err)
@@ -285,5 +285,40 @@ type countWriter struct {
 func (c *countWriter) Write(p []byte) (int, error) {
 	n, err := c.w.Write(p)
 	c.n += int64(n)
+	return n, err
+}
+
+// writebackChunk is how many archive bytes are written before their
+// writeback is started (see startWriteback).
+const writebackChunk = 4 << 20
+
+// pacedWriteback enables pacedWriter; benchmarks turn it off to compare.
+var pacedWriteback = true
+
+// pacedWriter starts the writeback of every writebackChunk bytes written to
+// a file that has a descriptor (an *os.File), bounding its dirty pages.
+type pacedWriter struct {
+	w    io.Writer
+	fd   uintptr
+	ok   bool
+	off  int64 // bytes written
+	next int64 // offset of the first byte whose writeback is not started
+}
+
+func newPacedWriter(f vfs.File) *pacedWriter {
+	p := &pacedWriter{w: f}
+	if fder, ok := f.(interface{ Fd() uintptr }); ok && pacedWriteback {
+		p.fd, p.ok = fder.Fd(), true
+	}
+	return p
+}
+
+func (p *pacedWriter) Write(b []byte) (int, error) {
+	n, err := p.w.Write(b)
+	p.off += int64(n)
+	for p.ok && p.off-p.next >= writebackChunk {
+		startWriteback(p.fd, p.next, writebackChunk)
+		p.next += writebackChunk
+	}
 	return n, err
 }

@@ -17,7 +17,8 @@ import (
 
 // Source is what a snapshot needs from the owner of the data: a collection,
 // a shard, or the whole instance (every collection and alias at one cut).
-// The engine implements it; this package never imports the engine.
+// CollectionSource, ShardSource and FullSource (engine.go) implement it over
+// the engine; the archive code itself never depends on the engine.
 type Source interface {
 	// Pin cuts a consistent point: for a moment it holds the owner's writes,
 	// pins the immutable files so no merge or delete removes them, writes

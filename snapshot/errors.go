@@ -40,4 +40,15 @@ var (
 	// ErrExists reports that no free name could be found for a new snapshot
 	// (500: more than a thousand snapshots in one second).
 	ErrExists = errors.New("snapshot name taken")
+	// ErrNoShard reports a shard id the collection does not have (404).
+	ErrNoShard = errors.New("shard not found")
+	// ErrBadLocation reports a recover location that is neither an
+	// http(s):// URL nor a file:// URL, or whose download failed (400).
+	ErrBadLocation = errors.New("bad snapshot location")
+	// ErrWrongKind reports an archive of another kind than the restore
+	// expects, such as a full snapshot given to a collection recover (400).
+	ErrWrongKind = errors.New("wrong snapshot kind")
+	// ErrTargetExists reports a start-up restore whose target collection
+	// exists while overwriting was not forced (the command exits non-zero).
+	ErrTargetExists = errors.New("restore target exists")
 )

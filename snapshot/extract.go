@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // Limits bounds what Extract accepts from an untrusted archive.
@@ -218,28 +219,51 @@ func (x *extractor) readManifest(hdr *tar.Header, tr *tar.Reader) error {
 	return nil
 }
 
-// sync makes the verified files and then the folders durable, deepest
-// folder first. It runs only once the archive is accepted, so a rejected
-// archive costs no fsync.
+// sync makes the verified files and folders durable. It runs only once the
+// archive is accepted, so a rejected archive costs no fsync. The fsyncs run
+// concurrently (syncWorkers at a time) so the filesystem can commit them
+// together; nothing is live before every one has returned.
 func (x *extractor) sync() error {
 	names := make([]string, 0, len(x.files)+len(x.dirs))
 	for f := range x.files {
 		names = append(names, f)
 	}
-	sort.Strings(names)
-	dirs := make([]string, 0, len(x.dirs))
 	for d := range x.dirs {
-		dirs = append(dirs, d)
+		names = append(names, d)
 	}
-	sort.Sort(sort.Reverse(sort.StringSlice(dirs)))
-	for _, name := range append(names, dirs...) {
-		f, err := x.root.Open(name)
-		if err != nil {
-			return fmt.Errorf("open %q: %w", name, err)
-		}
-		if err := errors.Join(f.Sync(), f.Close()); err != nil {
-			return fmt.Errorf("sync %q: %w", name, err)
-		}
+	sort.Strings(names)
+	jobs := make(chan string)
+	errs := make([]error, syncWorkers)
+	var wg sync.WaitGroup
+	for w := range syncWorkers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for name := range jobs {
+				if errs[w] == nil {
+					errs[w] = x.syncOne(name)
+				}
+			}
+		}()
+	}
+	for _, name := range names {
+		jobs <- name
+	}
+	close(jobs)
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// syncWorkers bounds the fsyncs in flight while an archive is extracted.
+const syncWorkers = 16
+
+func (x *extractor) syncOne(name string) error {
+	f, err := x.root.Open(name)
+	if err != nil {
+		return fmt.Errorf("open %q: %w", name, err)
+	}
+	if err := errors.Join(f.Sync(), f.Close()); err != nil {
+		return fmt.Errorf("sync %q: %w", name, err)
 	}
 	return nil
 }

@@ -1,6 +1,10 @@
 package wal
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/cairn-db/cairn/vfs"
+)
 
 // maxKeptBuf bounds the frame scratch buffer a Log keeps between appends.
 const maxKeptBuf = 8 << 20
@@ -88,7 +92,7 @@ func (l *Log) write() error {
 // segment for the records after l.last. mu must be held.
 func (l *Log) rotate() error {
 	old := l.cur
-	if err := old.Sync(); err != nil {
+	if err := vfs.Datasync(old); err != nil {
 		return l.fail(fmt.Errorf("sync %s: %w", old.Name(), err))
 	}
 	// While a leader's fsync is in flight its outcome decides: a sync that

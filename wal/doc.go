@@ -15,12 +15,21 @@
 // acknowledged by an earlier successful Sync stay durable; reopening the log
 // recovers them.
 //
+// Segment files have their blocks preallocated to the segment size when
+// created (fallocate with FALLOC_FL_KEEP_SIZE, where the filesystem has it:
+// the file size still ends after the last record); Sync uses fdatasync.
+// Zeros after the last record of a segment end its records; they are not
+// corruption.
+//
 // Open recovers the log: it checks every segment header and record (length,
 // CRC-32C, LSN sequence) and cuts the log at the last good record, truncating
 // that segment and removing every later one, with a slog warning naming the
 // file and offset. A corrupt record in the middle is treated like a torn
-// tail: everything after it, including later valid segments, is dropped. The
-// byte layout and recovery rules are in docs/format/wal.md.
+// tail: everything after it, including later valid segments, is dropped. If
+// anything but zeros follows the last good record of the last segment (a
+// torn append), that segment is truncated there and preallocated again, so
+// no stale byte can ever be read back as a record. The byte layout and
+// recovery rules are in docs/format/wal.md.
 //
 // Every operation that changes files goes through Options.FS (a vfs.FS), so
 // tests can inject faults; reads use the os package directly.

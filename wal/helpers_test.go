@@ -128,7 +128,8 @@ func segmentFiles(t testing.TB, dir string) []string {
 }
 
 // recordOffsets returns the start offset of every record of a segment file
-// plus the file size as a final entry.
+// plus the end of its last record as a final entry (the file size, unless
+// zeros follow).
 func recordOffsets(t testing.TB, path string) []int64 {
 	t.Helper()
 	b, err := os.ReadFile(path)
@@ -136,15 +137,18 @@ func recordOffsets(t testing.TB, path string) []int64 {
 		t.Fatal(err)
 	}
 	offs := []int64{}
-	for off := int64(headerSize); off < int64(len(b)); {
+	off := int64(headerSize)
+	for off < int64(len(b)) && !allZero(b[off:min(off+frameHeaderSize, int64(len(b)))]) {
 		offs = append(offs, off)
 		n := int64(uint32(b[off]) | uint32(b[off+1])<<8 | uint32(b[off+2])<<16 | uint32(b[off+3])<<24)
 		off += frameHeaderSize + n
 	}
-	return append(offs, int64(len(b)))
+	return append(offs, off)
 }
 
 // copyDir copies the regular files of src into a new temporary directory.
+// A zero-filled remainder is recreated as a hole (it reads the same), so
+// that copying preallocated segments stays cheap.
 func copyDir(t testing.TB, src string) string {
 	t.Helper()
 	dst := t.TempDir()
@@ -157,11 +161,24 @@ func copyDir(t testing.TB, src string) string {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(filepath.Join(dst, e.Name()), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
+		writeSparse(t, filepath.Join(dst, e.Name()), b)
 	}
 	return dst
+}
+
+// writeSparse writes b to a new file at path, its zero-filled end as a hole.
+func writeSparse(t testing.TB, path string, b []byte) {
+	t.Helper()
+	n := len(b)
+	for n > 0 && b[n-1] == 0 {
+		n--
+	}
+	if err := os.WriteFile(path, b[:n], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(path, int64(len(b))); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // hookFS wraps a filesystem so that a test can hold the next file Sync.

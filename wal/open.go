@@ -130,10 +130,12 @@ func (l *Log) cutLog(drop []segment, cut *corruption, at segment, end int64, tru
 	return l.openCurrent(end, truncate)
 }
 
-// openCurrent opens the last kept segment for appending, truncating it to end
-// first when truncate is set, and fsyncs it so that every surviving record is
-// durable. With no kept segment it creates the first one.
-func (l *Log) openCurrent(end int64, truncate bool) error {
+// openCurrent opens the last kept segment for appending at end and fsyncs
+// it, so that every surviving record is durable. With cut, or when bytes
+// other than zeros follow end (a torn write), the file is first truncated at
+// end, so that no stale byte can later be read as a record, and preallocated
+// again. With no kept segment it creates the first one.
+func (l *Log) openCurrent(end int64, cut bool) error {
 	if len(l.segs) == 0 {
 		f, s, err := l.createSegment(l.last + 1)
 		if err != nil {
@@ -143,34 +145,95 @@ func (l *Log) openCurrent(end int64, truncate bool) error {
 		return nil
 	}
 	s := l.segs[len(l.segs)-1]
-	f, err := l.fs.OpenFile(s.path, os.O_WRONLY|os.O_APPEND, 0)
+	stale := cut
+	if !cut {
+		var err error
+		if stale, err = staleTail(s.path, end); err != nil {
+			return err
+		}
+		if stale {
+			l.logger.Warn("wal: clearing stale bytes after the last record",
+				"file", s.path, "offset", end, "last_good_lsn", l.last)
+		}
+	}
+	f, err := l.fs.OpenFile(s.path, os.O_WRONLY, 0)
 	if err != nil {
 		return fmt.Errorf("open %s: %w", s.path, err)
 	}
-	if truncate {
-		if err := f.Truncate(end); err != nil {
-			_ = f.Close()
-			return fmt.Errorf("truncate %s: %w", s.path, err)
-		}
-	}
-	if err := f.Sync(); err != nil {
+	if err := l.prepareCurrent(f, end, stale); err != nil {
 		_ = f.Close()
-		return fmt.Errorf("sync %s: %w", s.path, err)
+		return fmt.Errorf("%s: %w", s.path, err)
 	}
 	l.cur, l.curSize, l.durable = f, end, l.last
 	return nil
 }
 
+// prepareCurrent readies an opened segment for appends at end: it drops a
+// stale tail, preallocates, positions the file offset and fsyncs.
+func (l *Log) prepareCurrent(f vfs.File, end int64, stale bool) error {
+	if stale {
+		if err := f.Truncate(end); err != nil {
+			return fmt.Errorf("truncate: %w", err)
+		}
+	}
+	l.preallocate(f)
+	if _, err := f.Seek(end, io.SeekStart); err != nil {
+		return fmt.Errorf("seek: %w", err)
+	}
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("sync: %w", err)
+	}
+	return nil
+}
+
+// staleTail reports whether the segment file at path holds a byte other than
+// zero at or after end. Holes and preallocated extents are skipped unread
+// where the platform can tell them (see nextData).
+func staleTail(path string, end int64) (bool, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return false, fmt.Errorf("open %s: %w", path, err)
+	}
+	defer f.Close()
+	buf := make([]byte, 256<<10)
+	for off := end; ; {
+		var ok bool
+		if off, ok = nextData(f, off); !ok {
+			return false, nil
+		}
+		n, err := f.ReadAt(buf, off)
+		if !allZero(buf[:n]) {
+			return true, nil
+		}
+		if err == io.EOF {
+			return false, nil
+		}
+		if err != nil {
+			return false, fmt.Errorf("read %s: %w", path, err)
+		}
+		off += int64(n)
+	}
+}
+
+// preallocate reserves the disk blocks of the first segment-size bytes of
+// f without changing its size (vfs.Allocate), so that appends need no block
+// allocation. It is best effort: without it the log works the same.
+func (l *Log) preallocate(f vfs.File) {
+	if err := vfs.Allocate(f, l.segSize); err != nil && !errors.Is(err, errors.ErrUnsupported) {
+		l.logger.Warn("wal: cannot preallocate segment", "file", f.Name(), "err", err)
+	}
+}
+
 // createSegment creates the segment file for records from first on: it
-// writes the header, fsyncs the file and then the directory. On failure it
-// removes the file again (best effort).
+// writes the header, preallocates the file, fsyncs it and then the
+// directory. On failure it removes the file again (best effort).
 func (l *Log) createSegment(first uint64) (vfs.File, segment, error) {
 	s := segment{first: first, path: filepath.Join(l.dir, segmentName(first))}
-	f, err := l.fs.OpenFile(s.path, os.O_WRONLY|os.O_CREATE|os.O_EXCL|os.O_APPEND, 0o644)
+	f, err := l.fs.OpenFile(s.path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
 		return nil, s, fmt.Errorf("create %s: %w", s.path, err)
 	}
-	err = writeHeader(f, first)
+	err = l.writeHeader(f, first)
 	if err == nil {
 		err = l.fs.SyncDir(l.dir)
 	}
@@ -182,10 +245,11 @@ func (l *Log) createSegment(first uint64) (vfs.File, segment, error) {
 	return f, s, nil
 }
 
-func writeHeader(f vfs.File, first uint64) error {
+func (l *Log) writeHeader(f vfs.File, first uint64) error {
 	if _, err := f.Write(encodeHeader(first)); err != nil {
 		return fmt.Errorf("write header: %w", err)
 	}
+	l.preallocate(f)
 	if err := f.Sync(); err != nil {
 		return fmt.Errorf("sync: %w", err)
 	}

@@ -66,7 +66,9 @@ func openSegReader(f *os.File, first, want uint64) (*segReader, error) {
 	return newSegReader(f, st.Size(), first, want)
 }
 
-// record reads the next record. It returns io.EOF at a clean end of file.
+// record reads the next record. It returns io.EOF at the end of the
+// segment's records: the end of the file, or an all-zero frame header
+// (zeros after the last record).
 // With alloc the payload is a fresh slice the caller owns; without, it is
 // valid only until the next call.
 func (sr *segReader) record(alloc bool) (uint64, []byte, error) {
@@ -74,17 +76,20 @@ func (sr *segReader) record(alloc bool) (uint64, []byte, error) {
 	if left == 0 {
 		return 0, nil, io.EOF
 	}
+	hdr := sr.hdr[:min(left, frameHeaderSize)]
+	if _, err := io.ReadFull(sr.r, hdr); err != nil {
+		return 0, nil, sr.readErr(err)
+	}
+	if allZero(hdr) {
+		// Zeros after the last record: a frame header is never all
+		// zero (no record has LSN 0).
+		return 0, nil, io.EOF
+	}
 	if left < frameHeaderSize {
 		return 0, nil, &corruption{sr.off, fmt.Sprintf("partial record header (%d bytes)", left)}
 	}
-	if _, err := io.ReadFull(sr.r, sr.hdr[:]); err != nil {
-		return 0, nil, sr.readErr(err)
-	}
 	n := int64(binary.LittleEndian.Uint32(sr.hdr[0:]))
 	lsn := binary.LittleEndian.Uint64(sr.hdr[8:])
-	if sr.hdr == [frameHeaderSize]byte{} {
-		return 0, nil, &corruption{sr.off, "zero-filled tail"}
-	}
 	if n > MaxRecordSize || n > left-frameHeaderSize {
 		return 0, nil, &corruption{sr.off, fmt.Sprintf("record length %d past end of file", n)}
 	}
@@ -120,4 +125,14 @@ func (sr *segReader) readErr(err error) error {
 		return &corruption{sr.off, "file ends inside a record"}
 	}
 	return fmt.Errorf("read wal at offset %d: %w", sr.off, err)
+}
+
+// allZero reports whether every byte of b is zero.
+func allZero(b []byte) bool {
+	for _, c := range b {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
 }

@@ -3,6 +3,8 @@ package wal
 import (
 	"errors"
 	"fmt"
+
+	"github.com/cairn-db/cairn/vfs"
 )
 
 // Sync returns once every record with an LSN up to lsn is durable. Concurrent
@@ -37,12 +39,15 @@ func (l *Log) Sync(lsn uint64) error {
 }
 
 // leadSync fsyncs the current segment without holding mu, then publishes the
-// result to every waiter. mu must be held; it is released during the fsync.
+// result to every waiter. It uses fdatasync (vfs.Datasync): the records'
+// bytes and the file size, when an append grew it, are what must be
+// durable; the segment's directory entry was made durable when it was
+// created. mu must be held; it is released during the fsync.
 func (l *Log) leadSync() {
 	l.syncing = true
 	f, target := l.cur, l.last
 	l.mu.Unlock()
-	err := f.Sync()
+	err := vfs.Datasync(f)
 	l.mu.Lock()
 	l.syncing = false
 	if err != nil {
@@ -68,7 +73,7 @@ func (l *Log) Close() error {
 	l.closed = true
 	var errs []error
 	if l.err == nil && l.last > l.durable {
-		if err := l.cur.Sync(); err != nil {
+		if err := vfs.Datasync(l.cur); err != nil {
 			errs = append(errs, l.fail(fmt.Errorf("sync %s: %w", l.cur.Name(), err)))
 		} else {
 			l.durable = l.last

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 
 	"github.com/cairn-db/cairn/config"
+	"github.com/cairn-db/cairn/snapshot"
 )
 
 // serveArgs are the parsed flags of `cairn serve`.
@@ -16,15 +17,22 @@ type serveArgs struct {
 	httpPort      int
 	storagePath   string
 	snapshotsPath string
+	// snapshots are the --snapshot PATH:NAME restores, in order.
+	snapshots []snapshotFlag
+	// storageSnapshot is --storage-snapshot: a full snapshot to restore.
+	storageSnapshot string
+	// forceSnapshot (--force-snapshot or --force_snapshot) lets a start-up
+	// restore replace an existing collection.
+	forceSnapshot bool
 	// set records which flags were given, so only those override the
 	// configuration file and the environment.
 	set map[string]bool
 }
 
 // startHook lets a feature add flags to `cairn serve` and run once the
-// configuration is loaded, before the storage opens (issue 6's
-// --snapshot, --storage-snapshot and --force-snapshot restore at start-up
-// register one from their own file with an init function).
+// configuration is loaded, before the storage opens. (The snapshot
+// restores need the open storage, so --snapshot, --storage-snapshot and
+// --force-snapshot are serve's own flags, run by restoreAtStartup.)
 type startHook struct {
 	// register adds the hook's flags.
 	register func(fs *flag.FlagSet)
@@ -45,6 +53,17 @@ func parseServeArgs(args []string, out io.Writer) (*serveArgs, error) {
 	fs.IntVar(&a.httpPort, "http-port", 0, "HTTP port (service.http_port)")
 	fs.StringVar(&a.storagePath, "storage-path", "", "storage folder (storage.storage_path)")
 	fs.StringVar(&a.snapshotsPath, "snapshots-path", "", "snapshots folder (storage.snapshots_path)")
+	fs.Func("snapshot", "restore a collection snapshot before serving: `PATH:NAME` (repeatable; split on the last ':')", func(v string) error {
+		path, name, err := snapshot.ParseSnapshotFlag(v)
+		if err != nil {
+			return err
+		}
+		a.snapshots = append(a.snapshots, snapshotFlag{path: path, name: name})
+		return nil
+	})
+	fs.StringVar(&a.storageSnapshot, "storage-snapshot", "", "restore a full snapshot (every collection and alias) before serving")
+	fs.BoolVar(&a.forceSnapshot, "force-snapshot", false, "let --snapshot and --storage-snapshot replace existing collections")
+	fs.BoolVar(&a.forceSnapshot, "force_snapshot", false, "same as --force-snapshot")
 	for _, h := range startHooks {
 		if h.register != nil {
 			h.register(fs)
@@ -74,6 +93,11 @@ func (a *serveArgs) override(c *config.Config) {
 	if a.set["snapshots-path"] {
 		c.Storage.SnapshotsPath = a.snapshotsPath
 	}
+}
+
+// snapshotFlag is one --snapshot PATH:NAME.
+type snapshotFlag struct {
+	path, name string
 }
 
 type usageError struct{ msg string }

@@ -40,9 +40,16 @@ func serve(ctx context.Context, args, environ []string, logOut io.Writer) error 
 			}
 		}
 	}
+	if err := cleanSnapshotLeftovers(cfg); err != nil {
+		return err
+	}
 	st, err := openStorage(cfg, log)
 	if err != nil {
 		return err
+	}
+	st.snaps = newSnapshotManager(cfg, st.eng, log)
+	if err := restoreAtStartup(ctx, a, st.snaps, log); err != nil {
+		return errors.Join(err, st.close())
 	}
 	srvErr := run(ctx, cfg, log, st)
 	if err := st.close(); err != nil {
@@ -68,6 +75,7 @@ func run(ctx context.Context, cfg *config.Config, log *slog.Logger, st *storage)
 		ReadOnlyAPIKey:  cfg.Service.ReadOnlyAPIKey,
 		MaxRequestBytes: cfg.MaxRequestBytes(),
 		EnableCORS:      cfg.Service.EnableCORS,
+		Snapshots:       st.snaps,
 	})
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	log.Info("listening", "addr", ln.Addr().String())
@@ -81,7 +89,9 @@ func run(ctx context.Context, cfg *config.Config, log *slog.Logger, st *storage)
 	log.Info("shutting down: finishing in-flight requests")
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
+	err = srv.Shutdown(sctx)
+	h.Wait() // snapshot work accepted with wait=false finishes before the storage closes
+	if err != nil {
 		return fmt.Errorf("shut down http server: %w", err)
 	}
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {

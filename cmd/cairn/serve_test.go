@@ -76,9 +76,9 @@ func TestStartHookFlags(t *testing.T) {
 	saved := startHooks
 	t.Cleanup(func() { startHooks = saved })
 	startHooks = append(startHooks, startHook{register: func(fs *flag.FlagSet) {
-		fs.Func("snapshot", "PATH:NAME", func(s string) error { got = append(got, s); return nil })
+		fs.Func("hook-flag", "VALUE", func(s string) error { got = append(got, s); return nil })
 	}})
-	if _, err := parseServeArgs([]string{"--snapshot", "a:b", "--snapshot", "c:d"}, io.Discard); err != nil {
+	if _, err := parseServeArgs([]string{"--hook-flag", "a:b", "--hook-flag", "c:d"}, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	if len(got) != 2 || got[1] != "c:d" {

@@ -6,11 +6,14 @@ import (
 
 	"github.com/cairn-db/cairn/config"
 	"github.com/cairn-db/cairn/engine"
+	"github.com/cairn-db/cairn/snapshot"
 )
 
 // storage is the engine the server runs on.
 type storage struct {
 	eng *engine.Storage
+	// snaps serves the snapshot routes and the start-up restores.
+	snaps *snapshot.Manager
 }
 
 // openStorage opens (or creates) the storage folder.

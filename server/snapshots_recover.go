@@ -1,0 +1,165 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/cairn-db/cairn/snapshot"
+	"github.com/cairn-db/cairn/vfs"
+)
+
+// recoverRequest is Qdrant's SnapshotRecover body.
+type recoverRequest struct {
+	Location *string `json:"location"`
+	Priority *string `json:"priority"`
+	Checksum *string `json:"checksum"`
+	APIKey   *string `json:"api_key"`
+}
+
+func deref(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
+
+// recoverArgs checks a recover's checksum and priority before any work.
+func recoverArgs(checksum, priority string) (string, snapshot.Priority, error) {
+	if checksum != "" {
+		var err error
+		if checksum, err = snapshot.ParseChecksum(checksum); err != nil {
+			return "", "", err
+		}
+	}
+	p, err := snapshot.ParsePriority(priority)
+	return checksum, p, err
+}
+
+func (s *Server) recoverCollectionSnapshot(c echo.Context) error {
+	m, err := s.snapshots()
+	if err != nil {
+		return err
+	}
+	var req recoverRequest
+	if err := s.bind(c, &req); err != nil {
+		return err
+	}
+	if req.Location == nil {
+		return badJSON(errors.New("missing field `location`"))
+	}
+	checksum, prio, err := recoverArgs(deref(req.Checksum), deref(req.Priority))
+	if err != nil {
+		return err
+	}
+	name, loc, key := c.Param("name"), *req.Location, deref(req.APIKey)
+	// Refuse what can be refused at once, so wait=false answers it too.
+	if _, err := snapshot.CollectionDir(m.SnapshotsPath, name); err != nil {
+		return err
+	}
+	if u, err := url.Parse(loc); err == nil && u.Scheme == "file" {
+		if _, err := snapshot.ResolveFileLocation(m.SnapshotsPath, loc); err != nil {
+			return err
+		}
+	}
+	return s.runOrAccept(c, "recover collection snapshot", func(ctx context.Context) (any, error) {
+		return true, m.RecoverFromLocation(ctx, name, loc, checksum, prio, key)
+	})
+}
+
+// uploadCollectionSnapshot receives a multipart upload (field "snapshot")
+// straight into a file under the temp path, checking its SHA-256 as it
+// streams in, then recovers the collection from it.
+func (s *Server) uploadCollectionSnapshot(c echo.Context) error {
+	m, err := s.snapshots()
+	if err != nil {
+		return err
+	}
+	wait, err := snapshotWait(c)
+	if err != nil {
+		return err
+	}
+	checksum, prio, err := recoverArgs(c.QueryParam("checksum"), c.QueryParam("priority"))
+	if err != nil {
+		return err
+	}
+	name := c.Param("name")
+	if _, err := snapshot.CollectionDir(m.SnapshotsPath, name); err != nil {
+		return err
+	}
+	path, err := receiveUpload(c, m, checksum)
+	if err != nil {
+		return err
+	}
+	work := func(ctx context.Context) error {
+		defer removeUpload(s, m, path)
+		return m.Recover(ctx, name, path, "", prio) // receiveUpload checked the checksum
+	}
+	if !wait {
+		s.background("recover uploaded snapshot", work)
+		return accepted(c)
+	}
+	if err := work(c.Request().Context()); err != nil {
+		return err
+	}
+	return ok(c, true)
+}
+
+// receiveUpload streams the multipart field "snapshot" to a temp file and
+// returns its path.
+func receiveUpload(c echo.Context, m *snapshot.Manager, checksum string) (string, error) {
+	r := c.Request()
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return "", badRequest("snapshot upload: want a multipart/form-data body: %v", err)
+	}
+	fsys := m.FS
+	if fsys == nil {
+		fsys = vfs.OS
+	}
+	if err := fsys.MkdirAll(m.TempPath, 0o755); err != nil {
+		return "", fmt.Errorf("create temp path: %w", err)
+	}
+	if r.ContentLength > 0 { // refuse what cannot fit before reading it
+		if m.MaxBytes > 0 && r.ContentLength > m.MaxBytes {
+			return "", fmt.Errorf("%w: upload of %d bytes (limit %d)", snapshot.ErrTooLarge, r.ContentLength, m.MaxBytes)
+		}
+		if err := snapshot.CheckFreeSpace(m.TempPath, r.ContentLength); err != nil {
+			return "", err
+		}
+	}
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			return "", badRequest("snapshot upload: no `snapshot` field in the form")
+		}
+		if err != nil {
+			return "", badRequest("snapshot upload: read form: %v", err)
+		}
+		if part.FormName() != "snapshot" {
+			part.Close()
+			continue
+		}
+		path, _, err := snapshot.Receive(fsys, part, m.TempPath, checksum, m.MaxBytes)
+		part.Close()
+		if err != nil {
+			return "", fmt.Errorf("snapshot upload: %w", err)
+		}
+		return path, nil
+	}
+}
+
+func removeUpload(s *Server, m *snapshot.Manager, path string) {
+	fsys := m.FS
+	if fsys == nil {
+		fsys = vfs.OS
+	}
+	if err := fsys.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+		s.log.Warn("remove uploaded snapshot", "path", path, "err", err)
+	}
+}

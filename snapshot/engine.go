@@ -1,0 +1,306 @@
+package snapshot
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/cairn-db/cairn/engine"
+	"github.com/cairn-db/cairn/vfs"
+)
+
+// AliasesFile is the file of a full snapshot that holds the alias table:
+// a JSON object {"aliases": {alias: collection}}.
+const AliasesFile = "aliases.json"
+
+// CollectionsFolder is the folder of a full snapshot holding one folder per
+// collection, each laid out as the collection's live folder.
+const CollectionsFolder = "collections"
+
+// observeHold, when set (tests and benchmarks only), receives how long each
+// cut held the writes of the collections it pinned.
+var observeHold func(time.Duration)
+
+// CollectionSource is a Source over one collection: the archive's root is
+// the collection folder (collection file, shard-N/manifest, segments, WAL).
+type CollectionSource struct {
+	// Collection is the collection to snapshot.
+	Collection *engine.Collection
+	// FS makes the stage folder's files; nil means vfs.OS.
+	FS vfs.FS
+	// Logger receives the copy-fallback warning; nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// Pin implements Source.
+func (s CollectionSource) Pin(ctx context.Context, stage string) (Pinned, error) {
+	cfg, err := json.Marshal(s.Collection.Config())
+	if err != nil {
+		return Pinned{}, fmt.Errorf("encode collection config: %w", err)
+	}
+	unpin, err := cut(ctx, fsOr(s.FS), s.Logger, stage, []plan{{c: s.Collection}})
+	if err != nil {
+		return Pinned{}, err
+	}
+	return Pinned{Config: cfg, Unpin: unpin}, nil
+}
+
+// ShardSource is a Source over one shard of a collection: the collection
+// file and the shard's folder, laid out as in the collection folder, so a
+// restore of the shard keeps the collection's configuration.
+type ShardSource struct {
+	// Collection owns the shard.
+	Collection *engine.Collection
+	// Shard is the shard id, from 0 to shard_number-1.
+	Shard uint32
+	// FS makes the stage folder's files; nil means vfs.OS.
+	FS vfs.FS
+	// Logger receives the copy-fallback warning; nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// Pin implements Source. The engine pins whole collections; only the
+// shard's files (and the collection file) are captured and linked.
+func (s ShardSource) Pin(ctx context.Context, stage string) (Pinned, error) {
+	conf := s.Collection.Config()
+	if int(s.Shard) >= conf.Params.ShardNumber {
+		return Pinned{}, fmt.Errorf("%w: %d of collection %s", ErrNoShard, s.Shard, s.Collection.Name())
+	}
+	cfg, err := json.Marshal(conf)
+	if err != nil {
+		return Pinned{}, fmt.Errorf("encode collection config: %w", err)
+	}
+	prefix := ShardFolder(s.Shard) + string(filepath.Separator)
+	keep := func(rel string) bool { return rel == engine.CollectionFile || strings.HasPrefix(rel, prefix) }
+	unpin, err := cut(ctx, fsOr(s.FS), s.Logger, stage, []plan{{c: s.Collection, keep: keep}})
+	if err != nil {
+		return Pinned{}, err
+	}
+	return Pinned{Config: cfg, Unpin: unpin}, nil
+}
+
+// ShardFolder is the folder of shard id inside a collection folder, as the
+// engine lays it out.
+func ShardFolder(id uint32) string { return fmt.Sprintf("shard-%d", id) }
+
+// FullSource is a Source over the whole storage: every collection and
+// every alias, cut at one point (the writes of all collections are held
+// together). The archive holds collections/NAME/… per collection and
+// aliases.json.
+type FullSource struct {
+	// Storage is the instance to snapshot.
+	Storage *engine.Storage
+	// FS makes the stage folder's files; nil means vfs.OS.
+	FS vfs.FS
+	// Logger receives the copy-fallback warning; nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// FullConfig is the configuration stored in a full snapshot's manifest.
+type FullConfig struct {
+	// Collections maps each collection to its configuration.
+	Collections map[string]engine.CollectionConfig `json:"collections"`
+	// Aliases maps each alias to its collection.
+	Aliases map[string]string `json:"aliases"`
+}
+
+// Pin implements Source.
+func (s FullSource) Pin(ctx context.Context, stage string) (Pinned, error) {
+	fc := FullConfig{Collections: map[string]engine.CollectionConfig{}, Aliases: map[string]string{}}
+	var plans []plan
+	for _, n := range s.Storage.ListCollections() { // sorted: concurrent cuts lock in one order
+		c, err := s.Storage.Collection(n)
+		if errors.Is(err, engine.ErrNotFound) {
+			continue // deleted meanwhile
+		} else if err != nil {
+			return Pinned{}, err
+		}
+		plans = append(plans, plan{c: c, prefix: filepath.Join(CollectionsFolder, n)})
+		fc.Collections[n] = c.Config()
+	}
+	// The alias table is read with the collection list, not under the write
+	// hold: the storage lock must never be taken while writes are held (a
+	// restore holds it while it waits for a collection's writes).
+	for _, a := range s.Storage.ListAliases() {
+		if _, ok := fc.Collections[a.CollectionName]; ok {
+			fc.Aliases[a.AliasName] = a.CollectionName
+		}
+	}
+	unpin, err := cut(ctx, fsOr(s.FS), s.Logger, stage, plans)
+	if err != nil {
+		return Pinned{}, err
+	}
+	body, err := json.Marshal(struct {
+		Aliases map[string]string `json:"aliases"`
+	}{fc.Aliases})
+	if err == nil {
+		err = writeFile(fsOr(s.FS), filepath.Join(stage, AliasesFile), body)
+	}
+	var cfg []byte
+	if err == nil {
+		cfg, err = json.Marshal(fc)
+	}
+	if err != nil {
+		unpin()
+		return Pinned{}, fmt.Errorf("pin storage: %w", err)
+	}
+	return Pinned{Config: cfg, Unpin: unpin}, nil
+}
+
+// plan is one collection of a cut: its files go under prefix in the stage
+// folder; keep (nil: all) selects them by path relative to the collection.
+type plan struct {
+	c      *engine.Collection
+	prefix string
+	keep   func(rel string) bool
+}
+
+// captured is a mutable file opened under the write hold: its first size
+// bytes are its state at the cut, whatever happens to the path afterwards
+// (files replaced by rename keep their inode; WAL segments only grow).
+type captured struct {
+	f    *os.File
+	size int64
+	dst  string
+}
+
+// cut pins every plan's collection, holding all their writes at once; under
+// the hold it only opens the mutable files and notes their sizes, then
+// resumes the writes. Without any lock it then copies the
+// captured bytes into the stage folder and hard-links the immutable files,
+// which stay pinned until the returned unpin is called.
+func cut(ctx context.Context, fsys vfs.FS, log *slog.Logger, stage string, plans []plan) (unpin func(), err error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var pins []*engine.Pin
+	var caps []captured
+	release := func() {
+		for _, c := range caps {
+			_ = c.f.Close()
+		}
+		for _, p := range pins {
+			p.Release()
+		}
+	}
+	links := make([][]string, len(plans))
+	start := time.Now()
+	for _, pl := range plans {
+		p, err := pl.c.Pin()
+		if err != nil {
+			release()
+			return nil, fmt.Errorf("pin %s: %w", pl.c.Name(), err)
+		}
+		pins = append(pins, p)
+	}
+	for i, pl := range plans {
+		for _, f := range pins[i].Files {
+			if pl.keep != nil && !pl.keep(f.Rel) {
+				continue
+			}
+			if f.Immutable {
+				links[i] = append(links[i], f.Rel)
+				continue
+			}
+			c, err := openCaptured(f.Path, filepath.Join(stage, pl.prefix, f.Rel))
+			if err != nil {
+				release()
+				return nil, fmt.Errorf("pin %s: %w", pl.c.Name(), err)
+			}
+			caps = append(caps, c)
+		}
+	}
+	for _, p := range pins {
+		p.ResumeWrites()
+	}
+	held := time.Since(start)
+	if observeHold != nil {
+		observeHold(held)
+	}
+	logOr(log).Debug("snapshot cut", "collections", len(plans), "held", held)
+	if err := copyCaptured(fsys, caps); err != nil {
+		release()
+		return nil, err
+	}
+	caps = nil
+	for i, pl := range plans {
+		if _, err := LinkTree(fsys, pins[i].Dir, filepath.Join(stage, pl.prefix), links[i], log); err != nil {
+			release()
+			return nil, fmt.Errorf("link %s: %w", pl.c.Name(), err)
+		}
+	}
+	return release, nil
+}
+
+func openCaptured(src, dst string) (captured, error) {
+	f, err := os.Open(src)
+	if err != nil {
+		return captured{}, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		_ = f.Close()
+		return captured{}, err
+	}
+	return captured{f: f, size: st.Size(), dst: dst}, nil
+}
+
+// copyCaptured writes each captured prefix into the stage folder and closes
+// every file, whatever happens.
+func copyCaptured(fsys vfs.FS, caps []captured) error {
+	var err error
+	for _, c := range caps {
+		if err == nil {
+			if cerr := copyPrefix(fsys, c); cerr != nil {
+				err = fmt.Errorf("capture %s: %w", c.f.Name(), cerr)
+			}
+		}
+		err = errors.Join(err, c.f.Close())
+	}
+	return err
+}
+
+func copyPrefix(fsys vfs.FS, c captured) error {
+	if err := fsys.MkdirAll(filepath.Dir(c.dst), dirMode); err != nil {
+		return err
+	}
+	out, err := fsys.OpenFile(c.dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return err
+	}
+	n, err := io.Copy(out, io.NewSectionReader(c.f, 0, c.size))
+	if err == nil && n != c.size {
+		err = fmt.Errorf("file shrank to %d bytes, want %d", n, c.size)
+	}
+	return errors.Join(err, out.Close())
+}
+
+func writeFile(fsys vfs.FS, path string, data []byte) error {
+	out, err := fsys.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return err
+	}
+	_, err = out.Write(data)
+	return errors.Join(err, out.Close())
+}
+
+func fsOr(fsys vfs.FS) vfs.FS {
+	if fsys == nil {
+		return vfs.OS
+	}
+	return fsys
+}
+
+func logOr(l *slog.Logger) *slog.Logger {
+	if l == nil {
+		return slog.Default()
+	}
+	return l
+}

@@ -1,0 +1,248 @@
+package snapshot
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/cairn-db/cairn/engine"
+	"github.com/cairn-db/cairn/vfs"
+)
+
+// NodeIDFile is the file under the snapshots path holding the node id used
+// in collection snapshot names when Manager.NodeID is 0.
+const NodeIDFile = ".node-id"
+
+// Manager makes, lists, serves, deletes and restores the snapshots of one
+// storage: what the REST routes and the start-up flags call. Its methods
+// are safe for concurrent use once its fields are set.
+type Manager struct {
+	// Storage is the instance whose collections are snapshotted and restored.
+	Storage *engine.Storage
+	// SnapshotsPath is storage.snapshots_path.
+	SnapshotsPath string
+	// TempPath is storage.temp_path: stage and restore folders, uploads.
+	// For hard links it must be on the storage's filesystem.
+	TempPath string
+	// FS receives every durable write; nil means vfs.OS.
+	FS vfs.FS
+	// Logger receives warnings and progress; nil means slog.Default().
+	Logger *slog.Logger
+	// NodeID stands for Qdrant's peer id in collection snapshot names; 0
+	// means the id kept in SnapshotsPath/.node-id (created on first use).
+	NodeID uint64
+	// MaxBytes bounds a restored archive's content and a downloaded
+	// archive's size; 0 means only the free disk space bounds them.
+	MaxBytes int64
+	// HTTPClient downloads http(s):// recover locations; nil means
+	// http.DefaultClient.
+	HTTPClient HTTPDoer
+	// Now returns the cut time; nil means time.Now (tests set it).
+	Now func() time.Time
+
+	idOnce sync.Once
+	id     uint64
+	idErr  error
+}
+
+func (m *Manager) fs() vfs.FS { return fsOr(m.FS) }
+
+func (m *Manager) log() *slog.Logger { return logOr(m.Logger) }
+
+func (m *Manager) opts() Options {
+	return Options{FS: m.fs(), TempPath: m.TempPath, Logger: m.Logger}
+}
+
+func (m *Manager) now() time.Time {
+	if m.Now != nil {
+		return m.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+func (m *Manager) limits() Limits { return Limits{MaxBytes: m.MaxBytes} }
+
+func (m *Manager) nodeID() (uint64, error) {
+	if m.NodeID != 0 {
+		return m.NodeID, nil
+	}
+	m.idOnce.Do(func() {
+		if err := m.fs().MkdirAll(m.SnapshotsPath, dirMode); err != nil {
+			m.idErr = fmt.Errorf("create snapshots path: %w", err)
+			return
+		}
+		m.id, m.idErr = LoadNodeID(m.fs(), filepath.Join(m.SnapshotsPath, NodeIDFile))
+	})
+	return m.id, m.idErr
+}
+
+// collection resolves a collection name (or alias) to the open collection
+// and the folder of its snapshots.
+func (m *Manager) collection(name string) (*engine.Collection, string, error) {
+	c, err := m.Storage.Collection(name)
+	if err != nil {
+		return nil, "", err
+	}
+	dir, err := CollectionDir(m.SnapshotsPath, c.Name())
+	if err != nil {
+		return nil, "", err
+	}
+	return c, dir, nil
+}
+
+// describe turns a fresh archive into its listing entry.
+func describe(info Info) Description {
+	return Description{Name: info.Name, CreationTime: CreationTime(info.CreatedAt), Size: info.Size, Checksum: info.Checksum}
+}
+
+// CreateCollection snapshots the collection name (or the collection an
+// alias points at) into SnapshotsPath/NAME/ and describes the archive.
+// Writes to the collection are held only while its mutable files are
+// opened; see docs/format/snapshot.md.
+func (m *Manager) CreateCollection(ctx context.Context, name string) (Description, error) {
+	c, dir, err := m.collection(name)
+	if err != nil {
+		return Description{}, err
+	}
+	id, err := m.nodeID()
+	if err != nil {
+		return Description{}, err
+	}
+	t := m.now()
+	meta := Meta{Kind: KindCollection, Collection: c.Name(), CreatedAt: t}
+	src := CollectionSource{Collection: c, FS: m.FS, Logger: m.Logger}
+	info, err := Create(ctx, m.opts(), dir, CollectionName(c.Name(), id, t), meta, src)
+	if err != nil {
+		return Description{}, fmt.Errorf("create snapshot of %s: %w", c.Name(), err)
+	}
+	m.log().Info("created collection snapshot", "collection", c.Name(), "name", info.Name, "size", info.Size)
+	return describe(info), nil
+}
+
+// ListCollection lists the snapshots of a collection, oldest first.
+func (m *Manager) ListCollection(name string) ([]Description, error) {
+	_, dir, err := m.collection(name)
+	if err != nil {
+		return nil, err
+	}
+	return List(dir)
+}
+
+// OpenCollection opens a collection's snapshot for download.
+func (m *Manager) OpenCollection(name, snap string) (*os.File, os.FileInfo, error) {
+	_, dir, err := m.collection(name)
+	if err != nil {
+		return nil, nil, err
+	}
+	return Open(dir, snap)
+}
+
+// DeleteCollection deletes a collection's snapshot and its checksum file.
+func (m *Manager) DeleteCollection(name, snap string) error {
+	_, dir, err := m.collection(name)
+	if err != nil {
+		return err
+	}
+	return Delete(m.fs(), dir, snap)
+}
+
+// CreateFull snapshots every collection and every alias, cut at one point
+// across all collections, into SnapshotsPath/full-snapshot-….snapshot.
+func (m *Manager) CreateFull(ctx context.Context) (Description, error) {
+	t := m.now()
+	src := FullSource{Storage: m.Storage, FS: m.FS, Logger: m.Logger}
+	info, err := Create(ctx, m.opts(), m.SnapshotsPath, FullName(t), Meta{Kind: KindFull, CreatedAt: t}, src)
+	if err != nil {
+		return Description{}, fmt.Errorf("create full snapshot: %w", err)
+	}
+	m.log().Info("created full snapshot", "name", info.Name, "size", info.Size)
+	return describe(info), nil
+}
+
+// ListFull lists the full snapshots, oldest first.
+func (m *Manager) ListFull() ([]Description, error) { return List(m.SnapshotsPath) }
+
+// OpenFull opens a full snapshot for download.
+func (m *Manager) OpenFull(snap string) (*os.File, os.FileInfo, error) {
+	return Open(m.SnapshotsPath, snap)
+}
+
+// DeleteFull deletes a full snapshot and its checksum file.
+func (m *Manager) DeleteFull(snap string) error { return Delete(m.fs(), m.SnapshotsPath, snap) }
+
+// shard resolves a collection and shard id to the open collection and the
+// folder of the shard's snapshots.
+func (m *Manager) shard(name string, id uint32) (*engine.Collection, string, error) {
+	c, err := m.Storage.Collection(name)
+	if err != nil {
+		return nil, "", err
+	}
+	if int(id) >= c.Config().Params.ShardNumber {
+		return nil, "", fmt.Errorf("%w: %d of collection %s", ErrNoShard, id, c.Name())
+	}
+	dir, err := ShardDir(m.SnapshotsPath, c.Name(), id)
+	if err != nil {
+		return nil, "", err
+	}
+	return c, dir, nil
+}
+
+// CreateShard snapshots one shard of a collection (its folder and the
+// collection file) into SnapshotsPath/NAME/shards/ID/.
+func (m *Manager) CreateShard(ctx context.Context, name string, id uint32) (Description, error) {
+	c, dir, err := m.shard(name, id)
+	if err != nil {
+		return Description{}, err
+	}
+	t := m.now()
+	meta := Meta{Kind: KindShard, Collection: c.Name(), Shard: id, CreatedAt: t}
+	src := ShardSource{Collection: c, Shard: id, FS: m.FS, Logger: m.Logger}
+	info, err := Create(ctx, m.opts(), dir, ShardName(c.Name(), id, t), meta, src)
+	if err != nil {
+		return Description{}, fmt.Errorf("create snapshot of %s shard %d: %w", c.Name(), id, err)
+	}
+	return describe(info), nil
+}
+
+// ListShard lists a shard's snapshots, oldest first.
+func (m *Manager) ListShard(name string, id uint32) ([]Description, error) {
+	_, dir, err := m.shard(name, id)
+	if err != nil {
+		return nil, err
+	}
+	return List(dir)
+}
+
+// OpenShard opens a shard's snapshot for download.
+func (m *Manager) OpenShard(name string, id uint32, snap string) (*os.File, os.FileInfo, error) {
+	_, dir, err := m.shard(name, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	return Open(dir, snap)
+}
+
+// DeleteShard deletes a shard's snapshot and its checksum file.
+func (m *Manager) DeleteShard(name string, id uint32, snap string) error {
+	_, dir, err := m.shard(name, id)
+	if err != nil {
+		return err
+	}
+	return Delete(m.fs(), dir, snap)
+}
+
+// StreamShard writes a fresh snapshot of one shard to w without storing it
+// (GET /collections/{name}/shards/{id}/snapshot).
+func (m *Manager) StreamShard(ctx context.Context, w io.Writer, name string, id uint32) (*Manifest, error) {
+	c, _, err := m.shard(name, id)
+	if err != nil {
+		return nil, err
+	}
+	meta := Meta{Kind: KindShard, Collection: c.Name(), Shard: id, CreatedAt: m.now()}
+	return StreamFresh(ctx, m.opts(), w, meta, ShardSource{Collection: c, Shard: id, FS: m.FS, Logger: m.Logger})
+}

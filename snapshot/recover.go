@@ -1,0 +1,237 @@
+package snapshot
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"github.com/cairn-db/cairn/engine"
+)
+
+// HTTPDoer sends an HTTP request; *http.Client implements it.
+type HTTPDoer interface {
+	Do(req *http.Request) (*http.Response, error)
+}
+
+// Recover restores the collection snapshot archivePath as the collection
+// name: created if absent, otherwise replaced atomically (searches running
+// on the old data finish, new ones see the restored data). The checksum, when
+// not "", is checked first (ErrMalformedChecksum, ErrChecksumMismatch); the
+// archive is unpacked under the temp path and verified, by this package and
+// by the engine, before anything replaces live data. Every priority restores
+// the snapshot in full on a single node (see Priority).
+func (m *Manager) Recover(ctx context.Context, name, archivePath, checksum string, priority Priority) error {
+	dir, err := m.unpack(name, archivePath, checksum, priority, KindCollection)
+	if err != nil {
+		return err
+	}
+	defer m.removeTemp(dir)
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := m.Storage.RestoreCollection(name, dir); err != nil {
+		return fmt.Errorf("recover %s: %w", name, err)
+	}
+	m.log().Info("recovered collection from snapshot", "collection", name, "archive", filepath.Base(archivePath), "priority", priority)
+	return nil
+}
+
+// unpack validates a recover request's arguments, then checks and unpacks
+// the archive, which must be of kind want.
+func (m *Manager) unpack(name, archivePath, checksum string, priority Priority, want Kind) (string, error) {
+	if checksum != "" {
+		var err error
+		if checksum, err = ParseChecksum(checksum); err != nil {
+			return "", err
+		}
+	}
+	if _, err := ParsePriority(string(priority)); err != nil {
+		return "", err
+	}
+	if want != KindFull {
+		if _, err := CollectionDir(m.SnapshotsPath, name); err != nil {
+			return "", err
+		}
+	}
+	dir, man, err := Unpack(archivePath, checksum, m.TempPath, m.limits())
+	if err != nil {
+		return "", fmt.Errorf("recover %s: %w", name, err)
+	}
+	if man.Kind != want {
+		m.removeTemp(dir)
+		return "", fmt.Errorf("recover %s: %w: archive holds a %s snapshot, want %s", name, ErrWrongKind, man.Kind, want)
+	}
+	return dir, nil
+}
+
+func (m *Manager) removeTemp(dir string) {
+	if err := m.fs().RemoveAll(dir); err != nil {
+		m.log().Warn("remove snapshot temp folder", "dir", dir, "err", err)
+	}
+}
+
+// RecoverFromLocation is Recover for PUT …/snapshots/recover: location is
+// a file:// URL that must lie inside the snapshots folder
+// (ErrForbiddenLocation otherwise) or an http(s):// URL, downloaded into the
+// temp path as it streams in, within MaxBytes and the free disk space.
+// apiKey, when not "", is sent as the api-key header.
+func (m *Manager) RecoverFromLocation(ctx context.Context, name, location, checksum string, priority Priority, apiKey string) error {
+	if checksum != "" {
+		var err error
+		if checksum, err = ParseChecksum(checksum); err != nil {
+			return err
+		}
+	}
+	if _, err := ParsePriority(string(priority)); err != nil {
+		return err
+	}
+	u, err := url.Parse(location)
+	if err != nil {
+		return fmt.Errorf("%w: %q: %v", ErrBadLocation, location, err)
+	}
+	switch u.Scheme {
+	case "file":
+		path, err := ResolveFileLocation(m.SnapshotsPath, location)
+		if err != nil {
+			return err
+		}
+		return m.Recover(ctx, name, path, checksum, priority)
+	case "http", "https":
+		path, err := m.download(ctx, u, checksum, apiKey)
+		if err != nil {
+			return err
+		}
+		defer m.removeTemp(path)
+		return m.Recover(ctx, name, path, "", priority) // Receive checked the checksum
+	default:
+		return fmt.Errorf("%w: %q: want http://, https:// or file://", ErrBadLocation, location)
+	}
+}
+
+// download streams an http(s) location into a file under the temp path.
+func (m *Manager) download(ctx context.Context, u *url.URL, checksum, apiKey string) (string, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return "", fmt.Errorf("%w: %v", ErrBadLocation, err)
+	}
+	if apiKey != "" {
+		req.Header.Set("api-key", apiKey)
+	}
+	var client HTTPDoer = http.DefaultClient
+	if m.HTTPClient != nil {
+		client = m.HTTPClient
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return "", fmt.Errorf("%w: download %s: %v", ErrBadLocation, u.Redacted(), err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return "", fmt.Errorf("%w: download %s: %s", ErrBadLocation, u.Redacted(), resp.Status)
+	}
+	if m.MaxBytes > 0 && resp.ContentLength > m.MaxBytes {
+		return "", fmt.Errorf("%w: %d bytes", ErrTooLarge, resp.ContentLength)
+	}
+	if resp.ContentLength > 0 {
+		if err := CheckFreeSpace(m.TempPath, resp.ContentLength); err != nil {
+			return "", err
+		}
+	}
+	if err := m.fs().MkdirAll(m.TempPath, dirMode); err != nil {
+		return "", fmt.Errorf("create temp path: %w", err)
+	}
+	path, _, err := Receive(m.fs(), resp.Body, m.TempPath, checksum, m.MaxBytes)
+	if err != nil {
+		return "", fmt.Errorf("download %s: %w", u.Redacted(), err)
+	}
+	return path, nil
+}
+
+// RecoverFull restores a full snapshot (cairn serve --storage-snapshot):
+// every collection in it, then its aliases. Unless force is set, a
+// collection that already exists stops the restore before anything changes
+// (ErrTargetExists names it); with force it is replaced.
+func (m *Manager) RecoverFull(ctx context.Context, archivePath, checksum string, force bool) error {
+	dir, err := m.unpack("full snapshot", archivePath, checksum, PrioritySnapshot, KindFull)
+	if err != nil {
+		return err
+	}
+	defer m.removeTemp(dir)
+	names, aliases, err := readFull(dir)
+	if err != nil {
+		return err
+	}
+	if !force {
+		for _, n := range names {
+			if m.Storage.CollectionExists(n) {
+				return fmt.Errorf("%w: collection %s (use --force-snapshot to overwrite)", ErrTargetExists, n)
+			}
+		}
+	}
+	for _, n := range names {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := m.Storage.RestoreCollection(n, filepath.Join(dir, CollectionsFolder, n)); err != nil {
+			return fmt.Errorf("recover full snapshot: %w", err)
+		}
+	}
+	var ops []engine.AliasOp
+	for _, a := range sortedKeys(aliases) {
+		ops = append(ops, engine.AliasOp{CreateAlias: &engine.CreateAlias{CollectionName: aliases[a], AliasName: a}})
+	}
+	if len(ops) > 0 {
+		if err := m.Storage.UpdateAliases(ops); err != nil {
+			return fmt.Errorf("recover full snapshot: aliases: %w", err)
+		}
+	}
+	m.log().Info("recovered full snapshot", "archive", filepath.Base(archivePath), "collections", len(names), "aliases", len(ops))
+	return nil
+}
+
+// readFull lists the collections of an unpacked full snapshot and reads
+// its alias table; an alias must point at a collection of the snapshot.
+func readFull(dir string) ([]string, map[string]string, error) {
+	entries, err := os.ReadDir(filepath.Join(dir, CollectionsFolder))
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, nil, fmt.Errorf("read full snapshot: %w", err)
+	}
+	var names []string
+	for _, e := range entries {
+		if !e.IsDir() {
+			return nil, nil, fmt.Errorf("%w: %s/%s is not a folder", ErrManifest, CollectionsFolder, e.Name())
+		}
+		names = append(names, e.Name())
+	}
+	b, err := os.ReadFile(filepath.Join(dir, AliasesFile))
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: read %s: %v", ErrManifest, AliasesFile, err)
+	}
+	var af struct {
+		Aliases map[string]string `json:"aliases"`
+	}
+	if err := json.Unmarshal(b, &af); err != nil {
+		return nil, nil, fmt.Errorf("%w: decode %s: %v", ErrManifest, AliasesFile, err)
+	}
+	for a, c := range af.Aliases {
+		if _, err := os.Stat(filepath.Join(dir, CollectionsFolder, c)); err != nil || !filepath.IsLocal(c) {
+			return nil, nil, fmt.Errorf("%w: alias %s points at %q, not in the snapshot", ErrManifest, a, c)
+		}
+	}
+	return names, af.Aliases, nil
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

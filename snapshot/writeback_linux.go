@@ -1,0 +1,16 @@
+package snapshot
+
+import "golang.org/x/sys/unix"
+
+// startWriteback asks the kernel to start writing [off, off+n) of the file
+// out now, and waits until the range before it is on disk, so an archive
+// being written never holds more than about two chunks of dirty pages. A
+// large dirty archive would otherwise make every fsync on the same
+// filesystem (the WAL's, with writers waiting on it) wait for its data.
+// Errors are ignored: the final fsync reports them.
+func startWriteback(fd uintptr, off, n int64) {
+	_ = unix.SyncFileRange(int(fd), off, n, unix.SYNC_FILE_RANGE_WRITE)
+	if off >= n {
+		_ = unix.SyncFileRange(int(fd), off-n, n, unix.SYNC_FILE_RANGE_WAIT_BEFORE|unix.SYNC_FILE_RANGE_WRITE|unix.SYNC_FILE_RANGE_WAIT_AFTER)
+	}
+}
