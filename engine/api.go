@@ -78,6 +78,9 @@ type Hooks struct {
 	// BackgroundError runs when a seal or optimization fails (the error is
 	// also logged and shown in Info().OptimizerStatus).
 	BackgroundError func(collection string, shard int, err error)
+	// ShardClosing runs when closing a shard has marked it closed, before
+	// the close waits for the shard's running seal or optimization.
+	ShardClosing func(collection string, shard int)
 }
 
 // Vectors holds a point's vectors by name; "" is the single unnamed vector.

@@ -72,6 +72,10 @@ func (s *shard) persist(cs *commitState) error {
 // commitAndUnlock captures under mu (held by the caller, released here) and
 // persists. Caller holds commitMu and mu; mu is unlocked on return.
 func (s *shard) commitAndUnlock() error {
+	if err := s.errClosedLocked(); err != nil {
+		s.mu.Unlock()
+		return err
+	}
 	cs := s.captureLocked()
 	s.mu.Unlock()
 	return s.persist(cs)

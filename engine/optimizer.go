@@ -124,6 +124,10 @@ func (s *shard) optimizeOnce(ctx context.Context, background bool) (bool, error)
 	cfg := s.core.config()
 	indexes := s.core.indexDefs()
 	s.mu.Lock()
+	if err := s.errClosedLocked(); err != nil {
+		s.mu.Unlock()
+		return false, err
+	}
 	o := s.planLocked(&cfg, indexes, background && s.hot())
 	if o == nil {
 		s.mu.Unlock()
@@ -171,6 +175,11 @@ func (s *shard) rewrite(ctx context.Context, o *optimization, snaps []*segment.B
 	s.commitMu.Lock()
 	defer s.commitMu.Unlock()
 	s.mu.Lock()
+	if err := s.errClosedLocked(); err != nil {
+		s.mu.Unlock()
+		s.discard(nh)
+		return err
+	}
 	if nh != nil {
 		s.carryDeletions(o, snaps, nh)
 	}

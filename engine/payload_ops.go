@@ -40,18 +40,12 @@ func (c *Collection) ClearPayload(ctx context.Context, sel PointsSelector, wait 
 }
 
 func (c *Collection) payloadOp(ctx context.Context, ids []point.ID, f *payload.Filter, wait bool, fn func(payload.Payload) payload.Payload) (UpdateResult, error) {
-	var encErr error
-	res, err := c.modify(ctx, PointsSelector{Points: ids, Filter: f}, wait, true, func(p *pointData) {
-		next := fn(decodePayload(p.payload))
-		b, err := encodePayload(next)
+	return c.modify(ctx, PointsSelector{Points: ids, Filter: f}, wait, true, func(p *pointData) error {
+		b, err := encodePayload(fn(decodePayload(p.payload)))
 		if err != nil {
-			encErr = err
-			return
+			return err
 		}
 		p.payload = b
+		return nil
 	})
-	if err == nil && encErr != nil {
-		return res, encErr
-	}
-	return res, err
 }

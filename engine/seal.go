@@ -18,6 +18,10 @@ import (
 // Caller holds sealMu.
 func (s *shard) seal(ctx context.Context) error {
 	s.mu.Lock()
+	if err := s.errClosedLocked(); err != nil {
+		s.mu.Unlock()
+		return err
+	}
 	if s.frozen == nil {
 		if s.head.slots() == 0 {
 			s.mu.Unlock()
@@ -52,6 +56,12 @@ func (s *shard) seal(ctx context.Context) error {
 	s.commitMu.Lock()
 	defer s.commitMu.Unlock()
 	s.mu.Lock()
+	if err := s.errClosedLocked(); err != nil {
+		// The frozen head stays in the WAL: the next open replays it.
+		s.mu.Unlock()
+		s.discard(h)
+		return err
+	}
 	if h != nil {
 		cow := h.deleted.Load()
 		changed := false

@@ -132,9 +132,15 @@ func (c *Collection) planSearch(req SearchRequest) (*searchPlan, error) {
 	return p, nil
 }
 
+// scoreToKey turns a score_threshold into the least key accepted. For
+// Euclid and Manhattan the threshold is a largest distance, so a negative
+// one accepts nothing.
 func scoreToKey(d point.Distance, score float32) float32 {
 	switch d {
 	case point.Euclid:
+		if score < 0 {
+			return float32(math.Inf(1))
+		}
 		return -score * score
 	case point.Manhattan:
 		return -score
@@ -282,14 +288,44 @@ func (sv segView) search(p *searchPlan) []candidate {
 	return cands
 }
 
-// useGraph reports whether graph search is worth it: without a filter
-// always; with one, unless it matches fewer points than full_scan_threshold.
+// useGraph reports whether graph search is worth it, as Qdrant decides:
+// without a filter always; with one, exact search when at most fewer than
+// full_scan_threshold points can match, the graph when at least as many
+// surely match, otherwise by the expected count, which sampling refines
+// when the indexes leave conditions unsettled (an unindexed key).
 func (sv segView) useGraph(mt *payload.Matcher, p *searchPlan) bool {
 	if mt == nil {
 		return true
 	}
-	_, _, most := mt.Estimate()
-	return most >= p.fullScan
+	least, expected, most := mt.Estimate()
+	switch {
+	case most < p.fullScan:
+		return false
+	case least > p.fullScan:
+		return true
+	case !mt.Exact():
+		expected = sampleCardinality(mt, sv.h.seg.Len())
+	}
+	return expected >= p.fullScan
+}
+
+// cardinalitySamples is how many offsets sampleCardinality evaluates.
+const cardinalitySamples = 1000
+
+// sampleCardinality estimates how many of n offsets mt matches from
+// cardinalitySamples offsets spread evenly over them (deterministic).
+func sampleCardinality(mt *payload.Matcher, n int) int {
+	if n == 0 {
+		return 0
+	}
+	k := min(n, cardinalitySamples)
+	hits := 0
+	for i := range k {
+		if mt.Match(uint32(i * n / k)) {
+			hits++
+		}
+	}
+	return hits * n / k
 }
 
 func (sv segView) searchGraph(g *hnsw.Graph, mt *payload.Matcher, p *searchPlan, t *topK) {

@@ -90,8 +90,9 @@ func (s *shard) selectLocked(c *Collection, sel PointsSelector, strict bool) ([]
 }
 
 // modify rewrites the selected points with fn (which changes a copy) as
-// puts of whole points, so that replay needs no earlier state.
-func (c *Collection) modify(ctx context.Context, sel PointsSelector, wait, strict bool, fn func(p *pointData)) (UpdateResult, error) {
+// puts of whole points, so that replay needs no earlier state. An error
+// from fn fails the whole request before anything is written.
+func (c *Collection) modify(ctx context.Context, sel PointsSelector, wait, strict bool, fn func(p *pointData) error) (UpdateResult, error) {
 	if sel.Filter == nil && sel.Points == nil {
 		return UpdateResult{}, errBadRequest("either points or filter must be given")
 	}
@@ -104,7 +105,9 @@ func (c *Collection) modify(ctx context.Context, sel PointsSelector, wait, stric
 			o := &op{kind: kindPut, puts: make([]pointData, 0, len(ids))}
 			for _, id := range ids {
 				p, _ := s.getLocked(id)
-				fn(&p)
+				if err := fn(&p); err != nil {
+					return nil, err
+				}
 				o.puts = append(o.puts, p)
 			}
 			return o, nil

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -34,6 +35,9 @@ type shard struct {
 	// zombies were replaced in memory; they stay referenced until a manifest
 	// without them is durable.
 	zombies []*segHandle
+	// closed is set by close: seals, rewrites and commits then refuse
+	// (ErrClosed), so nothing changes the durable state after the close.
+	closed bool
 
 	// sealMu serialises seals and optMu optimizations (worker, Flush and
 	// index builds alike); a seal and an optimization may run together.
@@ -47,8 +51,12 @@ type shard struct {
 	started  bool
 	stop     chan struct{}
 	stopOnce sync.Once
-	loops    sync.WaitGroup
-	busy     atomic.Int32
+	// ctx is cancelled when the shard stops; every seal and optimization,
+	// foreground ones included, runs under it.
+	ctx    context.Context
+	cancel context.CancelFunc
+	loops  sync.WaitGroup
+	busy   atomic.Int32
 	// lastSeal is when the last seal committed (unix nanoseconds).
 	lastSeal atomic.Int64
 	errMu    sync.Mutex
@@ -66,6 +74,7 @@ func shardDir(collDir string, id int) string {
 func openShard(core *collCore, id int, dir string) (*shard, error) {
 	s := &shard{id: id, dir: dir, core: core, head: newMemTable(core.specs),
 		kick: make(chan struct{}, 1), kickOpt: make(chan struct{}, 1), stop: make(chan struct{})}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
 	if err := core.fs.MkdirAll(filepath.Join(dir, segmentsDir), 0o755); err != nil {
 		return nil, fmt.Errorf("open shard %d: %w", id, err)
 	}
@@ -157,10 +166,24 @@ func (s *shard) closeSegments() {
 	s.segs = nil
 }
 
-// close stops the worker, closes the WAL (making every record durable) and
-// drops the shard's references to its segments.
+// close marks the shard closed, stops the worker, waits for a running seal,
+// optimization or commit (which then refuses to commit), closes the WAL
+// (making every record durable) and drops the shard's references to its
+// segments.
 func (s *shard) close() error {
+	s.mu.Lock()
+	s.closed = true
+	s.mu.Unlock()
+	if hk := s.core.hooks; hk != nil && hk.ShardClosing != nil {
+		hk.ShardClosing(s.core.name, s.id)
+	}
 	s.stopWorker()
+	s.sealMu.Lock()
+	defer s.sealMu.Unlock()
+	s.optMu.Lock()
+	defer s.optMu.Unlock()
+	s.commitMu.Lock()
+	defer s.commitMu.Unlock()
 	err := s.log.Close()
 	s.mu.Lock()
 	segs := append(s.segs, s.zombies...)
@@ -223,6 +246,25 @@ func (s *shard) removeLocked(id point.ID, cow map[*segHandle]*segment.Bitmap) bo
 		found = true
 	}
 	return found
+}
+
+// errClosedLocked is the error of work refused because the shard is
+// closed. Caller holds mu.
+func (s *shard) errClosedLocked() error {
+	if s.closed {
+		return fmt.Errorf("shard %d of %s: %w", s.id, s.core.name, ErrClosed)
+	}
+	return nil
+}
+
+// discard closes and removes a segment written by work that could not
+// commit: no manifest lists it.
+func (s *shard) discard(h *segHandle) {
+	if h == nil {
+		return
+	}
+	h.obsolete.Store(true)
+	h.release()
 }
 
 // newSegName reserves the next segment folder name. Caller holds mu.

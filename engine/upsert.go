@@ -94,7 +94,15 @@ func (c *Collection) UpdateVectors(ctx context.Context, points []PointVectors, w
 		}
 		return func(s *shard) (*op, error) {
 			o := &op{kind: kindPut}
+			// A repeated id updates the result of its earlier updates.
+			at := make(map[point.ID]int, len(g))
 			for _, pv := range g {
+				if i, ok := at[pv.ID]; ok {
+					for name, v := range pv.Vector {
+						o.puts[i].vectors[name] = v
+					}
+					continue
+				}
 				cur, ok := s.getLocked(pv.ID)
 				if !ok {
 					return nil, errPointNotFound(pv.ID)
@@ -103,6 +111,7 @@ func (c *Collection) UpdateVectors(ctx context.Context, points []PointVectors, w
 				for name, v := range pv.Vector {
 					vecs[name] = v
 				}
+				at[pv.ID] = len(o.puts)
 				o.puts = append(o.puts, pointData{id: pv.ID, vectors: vecs, payload: cur.payload})
 			}
 			return o, nil
@@ -122,12 +131,13 @@ func (c *Collection) DeleteVectors(ctx context.Context, req DeleteVectors, wait 
 		}
 	}
 	sel := PointsSelector{Points: req.Points, Filter: req.Filter}
-	return c.modify(ctx, sel, wait, true, func(p *pointData) {
+	return c.modify(ctx, sel, wait, true, func(p *pointData) error {
 		vecs := copyVectors(p.vectors)
 		for _, n := range req.Vector {
 			delete(vecs, n)
 		}
 		p.vectors = vecs
+		return nil
 	})
 }
 

@@ -56,7 +56,10 @@ func (s *shard) loop(ctx context.Context, kick chan struct{}, work func(context.
 // stopWorker stops the loops and waits for them; idempotent, and a no-op
 // for a shard whose worker never started.
 func (s *shard) stopWorker() {
-	s.stopOnce.Do(func() { close(s.stop) })
+	s.stopOnce.Do(func() {
+		s.cancel()
+		close(s.stop)
+	})
 	s.loops.Wait()
 }
 
@@ -86,6 +89,9 @@ func (s *shard) sealNow(ctx context.Context) error {
 func (s *shard) optimizeAll(ctx context.Context, background bool) error {
 	s.optMu.Lock()
 	defer s.optMu.Unlock()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	defer context.AfterFunc(s.ctx, cancel)()
 	for ctx.Err() == nil {
 		did, err := s.optimizeOnce(ctx, background)
 		if err != nil || !did {
@@ -95,9 +101,10 @@ func (s *shard) optimizeAll(ctx context.Context, background bool) error {
 	return nil
 }
 
-// maintainSeal seals the head now, then optimizes until nothing is due.
+// maintainSeal seals the head now, then optimizes until nothing is due;
+// stopping the shard cancels both.
 func (s *shard) maintainSeal() error {
-	ctx := context.Background()
+	ctx := s.ctx
 	if err := s.sealNow(ctx); err != nil {
 		return err
 	}

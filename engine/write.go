@@ -15,17 +15,13 @@ import (
 // returns the operation to log and apply, or nil for nothing to do.
 type shardWrite func(s *shard) (*op, error)
 
-// write runs build under the write lock, appends the resulting record to
-// the WAL and applies it with the record's LSN as version. It returns the
-// LSN, or 0 when there was nothing to write. With wait, the WAL sync starts
-// as soon as the record is appended, overlapping the apply, and its result
-// arrives on the returned channel.
-func (s *shard) write(build shardWrite, wait bool) (uint64, <-chan error, error) {
-	s.mu.Lock()
-	o, err := build(s)
-	if err != nil || o == nil || (len(o.puts) == 0 && len(o.dels) == 0) {
-		s.mu.Unlock()
-		return 0, nil, err
+// appendLocked appends o to the WAL and applies it with the record's LSN
+// as version; it returns the LSN, or 0 when o is empty. With wait, the WAL
+// sync starts as soon as the record is appended, overlapping the apply, and
+// its result arrives on the returned channel. Caller holds mu (write).
+func (s *shard) appendLocked(o *op, wait bool) (uint64, <-chan error, error) {
+	if o == nil || (len(o.puts) == 0 && len(o.dels) == 0) {
+		return 0, nil, nil
 	}
 	var rec []byte
 	if o.kind == kindPut {
@@ -36,7 +32,6 @@ func (s *shard) write(build shardWrite, wait bool) (uint64, <-chan error, error)
 	lsn, err := s.log.Append(rec)
 	putBuffer(rec) // the WAL has copied it
 	if err != nil {
-		s.mu.Unlock()
 		if errors.Is(err, wal.ErrClosed) {
 			return 0, nil, fmt.Errorf("write to %s: %w", s.core.name, ErrClosed)
 		}
@@ -48,35 +43,67 @@ func (s *shard) write(build shardWrite, wait bool) (uint64, <-chan error, error)
 		go func() { synced <- s.log.Sync(lsn) }()
 	}
 	s.applyLocked(o, lsn)
-	cfg := s.core.config()
-	due := s.head.slots() >= cfg.sealThresholdPoints() && s.frozen == nil
-	s.mu.Unlock()
-	if due {
-		s.kickWorker()
-	}
 	return lsn, synced, nil
 }
 
-// writeAll runs build on every shard (each under its own lock), then waits
-// for durability when wait is set.
+// sealDueLocked reports whether the head reached the seal threshold with
+// no seal running. Caller holds mu.
+func (s *shard) sealDueLocked() bool {
+	cfg := s.core.config()
+	return s.head.slots() >= cfg.sealThresholdPoints() && s.frozen == nil
+}
+
+// unlockWriters releases the write locks writeAll took, kicking the sealer
+// of a shard whose head is due.
+func unlockWriters(locked []*shard) {
+	for _, s := range locked {
+		due := s.sealDueLocked()
+		s.mu.Unlock()
+		if due {
+			s.kickWorker()
+		}
+	}
+}
+
+// writeAll runs build on every shard involved, then waits for durability
+// when wait is set. A failed request changes nothing: every involved
+// shard's write lock is taken (in shard order) and every shard's part is
+// built before any is logged.
 func (c *Collection) writeAll(ctx context.Context, wait bool, build func(s *shard) shardWrite) (UpdateResult, error) {
 	res := UpdateResult{Status: StatusAcknowledged}
-	syncs := make([]<-chan error, len(c.shards))
+	if err := ctx.Err(); err != nil {
+		return UpdateResult{}, err
+	}
+	writes := make([]shardWrite, len(c.shards))
 	for i, s := range c.shards {
-		if err := ctx.Err(); err != nil {
-			return UpdateResult{}, err
-		}
-		w := build(s)
-		if w == nil {
+		writes[i] = build(s)
+	}
+	locked := make([]*shard, 0, len(c.shards))
+	defer func() { unlockWriters(locked) }()
+	ops := make([]*op, len(c.shards))
+	for i, s := range c.shards {
+		if writes[i] == nil {
 			continue
 		}
-		lsn, synced, err := s.write(w, wait)
+		s.mu.Lock()
+		locked = append(locked, s)
+		o, err := writes[i](s)
+		if err != nil {
+			return UpdateResult{}, err
+		}
+		ops[i] = o
+	}
+	syncs := make([]<-chan error, len(c.shards))
+	for i, s := range c.shards {
+		lsn, synced, err := s.appendLocked(ops[i], wait)
 		if err != nil {
 			return UpdateResult{}, err
 		}
 		res.OperationID = max(res.OperationID, lsn)
 		syncs[i] = synced
 	}
+	unlockWriters(locked)
+	locked = nil
 	if !wait {
 		return res, nil
 	}
