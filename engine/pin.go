@@ -26,6 +26,12 @@ type PinnedFile struct {
 	// under the hold keeps the pinned content), the WAL segments grow (copy
 	// them).
 	Immutable bool
+	// Size, when positive, is the length of the file's prefix that belongs
+	// to the cut: for a WAL segment, the end of its last record under the
+	// hold. A WAL file may be longer (preallocated, zero-filled) and grows
+	// once writes resume, so its file size is not its content: copy exactly
+	// Size bytes. Zero means the whole file as it is under the hold.
+	Size int64
 }
 
 // Pin is a consistent cut of a collection on disk, for snapshots. Between
@@ -88,15 +94,16 @@ func (c *Collection) shardFiles(s *shard) ([]PinnedFile, error) {
 			out = append(out, c.pinnedFile(filepath.Join(h.dir, segment.DeletedFile), false))
 		}
 	}
-	walDir := filepath.Join(s.dir, "wal")
-	entries, err := os.ReadDir(walDir)
+	// The WAL's own extents, not the folder listing and file sizes: a
+	// segment file's size is not the end of its records (preallocation).
+	exts, err := s.log.Extents()
 	if err != nil {
-		return nil, fmt.Errorf("pin shard %d: list wal: %w", s.id, err)
+		return nil, fmt.Errorf("pin shard %d: wal extents: %w", s.id, err)
 	}
-	for _, e := range entries {
-		if e.Type().IsRegular() {
-			out = append(out, c.pinnedFile(filepath.Join(walDir, e.Name()), false))
-		}
+	for _, e := range exts {
+		f := c.pinnedFile(e.Path, false)
+		f.Size = e.Size
+		out = append(out, f)
 	}
 	return out, nil
 }
@@ -184,7 +191,15 @@ func (c *Collection) captureFile(f PinnedFile, dst string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := io.Copy(out, in); err != nil {
+	var src io.Reader = in
+	if f.Size > 0 {
+		src = io.NewSectionReader(in, 0, f.Size)
+	}
+	n, err := io.Copy(out, src)
+	if err == nil && f.Size > 0 && n != f.Size {
+		err = fmt.Errorf("%s holds %d bytes, want %d", f.Path, n, f.Size)
+	}
+	if err != nil {
 		_ = out.Close()
 		return err
 	}

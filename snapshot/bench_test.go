@@ -111,7 +111,7 @@ func (s copySource) Pin(_ context.Context, stage string) (Pinned, error) {
 		}
 	}()
 	for _, f := range p.Files {
-		c, err := openCaptured(f.Path, filepath.Join(stage, f.Rel))
+		c, err := openCaptured(f, filepath.Join(stage, f.Rel))
 		if err != nil {
 			return Pinned{}, err
 		}

@@ -164,7 +164,12 @@ type plan struct {
 
 // captured is a mutable file opened under the write hold: its first size
 // bytes are its state at the cut, whatever happens to the path afterwards
-// (files replaced by rename keep their inode; WAL segments only grow).
+// (files replaced by rename keep their inode; a WAL segment's bytes before
+// the end of its last record at the cut never change). For a WAL segment
+// size is the WAL's own end of records at the cut, never the file size: a
+// preallocated segment is longer than its records, and the bytes after the
+// cut's end get records appended once writes resume (copying them would
+// let each shard's copy reach a different point in time).
 type captured struct {
 	f    *os.File
 	size int64
@@ -209,7 +214,7 @@ func cut(ctx context.Context, fsys vfs.FS, log *slog.Logger, stage string, plans
 				links[i] = append(links[i], f.Rel)
 				continue
 			}
-			c, err := openCaptured(f.Path, filepath.Join(stage, pl.prefix, f.Rel))
+			c, err := openCaptured(f, filepath.Join(stage, pl.prefix, f.Rel))
 			if err != nil {
 				release()
 				return nil, fmt.Errorf("pin %s: %w", pl.c.Name(), err)
@@ -239,8 +244,11 @@ func cut(ctx context.Context, fsys vfs.FS, log *slog.Logger, stage string, plans
 	return release, nil
 }
 
-func openCaptured(src, dst string) (captured, error) {
-	f, err := os.Open(src)
+// openCaptured opens a mutable file under the write hold and notes the
+// length of its state at the cut: the pinned Size (the WAL's end of
+// records) when given, the file size otherwise.
+func openCaptured(pf engine.PinnedFile, dst string) (captured, error) {
+	f, err := os.Open(pf.Path)
 	if err != nil {
 		return captured{}, err
 	}
@@ -249,7 +257,15 @@ func openCaptured(src, dst string) (captured, error) {
 		_ = f.Close()
 		return captured{}, err
 	}
-	return captured{f: f, size: st.Size(), dst: dst}, nil
+	size := st.Size()
+	if pf.Size > 0 {
+		if pf.Size > size {
+			_ = f.Close()
+			return captured{}, fmt.Errorf("%s: %d bytes, its records end at %d", pf.Path, size, pf.Size)
+		}
+		size = pf.Size
+	}
+	return captured{f: f, size: size, dst: dst}, nil
 }
 
 // copyCaptured writes each captured prefix into the stage folder and closes
