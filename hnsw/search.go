@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"unsafe"
 
 	"github.com/cairn-db/cairn/simd"
 )
@@ -97,6 +98,7 @@ func (g *Graph) searchLayer0(s *Searcher, q []float32, ep uint32, epd float32, e
 	marks[ep] = epoch
 	cand.push(epd, ep)
 	top.push(epd, ep)
+	vp := unsafe.Pointer(unsafe.SliceData(vecs))
 	for len(cand.a) > 0 {
 		c := cand.pop()
 		if c.d > top.a[0].d && len(top.a) >= ef {
@@ -104,12 +106,13 @@ func (g *Graph) searchLayer0(s *Searcher, q []float32, ep uint32, epd float32, e
 		}
 		if len(cand.a) > 0 {
 			// Start loading the links of the likely next node to expand.
-			s.sink ^= l0[int(cand.a[0].id)*stride]
+			simd.Prefetch(unsafe.Pointer(&l0[int(cand.a[0].id)*stride]))
 		}
 		base := int(c.id) * stride
 		cnt := int(l0[base] & 0xffff)
-		ids := unvisited(s.ids[:0], l0[base+1:base+1+cnt], marks, epoch)
-		s.sink ^= touch(vecs, ids, dim)
+		links := l0[base+1 : base+1+cnt]
+		ids := unvisited(s.ids[:0], links, marks, epoch)
+		prefetchVecs(vp, ids, dim)
 		for _, nb := range ids {
 			off := int(nb) * dim
 			v := vecs[off : off+dim : off+dim]
@@ -133,10 +136,19 @@ func (g *Graph) searchLayer0(s *Searcher, q []float32, ep uint32, epd float32, e
 	}
 }
 
+// prefetchVecs prefetches the first line of the vector of each id, given
+// the base address of the vectors, so that their cache misses overlap.
+// Prefetching never faults, so no bounds check is needed.
+func prefetchVecs(vecs unsafe.Pointer, ids []uint32, dim int) {
+	for _, nb := range ids {
+		simd.Prefetch(unsafe.Add(vecs, uintptr(nb)*uintptr(dim)*4))
+	}
+}
+
 // touch loads the first word of the vector of each id, so that their cache
 // and TLB misses overlap instead of stalling the distance kernel one vector
-// at a time (Go has no prefetch instruction; hnswlib prefetches the same
-// first line). The hardware prefetcher streams the rest of each vector once
+// at a time (searchLayer0 uses simd.Prefetch instead, which measured
+// faster there). The hardware prefetcher streams the rest of each vector once
 // the kernel starts on it. The xor of the bits is returned so that the
 // loads are not dropped.
 func touch(vecs []float32, ids []uint32, dim int) uint32 {
