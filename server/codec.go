@@ -15,7 +15,7 @@ import (
 // codec is the JSON implementation for request and response bodies:
 // github.com/goccy/go-json, about 7× faster than encoding/json at decoding
 // a 1,000 × 768 upsert batch (see BenchmarkCodec and
-// docs/BENCHMARKS-server.md). Numbers that matter exactly (point ids) are
+// docs/BENCHMARKS.md, "Server"). Numbers that matter exactly (point ids) are
 // decoded by point.ID's UnmarshalJSON, payloads by the payload package.
 type codec struct{}
 
