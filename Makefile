@@ -37,7 +37,7 @@ lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./simd/...
+	GO=$(GO) scripts/bench.sh
 
 FUZZTIME ?= 20s
 fuzz:

@@ -1,24 +1,55 @@
 // Command cairn is the Cairn vector database: `cairn serve` runs the
-// Qdrant-compatible HTTP server over the configured storage.
+// Qdrant-compatible HTTP server over the configured storage, and `cairn
+// bench` runs the search, ingest and snapshot benchmarks.
 package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/cairn-db/cairn/bench"
 )
 
+const usage = `usage: cairn <command> [flags]
+
+commands:
+  serve   run the Qdrant-compatible HTTP server  (cairn serve -h lists the flags)
+  bench   run the benchmarks: gen, search, ingest, snapshot  (cairn bench lists them)`
+
 func main() {
-	if len(os.Args) < 2 || os.Args[1] != "serve" {
-		fmt.Fprintln(os.Stderr, "usage: cairn serve [flags]  (cairn serve -h lists the flags)")
-		os.Exit(2)
+	os.Exit(dispatch(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// dispatch runs the subcommand named by args[0] and returns the exit code:
+// 0 on success, 2 for a bad command line, 1 for any other failure.
+func dispatch(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprintln(stderr, usage)
+		return 2
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := serve(ctx, os.Args[2:], os.Environ(), os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "cairn:", err)
-		os.Exit(1)
+	var err error
+	switch args[0] {
+	case "serve":
+		err = serve(ctx, args[1:], os.Environ(), stderr)
+	case "bench":
+		err = runBench(ctx, args[1:], stdout, stderr)
+	default:
+		fmt.Fprintln(stderr, usage)
+		return 2
 	}
+	if err == nil {
+		return 0
+	}
+	fmt.Fprintln(stderr, "cairn:", err)
+	if errors.Is(err, bench.ErrUsage) {
+		return 2
+	}
+	return 1
 }

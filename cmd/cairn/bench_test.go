@@ -1,0 +1,128 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/cairn-db/cairn/bench"
+)
+
+func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// TestInProcessSearch loads a small generated set through the hook, checks
+// that an HNSW graph covers every point, and that graph search at ef 64
+// finds at least 90% of the exact top 10.
+func TestInProcessSearch(t *testing.T) {
+	const n, nq, dim, k = 2000, 100, 16, 10
+	for _, m := range []bench.Metric{bench.L2, bench.Cosine} {
+		t.Run(string(m), func(t *testing.T) {
+			base, queries, err := bench.Generate(bench.GenOptions{N: n, Queries: nq, Dim: dim, Clusters: 10, Seed: 7, Metric: m})
+			if err != nil {
+				t.Fatal(err)
+			}
+			gt, err := bench.GroundTruth(base, queries, dim, k, m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ipi, closeFn, err := inProcessBuilder(quietLog())(context.Background(), base, dim, m, 16, 100)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ip := ipi.(*inProcess)
+			if info := ip.c.Info(); info.IndexedVectorsCount != n || info.PointsCount != n || info.SegmentsCount != 1 {
+				t.Fatalf("info: %d points, %d indexed, %d segments; want %d, %d, 1", info.PointsCount, info.IndexedVectorsCount, info.SegmentsCount, n, n)
+			}
+			got := make([][]uint64, nq)
+			for i := range got {
+				got[i] = ip.Search(queries[i*dim:(i+1)*dim], k, 64)
+				if len(got[i]) != k {
+					t.Fatalf("query %d: %d ids, want %d", i, len(got[i]), k)
+				}
+			}
+			if r := bench.Recall(m, base, queries, dim, got, gt, k, k); r < 0.9 {
+				t.Errorf("recall@%d at ef 64 = %.3f, want >= 0.9", k, r)
+			}
+			if err := closeFn(); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := os.Stat(ip.dir); !os.IsNotExist(err) {
+				t.Errorf("temporary storage left behind: %v", err)
+			}
+		})
+	}
+}
+
+func TestInProcessRejectsBadInput(t *testing.T) {
+	build := inProcessBuilder(quietLog())
+	for _, tc := range []struct {
+		name string
+		base []float32
+		dim  int
+		m    bench.Metric
+	}{
+		{"ragged rows", make([]float32, 10), 3, bench.L2},
+		{"empty", nil, 4, bench.L2},
+		{"metric", make([]float32, 8), 4, bench.Metric("dot")},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, _, err := build(context.Background(), tc.base, tc.dim, tc.m, 16, 100); err == nil {
+				t.Fatal("no error")
+			}
+		})
+	}
+}
+
+// TestBenchCommandInProcess runs `cairn bench search --inprocess --no-http`
+// end to end and reads the JSON report it writes.
+func TestBenchCommandInProcess(t *testing.T) {
+	data, out := filepath.Join(t.TempDir(), "data"), filepath.Join(t.TempDir(), "out")
+	var stdout, stderr bytes.Buffer
+	code := dispatch([]string{"bench", "search", "-data", data, "-n", "2000", "-dim", "16", "-queries", "50",
+		"-clusters", "10", "-efs", "16,64", "-runs", "1", "-no-http", "-inprocess", "-out", out}, &stdout, &stderr)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	if !strings.Contains(stdout.String(), "inprocess") {
+		t.Errorf("table has no in-process row:\n%s", stdout.String())
+	}
+	b, err := os.ReadFile(filepath.Join(out, "search.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r bench.Report
+	if err := json.Unmarshal(b, &r); err != nil {
+		t.Fatal(err)
+	}
+	if r.Search == nil || len(r.Search.Rows) != 2 {
+		t.Fatalf("report search = %+v", r.Search)
+	}
+	for _, row := range r.Search.Rows {
+		if row.Mode != "inprocess" || row.QPS <= 0 {
+			t.Errorf("row %+v", row)
+		}
+		if row.Ef == 64 && row.Recall < 0.9 {
+			t.Errorf("recall at ef 64 = %.3f, want >= 0.9", row.Recall)
+		}
+	}
+	for _, p := range r.Plots {
+		if _, err := os.Stat(p); err != nil {
+			t.Errorf("plot: %v", err)
+		}
+	}
+}
+
+func TestDispatchUsage(t *testing.T) {
+	for _, args := range [][]string{nil, {"bogus"}, {"bench"}, {"bench", "bogus"}, {"bench", "search", "-efs", "x"}} {
+		var stdout, stderr bytes.Buffer
+		if code := dispatch(args, &stdout, &stderr); code != 2 {
+			t.Errorf("%q: exit %d, want 2 (%s)", args, code, stderr.String())
+		}
+	}
+}
