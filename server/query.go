@@ -138,31 +138,12 @@ func (s *Server) query(c echo.Context) error {
 	return ok(c, queryResponse{Points: nonNil(pts)})
 }
 
-type queryBatchIn struct {
-	Searches *[]queryIn `json:"searches"`
-}
-
+// queryBatch answers POST /points/query/batch.
 func (s *Server) queryBatch(c echo.Context) error {
-	col, err := s.collection(c)
-	if err != nil {
-		return err
-	}
-	var in queryBatchIn
-	if err := s.bind(c, &in); err != nil {
-		return err
-	}
-	if in.Searches == nil {
-		return badJSON(&fieldError{Field: "searches", Msg: "missing field"})
-	}
-	out := make([]queryResponse, len(*in.Searches))
-	for i := range *in.Searches {
-		pts, err := s.runQuery(c.Request().Context(), col, &(*in.Searches)[i], nil, true)
-		if err != nil {
-			return fmt.Errorf("searches[%d]: %w", i, err)
-		}
-		out[i].Points = nonNil(pts)
-	}
-	return ok(c, out)
+	return serveBatch(s, c, func(ctx context.Context, col *engine.Collection, q *queryIn) (queryResponse, error) {
+		pts, err := s.runQuery(ctx, col, q, nil, true)
+		return queryResponse{Points: nonNil(pts)}, err
+	})
 }
 
 // runQuery answers one query node. The parent's filter applies to its

@@ -3,7 +3,6 @@ package server
 import (
 	"bytes"
 	"context"
-	"fmt"
 
 	"github.com/labstack/echo/v4"
 
@@ -111,39 +110,16 @@ func (s *Server) search(c echo.Context) error {
 	return ok(c, nonNil(res))
 }
 
-type searchBatchIn struct {
-	Searches *[]searchIn `json:"searches"`
-}
-
+// searchBatch answers POST /points/search/batch.
 func (s *Server) searchBatch(c echo.Context) error {
-	col, err := s.collection(c)
-	if err != nil {
-		return err
-	}
-	var in searchBatchIn
-	if err := s.bind(c, &in); err != nil {
-		return err
-	}
-	if in.Searches == nil {
-		return badJSON(&fieldError{Field: "searches", Msg: "missing field"})
-	}
-	reqs := make([]engine.SearchRequest, len(*in.Searches))
-	for i := range *in.Searches {
-		r, err := (*in.Searches)[i].request()
+	return serveBatch(s, c, func(ctx context.Context, col *engine.Collection, in *searchIn) ([]engine.ScoredPoint, error) {
+		r, err := in.request()
 		if err != nil {
-			return fmt.Errorf("searches[%d]: %w", i, err)
+			return nil, err
 		}
-		reqs[i] = r
-	}
-	out := make([][]engine.ScoredPoint, len(reqs))
-	for i, r := range reqs {
-		res, err := col.Search(c.Request().Context(), r)
-		if err != nil {
-			return fmt.Errorf("searches[%d]: %w", i, err)
-		}
-		out[i] = nonNil(res)
-	}
-	return ok(c, out)
+		res, err := col.Search(ctx, r)
+		return nonNil(res), err
+	})
 }
 
 // recommendIn is Qdrant's RecommendRequest.
@@ -185,31 +161,9 @@ func (s *Server) recommend(c echo.Context) error {
 	return ok(c, res)
 }
 
-type recommendBatchIn struct {
-	Searches *[]recommendIn `json:"searches"`
-}
-
+// recommendBatch answers POST /points/recommend/batch.
 func (s *Server) recommendBatch(c echo.Context) error {
-	col, err := s.collection(c)
-	if err != nil {
-		return err
-	}
-	var in recommendBatchIn
-	if err := s.bind(c, &in); err != nil {
-		return err
-	}
-	if in.Searches == nil {
-		return badJSON(&fieldError{Field: "searches", Msg: "missing field"})
-	}
-	out := make([][]engine.ScoredPoint, len(*in.Searches))
-	for i := range *in.Searches {
-		res, err := s.runRecommend(c.Request().Context(), col, &(*in.Searches)[i])
-		if err != nil {
-			return fmt.Errorf("searches[%d]: %w", i, err)
-		}
-		out[i] = res
-	}
-	return ok(c, out)
+	return serveBatch(s, c, s.runRecommend)
 }
 
 // runRecommend answers one recommend request.

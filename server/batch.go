@@ -1,0 +1,42 @@
+package server
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/cairn-db/cairn/engine"
+)
+
+// searchesIn is the body of every */batch route: Qdrant's list of requests
+// under "searches".
+type searchesIn[T any] struct {
+	Searches *[]T `json:"searches"`
+}
+
+// serveBatch decodes a batch body and answers its requests in order with
+// run. The first failure answers for the whole batch, naming the request by
+// its index; batches only read, so nothing is left half done.
+func serveBatch[T, R any](s *Server, c echo.Context, run func(context.Context, *engine.Collection, *T) (R, error)) error {
+	col, err := s.collection(c)
+	if err != nil {
+		return err
+	}
+	var in searchesIn[T]
+	if err := s.bind(c, &in); err != nil {
+		return err
+	}
+	if in.Searches == nil {
+		return badJSON(&fieldError{Field: "searches", Msg: "missing field"})
+	}
+	out := make([]R, len(*in.Searches))
+	for i := range *in.Searches {
+		r, err := run(c.Request().Context(), col, &(*in.Searches)[i])
+		if err != nil {
+			return fmt.Errorf("searches[%d]: %w", i, err)
+		}
+		out[i] = r
+	}
+	return ok(c, out)
+}
