@@ -239,21 +239,27 @@ func decodeSelector(body []byte) (engine.PointsSelector, error) {
 	return sel, nil
 }
 
-func deleteOp(ctx context.Context, col *engine.Collection, body []byte, wait bool) (engine.UpdateResult, error) {
-	sel, err := decodeSelector(body)
-	if err != nil {
-		return engine.UpdateResult{}, err
+// decodeThen makes a writeOp from a body decoder and the engine method that
+// applies what it decodes.
+func decodeThen[R any](decode func([]byte) (R, error), apply func(*engine.Collection, context.Context, R, bool) (engine.UpdateResult, error)) writeOp {
+	return func(ctx context.Context, col *engine.Collection, body []byte, wait bool) (engine.UpdateResult, error) {
+		req, err := decode(body)
+		if err != nil {
+			return engine.UpdateResult{}, err
+		}
+		return apply(col, ctx, req, wait)
 	}
-	return col.Delete(ctx, sel, wait)
 }
 
-func clearPayloadOp(ctx context.Context, col *engine.Collection, body []byte, wait bool) (engine.UpdateResult, error) {
-	sel, err := decodeSelector(body)
-	if err != nil {
-		return engine.UpdateResult{}, err
-	}
-	return col.ClearPayload(ctx, sel, wait)
-}
+var (
+	deleteOp           = decodeThen(decodeSelector, (*engine.Collection).Delete)
+	clearPayloadOp     = decodeThen(decodeSelector, (*engine.Collection).ClearPayload)
+	setPayloadOp       = decodeThen(decodeSetPayload, (*engine.Collection).SetPayload)
+	overwritePayloadOp = decodeThen(decodeSetPayload, (*engine.Collection).OverwritePayload)
+	deletePayloadOp    = decodeThen(decodeDeletePayload, (*engine.Collection).DeletePayload)
+	updateVectorsOp    = decodeThen(decodeUpdateVectors, (*engine.Collection).UpdateVectors)
+	deleteVectorsOp    = decodeThen(decodeDeleteVectors, (*engine.Collection).DeleteVectors)
+)
 
 // setPayloadIn is Qdrant's SetPayload body.
 type setPayloadIn struct {
@@ -282,41 +288,25 @@ func decodeSetPayload(body []byte) (engine.SetPayload, error) {
 	return engine.SetPayload{Payload: pl, Points: sel.Points, Filter: sel.Filter, Key: in.Key}, nil
 }
 
-func setPayloadOp(ctx context.Context, col *engine.Collection, body []byte, wait bool) (engine.UpdateResult, error) {
-	req, err := decodeSetPayload(body)
-	if err != nil {
-		return engine.UpdateResult{}, err
-	}
-	return col.SetPayload(ctx, req, wait)
-}
-
-func overwritePayloadOp(ctx context.Context, col *engine.Collection, body []byte, wait bool) (engine.UpdateResult, error) {
-	req, err := decodeSetPayload(body)
-	if err != nil {
-		return engine.UpdateResult{}, err
-	}
-	return col.OverwritePayload(ctx, req, wait)
-}
-
 type deletePayloadIn struct {
 	Keys   *[]string       `json:"keys"`
 	Points *[]point.ID     `json:"points"`
 	Filter *payload.Filter `json:"filter"`
 }
 
-func deletePayloadOp(ctx context.Context, col *engine.Collection, body []byte, wait bool) (engine.UpdateResult, error) {
+func decodeDeletePayload(body []byte) (engine.DeletePayload, error) {
 	var in deletePayloadIn
 	if err := decodeJSON(body, &in); err != nil {
-		return engine.UpdateResult{}, err
+		return engine.DeletePayload{}, err
 	}
 	if in.Keys == nil {
-		return engine.UpdateResult{}, badJSON(&fieldError{Field: "keys", Msg: "missing field"})
+		return engine.DeletePayload{}, badJSON(&fieldError{Field: "keys", Msg: "missing field"})
 	}
 	sel, err := (&selectorIn{Points: in.Points, Filter: in.Filter}).selector()
 	if err != nil {
-		return engine.UpdateResult{}, badJSON(err)
+		return engine.DeletePayload{}, badJSON(err)
 	}
-	return col.DeletePayload(ctx, engine.DeletePayload{Keys: *in.Keys, Points: sel.Points, Filter: sel.Filter}, wait)
+	return engine.DeletePayload{Keys: *in.Keys, Points: sel.Points, Filter: sel.Filter}, nil
 }
 
 type pointVectorsIn struct {
@@ -328,22 +318,22 @@ type updateVectorsIn struct {
 	Points *[]pointVectorsIn `json:"points"`
 }
 
-func updateVectorsOp(ctx context.Context, col *engine.Collection, body []byte, wait bool) (engine.UpdateResult, error) {
+func decodeUpdateVectors(body []byte) ([]engine.PointVectors, error) {
 	var in updateVectorsIn
 	if err := decodeJSON(body, &in); err != nil {
-		return engine.UpdateResult{}, err
+		return nil, err
 	}
 	if in.Points == nil {
-		return engine.UpdateResult{}, badJSON(&fieldError{Field: "points", Msg: "missing field"})
+		return nil, badJSON(&fieldError{Field: "points", Msg: "missing field"})
 	}
 	pts := make([]engine.PointVectors, len(*in.Points))
 	for i, p := range *in.Points {
 		if p.ID == nil || p.Vector == nil {
-			return engine.UpdateResult{}, badJSON(&fieldError{Field: fmt.Sprintf("points[%d]", i), Msg: "missing field id or vector"})
+			return nil, badJSON(&fieldError{Field: fmt.Sprintf("points[%d]", i), Msg: "missing field id or vector"})
 		}
 		pts[i] = engine.PointVectors{ID: *p.ID, Vector: engine.Vectors(p.Vector)}
 	}
-	return col.UpdateVectors(ctx, pts, wait)
+	return pts, nil
 }
 
 type deleteVectorsIn struct {
@@ -352,19 +342,19 @@ type deleteVectorsIn struct {
 	Vector *[]string       `json:"vector"`
 }
 
-func deleteVectorsOp(ctx context.Context, col *engine.Collection, body []byte, wait bool) (engine.UpdateResult, error) {
+func decodeDeleteVectors(body []byte) (engine.DeleteVectors, error) {
 	var in deleteVectorsIn
 	if err := decodeJSON(body, &in); err != nil {
-		return engine.UpdateResult{}, err
+		return engine.DeleteVectors{}, err
 	}
 	if in.Vector == nil {
-		return engine.UpdateResult{}, badJSON(&fieldError{Field: "vector", Msg: "missing field"})
+		return engine.DeleteVectors{}, badJSON(&fieldError{Field: "vector", Msg: "missing field"})
 	}
 	sel, err := (&selectorIn{Points: in.Points, Filter: in.Filter}).selector()
 	if err != nil {
-		return engine.UpdateResult{}, badJSON(err)
+		return engine.DeleteVectors{}, badJSON(err)
 	}
-	return col.DeleteVectors(ctx, engine.DeleteVectors{Points: sel.Points, Filter: sel.Filter, Vector: *in.Vector}, wait)
+	return engine.DeleteVectors{Points: sel.Points, Filter: sel.Filter, Vector: *in.Vector}, nil
 }
 
 // batchOps maps the keys of Qdrant's UpdateOperation to their decoders.

@@ -114,6 +114,17 @@ func (s *Server) runOrAccept(c echo.Context, what string, work func(ctx context.
 
 // shardID parses :shard_id; a value that is not a shard number names no
 // route, as in Qdrant (404).
+// shardSnapshots returns the snapshot manager and the shard id of a shard
+// snapshot route: 503 without a manager, 404 for an id that is not a shard.
+func (s *Server) shardSnapshots(c echo.Context) (*snapshot.Manager, uint32, error) {
+	m, err := s.snapshots()
+	if err != nil {
+		return nil, 0, err
+	}
+	id, err := shardID(c)
+	return m, id, err
+}
+
 func shardID(c echo.Context) (uint32, error) {
 	v, err := strconv.ParseUint(c.Param("shard_id"), 10, 32)
 	if err != nil {
@@ -243,11 +254,7 @@ func (s *Server) deleteFullSnapshot(c echo.Context) error {
 }
 
 func (s *Server) createShardSnapshot(c echo.Context) error {
-	m, err := s.snapshots()
-	if err != nil {
-		return err
-	}
-	id, err := shardID(c)
+	m, id, err := s.shardSnapshots(c)
 	if err != nil {
 		return err
 	}
@@ -261,11 +268,7 @@ func (s *Server) createShardSnapshot(c echo.Context) error {
 }
 
 func (s *Server) listShardSnapshots(c echo.Context) error {
-	m, err := s.snapshots()
-	if err != nil {
-		return err
-	}
-	id, err := shardID(c)
+	m, id, err := s.shardSnapshots(c)
 	if err != nil {
 		return err
 	}
@@ -274,11 +277,7 @@ func (s *Server) listShardSnapshots(c echo.Context) error {
 }
 
 func (s *Server) downloadShardSnapshot(c echo.Context) error {
-	m, err := s.snapshots()
-	if err != nil {
-		return err
-	}
-	id, err := shardID(c)
+	m, id, err := s.shardSnapshots(c)
 	if err != nil {
 		return err
 	}
@@ -287,11 +286,7 @@ func (s *Server) downloadShardSnapshot(c echo.Context) error {
 }
 
 func (s *Server) deleteShardSnapshot(c echo.Context) error {
-	m, err := s.snapshots()
-	if err != nil {
-		return err
-	}
-	id, err := shardID(c)
+	m, id, err := s.shardSnapshots(c)
 	if err != nil {
 		return err
 	}
@@ -304,11 +299,7 @@ func (s *Server) deleteShardSnapshot(c echo.Context) error {
 // aborts the connection, so the client sees a truncated download rather
 // than a short archive that looks complete.
 func (s *Server) streamShardSnapshot(c echo.Context) error {
-	m, err := s.snapshots()
-	if err != nil {
-		return err
-	}
-	id, err := shardID(c)
+	m, id, err := s.shardSnapshots(c)
 	if err != nil {
 		return err
 	}
