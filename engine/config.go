@@ -387,6 +387,22 @@ func unmarshalConfig(b []byte, c *CollectionConfig) error {
 }
 
 // vectorBytes is the size in bytes of one point's vectors (every name).
+// hnswFor returns the HNSW parameters of the named vector: the collection's,
+// with the vector's own hnsw_config applied over them.
+func (c *CollectionConfig) hnswFor(name string) HnswConfig {
+	hc := c.HnswConfig
+	if vp := c.Params.Vectors[name]; vp.HnswConfig != nil {
+		hc.apply(vp.HnswConfig)
+	}
+	return hc
+}
+
+// fullScanPoints converts a full_scan_threshold in kilobytes of vectors to
+// a number of dim-sized vectors.
+func fullScanPoints(hc HnswConfig, dim int) int {
+	return hc.FullScanThreshold * vectorKB / (4 * dim)
+}
+
 func (c *CollectionConfig) vectorBytes() int {
 	n := 0
 	for _, p := range c.Params.Vectors {

@@ -107,11 +107,7 @@ func (s *shard) planGraphLocked(cfg *CollectionConfig) *optimization {
 func (s *shard) graphsWanted(cfg *CollectionConfig) int {
 	n := 0
 	for _, sp := range s.core.specs {
-		hc := cfg.HnswConfig
-		if vp := cfg.Params.Vectors[sp.Name]; vp.HnswConfig != nil {
-			hc.apply(vp.HnswConfig)
-		}
-		if hc.M > 0 {
+		if cfg.hnswFor(sp.Name).M > 0 {
 			n++
 		}
 	}
@@ -248,14 +244,11 @@ func (s *shard) graphAttach(ctx context.Context, n int) func(vfs.FS, string, *se
 	return func(fsys vfs.FS, tmpDir string, seg *segment.Segment) ([]string, error) {
 		var names []string
 		for _, sp := range seg.Specs() {
-			groups := s.core.hnswGroups(seg, cfg.HnswConfig.FullScanThreshold*vectorKB/(4*sp.Dim))
-			hc := cfg.HnswConfig
-			if vp := cfg.Params.Vectors[sp.Name]; vp.HnswConfig != nil {
-				hc.apply(vp.HnswConfig)
-			}
+			hc := cfg.hnswFor(sp.Name)
 			if hc.M == 0 {
 				continue
 			}
+			groups := s.core.hnswGroups(seg, fullScanPoints(hc, sp.Dim))
 			block, dim := seg.Vectors(sp.Name)
 			include := func(i uint32) bool { return seg.HasVector(sp.Name, i) }
 			g, err := hnsw.Build(ctx, block, dim, sp.Distance, include, groups,

@@ -111,13 +111,10 @@ func (c *Collection) planSearch(req SearchRequest) (*searchPlan, error) {
 	if err != nil {
 		return nil, err
 	}
-	hc := cfg.HnswConfig
-	if vp.HnswConfig != nil {
-		hc.apply(vp.HnswConfig)
-	}
+	hc := cfg.hnswFor(req.Vector.Name)
 	p := &searchPlan{name: req.Vector.Name, dist: vp.Distance, q: vecs[req.Vector.Name],
 		k: req.Offset + req.Limit, ef: hc.EfConstruct, filter: req.Filter,
-		threshold: float32(math.Inf(-1)), fullScan: hc.FullScanThreshold * vectorKB / (4 * vp.Size),
+		threshold: float32(math.Inf(-1)), fullScan: fullScanPoints(hc, vp.Size),
 		wp: withPayloadOr(req.WithPayload, false), wv: withVectorOr(req.WithVector)}
 	if req.Params != nil {
 		p.exact = req.Params.Exact
