@@ -4,8 +4,11 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"runtime"
+	"slices"
 	"testing"
+	"time"
 
+	"github.com/cairn-db/cairn/simd/internal/membw"
 	"github.com/viterin/vek/vek32"
 )
 
@@ -113,27 +116,41 @@ func batchVectors() []float32 {
 	return batchData
 }
 
-func benchBatch(b *testing.B, k kernel) {
-	q := randVec(rand.New(rand.NewPCG(13, 14)), batchDim, 0, 1)
-	out := make([]float32, batchN)
-	type contender struct {
-		name string
-		fn   func(q, vecs, out []float32)
-	}
-	var cs []contender
-	for _, im := range Implementations() {
-		cs = append(cs, contender{im.Name, k.batch(im)})
+// batchContender is one contender of a batch benchmark.
+type batchContender struct {
+	name string
+	fn   func(q, vecs, out []float32)
+}
+
+// batchContenders lists every implementation of batch kernel k, the
+// test-only variants (avx2-1vec: the one-vector avx2 batch kernel), vek32
+// called once per vector (for L2, vek32.Distance, which also takes the
+// square root), and read: the membw read loop over the same block, which
+// scores nothing and shows the memory-bandwidth ceiling in vectors/s.
+func batchContenders(k kernel) []batchContender {
+	var cs []batchContender
+	for _, im := range append(Implementations(), extraImpls()...) {
+		cs = append(cs, batchContender{im.Name, k.batch(im)})
 	}
 	vek := vek32.Dot
 	if k.name == "L2Squared" {
 		vek = vek32.Distance
 	}
-	cs = append(cs, contender{"vek", func(q, vecs, out []float32) {
+	return append(cs, batchContender{"vek", func(q, vecs, out []float32) {
 		d := len(q)
 		for i := range len(vecs) / d {
 			out[i] = vek(q, vecs[i*d:(i+1)*d])
 		}
-	}})
+	}}, batchContender{"read", readContender})
+}
+
+// readContender streams vecs with membw.Read: the bandwidth loop.
+func readContender(_, vecs, _ []float32) { sink += float32(membw.Read(floatBytes(vecs)) & 1) }
+
+func benchBatch(b *testing.B, k kernel) {
+	q := randVec(rand.New(rand.NewPCG(13, 14)), batchDim, 0, 1)
+	out := make([]float32, batchN)
+	cs := batchContenders(k)
 	for _, n := range []int{batchN, batchSmallN} {
 		vecs := batchVectors()[:n*batchDim]
 		for _, c := range cs {
@@ -153,6 +170,72 @@ func benchBatch(b *testing.B, k kernel) {
 
 func BenchmarkDotBatch(b *testing.B)       { benchBatch(b, kernels[0]) }
 func BenchmarkL2SquaredBatch(b *testing.B) { benchBatch(b, kernels[1]) }
+
+// BenchmarkBatchInterleaved scans the 51 MB block once with every Dot and
+// L2Squared batch contender and the read loops in each iteration, rotating
+// their order, timing every call, and reports each contender's median
+// millions of vectors per second, by wall time (-M/s) and by the thread's
+// CPU time (-cpu-M/s, which leaves out time spent preempted). Load bursts
+// on a shared machine then hit every contender alike, which back-to-back
+// sub-benchmarks cannot ensure.
+// The read4 loop reads four quarters of the block side by side;
+// Dot-chosen-calls-of-1024 is simd.DotBatch called as the engine's exact
+// scan calls it, on 1,024 vectors at a time.
+func BenchmarkBatchInterleaved(b *testing.B) {
+	const interleavedRounds = 10 // scans per contender in one iteration
+	q := randVec(rand.New(rand.NewPCG(13, 14)), batchDim, 0, 1)
+	out := make([]float32, batchN)
+	vecs := batchVectors()
+	var cs []batchContender
+	for _, k := range kernels[:2] {
+		for _, c := range batchContenders(k) {
+			if c.name != "read" {
+				cs = append(cs, batchContender{k.name + "-" + c.name, c.fn})
+			}
+		}
+	}
+	// The engine's exact scan calls the kernel on 1,024 vectors at a time.
+	cs = append(cs, batchContender{"Dot-chosen-calls-of-1024", func(q, vecs, out []float32) {
+		for i := 0; i < len(out); i += 1024 {
+			j := min(i+1024, len(out))
+			DotBatch(q, vecs[i*len(q):j*len(q)], out[i:j])
+		}
+	}})
+	cs = append(cs, batchContender{"read", readContender}, batchContender{"read4",
+		func(_, vecs, _ []float32) { sink += float32(membw.Read4(floatBytes(vecs)) & 1) }})
+	wall := make([][]float64, len(cs))
+	cpu := make([][]float64, len(cs))
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	round := 0
+	for b.Loop() {
+		for range interleavedRounds {
+			for i := range cs {
+				j := (i + round) % len(cs)
+				c0, ok0 := threadCPU()
+				t0 := time.Now()
+				cs[j].fn(q, vecs, out)
+				wall[j] = append(wall[j], time.Since(t0).Seconds())
+				if c1, ok1 := threadCPU(); ok0 && ok1 && c1 > c0 {
+					cpu[j] = append(cpu[j], float64(c1-c0)/1e9)
+				}
+			}
+			round++
+		}
+	}
+	for i, c := range cs {
+		b.ReportMetric(batchN/median(wall[i])/1e6, c.name+"-M/s")
+		if len(cpu[i]) > 0 {
+			b.ReportMetric(batchN/median(cpu[i])/1e6, c.name+"-cpu-M/s")
+		}
+	}
+}
+
+// median returns the median of v (sorting it).
+func median(v []float64) float64 {
+	slices.Sort(v)
+	return v[len(v)/2]
+}
 
 // cpuClock measures the benchmark goroutine's thread CPU time, pinned to
 // one OS thread so that the measurement covers exactly the benchmark loop.

@@ -9,9 +9,9 @@ var avx2 = Impl{
 	Dot:            dotAVX2,
 	L2Squared:      l2AVX2,
 	L1:             l1AVX2,
-	DotBatch:       dotBatchAVX2,
-	L2SquaredBatch: l2BatchAVX2,
-	L1Batch:        l1BatchAVX2,
+	DotBatch:       dotBatchStreamAVX2,
+	L2SquaredBatch: l2BatchStreamAVX2,
+	L1Batch:        l1BatchStreamAVX2,
 }
 
 // available lists the assembly implementations this CPU can run, best first.

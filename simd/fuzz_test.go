@@ -2,6 +2,7 @@ package simd
 
 import (
 	"math"
+	"strings"
 	"testing"
 )
 
@@ -44,6 +45,7 @@ func fuzzBatch(f *testing.F, k kernel) {
 	f.Add([]byte{1, 2, 3, 4, 5, 6, 7}, uint8(3), uint8(1), int8(0))
 	f.Add(make([]byte, 200), uint8(17), uint8(2), int8(-10))
 	f.Add([]byte("the quick brown fox jumps over the lazy dog, twice over"), uint8(9), uint8(0), int8(12))
+	f.Add([]byte(strings.Repeat("four parts read side by side, ", 24)), uint8(2), uint8(1), int8(3)) // 239 vectors of 3
 	f.Fuzz(func(t *testing.T, data []byte, dim, off uint8, exp int8) {
 		d := int(dim)%40 + 1
 		if len(data) < d {
@@ -53,7 +55,7 @@ func fuzzBatch(f *testing.F, k kernel) {
 		vecs := fuzzVec(data[d:], off, exp)
 		n := len(vecs) / d
 		out := make([]float32, n)
-		for _, im := range Implementations() {
+		for _, im := range append(Implementations(), extraImpls()...) {
 			k.batch(im)(q, vecs, out)
 			for i := range n {
 				v := vecs[i*d : (i+1)*d]

@@ -36,3 +36,24 @@ func TestAVX2Runs(t *testing.T) {
 	}
 	checkPair(t, kernels[0], dotAVX2, dotGo)
 }
+
+// avx2OneVector is avx2 with the one-vector batch kernels, which score the
+// vectors one after the other front to back (the batch kernels before the
+// two-vector, four-part ones); the tests and benchmarks compare both.
+var avx2OneVector = Impl{
+	Name:           "avx2-1vec",
+	Dot:            dotAVX2,
+	L2Squared:      l2AVX2,
+	L1:             l1AVX2,
+	DotBatch:       dotBatchAVX2,
+	L2SquaredBatch: l2BatchAVX2,
+	L1Batch:        l1BatchAVX2,
+}
+
+// extraImpls lists the test-only variants this CPU can run.
+func extraImpls() []Impl {
+	if cpuid.CPU.Supports(cpuid.AVX2, cpuid.FMA3) {
+		return []Impl{avx2OneVector}
+	}
+	return nil
+}

@@ -83,21 +83,50 @@ func TestPairSpecialValues(t *testing.T) {
 	}
 }
 
+// batchCounts are the batch sizes every batch kernel is checked at: small
+// ones and ones that are not a multiple of the two-vector interleave, and
+// from 64 on, batches the avx2 kernels split into four parts read side by
+// side, with every remainder (0–3 vectors) after the parts.
+var batchCounts = []int{0, 1, 2, 3, 4, 5, 7, 33, 63, 64, 65, 66, 67, 131}
+
 // TestBatchKernels checks every batch kernel against the same
 // implementation's pair kernel (bit for bit) and the portable pair kernel
 // (within tolerance), on unaligned inputs, with a partial trailing vector
 // that must be ignored and out slots past n that must stay untouched.
 func TestBatchKernels(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
-	for _, im := range Implementations() {
+	for _, im := range append(Implementations(), extraImpls()...) {
 		for _, k := range kernels {
 			t.Run(k.name+"/"+im.Name, func(t *testing.T) {
-				for _, dim := range []int{1, 3, 7, 9, 15, 17, 31, 33, 63, 65, 127, 129, 768} {
-					for _, n := range []int{0, 1, 2, 3, 7, 33} {
+				for _, dim := range []int{1, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 65, 127, 128, 129, 768} {
+					for _, n := range batchCounts {
 						checkBatch1(t, rng, k, im, dim, n)
 					}
 				}
 			})
+		}
+	}
+}
+
+// TestBatchShortOut checks that an assembly batch kernel given fewer out
+// slots than whole vectors scores only as many vectors as out holds (the
+// portable one leaves that check to the exported wrappers).
+func TestBatchShortOut(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 16))
+	const dim = 9
+	q := randVec(rng, dim, 1, 1)
+	for _, im := range append(asmImpls(t), extraImpls()...) {
+		for _, k := range kernels {
+			for _, n := range []int{1, 2, 5, 64, 67} {
+				vecs := randVec(rng, (n+5)*dim, 2, 1)
+				out := make([]float32, n)
+				k.batch(im)(q, vecs, out)
+				for i := range n {
+					if want := k.pair(im)(q, vecs[i*dim:(i+1)*dim]); out[i] != want {
+						t.Fatalf("%s/%s n %d: out[%d] = %g, pair kernel %g", k.name, im.Name, n, i, out[i], want)
+					}
+				}
+			}
 		}
 	}
 }
@@ -130,7 +159,7 @@ func checkBatch1(t *testing.T, rng *rand.Rand, k kernel, im Impl, dim, n int) {
 // TestBatchEmptyQuery checks that a zero-length query scores nothing.
 func TestBatchEmptyQuery(t *testing.T) {
 	out := []float32{7}
-	for _, im := range Implementations() {
+	for _, im := range append(Implementations(), extraImpls()...) {
 		for _, k := range kernels {
 			k.batch(im)(nil, []float32{1, 2}, out)
 			if out[0] != 7 {
