@@ -31,11 +31,20 @@ func (l *Log) AppendBatch(datas [][]byte) (first, last uint64, err error) {
 	if len(datas) == 0 {
 		return 0, 0, nil
 	}
+	var size int64
+	for _, d := range datas {
+		size += frameSize(len(d))
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	// Wait (releasing mu) before anything is framed: the batch is then
+	// written without releasing mu again, so no other append can take its
+	// LSNs.
+	l.waitFill(size)
 	if err := l.writable(); err != nil {
 		return 0, 0, err
 	}
+	l.lastAppend = size
 	first = l.last + 1
 	for i := 0; i < len(datas); {
 		j := l.frame(datas, i)
@@ -78,6 +87,8 @@ func (l *Log) frame(datas [][]byte, i int) int {
 func (l *Log) write() error {
 	n, err := l.cur.Write(l.buf)
 	l.curSize += int64(n)
+	l.fileEnd = max(l.fileEnd, l.curSize)
+	l.wakeFill()
 	if cap(l.buf) > maxKeptBuf {
 		l.buf = nil
 	}
@@ -104,7 +115,9 @@ func (l *Log) rotate() error {
 	if err != nil {
 		return l.fail(err)
 	}
-	l.cur, l.curSize, l.segs = f, headerSize, append(l.segs, s)
+	l.segs[len(l.segs)-1].end = l.curSize
+	l.cur, l.curSize, l.segs, l.fileEnd = f, headerSize, append(l.segs, s), headerSize
+	l.wakeFill()
 	l.retired = append(l.retired, old)
 	if !l.syncing {
 		l.closeRetired()

@@ -16,10 +16,13 @@
 // recovers them.
 //
 // Segment files have their blocks preallocated to the segment size when
-// created (fallocate with FALLOC_FL_KEEP_SIZE, where the filesystem has it:
-// the file size still ends after the last record); Sync uses fdatasync.
-// Zeros after the last record of a segment end its records; they are not
-// corruption.
+// created (fallocate with FALLOC_FL_KEEP_SIZE, where the filesystem has it),
+// and a background goroutine keeps the space just after the last record of
+// the current segment written with zeros and synced (see prefill.go), so
+// that an append and its fdatasync change no file metadata and need no
+// journal commit. Sync uses fdatasync. Zeros after the last record of a
+// segment end its records; they are not corruption, and the file size is
+// not the end of the records (Extents reports that).
 //
 // Open recovers the log: it checks every segment header and record (length,
 // CRC-32C, LSN sequence) and cuts the log at the last good record, truncating

@@ -1,10 +1,5 @@
 package wal
 
-import (
-	"fmt"
-	"os"
-)
-
 // Extent is the part of one segment file that holds the log's records at
 // the moment Extents was called.
 type Extent struct {
@@ -21,9 +16,9 @@ type Extent struct {
 // length of its valid content, taken at one point under the log's lock: no
 // record appended after the call lies within the returned extents, and no
 // record appended before it lies outside. The segment being appended to
-// reports the end of its last record (which, once segment files are
-// preallocated, may be less than its file size); an earlier segment, which
-// never changes again, reports its whole file size.
+// reports the end of its last record at the call, an earlier one (which
+// never changes again) the end of its records; either file may be longer
+// (preallocated and zero-filled ahead of the appends).
 func (l *Log) Extents() ([]Extent, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -36,11 +31,7 @@ func (l *Log) Extents() ([]Extent, error) {
 			out = append(out, Extent{Path: s.path, Size: l.curSize})
 			continue
 		}
-		st, err := os.Stat(s.path)
-		if err != nil {
-			return nil, fmt.Errorf("wal extents: %w", err)
-		}
-		out = append(out, Extent{Path: s.path, Size: st.Size()})
+		out = append(out, Extent{Path: s.path, Size: s.end})
 	}
 	return out, nil
 }

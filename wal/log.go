@@ -21,10 +21,13 @@ type Options struct {
 	Logger *slog.Logger
 }
 
-// segment is one log file: its path and the LSN of its first record.
+// segment is one log file: its path, the LSN of its first record and, once
+// it is no longer appended to, the end of its records (its file may be
+// longer: preallocated and zero-filled).
 type segment struct {
 	first uint64
 	path  string
+	end   int64
 }
 
 // Log is an open write-ahead log. Its methods are safe for concurrent use.
@@ -46,6 +49,14 @@ type Log struct {
 	err     error      // sticky: set by the first failed write or sync
 	closed  bool
 	buf     []byte // frame scratch, reused between appends
+
+	// Zero-filling ahead of the appends (see prefill).
+	fileEnd    int64         // size of cur's file: records, then zeros
+	lastAppend int64         // bytes of the last append (batch)
+	filling    bool          // the prefill goroutine is writing zeros from fillLo
+	fillLo     int64         // where the zeros being written start
+	fillCond   sync.Cond     // signalled when a fill ends or may be needed
+	fillDone   chan struct{} // closed when the prefill goroutine has ended
 
 	// hookWait, when set by a test, is called with mu held each time a
 	// Sync caller starts waiting for another caller's fsync.
@@ -102,5 +113,6 @@ func (l *Log) fail(cause error) error {
 		l.logger.Error("wal: log broken, refusing further writes", "dir", l.dir, "err", cause)
 	}
 	l.cond.Broadcast()
+	l.fillCond.Broadcast()
 	return l.err
 }

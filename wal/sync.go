@@ -60,8 +60,17 @@ func (l *Log) leadSync() {
 }
 
 // Close makes every appended record durable (unless the log is broken) and
-// closes the log. Later calls return ErrClosed.
+// closes the log, waiting for the prefill goroutine to end. Later calls
+// return ErrClosed.
 func (l *Log) Close() error {
+	err := l.close()
+	if !errors.Is(err, ErrClosed) {
+		<-l.fillDone
+	}
+	return err
+}
+
+func (l *Log) close() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for l.syncing {
@@ -71,6 +80,7 @@ func (l *Log) Close() error {
 		return ErrClosed
 	}
 	l.closed = true
+	l.fillCond.Broadcast()
 	var errs []error
 	if l.err == nil && l.last > l.durable {
 		if err := vfs.Datasync(l.cur); err != nil {
