@@ -89,8 +89,9 @@ func (sv segView) scroll(from *point.ID, f *payload.Filter, n int, wp WithPayloa
 		if sv.del.Has(off) || (mt != nil && !mt.Match(uint32(off))) {
 			continue
 		}
-		r := segmentRecord(seg, uint32(off))
-		out = append(out, record(pointData{id: r.ID, vectors: r.Vectors, payload: r.Payload}, wp, wv))
+		rec := Record{ID: seg.ID(uint32(off))}
+		rec.Payload, rec.Vector = segmentData(seg, uint32(off), wp, wv)
+		out = append(out, rec)
 	}
 	return out
 }
@@ -127,7 +128,7 @@ func (s *shard) count(f *payload.Filter) int {
 	defer releaseView(view)
 	for _, sv := range view {
 		if f == nil {
-			n += sv.h.seg.Len() - sv.del.Count()
+			n += sv.h.seg.Len() - sv.h.deletedCount(sv.del)
 			continue
 		}
 		mt := payload.Plan(f, sv.source())

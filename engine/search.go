@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"container/heap"
 	"context"
 	"math"
 	"slices"
@@ -10,6 +9,7 @@ import (
 	"github.com/cairn-db/cairn/hnsw"
 	"github.com/cairn-db/cairn/payload"
 	"github.com/cairn-db/cairn/point"
+	"github.com/cairn-db/cairn/segment"
 	"github.com/cairn-db/cairn/simd"
 )
 
@@ -20,17 +20,63 @@ import (
 // scanChunk is the number of vectors scored per batch-kernel call.
 const scanChunk = 1024
 
-var scratchPool = sync.Pool{New: func() any { b := make([]float32, scanChunk); return &b }}
-var searcherPool = sync.Pool{New: func() any { return hnsw.NewSearcher() }}
+// maxPooledCands bounds the candidates a pooled scratch keeps room for, so
+// that one search with a huge offset does not pin its buffers for good.
+const maxPooledCands = 4096
 
-// candidate is one scored point, materialised (its data copied).
+// searchScratch is the reusable state of one Search call: the candidate
+// list, the per-part heap, the graph searcher and its result buffer, the
+// scan buffer, the query copy and the pinned segment views. Pooled, so that
+// a search allocates little more than its result.
+type searchScratch struct {
+	cands []candidate
+	recs  []Record // materialised memtable hits (when payload or vectors are asked)
+	parts int      // parts that produced at least one candidate
+	top   topK
+	sr    *hnsw.Searcher
+	nbrs  []hnsw.Neighbor
+	buf   []float32
+	q     []float32
+	views []segView
+}
+
+var scratchPool = sync.Pool{New: func() any {
+	return &searchScratch{sr: hnsw.NewSearcher(), buf: make([]float32, scanChunk)}
+}}
+
+func getScratch() *searchScratch { return scratchPool.Get().(*searchScratch) }
+
+// put clears the references the scratch holds and returns it to the pool.
+func (sc *searchScratch) put() {
+	if cap(sc.cands) > maxPooledCands || cap(sc.recs) > maxPooledCands || cap(sc.top.items) > maxPooledCands {
+		return
+	}
+	clear(sc.cands)
+	clear(sc.recs)
+	clear(sc.views)
+	sc.cands, sc.recs, sc.views, sc.parts = sc.cands[:0], sc.recs[:0], sc.views[:0], 0
+	scratchPool.Put(sc)
+}
+
+// heap returns the emptied per-part heap keeping the k best keys.
+func (sc *searchScratch) heap(k int) *topK {
+	sc.top.k, sc.top.items = k, sc.top.items[:0]
+	return &sc.top
+}
+
+// candidate is one scored point. A segment hit is read from its (pinned)
+// segment only if it makes the result; a memtable hit whose payload or
+// vectors are asked is materialised under the shard lock into recs[off].
 type candidate struct {
 	key     float32
 	version uint64
-	rec     Record
+	id      point.ID
+	seg     *segment.Segment // nil for a memtable hit
+	off     uint32           // offset in seg, or index in searchScratch.recs
 }
 
-// topK keeps the k best keys seen (a min-heap on key).
+// topK keeps the k best keys seen (a min-heap on key, with the sift-up and
+// sift-down of container/heap, so that ties resolve as they always have).
 type topK struct {
 	k     int
 	items []scored
@@ -41,26 +87,52 @@ type scored struct {
 	ref int // slot or offset
 }
 
-func (t *topK) Len() int           { return len(t.items) }
-func (t *topK) Less(i, j int) bool { return t.items[i].key < t.items[j].key }
-func (t *topK) Swap(i, j int)      { t.items[i], t.items[j] = t.items[j], t.items[i] }
-func (t *topK) Push(x any)         { t.items = append(t.items, x.(scored)) }
-func (t *topK) Pop() any {
-	x := t.items[len(t.items)-1]
-	t.items = t.items[:len(t.items)-1]
-	return x
-}
-
 // admits reports whether a key would enter the heap.
 func (t *topK) admits(key float32) bool { return len(t.items) < t.k || key > t.items[0].key }
 
 func (t *topK) add(key float32, ref int) {
 	if len(t.items) < t.k {
-		heap.Push(t, scored{key, ref})
+		t.items = append(t.items, scored{key, ref})
+		t.up(len(t.items) - 1)
 	} else if key > t.items[0].key {
 		t.items[0] = scored{key, ref}
-		heap.Fix(t, 0)
+		if !t.down(0) {
+			t.up(0)
+		}
 	}
+}
+
+func (t *topK) up(j int) {
+	h := t.items
+	for {
+		i := (j - 1) / 2 // parent
+		if i == j || !(h[j].key < h[i].key) {
+			break
+		}
+		h[i], h[j] = h[j], h[i]
+		j = i
+	}
+}
+
+func (t *topK) down(i0 int) bool {
+	h, n := t.items, len(t.items)
+	i := i0
+	for {
+		j1 := 2*i + 1
+		if j1 >= n || j1 < 0 {
+			break
+		}
+		j := j1 // left child
+		if j2 := j1 + 1; j2 < n && h[j2].key < h[j1].key {
+			j = j2
+		}
+		if !(h[j].key < h[i].key) {
+			break
+		}
+		h[i], h[j] = h[j], h[i]
+		i = j
+	}
+	return i > i0
 }
 
 // searchPlan is a validated search.
@@ -78,41 +150,48 @@ type searchPlan struct {
 	wv        WithVector
 }
 
+// wantsData reports whether results carry a payload or vectors.
+func (p *searchPlan) wantsData() bool { return p.wp.Enable || p.wv.Enable }
+
 // Search returns the req.Limit points closest to the query vector (after
 // skipping req.Offset), best first, with Qdrant's scores.
 func (c *Collection) Search(ctx context.Context, req SearchRequest) ([]ScoredPoint, error) {
-	p, err := c.planSearch(req)
-	if err != nil {
+	sc := getScratch()
+	defer sc.put()
+	var p searchPlan
+	if err := c.planSearch(req, &p, sc); err != nil {
 		return nil, err
 	}
-	var cands []candidate
+	// Segment hits are read at the end: their views stay pinned until then.
+	defer func() { releaseView(sc.views) }()
 	for _, s := range c.shards {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		cands = append(cands, s.search(p)...)
+		s.search(&p, sc)
 	}
-	return finishSearch(cands, p, req.Offset, req.Limit), nil
+	return finishSearch(sc, &p, req.Offset, req.Limit), nil
 }
 
-func (c *Collection) planSearch(req SearchRequest) (*searchPlan, error) {
+func (c *Collection) planSearch(req SearchRequest, p *searchPlan, sc *searchScratch) error {
 	cfg := c.core.config()
 	if req.Limit < 1 {
-		return nil, errInvalid("limit", "value %d invalid, must be 1 or more", req.Limit)
+		return errInvalid("limit", "value %d invalid, must be 1 or more", req.Limit)
 	}
 	if req.Offset < 0 {
-		return nil, errInvalid("offset", "value %d invalid, must be 0 or more", req.Offset)
+		return errInvalid("offset", "value %d invalid, must be 0 or more", req.Offset)
 	}
 	vp, ok := cfg.Params.Vectors[req.Vector.Name]
 	if !ok {
-		return nil, errBadRequest("Not existing vector name error: %s", vectorLabel(req.Vector.Name))
+		return errBadRequest("Not existing vector name error: %s", vectorLabel(req.Vector.Name))
 	}
-	vecs, err := c.prepareVectors(point.ID{}, Vectors{req.Vector.Name: req.Vector.Vector}, nil)
+	q, err := prepareQuery(req.Vector.Name, vp, req.Vector.Vector, sc.q[:0])
 	if err != nil {
-		return nil, err
+		return err
 	}
+	sc.q = q
 	hc := cfg.hnswFor(req.Vector.Name)
-	p := &searchPlan{name: req.Vector.Name, dist: vp.Distance, q: vecs[req.Vector.Name],
+	*p = searchPlan{name: req.Vector.Name, dist: vp.Distance, q: q,
 		k: req.Offset + req.Limit, ef: hc.EfConstruct, filter: req.Filter,
 		threshold: float32(math.Inf(-1)), fullScan: fullScanPoints(hc, vp.Size),
 		wp: withPayloadOr(req.WithPayload, false), wv: withVectorOr(req.WithVector)}
@@ -126,7 +205,26 @@ func (c *Collection) planSearch(req SearchRequest) (*searchPlan, error) {
 	if t := req.ScoreThreshold; t != nil {
 		p.threshold = scoreToKey(p.dist, *t)
 	}
-	return p, nil
+	return nil
+}
+
+// prepareQuery validates a query vector as stored vectors are (dimension,
+// finite components) and appends it to dst, normalised for Cosine. The
+// errors are prepareVectors'.
+func prepareQuery(name string, vp VectorParams, v, dst []float32) ([]float32, error) {
+	if len(v) != vp.Size {
+		return nil, errBadRequest("Vector dimension error: expected dim: %d, got %d", vp.Size, len(v))
+	}
+	q := append(dst, v...)
+	// Normalize fails only for a zero vector or one with a NaN or infinite
+	// component, so a Cosine vector is scanned only then.
+	if vp.Distance != point.Cosine || !simd.Normalize(q) {
+		if i := nonFinite(q); i >= 0 {
+			return nil, errBadRequest("vector %s of point %s has a NaN or infinite component at index %d",
+				vectorLabel(name), point.ID{}, i)
+		}
+	}
+	return q, nil
 }
 
 // scoreToKey turns a score_threshold into the least key accepted. For
@@ -171,12 +269,13 @@ func scoreBatch(d point.Distance, q, block, out []float32) {
 	}
 }
 
-// finishSearch de-duplicates by id (highest version wins), ranks, applies
-// offset and limit and converts keys to scores.
-func finishSearch(cands []candidate, p *searchPlan, offset, limit int) []ScoredPoint {
-	best := map[point.ID]uint64{}
-	for _, c := range cands {
-		best[c.rec.ID] = max(best[c.rec.ID], c.version)
+// finishSearch de-duplicates by id (highest version wins), ranks by key
+// then id, applies offset and limit, converts keys to scores and reads the
+// payload and vectors of the returned points only.
+func finishSearch(sc *searchScratch, p *searchPlan, offset, limit int) []ScoredPoint {
+	cands := sc.cands
+	if sc.parts > 1 {
+		cands = dedupeCandidates(cands)
 	}
 	slices.SortStableFunc(cands, func(a, b candidate) int {
 		if a.key != b.key {
@@ -185,59 +284,108 @@ func finishSearch(cands []candidate, p *searchPlan, offset, limit int) []ScoredP
 			}
 			return 1
 		}
-		return point.Compare(a.rec.ID, b.rec.ID)
+		return point.Compare(a.id, b.id)
 	})
-	out := []ScoredPoint{}
-	seen := map[point.ID]bool{}
-	for _, c := range cands {
-		if c.version != best[c.rec.ID] || seen[c.rec.ID] {
+	cands = cands[min(offset, len(cands)):]
+	cands = cands[:min(limit, len(cands))]
+	out := make([]ScoredPoint, len(cands))
+	for i, c := range cands {
+		out[i] = ScoredPoint{ID: c.id, Version: c.version, Score: keyToScore(p.dist, c.key)}
+		if !p.wantsData() {
 			continue
 		}
-		seen[c.rec.ID] = true
-		if offset > 0 {
-			offset--
-			continue
+		if c.seg != nil {
+			out[i].Payload, out[i].Vector = segmentData(c.seg, c.off, p.wp, p.wv)
+		} else {
+			out[i].Payload, out[i].Vector = sc.recs[c.off].Payload, sc.recs[c.off].Vector
 		}
-		if len(out) == limit {
-			break
-		}
-		out = append(out, ScoredPoint{ID: c.rec.ID, Version: c.version, Score: keyToScore(p.dist, c.key),
-			Payload: c.rec.Payload, Vector: c.rec.Vector})
 	}
 	return out
 }
 
-// search returns the shard's k best candidates from each of its parts.
-func (s *shard) search(p *searchPlan) []candidate {
-	s.mu.RLock()
-	var out []candidate
-	defs := s.core.indexDefs()
-	for _, m := range s.memTablesLocked() {
-		out = append(out, searchMem(m, p, defs)...)
-	}
-	view := s.viewLocked()
-	s.mu.RUnlock()
-	defer releaseView(view)
-	for _, sv := range view {
-		out = append(out, sv.search(p)...)
+// dedupeCandidates keeps one candidate per id: the highest version, and among equal
+// versions the highest key (the first one given on a tie), as ranking all
+// candidates and keeping each id's first best version would. It reorders
+// cands in place.
+func dedupeCandidates(cands []candidate) []candidate {
+	slices.SortStableFunc(cands, func(a, b candidate) int {
+		if c := point.Compare(a.id, b.id); c != 0 {
+			return c
+		}
+		if a.version != b.version {
+			if a.version > b.version {
+				return -1
+			}
+			return 1
+		}
+		if a.key != b.key {
+			if a.key > b.key {
+				return -1
+			}
+			return 1
+		}
+		return 0
+	})
+	out := cands[:0]
+	for i, c := range cands {
+		if i > 0 && c.id == cands[i-1].id {
+			continue
+		}
+		out = append(out, c)
 	}
 	return out
+}
+
+// segmentData reads the asked payload and vectors of the point at off.
+func segmentData(seg *segment.Segment, off uint32, wp WithPayload, wv WithVector) (payload.Payload, Vectors) {
+	var vs Vectors
+	if wv.Enable {
+		vs = Vectors{}
+		for _, sp := range seg.Specs() {
+			if len(wv.Names) > 0 && !slices.Contains(wv.Names, sp.Name) {
+				continue
+			}
+			if v := seg.Vector(sp.Name, off); v != nil {
+				vs[sp.Name] = slices.Clone(v)
+			}
+		}
+	}
+	return shapePayload(seg.Payload(off), wp), vs
+}
+
+// search adds the shard's k best candidates of each of its parts to sc and
+// leaves its segment views pinned in sc.views.
+func (s *shard) search(p *searchPlan, sc *searchScratch) {
+	s.mu.RLock()
+	var defs map[string]payload.FieldSchema
+	if p.filter != nil {
+		defs = s.core.indexDefs()
+	}
+	for _, m := range [...]*memTable{s.head, s.frozen} {
+		if m != nil {
+			searchMem(m, p, defs, sc)
+		}
+	}
+	first := len(sc.views)
+	sc.views = s.appendViewLocked(sc.views, defs)
+	s.mu.RUnlock()
+	for _, sv := range sc.views[first:] {
+		sv.search(p, sc)
+	}
 }
 
 // searchMem scans a memtable exactly. Caller holds the shard's mu.
-func searchMem(m *memTable, p *searchPlan, defs map[string]payload.FieldSchema) []candidate {
+func searchMem(m *memTable, p *searchPlan, defs map[string]payload.FieldSchema, sc *searchScratch) {
 	si := specIndex(m.specs, p.name)
 	n := m.slots()
 	if si < 0 || n == 0 {
-		return nil
+		return
 	}
-	t := &topK{k: p.k}
+	t := sc.heap(p.k)
 	dim := m.specs[si].Dim
-	buf := scratchPool.Get().(*[]float32)
-	defer scratchPool.Put(buf)
 	for start := 0; start < n; start += scanChunk {
 		end := min(n, start+scanChunk)
-		out := (*buf)[:end-start]
+		out := sc.buf[:end-start]
 		scoreBatch(p.dist, p.q, m.vecs[si][start/chunkSlots][:(end-start)*dim], out)
 		for i, key := range out {
 			slot := start + i
@@ -250,39 +398,45 @@ func searchMem(m *memTable, p *searchPlan, defs map[string]payload.FieldSchema) 
 			t.add(key, slot)
 		}
 	}
-	cands := make([]candidate, 0, len(t.items))
-	for _, it := range t.items {
-		cands = append(cands, candidate{key: it.key, version: m.versions[it.ref],
-			rec: record(m.pointAt(it.ref), p.wp, p.wv)})
+	if len(t.items) > 0 {
+		sc.parts++
 	}
-	return cands
+	for _, it := range t.items {
+		c := candidate{key: it.key, version: m.versions[it.ref], id: m.ids[it.ref]}
+		if p.wantsData() {
+			// The head's vectors are only safe to read under the lock.
+			c.off = uint32(len(sc.recs))
+			sc.recs = append(sc.recs, record(m.pointAt(it.ref), p.wp, p.wv))
+		}
+		sc.cands = append(sc.cands, c)
+	}
 }
 
 // search scores a pinned segment: by its HNSW graph when it has one for the
 // vector and the plan allows, exactly otherwise.
-func (sv segView) search(p *searchPlan) []candidate {
+func (sv segView) search(p *searchPlan, sc *searchScratch) {
 	seg := sv.h.seg
 	block, dim := seg.Vectors(p.name)
 	if block == nil || seg.Len() == 0 {
-		return nil
+		return
 	}
 	var mt *payload.Matcher
 	if p.filter != nil {
 		mt = payload.Plan(p.filter, sv.source())
 	}
-	t := &topK{k: p.k}
+	t := sc.heap(p.k)
 	if g := sv.h.graphs[p.name]; g != nil && !p.exact && sv.useGraph(mt, p) {
-		sv.searchGraph(g, mt, p, t)
+		sv.searchGraph(g, mt, p, sc)
 	} else {
-		sv.scan(block, dim, mt, p, t)
+		sv.scan(block, dim, mt, p, sc)
 	}
-	cands := make([]candidate, 0, len(t.items))
+	if len(t.items) > 0 {
+		sc.parts++
+	}
 	for _, it := range t.items {
-		r := segmentRecord(seg, uint32(it.ref))
-		cands = append(cands, candidate{key: it.key, version: r.Version,
-			rec: record(pointData{id: r.ID, vectors: r.Vectors, payload: r.Payload}, p.wp, p.wv)})
+		off := uint32(it.ref)
+		sc.cands = append(sc.cands, candidate{key: it.key, version: seg.Version(off), id: seg.ID(off), seg: seg, off: off})
 	}
-	return cands
 }
 
 // useGraph reports whether graph search is worth it, as Qdrant decides:
@@ -325,27 +479,27 @@ func sampleCardinality(mt *payload.Matcher, n int) int {
 	return hits * n / k
 }
 
-func (sv segView) searchGraph(g *hnsw.Graph, mt *payload.Matcher, p *searchPlan, t *topK) {
-	seg := sv.h.seg
-	accept := func(i uint32) bool {
-		return !sv.del.Has(int(i)) && seg.HasVector(p.name, i) && (mt == nil || mt.Match(i))
+func (sv segView) searchGraph(g *hnsw.Graph, mt *payload.Matcher, p *searchPlan, sc *searchScratch) {
+	var accept func(i uint32) bool
+	// Without a filter or deletions there is nothing to reject: the graph
+	// holds only points with the vector.
+	if mt != nil || sv.h.deletedCount(sv.del) > 0 {
+		seg, del := sv.h.seg, sv.del
+		accept = func(i uint32) bool {
+			return !del.Has(int(i)) && seg.HasVector(p.name, i) && (mt == nil || mt.Match(i))
+		}
 	}
-	if mt == nil && sv.del.Count() == 0 {
-		accept = nil // the graph holds only points with the vector: nothing to filter
-	}
-	sr := searcherPool.Get().(*hnsw.Searcher)
-	defer searcherPool.Put(sr)
-	res := g.Search(sr, p.q, p.k, p.ef, accept, nil)
-	for _, nb := range res {
+	sc.nbrs = g.Search(sc.sr, p.q, p.k, p.ef, accept, sc.nbrs[:0])
+	for _, nb := range sc.nbrs {
 		key := -nb.Dist
 		if key >= p.threshold {
-			t.add(key, int(nb.ID))
+			sc.top.add(key, int(nb.ID))
 		}
 	}
 }
 
-func (sv segView) scan(block []float32, dim int, mt *payload.Matcher, p *searchPlan, t *topK) {
-	seg := sv.h.seg
+func (sv segView) scan(block []float32, dim int, mt *payload.Matcher, p *searchPlan, sc *searchScratch) {
+	seg, t := sv.h.seg, &sc.top
 	if mt != nil {
 		if offs, ok := mt.Candidates(); ok && len(offs) <= seg.Len()/2 {
 			sv.scanCandidates(block, dim, offs, mt, p, t)
@@ -353,11 +507,9 @@ func (sv segView) scan(block []float32, dim int, mt *payload.Matcher, p *searchP
 		}
 	}
 	n := seg.Len()
-	buf := scratchPool.Get().(*[]float32)
-	defer scratchPool.Put(buf)
 	for start := 0; start < n; start += scanChunk {
 		end := min(n, start+scanChunk)
-		out := (*buf)[:end-start]
+		out := sc.buf[:end-start]
 		scoreBatch(p.dist, p.q, block[start*dim:end*dim], out)
 		for i, key := range out {
 			off := start + i

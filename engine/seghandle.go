@@ -39,6 +39,25 @@ type segHandle struct {
 
 	idxMu   sync.Mutex
 	indexes map[string]*payload.Index
+
+	// delCount caches the Count of the last deletion bitmap asked about
+	// (published bitmaps never change, so the pointer identifies the count).
+	delCount atomic.Pointer[bitmapCount]
+}
+
+type bitmapCount struct {
+	bm *segment.Bitmap
+	n  int
+}
+
+// deletedCount returns bm.Count(), computed once per published bitmap.
+func (h *segHandle) deletedCount(bm *segment.Bitmap) int {
+	if c := h.delCount.Load(); c != nil && c.bm == bm {
+		return c.n
+	}
+	n := bm.Count()
+	h.delCount.Store(&bitmapCount{bm: bm, n: n})
+	return n
 }
 
 // graphFile is the file name of the HNSW graph of vector name in a segment.
@@ -112,7 +131,10 @@ func (h *segHandle) graphNames() []string {
 }
 
 // live returns the number of points not deleted.
-func (h *segHandle) live() int { return h.seg.Len() - h.deleted.Load().Count() }
+func (h *segHandle) live() int {
+	bm := h.deleted.Load()
+	return h.seg.Len() - h.deletedCount(bm)
+}
 
 // acquire adds a reference.
 func (h *segHandle) acquire() { h.refs.Add(1) }

@@ -22,11 +22,16 @@ func (sv segView) source() segSource { return segSource{h: sv.h, defs: sv.defs} 
 // viewLocked pins the live segments with their current deletion bitmaps.
 // Caller holds mu (either mode) and must call releaseView.
 func (s *shard) viewLocked() []segView {
-	v := make([]segView, len(s.segs))
-	defs := s.core.indexDefs()
-	for i, h := range s.segs {
+	return s.appendViewLocked(make([]segView, 0, len(s.segs)), s.core.indexDefs())
+}
+
+// appendViewLocked appends the pinned live segments to v, with the payload
+// index definitions defs for filter planning (nil: no filter will be
+// planned on them). Caller holds mu and must call releaseView.
+func (s *shard) appendViewLocked(v []segView, defs map[string]payload.FieldSchema) []segView {
+	for _, h := range s.segs {
 		h.acquire()
-		v[i] = segView{h: h, del: h.deleted.Load(), defs: defs}
+		v = append(v, segView{h: h, del: h.deleted.Load(), defs: defs})
 	}
 	return v
 }
