@@ -53,6 +53,10 @@ type Storage struct {
 	// folder under StoragePath. It should be on the same filesystem as
 	// StoragePath so that snapshots can hard-link.
 	TempPath string `yaml:"temp_path"`
+	// MaxSnapshotSizeMB bounds, in mebibytes, a snapshot archive received
+	// for a recover (upload or download) and the content it unpacks to;
+	// 0 means only the free disk space bounds them.
+	MaxSnapshotSizeMB int `yaml:"max_snapshot_size_mb"`
 	// Performance holds tuning knobs.
 	Performance Performance `yaml:"performance"`
 }
@@ -87,6 +91,10 @@ func Default() Config {
 // MaxRequestBytes returns the request body limit in bytes.
 func (c *Config) MaxRequestBytes() int64 { return int64(c.Service.MaxRequestSizeMB) << 20 }
 
+// MaxSnapshotBytes returns the snapshot archive size limit in bytes; 0
+// means no limit.
+func (c *Config) MaxSnapshotBytes() int64 { return int64(c.Storage.MaxSnapshotSizeMB) << 20 }
+
 // fillDerived sets the defaults that depend on other keys.
 func (c *Config) fillDerived() {
 	if c.Storage.TempPath == "" {
@@ -109,6 +117,7 @@ func (c *Config) Summary() []any {
 		"storage.storage_path", c.Storage.StoragePath,
 		"storage.snapshots_path", c.Storage.SnapshotsPath,
 		"storage.temp_path", c.Storage.TempPath,
+		"storage.max_snapshot_size_mb", c.Storage.MaxSnapshotSizeMB,
 		"storage.performance.max_search_threads", c.Storage.Performance.MaxSearchThreads,
 		"storage.performance.max_optimization_threads", c.Storage.Performance.MaxOptimizationThreads,
 	}

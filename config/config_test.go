@@ -205,6 +205,12 @@ func TestEnvLayer(t *testing.T) {
 			return c.Storage.SnapshotsPath == "/snap2"
 		}},
 		{"temp path", "", []string{"QDRANT__STORAGE__TEMP_PATH=/t"}, func(c *Config) bool { return c.Storage.TempPath == "/t" }},
+		{"snapshot size limit", "", []string{"QDRANT__STORAGE__MAX_SNAPSHOT_SIZE_MB=64"}, func(c *Config) bool {
+			return c.Storage.MaxSnapshotSizeMB == 64 && c.MaxSnapshotBytes() == 64<<20
+		}},
+		{"snapshot size limit from file", "storage:\n  max_snapshot_size_mb: 2\n", []string{"CAIRN__STORAGE__MAX_SNAPSHOT_SIZE_MB=3"}, func(c *Config) bool {
+			return c.MaxSnapshotBytes() == 3<<20
+		}},
 		{"log level", "", []string{"QDRANT__LOG_LEVEL=DEBUG"}, func(c *Config) bool { return c.LogLevel == "DEBUG" }},
 		{"bool", "", []string{"CAIRN__SERVICE__ENABLE_CORS=false"}, func(c *Config) bool { return !c.Service.EnableCORS }},
 		{"nested performance", "", []string{"CAIRN__STORAGE__PERFORMANCE__MAX_SEARCH_THREADS=3"}, func(c *Config) bool {
@@ -239,6 +245,7 @@ func TestEnvErrors(t *testing.T) {
 		{"section is not a key", "CAIRN__SERVICE=1", ErrUnknownKey, "service"},
 		{"bad port", "QDRANT__SERVICE__HTTP_PORT=abc", ErrBadValue, "service.http_port"},
 		{"bad bool", "CAIRN__SERVICE__ENABLE_CORS=perhaps", ErrBadValue, "service.enable_cors"},
+		{"negative snapshot limit", "CAIRN__STORAGE__MAX_SNAPSHOT_SIZE_MB=-1", ErrInvalid, "storage.max_snapshot_size_mb"},
 		{"negative threads", "CAIRN__STORAGE__PERFORMANCE__MAX_SEARCH_THREADS=-1", ErrInvalid, "max_search_threads"},
 	}
 	for _, tt := range tests {

@@ -25,6 +25,7 @@ func (c *Config) Validate() error {
 		{strings.TrimSpace(c.Storage.StoragePath) != "", "storage.storage_path", "must not be empty"},
 		{strings.TrimSpace(c.Storage.SnapshotsPath) != "", "storage.snapshots_path", "must not be empty"},
 		{strings.TrimSpace(c.Storage.TempPath) != "", "storage.temp_path", "must not be empty"},
+		{c.Storage.MaxSnapshotSizeMB >= 0 && c.Storage.MaxSnapshotSizeMB <= 1<<30, "storage.max_snapshot_size_mb", fmt.Sprintf("%d is not between 0 and 1073741824", c.Storage.MaxSnapshotSizeMB)},
 		{c.Storage.Performance.MaxSearchThreads >= 0, "storage.performance.max_search_threads", "must not be negative"},
 		{c.Storage.Performance.MaxOptimizationThreads >= 0, "storage.performance.max_optimization_threads", "must not be negative"},
 	}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 
 	"github.com/cairn-db/cairn/vfs"
@@ -41,6 +42,10 @@ type restoreIntent struct {
 	Name   string `json:"name"`
 	Staged string `json:"staged"`
 	Trash  string `json:"trash"`
+	// Shard, when set, names the shard folder inside collection Name that
+	// the restore replaces (restore_shard.go); empty replaces the whole
+	// collection folder.
+	Shard string `json:"shard,omitempty"`
 }
 
 // VerifyCollectionDir checks a collection folder that is not live (for
@@ -99,10 +104,12 @@ func (st *Storage) RestoreCollection(name, src string) error {
 			_ = st.opts.FS.RemoveAll(staged) // already gone after a successful swap
 		}
 	}()
-	if err := st.opts.FS.SyncDir(root); err != nil {
-		return fmt.Errorf("restore %s: %w", name, err)
-	}
-	if err := st.VerifyCollectionDir(staged); err != nil {
+	// The staged name must be durable before the intent names it; its
+	// folder fsync runs while the folder is verified.
+	if err := concurrently(
+		func() error { return st.VerifyCollectionDir(staged) },
+		func() error { return st.opts.FS.SyncDir(root) },
+	); err != nil {
 		return fmt.Errorf("restore %s: %w", name, err)
 	}
 	st.mu.Lock()
@@ -125,7 +132,7 @@ var errIntentPending = errors.New("the next Open completes the restore")
 // swapLocked performs steps 2–5 of a restore. Caller holds st.mu.
 func (st *Storage) swapLocked(in restoreIntent, root string) error {
 	fsys := st.opts.FS
-	final := filepath.Join(root, in.Name)
+	final := in.target(root)
 	intentPath := filepath.Join(st.dir, restoreIntentPrefix+strings.TrimPrefix(in.Staged, ".restore-"))
 	body, err := json.Marshal(in)
 	if err != nil {
@@ -157,23 +164,67 @@ func (st *Storage) swapLocked(in restoreIntent, root string) error {
 		return st.abortSwap(in, intentPath, fmt.Errorf("restore %s: %w", in.Name, err))
 	}
 	// The new folder has its name. Should the renames not be durable yet,
-	// the intent stays and the next Open completes them.
-	synced := fsys.SyncDir(root)
-	c, err := openCollection(in.Name, final, &st.opts)
+	// the intent stays and the next Open completes them. The restored
+	// collection opens while the folder is synced.
+	var synced error
+	var c *Collection
+	err = concurrently(
+		func() (err error) {
+			c, err = openCollection(in.Name, filepath.Join(root, in.Name), &st.opts)
+			return err
+		},
+		func() error { synced = fsys.SyncDir(root); return nil },
+	)
 	if err != nil {
 		return st.rollBack(in, intentPath, old != nil, fmt.Errorf("restore %s: open restored collection: %w", in.Name, err))
 	}
 	st.collections[in.Name] = c
-	cleanup := []error{synced}
-	if synced == nil {
-		cleanup = append(cleanup, fsys.Remove(intentPath), fsys.SyncDir(st.dir))
-	}
-	cleanup = append(cleanup, fsys.RemoveAll(filepath.Join(root, in.Trash)))
-	if err := errors.Join(cleanup...); err != nil {
+	// The intent goes once the renames are durable; the replaced folder
+	// (a dot-prefixed leftover that Open removes, should this stop) is
+	// removed meanwhile.
+	var removed error
+	cleanup := concurrently(
+		func() error {
+			if synced != nil {
+				return synced
+			}
+			return errors.Join(fsys.Remove(intentPath), fsys.SyncDir(st.dir))
+		},
+		func() error { removed = fsys.RemoveAll(filepath.Join(root, in.Trash)); return nil },
+	)
+	if err := errors.Join(cleanup, removed); err != nil {
 		st.opts.Logger.Warn("restore: cleanup", "name", in.Name, "err", err)
 	}
 	st.opts.Logger.Info("restored collection", "name", in.Name, "replaced", old != nil)
 	return nil
+}
+
+// concurrently runs fns at the same time and returns their errors joined.
+// The first runs on the calling goroutine; a panic in another one (a test's
+// simulated crash) is raised again on the calling goroutine once all have
+// returned.
+func concurrently(fns ...func() error) error {
+	errs := make([]error, len(fns))
+	panics := make([]any, len(fns))
+	var wg sync.WaitGroup
+	for i, fn := range fns[1:] {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { panics[i+1] = recover() }()
+			errs[i+1] = fn()
+		}()
+	}
+	func() {
+		defer wg.Wait()
+		errs[0] = fns[0]()
+	}()
+	for _, p := range panics {
+		if p != nil {
+			panic(p)
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // rollBack undoes steps 3 and 4 after the restored collection failed to
@@ -182,7 +233,7 @@ func (st *Storage) swapLocked(in restoreIntent, root string) error {
 func (st *Storage) rollBack(in restoreIntent, intentPath string, hadOld bool, cause error) error {
 	fsys := st.opts.FS
 	root := filepath.Join(st.dir, collectionsDir)
-	final := filepath.Join(root, in.Name)
+	final := in.target(root)
 	if err := fsys.Rename(final, filepath.Join(root, in.Staged)); err != nil {
 		return fmt.Errorf("%w (roll back: %v): %w", cause, err, errIntentPending)
 	}
@@ -266,7 +317,7 @@ func loadRestoreIntent(path string) (restoreIntent, error) {
 	if err == nil {
 		err = json.Unmarshal(body, &in)
 	}
-	if err == nil && (!plainName(in.Name) || !plainName(in.Staged) || !plainName(in.Trash)) {
+	if err == nil && (!plainName(in.Name) || !plainName(in.Staged) || !plainName(in.Trash) || in.Shard != "" && !plainName(in.Shard)) {
 		err = fmt.Errorf("%w: bad folder name", ErrCorrupt)
 	}
 	if err != nil {
@@ -285,7 +336,7 @@ func rollForward(fsys vfs.FS, root string, in restoreIntent) error {
 	if _, err := os.Stat(staged); errors.Is(err, os.ErrNotExist) {
 		return nil // step 4 was done: the new folder has its name
 	}
-	final := filepath.Join(root, in.Name)
+	final := in.target(root)
 	if _, err := os.Stat(final); err == nil {
 		if err := fsys.Rename(final, filepath.Join(root, in.Trash)); err != nil {
 			return err

@@ -54,6 +54,9 @@ func Open(opts Options) (*Storage, error) {
 	if err := recoverRestores(opts.FS, opts.Dir, opts.Logger); err != nil {
 		return nil, fmt.Errorf("open storage: %w", err)
 	}
+	if err := recoverAllRestores(opts.FS, opts.Dir, opts.Logger); err != nil {
+		return nil, fmt.Errorf("open storage: %w", err)
+	}
 	aliases, err := loadAliases(opts.Dir)
 	if err != nil {
 		return nil, err

@@ -42,6 +42,9 @@ func (s *Server) snapshotRoutes() {
 	s.add(http.MethodGet, shard, accessRead, s.listShardSnapshots)
 	s.add(http.MethodGet, shard+"/:snapshot_name", accessRead, s.downloadShardSnapshot)
 	s.add(http.MethodDelete, shard+"/:snapshot_name", accessWrite, s.deleteShardSnapshot)
+	s.add(http.MethodPost, shard+"/upload", accessWrite, s.uploadShardSnapshot)
+	s.unlimited[http.MethodPost+" "+shard+"/upload"] = true
+	s.add(http.MethodPut, shard+"/recover", accessWrite, s.recoverShardSnapshot)
 	s.add(http.MethodGet, "/collections/:name/shards/:shard_id/snapshot", accessRead, s.streamShardSnapshot)
 }
 

@@ -41,31 +41,47 @@ func recoverArgs(checksum, priority string) (string, snapshot.Priority, error) {
 	return checksum, p, err
 }
 
+// recoverBody reads a recover route's body and checks its location,
+// checksum and priority before any work.
+func (s *Server) recoverBody(c echo.Context) (loc, checksum string, prio snapshot.Priority, key string, err error) {
+	var req recoverRequest
+	if err := s.bind(c, &req); err != nil {
+		return "", "", "", "", err
+	}
+	if req.Location == nil {
+		return "", "", "", "", badJSON(errors.New("missing field `location`"))
+	}
+	checksum, prio, err = recoverArgs(deref(req.Checksum), deref(req.Priority))
+	return *req.Location, checksum, prio, deref(req.APIKey), err
+}
+
+// checkFileLocation refuses at once a file:// location outside the
+// snapshots folder (403), so that wait=false answers it too.
+func checkFileLocation(m *snapshot.Manager, loc string) error {
+	if u, err := url.Parse(loc); err == nil && u.Scheme == "file" {
+		if _, err := snapshot.ResolveFileLocation(m.SnapshotsPath, loc); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func (s *Server) recoverCollectionSnapshot(c echo.Context) error {
 	m, err := s.snapshots()
 	if err != nil {
 		return err
 	}
-	var req recoverRequest
-	if err := s.bind(c, &req); err != nil {
-		return err
-	}
-	if req.Location == nil {
-		return badJSON(errors.New("missing field `location`"))
-	}
-	checksum, prio, err := recoverArgs(deref(req.Checksum), deref(req.Priority))
+	loc, checksum, prio, key, err := s.recoverBody(c)
 	if err != nil {
 		return err
 	}
-	name, loc, key := c.Param("name"), *req.Location, deref(req.APIKey)
+	name := c.Param("name")
 	// Refuse what can be refused at once, so wait=false answers it too.
 	if _, err := snapshot.CollectionDir(m.SnapshotsPath, name); err != nil {
 		return err
 	}
-	if u, err := url.Parse(loc); err == nil && u.Scheme == "file" {
-		if _, err := snapshot.ResolveFileLocation(m.SnapshotsPath, loc); err != nil {
-			return err
-		}
+	if err := checkFileLocation(m, loc); err != nil {
+		return err
 	}
 	return s.runOrAccept(c, "recover collection snapshot", func(ctx context.Context) (any, error) {
 		return true, m.RecoverFromLocation(ctx, name, loc, checksum, prio, key)
@@ -80,6 +96,23 @@ func (s *Server) uploadCollectionSnapshot(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	name := c.Param("name")
+	check := func() error {
+		_, err := snapshot.CollectionDir(m.SnapshotsPath, name)
+		return err
+	}
+	return s.recoverUpload(c, m, "recover uploaded snapshot", check, func(ctx context.Context, path string, prio snapshot.Priority) error {
+		return m.Recover(ctx, name, path, "", prio) // receiveUpload checked the checksum
+	})
+}
+
+// recoverUpload answers an upload route: it reads wait, checksum and
+// priority, runs check (what can be refused before the body is read),
+// streams the upload into the temp path checking its checksum, then runs
+// restore on the file now, or after answering 202 when wait=false. The
+// uploaded file is removed afterwards.
+func (s *Server) recoverUpload(c echo.Context, m *snapshot.Manager, what string, check func() error,
+	restore func(ctx context.Context, path string, prio snapshot.Priority) error) error {
 	wait, err := snapshotWait(c)
 	if err != nil {
 		return err
@@ -88,8 +121,7 @@ func (s *Server) uploadCollectionSnapshot(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	name := c.Param("name")
-	if _, err := snapshot.CollectionDir(m.SnapshotsPath, name); err != nil {
+	if err := check(); err != nil {
 		return err
 	}
 	path, err := receiveUpload(c, m, checksum)
@@ -98,10 +130,10 @@ func (s *Server) uploadCollectionSnapshot(c echo.Context) error {
 	}
 	work := func(ctx context.Context) error {
 		defer removeUpload(s, m, path)
-		return m.Recover(ctx, name, path, "", prio) // receiveUpload checked the checksum
+		return restore(ctx, path, prio)
 	}
 	if !wait {
-		s.background("recover uploaded snapshot", work)
+		s.background(what, work)
 		return accepted(c)
 	}
 	if err := work(c.Request().Context()); err != nil {

@@ -91,10 +91,10 @@ func (e *snapEnv) create(t *testing.T, path string) snapshot.Description {
 	return d
 }
 
-// sameSnap compares listing entries; creation_time is left out, as a fresh
-// snapshot reports its cut time and a listing the archive's mtime.
+// sameSnap compares listing entries, creation_time included: a create's
+// answer and a listing report the same one.
 func sameSnap(a, b snapshot.Description) bool {
-	return a.Name == b.Name && a.Size == b.Size && a.Checksum == b.Checksum
+	return a.Name == b.Name && a.Size == b.Size && a.Checksum == b.Checksum && a.CreationTime == b.CreationTime
 }
 
 func time0(d snapshot.Description) bool { return d.CreationTime == (snapshot.CreationTime{}) }
@@ -612,14 +612,18 @@ func TestSnapshotAccess(t *testing.T) {
 		{"DELETE", "/snapshots/none.snapshot", ""},
 		{"POST", "/collections/c/shards/0/snapshots", ""},
 		{"DELETE", "/collections/c/shards/0/snapshots/none.snapshot", ""},
+		{"PUT", "/collections/c/shards/0/snapshots/recover", `{"location":"file:///x"}`},
+		{"POST", "/collections/c/shards/0/snapshots/upload", ""},
 	}
 	for _, w := range writes {
 		if rec := do(t, e.s, w[0], w[1], w[2], ro...); rec.Code != 403 {
 			t.Errorf("read-only %s %s: %d", w[0], w[1], rec.Code)
 		}
 	}
-	if rec := upload(t, e.s, "/collections/c/snapshots/upload", "snapshot", []byte("x"), ro...); rec.Code != 403 {
-		t.Errorf("read-only upload: %d", rec.Code)
+	for _, p := range []string{"/collections/c/snapshots/upload", "/collections/c/shards/0/snapshots/upload"} {
+		if rec := upload(t, e.s, p, "snapshot", []byte("x"), ro...); rec.Code != 403 {
+			t.Errorf("read-only upload %s: %d", p, rec.Code)
+		}
 	}
 	// The full key passes the same routes (bad input, no work).
 	for _, w := range writes[1:3] {

@@ -2,14 +2,11 @@ package snapshot
 
 import (
 	"archive/tar"
-	"bufio"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/crc32"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -85,8 +82,8 @@ func WriteArchive(fsys vfs.FS, dir, name, src string, meta Meta) (info Info, err
 		}
 	}()
 	h := sha256.New()
-	cw := &countWriter{w: io.MultiWriter(newPacedWriter(f), h)}
-	m, err := Stream(cw, src, meta)
+	out := newArchiveFile(f)
+	m, size, err := streamArchive(src, meta, h, out.write)
 	if err != nil {
 		return Info{}, fmt.Errorf("write snapshot %s: %w", tmp, err)
 	}
@@ -116,7 +113,7 @@ func WriteArchive(fsys vfs.FS, dir, name, src string, meta Meta) (info Info, err
 	if err = fsys.SyncDir(dir); err != nil {
 		return Info{}, fmt.Errorf("sync folder %s: %w", dir, err)
 	}
-	return Info{Name: final, Path: finalPath, Size: cw.n, Checksum: sum, CreatedAt: m.CreatedAt, Manifest: m}, nil
+	return Info{Name: final, Path: finalPath, Size: size, Checksum: sum, CreatedAt: m.CreatedAt, Manifest: m}, nil
 }
 
 // reserve claims a free snapshot name in dir by creating its NAME.tmp
@@ -169,105 +166,6 @@ func writeSynced(fsys vfs.FS, path string, data []byte) error {
 	return nil
 }
 
-// Stream writes the folder src to w as a snapshot archive without storing
-// it: every folder and regular file in lexical order, with fixed modes,
-// owner 0 and mtime meta.CreatedAt, then the manifest as the last entry.
-// Anything else in src (a symbolic link, a device) is an error, as is a
-// file that changes size while it is read. It returns the manifest written.
-func Stream(w io.Writer, src string, meta Meta) (*Manifest, error) {
-	m := newManifest(meta)
-	bw := bufio.NewWriterSize(w, copyBufSize)
-	tw := tar.NewWriter(bw)
-	buf := make([]byte, copyBufSize)
-	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if p == src {
-			return nil
-		}
-		rel, err := filepath.Rel(src, p)
-		if err != nil {
-			return err
-		}
-		return addEntry(tw, m, filepath.ToSlash(rel), p, d, buf)
-	})
-	if err != nil {
-		return nil, err
-	}
-	body, err := json.Marshal(m)
-	if err != nil {
-		return nil, fmt.Errorf("encode manifest: %w", err)
-	}
-	if err := tw.WriteHeader(header(ManifestName, tar.TypeReg, int64(len(body)), m.CreatedAt)); err != nil {
-		return nil, fmt.Errorf("write manifest header: %w", err)
-	}
-	if _, err := tw.Write(body); err != nil {
-		return nil, fmt.Errorf("write manifest: %w", err)
-	}
-	if err := tw.Close(); err != nil {
-		return nil, fmt.Errorf("finish archive: %w", err)
-	}
-	if err := bw.Flush(); err != nil {
-		return nil, fmt.Errorf("flush archive: %w", err)
-	}
-	return m, nil
-}
-
-// addEntry writes one folder or regular file into the archive.
-func addEntry(tw *tar.Writer, m *Manifest, rel, p string, d fs.DirEntry, buf []byte) error {
-	if rel == ManifestName {
-		return fmt.Errorf("%w: %s is reserved for the manifest", ErrUnsafeEntry, p)
-	}
-	if err := checkEntryName(rel); err != nil {
-		return err
-	}
-	switch {
-	case d.IsDir():
-		if err := tw.WriteHeader(header(rel+"/", tar.TypeDir, 0, m.CreatedAt)); err != nil {
-			return fmt.Errorf("write header %s: %w", rel, err)
-		}
-		return nil
-	case d.Type().IsRegular():
-		e, err := addFile(tw, rel, p, m.CreatedAt, buf)
-		if err != nil {
-			return err
-		}
-		m.Files = append(m.Files, e)
-		return nil
-	default:
-		return fmt.Errorf("%w: %s is a %v, not a regular file or folder", ErrUnsafeEntry, p, d.Type())
-	}
-}
-
-func addFile(tw *tar.Writer, rel, p string, mtime time.Time, buf []byte) (FileEntry, error) {
-	f, err := os.Open(p)
-	if err != nil {
-		return FileEntry{}, fmt.Errorf("open %s: %w", p, err)
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return FileEntry{}, fmt.Errorf("stat %s: %w", p, err)
-	}
-	if !st.Mode().IsRegular() {
-		return FileEntry{}, fmt.Errorf("%w: %s is not a regular file", ErrUnsafeEntry, p)
-	}
-	size := st.Size()
-	if err := tw.WriteHeader(header(rel, tar.TypeReg, size, mtime)); err != nil {
-		return FileEntry{}, fmt.Errorf("write header %s: %w", rel, err)
-	}
-	crc := crc32.New(castagnoli)
-	n, err := io.CopyBuffer(tw, io.TeeReader(f, crc), buf)
-	if err != nil {
-		return FileEntry{}, fmt.Errorf("copy %s: %w", p, err)
-	}
-	if n != size {
-		return FileEntry{}, fmt.Errorf("copy %s: read %d bytes, expected %d (file changed)", p, n, size)
-	}
-	return FileEntry{Path: rel, Size: size, CRC32C: crc.Sum32()}, nil
-}
-
 func header(name string, typ byte, size int64, mtime time.Time) *tar.Header {
 	mode := int64(fileMode)
 	if typ == tar.TypeDir {
@@ -276,49 +174,87 @@ func header(name string, typ byte, size int64, mtime time.Time) *tar.Header {
 	return &tar.Header{Typeflag: typ, Name: name, Size: size, Mode: mode, ModTime: mtime, Format: tar.FormatPAX}
 }
 
-// countWriter counts the bytes written through it.
-type countWriter struct {
-	w io.Writer
-	n int64
-}
-
-func (c *countWriter) Write(p []byte) (int, error) {
-	n, err := c.w.Write(p)
-	c.n += int64(n)
-	return n, err
-}
-
-// writebackChunk is how many archive bytes are written before their
-// writeback is started (see startWriteback).
+// writebackChunk is how many archive bytes are written through the page
+// cache before their writeback is started (see startWriteback).
 const writebackChunk = 4 << 20
 
-// pacedWriteback enables pacedWriter; benchmarks turn it off to compare.
-var pacedWriteback = true
+// ioMode is how WriteArchive writes the archive file.
+type ioMode int
 
-// pacedWriter starts the writeback of every writebackChunk bytes written to
-// a file that has a descriptor (an *os.File), bounding its dirty pages.
-type pacedWriter struct {
-	w    io.Writer
-	fd   uintptr
-	ok   bool
-	off  int64 // bytes written
-	next int64 // offset of the first byte whose writeback is not started
+const (
+	// ioDirect writes with direct I/O (O_DIRECT) where the file and its
+	// filesystem allow it, ioPaced otherwise: the archive never sits in the
+	// page cache as dirty data, so the journal commits that other files'
+	// fsyncs wait for (the WAL's, with writers waiting on it) never have to
+	// write it out.
+	ioDirect ioMode = iota
+	// ioPaced writes through the page cache and starts the writeback of
+	// every writebackChunk bytes, waiting for the chunk before.
+	ioPaced
+	// ioBuffered leaves the writeback to the kernel and the final fsync.
+	ioBuffered
+)
+
+// archiveIO is the mode WriteArchive uses; benchmarks change it to compare.
+var archiveIO = ioDirect
+
+// archiveFile writes the archive's chunks to its file in the mode chosen
+// by archiveIO, as far as the file allows (only an *os.File has a
+// descriptor to tune; any other vfs.File is written plainly).
+type archiveFile struct {
+	f      vfs.File
+	fd     uintptr
+	direct bool
+	paced  bool
+	off    int64 // bytes written
+	next   int64 // offset of the first byte whose writeback is not started
 }
 
-func newPacedWriter(f vfs.File) *pacedWriter {
-	p := &pacedWriter{w: f}
-	if fder, ok := f.(interface{ Fd() uintptr }); ok && pacedWriteback {
-		p.fd, p.ok = fder.Fd(), true
+func newArchiveFile(f vfs.File) *archiveFile {
+	a := &archiveFile{f: f}
+	fder, ok := f.(interface{ Fd() uintptr })
+	if !ok || archiveIO == ioBuffered {
+		return a
 	}
-	return p
+	a.fd = fder.Fd()
+	if archiveIO == ioDirect && setDirect(a.fd, true) == nil {
+		a.direct = true
+		return a
+	}
+	a.paced = true
+	return a
 }
 
-func (p *pacedWriter) Write(b []byte) (int, error) {
-	n, err := p.w.Write(b)
-	p.off += int64(n)
-	for p.ok && p.off-p.next >= writebackChunk {
-		startWriteback(p.fd, p.next, writebackChunk)
-		p.next += writebackChunk
+// write writes one pipeline chunk. Every chunk but the last is a multiple
+// of directAlign long; the last one's unaligned tail is written after
+// direct I/O is turned off.
+func (a *archiveFile) write(b []byte) error {
+	if a.direct && len(b)%directAlign != 0 {
+		n := len(b) &^ (directAlign - 1)
+		if err := a.writeAll(b[:n]); err != nil {
+			return err
+		}
+		b = b[n:]
+		if err := setDirect(a.fd, false); err != nil {
+			return fmt.Errorf("write %s: %w", a.f.Name(), err)
+		}
+		a.direct = false
 	}
-	return n, err
+	return a.writeAll(b)
+}
+
+func (a *archiveFile) writeAll(b []byte) error {
+	if len(b) == 0 {
+		return nil
+	}
+	n, err := a.f.Write(b)
+	a.off += int64(n)
+	if err != nil {
+		return fmt.Errorf("write %s: %w", a.f.Name(), err)
+	}
+	for a.paced && a.off-a.next >= writebackChunk {
+		startWriteback(a.fd, a.next, writebackChunk)
+		a.next += writebackChunk
+	}
+	return nil
 }

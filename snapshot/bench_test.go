@@ -5,11 +5,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"math/rand"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -163,6 +165,19 @@ func (w *stallWriter) finish(b *testing.B) {
 	}
 }
 
+// waitCalls returns once n calls have completed.
+func (w *stallWriter) waitCalls(n int) {
+	for {
+		w.mu.Lock()
+		k := len(w.spans)
+		w.mu.Unlock()
+		if k >= n {
+			return
+		}
+		time.Sleep(time.Millisecond) // polling, not synchronisation
+	}
+}
+
 // maxOverlapping is the longest call that overlapped [t0, t1] and how
 // many did.
 func (w *stallWriter) maxOverlapping(t0, t1 time.Time) (time.Duration, int) {
@@ -181,21 +196,51 @@ func (w *stallWriter) maxOverlapping(t0, t1 time.Time) (time.Duration, int) {
 
 const benchDim = 128
 
-// benchCollection fills a collection with n points of dimension 128 in
+// benchCacheMin is the smallest collection benchCollection caches between
+// runs; smaller ones are built afresh each time.
+const benchCacheMin = 100000
+
+// benchCollection returns a collection of n points of dimension 128 in
 // sealed segments (with HNSW graphs up to 10,000 points; graph-free above,
-// which changes nothing for a snapshot but the file sizes).
+// which changes nothing for a snapshot but the file sizes). From
+// benchCacheMin points on, the filled storage is built once into a cache
+// folder keyed by its parameters ($CAIRN_BENCH_CACHE, default
+// $TMPDIR/cairn-bench-cache) and each call gets a private copy: the
+// immutable files hard-linked, the WAL copied.
 func benchCollection(b *testing.B, n int) (*Manager, *engine.Collection) {
 	b.Helper()
-	e := newEnv(b, nil)
-	m := 16
-	if n > 10000 {
-		m = 0
+	if n < benchCacheMin {
+		e := newEnv(b, nil)
+		return e.m, fillBench(b, e.st, n)
 	}
-	req := engine.CreateCollection{Vectors: engine.VectorsConfig{"": {Size: benchDim, Distance: point.Cosine}}, HnswConfig: &engine.HnswConfigDiff{M: &m}}
-	if err := e.st.CreateCollection("bench", req); err != nil {
+	dir := b.TempDir()
+	storage := filepath.Join(dir, "storage")
+	if err := copyStorage(cachedBenchStorage(b, n), storage); err != nil {
 		b.Fatal(err)
 	}
-	c, _ := e.st.Collection("bench")
+	st, err := engine.Open(engine.Options{Dir: storage, Logger: quiet(), DisableBackground: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = st.Close() })
+	c, err := st.Collection("bench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	m := &Manager{Storage: st, SnapshotsPath: filepath.Join(dir, "snapshots"), TempPath: filepath.Join(storage, "tmp"), Logger: quiet(), NodeID: 42}
+	return m, c
+}
+
+// fillBench creates the collection "bench" in st and fills it with n
+// points, upserted in batches of 5,000 and flushed into sealed segments.
+func fillBench(b *testing.B, st *engine.Storage, n int) *engine.Collection {
+	b.Helper()
+	m := benchM(n)
+	req := engine.CreateCollection{Vectors: engine.VectorsConfig{"": {Size: benchDim, Distance: point.Cosine}}, HnswConfig: &engine.HnswConfigDiff{M: &m}}
+	if err := st.CreateCollection("bench", req); err != nil {
+		b.Fatal(err)
+	}
+	c, _ := st.Collection("bench")
 	r := seeded(1)
 	for i := 0; i < n; i += 5000 {
 		if _, err := c.Upsert(ctxb, points(r, i, min(5000, n-i), benchDim), false); err != nil {
@@ -205,7 +250,69 @@ func benchCollection(b *testing.B, n int) (*Manager, *engine.Collection) {
 	if err := c.Flush(); err != nil {
 		b.Fatal(err)
 	}
-	return e.m, c
+	return c
+}
+
+// benchM is the HNSW m of the benchmark collection of n points.
+func benchM(n int) int {
+	if n > 10000 {
+		return 0
+	}
+	return 16
+}
+
+// cachedBenchStorage returns the cache folder holding a closed storage with
+// the filled collection "bench" of n points, building it on first use.
+func cachedBenchStorage(b *testing.B, n int) string {
+	b.Helper()
+	root := os.Getenv("CAIRN_BENCH_CACHE")
+	if root == "" {
+		root = filepath.Join(os.TempDir(), "cairn-bench-cache")
+	}
+	dir := filepath.Join(root, fmt.Sprintf("storage-points=%d-dim=%d-m=%d-v1", n, benchDim, benchM(n)))
+	if _, err := os.Stat(dir); err == nil {
+		return dir
+	}
+	tmp := dir + fmt.Sprintf(".tmp%d", os.Getpid())
+	_ = os.RemoveAll(tmp)
+	st, err := engine.Open(engine.Options{Dir: tmp, Logger: quiet(), DisableBackground: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("building the %d-point benchmark collection into %s", n, dir)
+	fillBench(b, st, n)
+	if err := st.Close(); err != nil {
+		b.Fatal(err)
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		b.Fatal(err)
+	}
+	return dir
+}
+
+// copyStorage makes dst a private copy of the closed storage src: files in
+// a "wal" folder (appended in place) are copied, every other file (written
+// once, or replaced by rename) is hard-linked.
+func copyStorage(src, dst string) error {
+	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		out := filepath.Join(dst, rel)
+		switch {
+		case d.IsDir():
+			return os.MkdirAll(out, 0o755)
+		case filepath.Base(filepath.Dir(p)) == "wal":
+			data, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			return os.WriteFile(out, data, 0o644)
+		default:
+			return os.Link(p, out)
+		}
+	})
 }
 
 // BenchmarkSnapshotStall measures, at 10,000 and 1,000,000 points of
@@ -214,7 +321,9 @@ func benchCollection(b *testing.B, n int) (*Manager, *engine.Collection) {
 // stream's longest call with no snapshot running (base-max-ms); hold-ms is
 // how long the cut held writes. impl=hardlink is Cairn's snapshot,
 // impl=copy-under-lock copies every file while writes are held,
-// impl=hardlink-unpaced writes the archive without paced writeback, and
+// impl=hardlink-paced writes the archive through the page cache with paced
+// writeback instead of direct I/O, impl=hardlink-unpaced through the page
+// cache alone, and
 // impl=tar runs tar -cf over the collection folder (no writer).
 // -short skips the 1,000,000-point size.
 func BenchmarkSnapshotStall(b *testing.B) {
@@ -234,42 +343,51 @@ func BenchmarkSnapshotStall(b *testing.B) {
 		}
 		base, _ := w.maxOverlapping(t0, time.Now())
 		w.finish(b)
+		tarDir := filepath.Join(filepath.Dir(m.TempPath), "collections", "bench")
 		srcs := []struct {
 			name string
 			src  Source
-		}{{"hardlink", CollectionSource{Collection: c}}, {"copy-under-lock", copySource{c}}}
+			io   ioMode
+			tar  string
+		}{
+			{"hardlink", CollectionSource{Collection: c}, ioDirect, tarDir},
+			{"hardlink-paced", CollectionSource{Collection: c}, ioPaced, ""},
+			{"hardlink-unpaced", CollectionSource{Collection: c}, ioBuffered, ""},
+			{"copy-under-lock", copySource{c}, ioDirect, ""},
+		}
 		for _, s := range srcs {
 			b.Run(fmt.Sprintf("points=%d/dim=%d/impl=%s", n, benchDim, s.name), func(b *testing.B) {
-				benchCreate(b, m, c, s.src, base)
-			})
-		}
-		b.Run(fmt.Sprintf("points=%d/dim=%d/impl=hardlink-unpaced", n, benchDim), func(b *testing.B) {
-			pacedWriteback = false
-			defer func() { pacedWriteback = true }()
-			benchCreate(b, m, c, srcs[0].src, base)
-		})
-		for _, sync := range []bool{false, true} {
-			name := "tar"
-			if sync {
-				name = "tar+fsync"
-			}
-			b.Run(fmt.Sprintf("points=%d/dim=%d/impl=%s", n, benchDim, name), func(b *testing.B) {
-				benchTar(b, filepath.Join(filepath.Dir(m.TempPath), "collections", "bench"), sync)
+				archiveIO = s.io
+				defer func() { archiveIO = ioDirect }()
+				benchCreate(b, m, c, s.src, base, s.tar)
 			})
 		}
 	}
 }
 
-func benchCreate(b *testing.B, m *Manager, c *engine.Collection, src Source, base time.Duration) {
+// benchCreate creates snapshots of c from src while a writer streams
+// single-point upserts, and reports the stall those saw. With tarDir, each
+// Create is followed by tar -cf of tarDir and by tar -cf plus an fsync of
+// the archive (the same files, interleaved in the same run), and the
+// medians and ratios are reported: create-ms, tar-ms, tar-fsync-ms,
+// x-tar (create/tar) and x-tar-fsync.
+func benchCreate(b *testing.B, m *Manager, c *engine.Collection, src Source, base time.Duration, tarDir string) {
 	var hold time.Duration
 	observeHold = func(d time.Duration) { hold = max(hold, d) }
 	defer func() { observeHold = nil }()
 	dir, _ := CollectionDir(m.SnapshotsPath, "bench")
-	w := startWriter(c, 2000000)
 	var stall time.Duration
+	var creates, tars, tarSyncs []time.Duration
+	tarOut := filepath.Join(b.TempDir(), "x.tar")
 	overlapped := 0
 	b.ReportAllocs()
 	for b.Loop() {
+		// The writer runs from before each Create to its end only: tar
+		// must read files no writer changes.
+		b.StopTimer()
+		w := startWriter(c, 2000000)
+		w.waitCalls(3)
+		b.StartTimer()
 		t0 := time.Now()
 		info, err := Create(ctxb, m.opts(), dir, CollectionName("bench", 1, t0), Meta{Kind: KindCollection, Collection: "bench"}, src)
 		t1 := time.Now()
@@ -277,95 +395,63 @@ func benchCreate(b *testing.B, m *Manager, c *engine.Collection, src Source, bas
 			b.Fatal(err)
 		}
 		b.StopTimer()
+		w.finish(b)
+		creates = append(creates, t1.Sub(t0))
 		d, k := w.maxOverlapping(t0, t1)
 		stall, overlapped = max(stall, d), overlapped+k
 		if err := Delete(vfs.OS, dir, info.Name); err != nil {
 			b.Fatal(err)
 		}
+		if tarDir != "" {
+			tars = append(tars, runTar(b, tarDir, tarOut, false))
+			tarSyncs = append(tarSyncs, runTar(b, tarDir, tarOut, true))
+		}
 		b.StartTimer()
 	}
-	w.finish(b)
 	b.ReportMetric(float64(base.Microseconds())/1000, "base-max-ms")
 	b.ReportMetric(float64(stall.Microseconds())/1000, "stall-max-ms")
 	b.ReportMetric(float64(hold.Microseconds())/1000, "hold-ms")
 	b.ReportMetric(float64(overlapped)/float64(b.N), "writes/op")
-}
-
-// benchTar runs tar -cf over dir, then (fsync) syncs the archive as
-// WriteArchive does.
-func benchTar(b *testing.B, dir string, fsync bool) {
-	out := filepath.Join(b.TempDir(), "x.tar")
-	for b.Loop() {
-		if msg, err := exec.Command("tar", "-cf", out, "-C", dir, ".").CombinedOutput(); err != nil {
-			b.Fatalf("tar: %v %s", err, msg)
-		}
-		if fsync {
-			f, err := os.Open(out)
-			if err == nil {
-				err = errors.Join(f.Sync(), f.Close())
-			}
-			if err != nil {
-				b.Fatal(err)
-			}
-		}
+	cm := medianOf(creates)
+	b.ReportMetric(millis(cm), "create-ms")
+	if tarDir != "" {
+		tm, tsm := medianOf(tars), medianOf(tarSyncs)
+		b.ReportMetric(millis(tm), "tar-ms")
+		b.ReportMetric(millis(tsm), "tar-fsync-ms")
+		b.ReportMetric(float64(cm)/float64(tm), "x-tar")
+		b.ReportMetric(float64(cm)/float64(tsm), "x-tar-fsync")
 	}
 }
 
-// BenchmarkRecover measures a full recover of a collection snapshot over
-// an existing collection (checksum check skipped, as tar does none:
-// extraction with CRC-32C checks and fsyncs, the engine's full segment
-// verification, the swap) against tar -xf of the same archive, and how
-// long the first search after it takes (first-query-ms: nothing is
-// rebuilt). -short skips the 1,000,000-point size.
-func BenchmarkRecover(b *testing.B) {
-	sizes := []int{10000, 1000000}
-	if testing.Short() {
-		sizes = sizes[:1]
+func millis(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// medianOf returns the median of ds (the upper one of an even count).
+func medianOf(ds []time.Duration) time.Duration {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+// runTar runs tar -cf of dir into out, then (fsync) syncs out as
+// WriteArchive syncs its archive, and returns how long that took. out is
+// removed afterwards.
+func runTar(b *testing.B, dir, out string, fsync bool) time.Duration {
+	t0 := time.Now()
+	if msg, err := exec.Command("tar", "-cf", out, "-C", dir, ".").CombinedOutput(); err != nil {
+		b.Fatalf("tar: %v %s", err, msg)
 	}
-	for _, n := range sizes {
-		m, c := benchCollection(b, n)
-		d, err := m.CreateCollection(ctxb, "bench")
+	if fsync {
+		f, err := os.Open(out)
+		if err == nil {
+			err = errors.Join(f.Sync(), f.Close())
+		}
 		if err != nil {
 			b.Fatal(err)
 		}
-		archive := filepath.Join(m.SnapshotsPath, "bench", d.Name)
-		q := randVec(seeded(5), benchDim)
-		b.Run(fmt.Sprintf("points=%d/dim=%d/impl=recover", n, benchDim), func(b *testing.B) {
-			var first time.Duration
-			b.ReportAllocs()
-			for b.Loop() {
-				if err := m.Recover(ctxb, "restored", archive, "", ""); err != nil {
-					b.Fatal(err)
-				}
-				r, err := m.Storage.Collection("restored")
-				if err != nil {
-					b.Fatal(err)
-				}
-				t0 := time.Now()
-				if res, err := r.Search(ctxb, engine.SearchRequest{Vector: engine.NamedVector{Vector: q}, Limit: 10}); err != nil || len(res) != 10 {
-					b.Fatalf("first search: %d results, %v", len(res), err)
-				}
-				first = max(first, time.Since(t0))
-			}
-			b.ReportMetric(float64(first.Microseconds())/1000, "first-query-ms")
-		})
-		_ = c
-		b.Run(fmt.Sprintf("points=%d/dim=%d/impl=tar-xf", n, benchDim), func(b *testing.B) {
-			tmp := b.TempDir()
-			i := 0
-			for b.Loop() {
-				dst := filepath.Join(tmp, fmt.Sprint(i))
-				i++
-				if err := os.Mkdir(dst, 0o755); err != nil {
-					b.Fatal(err)
-				}
-				if msg, err := exec.Command("tar", "-xf", archive, "-C", dst).CombinedOutput(); err != nil {
-					b.Fatalf("tar: %v %s", err, msg)
-				}
-				b.StopTimer()
-				_ = os.RemoveAll(dst)
-				b.StartTimer()
-			}
-		})
 	}
+	d := time.Since(t0)
+	if err := os.Remove(out); err != nil {
+		b.Fatal(err)
+	}
+	return d
 }

@@ -191,16 +191,51 @@ func (x *extractor) file(name string, size int64, tr *tar.Reader) (err error) {
 		return fmt.Errorf("%w: create %q: %v", ErrUnsafeEntry, name, err)
 	}
 	defer func() { err = errors.Join(err, f.Close()) }()
-	crc := crc32.New(castagnoli)
-	n, err := io.CopyBuffer(struct{ io.Writer }{io.MultiWriter(f, crc)}, struct{ io.Reader }{tr}, x.buf)
+	sum, n, err := x.copyFile(f, tr)
 	if errors.Is(err, io.ErrUnexpectedEOF) || err == nil && n != size {
 		return fmt.Errorf("%w: %q is truncated", ErrCorrupt, name)
 	}
 	if err != nil {
 		return fmt.Errorf("extract %q: %w", name, err)
 	}
-	x.files[name] = FileEntry{Path: name, Size: size, CRC32C: crc.Sum32()}
+	x.files[name] = FileEntry{Path: name, Size: size, CRC32C: sum}
 	return nil
+}
+
+// copyFile copies an entry's contents into f, computing their CRC-32C in
+// the same pass. The writeback of every writebackChunk bytes is started as
+// they are written (waiting for the chunk before, so an extraction never
+// holds more than about two chunks of dirty pages), and that of the tail
+// when the entry ends: the disk writes overlap with the rest of the
+// extraction, and the final fsyncs find little left to write.
+func (x *extractor) copyFile(f *os.File, r io.Reader) (sum uint32, n int64, err error) {
+	fd := f.Fd()
+	var next int64 // first byte whose writeback is not started
+	for {
+		k, rerr := r.Read(x.buf)
+		if k > 0 {
+			sum = crc32.Update(sum, castagnoli, x.buf[:k])
+			w, werr := f.Write(x.buf[:k])
+			n += int64(w)
+			if werr != nil {
+				return sum, n, werr
+			}
+			for n-next >= writebackChunk {
+				startWriteback(fd, next, writebackChunk)
+				next += writebackChunk
+			}
+		}
+		if errors.Is(rerr, io.EOF) {
+			break
+		}
+		if rerr != nil {
+			return sum, n, rerr
+		}
+	}
+	if n > next {
+		startWriteback(fd, next, n-next)
+	}
+	return sum, n, nil
 }
 
 func (x *extractor) readManifest(hdr *tar.Header, tr *tar.Reader) error {

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"hash/crc32"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -271,4 +272,38 @@ func FuzzExtract(f *testing.F) {
 			t.Fatalf("extracted %d files, manifest lists %d", len(got), len(m.Files))
 		}
 	})
+}
+
+// TestExtractLargeFiles extracts files that span several writeback chunks
+// (and end mid-chunk) byte for byte, and rejects one cut short mid-chunk.
+func TestExtractLargeFiles(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	body := func(n int) string {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = byte(r.Uint32())
+		}
+		return string(b)
+	}
+	big, exact := body(2*writebackChunk+12345), body(writebackChunk)
+	archive := withManifest(t, reg("seg/big", big), reg("seg/exact", exact), reg("seg/empty", ""), reg("small", "x"))
+	dst := filepath.Join(t.TempDir(), "x")
+	m, err := Extract(bytes.NewReader(archive), dst, noDiskCheck)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := readTree(t, dst)
+	if got["seg/big"] != big || got["seg/exact"] != exact || got["seg/empty"] != "" || got["small"] != "x" || len(m.Files) != 4 {
+		t.Fatalf("extracted %d files, big %v, exact %v", len(got), got["seg/big"] == big, got["seg/exact"] == exact)
+	}
+
+	cut := withManifest(t, reg("seg/big", big))
+	cut = cut[:512+writebackChunk+100] // header, then a chunk and a bit of the body
+	dst = filepath.Join(t.TempDir(), "y")
+	if _, err := Extract(bytes.NewReader(cut), dst, noDiskCheck); !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("truncated archive: %v, want ErrCorrupt", err)
+	}
+	if _, err := os.Stat(dst); !os.IsNotExist(err) {
+		t.Fatalf("target left after a failed extraction: %v", err)
+	}
 }

@@ -22,7 +22,8 @@ const CreationTimeLayout = "2006-01-02T15:04:05"
 type Description struct {
 	// Name is the archive's file name.
 	Name string `json:"name"`
-	// CreationTime is the archive's modification time, in UTC.
+	// CreationTime is the archive's modification time, in UTC, to the
+	// second: the same value in a create's answer and in listings.
 	CreationTime CreationTime `json:"creation_time"`
 	// Size is the archive's length in bytes.
 	Size int64 `json:"size"`

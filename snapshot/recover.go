@@ -9,9 +9,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"sort"
-
-	"github.com/cairn-db/cairn/engine"
 )
 
 // HTTPDoer sends an HTTP request; *http.Client implements it.
@@ -82,6 +79,19 @@ func (m *Manager) removeTemp(dir string) {
 // temp path as it streams in, within MaxBytes and the free disk space.
 // apiKey, when not "", is sent as the api-key header.
 func (m *Manager) RecoverFromLocation(ctx context.Context, name, location, checksum string, priority Priority, apiKey string) error {
+	return m.fromLocation(ctx, location, checksum, priority, apiKey, nil, func(path, checksum string) error {
+		return m.Recover(ctx, name, path, checksum, priority)
+	})
+}
+
+// fromLocation checks a recover location's arguments, resolves a file://
+// location inside the snapshots folder or downloads an http(s):// one into
+// the temp path (checking the checksum as it streams in), and calls run
+// with the archive's path and the checksum still to check. plain, when not
+// nil, resolves a location without a scheme; without it such a location is
+// refused with ErrBadLocation.
+func (m *Manager) fromLocation(ctx context.Context, location, checksum string, priority Priority, apiKey string,
+	plain func(string) (string, error), run func(path, checksum string) error) error {
 	if checksum != "" {
 		var err error
 		if checksum, err = ParseChecksum(checksum); err != nil {
@@ -101,17 +111,24 @@ func (m *Manager) RecoverFromLocation(ctx context.Context, name, location, check
 		if err != nil {
 			return err
 		}
-		return m.Recover(ctx, name, path, checksum, priority)
+		return run(path, checksum)
 	case "http", "https":
 		path, err := m.download(ctx, u, checksum, apiKey)
 		if err != nil {
 			return err
 		}
 		defer m.removeTemp(path)
-		return m.Recover(ctx, name, path, "", priority) // Receive checked the checksum
-	default:
-		return fmt.Errorf("%w: %q: want http://, https:// or file://", ErrBadLocation, location)
+		return run(path, "") // Receive checked the checksum
+	case "":
+		if plain != nil {
+			path, err := plain(location)
+			if err != nil {
+				return err
+			}
+			return run(path, checksum)
+		}
 	}
+	return fmt.Errorf("%w: %q: want http://, https:// or file://", ErrBadLocation, location)
 }
 
 // download streams an http(s) location into a file under the temp path.
@@ -154,9 +171,14 @@ func (m *Manager) download(ctx context.Context, u *url.URL, checksum, apiKey str
 }
 
 // RecoverFull restores a full snapshot (cairn serve --storage-snapshot):
-// every collection in it, then its aliases. Unless force is set, a
-// collection that already exists stops the restore before anything changes
-// (ErrTargetExists names it); with force it is replaced.
+// every collection in it and its aliases, all or nothing. Unless force is
+// set, a collection that already exists stops the restore before anything
+// changes (ErrTargetExists names it); with force it is replaced. The
+// archive is unpacked and checked, every collection is verified, then one
+// storage-level intent switches them all and installs the aliases
+// (engine.Storage.RestoreAll): a failure or a crash leaves either the old
+// state or the whole snapshot, never some of its collections. Collections
+// and aliases the snapshot does not name are kept.
 func (m *Manager) RecoverFull(ctx context.Context, archivePath, checksum string, force bool) error {
 	dir, err := m.unpack("full snapshot", archivePath, checksum, PrioritySnapshot, KindFull)
 	if err != nil {
@@ -174,24 +196,17 @@ func (m *Manager) RecoverFull(ctx context.Context, archivePath, checksum string,
 			}
 		}
 	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	dirs := make(map[string]string, len(names))
 	for _, n := range names {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if err := m.Storage.RestoreCollection(n, filepath.Join(dir, CollectionsFolder, n)); err != nil {
-			return fmt.Errorf("recover full snapshot: %w", err)
-		}
+		dirs[n] = filepath.Join(dir, CollectionsFolder, n)
 	}
-	var ops []engine.AliasOp
-	for _, a := range sortedKeys(aliases) {
-		ops = append(ops, engine.AliasOp{CreateAlias: &engine.CreateAlias{CollectionName: aliases[a], AliasName: a}})
+	if err := m.Storage.RestoreAll(dirs, aliases); err != nil {
+		return fmt.Errorf("recover full snapshot: %w", err)
 	}
-	if len(ops) > 0 {
-		if err := m.Storage.UpdateAliases(ops); err != nil {
-			return fmt.Errorf("recover full snapshot: aliases: %w", err)
-		}
-	}
-	m.log().Info("recovered full snapshot", "archive", filepath.Base(archivePath), "collections", len(names), "aliases", len(ops))
+	m.log().Info("recovered full snapshot", "archive", filepath.Base(archivePath), "collections", len(names), "aliases", len(aliases))
 	return nil
 }
 
@@ -225,13 +240,4 @@ func readFull(dir string) ([]string, map[string]string, error) {
 		}
 	}
 	return names, af.Aliases, nil
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

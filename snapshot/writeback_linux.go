@@ -14,3 +14,19 @@ func startWriteback(fd uintptr, off, n int64) {
 		_ = unix.SyncFileRange(int(fd), off-n, n, unix.SYNC_FILE_RANGE_WAIT_BEFORE|unix.SYNC_FILE_RANGE_WRITE|unix.SYNC_FILE_RANGE_WAIT_AFTER)
 	}
 }
+
+// setDirect turns direct I/O (O_DIRECT) on or off for the open file fd.
+// It fails where the filesystem does not support it (tmpfs).
+func setDirect(fd uintptr, on bool) error {
+	fl, err := unix.FcntlInt(fd, unix.F_GETFL, 0)
+	if err != nil {
+		return err
+	}
+	if on {
+		fl |= unix.O_DIRECT
+	} else {
+		fl &^= unix.O_DIRECT
+	}
+	_, err = unix.FcntlInt(fd, unix.F_SETFL, fl)
+	return err
+}

@@ -31,6 +31,7 @@ func newSnapshotManager(cfg *config.Config, eng *engine.Storage, log *slog.Logge
 		Storage:       eng,
 		SnapshotsPath: cfg.Storage.SnapshotsPath,
 		TempPath:      cfg.Storage.TempPath,
+		MaxBytes:      cfg.MaxSnapshotBytes(),
 		Logger:        log,
 	}
 }

@@ -1,0 +1,55 @@
+package server
+
+import (
+	"context"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/cairn-db/cairn/snapshot"
+)
+
+// recoverShardSnapshot answers PUT
+// /collections/{name}/shards/{shard_id}/snapshots/recover: body
+// {location, priority, checksum, api_key}, where location is a file:// URL
+// inside the snapshots folder, an http(s):// URL, or the name of one of the
+// shard's snapshots. The collection and the shard must exist.
+func (s *Server) recoverShardSnapshot(c echo.Context) error {
+	m, id, err := s.shardSnapshots(c)
+	if err != nil {
+		return err
+	}
+	loc, checksum, prio, key, err := s.recoverBody(c)
+	if err != nil {
+		return err
+	}
+	name := c.Param("name")
+	// Refuse what can be refused at once, so wait=false answers it too.
+	if _, err := m.ListShard(name, id); err != nil {
+		return err
+	}
+	if err := checkFileLocation(m, loc); err != nil {
+		return err
+	}
+	return s.runOrAccept(c, "recover shard snapshot", func(ctx context.Context) (any, error) {
+		return true, m.RecoverShardFromLocation(ctx, name, id, loc, checksum, prio, key)
+	})
+}
+
+// uploadShardSnapshot answers POST
+// /collections/{name}/shards/{shard_id}/snapshots/upload: the multipart
+// field "snapshot" streams into the temp path (its checksum checked as it
+// comes), then replaces the shard.
+func (s *Server) uploadShardSnapshot(c echo.Context) error {
+	m, id, err := s.shardSnapshots(c)
+	if err != nil {
+		return err
+	}
+	name := c.Param("name")
+	check := func() error {
+		_, err := m.ListShard(name, id) // 404 for a missing collection or shard
+		return err
+	}
+	return s.recoverUpload(c, m, "recover uploaded shard snapshot", check, func(ctx context.Context, path string, prio snapshot.Priority) error {
+		return m.RecoverShard(ctx, name, id, path, "", prio) // receiveUpload checked the checksum
+	})
+}

@@ -1,0 +1,85 @@
+package snapshot
+
+import (
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/cairn-db/cairn/engine"
+	"github.com/cairn-db/cairn/vfs"
+)
+
+// TestRecoverFullAllOrNothing: a full snapshot whose second collection
+// cannot be restored (its name is an alias of the target; a failed rename
+// of its folder) restores none of them: the first collection is neither
+// created nor replaced, and no alias of the snapshot appears.
+func TestRecoverFullAllOrNothing(t *testing.T) {
+	e := newEnv(t, nil)
+	fill(t, e.create(t, "a", dim, 1), 21, dim)
+	fill(t, e.create(t, "b", dim, 2), 22, dim)
+	if err := e.st.UpdateAliases([]engine.AliasOp{{CreateAlias: &engine.CreateAlias{CollectionName: "b", AliasName: "second"}}}); err != nil {
+		t.Fatal(err)
+	}
+	d, err := e.m.CreateFull(ctxb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := download(t, mustOpen(t, filepath.Join(e.m.SnapshotsPath, d.Name)), filepath.Join(e.dir, "full.snapshot"))
+
+	// The target has collection a (other data) and an alias named b.
+	f := vfs.NewFaulty(vfs.OS)
+	e2 := newEnv(t, f)
+	old := e2.create(t, "a", dim, 1)
+	fill(t, old, 23, dim)
+	e2.create(t, "z", dim, 1)
+	if err := e2.st.UpdateAliases([]engine.AliasOp{{CreateAlias: &engine.CreateAlias{CollectionName: "z", AliasName: "b"}}}); err != nil {
+		t.Fatal(err)
+	}
+	want := dump(t, old)
+	unchanged := func(what string) {
+		t.Helper()
+		a, err := e2.st.Collection("a")
+		if err != nil || dump(t, a) != want {
+			t.Fatalf("%s: collection a changed (%v)", what, err)
+		}
+		if _, err := e2.st.Collection("second"); err == nil {
+			t.Fatalf("%s: the snapshot's alias appeared", what)
+		}
+		assertNoTemps(t, e2.m.TempPath)
+	}
+	if err := e2.m.RecoverFull(ctxb, path, d.Checksum, true); !errors.Is(err, engine.ErrAlreadyExists) {
+		t.Fatalf("name taken by an alias: %v", err)
+	}
+	unchanged("alias conflict")
+
+	if err := e2.st.UpdateAliases([]engine.AliasOp{{DeleteAlias: &engine.DeleteAlias{AliasName: "b"}}}); err != nil {
+		t.Fatal(err)
+	}
+	f.FailWhen(func(op vfs.Op, p string) bool {
+		return op == vfs.OpRename && strings.HasSuffix(p, filepath.Join("collections", "b"))
+	})
+	if err := e2.m.RecoverFull(ctxb, path, d.Checksum, true); !errors.Is(err, vfs.ErrInjected) {
+		t.Fatalf("failed rename: %v", err)
+	}
+	unchanged("failed rename")
+	if e2.st.CollectionExists("b") {
+		t.Fatal("b created by a failed restore")
+	}
+
+	f.FailWhen(nil)
+	if err := e2.m.RecoverFull(ctxb, path, d.Checksum, true); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range [][2]string{{"a", "a"}, {"b", "second"}} {
+		orig, _ := e.st.Collection(n[0])
+		got, err := e2.st.Collection(n[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		sameData(t, orig, got, dim)
+	}
+	if !e2.st.CollectionExists("z") {
+		t.Fatal("a collection the snapshot does not name was removed")
+	}
+}
