@@ -36,8 +36,18 @@ lint:
 	$(GO) vet $(PKGS)
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 
+# The standard suite (scripts/bench.sh): search on 100,000 × 128 with
+# hnswlib_ref interleaved, 3 rounds; ingest on 20,000; snapshot at 10,000.
 bench:
 	GO=$(GO) scripts/bench.sh
+
+# The long suite into bench/results/full: search on 100,000 × 128, 5 rounds;
+# ingest on 100,000; snapshots at 10,000, 100,000 and 1,000,000 points (m=16).
+.PHONY: bench-full
+bench-full:
+	GO=$(GO) BENCH_OUT=$${BENCH_OUT:-bench/results/full} BENCH_ROUNDS=$${BENCH_ROUNDS:-5} \
+		BENCH_INGEST_N=$${BENCH_INGEST_N:-100000} BENCH_SNAPSHOT_SIZES=$${BENCH_SNAPSHOT_SIZES:-10000,100000,1000000} \
+		BENCH_WAIT_TIMEOUT=$${BENCH_WAIT_TIMEOUT:-60m} scripts/bench.sh
 
 FUZZTIME ?= 20s
 fuzz:

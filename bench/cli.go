@@ -181,7 +181,9 @@ func runSearch(ctx context.Context, args []string, env *runEnv) error {
 	d.register(f.FlagSet, "data set folder (base.fvecs, query.fvecs; generated there if absent)")
 	efs := f.String("efs", "16,32,64,128,256", "comma-separated hnsw_ef values")
 	clients := f.Int("clients", 4, "concurrent HTTP search clients")
-	runs := f.Int("runs", 3, "measurements per ef; the best QPS is kept (ann-benchmarks' convention)")
+	runs := f.Int("runs", 1, "passes over the queries per sample; the best QPS is the sample (ann-benchmarks' convention)")
+	rounds := f.Int("rounds", 3, "interleaved rounds: each measures every mode at every ef once; tables give medians and min–max")
+	refBin := f.String("hnswlib-bin", "", "compiled ../shared/bench/hnswlib_ref to run on the data once per round, between Cairn's measurements")
 	thr := f.Int("indexing-threshold", 0, "optimizers_config.indexing_threshold in KB (0: server default)")
 	reuse := f.Bool("reuse", false, "reuse the collection if it already holds every point")
 	keep := f.Bool("keep", false, "keep the collection at the end")
@@ -198,6 +200,9 @@ func runSearch(ctx context.Context, args []string, env *runEnv) error {
 	if *noHTTP && !*inproc {
 		return fmt.Errorf("%w: -no-http without -inprocess measures nothing", ErrUsage)
 	}
+	if *rounds < 1 {
+		return fmt.Errorf("%w: -rounds %d", ErrUsage, *rounds)
+	}
 	if *inproc && env.hooks.InProcess == nil {
 		return ErrNoInProcess
 	}
@@ -211,16 +216,21 @@ func runSearch(ctx context.Context, args []string, env *runEnv) error {
 		return err
 	}
 	o := SearchOptions{URL: f.url, APIKey: f.apiKey, Collection: f.collection, K: d.k, Efs: efList,
-		Clients: *clients, Runs: *runs, BatchSize: f.batch, UploadClients: f.clients, M: f.m, EfConstruct: f.efc,
+		Clients: *clients, Runs: *runs, Rounds: *rounds, BatchSize: f.batch, UploadClients: f.clients, M: f.m, EfConstruct: f.efc,
 		IndexingThreshold: *thr, Reuse: *reuse, Keep: *keep, WaitTimeout: f.timeout, Log: env.stderr, TTY: env.tty}
 	if *noHTTP {
 		o.URL = ""
 	}
+	if *refBin != "" {
+		o.Reference = HNSWLibRunner(*refBin, ds.Dir, ds.Metric, f.m, f.efc)
+	}
 	if *inproc {
+		t0 := time.Now()
 		ip, closeFn, err := env.hooks.InProcess(ctx, ds.Base, ds.Dim, ds.Metric, f.m, f.efc)
 		if err != nil {
 			return fmt.Errorf("build in-process search: %w", err)
 		}
+		Logf(env.stderr, "in-process collection loaded and indexed in %.1fs", time.Since(t0).Seconds())
 		defer closeFn()
 		o.InProcess = ip
 	}
@@ -240,6 +250,7 @@ func runIngest(ctx context.Context, args []string, env *runEnv) error {
 	waits := f.String("waits", "false,true", "comma-separated wait modes")
 	thr := f.Int("indexing-threshold", 0, "optimizers_config.indexing_threshold in KB (0: server default)")
 	minIdx := f.Int("min-indexed", -1, "indexed_vectors_count that counts as fully indexed (-1: every point)")
+	rounds := f.Int("rounds", 1, "interleaved rounds: each runs every batch size and wait mode once; tables give medians and min–max")
 	if err := parse(f, args, env); err != nil {
 		return err
 	}
@@ -257,7 +268,7 @@ func runIngest(ctx context.Context, args []string, env *runEnv) error {
 	}
 	res, err := RunIngest(ctx, ds, IngestOptions{URL: f.url, APIKey: f.apiKey, Collection: f.collection,
 		BatchSizes: bs, Waits: ws, Clients: f.clients, M: f.m, EfConstruct: f.efc, IndexingThreshold: *thr,
-		MinIndexed: *minIdx, WaitTimeout: f.timeout, Log: env.stderr, TTY: env.tty})
+		MinIndexed: *minIdx, Rounds: *rounds, WaitTimeout: f.timeout, Log: env.stderr, TTY: env.tty})
 	env.report.Ingest = res
 	if err != nil {
 		return err
@@ -274,6 +285,7 @@ func runSnapshotCmd(ctx context.Context, args []string, env *runEnv) error {
 	storage := f.String("storage-path", "", "the server's storage folder, for the tar -cf/-xf reference (skipped if empty)")
 	baseline := f.Duration("baseline", 2*time.Second, "how long the single-point writer runs before the snapshot")
 	work := f.String("work-dir", "", "folder for downloads and tar files (a temporary one if empty)")
+	rounds := f.Int("rounds", 1, "snapshots of each loaded collection (create, download, restore, tar alternating); tables give medians")
 	if err := parse(f, args, env); err != nil {
 		return err
 	}
@@ -287,7 +299,7 @@ func runSnapshotCmd(ctx context.Context, args []string, env *runEnv) error {
 	}
 	res, err := RunSnapshot(ctx, SnapshotOptions{URL: f.url, APIKey: f.apiKey, Collection: f.collection,
 		Sizes: sz, Dim: *dim, Seed: *seed, Metric: m, BatchSize: f.batch, Clients: f.clients, M: f.m,
-		EfConstruct: f.efc, StoragePath: *storage, Baseline: *baseline, WorkDir: *work,
+		EfConstruct: f.efc, StoragePath: *storage, Baseline: *baseline, WorkDir: *work, Rounds: *rounds,
 		WaitTimeout: f.timeout, Log: env.stderr, TTY: env.tty})
 	env.report.Snapshot = res
 	if err != nil {
@@ -323,11 +335,17 @@ func writePlots(r *Report, dir string) ([]string, error) {
 	}
 	var all []string
 	if s := r.Search; s != nil && len(s.Rows) > 0 {
-		series := []Series{RecallSeries("Cairn over HTTP", s.Rows, "http"), RecallSeries("Cairn in-process", s.Rows, "inprocess")}
+		series := []Series{RecallSeries("Cairn over HTTP", s.Rows, ModeHTTP), RecallSeries("Cairn in-process", s.Rows, ModeInProcess)}
+		if s.ReferenceLib != "" {
+			series = append(series, RecallSeries(s.ReferenceLib+", same run", s.Rows, ModeHNSWLib))
+		}
 		if r.Reference != nil {
 			series = append(series, ReferenceSeries(r.Reference))
 		}
 		title := fmt.Sprintf("%d × %d (%s): QPS against recall@%d", s.Data.N, s.Data.Dim, s.Data.Metric, s.K)
+		if s.Rounds > 1 {
+			title += fmt.Sprintf(", medians of %d rounds (bars: min–max)", s.Rounds)
+		}
 		p, err := PlotRecallQPS(dir, "recall-qps", title, series)
 		if err != nil {
 			return nil, err

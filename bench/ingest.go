@@ -17,48 +17,95 @@ type IngestOptions struct {
 	IndexingThreshold       int
 	// MinIndexed is the indexed_vectors_count that counts as fully indexed;
 	// a negative value means every point.
-	MinIndexed  int
+	MinIndexed int
+	// Rounds is how many times every (batch size, wait mode) is measured,
+	// interleaved: each round runs every combination once (0 or 1: once).
+	Rounds      int
 	WaitTimeout time.Duration
 	Log         io.Writer
 	TTY         bool
 }
 
-// IngestRow is the figure of one batch size and wait mode.
+// IngestRow is the figure of one batch size and wait mode: medians over
+// the rounds, with the ranges of points/s and of the time until indexed.
 type IngestRow struct {
-	BatchSize      int     `json:"batch_size"`
-	Wait           bool    `json:"wait"`
-	Clients        int     `json:"clients"`
-	Points         int     `json:"points"`
+	BatchSize      int            `json:"batch_size"`
+	Wait           bool           `json:"wait"`
+	Clients        int            `json:"clients"`
+	Points         int            `json:"points"`
+	Rounds         int            `json:"rounds"`
+	UploadSeconds  float64        `json:"upload_s"`
+	PointsPerSec   float64        `json:"points_per_s"`
+	PPSMin         float64        `json:"points_per_s_min"`
+	PPSMax         float64        `json:"points_per_s_max"`
+	IndexedSeconds float64        `json:"indexed_s"` // from the first upsert until green and indexed
+	IndexedMin     float64        `json:"indexed_s_min"`
+	IndexedMax     float64        `json:"indexed_s_max"`
+	IndexedVectors int            `json:"indexed_vectors"` // of the last round
+	Segments       int            `json:"segments"`        // of the last round
+	Samples        []IngestSample `json:"samples,omitempty"`
+}
+
+// IngestSample is one round's measurement of a batch size and wait mode.
+type IngestSample struct {
+	Round          int     `json:"round"`
 	UploadSeconds  float64 `json:"upload_s"`
 	PointsPerSec   float64 `json:"points_per_s"`
-	IndexedSeconds float64 `json:"indexed_s"` // from the first upsert until green and indexed
-	IndexedVectors int     `json:"indexed_vectors"`
-	Segments       int     `json:"segments"`
+	IndexedSeconds float64 `json:"indexed_s"`
+}
+
+// summarizeIngest folds the samples of one combination (in round order)
+// into a row of medians; the counts come from the last sample.
+func summarizeIngest(samples []IngestRow) IngestRow {
+	last := samples[len(samples)-1]
+	row := IngestRow{BatchSize: last.BatchSize, Wait: last.Wait, Clients: last.Clients, Points: last.Points,
+		Rounds: len(samples), IndexedVectors: last.IndexedVectors, Segments: last.Segments}
+	up, pps, idx := make([]float64, len(samples)), make([]float64, len(samples)), make([]float64, len(samples))
+	for i, s := range samples {
+		up[i], pps[i], idx[i] = s.UploadSeconds, s.PointsPerSec, s.IndexedSeconds
+		row.Samples = append(row.Samples, IngestSample{Round: i, UploadSeconds: s.UploadSeconds, PointsPerSec: s.PointsPerSec, IndexedSeconds: s.IndexedSeconds})
+	}
+	p, x := SpreadOf(pps), SpreadOf(idx)
+	row.UploadSeconds = Median(up)
+	row.PointsPerSec, row.PPSMin, row.PPSMax = p.Median, p.Min, p.Max
+	row.IndexedSeconds, row.IndexedMin, row.IndexedMax = x.Median, x.Min, x.Max
+	return row
 }
 
 // IngestResult is the outcome of RunIngest.
 type IngestResult struct {
-	Data DataInfo    `json:"data"`
-	URL  string      `json:"url"`
-	Rows []IngestRow `json:"rows"`
+	Data   DataInfo    `json:"data"`
+	URL    string      `json:"url"`
+	Rounds int         `json:"rounds"`
+	Rows   []IngestRow `json:"rows"`
 }
 
-// RunIngest, for each batch size and wait mode, recreates o.Collection,
+// RunIngest, for each batch size and wait mode (all of them once per
+// round, o.Rounds rounds), recreates o.Collection,
 // upserts every base vector of ds and measures points/s, then the time from
 // the first upsert until the collection is green with every point and at
 // least MinIndexed indexed vectors. The collection is deleted at the end.
 func RunIngest(ctx context.Context, ds *Dataset, o IngestOptions) (*IngestResult, error) {
 	c := NewClient(o.URL, o.APIKey)
 	defer c.Close()
-	res := &IngestResult{Data: ds.info(), URL: o.URL}
-	for _, bs := range o.BatchSizes {
-		for _, wait := range o.Waits {
+	res := &IngestResult{Data: ds.info(), URL: o.URL, Rounds: max(o.Rounds, 1)}
+	combos := len(o.BatchSizes) * len(o.Waits)
+	samples := make([][]IngestRow, combos)
+	for round := range res.Rounds {
+		if res.Rounds > 1 && o.Log != nil {
+			Logf(o.Log, "ingest round %d of %d", round+1, res.Rounds)
+		}
+		for i := range combos {
+			bs, wait := o.BatchSizes[i/len(o.Waits)], o.Waits[i%len(o.Waits)]
 			row, err := ingestOnce(ctx, c, ds, o, bs, wait)
 			if err != nil {
 				return res, err
 			}
-			res.Rows = append(res.Rows, row)
+			samples[i] = append(samples[i], row)
 		}
+	}
+	for _, s := range samples {
+		res.Rows = append(res.Rows, summarizeIngest(s))
 	}
 	return res, c.DeleteCollection(ctx, o.Collection)
 }

@@ -26,7 +26,25 @@ type Series struct {
 	Label  string
 	X, Y   []float64
 	Labels []string // optional text at each point (such as "ef=64")
+	// YMin and YMax, when both as long as Y, draw an error bar at each
+	// point from YMin to YMax (the range of repeated samples).
+	YMin, YMax []float64
 }
+
+// hasBars reports whether s carries an error bar for every point.
+func (s Series) hasBars() bool {
+	return len(s.YMin) == len(s.Y) && len(s.YMax) == len(s.Y) && len(s.Y) > 0
+}
+
+// barPoints are the points of a series with their error bars, for
+// plotter.NewYErrorBars.
+type barPoints struct {
+	plotter.XYs
+	plotter.YErrors
+}
+
+// Len returns the number of points.
+func (b barPoints) Len() int { return len(b.XYs) }
 
 // PlotRecallQPS draws QPS (log y) against recall, one curve per series,
 // as dir/name.png and dir/name.svg, and returns the paths.
@@ -134,6 +152,9 @@ func positive(s Series) Series {
 			if len(s.Labels) == len(s.X) {
 				out.Labels = append(out.Labels, s.Labels[i])
 			}
+			if s.hasBars() {
+				out.YMin, out.YMax = append(out.YMin, min(s.YMin[i], s.Y[i])), append(out.YMax, max(s.YMax[i], s.Y[i]))
+			}
 		}
 	}
 	return out
@@ -163,6 +184,11 @@ func addSeries(p *plot.Plot, series []Series) error {
 		points.Shape = draw.CircleGlyph{}
 		p.Add(line, points)
 		p.Legend.Add(s.Label, line, points)
+		if s.hasBars() {
+			if err := addBars(p, s, xy, c); err != nil {
+				return err
+			}
+		}
 		if len(s.Labels) == len(s.X) {
 			labels, err := plotter.NewLabels(plotter.XYLabels{XYs: xy, Labels: s.Labels})
 			if err != nil {
@@ -172,6 +198,24 @@ func addSeries(p *plot.Plot, series []Series) error {
 		}
 	}
 	p.Add(plotter.NewGrid())
+	return nil
+}
+
+// addBars draws the series' min–max range at each point as an error bar;
+// a non-positive low end (which a log axis cannot show) draws no bar.
+func addBars(p *plot.Plot, s Series, xy plotter.XYs, c color.Color) error {
+	bp := barPoints{XYs: xy, YErrors: make(plotter.YErrors, len(xy))}
+	for j := range xy {
+		if s.YMin[j] > 0 {
+			bp.YErrors[j].Low, bp.YErrors[j].High = s.Y[j]-s.YMin[j], s.YMax[j]-s.Y[j]
+		}
+	}
+	bars, err := plotter.NewYErrorBars(bp)
+	if err != nil {
+		return fmt.Errorf("plot %s error bars: %w", s.Label, err)
+	}
+	bars.Color = c
+	p.Add(bars)
 	return nil
 }
 
@@ -190,14 +234,22 @@ func savePlot(p *plot.Plot, dir, name string) ([]string, error) {
 	return paths, nil
 }
 
-// RecallSeries turns the rows of one mode into a recall–QPS curve.
+// RecallSeries turns the rows of one mode into a recall–QPS curve through
+// the median QPS, with the min–max range as error bars where a row has
+// several samples.
 func RecallSeries(label string, rows []SearchRow, mode string) Series {
 	s := Series{Label: label}
+	bars := true
 	for _, r := range rows {
 		if r.Mode == mode {
 			s.X, s.Y = append(s.X, r.Recall), append(s.Y, r.QPS)
+			s.YMin, s.YMax = append(s.YMin, r.QPSMin), append(s.YMax, r.QPSMax)
 			s.Labels = append(s.Labels, fmt.Sprintf("ef=%d", r.Ef))
+			bars = bars && r.Rounds > 1
 		}
+	}
+	if !bars {
+		s.YMin, s.YMax = nil, nil
 	}
 	return s
 }

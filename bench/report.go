@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -44,34 +45,29 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	m := r.Machine
 	fmt.Fprintf(&b, "`%s` — %s, %d cores, simd %s, %s, commit %s\n\n", r.Command, m.CPU, m.Cores, m.SIMD, m.GoVersion, shortCommit(m))
 	if s := r.Search; s != nil {
-		fmt.Fprintf(&b, "Search: %d × %d (%s), %d queries, recall@%d\n\n", s.Data.N, s.Data.Dim, s.Data.Metric, s.Data.Queries, s.K)
-		b.WriteString("| mode | ef | clients | recall | recall (ids) | QPS (best of runs) | p50 ms | p95 ms | p99 ms |\n|---|---|---|---|---|---|---|---|---|\n")
-		for _, x := range s.Rows {
-			fmt.Fprintf(&b, "| %s | %d | %d | %.4f | %.4f | %.0f | %.3f | %.3f | %.3f |\n", x.Mode, x.Ef, x.Clients,
-				x.Recall, x.RecallIDs, x.QPS, x.Latency.P50, x.Latency.P95, x.Latency.P99)
-		}
-		if t := r.Reference; t != nil {
-			for _, x := range t.Search {
-				fmt.Fprintf(&b, "| %s | %d | 1 | — | %.4f | %.0f | | | |\n", t.Lib, x.Ef, x.Recall, x.QPS)
-			}
-		}
-		b.WriteString("\n")
+		writeSearchMarkdown(&b, s, r.Reference)
 	}
 	if in := r.Ingest; in != nil {
-		fmt.Fprintf(&b, "Ingest: %d × %d (%s)\n\n", in.Data.N, in.Data.Dim, in.Data.Metric)
+		fmt.Fprintf(&b, "Ingest: %d × %d (%s); medians of %d interleaved round(s)\n\n", in.Data.N, in.Data.Dim, in.Data.Metric, max(in.Rounds, 1))
 		b.WriteString("| batch | wait | clients | points/s | upload s | until indexed s | indexed |\n|---|---|---|---|---|---|---|\n")
 		for _, x := range in.Rows {
-			fmt.Fprintf(&b, "| %d | %t | %d | %.0f | %.2f | %.2f | %d |\n", x.BatchSize, x.Wait, x.Clients,
-				x.PointsPerSec, x.UploadSeconds, x.IndexedSeconds, x.IndexedVectors)
+			fmt.Fprintf(&b, "| %d | %t | %d | %s | %.2f | %s | %d |\n", x.BatchSize, x.Wait, x.Clients,
+				spreadText(x.Rounds, x.PointsPerSec, x.PPSMin, x.PPSMax, "%.0f"), x.UploadSeconds,
+				spreadText(x.Rounds, x.IndexedSeconds, x.IndexedMin, x.IndexedMax, "%.2f"), x.IndexedVectors)
 		}
 		b.WriteString("\n")
 	}
 	if sn := r.Snapshot; sn != nil {
-		b.WriteString("Snapshots\n\n| points | dim | write p50 ms (baseline) | longest write during ms | stall ms | create s | tar -cf s | download s | upload+recover s | tar -xf s | archive MiB |\n|---|---|---|---|---|---|---|---|---|---|---|\n")
+		b.WriteString("Snapshots (medians over each row's rounds, min–max in brackets)\n\n| points | dim | rounds | write p50 ms (baseline) | longest write during ms | stall ms | create s | tar -cf s | download s | upload+recover s | first query after restore ms | tar -xf s | archive MiB |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 		for _, x := range sn.Rows {
-			fmt.Fprintf(&b, "| %d | %d | %.2f | %.2f | %.2f | %.3f | %s | %.3f | %.3f | %s | %.1f |\n", x.Points, x.Dim,
-				x.BaselineWrites.P50, x.DuringWrites.Max, x.StallMS, x.CreateSeconds, optSecs(x.TarCreateSecs),
-				x.DownloadSeconds, x.RecoverSeconds, optSecs(x.SnapshotXfSecs), float64(x.ArchiveBytes)/(1<<20))
+			stall, create := fmt.Sprintf("%.2f", x.StallMS), fmt.Sprintf("%.3f", x.CreateSeconds)
+			if x.StallRange != nil && x.CreateRange != nil {
+				stall = spreadText(x.StallRange.N, x.StallMS, x.StallRange.Min, x.StallRange.Max, "%.2f")
+				create = spreadText(x.CreateRange.N, x.CreateSeconds, x.CreateRange.Min, x.CreateRange.Max, "%.3f")
+			}
+			fmt.Fprintf(&b, "| %d | %d | %d | %.2f | %.2f | %s | %s | %s | %.3f | %.3f | %.2f | %s | %.1f |\n", x.Points, x.Dim, max(x.Rounds, 1),
+				x.BaselineWrites.P50, x.DuringWrites.Max, stall, create, optSecs(x.TarCreateSecs),
+				x.DownloadSeconds, x.RecoverSeconds, x.FirstQueryMS, optSecs(x.SnapshotXfSecs), float64(x.ArchiveBytes)/(1<<20))
 		}
 		b.WriteString("\n")
 	}
@@ -98,4 +94,70 @@ func shortCommit(m Machine) string {
 		c += "+dirty"
 	}
 	return c
+}
+
+// writeSearchMarkdown writes the search table (medians with the QPS
+// range), the reference's build times, the QPS ratios, and the rows of a
+// reference table given with --hnswlib.
+func writeSearchMarkdown(b *strings.Builder, s *SearchResult, ref *HNSWTable) {
+	fmt.Fprintf(b, "Search: %d × %d (%s), %d queries, recall@%d; medians of %d interleaved round(s)\n\n",
+		s.Data.N, s.Data.Dim, s.Data.Metric, s.Data.Queries, s.K, max(s.Rounds, 1))
+	b.WriteString("| mode | ef | clients | recall | recall (ids) | QPS median (min–max) | p50 ms | p95 ms | p99 ms |\n|---|---|---|---|---|---|---|---|---|\n")
+	for _, x := range s.Rows {
+		lat := [3]string{}
+		if x.Latency.Count > 0 {
+			lat = [3]string{fmt.Sprintf("%.3f", x.Latency.P50), fmt.Sprintf("%.3f", x.Latency.P95), fmt.Sprintf("%.3f", x.Latency.P99)}
+		}
+		fmt.Fprintf(b, "| %s | %d | %d | %.4f | %.4f | %s | %s | %s | %s |\n", x.Mode, x.Ef, x.Clients,
+			x.Recall, x.RecallIDs, qpsRange(x), lat[0], lat[1], lat[2])
+	}
+	if s.ReferenceLib != "" {
+		fmt.Fprintf(b, "\nhnswlib rows: %s, run once per round between Cairn's; recall counts ids in the true top %d; each sample is its best of 5 passes.\n", s.ReferenceLib, s.K)
+	}
+	if len(s.ReferenceBuild) > 0 {
+		threads := make([]string, 0, len(s.ReferenceBuild))
+		for t := range s.ReferenceBuild {
+			threads = append(threads, t)
+		}
+		slices.Sort(threads)
+		b.WriteString("Reference build s, median (min–max):")
+		for i, t := range threads {
+			sp := s.ReferenceBuild[t]
+			sep := ","
+			if i == 0 {
+				sep = ""
+			}
+			fmt.Fprintf(b, "%s %s thread(s) %.2f (%.2f–%.2f)", sep, t, sp.Median, sp.Min, sp.Max)
+		}
+		b.WriteString("\n")
+	}
+	if len(s.Ratios) > 0 {
+		b.WriteString("\n| ef | QPS ratio, median of per-round ratios (min–max) | recall |\n|---|---|---|\n")
+		for _, x := range s.Ratios {
+			fmt.Fprintf(b, "| %d | %s / %s = %.2f× (%.2f–%.2f) | %.4f / %.4f |\n", x.Ef, x.Of, x.Over,
+				x.Ratio.Median, x.Ratio.Min, x.Ratio.Max, x.Rec, x.RecTo)
+		}
+	}
+	if ref != nil {
+		b.WriteString("\n| reference (--hnswlib file) | ef | recall (ids) | QPS |\n|---|---|---|---|\n")
+		for _, x := range ref.Search {
+			fmt.Fprintf(b, "| %s | %d | %.4f | %.0f |\n", ref.Lib, x.Ef, x.Recall, x.QPS)
+		}
+	}
+	b.WriteString("\n")
+}
+
+// spreadText formats a median with its range when there are several
+// samples, each number with format.
+func spreadText(n int, median, lo, hi float64, format string) string {
+	if n <= 1 {
+		return fmt.Sprintf(format, median)
+	}
+	return fmt.Sprintf(format+" ("+format+"–"+format+")", median, lo, hi)
+}
+
+// qpsRange formats a row's median QPS with its range when it has more
+// than one sample.
+func qpsRange(x SearchRow) string {
+	return spreadText(x.Rounds, x.QPS, x.QPSMin, x.QPSMax, "%.0f")
 }

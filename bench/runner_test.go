@@ -161,7 +161,7 @@ func TestRunSnapshot(t *testing.T) {
 		t.Fatalf("%d rows", len(res.Rows))
 	}
 	r := res.Rows[0]
-	if r.CreateSeconds <= 0 || r.ArchiveBytes <= 0 || r.RestoredPoints < 300 || r.DownloadSeconds <= 0 || r.RecoverSeconds <= 0 {
+	if r.CreateSeconds <= 0 || r.ArchiveBytes <= 0 || r.RestoredPoints < 300 || r.DownloadSeconds <= 0 || r.RecoverSeconds <= 0 || r.FirstQueryMS <= 0 || r.Rounds != 1 {
 		t.Errorf("row %+v", r)
 	}
 	if r.TarCreateSecs <= 0 || r.TarExtractSecs <= 0 || r.TarBytes < 1<<16 || r.Note != "" {

@@ -38,8 +38,13 @@ type SearchOptions struct {
 	K                       int    // neighbours asked and checked (recall@K)
 	Efs                     []int
 	Clients                 int // concurrent HTTP search clients
-	// Runs is how many times each ef is measured; the run with the best QPS
-	// is kept, as ann-benchmarks does (0 or 1: once).
+	// Rounds is how many times every (mode, ef) is measured, interleaved:
+	// each round measures every mode at every ef once (0 or 1: one round).
+	// Rows give the median over the rounds with the range and each sample.
+	Rounds int
+	// Runs is how many passes over the queries one sample takes; the pass
+	// with the best QPS is the sample, as ann-benchmarks and hnswlib_ref
+	// do (0 or 1: one pass).
 	Runs              int
 	BatchSize         int // points per upsert while loading
 	UploadClients     int
@@ -49,32 +54,127 @@ type SearchOptions struct {
 	Keep              bool          // leave the collection in place at the end
 	WaitTimeout       time.Duration // for the collection to become green
 	InProcess         InProcess     // nil skips the in-process runs
-	Log               io.Writer
-	TTY               bool
+	// Reference, when set, is run once per round after Cairn's
+	// measurements of that round (hnswlib_ref, see HNSWLibRunner); its
+	// figures become rows of mode ModeHNSWLib.
+	Reference ReferenceRunner
+	Log       io.Writer
+	TTY       bool
 }
 
-// SearchRow is one ef's figures in one mode ("http" or "inprocess").
+// Sample is one round's measurement of one mode and ef.
+type Sample struct {
+	Round     int      `json:"round"`
+	QPS       float64  `json:"qps"`
+	Recall    float64  `json:"recall"`
+	RecallIDs float64  `json:"recall_ids"`
+	Latency   *Latency `json:"latency,omitempty"`
+}
+
+// SearchRow is one ef's figures in one mode ("http", "inprocess" or
+// "hnswlib"): medians over the rounds' samples, with the QPS range.
 type SearchRow struct {
-	Mode      string  `json:"mode"`
-	Ef        int     `json:"ef"`
-	Clients   int     `json:"clients"`
-	Runs      int     `json:"runs"`       // the row is the best-QPS run of these
-	Recall    float64 `json:"recall"`     // ann-benchmarks recall@k
-	RecallIDs float64 `json:"recall_ids"` // id-intersection recall@k, as hnswlib_ref prints
-	QPS       float64 `json:"qps"`
-	Latency   Latency `json:"latency"`
+	Mode      string   `json:"mode"`
+	Ef        int      `json:"ef"`
+	Clients   int      `json:"clients"`
+	Runs      int      `json:"runs"`       // passes per sample, the best kept
+	Rounds    int      `json:"rounds"`     // samples, one per round
+	Recall    float64  `json:"recall"`     // ann-benchmarks recall@k (median)
+	RecallIDs float64  `json:"recall_ids"` // id-intersection recall@k, as hnswlib_ref prints (median)
+	QPS       float64  `json:"qps"`        // median over the rounds
+	QPSMin    float64  `json:"qps_min"`
+	QPSMax    float64  `json:"qps_max"`
+	Latency   Latency  `json:"latency"` // field-wise medians of the rounds' summaries
+	Samples   []Sample `json:"samples,omitempty"`
+}
+
+// summarize sets the row's figures from its samples.
+func (r *SearchRow) summarize(samples []Sample) {
+	qps := make([]float64, len(samples))
+	rec := make([]float64, len(samples))
+	ids := make([]float64, len(samples))
+	var lats []Latency
+	for i, s := range samples {
+		qps[i], rec[i], ids[i] = s.QPS, s.Recall, s.RecallIDs
+		if s.Latency != nil {
+			lats = append(lats, *s.Latency)
+		}
+	}
+	q := SpreadOf(qps)
+	r.Rounds, r.QPS, r.QPSMin, r.QPSMax = len(samples), q.Median, q.Min, q.Max
+	r.Recall, r.RecallIDs = Median(rec), Median(ids)
+	r.Latency = medianLatency(lats)
+	r.Samples = samples
 }
 
 // SearchResult is the outcome of RunSearch.
 type SearchResult struct {
 	Data          DataInfo    `json:"data"`
 	K             int         `json:"k"`
+	Rounds        int         `json:"rounds"`
 	URL           string      `json:"url,omitempty"`
 	UploadSeconds float64     `json:"upload_s,omitempty"`
 	UploadPPS     float64     `json:"upload_points_per_s,omitempty"`
 	ReadySeconds  float64     `json:"ready_s,omitempty"` // after the upload, until green
 	Reused        bool        `json:"reused,omitempty"`
 	Rows          []SearchRow `json:"rows"`
+	// ReferenceLib names the reference measured in the run (hnswlib_ref's
+	// "lib"), ReferenceBuild its build seconds per thread count over the
+	// rounds, and ReferenceRuns every round's table as it printed it.
+	ReferenceLib   string            `json:"reference_lib,omitempty"`
+	ReferenceBuild map[string]Spread `json:"reference_build_s,omitempty"`
+	ReferenceRuns  []*HNSWTable      `json:"reference_runs,omitempty"`
+	// Ratios compare Cairn in-process with the reference, ef by ef.
+	Ratios []RatioRow `json:"ratios,omitempty"`
+}
+
+// RatioRow is the QPS of one mode over another's at one ef, taken round by
+// round (both measured in the same round, minutes apart at most), so the
+// machine's slow load changes cancel; Ratio is the median of those ratios.
+type RatioRow struct {
+	Ef    int     `json:"ef"`
+	Of    string  `json:"of"`
+	Over  string  `json:"over"`
+	Ratio Spread  `json:"qps_ratio"`
+	Rec   float64 `json:"recall_of"`
+	RecTo float64 `json:"recall_over"`
+}
+
+// Ratios returns, for every ef measured in both modes, the spread of the
+// per-round QPS ratios of mode of over mode over.
+func Ratios(rows []SearchRow, of, over string) []RatioRow {
+	find := func(mode string, ef int) *SearchRow {
+		for i := range rows {
+			if rows[i].Mode == mode && rows[i].Ef == ef {
+				return &rows[i]
+			}
+		}
+		return nil
+	}
+	var out []RatioRow
+	for _, a := range rows {
+		if a.Mode != of {
+			continue
+		}
+		b := find(over, a.Ef)
+		if b == nil {
+			continue
+		}
+		byRound := map[int]float64{}
+		for _, s := range b.Samples {
+			byRound[s.Round] = s.QPS
+		}
+		var rs []float64
+		for _, s := range a.Samples {
+			if q, ok := byRound[s.Round]; ok && q > 0 {
+				rs = append(rs, s.QPS/q)
+			}
+		}
+		if len(rs) > 0 {
+			out = append(out, RatioRow{Ef: a.Ef, Of: of, Over: over, Ratio: SpreadOf(rs), Rec: a.Recall, RecTo: b.Recall})
+		}
+	}
+	return out
 }
 
 // DataInfo describes the data set a run used.
@@ -90,38 +190,91 @@ func (d *Dataset) info() DataInfo {
 	return DataInfo{Dir: d.Dir, N: d.N(), Dim: d.Dim, Queries: d.NQ(), Metric: d.Metric}
 }
 
-// RunSearch loads ds into a collection over HTTP (unless reused), waits
-// for it to be green, and for each ef measures recall@K, QPS and latency
-// percentiles with o.Clients concurrent HTTP clients, then in-process with
-// one thread when o.InProcess is set.
+// Search modes.
+const (
+	ModeHTTP      = "http"
+	ModeInProcess = "inprocess"
+)
+
+// RunSearch loads ds into a collection over HTTP (unless reused) and waits
+// for it to be green, then measures o.Rounds rounds (see Schedule): in each,
+// recall@K, QPS and latency percentiles at every ef with o.Clients
+// concurrent HTTP clients, then in-process with one thread when
+// o.InProcess is set, then the reference when o.Reference is set. Rows are
+// the medians per mode and ef.
 func RunSearch(ctx context.Context, ds *Dataset, o SearchOptions) (*SearchResult, error) {
 	if o.K < 1 || o.K > ds.GDim {
 		return nil, fmt.Errorf("%w: k=%d with ground truth of %d", ErrUsage, o.K, ds.GDim)
 	}
-	res := &SearchResult{Data: ds.info(), K: o.K, URL: o.URL}
+	rounds := max(o.Rounds, 1)
+	res := &SearchResult{Data: ds.info(), K: o.K, URL: o.URL, Rounds: rounds}
+	var modes []string
+	efs := map[string][]int{}
+	var c *Client
 	if o.URL != "" {
-		c := NewClient(o.URL, o.APIKey)
+		c = NewClient(o.URL, o.APIKey)
 		defer c.Close()
 		if err := prepareCollection(ctx, c, ds, o, res); err != nil {
 			return res, err
 		}
-		for _, ef := range o.Efs {
-			row, err := bestOf(o.Runs, func() (SearchRow, error) { return searchHTTP(ctx, c, ds, o, ef) })
-			if err != nil {
-				return res, err
-			}
-			res.Rows = append(res.Rows, row)
-		}
-		if !o.Keep {
-			if err := c.DeleteCollection(ctx, o.Collection); err != nil {
-				return res, err
-			}
-		}
+		modes, efs[ModeHTTP] = append(modes, ModeHTTP), o.Efs
 	}
 	if o.InProcess != nil {
-		for _, ef := range o.Efs {
-			row, _ := bestOf(o.Runs, func() (SearchRow, error) { return searchInProcess(ds, o, ef), nil })
+		modes, efs[ModeInProcess] = append(modes, ModeInProcess), o.Efs
+	}
+	if o.Reference != nil {
+		modes = append(modes, ModeHNSWLib)
+	}
+	samples := map[string]map[int][]Sample{ModeHTTP: {}, ModeInProcess: {}}
+	lastRound := -1
+	for _, st := range Schedule(rounds, modes, efs) {
+		if st.Round != lastRound && rounds > 1 && o.Log != nil {
+			Logf(o.Log, "search round %d of %d", st.Round+1, rounds)
+		}
+		lastRound = st.Round
+		var row SearchRow
+		var err error
+		switch st.Mode {
+		case ModeHTTP:
+			row, err = bestOf(o.Runs, func() (SearchRow, error) { return searchHTTP(ctx, c, ds, o, st.Ef) })
+		case ModeInProcess:
+			row, err = bestOf(o.Runs, func() (SearchRow, error) { return searchInProcess(ds, o, st.Ef), nil })
+		case ModeHNSWLib:
+			var t *HNSWTable
+			if t, err = runReference(ctx, o, st.Round); err == nil {
+				res.ReferenceRuns = append(res.ReferenceRuns, t)
+			}
+		}
+		if err != nil {
+			return res, err
+		}
+		if st.Mode != ModeHNSWLib {
+			lat := row.Latency
+			samples[st.Mode][st.Ef] = append(samples[st.Mode][st.Ef], Sample{Round: st.Round, QPS: row.QPS, Recall: row.Recall, RecallIDs: row.RecallIDs, Latency: &lat})
+		}
+	}
+	for _, m := range modes {
+		if m == ModeHNSWLib {
+			continue
+		}
+		for _, ef := range efs[m] {
+			row := SearchRow{Mode: m, Ef: ef, Clients: 1, Runs: max(o.Runs, 1)}
+			if m == ModeHTTP {
+				row.Clients = max(o.Clients, 1)
+			}
+			row.summarize(samples[m][ef])
 			res.Rows = append(res.Rows, row)
+		}
+	}
+	if len(res.ReferenceRuns) > 0 {
+		res.Rows = append(res.Rows, referenceRows(res.ReferenceRuns)...)
+		res.ReferenceLib = res.ReferenceRuns[0].Lib
+		res.ReferenceBuild = referenceBuild(res.ReferenceRuns)
+		res.Ratios = Ratios(res.Rows, ModeInProcess, ModeHNSWLib)
+	}
+	if c != nil && !o.Keep {
+		if err := c.DeleteCollection(ctx, o.Collection); err != nil {
+			return res, err
 		}
 	}
 	return res, nil
@@ -235,7 +388,7 @@ func searchHTTP(ctx context.Context, c *Client, ds *Dataset, o SearchOptions, ef
 	if firstErr != nil {
 		return SearchRow{}, firstErr
 	}
-	return scoreRow(ds, "http", ef, clients, o.K, got, lat, wall), nil
+	return scoreRow(ds, ModeHTTP, ef, clients, o.K, got, lat, wall), nil
 }
 
 // searchInProcess runs every query once on this goroutine, one at a time.
@@ -252,7 +405,7 @@ func searchInProcess(ds *Dataset, o SearchOptions, ef int) SearchRow {
 		got[i] = o.InProcess.Search(ds.Query(i), o.K, ef)
 		lat[i] = time.Since(t0)
 	}
-	return scoreRow(ds, "inprocess", ef, 1, o.K, got, lat, time.Since(start))
+	return scoreRow(ds, ModeInProcess, ef, 1, o.K, got, lat, time.Since(start))
 }
 
 func scoreRow(ds *Dataset, mode string, ef, clients, k int, got [][]uint64, lat []time.Duration, wall time.Duration) SearchRow {

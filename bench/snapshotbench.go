@@ -27,8 +27,13 @@ type SnapshotOptions struct {
 	StoragePath string
 	// Baseline is how long the single-point writer runs before the
 	// snapshot is created, to measure its own latency.
-	Baseline    time.Duration
-	WorkDir     string // downloads and tar files (a temporary folder if empty)
+	Baseline time.Duration
+	WorkDir  string // downloads and tar files (a temporary folder if empty)
+	// Rounds is how many times each loaded collection is snapshotted,
+	// downloaded, restored and tarred (0 or 1: once); the row holds the
+	// medians, its Samples every round. Snapshot create and tar -cf
+	// alternate, so their ratio comes from neighbouring measurements.
+	Rounds      int
 	WaitTimeout time.Duration
 	Log         io.Writer
 	TTY         bool
@@ -47,15 +52,62 @@ type SnapshotRow struct {
 	CreateSeconds   float64 `json:"create_s"`
 	DownloadSeconds float64 `json:"download_s"`
 	RecoverSeconds  float64 `json:"upload_recover_s"` // upload + recover into a new collection
-	ArchiveBytes    int64   `json:"archive_bytes"`
-	RestoredPoints  int     `json:"restored_points"`
-	TarCreateSecs   float64 `json:"tar_cf_s,omitempty"`
-	TarExtractSecs  float64 `json:"tar_xf_s,omitempty"`
-	TarBytes        int64   `json:"tar_bytes,omitempty"`
+	// FirstQueryMS is the first search (top 10) on the restored collection,
+	// right after the upload-recover call returned.
+	FirstQueryMS   float64 `json:"first_query_after_restore_ms"`
+	ArchiveBytes   int64   `json:"archive_bytes"`
+	RestoredPoints int     `json:"restored_points"`
+	TarCreateSecs  float64 `json:"tar_cf_s,omitempty"`
+	TarExtractSecs float64 `json:"tar_xf_s,omitempty"`
+	TarBytes       int64   `json:"tar_bytes,omitempty"`
 	// SnapshotXfSecs is `tar -xf` of the downloaded snapshot archive (Cairn
 	// and Qdrant snapshots are tar files), the floor for a restore.
 	SnapshotXfSecs float64 `json:"snapshot_tar_xf_s,omitempty"`
 	Note           string  `json:"note,omitempty"`
+	// Rounds is the number of samples; with more than one, the figures
+	// above are medians, CreateRange and StallRange the spreads of the
+	// create time and of the stall, and Samples every round's figures.
+	Rounds      int           `json:"rounds"`
+	CreateRange *Spread       `json:"create_s_spread,omitempty"`
+	StallRange  *Spread       `json:"stall_ms_spread,omitempty"`
+	Samples     []SnapshotRow `json:"samples,omitempty"`
+}
+
+// summarizeSnapshot folds the rounds of one size into a row of medians.
+func summarizeSnapshot(samples []SnapshotRow) SnapshotRow {
+	if len(samples) == 1 {
+		row := samples[0]
+		row.Rounds = 1
+		return row
+	}
+	row := samples[len(samples)-1]
+	row.Samples = samples
+	row.Rounds = len(samples)
+	med := func(f func(*SnapshotRow) *float64) Spread {
+		xs := make([]float64, len(samples))
+		for i := range samples {
+			xs[i] = *f(&samples[i])
+		}
+		sp := SpreadOf(xs)
+		*f(&row) = sp.Median
+		return sp
+	}
+	create := med(func(r *SnapshotRow) *float64 { return &r.CreateSeconds })
+	stall := med(func(r *SnapshotRow) *float64 { return &r.StallMS })
+	row.CreateRange, row.StallRange = &create, &stall
+	for _, f := range []func(*SnapshotRow) *float64{
+		func(r *SnapshotRow) *float64 { return &r.DownloadSeconds },
+		func(r *SnapshotRow) *float64 { return &r.RecoverSeconds },
+		func(r *SnapshotRow) *float64 { return &r.FirstQueryMS },
+		func(r *SnapshotRow) *float64 { return &r.TarCreateSecs },
+		func(r *SnapshotRow) *float64 { return &r.TarExtractSecs },
+		func(r *SnapshotRow) *float64 { return &r.SnapshotXfSecs },
+		func(r *SnapshotRow) *float64 { return &r.BaselineWrites.P50 },
+		func(r *SnapshotRow) *float64 { return &r.DuringWrites.Max },
+	} {
+		med(f)
+	}
+	return row
 }
 
 // SnapshotResult is the outcome of RunSnapshot.
@@ -118,19 +170,40 @@ func snapshotOnce(ctx context.Context, c *Client, o SnapshotOptions, n int, work
 	if err := waitGreen(ctx, c, name, n, o.WaitTimeout); err != nil {
 		return row, err
 	}
-	snap, err := measureStall(ctx, c, name, base[:o.Dim], uint64(n), o.Baseline, &row)
+	var samples []SnapshotRow
+	nextID := uint64(n)
+	for round := range max(o.Rounds, 1) {
+		if o.Rounds > 1 && o.Log != nil {
+			Logf(o.Log, "snapshot %d points: round %d of %d", n, round+1, o.Rounds)
+		}
+		sample := SnapshotRow{Points: n, Dim: o.Dim}
+		if err := snapshotRound(ctx, c, o, name, base[:o.Dim], &nextID, work, &sample); err != nil {
+			return row, err
+		}
+		samples = append(samples, sample)
+	}
+	return summarizeSnapshot(samples), nil
+}
+
+// snapshotRound measures one snapshot of the loaded collection name: the
+// stall and create time, download, upload-recover and first query, and
+// the tar reference. The writer's ids start at *nextID, advanced past the
+// ones it wrote.
+func snapshotRound(ctx context.Context, c *Client, o SnapshotOptions, name string, vec []float32, nextID *uint64, work string, row *SnapshotRow) error {
+	snap, written, err := measureStall(ctx, c, name, vec, *nextID, o.Baseline, row)
+	*nextID += written
 	if err != nil {
-		return row, err
+		return err
 	}
 	defer c.DeleteSnapshot(context.WithoutCancel(ctx), name, snap.Name)
-	if err := measureTransfer(ctx, c, name, snap, work, &row); err != nil {
-		return row, err
+	if err := measureTransfer(ctx, c, name, snap, vec, work, row); err != nil {
+		return err
 	}
 	if o.StoragePath == "" {
 		row.Note = "tar reference skipped: no storage path given"
-		return row, nil
+		return nil
 	}
-	return row, tarReference(ctx, filepath.Join(o.StoragePath, "collections", name), work, &row)
+	return tarReference(ctx, filepath.Join(o.StoragePath, "collections", name), work, row)
 }
 
 // sample is one write: when it started and how long it took.
@@ -140,8 +213,9 @@ type sample struct {
 }
 
 // measureStall runs the single-point writer, creates the snapshot after
-// baseline, and fills the write-latency figures of row.
-func measureStall(ctx context.Context, c *Client, name string, vec []float32, firstID uint64, baseline time.Duration, row *SnapshotRow) (SnapshotInfo, error) {
+// baseline, and fills the write-latency figures of row. It returns the
+// snapshot and how many points the writer upserted.
+func measureStall(ctx context.Context, c *Client, name string, vec []float32, firstID uint64, baseline time.Duration, row *SnapshotRow) (SnapshotInfo, uint64, error) {
 	stop := make(chan struct{})
 	var samples []sample
 	var werr error
@@ -171,8 +245,9 @@ func measureStall(ctx context.Context, c *Client, name string, vec []float32, fi
 	if err == nil {
 		err = werr
 	}
+	written := uint64(len(samples)) + 1 // the last call may have written without being recorded
 	if err != nil {
-		return snap, err
+		return snap, written, err
 	}
 	row.CreateSeconds, row.ArchiveBytes = t1.Sub(t0).Seconds(), snap.Size
 	var before, during []time.Duration
@@ -188,12 +263,13 @@ func measureStall(ctx context.Context, c *Client, name string, vec []float32, fi
 	if len(during) > 0 {
 		row.StallMS = row.DuringWrites.Max - row.BaselineWrites.P50
 	}
-	return snap, nil
+	return snap, written, nil
 }
 
-// measureTransfer downloads the snapshot, uploads it into NAME-restored and
-// checks the restored collection's point count.
-func measureTransfer(ctx context.Context, c *Client, name string, snap SnapshotInfo, work string, row *SnapshotRow) error {
+// measureTransfer downloads the snapshot, uploads it into NAME-restored,
+// times the first search on it (top 10 for q) and checks the restored
+// collection's point count.
+func measureTransfer(ctx context.Context, c *Client, name string, snap SnapshotInfo, q []float32, work string, row *SnapshotRow) error {
 	path := filepath.Join(work, snap.Name)
 	f, err := os.Create(path)
 	if err != nil {
@@ -219,6 +295,15 @@ func measureTransfer(ctx context.Context, c *Client, name string, snap SnapshotI
 	}
 	row.RecoverSeconds = time.Since(t0).Seconds()
 	defer c.DeleteCollection(context.WithoutCancel(ctx), restored)
+	t0 = time.Now()
+	hits, err := c.Search(ctx, restored, q, 10, 0)
+	if err != nil {
+		return fmt.Errorf("first query after restore: %w", err)
+	}
+	row.FirstQueryMS = ms(time.Since(t0))
+	if len(hits) == 0 {
+		return fmt.Errorf("first query after restore found nothing")
+	}
 	out := filepath.Join(work, "snapshot-extract")
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return fmt.Errorf("extract snapshot: %w", err)

@@ -1,38 +1,57 @@
 #!/usr/bin/env bash
-# `make bench`: Cairn's short standard benchmark suite, a few minutes on a
-# 2-core machine. Builds cairn into a temporary folder, starts `cairn serve`
-# on a free localhost port with a temporary storage, waits for /readyz, then
-# runs
-#   - hnswlib_ref (../shared/bench) on the same data when g++ and the
-#     hnswlib headers are present, as the reference curve;
-#   - cairn bench search: recall@10, QPS and latency over HTTP and in-process;
-#   - cairn bench ingest: points/s and time until indexed;
-#   - cairn bench snapshot: write stall, create/download/upload-recover, tar;
-# and stops the server. Results (JSON, Markdown, PNG/SVG) go to $BENCH_OUT
-# (bench/results); the generated data is cached in bench/results/tmp/.
+# `make bench`: Cairn's standard benchmark suite on a 2-core machine.
+# Builds cairn into a temporary folder, starts `cairn serve` on a free
+# localhost port with a temporary storage, waits for /readyz, then runs
+#   - cairn bench search: recall@10, QPS and latency over HTTP (2 clients)
+#     and in-process (1 thread), and ../shared/bench/hnswlib_ref on the same
+#     data, all interleaved over BENCH_ROUNDS rounds (each round measures
+#     every mode at every ef once, hnswlib_ref once); tables and plots give
+#     medians with min–max, and the Cairn/hnswlib QPS ratio per round;
+#   - cairn bench ingest: points/s and time until indexed (BENCH_INGEST_N
+#     points, BENCH_INGEST_ROUNDS interleaved rounds);
+#   - cairn bench snapshot: write stall, create/download/upload-recover,
+#     first query after the restore, archive size, tar -cf/-xf, per size;
+# and stops the server. Results (JSON, Markdown, PNG/SVG) go to $BENCH_OUT;
+# generated data and the compiled hnswlib_ref stay in bench/results/tmp/
+# (git-ignored). Installs g++, libhnswlib-dev and python3-numpy with
+# apt-get when missing (BENCH_NO_INSTALL=1 skips hnswlib instead).
 #
-# Knobs: BENCH_N (20000), BENCH_DIM (128), BENCH_QUERIES (1000),
-# BENCH_EFS (16,32,64,128), BENCH_SNAPSHOT_SIZES (5000,20000),
-# BENCH_SUITE (search,ingest,snapshot), BENCH_OUT (bench/results).
+# Knobs: BENCH_N (100000), BENCH_DIM (128), BENCH_QUERIES (1000),
+# BENCH_GEN (python: ../shared/bench/gen_dataset.py, the shared standard
+# set; go: cairn bench gen), BENCH_EFS (16,32,64,128,256), BENCH_ROUNDS (3),
+# BENCH_RUNS (5, passes per sample, best kept, as hnswlib_ref does), BENCH_INGEST_N (20000),
+# BENCH_INGEST_ROUNDS (1), BENCH_SNAPSHOT_SIZES (10000),
+# BENCH_SNAPSHOT_ROUNDS (3), BENCH_SUITE (search,ingest,snapshot),
+# BENCH_OUT (bench/results), BENCH_M (16), BENCH_EFC (100).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 GO=${GO:-go}
-N=${BENCH_N:-20000}
+N=${BENCH_N:-100000}
 DIM=${BENCH_DIM:-128}
 QUERIES=${BENCH_QUERIES:-1000}
-EFS=${BENCH_EFS:-16,32,64,128}
-SIZES=${BENCH_SNAPSHOT_SIZES:-5000,20000}
+GEN=${BENCH_GEN:-python}
+EFS=${BENCH_EFS:-16,32,64,128,256}
+ROUNDS=${BENCH_ROUNDS:-3}
+RUNS=${BENCH_RUNS:-5}
+INGEST_N=${BENCH_INGEST_N:-20000}
+INGEST_ROUNDS=${BENCH_INGEST_ROUNDS:-1}
+SIZES=${BENCH_SNAPSHOT_SIZES:-10000}
+SNAP_ROUNDS=${BENCH_SNAPSHOT_ROUNDS:-3}
 SUITE=${BENCH_SUITE:-search,ingest,snapshot}
 OUT=${BENCH_OUT:-bench/results}
-DATA=bench/results/tmp/data-${N}x${DIM}-l2-q${QUERIES}
+M=${BENCH_M:-16}
+EFC=${BENCH_EFC:-100}
+TMPD=bench/results/tmp
+SHARED=../shared/bench
+WAIT=${BENCH_WAIT_TIMEOUT:-10m}
 # indexing_threshold in kB of vectors: a fifth of the data set, so every
-# segment the server seals or merges from the upload gets its HNSW graph
-# (2,000 kB = 4,000 points of 128-d for the standard set).
-THRESHOLD_KB=$((N * DIM * 4 / 1024 / 5))
-[ "$THRESHOLD_KB" -ge 1 ] || THRESHOLD_KB=1
-WAIT=${BENCH_WAIT_TIMEOUT:-3m}
-
+# segment the server seals or merges from the upload gets its HNSW graph.
+threshold_kb() {
+	local t=$(($1 * DIM * 4 / 1024 / 5))
+	[ "$t" -ge 1 ] || t=1
+	echo "$t"
+}
 work=$(mktemp -d "${TMPDIR:-/tmp}/cairn-bench.XXXXXX")
 server_pid=""
 cleanup() {
@@ -81,28 +100,67 @@ wait_ready() {
 
 has() { case ",$SUITE," in *",$1,"*) return 0 ;; esac; return 1; }
 
-mkdir -p "$OUT" "$(dirname "$DATA")"
+# ensure_debs installs the Debian packages whose probe file is missing:
+# ensure_debs FILE PACKAGE [FILE PACKAGE ...]. Fails unless they end up
+# present; BENCH_NO_INSTALL=1 only reports what is missing.
+ensure_debs() {
+	local missing=()
+	while [ $# -gt 0 ]; do
+		[ -e "$1" ] || missing+=("$2")
+		shift 2
+	done
+	[ ${#missing[@]} -gt 0 ] || return 0
+	if [ "${BENCH_NO_INSTALL:-0}" = 1 ]; then
+		log "missing ${missing[*]} (BENCH_NO_INSTALL=1)"
+		return 1
+	fi
+	log "installing ${missing[*]} (Debian packages)"
+	local sudo_cmd=""
+	[ "$(id -u)" = 0 ] || sudo_cmd="sudo"
+	$sudo_cmd apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+# gen_data DIR N: the data set of N × DIM L2 vectors and QUERIES queries,
+# made by gen_dataset.py (BENCH_GEN=python) or cairn bench gen (go).
+gen_data() {
+	[ -f "$1/base.fvecs" ] && return 0
+	case "$GEN" in
+	python)
+		ensure_debs /usr/lib/python3/dist-packages/numpy/__init__.py python3-numpy
+		log "gen_dataset.py --n $2 --dim $DIM into $1"
+		/usr/bin/python3 "$SHARED/gen_dataset.py" --out "$1.tmp" --n "$2" --dim "$DIM" --queries "$QUERIES" >&2
+		rm -rf "$1" && mv "$1.tmp" "$1"
+		;;
+	go) "$CAIRN" bench gen -data "$1" -n "$2" -dim "$DIM" -queries "$QUERIES" -metric l2 >&2 ;;
+	*) log "BENCH_GEN=$GEN: want python or go" && return 1 ;;
+	esac
+}
+
+mkdir -p "$OUT" "$TMPD"
+t_start=$(date +%s)
 log "building cairn"
 $GO build -o "$work/cairn" ./cmd/cairn
 CAIRN="$work/cairn"
+DATA=$TMPD/data-$GEN-${N}x${DIM}-l2-q${QUERIES}
+has search && gen_data "$DATA" "$N"
+INGEST_DATA=$TMPD/data-$GEN-${INGEST_N}x${DIM}-l2-q${QUERIES}
+has ingest && gen_data "$INGEST_DATA" "$INGEST_N"
 
-if [ ! -f "$DATA/base.fvecs" ]; then
-	"$CAIRN" bench gen -data "$DATA" -n "$N" -dim "$DIM" -queries "$QUERIES" -metric l2
-fi
-
-# The reference: hnswlib on the same data, in the same session.
+# The reference: hnswlib_ref compiled for this CPU, run by cairn bench
+# search once per round between Cairn's measurements.
 ref_args=()
-if has search && command -v g++ >/dev/null && [ -f /usr/include/hnswlib/hnswlib.h ]; then
-	ref_bin=bench/results/tmp/hnswlib_ref
-	if [ ! -x "$ref_bin" ] || [ ../shared/bench/hnswlib_ref.cpp -nt "$ref_bin" ]; then
-		log "compiling hnswlib_ref"
-		g++ -O3 -march=native -pthread ../shared/bench/hnswlib_ref.cpp -o "$ref_bin"
+if has search; then
+	if ensure_debs /usr/bin/g++ g++ /usr/include/hnswlib/hnswlib.h libhnswlib-dev; then
+		ref_bin=$TMPD/hnswlib_ref
+		if [ ! -x "$ref_bin" ] || [ "$SHARED/hnswlib_ref.cpp" -nt "$ref_bin" ]; then
+			log "compiling hnswlib_ref"
+			g++ -O3 -march=native -pthread "$SHARED/hnswlib_ref.cpp" -o "$ref_bin"
+		fi
+		ref_args=(-hnswlib-bin "$ref_bin")
+	else
+		log "hnswlib_ref skipped"
 	fi
-	log "hnswlib_ref on $DATA"
-	"$ref_bin" "$DATA" l2 16 100 >"$OUT/hnswlib-ref.json"
-	ref_args=(-hnswlib "$OUT/hnswlib-ref.json")
-else
-	log "hnswlib_ref skipped (needs g++ and libhnswlib-dev)"
 fi
 
 PORT=$(free_port)
@@ -114,18 +172,22 @@ server_pid=$!
 wait_ready
 
 if has search; then
-	"$CAIRN" bench search -url "$URL" -collection bench-search -data "$DATA" -k 10 \
-		-efs "$EFS" -clients 2 -runs 3 -inprocess -indexing-threshold "$THRESHOLD_KB" -wait-timeout "$WAIT" -keep \
-		"${ref_args[@]}" -out "$OUT" | tee "$OUT/search.md"
+	"$CAIRN" bench search -url "$URL" -collection bench-search -data "$DATA" -k 10 -m "$M" -ef-construct "$EFC" \
+		-efs "$EFS" -clients 2 -rounds "$ROUNDS" -runs "$RUNS" -inprocess -indexing-threshold "$(threshold_kb "$N")" \
+		-wait-timeout "$WAIT" -keep "${ref_args[@]}" -out "$OUT" | tee "$OUT/search.md"
 	curl -s "$URL/collections/bench-search" >"$OUT/search-collection.json"
 	curl -s -X DELETE "$URL/collections/bench-search" >/dev/null
+	log "search done at $(($(date +%s) - t_start)) s"
 fi
 if has ingest; then
-	"$CAIRN" bench ingest -url "$URL" -collection bench-ingest -data "$DATA" \
-		-batches 256,1024 -waits false,true -indexing-threshold "$THRESHOLD_KB" -wait-timeout "$WAIT" -out "$OUT" | tee "$OUT/ingest.md"
+	"$CAIRN" bench ingest -url "$URL" -collection bench-ingest -data "$INGEST_DATA" -m "$M" -ef-construct "$EFC" \
+		-batches 256,1024 -waits false,true -rounds "$INGEST_ROUNDS" -indexing-threshold "$(threshold_kb "$INGEST_N")" \
+		-wait-timeout "$WAIT" -out "$OUT" | tee "$OUT/ingest.md"
+	log "ingest done at $(($(date +%s) - t_start)) s"
 fi
 if has snapshot; then
-	"$CAIRN" bench snapshot -url "$URL" -collection bench-snapshot -sizes "$SIZES" -dim "$DIM" \
-		-baseline 1s -wait-timeout "$WAIT" -storage-path "$work/storage" -out "$OUT" | tee "$OUT/snapshot.md"
+	"$CAIRN" bench snapshot -url "$URL" -collection bench-snapshot -sizes "$SIZES" -dim "$DIM" -m "$M" -ef-construct "$EFC" \
+		-rounds "$SNAP_ROUNDS" -baseline 1s -wait-timeout "$WAIT" -storage-path "$work/storage" -out "$OUT" | tee "$OUT/snapshot.md"
+	log "snapshot done at $(($(date +%s) - t_start)) s"
 fi
-log "results in $OUT"
+log "results in $OUT after $(($(date +%s) - t_start)) s"

@@ -126,3 +126,49 @@ func TestDispatchUsage(t *testing.T) {
 		}
 	}
 }
+
+// TestBenchCommandRoundsWithReference runs two interleaved rounds of the
+// in-process search with a stand-in for hnswlib_ref, and checks that the
+// report holds medians over both rounds, the reference's rows and the
+// per-round QPS ratios.
+func TestBenchCommandRoundsWithReference(t *testing.T) {
+	dir := t.TempDir()
+	data, out, ref := filepath.Join(dir, "data"), filepath.Join(dir, "out"), filepath.Join(dir, "hnswlib_ref")
+	script := `#!/bin/sh
+[ -f "$1/groundtruth.ivecs" ] || { echo "no ground truth in $1" >&2; exit 2; }
+echo '{"lib":"fake hnswlib","metric":"'"$2"'","n":2000,"dim":16,"M":'"$3"',"ef_construction":'"$4"',"build_s":{"1":0.5,"2":0.3},"search":[{"ef":16,"recall":0.9,"qps":50000},{"ef":64,"recall":0.99,"qps":20000}]}'
+`
+	if err := os.WriteFile(ref, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	code := dispatch([]string{"bench", "search", "-data", data, "-n", "2000", "-dim", "16", "-queries", "50",
+		"-clusters", "10", "-efs", "16,64", "-rounds", "2", "-no-http", "-inprocess", "-hnswlib-bin", ref, "-out", out}, &stdout, &stderr)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	b, err := os.ReadFile(filepath.Join(out, "search.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r bench.Report
+	if err := json.Unmarshal(b, &r); err != nil {
+		t.Fatal(err)
+	}
+	s := r.Search
+	if s == nil || s.Rounds != 2 || len(s.Rows) != 4 || len(s.ReferenceRuns) != 2 || len(s.Ratios) != 2 || s.ReferenceBuild["2"].Median != 0.3 {
+		t.Fatalf("report search = %+v", s)
+	}
+	for _, row := range s.Rows {
+		if row.Rounds != 2 || len(row.Samples) != 2 || row.QPSMin > row.QPS || row.QPS > row.QPSMax {
+			t.Errorf("row %+v", row)
+		}
+	}
+	if ref := s.ReferenceRuns[0]; ref.Metric != "l2" || ref.M != 16 || ref.EfC != 100 {
+		t.Errorf("reference ran with %s M=%d efc=%d, want l2 16 100", ref.Metric, ref.M, ref.EfC)
+	}
+	if !strings.Contains(stdout.String(), "| hnswlib | 64 | 1 | 0.9900 | 0.9900 | 20000 (20000–20000) |") ||
+		!strings.Contains(stdout.String(), "inprocess / hnswlib") {
+		t.Errorf("table:\n%s", stdout.String())
+	}
+}
