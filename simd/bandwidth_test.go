@@ -26,9 +26,6 @@ var bandwidthLoops = []struct {
 	{"pf-nta-8k", func(p []byte) uint64 { return membw.ReadPrefetchNTA(p, 8192) }},
 }
 
-// bigBuf is the 512 MB buffer of BenchmarkMemRead, made on first use.
-var bigBuf []byte
-
 // floatBytes views a float32 slice as its bytes.
 func floatBytes(v []float32) []byte {
 	return unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(v))), 4*len(v))
@@ -39,16 +36,11 @@ func floatBytes(v []float32) []byte {
 // GB/s and the 128-float vectors per second that bandwidth would deliver,
 // the ceiling of an exact scan.
 func BenchmarkMemRead(b *testing.B) {
-	if bigBuf == nil {
-		bigBuf = make([]byte, 512<<20)
-		for i := 0; i < len(bigBuf); i += 4096 {
-			bigBuf[i] = byte(i >> 12)
-		}
-	}
+	big := floatBytes(batchVectors(batchBigN))
 	for _, buf := range []struct {
 		name string
 		p    []byte
-	}{{"51MB", floatBytes(batchVectors())}, {"512MB", bigBuf}} {
+	}{{"51MB", big[:4*batchN*batchDim]}, {"512MB", big}} {
 		for _, l := range bandwidthLoops {
 			b.Run(fmt.Sprintf("size=%s/loop=%s", buf.name, l.name), func(b *testing.B) {
 				benchRead(b, l.fn, buf.p)
