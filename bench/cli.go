@@ -98,13 +98,17 @@ func newFlags(name string, env *runEnv, server bool) *flags {
 
 // dataFlags select or generate a data set.
 type dataFlags struct {
-	dir, metric string
-	gen         GenOptions
-	k           int
+	dir, metric     string
+	base, query, gt string
+	gen             GenOptions
+	k               int
 }
 
 func (d *dataFlags) register(f *flag.FlagSet, dirUsage string) {
 	f.StringVar(&d.dir, "data", "", dirUsage)
+	f.StringVar(&d.base, "base", "", "base vectors (.fvecs or .bvecs; default: found in -data, e.g. sift_base.fvecs)")
+	f.StringVar(&d.query, "query", "", "query vectors (.fvecs or .bvecs; default: found beside the base)")
+	f.StringVar(&d.gt, "gt", "", "supplied ground truth (.ivecs, nearest first; default: *_groundtruth.ivecs beside the base); used, after a spot check, when it holds at least -k neighbours")
 	f.StringVar(&d.metric, "metric", "l2", "l2 or cosine")
 	f.IntVar(&d.gen.N, "n", 100000, "base vectors to generate when the data folder holds none")
 	f.IntVar(&d.gen.Dim, "dim", 128, "dimension of generated vectors")
@@ -114,17 +118,18 @@ func (d *dataFlags) register(f *flag.FlagSet, dirUsage string) {
 	f.IntVar(&d.k, "k", 10, "neighbours per query in the ground truth (and recall@k)")
 }
 
-// load generates the data set into d.dir if it holds no base.fvecs, then
-// loads it with its ground truth.
+// load generates the data set into d.dir when no base file is given or
+// found there (see FindDataFiles), then loads it with its ground truth.
 func (d *dataFlags) load(env *runEnv) (*Dataset, error) {
-	if d.dir == "" {
-		return nil, fmt.Errorf("%w: -data is required", ErrUsage)
+	if d.dir == "" && d.base == "" {
+		return nil, fmt.Errorf("%w: -data or -base is required", ErrUsage)
 	}
 	m, err := ParseMetric(d.metric)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := os.Stat(filepath.Join(d.dir, BaseFile)); errors.Is(err, os.ErrNotExist) {
+	files := DataFiles{Dir: d.dir, Base: d.base, Query: d.query, GroundTruth: d.gt}
+	if _, err := FindDataFiles(files); errors.Is(err, errNoBase) && d.base == "" {
 		d.gen.Metric = m
 		Logf(env.stderr, "generating %d × %d (%s) into %s", d.gen.N, d.gen.Dim, m, d.dir)
 		if err := generateDataset(d.dir, d.gen, d.k, env.stderr, env.tty); err != nil {
@@ -132,11 +137,15 @@ func (d *dataFlags) load(env *runEnv) (*Dataset, error) {
 		}
 	}
 	t0 := time.Now()
-	ds, err := loadDataset(d.dir, m, d.k, env.stderr, env.tty)
+	ds, err := loadDataFiles(files, m, d.k, env.stderr, env.tty)
 	if err != nil {
 		return nil, err
 	}
-	Logf(env.stderr, "data %s: %d × %d, %d queries, ground truth ready in %.1fs", d.dir, ds.N(), ds.Dim, ds.NQ(), time.Since(t0).Seconds())
+	source := "computed"
+	if ds.GTSupplied {
+		source = "supplied " + ds.Files.GroundTruth + ", spot-checked"
+	}
+	Logf(env.stderr, "data %s: %d × %d, %d queries, ground truth (%s) ready in %.1fs", ds.Files.Base, ds.N(), ds.Dim, ds.NQ(), source, time.Since(t0).Seconds())
 	return ds, nil
 }
 
@@ -222,6 +231,9 @@ func runSearch(ctx context.Context, args []string, env *runEnv) error {
 		o.URL = ""
 	}
 	if *refBin != "" {
+		if err := hnswlibLayout(ds); err != nil {
+			return err
+		}
 		o.Reference = HNSWLibRunner(*refBin, ds.Dir, ds.Metric, f.m, f.efc)
 	}
 	if *inproc {
@@ -360,6 +372,18 @@ func writePlots(r *Report, dir string) ([]string, error) {
 		all = append(all, p...)
 	}
 	return all, nil
+}
+
+// hnswlibLayout checks that hnswlib_ref, which reads DIR/base.fvecs,
+// DIR/query.fvecs and DIR/groundtruth.ivecs, would read ds.
+func hnswlibLayout(ds *Dataset) error {
+	base, query := filepath.Join(ds.Dir, BaseFile), filepath.Join(ds.Dir, QueryFile)
+	_, err := os.Stat(filepath.Join(ds.Dir, GroundTruthFile))
+	if filepath.Clean(ds.Files.Base) != base || filepath.Clean(ds.Files.Query) != query || err != nil {
+		return fmt.Errorf("%w: -hnswlib-bin reads %s, %s and %s; this data set is %s and %s",
+			ErrUsage, base, query, GroundTruthFile, ds.Files.Base, ds.Files.Query)
+	}
+	return nil
 }
 
 func parseInts(s string) ([]int, error) {

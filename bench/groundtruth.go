@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 
 	"github.com/cairn-db/cairn/simd"
@@ -176,7 +177,7 @@ type GroundTruthSidecar struct {
 }
 
 const (
-	sidecarFile    = "groundtruth.json"
+	sidecarFile    = "groundtruth.json" // the sidecar of GroundTruthFile
 	sidecarFormat  = "cairn-bench-groundtruth"
 	sidecarVersion = 1
 )
@@ -189,6 +190,8 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 // the request, and otherwise computes it with GroundTruth and writes both
 // files (temp, fsync, rename). A ground truth with more than k columns is
 // reused, cut to k. The second result says whether the cache was used.
+// A groundtruth.ivecs without Cairn's sidecar (gen_dataset.py's) is not
+// overwritten: the cache is then groundtruth.cairn.ivecs.
 func EnsureGroundTruth(dir string, base, queries []float32, dim, k int, m Metric) ([]int32, bool, error) {
 	return ensureGroundTruth(dir, base, queries, dim, k, m, nil, false)
 }
@@ -196,11 +199,50 @@ func EnsureGroundTruth(dir string, base, queries []float32, dim, k int, m Metric
 // ensureGroundTruth is EnsureGroundTruth showing the computation's progress
 // on log (nil: silent), as a bar if tty.
 func ensureGroundTruth(dir string, base, queries []float32, dim, k int, m Metric, log io.Writer, tty bool) ([]int32, bool, error) {
-	want, err := describe(dir, base, queries, dim, k, m)
+	f := DataFiles{Dir: dir, Base: filepath.Join(dir, BaseFile), Query: filepath.Join(dir, QueryFile)}
+	if p := filepath.Join(dir, GroundTruthFile); !isCairnCache(p) {
+		if _, err := os.Stat(p); err == nil {
+			f.GroundTruth = p
+		}
+	}
+	return cacheFor(f).ensure(base, queries, dim, k, m, log, tty)
+}
+
+// gtCache is where a computed ground truth is cached (ivecs, with its
+// sidecar beside it: the same name ending in .json) and the data files it
+// was computed from.
+type gtCache struct {
+	ivecs, base, query string
+}
+
+// sidecar is the path of the cache's sidecar.
+func (g gtCache) sidecar() string { return sidecarPath(g.ivecs) }
+
+// sidecarPath is an ivecs file's sidecar: groundtruth.ivecs → groundtruth.json.
+func sidecarPath(ivecs string) string {
+	return strings.TrimSuffix(ivecs, filepath.Ext(ivecs)) + ".json"
+}
+
+// isCairnCache reports whether ivecs is a ground truth this package
+// computed: its sidecar exists and is one of ours (whatever it records).
+// Any other ivecs file was supplied and is never overwritten.
+func isCairnCache(ivecs string) bool {
+	b, err := os.ReadFile(sidecarPath(ivecs))
+	if err != nil {
+		return false
+	}
+	var s GroundTruthSidecar
+	return json.Unmarshal(b, &s) == nil && s.Format == sidecarFormat
+}
+
+// ensure returns the cached top-k ground truth when it matches the data
+// files and the request, and otherwise computes it and writes the cache.
+func (g gtCache) ensure(base, queries []float32, dim, k int, m Metric, log io.Writer, tty bool) ([]int32, bool, error) {
+	want, err := g.describe(base, queries, dim, k, m)
 	if err != nil {
 		return nil, false, err
 	}
-	if gt, ok := loadCached(dir, want); ok {
+	if gt, ok := g.loadCached(want); ok {
 		return gt, true, nil
 	}
 	var p *Progress
@@ -212,33 +254,32 @@ func ensureGroundTruth(dir string, base, queries []float32, dim, k int, m Metric
 	if err != nil {
 		return nil, false, err
 	}
-	path := filepath.Join(dir, GroundTruthFile)
-	if err := WriteIvecs(path, gt, k); err != nil {
+	if err := WriteIvecs(g.ivecs, gt, k); err != nil {
 		return nil, false, err
 	}
-	raw, err := os.ReadFile(path)
+	raw, err := os.ReadFile(g.ivecs)
 	if err != nil {
 		return nil, false, fmt.Errorf("read back ground truth: %w", err)
 	}
 	want.CRC32C = crc32.Checksum(raw, castagnoli)
 	b, _ := json.MarshalIndent(want, "", "  ")
-	if err := vfs.WriteFileAtomic(vfs.OS, filepath.Join(dir, sidecarFile), append(b, '\n')); err != nil {
+	if err := vfs.WriteFileAtomic(vfs.OS, g.sidecar(), append(b, '\n')); err != nil {
 		return nil, false, fmt.Errorf("write ground truth sidecar: %w", err)
 	}
 	return gt, false, nil
 }
 
-// describe fills a sidecar for the data files in dir (CRC left zero).
-func describe(dir string, base, queries []float32, dim, k int, m Metric) (GroundTruthSidecar, error) {
+// describe fills a sidecar for the cache's data files (CRC left zero).
+func (g gtCache) describe(base, queries []float32, dim, k int, m Metric) (GroundTruthSidecar, error) {
 	s := GroundTruthSidecar{Format: sidecarFormat, Version: sidecarVersion, Dim: dim, K: k, Metric: m}
 	if dim > 0 {
 		s.N, s.Queries = len(base)/dim, len(queries)/dim
 	}
-	bi, err := os.Stat(filepath.Join(dir, BaseFile))
+	bi, err := os.Stat(g.base)
 	if err != nil {
 		return s, fmt.Errorf("ground truth: %w", err)
 	}
-	qi, err := os.Stat(filepath.Join(dir, QueryFile))
+	qi, err := os.Stat(g.query)
 	if err != nil {
 		return s, fmt.Errorf("ground truth: %w", err)
 	}
@@ -249,8 +290,8 @@ func describe(dir string, base, queries []float32, dim, k int, m Metric) (Ground
 
 // loadCached returns the cached ground truth when its sidecar matches want
 // (with any K ≥ want.K) and the ivecs file has the recorded checksum and shape.
-func loadCached(dir string, want GroundTruthSidecar) ([]int32, bool) {
-	b, err := os.ReadFile(filepath.Join(dir, sidecarFile))
+func (g gtCache) loadCached(want GroundTruthSidecar) ([]int32, bool) {
+	b, err := os.ReadFile(g.sidecar())
 	if err != nil {
 		return nil, false
 	}
@@ -263,20 +304,26 @@ func loadCached(dir string, want GroundTruthSidecar) ([]int32, bool) {
 	if have != want {
 		return nil, false
 	}
-	raw, err := os.ReadFile(filepath.Join(dir, GroundTruthFile))
+	raw, err := os.ReadFile(g.ivecs)
 	if err != nil || crc32.Checksum(raw, castagnoli) != crc {
 		return nil, false
 	}
-	gt, gdim, err := ReadIvecs(filepath.Join(dir, GroundTruthFile))
+	gt, gdim, err := ReadIvecs(g.ivecs)
 	if err != nil || gdim != hk || len(gt) != want.Queries*hk {
 		return nil, false
 	}
-	if hk == want.K {
-		return gt, true
+	return cutColumns(gt, hk, want.K), true
+}
+
+// cutColumns keeps the first k of the gdim ids of every row of gt.
+func cutColumns(gt []int32, gdim, k int) []int32 {
+	if gdim == k {
+		return gt
 	}
-	cut := make([]int32, 0, want.Queries*want.K)
-	for i := range want.Queries {
-		cut = append(cut, gt[i*hk:i*hk+want.K]...)
+	rows := len(gt) / gdim
+	cut := make([]int32, 0, rows*k)
+	for i := range rows {
+		cut = append(cut, gt[i*gdim:i*gdim+k]...)
 	}
-	return cut, true
+	return cut
 }

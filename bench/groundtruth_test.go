@@ -153,10 +153,18 @@ func TestEnsureGroundTruthCache(t *testing.T) {
 	if err != nil || cached || !slices.Equal(gt, ds.GT) {
 		t.Fatalf("corrupt cache: cached=%v err=%v", cached, err)
 	}
-	// A foreign groundtruth.ivecs without sidecar (gen_dataset.py's) is recomputed.
+	// A foreign groundtruth.ivecs without sidecar (gen_dataset.py's) is
+	// never overwritten: the cache goes beside it.
 	os.Remove(filepath.Join(dir, sidecarFile))
+	foreign, _ := os.ReadFile(gtPath)
 	if _, cached, _ := EnsureGroundTruth(dir, ds.Base, ds.Queries, 8, 10, L2); cached {
 		t.Fatal("cache used without a sidecar")
+	}
+	if after, _ := os.ReadFile(gtPath); !slices.Equal(after, foreign) {
+		t.Fatal("foreign groundtruth.ivecs overwritten")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "groundtruth.cairn.ivecs")); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -179,15 +179,23 @@ func Ratios(rows []SearchRow, of, over string) []RatioRow {
 
 // DataInfo describes the data set a run used.
 type DataInfo struct {
-	Dir     string `json:"dir"`
-	N       int    `json:"n"`
-	Dim     int    `json:"dim"`
-	Queries int    `json:"queries"`
-	Metric  Metric `json:"metric"`
+	Dir     string    `json:"dir"`
+	Files   DataFiles `json:"files"`
+	N       int       `json:"n"`
+	Dim     int       `json:"dim"`
+	Queries int       `json:"queries"`
+	Metric  Metric    `json:"metric"`
+	// GroundTruth is "supplied" (Files.GroundTruth, spot-checked) or
+	// "computed" (exact, by the SIMD kernels).
+	GroundTruth string `json:"ground_truth"`
 }
 
 func (d *Dataset) info() DataInfo {
-	return DataInfo{Dir: d.Dir, N: d.N(), Dim: d.Dim, Queries: d.NQ(), Metric: d.Metric}
+	gt := "computed"
+	if d.GTSupplied {
+		gt = "supplied"
+	}
+	return DataInfo{Dir: d.Dir, Files: d.Files, N: d.N(), Dim: d.Dim, Queries: d.NQ(), Metric: d.Metric, GroundTruth: gt}
 }
 
 // Search modes.
