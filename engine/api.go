@@ -30,6 +30,7 @@ import (
 //	(*Storage) CollectionAliases(nameOrAlias) ([]AliasDescription, error)
 //	(*Storage) RestoreCollection(name, srcDir) error                 // snapshot restore: verify, then swap atomically
 //	(*Storage) VerifyCollectionDir(dir) error
+//	ValidateCollectionName(name) error                               // ErrInvalid
 //	(*Storage) PinAllTo(stage) (root, files, config, unpin, error)   // full snapshot: one cut across all collections + aliases
 //	(*Storage) Close() error
 //

@@ -88,6 +88,11 @@ func Open(opts Options) (*Storage, error) {
 	return st, nil
 }
 
+// ValidateCollectionName checks a collection name as CreateCollection and
+// RestoreCollection do: an error wrapping ErrInvalid, with Qdrant's
+// wording, for a name no collection may have.
+func ValidateCollectionName(name string) error { return validateName("collection_name", name) }
+
 // validateName checks a collection or alias name as Qdrant does.
 func validateName(field, name string) error {
 	switch {

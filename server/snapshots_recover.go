@@ -77,7 +77,7 @@ func (s *Server) recoverCollectionSnapshot(c echo.Context) error {
 	}
 	name := c.Param("name")
 	// Refuse what can be refused at once, so wait=false answers it too.
-	if _, err := snapshot.CollectionDir(m.SnapshotsPath, name); err != nil {
+	if err := snapshot.CheckRecoverName(name); err != nil {
 		return err
 	}
 	if err := checkFileLocation(m, loc); err != nil {
@@ -97,10 +97,7 @@ func (s *Server) uploadCollectionSnapshot(c echo.Context) error {
 		return err
 	}
 	name := c.Param("name")
-	check := func() error {
-		_, err := snapshot.CollectionDir(m.SnapshotsPath, name)
-		return err
-	}
+	check := func() error { return snapshot.CheckRecoverName(name) }
 	return s.recoverUpload(c, m, "recover uploaded snapshot", check, func(ctx context.Context, path string, prio snapshot.Priority) error {
 		return m.Recover(ctx, name, path, "", prio) // receiveUpload checked the checksum
 	})

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/cairn-db/cairn/engine"
 )
 
 // File name suffixes.
@@ -57,13 +59,21 @@ func withSuffix(name string, n int) string {
 }
 
 // CollectionDir returns the folder of a collection's snapshots,
-// "{snapshotsPath}/{collection}". The collection name must be a single plain
-// path element.
+// "{snapshotsPath}/{collection}". The collection name must be one path
+// element: not empty, not "." or "..", without a path separator or NUL.
+// Names like "v1..2" pass; whether a collection may have a name is the
+// engine's check (engine.ValidateCollectionName). A refused name gives an
+// error wrapping engine.ErrInvalid, as that check does.
 func CollectionDir(snapshotsPath, collection string) (string, error) {
-	if err := validElement(collection); err != nil {
-		return "", fmt.Errorf("collection %q: %w", collection, err)
+	if !folderName(collection) {
+		return "", fmt.Errorf("%w: collection_name: %q is not a single path element", engine.ErrInvalid, collection)
 	}
 	return filepath.Join(snapshotsPath, collection), nil
+}
+
+// folderName reports whether s names one entry of a folder.
+func folderName(s string) bool {
+	return s != "" && s != "." && s != ".." && !strings.ContainsAny(s, "/\\\x00") && filepath.IsLocal(s)
 }
 
 // ShardDir returns the folder of a shard's snapshots,
@@ -77,10 +87,11 @@ func ShardDir(snapshotsPath, collection string, shard uint32) (string, error) {
 }
 
 // ValidName reports whether name can name a snapshot archive: a single plain
-// file name ending in ".snapshot". It rejects the empty name, "/", "\", "..",
-// NUL and other control characters, separators hidden by percent-encoding
-// (decoded repeatedly), a leading dot and over-long names. The error wraps
-// ErrInvalidName, which the server answers with 404.
+// file name ending in ".snapshot". It rejects the empty name, "/", "\", a
+// leading dot (so "." and ".." too), NUL and other control characters,
+// separators hidden by percent-encoding (decoded repeatedly) and over-long
+// names; ".." inside a name, as in a snapshot of the collection "v1..2", is
+// kept. The error wraps ErrInvalidName, which the server answers with 404.
 func ValidName(name string) error {
 	if !strings.HasSuffix(name, Ext) || len(name) == len(Ext) || len(name) > maxNameLen {
 		return fmt.Errorf("%w: %q", ErrInvalidName, name)
@@ -99,7 +110,9 @@ func ValidName(name string) error {
 	return nil
 }
 
-// validElement accepts a single, plain, visible path element.
+// validElement accepts a single, plain, visible path element: not empty,
+// not starting with a dot (so neither "." nor ".."), without a path
+// separator or control character. ".." inside a name ("v1..2-…") is plain.
 func validElement(s string) error {
 	switch {
 	case s == "":
@@ -108,8 +121,8 @@ func validElement(s string) error {
 		return fmt.Errorf("starts with a dot")
 	case strings.ContainsAny(s, `/\`):
 		return fmt.Errorf("contains a path separator")
-	case strings.Contains(s, ".."):
-		return fmt.Errorf("contains \"..\"")
+	case !filepath.IsLocal(s):
+		return fmt.Errorf("not a local path")
 	}
 	for _, c := range []byte(s) {
 		if c < 0x20 || c == 0x7f {

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cairn-db/cairn/engine"
 )
 
 func TestNames(t *testing.T) {
@@ -37,6 +39,8 @@ func TestValidName(t *testing.T) {
 		{"full-snapshot-2024-07-22-07-31-55.snapshot", true},
 		{"with space.snapshot", true},
 		{"x.snapshot", true},
+		{"v1..2-7-2024-07-22-07-31-55.snapshot", true}, // a snapshot of the collection "v1..2"
+		{"a...snapshot", true},
 		{"", false},
 		{".snapshot", false},
 		{"x.snapshot.tmp", false},
@@ -79,12 +83,19 @@ func TestDirs(t *testing.T) {
 	if err != nil || d != filepath.Join("/s", "c1", "shards", "3") {
 		t.Fatalf("ShardDir = %q, %v", d, err)
 	}
-	for _, bad := range []string{"", "..", "a/b", `a\b`, ".x", "a\x00"} {
-		if _, err := CollectionDir("/s", bad); err == nil {
-			t.Errorf("CollectionDir(%q) accepted", bad)
+	for _, bad := range []string{"", ".", "..", "a/b", `a\b`, "../x", "a\x00"} {
+		if _, err := CollectionDir("/s", bad); !errors.Is(err, engine.ErrInvalid) {
+			t.Errorf("CollectionDir(%q) = %v, want ErrInvalid", bad, err)
 		}
-		if _, err := ShardDir("/s", bad, 0); err == nil {
-			t.Errorf("ShardDir(%q) accepted", bad)
+		if _, err := ShardDir("/s", bad, 0); !errors.Is(err, engine.ErrInvalid) {
+			t.Errorf("ShardDir(%q) = %v, want ErrInvalid", bad, err)
+		}
+	}
+	// One path element, whatever dots it holds: the engine decides which
+	// names a collection may have.
+	for _, good := range []string{"v1..2", "..x", "x..", ".x", "a b"} {
+		if d, err := CollectionDir("/s", good); err != nil || filepath.Dir(d) != "/s" || filepath.Base(d) != good {
+			t.Errorf("CollectionDir(%q) = %q, %v", good, d, err)
 		}
 	}
 }
@@ -116,7 +127,7 @@ func FuzzValidName(f *testing.F) {
 			if p := filepath.Join("/dir", s); filepath.Dir(p) != "/dir" || filepath.Base(p) != s {
 				t.Fatalf("accepted %q escapes as %q", name, p)
 			}
-			if strings.ContainsAny(s, "/\\\x00") || strings.Contains(s, "..") {
+			if strings.ContainsAny(s, "/\\\x00") || s == "." || s == ".." || strings.HasPrefix(s, ".") {
 				t.Fatalf("accepted %q contains %q", name, s)
 			}
 			d, err := url.PathUnescape(s)

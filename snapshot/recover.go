@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+
+	"github.com/cairn-db/cairn/engine"
 )
 
 // HTTPDoer sends an HTTP request; *http.Client implements it.
@@ -21,8 +23,9 @@ type HTTPDoer interface {
 // on the old data finish, new ones see the restored data). The checksum, when
 // not "", is checked first (ErrMalformedChecksum, ErrChecksumMismatch); the
 // archive is unpacked under the temp path and verified, by this package and
-// by the engine, before anything replaces live data. Every priority restores
-// the snapshot in full on a single node (see Priority).
+// by the engine, before anything replaces live data. A name no collection
+// may have gives engine.ErrInvalid. Every priority restores the snapshot in
+// full on a single node (see Priority).
 func (m *Manager) Recover(ctx context.Context, name, archivePath, checksum string, priority Priority) error {
 	dir, err := m.unpack(name, archivePath, checksum, priority, KindCollection)
 	if err != nil {
@@ -51,8 +54,8 @@ func (m *Manager) unpack(name, archivePath, checksum string, priority Priority, 
 	if _, err := ParsePriority(string(priority)); err != nil {
 		return "", err
 	}
-	if want != KindFull {
-		if _, err := CollectionDir(m.SnapshotsPath, name); err != nil {
+	if want == KindCollection {
+		if err := CheckRecoverName(name); err != nil {
 			return "", err
 		}
 	}
@@ -65,6 +68,17 @@ func (m *Manager) unpack(name, archivePath, checksum string, priority Priority, 
 		return "", fmt.Errorf("recover %s: %w: archive holds a %s snapshot, want %s", name, ErrWrongKind, man.Kind, want)
 	}
 	return dir, nil
+}
+
+// CheckRecoverName checks the name a collection recover would create or
+// replace: a name the engine accepts for a collection (engine.ErrInvalid
+// otherwise), which is also one path element under the snapshots path.
+func CheckRecoverName(name string) error {
+	if err := engine.ValidateCollectionName(name); err != nil {
+		return err
+	}
+	_, err := CollectionDir("", name)
+	return err
 }
 
 func (m *Manager) removeTemp(dir string) {
