@@ -298,6 +298,9 @@ func runSnapshotCmd(ctx context.Context, args []string, env *runEnv) error {
 	baseline := f.Duration("baseline", 2*time.Second, "how long the single-point writer runs before the snapshot")
 	work := f.String("work-dir", "", "folder for downloads and tar files (a temporary one if empty)")
 	rounds := f.Int("rounds", 1, "snapshots of each loaded collection (create, download, restore, tar alternating); tables give medians")
+	index := f.Bool("index", true, "give each collection its HNSW graphs before the rounds (indexing threshold a fifth of its points) and wait until every vector is indexed")
+	indexTimeout := f.Duration("index-timeout", 30*time.Minute, "longest wait for a collection to be fully indexed")
+	segments := f.Int("segments", 2, "default_segment_number of the indexed collections (0: server default, the number of CPUs)")
 	if err := parse(f, args, env); err != nil {
 		return err
 	}
@@ -312,7 +315,8 @@ func runSnapshotCmd(ctx context.Context, args []string, env *runEnv) error {
 	res, err := RunSnapshot(ctx, SnapshotOptions{URL: f.url, APIKey: f.apiKey, Collection: f.collection,
 		Sizes: sz, Dim: *dim, Seed: *seed, Metric: m, BatchSize: f.batch, Clients: f.clients, M: f.m,
 		EfConstruct: f.efc, StoragePath: *storage, Baseline: *baseline, WorkDir: *work, Rounds: *rounds,
-		WaitTimeout: f.timeout, Log: env.stderr, TTY: env.tty})
+		WaitTimeout: f.timeout, Index: *index, IndexTimeout: *indexTimeout, Segments: *segments,
+		Log: env.stderr, TTY: env.tty})
 	env.report.Snapshot = res
 	if err != nil {
 		return err

@@ -66,6 +66,38 @@ type CollectionConfig struct {
 	// IndexingThreshold is optimizers_config.indexing_threshold (in
 	// kilobytes of vectors, as Qdrant counts it; 0: server default).
 	IndexingThreshold int
+	// FlushIntervalSec is optimizers_config.flush_interval_sec (0: server
+	// default). Cairn seals its mutable head into a segment this long after
+	// the head's first write, even below the indexing threshold.
+	FlushIntervalSec int
+	// DefaultSegmentNumber is optimizers_config.default_segment_number, the
+	// segment count Cairn's optimizer merges down to (0: server default,
+	// the number of CPUs).
+	DefaultSegmentNumber int
+}
+
+// optimizers returns the optimizers_config of cfg, nil if all defaults.
+func (cfg CollectionConfig) optimizers() map[string]any {
+	o := map[string]any{}
+	if cfg.IndexingThreshold > 0 {
+		o["indexing_threshold"] = cfg.IndexingThreshold
+	}
+	if cfg.FlushIntervalSec > 0 {
+		o["flush_interval_sec"] = cfg.FlushIntervalSec
+	}
+	if cfg.DefaultSegmentNumber > 0 {
+		o["default_segment_number"] = cfg.DefaultSegmentNumber
+	}
+	if len(o) == 0 {
+		return nil
+	}
+	return o
+}
+
+// IndexingThresholdKB is the indexing_threshold, in Qdrant's kilobytes,
+// of points vectors of dimension dim (float32), at least 1.
+func IndexingThresholdKB(points, dim int) int {
+	return max(1, points*dim*4/1024)
 }
 
 // CreateCollection creates a collection with one unnamed dense vector.
@@ -81,11 +113,18 @@ func (c *Client) CreateCollection(ctx context.Context, name string, cfg Collecti
 	if len(hnsw) > 0 {
 		body["hnsw_config"] = hnsw
 	}
-	if cfg.IndexingThreshold > 0 {
-		body["optimizers_config"] = map[string]any{"indexing_threshold": cfg.IndexingThreshold}
+	if o := cfg.optimizers(); o != nil {
+		body["optimizers_config"] = o
 	}
 	b, _ := json.Marshal(body)
 	return c.do(ctx, http.MethodPut, "/collections/"+url.PathEscape(name), nil, "application/json", bytes.NewReader(b), nil)
+}
+
+// UpdateOptimizers changes a collection's optimizers_config with PATCH
+// /collections/{name}: the fields of cfg's optimizers that are set.
+func (c *Client) UpdateOptimizers(ctx context.Context, name string, cfg CollectionConfig) error {
+	b, _ := json.Marshal(map[string]any{"optimizers_config": cfg.optimizers()})
+	return c.do(ctx, http.MethodPatch, "/collections/"+url.PathEscape(name), nil, "application/json", bytes.NewReader(b), nil)
 }
 
 // DeleteCollection deletes a collection; deleting a missing one is no error

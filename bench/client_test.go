@@ -68,6 +68,22 @@ func TestClientRequests(t *testing.T) {
 			wantBody: `{"vectors":{"size":4,"distance":"Cosine"},"hnsw_config":{"m":8,"ef_construct":64},"optimizers_config":{"indexing_threshold":100}}`,
 		},
 		{
+			name: "create collection, optimizers", reply: `{"result":true}`,
+			call: func(c *Client) (any, error) {
+				return nil, c.CreateCollection(ctx, "c", CollectionConfig{Dim: 2, Distance: "Euclid", IndexingThreshold: 5, FlushIntervalSec: 1, DefaultSegmentNumber: 2})
+			},
+			method: "PUT", path: "/collections/c",
+			wantBody: `{"vectors":{"size":2,"distance":"Euclid"},"optimizers_config":{"default_segment_number":2,"flush_interval_sec":1,"indexing_threshold":5}}`,
+		},
+		{
+			name: "update optimizers", reply: `{"result":true}`,
+			call: func(c *Client) (any, error) {
+				return nil, c.UpdateOptimizers(ctx, "c", CollectionConfig{IndexingThreshold: 50, FlushIntervalSec: 3600})
+			},
+			method: "PATCH", path: "/collections/c",
+			wantBody: `{"optimizers_config":{"flush_interval_sec":3600,"indexing_threshold":50}}`,
+		},
+		{
 			name: "create collection, defaults", reply: `{"result":true}`,
 			call: func(c *Client) (any, error) {
 				return nil, c.CreateCollection(ctx, "c", CollectionConfig{Dim: 2, Distance: "Euclid"})

@@ -22,19 +22,28 @@ type fakeQdrant struct {
 	collections map[string]*fakeCollection
 	snapshots   map[string][]byte // snapshot name → archive bytes
 	requests    []string          // "METHOD path?query"
-	apiKey      string
+	// optimizers records, per collection name, its optimizers_config after
+	// its creation and after each PATCH (kept after deletion).
+	optimizers map[string][]string
+	apiKey     string
 }
 
 type fakeCollection struct {
 	dim      int
 	distance string
 	points   map[uint64][]float32
+	// optimizers is the optimizers_config given at creation, then patched.
+	optimizers map[string]any
 }
 
 func newFakeQdrant(t *testing.T) (*fakeQdrant, *httptest.Server) {
-	f := &fakeQdrant{collections: map[string]*fakeCollection{}, snapshots: map[string][]byte{}}
+	f := &fakeQdrant{collections: map[string]*fakeCollection{}, snapshots: map[string][]byte{}, optimizers: map[string][]string{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("PUT /collections/{name}", f.create)
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		json.NewEncoder(w).Encode(map[string]string{"title": "qdrant - vector search engine", "version": "1.13.0"})
+	})
+	mux.HandleFunc("PATCH /collections/{name}", f.patch)
 	mux.HandleFunc("DELETE /collections/{name}", f.deleteCollection)
 	mux.HandleFunc("GET /collections/{name}", f.info)
 	mux.HandleFunc("PUT /collections/{name}/points", f.upsert)
@@ -82,6 +91,7 @@ func (f *fakeQdrant) create(w http.ResponseWriter, r *http.Request) {
 			Size     int    `json:"size"`
 			Distance string `json:"distance"`
 		} `json:"vectors"`
+		Optimizers map[string]any `json:"optimizers_config"`
 	}
 	if err := json.NewDecoder(r.Body).Decode(&body); err != nil || body.Vectors.Size < 1 {
 		fail(w, http.StatusUnprocessableEntity, fmt.Sprint("bad body ", err))
@@ -89,7 +99,34 @@ func (f *fakeQdrant) create(w http.ResponseWriter, r *http.Request) {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.collections[r.PathValue("name")] = &fakeCollection{dim: body.Vectors.Size, distance: body.Vectors.Distance, points: map[uint64][]float32{}}
+	f.collections[r.PathValue("name")] = &fakeCollection{dim: body.Vectors.Size, distance: body.Vectors.Distance,
+		points: map[uint64][]float32{}, optimizers: body.Optimizers}
+	f.optimizers[r.PathValue("name")] = append(f.optimizers[r.PathValue("name")], fmt.Sprint(body.Optimizers))
+	ok(w, true)
+}
+
+// patch merges an optimizers_config diff into the collection's.
+func (f *fakeQdrant) patch(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Optimizers map[string]any `json:"optimizers_config"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
+		fail(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	c := f.coll(w, r)
+	if c == nil {
+		return
+	}
+	if c.optimizers == nil {
+		c.optimizers = map[string]any{}
+	}
+	for k, v := range body.Optimizers {
+		c.optimizers[k] = v
+	}
+	f.optimizers[r.PathValue("name")] = append(f.optimizers[r.PathValue("name")], fmt.Sprint(c.optimizers))
 	ok(w, true)
 }
 

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -153,7 +155,7 @@ func TestRunSnapshot(t *testing.T) {
 	}
 	res, err := RunSnapshot(context.Background(), SnapshotOptions{URL: srv.URL, Collection: "snap",
 		Sizes: []int{300, 500}, Dim: 8, Seed: 1, Metric: L2, BatchSize: 100, Clients: 2,
-		StoragePath: storage, Baseline: 0, WorkDir: t.TempDir()})
+		StoragePath: storage, Baseline: 0, WorkDir: t.TempDir(), Index: true, Segments: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,5 +174,45 @@ func TestRunSnapshot(t *testing.T) {
 	}
 	if len(fq.collections) != 0 || len(fq.snapshots) != 0 {
 		t.Errorf("left behind: %d collections, %d snapshots", len(fq.collections), len(fq.snapshots))
+	}
+	if r.IndexedVectors != 300 {
+		t.Errorf("indexed vectors %d, want 300", r.IndexedVectors)
+	}
+	var creates, patches []string
+	for _, q := range fq.log() {
+		switch {
+		case strings.HasPrefix(q, "PUT /collections/snap-300?") || q == "PUT /collections/snap-300":
+			creates = append(creates, q)
+		case strings.HasPrefix(q, "PATCH /collections/snap-300"):
+			patches = append(patches, q)
+		}
+	}
+	if len(creates) != 1 || len(patches) != 1 {
+		t.Errorf("creates %q, patches %q: want one of each", creates, patches)
+	}
+}
+
+// TestRunSnapshotIndexConfig checks the optimizers_config an indexed
+// snapshot collection is created with, and the one patched in before the
+// rounds.
+func TestRunSnapshotIndexConfig(t *testing.T) {
+	fq, srv := newFakeQdrant(t)
+	for _, index := range []bool{true, false} {
+		name := fmt.Sprintf("ix%t", index)
+		_, err := RunSnapshot(context.Background(), SnapshotOptions{URL: srv.URL, Collection: name,
+			Sizes: []int{1000}, Dim: 128, Seed: 1, Metric: L2, BatchSize: 500, Clients: 1,
+			WorkDir: t.TempDir(), Index: index, Segments: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A fifth of 1000 points of 512 bytes is 100 kB; after indexing, 4 × 1000 points (2000 kB).
+	want := []string{"map[default_segment_number:2 flush_interval_sec:1 indexing_threshold:100]",
+		"map[default_segment_number:2 flush_interval_sec:3600 indexing_threshold:2000]"}
+	if got := fq.optimizers["ixtrue-1000"]; !slices.Equal(got, want) {
+		t.Errorf("indexed: optimizers_config %q, want %q", got, want)
+	}
+	if got := fq.optimizers["ixfalse-1000"]; !slices.Equal(got, []string{"map[]"}) {
+		t.Errorf("-index=false: optimizers_config %q, want the server's defaults", got)
 	}
 }

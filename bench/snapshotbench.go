@@ -35,14 +35,31 @@ type SnapshotOptions struct {
 	// alternate, so their ratio comes from neighbouring measurements.
 	Rounds      int
 	WaitTimeout time.Duration
-	Log         io.Writer
-	TTY         bool
+	// Index makes each collection get its HNSW graphs before the rounds:
+	// it is created with an indexing threshold of a fifth of its points,
+	// a 1 s flush interval and Segments segments, and the run waits (at
+	// most IndexTimeout) until indexed_vectors_count reaches the points.
+	// Then the threshold is raised and the flush interval lengthened, so
+	// the writer's points stay in the mutable head (and the WAL) and no
+	// seal, merge or graph build runs behind the measured rounds.
+	// Without Index the collection keeps the server's defaults (a 10,000
+	// point collection then has no graph on Cairn).
+	Index        bool
+	IndexTimeout time.Duration
+	Segments     int // optimizers_config.default_segment_number with Index (0: server default)
+	Log          io.Writer
+	TTY          bool
 }
 
 // SnapshotRow holds the figures of one collection size.
 type SnapshotRow struct {
 	Points int `json:"points"`
 	Dim    int `json:"dim"`
+	// IndexedVectors is the collection's indexed_vectors_count before the
+	// rounds, IndexSeconds how long after the upload it took to get there
+	// (both 0 when the collection was not indexed).
+	IndexedVectors int     `json:"indexed_vectors"`
+	IndexSeconds   float64 `json:"index_s,omitempty"`
 	// BaselineWrites are the single-point wait=true upserts finished
 	// before the snapshot began; DuringWrites those overlapping its creation.
 	BaselineWrites Latency `json:"baseline_writes"`
@@ -117,7 +134,8 @@ type SnapshotResult struct {
 }
 
 // RunSnapshot, for each size: generates that many points, loads them into
-// a fresh collection and waits for green; runs a stream of single-point
+// a fresh collection and waits for green (with o.Index, until every vector
+// is indexed); runs a stream of single-point
 // wait=true upserts for o.Baseline, then creates a snapshot while the stream
 // goes on; downloads the snapshot, uploads it into a new collection
 // (upload + recover) and checks its point count; and times tar -cf / tar -xf
@@ -157,6 +175,10 @@ func snapshotOnce(ctx context.Context, c *Client, o SnapshotOptions, n int, work
 		return row, err
 	}
 	cfg := CollectionConfig{Dim: o.Dim, Distance: o.Metric.QdrantDistance(), M: o.M, EfConstruct: o.EfConstruct}
+	if o.Index {
+		cfg.IndexingThreshold = IndexingThresholdKB(max(n/5, 1), o.Dim)
+		cfg.FlushIntervalSec, cfg.DefaultSegmentNumber = 1, o.Segments
+	}
 	if err := c.CreateCollection(ctx, name, cfg); err != nil {
 		return row, err
 	}
@@ -167,7 +189,23 @@ func snapshotOnce(ctx context.Context, c *Client, o SnapshotOptions, n int, work
 	if err != nil {
 		return row, err
 	}
-	if err := waitGreen(ctx, c, name, n, o.WaitTimeout); err != nil {
+	var indexed int
+	var indexSecs float64
+	if o.Index {
+		t0 := time.Now()
+		info, err := waitIndexed(ctx, c, name, n, o.IndexTimeout)
+		if err != nil {
+			return row, err
+		}
+		indexed, indexSecs = info.IndexedVectorsCount, time.Since(t0).Seconds()
+		if o.Log != nil {
+			Logf(o.Log, "snapshot %d points: %d vectors indexed in %d segment(s), %.1fs after the upload", n, indexed, info.SegmentsCount, indexSecs)
+		}
+		quiet := CollectionConfig{IndexingThreshold: IndexingThresholdKB(4*n, o.Dim), FlushIntervalSec: 3600}
+		if err := c.UpdateOptimizers(ctx, name, quiet); err != nil {
+			return row, err
+		}
+	} else if err := waitGreen(ctx, c, name, n, o.WaitTimeout); err != nil {
 		return row, err
 	}
 	var samples []SnapshotRow
@@ -182,7 +220,24 @@ func snapshotOnce(ctx context.Context, c *Client, o SnapshotOptions, n int, work
 		}
 		samples = append(samples, sample)
 	}
-	return summarizeSnapshot(samples), nil
+	row = summarizeSnapshot(samples)
+	row.IndexedVectors, row.IndexSeconds = indexed, indexSecs
+	return row, nil
+}
+
+// waitIndexed waits (timeout at most, an hour if 0) until the collection
+// is green with n points and at least n indexed vectors.
+func waitIndexed(ctx context.Context, c *Client, name string, n int, timeout time.Duration) (CollectionInfo, error) {
+	if timeout <= 0 {
+		timeout = time.Hour
+	}
+	wctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	info, err := c.WaitReady(wctx, name, n, n, 50*time.Millisecond)
+	if err != nil && ctx.Err() == nil {
+		return info, fmt.Errorf("collection %s not indexed after %s (-index-timeout; -index=false skips indexing): %w", name, timeout, err)
+	}
+	return info, err
 }
 
 // snapshotRound measures one snapshot of the loaded collection name: the
