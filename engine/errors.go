@@ -35,6 +35,14 @@ var (
 	// ErrCorrupt reports an on-disk file of the engine (collection config,
 	// shard manifest, WAL record) that fails validation.
 	ErrCorrupt = errors.New("corrupt engine file")
+	// ErrVerify marks a restore refused by the check of the folder to
+	// restore, before anything live changed (VerifyCollectionDir: the
+	// collection file, a shard manifest, a segment or the WAL does not
+	// open or fails its checksum). It is the one error that wraps a second
+	// kind: the cause (ErrCorrupt, segment.ErrCorrupt, an I/O error) is
+	// wrapped too. Callers restoring untrusted input, such as snapshot
+	// archives, report it as bad input.
+	ErrVerify = errors.New("restore source failed verification")
 )
 
 // engineError carries a sentinel kind and a complete, client-facing message.

@@ -52,25 +52,26 @@ type restoreIntent struct {
 // example one extracted from a snapshot): the collection file, every
 // shard's manifest, the full checksum of every listed segment file, and the
 // WAL, which it replays. It changes nothing in dir except what opening a
-// WAL does (cutting a torn tail).
+// WAL does (cutting a torn tail). Its errors wrap ErrVerify and the cause.
 func (st *Storage) VerifyCollectionDir(dir string) error {
 	opts := st.opts
 	opts.DisableBackground = true
 	opts.Hooks = nil
 	c, err := openCollection(filepath.Base(dir), dir, &opts)
 	if err != nil {
-		return fmt.Errorf("verify collection: %w", err)
+		return fmt.Errorf("%w: open collection: %w", ErrVerify, err)
 	}
 	var errs []error
 	for _, s := range c.shards {
 		for _, h := range s.segs {
-			if err := h.seg.Verify(); err != nil {
-				errs = append(errs, fmt.Errorf("verify segment %s: %w", h.dir, err))
-			}
+			errs = append(errs, h.seg.Verify()) // its error names the segment
 		}
 	}
 	errs = append(errs, c.closeShards())
-	return errors.Join(errs...)
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("%w: %w", ErrVerify, err)
+	}
+	return nil
 }
 
 // RestoreCollection makes the collection folder src (laid out as a live

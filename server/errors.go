@@ -40,6 +40,9 @@ var statusTable = []struct {
 	{errBadRequest, http.StatusBadRequest},
 	{errValidation, http.StatusUnprocessableEntity},
 	{errUnavailable, http.StatusServiceUnavailable},
+	// Before the engine's kinds: a corrupt archive also wraps the engine
+	// error that found it (engine.ErrCorrupt would answer 500).
+	{snapshot.ErrCorrupt, http.StatusBadRequest},
 	{engine.ErrNotFound, http.StatusNotFound},
 	{engine.ErrPointNotFound, http.StatusNotFound},
 	{engine.ErrAlreadyExists, http.StatusConflict},
@@ -59,7 +62,6 @@ var statusTable = []struct {
 	{snapshot.ErrUnsafeEntry, http.StatusBadRequest},
 	{snapshot.ErrFormatVersion, http.StatusBadRequest},
 	{snapshot.ErrManifest, http.StatusBadRequest},
-	{snapshot.ErrCorrupt, http.StatusBadRequest},
 	{snapshot.ErrWrongKind, http.StatusBadRequest},
 	{snapshot.ErrBadLocation, http.StatusBadRequest},
 	{snapshot.ErrTooLarge, http.StatusRequestEntityTooLarge},

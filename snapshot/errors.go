@@ -28,8 +28,10 @@ var (
 	// ErrManifest reports an archive whose manifest is missing, malformed or
 	// disagrees with the files present (400).
 	ErrManifest = errors.New("snapshot manifest mismatch")
-	// ErrCorrupt reports an archive that is not a readable tar file or ends
-	// early (400).
+	// ErrCorrupt reports an archive that is not a readable tar file, ends
+	// early, or whose files fail the engine's check before a restore: a
+	// corrupt segment, collection file or WAL (then it wraps the engine's
+	// error too, engine.ErrVerify and its cause) (400).
 	ErrCorrupt = errors.New("corrupt snapshot archive")
 	// ErrTooLarge reports an archive bigger than the configured limit or the
 	// free disk space (413 or 507).

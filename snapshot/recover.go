@@ -23,9 +23,10 @@ type HTTPDoer interface {
 // on the old data finish, new ones see the restored data). The checksum, when
 // not "", is checked first (ErrMalformedChecksum, ErrChecksumMismatch); the
 // archive is unpacked under the temp path and verified, by this package and
-// by the engine, before anything replaces live data. A name no collection
-// may have gives engine.ErrInvalid. Every priority restores the snapshot in
-// full on a single node (see Priority).
+// by the engine (files that fail the engine's check give ErrCorrupt),
+// before anything replaces live data. A name no collection may have gives
+// engine.ErrInvalid. Every priority restores the snapshot in full on a
+// single node (see Priority).
 func (m *Manager) Recover(ctx context.Context, name, archivePath, checksum string, priority Priority) error {
 	dir, err := m.unpack(name, archivePath, checksum, priority, KindCollection)
 	if err != nil {
@@ -36,7 +37,7 @@ func (m *Manager) Recover(ctx context.Context, name, archivePath, checksum strin
 		return err
 	}
 	if err := m.Storage.RestoreCollection(name, dir); err != nil {
-		return fmt.Errorf("recover %s: %w", name, err)
+		return fmt.Errorf("recover %s: %w", name, archiveError(err))
 	}
 	m.log().Info("recovered collection from snapshot", "collection", name, "archive", filepath.Base(archivePath), "priority", priority)
 	return nil
@@ -68,6 +69,18 @@ func (m *Manager) unpack(name, archivePath, checksum string, priority Priority, 
 		return "", fmt.Errorf("recover %s: %w: archive holds a %s snapshot, want %s", name, ErrWrongKind, man.Kind, want)
 	}
 	return dir, nil
+}
+
+// archiveError marks an engine restore refused by its check of the
+// unpacked files (engine.ErrVerify: a corrupt segment, collection file,
+// manifest or WAL in an archive that passed the tar and manifest checks)
+// as a corrupt archive, ErrCorrupt; the engine's errors stay in the chain.
+// Other errors are returned as they are.
+func archiveError(err error) error {
+	if errors.Is(err, engine.ErrVerify) {
+		return fmt.Errorf("%w: %w", ErrCorrupt, err)
+	}
+	return err
 }
 
 // CheckRecoverName checks the name a collection recover would create or
@@ -218,7 +231,7 @@ func (m *Manager) RecoverFull(ctx context.Context, archivePath, checksum string,
 		dirs[n] = filepath.Join(dir, CollectionsFolder, n)
 	}
 	if err := m.Storage.RestoreAll(dirs, aliases); err != nil {
-		return fmt.Errorf("recover full snapshot: %w", err)
+		return fmt.Errorf("recover full snapshot: %w", archiveError(err))
 	}
 	m.log().Info("recovered full snapshot", "archive", filepath.Base(archivePath), "collections", len(names), "aliases", len(aliases))
 	return nil

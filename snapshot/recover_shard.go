@@ -12,7 +12,7 @@ import (
 // checksum, when not "", is checked first (ErrMalformedChecksum,
 // ErrChecksumMismatch); the archive must be a shard snapshot (ErrWrongKind)
 // and is unpacked under the temp path and verified before anything replaces
-// live data. The engine then refuses a snapshot whose collection differs in
+// live data (files that fail the engine's check give ErrCorrupt). The engine then refuses a snapshot whose collection differs in
 // shard number or vectors (engine.ErrBadRequest) and swaps the shard
 // atomically: searches running on the old data finish, new ones see the
 // restored shard, the other shards keep theirs. Every priority restores the
@@ -30,7 +30,7 @@ func (m *Manager) RecoverShard(ctx context.Context, name string, id uint32, arch
 		return err
 	}
 	if err := m.Storage.RestoreShard(name, id, dir); err != nil {
-		return fmt.Errorf("recover %s shard %d: %w", name, id, err)
+		return fmt.Errorf("recover %s shard %d: %w", name, id, archiveError(err))
 	}
 	m.log().Info("recovered shard from snapshot", "collection", name, "shard", id,
 		"archive", filepath.Base(archivePath), "priority", priority)

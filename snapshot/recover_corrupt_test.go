@@ -1,0 +1,146 @@
+package snapshot
+
+import (
+	"archive/tar"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"hash/crc32"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/cairn-db/cairn/engine"
+	"github.com/cairn-db/cairn/segment"
+)
+
+// corruptCopy writes to dst the archive src with the last byte of every
+// file ending in suffix flipped and the manifest's CRC-32C of those files
+// recomputed: an archive that passes the tar and manifest checks and
+// fails only the engine's.
+func corruptCopy(t *testing.T, src, dst, suffix string) string {
+	t.Helper()
+	b, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type entry struct {
+		hdr  *tar.Header
+		body []byte
+	}
+	var entries []entry
+	tr := tar.NewReader(bytes.NewReader(b))
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, err := io.ReadAll(tr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		entries = append(entries, entry{h, body})
+	}
+	crcs := map[string]uint32{}
+	for _, e := range entries {
+		if e.hdr.Typeflag == tar.TypeReg && strings.HasSuffix(e.hdr.Name, suffix) && len(e.body) > 0 {
+			e.body[len(e.body)-1] ^= 0x5a
+			crcs[e.hdr.Name] = crc32.Checksum(e.body, castagnoli)
+		}
+	}
+	if len(crcs) == 0 {
+		t.Fatalf("no file of %s ends in %s", src, suffix)
+	}
+	last := &entries[len(entries)-1]
+	var man Manifest
+	if err := json.Unmarshal(last.body, &man); err != nil {
+		t.Fatal(err)
+	}
+	for i, f := range man.Files {
+		if c, ok := crcs[f.Path]; ok {
+			man.Files[i].CRC32C = c
+		}
+	}
+	if last.body, err = json.Marshal(man); err != nil {
+		t.Fatal(err)
+	}
+	last.hdr.Size = int64(len(last.body))
+	var out bytes.Buffer
+	tw := tar.NewWriter(&out)
+	for _, e := range entries {
+		if err := tw.WriteHeader(e.hdr); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tw.Write(e.body); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dst, out.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dst
+}
+
+// TestRecoverCorruptFiles: a collection, shard or full snapshot whose
+// segment or collection file fails the engine's check is refused with
+// ErrCorrupt, the engine's error kept in the chain, and changes nothing.
+func TestRecoverCorruptFiles(t *testing.T) {
+	e := newEnv(t, nil)
+	c := e.create(t, "c", dim, 1)
+	fill(t, c, 31, dim)
+	col, err := e.m.CreateCollection(ctxb, "c")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sh, err := e.m.CreateShard(ctxb, "c", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	full, err := e.m.CreateFull(ctxb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	upsert(t, c, points(seeded(32), 500, 10, dim))
+	want := dump(t, c)
+	colPath := filepath.Join(e.m.SnapshotsPath, "c", col.Name)
+	shPath := filepath.Join(e.m.SnapshotsPath, "c", "shards", "0", sh.Name)
+	fullPath := filepath.Join(e.m.SnapshotsPath, full.Name)
+	seg := "/" + segment.MetaFile // opened first: segment.Open finds it
+	vec := "/vectors-default.seg" // read only by Verify
+	cases := []struct {
+		what  string
+		cause error
+		run   func(path string) error
+		src   string
+		file  string
+	}{
+		{"collection: vectors", segment.ErrCorrupt, func(p string) error { return e.m.Recover(ctxb, "c", p, "", PrioritySnapshot) }, colPath, vec},
+		{"collection: meta", segment.ErrCorrupt, func(p string) error { return e.m.Recover(ctxb, "c", p, "", PrioritySnapshot) }, colPath, seg},
+		{"collection: config", engine.ErrCorrupt, func(p string) error { return e.m.Recover(ctxb, "c", p, "", PrioritySnapshot) }, colPath, engine.CollectionFile},
+		{"new collection", segment.ErrCorrupt, func(p string) error { return e.m.Recover(ctxb, "d", p, "", PrioritySnapshot) }, colPath, vec},
+		{"shard", segment.ErrCorrupt, func(p string) error { return e.m.RecoverShard(ctxb, "c", 0, p, "", PriorityNoSync) }, shPath, vec},
+		{"full", segment.ErrCorrupt, func(p string) error { return e.m.RecoverFull(ctxb, p, "", true) }, fullPath, vec},
+	}
+	for i, tc := range cases {
+		bad := corruptCopy(t, tc.src, filepath.Join(e.dir, "bad-"+itoa(i)+".snapshot"), tc.file)
+		err := tc.run(bad)
+		if !errors.Is(err, ErrCorrupt) || !errors.Is(err, engine.ErrVerify) || !errors.Is(err, tc.cause) {
+			t.Errorf("%s: %v, want ErrCorrupt wrapping engine.ErrVerify and %v", tc.what, err, tc.cause)
+		}
+		if got := dump(t, c); got != want {
+			t.Fatalf("%s: the collection changed", tc.what)
+		}
+		if e.st.CollectionExists("d") {
+			t.Fatalf("%s: a collection was created", tc.what)
+		}
+		assertNoTemps(t, e.m.TempPath)
+	}
+}
