@@ -161,3 +161,83 @@ func TestRecoverCorruptArchive(t *testing.T) {
 		t.Fatal("a corrupt archive created a collection")
 	}
 }
+
+// TestRecoverNoSync: priority=no_sync is accepted by the recover and upload
+// routes and, on a single node, restores the snapshot in full.
+func TestRecoverNoSync(t *testing.T) {
+	t.Parallel()
+	e := newSnapEnv(t, Options{})
+	e.collection(t, "c", 3)
+	path, sum := e.archive(t, "c")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.upsert(t, "c", 4, 5)
+	mustOK(t, e.s, "PUT", "/collections/c/snapshots/recover", fmt.Sprintf(`{"location":"file://%s","priority":"no_sync"}`, path))
+	if n := e.count(t, "c"); n != 3 {
+		t.Fatalf("recover no_sync: c has %d points", n)
+	}
+	e.upsert(t, "c", 4, 5)
+	if rec := upload(t, e.s, "/collections/c/snapshots/upload?priority=no_sync&checksum="+sum, "snapshot", b); rec.Code != 200 {
+		t.Fatalf("upload no_sync: %d %s", rec.Code, rec.Body)
+	}
+	if n := e.count(t, "c"); n != 3 {
+		t.Fatalf("upload no_sync: c has %d points", n)
+	}
+	if rec := upload(t, e.s, "/collections/n/snapshots/upload?priority=no_sync&wait=false", "snapshot", b); rec.Code != http.StatusAccepted {
+		t.Fatalf("upload no_sync wait=false: %d %s", rec.Code, rec.Body)
+	}
+	e.s.Wait()
+	if n := e.count(t, "n"); n != 3 {
+		t.Fatalf("background upload no_sync: n has %d points", n)
+	}
+	shard := e.create(t, "/collections/c/shards/0/snapshots")
+	sp := filepath.Join(e.snaps, "c", "shards", "0", shard.Name)
+	e.upsert(t, "c", 4, 5)
+	mustOK(t, e.s, "PUT", "/collections/c/shards/0/snapshots/recover", fmt.Sprintf(`{"location":"file://%s","priority":"no_sync"}`, sp))
+	if n := e.count(t, "c"); n != 3 {
+		t.Fatalf("shard recover no_sync: c has %d points", n)
+	}
+	sb, err := os.ReadFile(sp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.upsert(t, "c", 4, 5)
+	if rec := upload(t, e.s, "/collections/c/shards/0/snapshots/upload?priority=no_sync", "snapshot", sb); rec.Code != 200 {
+		t.Fatalf("shard upload no_sync: %d %s", rec.Code, rec.Body)
+	}
+	if n := e.count(t, "c"); n != 3 {
+		t.Fatalf("shard upload no_sync: c has %d points", n)
+	}
+}
+
+// TestShardSnapshotNoWait: creating a shard snapshot with wait=false
+// answers 202 without a result; the snapshot is listed once the background
+// work is done.
+func TestShardSnapshotNoWait(t *testing.T) {
+	t.Parallel()
+	e := newSnapEnv(t, Options{})
+	e.collection(t, "c", 2)
+	const base = "/collections/c/shards/0/snapshots"
+	rec := do(t, e.s, "POST", base+"?wait=false", "")
+	var body map[string]any
+	if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
+		t.Fatal(err)
+	}
+	if _, has := body["result"]; rec.Code != http.StatusAccepted || body["status"] != "accepted" || has {
+		t.Fatalf("%d %s", rec.Code, rec.Body)
+	}
+	e.s.Wait()
+	ds := e.list(t, base)
+	if len(ds) != 1 || !strings.HasPrefix(ds[0].Name, "c-shard-0-") {
+		t.Fatalf("list %+v", ds)
+	}
+	if rec := do(t, e.s, "GET", base+"/"+ds[0].Name, ""); rec.Code != 200 || sha(rec.Body.Bytes()) != ds[0].Checksum {
+		t.Fatalf("download %d", rec.Code)
+	}
+	// Refusals are still answered at once.
+	for _, p := range []string{"/collections/c/shards/5/snapshots?wait=false", "/collections/nope/shards/0/snapshots?wait=false"} {
+		mustFail(t, e.s, "POST", p, "", 404)
+	}
+}
