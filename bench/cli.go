@@ -260,7 +260,9 @@ func runIngest(ctx context.Context, args []string, env *runEnv) error {
 	d.register(f.FlagSet, "data set folder (base.fvecs; generated there if absent)")
 	batches := f.String("batches", "64,256,1024", "comma-separated batch sizes")
 	waits := f.String("waits", "false,true", "comma-separated wait modes")
-	thr := f.Int("indexing-threshold", 0, "optimizers_config.indexing_threshold in KB (0: server default)")
+	thr := f.Int("indexing-threshold", 0, "optimizers_config.indexing_threshold in KB (0: a fifth of the data set's vectors)")
+	flush := f.Int("flush-interval", 1, "optimizers_config.flush_interval_sec: Cairn seals the upload's last points this long after their first write (0: server default, 5 s)")
+	segments := f.Int("segments", 2, "optimizers_config.default_segment_number (0: server default, the number of CPUs)")
 	minIdx := f.Int("min-indexed", -1, "indexed_vectors_count that counts as fully indexed (-1: every point)")
 	rounds := f.Int("rounds", 1, "interleaved rounds: each runs every batch size and wait mode once; tables give medians and min–max")
 	if err := parse(f, args, env); err != nil {
@@ -280,7 +282,7 @@ func runIngest(ctx context.Context, args []string, env *runEnv) error {
 	}
 	res, err := RunIngest(ctx, ds, IngestOptions{URL: f.url, APIKey: f.apiKey, Collection: f.collection,
 		BatchSizes: bs, Waits: ws, Clients: f.clients, M: f.m, EfConstruct: f.efc, IndexingThreshold: *thr,
-		MinIndexed: *minIdx, Rounds: *rounds, WaitTimeout: f.timeout, Log: env.stderr, TTY: env.tty})
+		FlushIntervalSec: *flush, Segments: *segments, MinIndexed: *minIdx, Rounds: *rounds, WaitTimeout: f.timeout, Log: env.stderr, TTY: env.tty})
 	env.report.Ingest = res
 	if err != nil {
 		return err

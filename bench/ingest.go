@@ -14,7 +14,19 @@ type IngestOptions struct {
 	Waits                   []bool // wait=true and/or wait=false upserts
 	Clients                 int    // upsert requests in flight
 	M, EfConstruct          int
-	IndexingThreshold       int
+	// IndexingThreshold is the collection's indexing_threshold in kB (0:
+	// a fifth of the data set's vectors, so the upload is sealed into
+	// segments that each get a graph).
+	IndexingThreshold int
+	// FlushIntervalSec is the collection's flush_interval_sec: Cairn seals
+	// the last points of the upload (below the threshold) this long after
+	// their first write, so "until indexed" includes up to this much idle
+	// time (0: the server's default, 5 s on Cairn).
+	FlushIntervalSec int
+	// Segments is default_segment_number (0: server default, the number of
+	// CPUs): merging down to it gives the upload's last small segment a
+	// graph, whatever the machine's core count.
+	Segments int
 	// MinIndexed is the indexed_vectors_count that counts as fully indexed;
 	// a negative value means every point.
 	MinIndexed int
@@ -29,16 +41,24 @@ type IngestOptions struct {
 // IngestRow is the figure of one batch size and wait mode: medians over
 // the rounds, with the ranges of points/s and of the time until indexed.
 type IngestRow struct {
-	BatchSize      int            `json:"batch_size"`
-	Wait           bool           `json:"wait"`
-	Clients        int            `json:"clients"`
-	Points         int            `json:"points"`
-	Rounds         int            `json:"rounds"`
-	UploadSeconds  float64        `json:"upload_s"`
-	PointsPerSec   float64        `json:"points_per_s"`
-	PPSMin         float64        `json:"points_per_s_min"`
-	PPSMax         float64        `json:"points_per_s_max"`
-	IndexedSeconds float64        `json:"indexed_s"` // from the first upsert until green and indexed
+	BatchSize     int     `json:"batch_size"`
+	Wait          bool    `json:"wait"`
+	Clients       int     `json:"clients"`
+	Points        int     `json:"points"`
+	Rounds        int     `json:"rounds"`
+	UploadSeconds float64 `json:"upload_s"`
+	PointsPerSec  float64 `json:"points_per_s"`
+	PPSMin        float64 `json:"points_per_s_min"`
+	PPSMax        float64 `json:"points_per_s_max"`
+	// VisibleSeconds is the time from the first upsert until points_count
+	// holds every point (every write applied and counted).
+	VisibleSeconds float64 `json:"visible_s"`
+	VisibleMin     float64 `json:"visible_s_min"`
+	VisibleMax     float64 `json:"visible_s_max"`
+	// IndexedSeconds is the time from the first upsert until the
+	// collection is green with indexed_vectors_count ≥ MinIndexed (every
+	// point by default): every segment sealed, merged and given its graph.
+	IndexedSeconds float64        `json:"indexed_s"`
 	IndexedMin     float64        `json:"indexed_s_min"`
 	IndexedMax     float64        `json:"indexed_s_max"`
 	IndexedVectors int            `json:"indexed_vectors"` // of the last round
@@ -51,6 +71,7 @@ type IngestSample struct {
 	Round          int     `json:"round"`
 	UploadSeconds  float64 `json:"upload_s"`
 	PointsPerSec   float64 `json:"points_per_s"`
+	VisibleSeconds float64 `json:"visible_s"`
 	IndexedSeconds float64 `json:"indexed_s"`
 }
 
@@ -60,35 +81,48 @@ func summarizeIngest(samples []IngestRow) IngestRow {
 	last := samples[len(samples)-1]
 	row := IngestRow{BatchSize: last.BatchSize, Wait: last.Wait, Clients: last.Clients, Points: last.Points,
 		Rounds: len(samples), IndexedVectors: last.IndexedVectors, Segments: last.Segments}
-	up, pps, idx := make([]float64, len(samples)), make([]float64, len(samples)), make([]float64, len(samples))
+	n := len(samples)
+	up, pps, vis, idx := make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n)
 	for i, s := range samples {
-		up[i], pps[i], idx[i] = s.UploadSeconds, s.PointsPerSec, s.IndexedSeconds
-		row.Samples = append(row.Samples, IngestSample{Round: i, UploadSeconds: s.UploadSeconds, PointsPerSec: s.PointsPerSec, IndexedSeconds: s.IndexedSeconds})
+		up[i], pps[i], vis[i], idx[i] = s.UploadSeconds, s.PointsPerSec, s.VisibleSeconds, s.IndexedSeconds
+		row.Samples = append(row.Samples, IngestSample{Round: i, UploadSeconds: s.UploadSeconds, PointsPerSec: s.PointsPerSec,
+			VisibleSeconds: s.VisibleSeconds, IndexedSeconds: s.IndexedSeconds})
 	}
-	p, x := SpreadOf(pps), SpreadOf(idx)
+	p, v, x := SpreadOf(pps), SpreadOf(vis), SpreadOf(idx)
 	row.UploadSeconds = Median(up)
 	row.PointsPerSec, row.PPSMin, row.PPSMax = p.Median, p.Min, p.Max
+	row.VisibleSeconds, row.VisibleMin, row.VisibleMax = v.Median, v.Min, v.Max
 	row.IndexedSeconds, row.IndexedMin, row.IndexedMax = x.Median, x.Min, x.Max
 	return row
 }
 
 // IngestResult is the outcome of RunIngest.
 type IngestResult struct {
-	Data   DataInfo    `json:"data"`
-	URL    string      `json:"url"`
-	Rounds int         `json:"rounds"`
-	Rows   []IngestRow `json:"rows"`
+	Data   DataInfo `json:"data"`
+	URL    string   `json:"url"`
+	Rounds int      `json:"rounds"`
+	// The optimizers_config every collection was created with (0: the
+	// server's default).
+	IndexingThreshold int         `json:"indexing_threshold_kb"`
+	FlushIntervalSec  int         `json:"flush_interval_sec"`
+	Segments          int         `json:"default_segment_number"`
+	Rows              []IngestRow `json:"rows"`
 }
 
 // RunIngest, for each batch size and wait mode (all of them once per
-// round, o.Rounds rounds), recreates o.Collection,
-// upserts every base vector of ds and measures points/s, then the time from
-// the first upsert until the collection is green with every point and at
-// least MinIndexed indexed vectors. The collection is deleted at the end.
+// round, o.Rounds rounds), recreates o.Collection, upserts every base
+// vector of ds and measures points/s, then, from the first upsert, the
+// time until points_count holds every point and the time until the
+// collection is green with at least MinIndexed indexed vectors. The
+// collection is deleted at the end.
 func RunIngest(ctx context.Context, ds *Dataset, o IngestOptions) (*IngestResult, error) {
 	c := NewClient(o.URL, o.APIKey)
 	defer c.Close()
-	res := &IngestResult{Data: ds.info(), URL: o.URL, Rounds: max(o.Rounds, 1)}
+	if o.IndexingThreshold == 0 {
+		o.IndexingThreshold = IndexingThresholdKB(max(ds.N()/5, 1), ds.Dim)
+	}
+	res := &IngestResult{Data: ds.info(), URL: o.URL, Rounds: max(o.Rounds, 1),
+		IndexingThreshold: o.IndexingThreshold, FlushIntervalSec: o.FlushIntervalSec, Segments: o.Segments}
 	combos := len(o.BatchSizes) * len(o.Waits)
 	samples := make([][]IngestRow, combos)
 	for round := range res.Rounds {
@@ -115,7 +149,8 @@ func ingestOnce(ctx context.Context, c *Client, ds *Dataset, o IngestOptions, bs
 	if err := c.DeleteCollection(ctx, o.Collection); err != nil {
 		return IngestRow{}, err
 	}
-	cfg := CollectionConfig{Dim: ds.Dim, Distance: ds.Metric.QdrantDistance(), M: o.M, EfConstruct: o.EfConstruct, IndexingThreshold: o.IndexingThreshold}
+	cfg := CollectionConfig{Dim: ds.Dim, Distance: ds.Metric.QdrantDistance(), M: o.M, EfConstruct: o.EfConstruct,
+		IndexingThreshold: o.IndexingThreshold, FlushIntervalSec: o.FlushIntervalSec, DefaultSegmentNumber: o.Segments}
 	if err := c.CreateCollection(ctx, o.Collection, cfg); err != nil {
 		return IngestRow{}, err
 	}
@@ -136,13 +171,44 @@ func ingestOnce(ctx context.Context, c *Client, ds *Dataset, o IngestOptions, bs
 	}
 	wctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	info, err := c.WaitReady(wctx, o.Collection, n, minIndexed, 50*time.Millisecond)
+	visible, indexed, info, err := waitCountedIndexed(wctx, c, o.Collection, n, minIndexed, start)
 	if err != nil {
 		return IngestRow{}, err
 	}
 	return IngestRow{
 		BatchSize: bs, Wait: wait, Clients: max(o.Clients, 1), Points: n,
 		UploadSeconds: wall.Seconds(), PointsPerSec: QPS(n, wall),
-		IndexedSeconds: time.Since(start).Seconds(), IndexedVectors: info.IndexedVectorsCount, Segments: info.SegmentsCount,
+		VisibleSeconds: visible.Seconds(), IndexedSeconds: indexed.Seconds(),
+		IndexedVectors: info.IndexedVectorsCount, Segments: info.SegmentsCount,
 	}, nil
+}
+
+// ingestPoll is how often the ingest benchmark reads the collection's counts.
+const ingestPoll = 20 * time.Millisecond
+
+// waitCountedIndexed polls the collection until points_count reaches n
+// and until it is green with at least minIndexed indexed vectors, and
+// returns both times since start and the last info.
+func waitCountedIndexed(ctx context.Context, c *Client, name string, n, minIndexed int, start time.Time) (visible, indexed time.Duration, info CollectionInfo, err error) {
+	t := time.NewTicker(ingestPoll)
+	defer t.Stop()
+	visible = -1
+	for {
+		if info, err = c.Info(ctx, name); err != nil {
+			return visible, 0, info, err
+		}
+		now := time.Since(start)
+		if visible < 0 && info.PointsCount >= n {
+			visible = now
+		}
+		if visible >= 0 && info.Status == "green" && info.IndexedVectorsCount >= minIndexed {
+			return visible, now, info, nil
+		}
+		select {
+		case <-ctx.Done():
+			return visible, 0, info, fmt.Errorf("wait for collection %s (status %s, %d of %d points, %d of %d indexed): %w",
+				name, info.Status, info.PointsCount, n, info.IndexedVectorsCount, minIndexed, ctx.Err())
+		case <-t.C:
+		}
+	}
 }

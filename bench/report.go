@@ -49,13 +49,17 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	}
 	if in := r.Ingest; in != nil {
 		fmt.Fprintf(&b, "Ingest: %d × %d (%s); medians of %d interleaved round(s)\n\n", in.Data.N, in.Data.Dim, in.Data.Metric, max(in.Rounds, 1))
-		b.WriteString("| batch | wait | clients | points/s | upload s | until indexed s | indexed |\n|---|---|---|---|---|---|---|\n")
+		b.WriteString("| batch | wait | clients | points/s | upload s | until counted s | until indexed s | indexed | segments |\n|---|---|---|---|---|---|---|---|---|\n")
 		for _, x := range in.Rows {
-			fmt.Fprintf(&b, "| %d | %t | %d | %s | %.2f | %s | %d |\n", x.BatchSize, x.Wait, x.Clients,
+			fmt.Fprintf(&b, "| %d | %t | %d | %s | %.2f | %s | %s | %d | %d |\n", x.BatchSize, x.Wait, x.Clients,
 				spreadText(x.Rounds, x.PointsPerSec, x.PPSMin, x.PPSMax, "%.0f"), x.UploadSeconds,
-				spreadText(x.Rounds, x.IndexedSeconds, x.IndexedMin, x.IndexedMax, "%.2f"), x.IndexedVectors)
+				spreadText(x.Rounds, x.VisibleSeconds, x.VisibleMin, x.VisibleMax, "%.2f"),
+				spreadText(x.Rounds, x.IndexedSeconds, x.IndexedMin, x.IndexedMax, "%.2f"), x.IndexedVectors, x.Segments)
 		}
-		b.WriteString("\n")
+		fmt.Fprintf(&b, "\nTimes from the first upsert: until counted = points_count holds every point; until indexed = "+
+			"green with indexed_vectors_count ≥ the points (every segment sealed, merged and given its HNSW graph). "+
+			"Collections created with indexing_threshold %s kB, flush_interval_sec %s, default_segment_number %s.\n\n",
+			orDefault(in.IndexingThreshold), orDefault(in.FlushIntervalSec), orDefault(in.Segments))
 	}
 	if sn := r.Snapshot; sn != nil {
 		b.WriteString("Snapshots (medians over each row's rounds, min–max in brackets)\n\n| points | dim | rounds | write p50 ms (baseline) | longest write during ms | stall ms | create s | tar -cf s | download s | upload+recover s | first query after restore ms | tar -xf s | archive MiB |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
@@ -73,6 +77,14 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// orDefault formats a configuration value, 0 meaning the server's default.
+func orDefault(v int) string {
+	if v == 0 {
+		return "(server default)"
+	}
+	return fmt.Sprint(v)
 }
 
 func optSecs(s float64) string {

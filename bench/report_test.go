@@ -81,7 +81,7 @@ func TestReportMarkdown(t *testing.T) {
 		"`cairn bench search -data d`", "AMD EPYC", "avx2", "0123456789ab+dirty",
 		"| mode | ef | clients | recall |", "| http | 16 | 4 | 0.9000 | 0.8900 | 1000 | 1.000 | 2.000 | 3.000 |",
 		"| inprocess | 16 | 1 |", "| hnswlib | 64 | 0.9940 | 16000 |",
-		"| 64 | true | 2 | 12345 |",
+		"| 64 | true | 2 | 12345 |", "until counted s", "indexing_threshold (server default) kB",
 		"| 10000 | 128 | 1 | 0.50 | 2.00 | 1.50 | 0.200 | 0.300 |", "| 1000000 | 128 |",
 	} {
 		if !strings.Contains(md, want) {

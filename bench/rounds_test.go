@@ -223,12 +223,13 @@ func TestRunSearchReferenceError(t *testing.T) {
 
 func TestSummarizeIngest(t *testing.T) {
 	row := summarizeIngest([]IngestRow{
-		{BatchSize: 64, Wait: true, Points: 10, PointsPerSec: 100, UploadSeconds: 0.1, IndexedSeconds: 3, IndexedVectors: 10},
-		{BatchSize: 64, Wait: true, Points: 10, PointsPerSec: 300, UploadSeconds: 0.03, IndexedSeconds: 1, IndexedVectors: 10},
-		{BatchSize: 64, Wait: true, Points: 10, PointsPerSec: 200, UploadSeconds: 0.05, IndexedSeconds: 2, IndexedVectors: 9},
+		{BatchSize: 64, Wait: true, Points: 10, PointsPerSec: 100, UploadSeconds: 0.1, VisibleSeconds: 0.2, IndexedSeconds: 3, IndexedVectors: 10},
+		{BatchSize: 64, Wait: true, Points: 10, PointsPerSec: 300, UploadSeconds: 0.03, VisibleSeconds: 0.04, IndexedSeconds: 1, IndexedVectors: 10},
+		{BatchSize: 64, Wait: true, Points: 10, PointsPerSec: 200, UploadSeconds: 0.05, VisibleSeconds: 0.06, IndexedSeconds: 2, IndexedVectors: 9},
 	})
 	if row.Rounds != 3 || row.PointsPerSec != 200 || row.PPSMin != 100 || row.PPSMax != 300 || row.UploadSeconds != 0.05 ||
-		row.IndexedSeconds != 2 || row.IndexedMin != 1 || row.IndexedMax != 3 || row.IndexedVectors != 9 || len(row.Samples) != 3 {
+		row.IndexedSeconds != 2 || row.IndexedMin != 1 || row.IndexedMax != 3 || row.IndexedVectors != 9 || len(row.Samples) != 3 ||
+		row.VisibleSeconds != 0.06 || row.VisibleMin != 0.04 || row.VisibleMax != 0.2 || row.Samples[2].VisibleSeconds != 0.06 {
 		t.Errorf("row %+v", row)
 	}
 }

@@ -117,7 +117,7 @@ func TestRunIngest(t *testing.T) {
 	fq, srv := newFakeQdrant(t)
 	ds := smallDataset(t, L2)
 	res, err := RunIngest(context.Background(), ds, IngestOptions{URL: srv.URL, Collection: "i",
-		BatchSizes: []int{50, 400}, Waits: []bool{false, true}, Clients: 2, MinIndexed: -1})
+		BatchSizes: []int{50, 400}, Waits: []bool{false, true}, Clients: 2, MinIndexed: -1, FlushIntervalSec: 1, Segments: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,9 +125,16 @@ func TestRunIngest(t *testing.T) {
 		t.Fatalf("%d rows", len(res.Rows))
 	}
 	for _, r := range res.Rows {
-		if r.Points != 400 || r.PointsPerSec <= 0 || r.IndexedVectors != 400 || r.IndexedSeconds < r.UploadSeconds {
+		if r.Points != 400 || r.PointsPerSec <= 0 || r.IndexedVectors != 400 || r.VisibleSeconds < r.UploadSeconds || r.IndexedSeconds < r.VisibleSeconds {
 			t.Errorf("row %+v", r)
 		}
+	}
+	// A fifth of 400 points of dimension 8 is 80 × 32 bytes: 2 kB.
+	if res.IndexingThreshold != 2 || res.FlushIntervalSec != 1 || res.Segments != 2 {
+		t.Errorf("result config %+v", res)
+	}
+	if got := fq.optimizers["i"]; len(got) != 4 || got[0] != "map[default_segment_number:2 flush_interval_sec:1 indexing_threshold:2]" {
+		t.Errorf("ingest optimizers_config %q", got)
 	}
 	var waits, noWaits int
 	for _, r := range fq.log() {
