@@ -20,6 +20,10 @@ type Hooks struct {
 	// --inprocess`. WIRING: cmd/cairn sets it; nil makes --inprocess fail
 	// with ErrNoInProcess.
 	InProcess InProcessBuilder
+	// CairnBin is the default of `snapshot -cairn-bin`: the cairn binary
+	// that `cairn bench snapshot` starts to time restores at start-up.
+	// WIRING: cmd/cairn sets it to its own executable; "" skips them.
+	CairnBin string
 }
 
 const usage = `usage: cairn bench <command> [flags]
@@ -28,7 +32,7 @@ commands:
   gen       generate a clustered data set (TEXMEX files + ground truth)
   search    recall@k, QPS and latency percentiles for a list of ef values
   ingest    points/s for batch sizes and wait modes, time until indexed
-  snapshot  write stall, snapshot create/download/upload-recover times, tar reference
+  snapshot  write stall, snapshot create/download/upload-recover/restore-at-start-up times, tar reference
 
 'cairn bench <command> -h' lists a command's flags.
 `
@@ -303,6 +307,7 @@ func runSnapshotCmd(ctx context.Context, args []string, env *runEnv) error {
 	index := f.Bool("index", true, "give each collection its HNSW graphs before the rounds (indexing threshold a fifth of its points) and wait until every vector is indexed")
 	indexTimeout := f.Duration("index-timeout", 30*time.Minute, "longest wait for a collection to be fully indexed")
 	segments := f.Int("segments", 2, "default_segment_number of the indexed collections (0: server default, the number of CPUs)")
+	cairnBin := f.String("cairn-bin", env.hooks.CairnBin, "cairn binary started as serve --snapshot FILE:NAME on each downloaded snapshot to time the restore at start-up (empty: skipped)")
 	if err := parse(f, args, env); err != nil {
 		return err
 	}
@@ -317,7 +322,7 @@ func runSnapshotCmd(ctx context.Context, args []string, env *runEnv) error {
 	res, err := RunSnapshot(ctx, SnapshotOptions{URL: f.url, APIKey: f.apiKey, Collection: f.collection,
 		Sizes: sz, Dim: *dim, Seed: *seed, Metric: m, BatchSize: f.batch, Clients: f.clients, M: f.m,
 		EfConstruct: f.efc, StoragePath: *storage, Baseline: *baseline, WorkDir: *work, Rounds: *rounds,
-		WaitTimeout: f.timeout, Index: *index, IndexTimeout: *indexTimeout, Segments: *segments,
+		WaitTimeout: f.timeout, Index: *index, IndexTimeout: *indexTimeout, Segments: *segments, CairnBin: *cairnBin,
 		Log: env.stderr, TTY: env.tty})
 	env.report.Snapshot = res
 	if err != nil {

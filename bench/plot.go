@@ -66,8 +66,8 @@ func PlotRecallQPS(dir, name, title string, series []Series) ([]string, error) {
 
 // PlotSnapshot draws two plots against the collection size (log x) and
 // returns their paths: dir/name-time.{png,svg}, the snapshot create,
-// download and upload-recover times beside the reference tar -cf and tar -xf
-// (log y, seconds), and dir/name-stall.{png,svg}, the write stall with the
+// download, upload-recover and restore-at-start-up times beside the
+// reference tar -cf and tar -xf (log y, seconds), and dir/name-stall.{png,svg}, the write stall with the
 // writer's baseline p50 and its longest write during creation
 // (milliseconds).
 func PlotSnapshot(dir, name string, rows []SnapshotRow) ([]string, error) {
@@ -87,6 +87,8 @@ func PlotSnapshot(dir, name string, rows []SnapshotRow) ([]string, error) {
 		pick("download", func(r SnapshotRow) float64 { return r.DownloadSeconds }),
 		pick("upload + recover", func(r SnapshotRow) float64 { return r.RecoverSeconds }),
 		pick("tar -xf of the snapshot", func(r SnapshotRow) float64 { return r.SnapshotXfSecs }),
+		pick("restore at start-up (until ready)", func(r SnapshotRow) float64 { return r.StartupRestoreSecs }),
+		pick("tar -xf of the storage files (reference)", func(r SnapshotRow) float64 { return r.TarExtractSecs }),
 	}
 	for i := range times {
 		times[i] = positive(times[i])
@@ -163,7 +165,8 @@ func positive(s Series) Series {
 var palette = []color.Color{
 	color.RGBA{R: 0x1f, G: 0x77, B: 0xb4, A: 0xff}, color.RGBA{R: 0xff, G: 0x7f, B: 0x0e, A: 0xff},
 	color.RGBA{R: 0x2c, G: 0xa0, B: 0x2c, A: 0xff}, color.RGBA{R: 0xd6, G: 0x27, B: 0x28, A: 0xff},
-	color.RGBA{R: 0x94, G: 0x67, B: 0xbd, A: 0xff},
+	color.RGBA{R: 0x94, G: 0x67, B: 0xbd, A: 0xff}, color.RGBA{R: 0x8c, G: 0x56, B: 0x4b, A: 0xff},
+	color.RGBA{R: 0xe3, G: 0x77, B: 0xc2, A: 0xff}, color.RGBA{R: 0x7f, G: 0x7f, B: 0x7f, A: 0xff},
 }
 
 func addSeries(p *plot.Plot, series []Series) error {

@@ -62,21 +62,53 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 			orDefault(in.IndexingThreshold), orDefault(in.FlushIntervalSec), orDefault(in.Segments))
 	}
 	if sn := r.Snapshot; sn != nil {
-		b.WriteString("Snapshots (medians over each row's rounds, min–max in brackets)\n\n| points | dim | rounds | write p50 ms (baseline) | longest write during ms | stall ms | create s | tar -cf s | download s | upload+recover s | first query after restore ms | tar -xf s | archive MiB |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
-		for _, x := range sn.Rows {
-			stall, create := fmt.Sprintf("%.2f", x.StallMS), fmt.Sprintf("%.3f", x.CreateSeconds)
-			if x.StallRange != nil && x.CreateRange != nil {
-				stall = spreadText(x.StallRange.N, x.StallMS, x.StallRange.Min, x.StallRange.Max, "%.2f")
-				create = spreadText(x.CreateRange.N, x.CreateSeconds, x.CreateRange.Min, x.CreateRange.Max, "%.3f")
-			}
-			fmt.Fprintf(&b, "| %d | %d | %d | %.2f | %.2f | %s | %s | %s | %.3f | %.3f | %.2f | %s | %.1f |\n", x.Points, x.Dim, max(x.Rounds, 1),
-				x.BaselineWrites.P50, x.DuringWrites.Max, stall, create, optSecs(x.TarCreateSecs),
-				x.DownloadSeconds, x.RecoverSeconds, x.FirstQueryMS, optSecs(x.SnapshotXfSecs), float64(x.ArchiveBytes)/(1<<20))
-		}
-		b.WriteString("\n")
+		writeSnapshotMarkdown(&b, sn)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// writeSnapshotMarkdown writes the snapshot tables: the writes and the
+// creation, then the restores beside the reference tar -xf times, then the
+// rows' notes.
+func writeSnapshotMarkdown(b *strings.Builder, sn *SnapshotResult) {
+	b.WriteString("Snapshot creation (medians over each row's rounds, min–max in brackets)\n\n" +
+		"| points | dim | rounds | indexed vectors | write p50 ms (baseline) | longest write during ms | stall ms | create s | tar -cf s (reference) | archive MiB |\n" +
+		"|---|---|---|---|---|---|---|---|---|---|\n")
+	for _, x := range sn.Rows {
+		stall, create := fmt.Sprintf("%.2f", x.StallMS), fmt.Sprintf("%.3f", x.CreateSeconds)
+		if x.StallRange != nil && x.CreateRange != nil {
+			stall = spreadText(x.StallRange.N, x.StallMS, x.StallRange.Min, x.StallRange.Max, "%.2f")
+			create = spreadText(x.CreateRange.N, x.CreateSeconds, x.CreateRange.Min, x.CreateRange.Max, "%.3f")
+		}
+		fmt.Fprintf(b, "| %d | %d | %d | %d | %.2f | %.2f | %s | %s | %s | %.1f |\n", x.Points, x.Dim, max(x.Rounds, 1), x.IndexedVectors,
+			x.BaselineWrites.P50, x.DuringWrites.Max, stall, create, optSecs(x.TarCreateSecs), float64(x.ArchiveBytes)/(1<<20))
+	}
+	b.WriteString("\nSnapshot restore (medians): upload+recover into a new collection of the running server; restore at start-up = " +
+		"from starting `cairn serve --snapshot FILE:NAME` (fresh storage) until /readyz answers; each followed by the first query (top 10)\n\n" +
+		"| points | download s | upload+recover s | first query after ms | restore at start-up s | first query after ms | tar -xf of the storage files s (reference) | tar -xf of the snapshot s |\n" +
+		"|---|---|---|---|---|---|---|---|\n")
+	var notes []string
+	for _, x := range sn.Rows {
+		startup, startupQuery := "—", "—"
+		if x.StartupRestoreSecs > 0 {
+			startup, startupQuery = fmt.Sprintf("%.3f", x.StartupRestoreSecs), fmt.Sprintf("%.2f", x.StartupFirstQueryMS)
+		}
+		fmt.Fprintf(b, "| %d | %.3f | %.3f | %.2f | %s | %s | %s | %s |\n", x.Points, x.DownloadSeconds, x.RecoverSeconds, x.FirstQueryMS,
+			startup, startupQuery, optSecs(x.TarExtractSecs), optSecs(x.SnapshotXfSecs))
+		for _, n := range []string{x.StartupNote, x.Note} {
+			if n != "" && !slices.Contains(notes, n) {
+				notes = append(notes, n)
+			}
+		}
+	}
+	for _, n := range notes {
+		fmt.Fprintf(b, "\nNote: %s.", n)
+	}
+	if len(notes) > 0 {
+		b.WriteString("\n")
+	}
+	b.WriteString("\n")
 }
 
 // orDefault formats a configuration value, 0 meaning the server's default.

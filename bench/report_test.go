@@ -22,8 +22,9 @@ func sampleReport() *Report {
 		}},
 		Ingest: &IngestResult{Rows: []IngestRow{{BatchSize: 64, Wait: true, Clients: 2, Points: 1000, PointsPerSec: 12345, UploadSeconds: 0.08, IndexedSeconds: 0.5, IndexedVectors: 1000}}},
 		Snapshot: &SnapshotResult{Rows: []SnapshotRow{
-			{Points: 10000, Dim: 128, StallMS: 1.5, CreateSeconds: 0.2, TarCreateSecs: 0.3, BaselineWrites: Latency{P50: 0.5}, DuringWrites: Latency{Max: 2}, ArchiveBytes: 5 << 20},
-			{Points: 1000000, Dim: 128, StallMS: 2.5, CreateSeconds: 3, TarCreateSecs: 2.8, ArchiveBytes: 500 << 20},
+			{Points: 10000, Dim: 128, IndexedVectors: 10000, StallMS: 1.5, CreateSeconds: 0.2, TarCreateSecs: 0.3, BaselineWrites: Latency{P50: 0.5}, DuringWrites: Latency{Max: 2}, ArchiveBytes: 5 << 20,
+				DownloadSeconds: 0.01, RecoverSeconds: 0.12, FirstQueryMS: 1.5, StartupRestoreSecs: 0.25, StartupFirstQueryMS: 2.5, TarExtractSecs: 0.04, SnapshotXfSecs: 0.05},
+			{Points: 1000000, Dim: 128, StallMS: 2.5, CreateSeconds: 3, TarCreateSecs: 2.8, ArchiveBytes: 500 << 20, StartupNote: "restore at start-up skipped: no cairn binary (-cairn-bin)"},
 		}},
 		Reference: &HNSWTable{Lib: "hnswlib", Search: []HNSWRow{{Ef: 16, Recall: 0.908, QPS: 47000}, {Ef: 64, Recall: 0.994, QPS: 16000}}},
 	}
@@ -82,7 +83,9 @@ func TestReportMarkdown(t *testing.T) {
 		"| mode | ef | clients | recall |", "| http | 16 | 4 | 0.9000 | 0.8900 | 1000 | 1.000 | 2.000 | 3.000 |",
 		"| inprocess | 16 | 1 |", "| hnswlib | 64 | 0.9940 | 16000 |",
 		"| 64 | true | 2 | 12345 |", "until counted s", "indexing_threshold (server default) kB",
-		"| 10000 | 128 | 1 | 0.50 | 2.00 | 1.50 | 0.200 | 0.300 |", "| 1000000 | 128 |",
+		"| 10000 | 128 | 1 | 10000 | 0.50 | 2.00 | 1.50 | 0.200 | 0.300 | 5.0 |", "| 1000000 | 128 |",
+		"| 10000 | 0.010 | 0.120 | 1.50 | 0.250 | 2.50 | 0.040 | 0.050 |", "| 1000000 | 0.000 | 0.000 | 0.00 | — | — | — | — |",
+		"Note: restore at start-up skipped: no cairn binary (-cairn-bin).",
 	} {
 		if !strings.Contains(md, want) {
 			t.Errorf("markdown lacks %q:\n%s", want, md)

@@ -240,11 +240,12 @@ func TestSummarizeSnapshot(t *testing.T) {
 		t.Errorf("one round %+v", one)
 	}
 	row := summarizeSnapshot([]SnapshotRow{
-		{Points: 5, CreateSeconds: 3, StallMS: 1, FirstQueryMS: 9, TarCreateSecs: 2, ArchiveBytes: 100},
-		{Points: 5, CreateSeconds: 1, StallMS: 5, FirstQueryMS: 1, TarCreateSecs: 4, ArchiveBytes: 100},
-		{Points: 5, CreateSeconds: 2, StallMS: 3, FirstQueryMS: 2, TarCreateSecs: 3, ArchiveBytes: 100},
+		{Points: 5, CreateSeconds: 3, StallMS: 1, FirstQueryMS: 9, TarCreateSecs: 2, ArchiveBytes: 100, StartupRestoreSecs: 0.3, StartupFirstQueryMS: 7},
+		{Points: 5, CreateSeconds: 1, StallMS: 5, FirstQueryMS: 1, TarCreateSecs: 4, ArchiveBytes: 100, StartupRestoreSecs: 0.1, StartupFirstQueryMS: 5},
+		{Points: 5, CreateSeconds: 2, StallMS: 3, FirstQueryMS: 2, TarCreateSecs: 3, ArchiveBytes: 100, StartupRestoreSecs: 0.2, StartupFirstQueryMS: 6},
 	})
-	if row.Rounds != 3 || row.CreateSeconds != 2 || row.StallMS != 3 || row.FirstQueryMS != 2 || row.TarCreateSecs != 3 || row.ArchiveBytes != 100 {
+	if row.Rounds != 3 || row.CreateSeconds != 2 || row.StallMS != 3 || row.FirstQueryMS != 2 || row.TarCreateSecs != 3 || row.ArchiveBytes != 100 ||
+		row.StartupRestoreSecs != 0.2 || row.StartupFirstQueryMS != 6 {
 		t.Errorf("medians %+v", row)
 	}
 	if *row.CreateRange != (Spread{Median: 2, Min: 1, Max: 3, N: 3}) || row.StallRange.Max != 5 || len(row.Samples) != 3 {

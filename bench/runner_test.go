@@ -182,6 +182,9 @@ func TestRunSnapshot(t *testing.T) {
 	if len(fq.collections) != 0 || len(fq.snapshots) != 0 {
 		t.Errorf("left behind: %d collections, %d snapshots", len(fq.collections), len(fq.snapshots))
 	}
+	if r.StartupRestoreSecs != 0 || !strings.Contains(r.StartupNote, "no cairn binary") {
+		t.Errorf("restore at start-up without a binary: %+v", r)
+	}
 	if r.IndexedVectors != 300 {
 		t.Errorf("indexed vectors %d, want 300", r.IndexedVectors)
 	}
@@ -221,5 +224,23 @@ func TestRunSnapshotIndexConfig(t *testing.T) {
 	}
 	if got := fq.optimizers["ixfalse-1000"]; !slices.Equal(got, []string{"map[]"}) {
 		t.Errorf("-index=false: optimizers_config %q, want the server's defaults", got)
+	}
+}
+
+// TestRunSnapshotStartupNotCairn: with a binary but a server that is not
+// Cairn, the restore at start-up is skipped with a note.
+func TestRunSnapshotStartupNotCairn(t *testing.T) {
+	_, srv := newFakeQdrant(t)
+	bin := filepath.Join(t.TempDir(), "cairn")
+	if err := os.WriteFile(bin, []byte("#!/bin/sh\nexit 3\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	res, err := RunSnapshot(context.Background(), SnapshotOptions{URL: srv.URL, Collection: "nc",
+		Sizes: []int{100}, Dim: 4, Seed: 1, Metric: L2, BatchSize: 100, Clients: 1, WorkDir: t.TempDir(), CairnBin: bin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := res.Rows[0]; r.StartupRestoreSecs != 0 || !strings.Contains(r.StartupNote, "not Cairn") {
+		t.Fatalf("row %+v", r)
 	}
 }

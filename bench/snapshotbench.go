@@ -46,9 +46,13 @@ type SnapshotOptions struct {
 	// point collection then has no graph on Cairn).
 	Index        bool
 	IndexTimeout time.Duration
-	Segments     int // optimizers_config.default_segment_number with Index (0: server default)
-	Log          io.Writer
-	TTY          bool
+	// CairnBin is the cairn binary started with `serve --snapshot` on each
+	// downloaded snapshot to time the restore at start-up ("" skips it, as
+	// does a server that is not Cairn; the row's StartupNote says why).
+	CairnBin string
+	Segments int // optimizers_config.default_segment_number with Index (0: server default)
+	Log      io.Writer
+	TTY      bool
 }
 
 // SnapshotRow holds the figures of one collection size.
@@ -71,12 +75,21 @@ type SnapshotRow struct {
 	RecoverSeconds  float64 `json:"upload_recover_s"` // upload + recover into a new collection
 	// FirstQueryMS is the first search (top 10) on the restored collection,
 	// right after the upload-recover call returned.
-	FirstQueryMS   float64 `json:"first_query_after_restore_ms"`
-	ArchiveBytes   int64   `json:"archive_bytes"`
-	RestoredPoints int     `json:"restored_points"`
-	TarCreateSecs  float64 `json:"tar_cf_s,omitempty"`
-	TarExtractSecs float64 `json:"tar_xf_s,omitempty"`
-	TarBytes       int64   `json:"tar_bytes,omitempty"`
+	FirstQueryMS float64 `json:"first_query_after_restore_ms"`
+	// StartupRestoreSecs is the restore at start-up: from starting `cairn
+	// serve --snapshot FILE:NAME` (fresh storage) until /readyz answers;
+	// StartupFirstQueryMS the first search (top 10) on that collection
+	// right after; StartupPoints its point count. StartupNote says why
+	// they are missing.
+	StartupRestoreSecs  float64 `json:"startup_restore_s,omitempty"`
+	StartupFirstQueryMS float64 `json:"startup_first_query_ms,omitempty"`
+	StartupPoints       int     `json:"startup_restored_points,omitempty"`
+	StartupNote         string  `json:"startup_note,omitempty"`
+	ArchiveBytes        int64   `json:"archive_bytes"`
+	RestoredPoints      int     `json:"restored_points"`
+	TarCreateSecs       float64 `json:"tar_cf_s,omitempty"`
+	TarExtractSecs      float64 `json:"tar_xf_s,omitempty"`
+	TarBytes            int64   `json:"tar_bytes,omitempty"`
 	// SnapshotXfSecs is `tar -xf` of the downloaded snapshot archive (Cairn
 	// and Qdrant snapshots are tar files), the floor for a restore.
 	SnapshotXfSecs float64 `json:"snapshot_tar_xf_s,omitempty"`
@@ -116,6 +129,8 @@ func summarizeSnapshot(samples []SnapshotRow) SnapshotRow {
 		func(r *SnapshotRow) *float64 { return &r.DownloadSeconds },
 		func(r *SnapshotRow) *float64 { return &r.RecoverSeconds },
 		func(r *SnapshotRow) *float64 { return &r.FirstQueryMS },
+		func(r *SnapshotRow) *float64 { return &r.StartupRestoreSecs },
+		func(r *SnapshotRow) *float64 { return &r.StartupFirstQueryMS },
 		func(r *SnapshotRow) *float64 { return &r.TarCreateSecs },
 		func(r *SnapshotRow) *float64 { return &r.TarExtractSecs },
 		func(r *SnapshotRow) *float64 { return &r.SnapshotXfSecs },
@@ -154,8 +169,15 @@ func RunSnapshot(ctx context.Context, o SnapshotOptions) (*SnapshotResult, error
 		work = d
 	}
 	res := &SnapshotResult{URL: o.URL}
+	skip, err := startupSkipReason(ctx, c, o.CairnBin)
+	if err != nil {
+		return nil, fmt.Errorf("snapshot bench: %w", err)
+	}
+	if skip != "" && o.Log != nil {
+		Logf(o.Log, "%s", skip)
+	}
 	for _, n := range o.Sizes {
-		row, err := snapshotOnce(ctx, c, o, n, work)
+		row, err := snapshotOnce(ctx, c, o, n, work, skip)
 		if err != nil {
 			return res, fmt.Errorf("snapshot bench at %d points: %w", n, err)
 		}
@@ -164,7 +186,7 @@ func RunSnapshot(ctx context.Context, o SnapshotOptions) (*SnapshotResult, error
 	return res, nil
 }
 
-func snapshotOnce(ctx context.Context, c *Client, o SnapshotOptions, n int, work string) (SnapshotRow, error) {
+func snapshotOnce(ctx context.Context, c *Client, o SnapshotOptions, n int, work, startupSkip string) (SnapshotRow, error) {
 	row := SnapshotRow{Points: n, Dim: o.Dim}
 	name := fmt.Sprintf("%s-%d", o.Collection, n)
 	base, _, err := Generate(GenOptions{N: n, Dim: o.Dim, Seed: o.Seed, Metric: o.Metric})
@@ -214,7 +236,7 @@ func snapshotOnce(ctx context.Context, c *Client, o SnapshotOptions, n int, work
 		if o.Rounds > 1 && o.Log != nil {
 			Logf(o.Log, "snapshot %d points: round %d of %d", n, round+1, o.Rounds)
 		}
-		sample := SnapshotRow{Points: n, Dim: o.Dim}
+		sample := SnapshotRow{Points: n, Dim: o.Dim, StartupNote: startupSkip}
 		if err := snapshotRound(ctx, c, o, name, base[:o.Dim], &nextID, work, &sample); err != nil {
 			return row, err
 		}
@@ -251,7 +273,7 @@ func snapshotRound(ctx context.Context, c *Client, o SnapshotOptions, name strin
 		return err
 	}
 	defer c.DeleteSnapshot(context.WithoutCancel(ctx), name, snap.Name)
-	if err := measureTransfer(ctx, c, name, snap, vec, work, row); err != nil {
+	if err := measureTransfer(ctx, c, o, name, snap, vec, work, row); err != nil {
 		return err
 	}
 	if o.StoragePath == "" {
@@ -322,9 +344,11 @@ func measureStall(ctx context.Context, c *Client, name string, vec []float32, fi
 }
 
 // measureTransfer downloads the snapshot, uploads it into NAME-restored,
-// times the first search on it (top 10 for q) and checks the restored
-// collection's point count.
-func measureTransfer(ctx context.Context, c *Client, name string, snap SnapshotInfo, q []float32, work string, row *SnapshotRow) error {
+// times the first search on it (top 10 for q), tar -xf of the archive and,
+// unless row.StartupNote says it is skipped, the restore at start-up of
+// the archive by o.CairnBin with its first search, and checks the
+// restored collections' point counts.
+func measureTransfer(ctx context.Context, c *Client, o SnapshotOptions, name string, snap SnapshotInfo, q []float32, work string, row *SnapshotRow) error {
 	path := filepath.Join(work, snap.Name)
 	f, err := os.Create(path)
 	if err != nil {
@@ -369,6 +393,11 @@ func measureTransfer(ctx context.Context, c *Client, name string, snap SnapshotI
 		return err
 	}
 	row.SnapshotXfSecs = time.Since(t0).Seconds()
+	if row.StartupNote == "" {
+		if err := measureStartup(ctx, o.CairnBin, path, name, q, row.Points, work, o.WaitTimeout, row); err != nil {
+			return err
+		}
+	}
 	info, err := c.Info(ctx, restored)
 	if err != nil {
 		return err

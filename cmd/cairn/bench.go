@@ -7,6 +7,8 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 
 	"github.com/cairn-db/cairn/bench"
@@ -21,10 +23,29 @@ const inProcessBatch = 4096
 const inProcessCollection = "bench"
 
 // runBench runs `cairn bench` with args (the words after "bench"), with the
-// engine's in-process search wired in.
+// engine's in-process search and this executable (for the snapshot
+// restores at start-up) wired in.
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	return bench.MainWithHooks(ctx, args, stdout, stderr, bench.Hooks{InProcess: inProcessBuilder(log)})
+	return bench.MainWithHooks(ctx, args, stdout, stderr, bench.Hooks{InProcess: inProcessBuilder(log), CairnBin: cairnExecutable()})
+}
+
+// benchAsCairnEnv, set to 1, lets a test binary of this package stand for
+// the cairn executable: its TestMain then runs `serve` as cairn does.
+const benchAsCairnEnv = "CAIRN_BENCH_TEST_AS_CAIRN"
+
+// cairnExecutable is the running cairn executable, which `cairn bench
+// snapshot` starts as `serve --snapshot` to time restores at start-up; ""
+// when it cannot be found or is a Go test binary not standing for cairn.
+func cairnExecutable() string {
+	exe, err := os.Executable()
+	if err != nil {
+		return ""
+	}
+	if strings.HasSuffix(filepath.Base(exe), ".test") && os.Getenv(benchAsCairnEnv) != "1" {
+		return ""
+	}
+	return exe
 }
 
 // inProcessBuilder returns the bench hook that loads a data set into an

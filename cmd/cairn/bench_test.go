@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -13,6 +14,15 @@ import (
 
 	"github.com/cairn-db/cairn/bench"
 )
+
+// TestMain runs the test binary as cairn when a bench run starts it as
+// the server (cairnExecutable, benchAsCairnEnv); otherwise it runs the tests.
+func TestMain(m *testing.M) {
+	if os.Getenv(benchAsCairnEnv) == "1" && len(os.Args) > 1 && os.Args[1] == "serve" {
+		os.Exit(dispatch(os.Args[1:], os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
 
 func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
@@ -170,5 +180,69 @@ echo '{"lib":"fake hnswlib","metric":"'"$2"'","n":2000,"dim":16,"M":'"$3"',"ef_c
 	if !strings.Contains(stdout.String(), "| hnswlib | 64 | 1 | 0.9900 | 0.9900 | 20000 (20000–20000) |") ||
 		!strings.Contains(stdout.String(), "inprocess / hnswlib") {
 		t.Errorf("table:\n%s", stdout.String())
+	}
+}
+
+// TestBenchSnapshotRestoreAtStartup runs `cairn bench snapshot` against a
+// real server, with this test binary standing for the cairn executable
+// (the default -cairn-bin), and checks that the collection was indexed
+// and that the restore at start-up and the first query after it were
+// measured, reported in the JSON and the table, and plotted.
+func TestBenchSnapshotRestoreAtStartup(t *testing.T) {
+	t.Setenv(benchAsCairnEnv, "1")
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	w := &lineWriter{addr: make(chan string, 1)}
+	done := make(chan error, 1)
+	storage := filepath.Join(dir, "s")
+	go func() {
+		done <- serve(ctx, []string{"--config-path", emptyConfig(t), "--host", "127.0.0.1", "--http-port", "0",
+			"--storage-path", storage, "--snapshots-path", filepath.Join(dir, "p")}, []string{"QDRANT__LOGGER__FORMAT=json"}, w)
+	}()
+	var addr string
+	select {
+	case addr = <-w.addr:
+	case err := <-done:
+		t.Fatalf("serve returned early: %v", err)
+	}
+	out := filepath.Join(dir, "out")
+	var stdout, stderr bytes.Buffer
+	code := dispatch([]string{"bench", "snapshot", "-url", "http://" + addr, "-collection", "st", "-sizes", "400", "-dim", "8",
+		"-rounds", "1", "-baseline", "100ms", "-storage-path", storage, "-index-timeout", "2m", "-out", out}, &stdout, &stderr)
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("serve: %v", err)
+	}
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	b, err := os.ReadFile(filepath.Join(out, "snapshot.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r bench.Report
+	if err := json.Unmarshal(b, &r); err != nil {
+		t.Fatal(err)
+	}
+	if r.Snapshot == nil || len(r.Snapshot.Rows) != 1 {
+		t.Fatalf("report snapshot = %+v", r.Snapshot)
+	}
+	row := r.Snapshot.Rows[0]
+	if row.StartupRestoreSecs <= 0 || row.StartupFirstQueryMS <= 0 || row.StartupPoints < 400 || row.StartupNote != "" {
+		t.Errorf("restore at start-up not measured: %+v", row)
+	}
+	if row.IndexedVectors != 400 {
+		t.Errorf("indexed vectors %d, want 400", row.IndexedVectors)
+	}
+	if !strings.Contains(string(b), `"startup_restore_s"`) {
+		t.Error("JSON lacks startup_restore_s")
+	}
+	if md := stdout.String(); !strings.Contains(md, "restore at start-up s") || !strings.Contains(md, fmt.Sprintf("| %.3f |", row.StartupRestoreSecs)) {
+		t.Errorf("table lacks the restore at start-up:\n%s", md)
+	}
+	svg, err := os.ReadFile(filepath.Join(out, "snapshot-time.svg"))
+	if err != nil || !bytes.Contains(svg, []byte("restore at start-up")) {
+		t.Errorf("snapshot time plot lacks the restore at start-up: %v", err)
 	}
 }
