@@ -31,7 +31,7 @@ import (
 //	(*Storage) RestoreCollection(name, srcDir) error                 // snapshot restore: verify, then swap atomically
 //	(*Storage) VerifyCollectionDir(dir) error
 //	ValidateCollectionName(name) error                               // ErrInvalid
-//	(*Storage) PinAllTo(stage) (root, files, config, unpin, error)   // full snapshot: one cut across all collections + aliases
+//	(*Storage) PinAll() (*StoragePin, error)                         // full snapshot: one cut across all collections + aliases
 //	(*Storage) Close() error
 //
 // Collection methods (a cancelled ctx stops before writing, never half-way):
@@ -49,7 +49,6 @@ import (
 //	Search(ctx, SearchRequest) ([]ScoredPoint, error)
 //	Info() CollectionInfo; Config() CollectionConfig; Name() string
 //	Pin() (*Pin, error)                                              // snapshots: hold writes, list files, pin segments
-//	PinTo(stage) (root, files, config, unpin, error)                 // snapshot.Source helper: mutable files captured into stage
 
 // Options configures a Storage.
 type Options struct {

@@ -100,12 +100,17 @@ func TestConcurrentReadWrite(t *testing.T) {
 				return
 			default:
 			}
-			_, _, _, unpin, err := c.PinTo(filepath.Join(t.TempDir(), "stage"))
+			p, err := c.Pin()
 			if err != nil {
 				t.Errorf("pin %d: %v", i, err)
 				return
 			}
-			unpin()
+			err = stagePin(p, filepath.Join(t.TempDir(), "stage"), "")
+			p.Release()
+			if err != nil {
+				t.Errorf("stage %d: %v", i, err)
+				return
+			}
 		}
 	}()
 	wg.Wait()

@@ -20,7 +20,7 @@
 // segments past the indexing threshold (merges and graph builds wait while
 // the shard is ingesting). Each writes a new segment folder, then swaps the
 // manifest atomically; old folders are removed when no reader or pin holds
-// them (reference counting). Pin and PinTo give snapshots a consistent cut.
+// them (reference counting). Pin and PinAll give snapshots a consistent cut.
 //
 // On-disk formats: docs/format/collection.md and docs/format/manifest.md.
 package engine

@@ -1,13 +1,11 @@
 package engine
 
 import (
-	"encoding/json"
 	"fmt"
-	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 
 	"github.com/cairn-db/cairn/segment"
 )
@@ -138,143 +136,64 @@ func (p *Pin) Release() {
 	p.segs = nil
 }
 
-// PinTo is Pin for a snapshot stage folder: under the write hold it
-// captures every mutable file into stage at its relative path (hard link
-// for files replaced by rename, copy for the growing WAL), resumes writes,
-// and returns the collection folder, the immutable files to link (relative
-// to it, pinned until unpin is called) and the collection's configuration
-// as JSON. On error nothing stays pinned.
-func (c *Collection) PinTo(stage string) (root string, files []string, config []byte, unpin func(), err error) {
-	p, err := c.Pin()
-	if err != nil {
-		return "", nil, nil, nil, err
-	}
-	for _, f := range p.Files {
-		if f.Immutable {
-			files = append(files, f.Rel)
-			continue
-		}
-		dst := filepath.Join(stage, f.Rel)
-		if err = c.captureFile(f, dst); err != nil {
-			p.Release()
-			return "", nil, nil, nil, fmt.Errorf("pin %s: %w", c.core.name, err)
-		}
-	}
-	p.ResumeWrites()
-	cfg := c.Config()
-	config, err = json.Marshal(cfg)
-	if err != nil {
-		p.Release()
-		return "", nil, nil, nil, fmt.Errorf("pin %s: %w", c.core.name, err)
-	}
-	return p.Dir, files, config, p.Release, nil
+// StoragePin is a cut of the whole storage at one point: every collection
+// pinned (Collection.Pin) at once and the alias table as it was then.
+type StoragePin struct {
+	// Names lists the collections, sorted; Collections[i] is Names[i] and
+	// Pins[i] its pin.
+	Names       []string
+	Collections []*Collection
+	Pins        []*Pin
+	// Aliases is the alias table at the cut (alias → collection).
+	Aliases map[string]string
 }
 
-// captureFile links (files replaced by rename) or copies (WAL) one mutable
-// file into the stage folder; a failed link (another filesystem) copies.
-func (c *Collection) captureFile(f PinnedFile, dst string) error {
-	fsys := c.core.fs
-	if err := fsys.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-		return err
-	}
-	if !strings.Contains(f.Rel, string(filepath.Separator)+"wal"+string(filepath.Separator)) {
-		if err := fsys.Link(f.Path, dst); err == nil {
-			return nil
-		}
-	}
-	in, err := os.Open(f.Path)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := fsys.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
-	if err != nil {
-		return err
-	}
-	var src io.Reader = in
-	if f.Size > 0 {
-		src = io.NewSectionReader(in, 0, f.Size)
-	}
-	n, err := io.Copy(out, src)
-	if err == nil && f.Size > 0 && n != f.Size {
-		err = fmt.Errorf("%s holds %d bytes, want %d", f.Path, n, f.Size)
-	}
-	if err != nil {
-		_ = out.Close()
-		return err
-	}
-	return out.Close()
-}
-
-// PinAllTo is PinTo for the whole storage, cut at one point across every
-// collection: it holds the writes of all collections at once, captures their
-// mutable files and the alias table into stage (paths relative to the
-// storage folder: "aliases", "collections/<name>/..."), resumes writes and
-// returns the storage folder, the immutable files to link (relative to it),
-// a JSON description {"collections": {name: config}, "aliases": {alias:
-// collection}}, and unpin.
-func (st *Storage) PinAllTo(stage string) (root string, files []string, config []byte, unpin func(), err error) {
+// PinAll pins every collection and reads the alias table at one point, for
+// a full snapshot. It takes the storage lock for reading, the lock that
+// creating, deleting and restoring collections and changing aliases take
+// for writing, so the set of collections and the alias table cannot change
+// meanwhile; under it it pins the collections in name order (holding the
+// writes of all of them, each WAL made durable as Collection.Pin does) and
+// copies the alias table, then releases the storage lock. The lock order,
+// storage lock before a shard's write locks, is the one restores follow.
+// Call ResumeWrites once the mutable files are captured, then Release. On
+// error nothing stays pinned.
+func (st *Storage) PinAll() (*StoragePin, error) {
 	st.mu.RLock()
 	defer st.mu.RUnlock()
 	if st.closed {
-		return "", nil, nil, nil, ErrClosed
+		return nil, ErrClosed
 	}
-	names := make([]string, 0, len(st.collections))
+	sp := &StoragePin{Aliases: maps.Clone(st.aliases)}
 	for n := range st.collections {
-		names = append(names, n)
+		sp.Names = append(sp.Names, n)
 	}
-	sort.Strings(names)
-	var pins []*Pin
-	release := func() {
-		for _, p := range pins {
-			p.Release()
-		}
-	}
-	desc := struct {
-		Collections map[string]CollectionConfig `json:"collections"`
-		Aliases     map[string]string           `json:"aliases"`
-	}{Collections: map[string]CollectionConfig{}, Aliases: st.aliases}
-	for _, n := range names { // sorted: concurrent PinAllTo calls lock in one order
+	sort.Strings(sp.Names) // one order: concurrent PinAll calls cannot deadlock
+	for _, n := range sp.Names {
 		c := st.collections[n]
 		p, err := c.Pin()
 		if err != nil {
-			release()
-			return "", nil, nil, nil, err
+			sp.Release()
+			return nil, fmt.Errorf("pin %s: %w", n, err)
 		}
-		pins = append(pins, p)
-		desc.Collections[n] = c.Config()
+		sp.Collections = append(sp.Collections, c)
+		sp.Pins = append(sp.Pins, p)
 	}
-	for i, p := range pins {
-		c := st.collections[names[i]]
-		for _, f := range p.Files {
-			rel := filepath.Join(collectionsDir, names[i], f.Rel)
-			if f.Immutable {
-				files = append(files, rel)
-				continue
-			}
-			if err := c.captureFile(f, filepath.Join(stage, rel)); err != nil {
-				release()
-				return "", nil, nil, nil, fmt.Errorf("pin storage: %w", err)
-			}
-		}
-	}
-	if len(st.aliases) > 0 {
-		err := st.opts.FS.MkdirAll(stage, 0o755)
-		if err == nil {
-			err = storeAliases(st.opts.FS, stage, st.aliases)
-		}
-		if err != nil {
-			release()
-			return "", nil, nil, nil, fmt.Errorf("pin storage: %w", err)
-		}
-	}
-	for _, p := range pins {
+	return sp, nil
+}
+
+// ResumeWrites lets the writes of every pinned collection continue;
+// idempotent.
+func (sp *StoragePin) ResumeWrites() {
+	for _, p := range sp.Pins {
 		p.ResumeWrites()
 	}
-	config, err = json.Marshal(desc)
-	if err != nil {
-		release()
-		return "", nil, nil, nil, fmt.Errorf("pin storage: %w", err)
+}
+
+// Release unpins every collection (resuming writes first if needed).
+func (sp *StoragePin) Release() {
+	for _, p := range sp.Pins {
+		p.Release()
 	}
-	return st.dir, files, config, release, nil
+	sp.Pins = nil
 }

@@ -5,7 +5,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/cairn-db/cairn/point"
@@ -107,10 +106,50 @@ func copyFile(t *testing.T, src, dst string) {
 	}
 }
 
-// TestPinToAndRestore stages a collection with PinTo (as the snapshot
+// stagePin captures the mutable files of p into stage/prefix (a WAL
+// segment up to its records only, as a snapshot does), resumes writes, then
+// links the immutable files: what the snapshot package does with a pin.
+// The caller releases p.
+func stagePin(p *Pin, stage, prefix string) error {
+	for _, f := range p.Files {
+		if f.Immutable {
+			continue
+		}
+		dst := filepath.Join(stage, prefix, f.Rel)
+		b, err := os.ReadFile(f.Path)
+		if err != nil {
+			return err
+		}
+		if f.Size > 0 {
+			b = b[:f.Size]
+		}
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(dst, b, 0o644); err != nil {
+			return err
+		}
+	}
+	p.ResumeWrites()
+	for _, f := range p.Files {
+		if !f.Immutable {
+			continue
+		}
+		dst := filepath.Join(stage, prefix, f.Rel)
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			return err
+		}
+		if err := os.Link(f.Path, dst); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// TestPinStageAndRestore stages a pinned collection (as the snapshot
 // package does), keeps writing, then restores the stage over the live
 // collection and into a new name.
-func TestPinToAndRestore(t *testing.T) {
+func TestPinStageAndRestore(t *testing.T) {
 	dir := t.TempDir()
 	st := openTest(t, dir, nil)
 	defer st.Close()
@@ -128,23 +167,15 @@ func TestPinToAndRestore(t *testing.T) {
 	mustUpsert(t, c, pts[20:]...)
 	for _, name := range []string{"c", "d"} {
 		stage := filepath.Join(dir, "tmp-"+name)
-		root, files, cfg, unpin, err := c.PinTo(stage)
+		p, err := c.Pin()
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(cfg) == 0 || len(files) == 0 {
-			t.Fatalf("PinTo: config %s, files %v", cfg, files)
+		if err := stagePin(p, stage, ""); err != nil {
+			t.Fatal(err)
 		}
-		mustUpsert(t, c, PointStruct{ID: point.NumID(100), Vector: Vectors{"": {1, 1, 1, 1}}})
-		for _, f := range files {
-			if err := os.MkdirAll(filepath.Dir(filepath.Join(stage, f)), 0o755); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.Link(filepath.Join(root, f), filepath.Join(stage, f)); err != nil {
-				t.Fatal(err)
-			}
-		}
-		unpin()
+		mustUpsert(t, c, PointStruct{ID: point.NumID(100), Vector: Vectors{"": {1, 1, 1, 1}}}) // after the cut
+		p.Release()
 		if err := st.RestoreCollection(name, stage); err != nil {
 			t.Fatal(err)
 		}
@@ -160,7 +191,9 @@ func TestPinToAndRestore(t *testing.T) {
 	}
 }
 
-func TestPinAllTo(t *testing.T) {
+// TestPinAll pins every collection with the alias table, keeps writing,
+// and checks the staged storage opens to the state at the cut.
+func TestPinAll(t *testing.T) {
 	dir := t.TempDir()
 	st := openTest(t, dir, nil)
 	defer st.Close()
@@ -176,23 +209,31 @@ func TestPinAllTo(t *testing.T) {
 	if err := st.UpdateAliases([]AliasOp{{CreateAlias: &CreateAlias{CollectionName: "b", AliasName: "bb"}}}); err != nil {
 		t.Fatal(err)
 	}
-	stage := filepath.Join(t.TempDir(), "stage")
-	root, files, cfg, unpin, err := st.PinAllTo(stage)
+	sp, err := st.PinAll()
 	if err != nil {
 		t.Fatal(err)
 	}
-	mustUpsert(t, b, PointStruct{ID: point.NumID(3), Vector: Vectors{"": {3, 0, 0, 0}}})
-	for _, f := range files {
-		if err := os.MkdirAll(filepath.Dir(filepath.Join(stage, f)), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.Link(filepath.Join(root, f), filepath.Join(stage, f)); err != nil {
+	if len(sp.Names) != 2 || sp.Names[0] != "a" || sp.Names[1] != "b" || sp.Collections[1] != b || len(sp.Pins) != 2 {
+		t.Fatalf("pinned %v", sp.Names)
+	}
+	if len(sp.Aliases) != 1 || sp.Aliases["bb"] != "b" {
+		t.Fatalf("aliases %v", sp.Aliases)
+	}
+	// The storage lock is not held with the writes: an alias can change
+	// meanwhile, after the cut.
+	if err := st.UpdateAliases([]AliasOp{{CreateAlias: &CreateAlias{CollectionName: "a", AliasName: "aa"}}}); err != nil {
+		t.Fatal(err)
+	}
+	stage := filepath.Join(t.TempDir(), "stage")
+	for i, p := range sp.Pins {
+		if err := stagePin(p, stage, filepath.Join(collectionsDir, sp.Names[i])); err != nil {
 			t.Fatal(err)
 		}
 	}
-	unpin()
-	if !strings.Contains(string(cfg), `"aliases":{"bb":"b"}`) {
-		t.Fatalf("description = %s", cfg)
+	mustUpsert(t, b, PointStruct{ID: point.NumID(3), Vector: Vectors{"": {3, 0, 0, 0}}})
+	sp.Release()
+	if err := storeAliases(st.opts.FS, stage, sp.Aliases); err != nil {
+		t.Fatal(err)
 	}
 	st2 := openTest(t, stage, nil)
 	defer st2.Close()
@@ -202,5 +243,8 @@ func TestPinAllTo(t *testing.T) {
 			t.Fatal(err)
 		}
 		checkFloats(t, c, want, "restored "+n)
+	}
+	if st2.CollectionExists("aa") {
+		t.Fatal("an alias made after the cut is in it")
 	}
 }

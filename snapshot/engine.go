@@ -45,7 +45,7 @@ func (s CollectionSource) Pin(ctx context.Context, stage string) (Pinned, error)
 	if err != nil {
 		return Pinned{}, fmt.Errorf("encode collection config: %w", err)
 	}
-	unpin, err := cut(ctx, fsOr(s.FS), s.Logger, stage, []plan{{c: s.Collection}})
+	unpin, err := cut(ctx, fsOr(s.FS), s.Logger, stage, pinOne(plan{c: s.Collection}))
 	if err != nil {
 		return Pinned{}, err
 	}
@@ -79,7 +79,7 @@ func (s ShardSource) Pin(ctx context.Context, stage string) (Pinned, error) {
 	}
 	prefix := ShardFolder(s.Shard) + string(filepath.Separator)
 	keep := func(rel string) bool { return rel == engine.CollectionFile || strings.HasPrefix(rel, prefix) }
-	unpin, err := cut(ctx, fsOr(s.FS), s.Logger, stage, []plan{{c: s.Collection, keep: keep}})
+	unpin, err := cut(ctx, fsOr(s.FS), s.Logger, stage, pinOne(plan{c: s.Collection, keep: keep}))
 	if err != nil {
 		return Pinned{}, err
 	}
@@ -91,9 +91,10 @@ func (s ShardSource) Pin(ctx context.Context, stage string) (Pinned, error) {
 func ShardFolder(id uint32) string { return fmt.Sprintf("shard-%d", id) }
 
 // FullSource is a Source over the whole storage: every collection and
-// every alias, cut at one point (the writes of all collections are held
-// together). The archive holds collections/NAME/… per collection and
-// aliases.json.
+// every alias, cut at one point (engine.Storage.PinAll: the writes of all
+// collections are held together, and the collection set and alias table
+// are read under the storage lock that changes to them take). The archive
+// holds collections/NAME/… per collection and aliases.json.
 type FullSource struct {
 	// Storage is the instance to snapshot.
 	Storage *engine.Storage
@@ -114,26 +115,24 @@ type FullConfig struct {
 // Pin implements Source.
 func (s FullSource) Pin(ctx context.Context, stage string) (Pinned, error) {
 	fc := FullConfig{Collections: map[string]engine.CollectionConfig{}, Aliases: map[string]string{}}
-	var plans []plan
-	for _, n := range s.Storage.ListCollections() { // sorted: concurrent cuts lock in one order
-		c, err := s.Storage.Collection(n)
-		if errors.Is(err, engine.ErrNotFound) {
-			continue // deleted meanwhile
-		} else if err != nil {
-			return Pinned{}, err
+	hold := func() ([]plan, []*engine.Pin, error) {
+		sp, err := s.Storage.PinAll()
+		if err != nil {
+			return nil, nil, err
 		}
-		plans = append(plans, plan{c: c, prefix: filepath.Join(CollectionsFolder, n)})
-		fc.Collections[n] = c.Config()
-	}
-	// The alias table is read with the collection list, not under the write
-	// hold: the storage lock must never be taken while writes are held (a
-	// restore holds it while it waits for a collection's writes).
-	for _, a := range s.Storage.ListAliases() {
-		if _, ok := fc.Collections[a.CollectionName]; ok {
-			fc.Aliases[a.AliasName] = a.CollectionName
+		plans := make([]plan, len(sp.Names))
+		for i, n := range sp.Names {
+			plans[i] = plan{c: sp.Collections[i], prefix: filepath.Join(CollectionsFolder, n)}
+			fc.Collections[n] = sp.Collections[i].Config()
 		}
+		for a, c := range sp.Aliases {
+			if _, ok := fc.Collections[c]; ok {
+				fc.Aliases[a] = c
+			}
+		}
+		return plans, sp.Pins, nil
 	}
-	unpin, err := cut(ctx, fsOr(s.FS), s.Logger, stage, plans)
+	unpin, err := cut(ctx, fsOr(s.FS), s.Logger, stage, hold)
 	if err != nil {
 		return Pinned{}, err
 	}
@@ -176,17 +175,33 @@ type captured struct {
 	dst  string
 }
 
-// cut pins every plan's collection, holding all their writes at once; under
-// the hold it only opens the mutable files and notes their sizes, then
-// resumes the writes. Without any lock it then copies the
-// captured bytes into the stage folder and hard-links the immutable files,
-// which stay pinned until the returned unpin is called.
-func cut(ctx context.Context, fsys vfs.FS, log *slog.Logger, stage string, plans []plan) (unpin func(), err error) {
+// pinOne is the hold of a cut of one collection.
+func pinOne(pl plan) func() ([]plan, []*engine.Pin, error) {
+	return func() ([]plan, []*engine.Pin, error) {
+		p, err := pl.c.Pin()
+		if err != nil {
+			return nil, nil, fmt.Errorf("pin %s: %w", pl.c.Name(), err)
+		}
+		return []plan{pl}, []*engine.Pin{p}, nil
+	}
+}
+
+// cut calls hold, which pins collections (holding all their writes at
+// once) and returns one plan per pin; under the hold cut only opens the
+// mutable files and notes their sizes, then resumes the writes. Without
+// any lock it then copies the captured bytes into the stage folder and
+// hard-links the immutable files, which stay pinned until the returned
+// unpin is called.
+func cut(ctx context.Context, fsys vfs.FS, log *slog.Logger, stage string, hold func() ([]plan, []*engine.Pin, error)) (unpin func(), err error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	var pins []*engine.Pin
 	var caps []captured
+	start := time.Now()
+	plans, pins, err := hold()
+	if err != nil {
+		return nil, err
+	}
 	release := func() {
 		for _, c := range caps {
 			_ = c.f.Close()
@@ -196,15 +211,6 @@ func cut(ctx context.Context, fsys vfs.FS, log *slog.Logger, stage string, plans
 		}
 	}
 	links := make([][]string, len(plans))
-	start := time.Now()
-	for _, pl := range plans {
-		p, err := pl.c.Pin()
-		if err != nil {
-			release()
-			return nil, fmt.Errorf("pin %s: %w", pl.c.Name(), err)
-		}
-		pins = append(pins, p)
-	}
 	for i, pl := range plans {
 		for _, f := range pins[i].Files {
 			if pl.keep != nil && !pl.keep(f.Rel) {
