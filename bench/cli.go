@@ -238,6 +238,9 @@ func runSearch(ctx context.Context, args []string, env *runEnv) error {
 		if err := hnswlibLayout(ds); err != nil {
 			return err
 		}
+		if note := referenceNote(d.k, efList, HNSWLibRefEfs); note != "" {
+			Logf(env.stderr, "warning: %s", note)
+		}
 		o.Reference = HNSWLibRunner(*refBin, ds.Dir, ds.Metric, f.m, f.efc)
 	}
 	if *inproc {
@@ -359,17 +362,24 @@ func writePlots(r *Report, dir string) ([]string, error) {
 	var all []string
 	if s := r.Search; s != nil && len(s.Rows) > 0 {
 		series := []Series{RecallSeries("Cairn over HTTP", s.Rows, ModeHTTP), RecallSeries("Cairn in-process", s.Rows, ModeInProcess)}
+		// hnswlib_ref's recall is always recall@10: say so when k differs.
+		refSuffix := ""
+		if s.K != HNSWLibRefK {
+			refSuffix = fmt.Sprintf(" (recall@%d)", HNSWLibRefK)
+		}
 		if s.ReferenceLib != "" {
-			series = append(series, RecallSeries(s.ReferenceLib+", same run", s.Rows, ModeHNSWLib))
+			series = append(series, RecallSeries(s.ReferenceLib+", same run"+refSuffix, s.Rows, ModeHNSWLib))
 		}
 		if r.Reference != nil {
-			series = append(series, ReferenceSeries(r.Reference))
+			ref := ReferenceSeries(r.Reference)
+			ref.Label += refSuffix
+			series = append(series, ref)
 		}
 		title := fmt.Sprintf("%d × %d (%s): QPS against recall@%d", s.Data.N, s.Data.Dim, s.Data.Metric, s.K)
 		if s.Rounds > 1 {
 			title += fmt.Sprintf(", medians of %d rounds (bars: min–max)", s.Rounds)
 		}
-		p, err := PlotRecallQPS(dir, "recall-qps", title, series)
+		p, err := PlotRecallQPS(dir, "recall-qps", title, s.K, series)
 		if err != nil {
 			return nil, err
 		}

@@ -19,6 +19,43 @@ type ReferenceRunner func(ctx context.Context) (*HNSWTable, error)
 // ModeHNSWLib is the mode of the search rows measured by a ReferenceRunner.
 const ModeHNSWLib = "hnswlib"
 
+// HNSWLibRefK is the k of hnswlib_ref's recall (recall@10), and
+// HNSWLibRefEfs the ef values it measures, whatever the run asks of Cairn.
+const HNSWLibRefK = 10
+
+// HNSWLibRefEfs are the ef values hnswlib_ref measures.
+var HNSWLibRefEfs = []int{16, 32, 64, 128, 256}
+
+// referenceNote says how the reference's figures differ from the run's
+// request (k, ef values), or "" when they match.
+func referenceNote(k int, efs, refEfs []int) string {
+	var diffs []string
+	if k != HNSWLibRefK {
+		diffs = append(diffs, fmt.Sprintf("its recall is recall@%d, Cairn's recall@%d", HNSWLibRefK, k))
+	}
+	if !slices.Equal(sortedInts(efs), sortedInts(refEfs)) {
+		diffs = append(diffs, fmt.Sprintf("it measures ef %s, Cairn ef %s (ratios only where both measured)", joinInts(refEfs), joinInts(efs)))
+	}
+	if len(diffs) == 0 {
+		return ""
+	}
+	return "hnswlib_ref does not follow -k and -efs: " + strings.Join(diffs, "; ")
+}
+
+func sortedInts(xs []int) []int {
+	out := slices.Clone(xs)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+func joinInts(xs []int) string {
+	parts := make([]string, len(xs))
+	for i, x := range xs {
+		parts[i] = strconv.Itoa(x)
+	}
+	return strings.Join(parts, ", ")
+}
+
 // HNSWLibRunner returns a ReferenceRunner that runs the compiled
 // ../shared/bench/hnswlib_ref at bin on the data set folder dir (base.fvecs,
 // query.fvecs, groundtruth.ivecs) with HNSW parameters M and efConstruction,

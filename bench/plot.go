@@ -46,12 +46,12 @@ type barPoints struct {
 // Len returns the number of points.
 func (b barPoints) Len() int { return len(b.XYs) }
 
-// PlotRecallQPS draws QPS (log y) against recall, one curve per series,
+// PlotRecallQPS draws QPS (log y) against recall@k, one curve per series,
 // as dir/name.png and dir/name.svg, and returns the paths.
-func PlotRecallQPS(dir, name, title string, series []Series) ([]string, error) {
+func PlotRecallQPS(dir, name, title string, k int, series []Series) ([]string, error) {
 	p := plot.New()
 	p.Title.Text = title
-	p.X.Label.Text = "recall@10"
+	p.X.Label.Text = fmt.Sprintf("recall@%d", k)
 	p.Y.Label.Text = "queries per second"
 	p.Y.Scale, p.Y.Tick.Marker = plot.LogScale{}, logTicks{}
 	p.Legend.Left = true

@@ -156,7 +156,11 @@ func writeSearchMarkdown(b *strings.Builder, s *SearchResult, ref *HNSWTable) {
 			x.Recall, x.RecallIDs, qpsRange(x), lat[0], lat[1], lat[2])
 	}
 	if s.ReferenceLib != "" {
-		fmt.Fprintf(b, "\nhnswlib rows: %s, run once per round between Cairn's; recall counts ids in the true top %d; each sample is its best of 5 passes.\n", s.ReferenceLib, s.K)
+		fmt.Fprintf(b, "\nhnswlib rows: %s, run once per round between Cairn's; recall@%d counts ids in the true top %d; each sample is its best of 5 passes.\n",
+			s.ReferenceLib, HNSWLibRefK, HNSWLibRefK)
+		if s.ReferenceNote != "" {
+			fmt.Fprintf(b, "**Note: %s.**\n", s.ReferenceNote)
+		}
 	}
 	if len(s.ReferenceBuild) > 0 {
 		threads := make([]string, 0, len(s.ReferenceBuild))

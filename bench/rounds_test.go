@@ -209,6 +209,10 @@ func TestRunSearchRounds(t *testing.T) {
 	if got := res.Ratios[0]; got.Ef != 16 || math.Abs(got.Ratio.Median-Median(ratios)) > 1e-9 || got.Ratio.N != 3 {
 		t.Errorf("ratio %+v, want the median of %v", got, ratios)
 	}
+	// The same ef values and k on both sides: no note.
+	if res.ReferenceNote != "" {
+		t.Errorf("reference note %q", res.ReferenceNote)
+	}
 }
 
 func TestRunSearchReferenceError(t *testing.T) {
@@ -300,6 +304,47 @@ func TestReportRounds(t *testing.T) {
 		t.Fatalf("plots %v: %v", paths, err)
 	}
 	for _, want := range []string{"hnswlib (C++), same run", "medians of 3 rounds"} {
+		if !bytes.Contains(svg, []byte(want)) {
+			t.Errorf("recall-qps.svg lacks %q", want)
+		}
+	}
+}
+
+// TestReferenceNoteKAndEfs: a run asking another k or other efs than
+// hnswlib_ref's recall@10 at ef 16…256 says so in the table, the JSON and
+// the plot, whose axis names the run's k.
+func TestReferenceNoteKAndEfs(t *testing.T) {
+	if n := referenceNote(10, []int{256, 16, 32, 64, 128}, HNSWLibRefEfs); n != "" {
+		t.Errorf("same k and efs noted: %q", n)
+	}
+	if n := referenceNote(5, HNSWLibRefEfs, HNSWLibRefEfs); !strings.Contains(n, "recall@10, Cairn's recall@5") || strings.Contains(n, "it measures ef") {
+		t.Errorf("k note %q", n)
+	}
+	if n := referenceNote(10, []int{16, 512}, HNSWLibRefEfs); !strings.Contains(n, "ef 16, 32, 64, 128, 256, Cairn ef 16, 512") {
+		t.Errorf("efs note %q", n)
+	}
+	r := sampleReport()
+	r.Search.K = 5
+	r.Search.ReferenceLib = "hnswlib (C++)"
+	r.Search.Rows = append(r.Search.Rows, SearchRow{Mode: ModeHNSWLib, Ef: 16, Clients: 1, Rounds: 1, Recall: 0.9, RecallIDs: 0.9, QPS: 30000})
+	r.Search.ReferenceNote = referenceNote(5, []int{16, 64}, []int{16})
+	var buf bytes.Buffer
+	if err := r.WriteMarkdown(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if md := buf.String(); !strings.Contains(md, "**Note: hnswlib_ref does not follow -k and -efs: its recall is recall@10, Cairn's recall@5;") ||
+		!strings.Contains(md, "recall@10 counts ids in the true top 10") {
+		t.Errorf("markdown:\n%s", md)
+	}
+	dir := t.TempDir()
+	if _, err := writePlots(r, dir); err != nil {
+		t.Fatal(err)
+	}
+	svg, err := os.ReadFile(filepath.Join(dir, "recall-qps.svg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{">recall@5<", "hnswlib (C++), same run (recall@10)", "QPS against recall@5"} {
 		if !bytes.Contains(svg, []byte(want)) {
 			t.Errorf("recall-qps.svg lacks %q", want)
 		}

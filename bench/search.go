@@ -126,6 +126,10 @@ type SearchResult struct {
 	ReferenceRuns  []*HNSWTable      `json:"reference_runs,omitempty"`
 	// Ratios compare Cairn in-process with the reference, ef by ef.
 	Ratios []RatioRow `json:"ratios,omitempty"`
+	// ReferenceNote says where the reference's figures differ from the
+	// run's request: hnswlib_ref's recall is always recall@10, at its own
+	// ef values.
+	ReferenceNote string `json:"reference_note,omitempty"`
 }
 
 // RatioRow is the QPS of one mode over another's at one ef, taken round by
@@ -279,6 +283,13 @@ func RunSearch(ctx context.Context, ds *Dataset, o SearchOptions) (*SearchResult
 		res.ReferenceLib = res.ReferenceRuns[0].Lib
 		res.ReferenceBuild = referenceBuild(res.ReferenceRuns)
 		res.Ratios = Ratios(res.Rows, ModeInProcess, ModeHNSWLib)
+		var refEfs []int
+		for _, r := range res.Rows {
+			if r.Mode == ModeHNSWLib {
+				refEfs = append(refEfs, r.Ef)
+			}
+		}
+		res.ReferenceNote = referenceNote(o.K, o.Efs, refEfs)
 	}
 	if c != nil && !o.Keep {
 		if err := c.DeleteCollection(ctx, o.Collection); err != nil {
