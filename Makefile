@@ -37,7 +37,8 @@ lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 
 # The standard suite (scripts/bench.sh): search on 100,000 × 128 with
-# hnswlib_ref interleaved, 3 rounds; ingest on 20,000; snapshot at 10,000.
+# hnswlib_ref interleaved, 3 rounds; ingest on 20,000; snapshots at 10,000
+# and 50,000 (indexed, m=16), restore at start-up included.
 bench:
 	GO=$(GO) scripts/bench.sh
 

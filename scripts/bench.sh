@@ -7,20 +7,27 @@
 #     data, all interleaved over BENCH_ROUNDS rounds (each round measures
 #     every mode at every ef once, hnswlib_ref once); tables and plots give
 #     medians with min–max, and the Cairn/hnswlib QPS ratio per round;
-#   - cairn bench ingest: points/s and time until indexed (BENCH_INGEST_N
-#     points, BENCH_INGEST_ROUNDS interleaved rounds);
-#   - cairn bench snapshot: write stall, create/download/upload-recover,
-#     first query after the restore, archive size, tar -cf/-xf, per size;
+#   - cairn bench ingest: points/s, then from the first upsert the time
+#     until every point is counted and the time until every vector is
+#     indexed (collections with a 1 s flush interval, an indexing threshold
+#     of a fifth of the data and 2 segments, so indexing is what is timed;
+#     BENCH_INGEST_N points, BENCH_INGEST_ROUNDS interleaved rounds);
+#   - cairn bench snapshot: per size, a collection indexed first (HNSW
+#     graphs, m=BENCH_M), then write stall, create/download/upload-recover,
+#     restore at start-up (this cairn started with --snapshot on the
+#     downloaded archive, until /readyz), the first query after each
+#     restore, archive size, tar -cf/-xf of the storage files;
 # and stops the server. Results (JSON, Markdown, PNG/SVG) go to $BENCH_OUT;
 # generated data and the compiled hnswlib_ref stay in bench/results/tmp/
 # (git-ignored). Installs g++, libhnswlib-dev and python3-numpy with
-# apt-get when missing (BENCH_NO_INSTALL=1 skips hnswlib instead).
+# apt-get when missing; BENCH_NO_INSTALL=1 installs nothing: hnswlib_ref is
+# skipped and, without numpy, the data is made by cairn bench gen.
 #
 # Knobs: BENCH_N (100000), BENCH_DIM (128), BENCH_QUERIES (1000),
 # BENCH_GEN (python: ../shared/bench/gen_dataset.py, the shared standard
 # set; go: cairn bench gen), BENCH_EFS (16,32,64,128,256), BENCH_ROUNDS (3),
 # BENCH_RUNS (5, passes per sample, best kept, as hnswlib_ref does), BENCH_INGEST_N (20000),
-# BENCH_INGEST_ROUNDS (1), BENCH_SNAPSHOT_SIZES (10000),
+# BENCH_INGEST_ROUNDS (1), BENCH_SNAPSHOT_SIZES (10000,50000),
 # BENCH_SNAPSHOT_ROUNDS (3), BENCH_SUITE (search,ingest,snapshot),
 # BENCH_OUT (bench/results), BENCH_M (16), BENCH_EFC (100).
 set -euo pipefail
@@ -36,7 +43,7 @@ ROUNDS=${BENCH_ROUNDS:-3}
 RUNS=${BENCH_RUNS:-5}
 INGEST_N=${BENCH_INGEST_N:-20000}
 INGEST_ROUNDS=${BENCH_INGEST_ROUNDS:-1}
-SIZES=${BENCH_SNAPSHOT_SIZES:-10000}
+SIZES=${BENCH_SNAPSHOT_SIZES:-10000,50000}
 SNAP_ROUNDS=${BENCH_SNAPSHOT_ROUNDS:-3}
 SUITE=${BENCH_SUITE:-search,ingest,snapshot}
 OUT=${BENCH_OUT:-bench/results}
@@ -101,10 +108,12 @@ wait_ready() {
 has() { case ",$SUITE," in *",$1,"*) return 0 ;; esac; return 1; }
 
 # ensure_debs installs the Debian packages whose probe file is missing:
-# ensure_debs FILE PACKAGE [FILE PACKAGE ...]. Fails unless they end up
-# present; BENCH_NO_INSTALL=1 only reports what is missing.
+# ensure_debs FILE PACKAGE [FILE PACKAGE ...]. With BENCH_NO_INSTALL=1 it
+# only reports what is missing and returns 1. Otherwise it installs them
+# and checks every probe file again: the script stops with a message
+# naming what is still missing (a failed apt-get, another layout).
 ensure_debs() {
-	local missing=()
+	local probes=("$@") missing=()
 	while [ $# -gt 0 ]; do
 		[ -e "$1" ] || missing+=("$2")
 		shift 2
@@ -117,8 +126,19 @@ ensure_debs() {
 	log "installing ${missing[*]} (Debian packages)"
 	local sudo_cmd=""
 	[ "$(id -u)" = 0 ] || sudo_cmd="sudo"
-	$sudo_cmd apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}" >/dev/null
+	$sudo_cmd apt-get update -qq || log "apt-get update failed"
+	DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}" >/dev/null ||
+		log "apt-get install ${missing[*]} failed"
+	set -- "${probes[@]}"
+	local still=()
+	while [ $# -gt 0 ]; do
+		[ -e "$1" ] || still+=("$1 (package $2)")
+		shift 2
+	done
+	if [ ${#still[@]} -gt 0 ]; then
+		log "still missing after apt-get: ${still[*]}; install them by hand or run with BENCH_NO_INSTALL=1"
+		exit 1
+	fi
 }
 
 # gen_data DIR N: the data set of N × DIM L2 vectors and QUERIES queries,
@@ -127,7 +147,6 @@ gen_data() {
 	[ -f "$1/base.fvecs" ] && return 0
 	case "$GEN" in
 	python)
-		ensure_debs /usr/lib/python3/dist-packages/numpy/__init__.py python3-numpy
 		log "gen_dataset.py --n $2 --dim $DIM into $1"
 		/usr/bin/python3 "$SHARED/gen_dataset.py" --out "$1.tmp" --n "$2" --dim "$DIM" --queries "$QUERIES" >&2
 		rm -rf "$1" && mv "$1.tmp" "$1"
@@ -139,6 +158,13 @@ gen_data() {
 
 mkdir -p "$OUT" "$TMPD"
 t_start=$(date +%s)
+# gen_dataset.py needs numpy; without it and without installing, the Go
+# generator makes the data (same mixture, other random streams).
+if [ "$GEN" = python ] && { has search || has ingest; } &&
+	! ensure_debs /usr/lib/python3/dist-packages/numpy/__init__.py python3-numpy; then
+	log "no numpy: BENCH_GEN=go (cairn bench gen) instead"
+	GEN=go
+fi
 log "building cairn"
 $GO build -o "$work/cairn" ./cmd/cairn
 CAIRN="$work/cairn"
@@ -182,12 +208,13 @@ fi
 if has ingest; then
 	"$CAIRN" bench ingest -url "$URL" -collection bench-ingest -data "$INGEST_DATA" -m "$M" -ef-construct "$EFC" \
 		-batches 256,1024 -waits false,true -rounds "$INGEST_ROUNDS" -indexing-threshold "$(threshold_kb "$INGEST_N")" \
-		-wait-timeout "$WAIT" -out "$OUT" | tee "$OUT/ingest.md"
+		-flush-interval 1 -segments 2 -wait-timeout "$WAIT" -out "$OUT" | tee "$OUT/ingest.md"
 	log "ingest done at $(($(date +%s) - t_start)) s"
 fi
 if has snapshot; then
 	"$CAIRN" bench snapshot -url "$URL" -collection bench-snapshot -sizes "$SIZES" -dim "$DIM" -m "$M" -ef-construct "$EFC" \
-		-rounds "$SNAP_ROUNDS" -baseline 1s -wait-timeout "$WAIT" -storage-path "$work/storage" -out "$OUT" | tee "$OUT/snapshot.md"
+		-rounds "$SNAP_ROUNDS" -baseline 1s -wait-timeout "$WAIT" -index-timeout "$WAIT" -storage-path "$work/storage" \
+		-cairn-bin "$CAIRN" -out "$OUT" | tee "$OUT/snapshot.md"
 	log "snapshot done at $(($(date +%s) - t_start)) s"
 fi
 log "results in $OUT after $(($(date +%s) - t_start)) s"
