@@ -222,7 +222,13 @@ const restoreChildEnv = "CAIRN_RESTORE_CRASH_CHILD"
 
 // TestRestoreSIGKILL runs restores in a child process and kills it with
 // SIGKILL after a seeded number of file operations; the restart must find
-// the old or the new collection.
+// the old or the new collection, and both must be seen. This is
+// deterministic: the kill points are fixed (operations 1, 4, 5, 9, 10, 14)
+// and a restore of this data performs 14 operations of which the 5th
+// renames the intent into place, so 1, 4 and 5 stop it before the intent
+// exists (old) and the others after (new). Only operations running side by
+// side (the folder fsync beside the verification's WAL open, both before
+// the intent) can swap places, which moves no kill point across it.
 func TestRestoreSIGKILL(t *testing.T) {
 	if spec := os.Getenv(restoreChildEnv); spec != "" {
 		restoreChild(spec)
@@ -258,6 +264,9 @@ func TestRestoreSIGKILL(t *testing.T) {
 		seen[got]++
 	}
 	t.Logf("outcomes: %v", seen)
+	if seen["old"] == 0 || seen["new"] == 0 {
+		t.Fatalf("outcomes %v: the kill points no longer fall on both sides of the intent", seen)
+	}
 }
 
 // restoreChild restores src over dir's collection and blocks forever at its
