@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"image/color"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -98,6 +99,7 @@ func PlotSnapshot(dir, name string, rows []SnapshotRow) ([]string, error) {
 	if err := addSeries(p, times); err != nil {
 		return nil, err
 	}
+	roomForLegend(p, len(times))
 	paths, err := savePlot(p, dir, name+"-time")
 	if err != nil {
 		return paths, err
@@ -113,6 +115,17 @@ func PlotSnapshot(dir, name string, rows []SnapshotRow) ([]string, error) {
 	}
 	more, err := savePlot(p, dir, name+"-stall")
 	return append(paths, more...), err
+}
+
+// roomForLegend raises the top of a log y axis so that the curves keep
+// below a top-left legend of entries lines.
+func roomForLegend(p *plot.Plot, entries int) {
+	lo, hi := p.Y.Min, p.Y.Max
+	if !(lo > 0) || !(hi > lo) {
+		return
+	}
+	share := max(0.3, 1-0.065*float64(entries)) // the part of the height left to the curves
+	p.Y.Max = math.Exp(math.Log(lo) + (math.Log(hi)-math.Log(lo))/share)
 }
 
 // sizePlot is a plot whose x axis is the collection size, log scaled.
