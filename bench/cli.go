@@ -197,7 +197,10 @@ func runSearch(ctx context.Context, args []string, env *runEnv) error {
 	runs := f.Int("runs", 1, "passes over the queries per sample; the best QPS is the sample (ann-benchmarks' convention)")
 	rounds := f.Int("rounds", 3, "interleaved rounds: each measures every mode at every ef once; tables give medians and min–max")
 	refBin := f.String("hnswlib-bin", "", "compiled ../shared/bench/hnswlib_ref to run on the data once per round, between Cairn's measurements")
-	thr := f.Int("indexing-threshold", 0, "optimizers_config.indexing_threshold in KB (0: server default)")
+	thr := f.Int("indexing-threshold", 0, "optimizers_config.indexing_threshold in KB (0: a fifth of the data set's vectors, so every segment gets a graph)")
+	flush := f.Int("flush-interval", 1, "optimizers_config.flush_interval_sec: Cairn seals the upload's last points this long after their first write (0: server default, 5 s)")
+	segments := f.Int("segments", 2, "optimizers_config.default_segment_number (0: server default, the number of CPUs)")
+	minIdx := f.Int("min-indexed", -1, "indexed_vectors_count to wait for before measuring (-1: every point; 0: do not wait for indexing)")
 	reuse := f.Bool("reuse", false, "reuse the collection if it already holds every point")
 	keep := f.Bool("keep", false, "keep the collection at the end")
 	noHTTP := f.Bool("no-http", false, "skip the HTTP runs")
@@ -230,7 +233,7 @@ func runSearch(ctx context.Context, args []string, env *runEnv) error {
 	}
 	o := SearchOptions{URL: f.url, APIKey: f.apiKey, Collection: f.collection, K: d.k, Efs: efList,
 		Clients: *clients, Runs: *runs, Rounds: *rounds, BatchSize: f.batch, UploadClients: f.clients, M: f.m, EfConstruct: f.efc,
-		IndexingThreshold: *thr, Reuse: *reuse, Keep: *keep, WaitTimeout: f.timeout, Log: env.stderr, TTY: env.tty}
+		IndexingThreshold: *thr, FlushIntervalSec: *flush, Segments: *segments, MinIndexed: *minIdx, Reuse: *reuse, Keep: *keep, WaitTimeout: f.timeout, Log: env.stderr, TTY: env.tty}
 	if *noHTTP {
 		o.URL = ""
 	}

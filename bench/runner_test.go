@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 func smallDataset(t *testing.T, m Metric) *Dataset {
@@ -242,5 +243,28 @@ func TestRunSnapshotStartupNotCairn(t *testing.T) {
 	}
 	if r := res.Rows[0]; r.StartupRestoreSecs != 0 || !strings.Contains(r.StartupNote, "not Cairn") {
 		t.Fatalf("row %+v", r)
+	}
+}
+
+// TestRunSearchIndexesFirst checks that bench search gives every segment a
+// graph (a threshold of a fifth of the data) and waits for every vector to
+// be indexed before measuring, so that no seal or graph build runs during
+// a round.
+func TestRunSearchIndexesFirst(t *testing.T) {
+	fq, srv := newFakeQdrant(t)
+	ds := smallDataset(t, L2)
+	o := SearchOptions{URL: srv.URL, Collection: "s", K: 10, Efs: []int{8}, Clients: 1, BatchSize: 100,
+		FlushIntervalSec: 1, Segments: 2, MinIndexed: -1}
+	if _, err := RunSearch(context.Background(), ds, o); err != nil {
+		t.Fatal(err)
+	}
+	// A fifth of 400 points of dimension 8 is 80 × 32 bytes: 2 kB.
+	if got := fq.optimizers["s"]; len(got) != 1 || got[0] != "map[default_segment_number:2 flush_interval_sec:1 indexing_threshold:2]" {
+		t.Errorf("search optimizers_config %q", got)
+	}
+	// A server that never indexes every vector makes the run wait, then fail.
+	o.MinIndexed, o.WaitTimeout = 401, 300*time.Millisecond
+	if _, err := RunSearch(context.Background(), ds, o); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("waiting for 401 indexed vectors of 400: %v, want a deadline error", err)
 	}
 }

@@ -45,15 +45,24 @@ type SearchOptions struct {
 	// Runs is how many passes over the queries one sample takes; the pass
 	// with the best QPS is the sample, as ann-benchmarks and hnswlib_ref
 	// do (0 or 1: one pass).
-	Runs              int
-	BatchSize         int // points per upsert while loading
-	UploadClients     int
-	M, EfConstruct    int
+	Runs           int
+	BatchSize      int // points per upsert while loading
+	UploadClients  int
+	M, EfConstruct int
+	// IndexingThreshold is optimizers_config.indexing_threshold in KB (0: a
+	// fifth of the data set's vectors, so that every segment gets a graph).
 	IndexingThreshold int
-	Reuse             bool          // keep an existing collection holding every point
-	Keep              bool          // leave the collection in place at the end
-	WaitTimeout       time.Duration // for the collection to become green
-	InProcess         InProcess     // nil skips the in-process runs
+	// FlushIntervalSec and Segments are optimizers_config's
+	// flush_interval_sec and default_segment_number (0: server default).
+	FlushIntervalSec, Segments int
+	// MinIndexed is the indexed_vectors_count the collection must reach
+	// before any measurement (-1: every point; 0: no wait for indexing), so
+	// that no seal, merge or graph build runs during a round.
+	MinIndexed  int
+	Reuse       bool          // keep an existing collection holding every point
+	Keep        bool          // leave the collection in place at the end
+	WaitTimeout time.Duration // for the collection to become green and indexed
+	InProcess   InProcess     // nil skips the in-process runs
 	// Reference, when set, is run once per round after Cairn's
 	// measurements of that round (hnswlib_ref, see HNSWLibRunner); its
 	// figures become rows of mode ModeHNSWLib.
@@ -115,7 +124,7 @@ type SearchResult struct {
 	URL           string      `json:"url,omitempty"`
 	UploadSeconds float64     `json:"upload_s,omitempty"`
 	UploadPPS     float64     `json:"upload_points_per_s,omitempty"`
-	ReadySeconds  float64     `json:"ready_s,omitempty"` // after the upload, until green
+	ReadySeconds  float64     `json:"ready_s,omitempty"` // after the upload, until green and indexed
 	Reused        bool        `json:"reused,omitempty"`
 	Rows          []SearchRow `json:"rows"`
 	// ReferenceLib names the reference measured in the run (hnswlib_ref's
@@ -317,19 +326,29 @@ func bestOf(runs int, measure func() (SearchRow, error)) (SearchRow, error) {
 	return best, nil
 }
 
-// prepareCollection makes o.Collection hold every point of ds, green.
+// prepareCollection makes o.Collection hold every point of ds, green and
+// indexed (see SearchOptions.MinIndexed).
 func prepareCollection(ctx context.Context, c *Client, ds *Dataset, o SearchOptions, res *SearchResult) error {
 	n := ds.N()
+	indexed := o.MinIndexed
+	if indexed < 0 {
+		indexed = n
+	}
 	if o.Reuse {
 		if info, err := c.Info(ctx, o.Collection); err == nil && info.PointsCount == n {
 			res.Reused = true
-			return waitGreen(ctx, c, o.Collection, n, o.WaitTimeout)
+			return waitReady(ctx, c, o.Collection, n, indexed, o.WaitTimeout)
 		}
 	}
 	if err := c.DeleteCollection(ctx, o.Collection); err != nil {
 		return err
 	}
-	cfg := CollectionConfig{Dim: ds.Dim, Distance: ds.Metric.QdrantDistance(), M: o.M, EfConstruct: o.EfConstruct, IndexingThreshold: o.IndexingThreshold}
+	thr := o.IndexingThreshold
+	if thr <= 0 {
+		thr = IndexingThresholdKB(max(1, n/5), ds.Dim)
+	}
+	cfg := CollectionConfig{Dim: ds.Dim, Distance: ds.Metric.QdrantDistance(), M: o.M, EfConstruct: o.EfConstruct,
+		IndexingThreshold: thr, FlushIntervalSec: o.FlushIntervalSec, DefaultSegmentNumber: o.Segments}
 	if err := c.CreateCollection(ctx, o.Collection, cfg); err != nil {
 		return err
 	}
@@ -341,20 +360,22 @@ func prepareCollection(ctx context.Context, c *Client, ds *Dataset, o SearchOpti
 	}
 	res.UploadSeconds, res.UploadPPS = wall.Seconds(), QPS(n, wall)
 	t0 := time.Now()
-	if err := waitGreen(ctx, c, o.Collection, n, o.WaitTimeout); err != nil {
+	if err := waitReady(ctx, c, o.Collection, n, indexed, o.WaitTimeout); err != nil {
 		return err
 	}
 	res.ReadySeconds = time.Since(t0).Seconds()
 	return nil
 }
 
-func waitGreen(ctx context.Context, c *Client, name string, n int, timeout time.Duration) error {
+// waitReady waits (at most timeout) until the collection is green with n
+// points and at least indexed indexed vectors.
+func waitReady(ctx context.Context, c *Client, name string, n, indexed int, timeout time.Duration) error {
 	if timeout <= 0 {
 		timeout = time.Hour
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	_, err := c.WaitReady(ctx, name, n, 0, 100*time.Millisecond)
+	_, err := c.WaitReady(ctx, name, n, indexed, 100*time.Millisecond)
 	return err
 }
 

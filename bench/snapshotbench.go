@@ -227,7 +227,7 @@ func snapshotOnce(ctx context.Context, c *Client, o SnapshotOptions, n int, work
 		if err := c.UpdateOptimizers(ctx, name, quiet); err != nil {
 			return row, err
 		}
-	} else if err := waitGreen(ctx, c, name, n, o.WaitTimeout); err != nil {
+	} else if err := waitReady(ctx, c, name, n, 0, o.WaitTimeout); err != nil {
 		return row, err
 	}
 	var samples []SnapshotRow
