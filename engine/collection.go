@@ -141,7 +141,7 @@ func openCollection(name, dir string, opts *Options) (*Collection, error) {
 		cfg: f.Config, indexes: f.PayloadIndexes, specs: vectorSpecs(&f.Config)}
 	c := &Collection{core: core}
 	for i := range f.Config.Params.ShardNumber {
-		s, err := openShard(core, i, shardDir(dir, i))
+		s, err := openShard(core, i, shardDir(dir, i), opts.unverifiedGraphs)
 		if err != nil {
 			_ = c.closeShards()
 			return nil, fmt.Errorf("open collection %s: %w", name, err)

@@ -8,8 +8,10 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/cairn-db/cairn/vfs"
@@ -50,28 +52,61 @@ type restoreIntent struct {
 
 // VerifyCollectionDir checks a collection folder that is not live (for
 // example one extracted from a snapshot): the collection file, every
-// shard's manifest, the full checksum of every listed segment file, and the
-// WAL, which it replays. It changes nothing in dir except what opening a
-// WAL does (cutting a torn tail). Its errors wrap ErrVerify and the cause.
+// shard's manifest, the full checksum of every listed segment file, every
+// HNSW graph's checksum and structure, and the WAL, which it replays. It
+// changes nothing in dir except what opening a WAL does (cutting a torn
+// tail). Its errors wrap ErrVerify and the cause.
 func (st *Storage) VerifyCollectionDir(dir string) error {
 	opts := st.opts
 	opts.DisableBackground = true
 	opts.Hooks = nil
+	opts.unverifiedGraphs = true // verifyShards checks them
 	c, err := openCollection(filepath.Base(dir), dir, &opts)
 	if err != nil {
 		return fmt.Errorf("%w: open collection: %w", ErrVerify, err)
 	}
-	var errs []error
-	for _, s := range c.shards {
-		for _, h := range s.segs {
-			errs = append(errs, h.seg.Verify()) // its error names the segment
-		}
-	}
-	errs = append(errs, c.closeShards())
-	if err := errors.Join(errs...); err != nil {
+	err = verifyShards(c.shards)
+	if err := errors.Join(err, c.closeShards()); err != nil {
 		return fmt.Errorf("%w: %w", ErrVerify, err)
 	}
 	return nil
+}
+
+// verifyShards reads in full what opening shards reads only in part: every
+// segment's files against their checksums (segment.Verify) and every HNSW
+// graph's checksum and links (hnsw.Graph.Verify, needed when the shards
+// were opened with unverified graphs). The checks run on up to GOMAXPROCS
+// goroutines; the errors are joined in segment order.
+func verifyShards(shards []*shard) error {
+	var checks []func() error
+	for _, s := range shards {
+		for _, h := range s.segs {
+			checks = append(checks, h.seg.Verify) // its error names the segment
+			for _, name := range h.graphNames() {
+				g, dir := h.graphs[name], h.dir
+				checks = append(checks, func() error {
+					if err := g.Verify(); err != nil {
+						return fmt.Errorf("verify graph of %s: %w", dir, err)
+					}
+					return nil
+				})
+			}
+		}
+	}
+	errs := make([]error, len(checks))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(checks)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1)) - 1; i < len(checks); i = int(next.Add(1)) - 1 {
+				errs[i] = checks[i]()
+			}
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 // RestoreCollection makes the collection folder src (laid out as a live
@@ -171,7 +206,7 @@ func (st *Storage) swapLocked(in restoreIntent, root string) error {
 	var c *Collection
 	err = concurrently(
 		func() (err error) {
-			c, err = openCollection(in.Name, filepath.Join(root, in.Name), &st.opts)
+			c, err = st.openRestored(in.Name, filepath.Join(root, in.Name))
 			return err
 		},
 		func() error { synced = fsys.SyncDir(root); return nil },
@@ -198,6 +233,17 @@ func (st *Storage) swapLocked(in restoreIntent, root string) error {
 	}
 	st.opts.Logger.Info("restored collection", "name", in.Name, "replaced", old != nil)
 	return nil
+}
+
+// openRestored opens the collection a restore has just verified and
+// renamed into place. Its graphs were checked in full by
+// VerifyCollectionDir, and nothing wrote them since (the folder was staged
+// under a dot-prefixed name no other code opens), so they are mapped
+// without being read again; everything else is checked as at start-up.
+func (st *Storage) openRestored(name, dir string) (*Collection, error) {
+	opts := st.opts
+	opts.unverifiedGraphs = true
+	return openCollection(name, dir, &opts)
 }
 
 // concurrently runs fns at the same time and returns their errors joined.

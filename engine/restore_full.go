@@ -182,7 +182,7 @@ func (st *Storage) swapAllLocked(in restoreAllIntent, root string, seq uint64) e
 	opened := map[string]*Collection{}
 	if err == nil {
 		for _, s := range in.Steps {
-			c, oerr := openCollection(s.Name, filepath.Join(root, s.Name), &st.opts)
+			c, oerr := st.openRestored(s.Name, filepath.Join(root, s.Name)) // verified when staged
 			if oerr != nil {
 				err = fmt.Errorf("restore %s: open restored collection: %w", s.Name, oerr)
 				break

@@ -118,7 +118,7 @@ func (s *shard) writeSegment(ctx context.Context, name string, recs []segment.Re
 		_ = s.core.fs.RemoveAll(dir)
 		return nil, fmt.Errorf("write segment %s: %w", name, err)
 	}
-	h, err := openSegHandle(dir, s.core.fs, s.core.logger)
+	h, err := openSegHandle(dir, s.core.fs, s.core.logger, false)
 	if err != nil {
 		_ = s.core.fs.RemoveAll(dir)
 		return nil, err

@@ -72,8 +72,9 @@ func graphFile(name string) string {
 func indexFile(key string) string { return "index-" + segment.EscapeName(key) + ".pidx" }
 
 // openSegHandle opens the segment in dir, its deletion state and the HNSW
-// graph of every vector that has one.
-func openSegHandle(dir string, fs vfs.FS, logger *slog.Logger) (*segHandle, error) {
+// graph of every vector that has one; unverified opens the graphs with
+// hnsw.OpenUnverified (the caller verifies them, or just has).
+func openSegHandle(dir string, fs vfs.FS, logger *slog.Logger, unverified bool) (*segHandle, error) {
 	s, err := segment.Open(dir)
 	if err != nil {
 		return nil, fmt.Errorf("open segment %s: %w", dir, err)
@@ -91,7 +92,7 @@ func openSegHandle(dir string, fs vfs.FS, logger *slog.Logger) (*segHandle, erro
 		if s.Extra(graphFile(sp.Name)) == nil {
 			continue
 		}
-		if err := h.openGraph(sp.Name); err != nil {
+		if err := h.openGraph(sp.Name, unverified); err != nil {
 			_ = h.close()
 			return nil, err
 		}
@@ -99,8 +100,9 @@ func openSegHandle(dir string, fs vfs.FS, logger *slog.Logger) (*segHandle, erro
 	return h, nil
 }
 
-// openGraph maps the graph file of vector name.
-func (h *segHandle) openGraph(name string) error {
+// openGraph maps the graph file of vector name, checked in full unless
+// unverified.
+func (h *segHandle) openGraph(name string, unverified bool) error {
 	var spec *segment.VectorSpec
 	for _, sp := range h.seg.Specs() {
 		if sp.Name == name {
@@ -111,7 +113,11 @@ func (h *segHandle) openGraph(name string) error {
 		return fmt.Errorf("open graph of %s: %w: unknown vector %q", h.dir, ErrCorrupt, name)
 	}
 	block, dim := h.seg.Vectors(name)
-	g, err := hnsw.Open(filepath.Join(h.dir, graphFile(name)), block, dim, spec.Distance)
+	open := hnsw.Open
+	if unverified {
+		open = hnsw.OpenUnverified
+	}
+	g, err := open(filepath.Join(h.dir, graphFile(name)), block, dim, spec.Distance)
 	if err != nil {
 		return fmt.Errorf("open graph of %s: %w", h.dir, err)
 	}

@@ -70,8 +70,10 @@ func shardDir(collDir string, id int) string {
 }
 
 // openShard recovers a shard: manifest, its segments, removal of folders the
-// manifest does not list, then WAL replay into the head.
-func openShard(core *collCore, id int, dir string) (*shard, error) {
+// manifest does not list, then WAL replay into the head. unverified opens
+// the segments' graphs without checking them in full (see
+// Options.unverifiedGraphs).
+func openShard(core *collCore, id int, dir string, unverified bool) (*shard, error) {
 	s := &shard{id: id, dir: dir, core: core, head: newMemTable(core.specs),
 		kick: make(chan struct{}, 1), kickOpt: make(chan struct{}, 1), stop: make(chan struct{})}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
@@ -87,7 +89,7 @@ func openShard(core *collCore, id int, dir string) (*shard, error) {
 		return nil, err
 	}
 	for _, e := range m.Segments {
-		h, err := openSegHandle(filepath.Join(dir, segmentsDir, e.Name), core.fs, core.logger)
+		h, err := openSegHandle(filepath.Join(dir, segmentsDir, e.Name), core.fs, core.logger, unverified)
 		if err != nil {
 			s.closeSegments()
 			return nil, fmt.Errorf("open shard %d: %w", id, err)

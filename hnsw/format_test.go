@@ -101,6 +101,17 @@ func openImage(t *testing.T, b []byte, vecs []float32, dim int, dist point.Dista
 	if err == nil {
 		_ = g.Close()
 	}
+	// OpenUnverified then Verify accepts and refuses the same files.
+	u, uerr := OpenUnverified(p, vecs, dim, dist)
+	if uerr == nil {
+		uerr = u.Verify()
+		_ = u.Close()
+	}
+	for _, target := range []error{ErrCorrupt, ErrVersion, ErrMismatch, os.ErrNotExist} {
+		if errors.Is(err, target) != errors.Is(uerr, target) || (err == nil) != (uerr == nil) {
+			t.Errorf("Open = %v, OpenUnverified+Verify = %v", err, uerr)
+		}
+	}
 	return err
 }
 

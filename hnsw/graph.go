@@ -106,6 +106,11 @@ type Graph struct {
 	// mapping is the memory-mapped file of an opened graph, nil when built.
 	mapping mmap.MMap
 	closed  bool
+	// path is the file of an opened graph; body and bodySum its body (a
+	// view of the mapping) and the checksum its trailer holds.
+	path    string
+	body    []byte
+	bodySum uint32
 }
 
 // Len returns the number of point offsets the graph covers (including
@@ -148,7 +153,7 @@ func (g *Graph) Close() error {
 		}
 		g.mapping = nil
 	}
-	g.layer0, g.upperOff, g.upper, g.vecs = nil, nil, nil, nil
+	g.layer0, g.upperOff, g.upper, g.vecs, g.body = nil, nil, nil, nil, nil
 	g.n = 0
 	g.entry = noEntry
 	g.closed = true

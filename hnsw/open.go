@@ -18,6 +18,24 @@ import (
 // out-of-bounds read. Nothing is rebuilt or decoded: searches run on the
 // mapping. Close unmaps the file.
 func Open(path string, vecs []float32, dim int, dist point.Distance) (*Graph, error) {
+	g, err := OpenUnverified(path, vecs, dim, dist)
+	if err != nil {
+		return nil, err
+	}
+	if err := g.Verify(); err != nil {
+		_ = g.Close()
+		return nil, err
+	}
+	return g, nil
+}
+
+// OpenUnverified is Open without the checks that read the whole file: the
+// magic, version, header checksum, the header against vecs, dim and dist
+// and the file size are checked, but not the body checksum nor the links.
+// Searching such a graph is safe only once Verify has returned nil on it,
+// or when this process verified the same file (which nothing wrote since)
+// through another Graph.
+func OpenUnverified(path string, vecs []float32, dim int, dist point.Distance) (*Graph, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("open hnsw graph: %w", err)
@@ -34,13 +52,24 @@ func Open(path string, vecs []float32, dim int, dist point.Distance) (*Graph, er
 	if err != nil {
 		return nil, fmt.Errorf("map hnsw graph %s: %w", path, err)
 	}
-	g, err := parse(m, vecs, dim, dist)
+	g, err := layout(m, vecs, dim, dist)
 	if err != nil {
 		_ = m.Unmap()
 		return nil, fmt.Errorf("open hnsw graph %s: %w", path, err)
 	}
 	g.mapping = m
+	g.path = path
 	return g, nil
+}
+
+// Verify checks the body checksum of an opened graph and every count, link
+// and upper-layer offset, so that a search over it can only read inside its
+// arrays and its vectors.
+func (g *Graph) Verify() error {
+	if err := g.verifyBody(); err != nil {
+		return fmt.Errorf("open hnsw graph %s: %w", g.path, err)
+	}
+	return nil
 }
 
 // header is the decoded fixed header.
@@ -76,6 +105,19 @@ func readHeader(b []byte) (header, error) {
 // parse validates a file image and returns a graph whose arrays view b
 // (b must stay valid while the graph is used).
 func parse(b []byte, vecs []float32, dim int, dist point.Distance) (*Graph, error) {
+	g, err := layout(b, vecs, dim, dist)
+	if err != nil {
+		return nil, err
+	}
+	if err := g.verifyBody(); err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
+// layout checks a file image's header and size and returns a graph whose
+// arrays view b, without reading the body.
+func layout(b []byte, vecs []float32, dim int, dist point.Distance) (*Graph, error) {
 	h, err := readHeader(b)
 	if err != nil {
 		return nil, err
@@ -89,20 +131,23 @@ func parse(b []byte, vecs []float32, dim int, dist point.Distance) (*Graph, erro
 		return nil, fmt.Errorf("%w: size %d, header implies %d", ErrCorrupt, len(b), want)
 	}
 	body := b[headerSize : len(b)-trailerSize]
-	if crc32.Checksum(body, castagnoli) != binary.LittleEndian.Uint32(b[len(b)-trailerSize:]) {
-		return nil, fmt.Errorf("%w: body checksum", ErrCorrupt)
-	}
 	k, _ := kindOf(h.dist)
 	all := wordsOf(body)
 	g := &Graph{n: int(h.n), dim: dim, dist: h.dist, kind: k, m: int(h.m), m0: int(h.m0), mx: int(h.mx),
-		stride: int(stride), maxLevel: int(h.maxLevel), entry: h.entry, vecs: vecs}
+		stride: int(stride), maxLevel: int(h.maxLevel), entry: h.entry, vecs: vecs,
+		body: body, bodySum: binary.LittleEndian.Uint32(b[len(b)-trailerSize:])}
 	g.layer0 = all[:n*stride]
 	g.upperOff = all[n*stride : n*stride+n]
 	g.upper = all[n*stride+n:]
-	if err := g.validate(); err != nil {
-		return nil, err
-	}
 	return g, nil
+}
+
+// verifyBody checks the body checksum and the structure.
+func (g *Graph) verifyBody() error {
+	if crc32.Checksum(g.body, castagnoli) != g.bodySum {
+		return fmt.Errorf("%w: body checksum", ErrCorrupt)
+	}
+	return g.validate()
 }
 
 // check validates the header's fields against each other and the vectors.
