@@ -4,7 +4,6 @@ import (
 	"archive/tar"
 	"errors"
 	"fmt"
-	"hash/crc32"
 	"io"
 	"os"
 	"path"
@@ -55,7 +54,12 @@ func Extract(r io.Reader, dstDir string, lim Limits) (m *Manifest, err error) {
 		return nil, err
 	}
 	defer x.root.Close()
-	if err := x.run(tar.NewReader(r)); err != nil {
+	err = x.run(tar.NewReader(r))
+	// Every file handed to the pipeline is closed once it returns.
+	if perr := x.pipe.finish(); err == nil {
+		err = perr
+	}
+	if err != nil {
 		return nil, err
 	}
 	if x.manifest == nil {
@@ -79,7 +83,7 @@ type extractor struct {
 	dirs     map[string]bool
 	files    map[string]FileEntry
 	manifest *Manifest
-	buf      []byte
+	pipe     *writePipe
 }
 
 func newExtractor(dstDir string, lim Limits) (*extractor, error) {
@@ -106,7 +110,7 @@ func newExtractor(dstDir string, lim Limits) (*extractor, error) {
 	return &extractor{
 		root: root, dir: dstDir, budget: budget, entries: entries,
 		seen: map[string]bool{}, dirs: map[string]bool{".": true}, files: map[string]FileEntry{},
-		buf: make([]byte, copyBufSize),
+		pipe: newWritePipe(),
 	}, nil
 }
 
@@ -178,7 +182,7 @@ func (x *extractor) mkdirs(name string) error {
 	return nil
 }
 
-func (x *extractor) file(name string, size int64, tr *tar.Reader) (err error) {
+func (x *extractor) file(name string, size int64, tr *tar.Reader) error {
 	if size > x.budget {
 		return fmt.Errorf("%w: %q (%d bytes) exceeds the size limit or the free disk space", ErrTooLarge, name, size)
 	}
@@ -190,8 +194,8 @@ func (x *extractor) file(name string, size int64, tr *tar.Reader) (err error) {
 	if err != nil {
 		return fmt.Errorf("%w: create %q: %v", ErrUnsafeEntry, name, err)
 	}
-	defer func() { err = errors.Join(err, f.Close()) }()
-	sum, n, err := x.copyFile(f, tr)
+	// The pipeline writes f and closes it (extractwrite.go).
+	sum, n, err := x.pipe.copyFile(f, tr)
 	if errors.Is(err, io.ErrUnexpectedEOF) || err == nil && n != size {
 		return fmt.Errorf("%w: %q is truncated", ErrCorrupt, name)
 	}
@@ -200,42 +204,6 @@ func (x *extractor) file(name string, size int64, tr *tar.Reader) (err error) {
 	}
 	x.files[name] = FileEntry{Path: name, Size: size, CRC32C: sum}
 	return nil
-}
-
-// copyFile copies an entry's contents into f, computing their CRC-32C in
-// the same pass. The writeback of every writebackChunk bytes is started as
-// they are written (waiting for the chunk before, so an extraction never
-// holds more than about two chunks of dirty pages), and that of the tail
-// when the entry ends: the disk writes overlap with the rest of the
-// extraction, and the final fsyncs find little left to write.
-func (x *extractor) copyFile(f *os.File, r io.Reader) (sum uint32, n int64, err error) {
-	fd := f.Fd()
-	var next int64 // first byte whose writeback is not started
-	for {
-		k, rerr := r.Read(x.buf)
-		if k > 0 {
-			sum = crc32.Update(sum, castagnoli, x.buf[:k])
-			w, werr := f.Write(x.buf[:k])
-			n += int64(w)
-			if werr != nil {
-				return sum, n, werr
-			}
-			for n-next >= writebackChunk {
-				startWriteback(fd, next, writebackChunk)
-				next += writebackChunk
-			}
-		}
-		if errors.Is(rerr, io.EOF) {
-			break
-		}
-		if rerr != nil {
-			return sum, n, rerr
-		}
-	}
-	if n > next {
-		startWriteback(fd, next, n-next)
-	}
-	return sum, n, nil
 }
 
 func (x *extractor) readManifest(hdr *tar.Header, tr *tar.Reader) error {

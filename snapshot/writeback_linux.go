@@ -30,3 +30,17 @@ func setDirect(fd uintptr, on bool) error {
 	_, err = unix.FcntlInt(fd, unix.F_SETFL, fl)
 	return err
 }
+
+// kickWriteback asks the kernel to start writing [off, off+n) of the file
+// out now, without waiting. Errors are ignored: the final fsync reports
+// them.
+func kickWriteback(fd uintptr, off, n int64) {
+	_ = unix.SyncFileRange(int(fd), off, n, unix.SYNC_FILE_RANGE_WRITE)
+}
+
+// waitWriteback waits until [off, off+n) of the file is on disk (starting
+// the writeback of pages dirtied since). Errors are ignored: the final
+// fsync reports them.
+func waitWriteback(fd uintptr, off, n int64) {
+	_ = unix.SyncFileRange(int(fd), off, n, unix.SYNC_FILE_RANGE_WAIT_BEFORE|unix.SYNC_FILE_RANGE_WRITE|unix.SYNC_FILE_RANGE_WAIT_AFTER)
+}

@@ -9,3 +9,9 @@ func startWriteback(fd uintptr, off, n int64) {}
 
 // setDirect reports that direct I/O is not used on this platform.
 func setDirect(fd uintptr, on bool) error { return errors.ErrUnsupported }
+
+// kickWriteback is a no-op where sync_file_range does not exist.
+func kickWriteback(fd uintptr, off, n int64) {}
+
+// waitWriteback is a no-op where sync_file_range does not exist.
+func waitWriteback(fd uintptr, off, n int64) {}
