@@ -9,11 +9,13 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
 
+	"github.com/cairn-db/cairn/segment"
 	"github.com/cairn-db/cairn/vfs"
 )
 
@@ -73,26 +75,34 @@ func (st *Storage) VerifyCollectionDir(dir string) error {
 }
 
 // verifyShards reads in full what opening shards reads only in part: every
-// segment's files against their checksums (segment.Verify) and every HNSW
-// graph's checksum and links (hnsw.Graph.Verify, needed when the shards
-// were opened with unverified graphs). The checks run on up to GOMAXPROCS
-// goroutines; the errors are joined in segment order.
+// segment file against its checksum (segment.VerifyChecks, one check per
+// file) and every HNSW graph's checksum and links (hnsw.Graph.Verify,
+// needed when the shards were opened with unverified graphs). The checks
+// run on up to GOMAXPROCS goroutines, largest first; the errors are joined
+// in segment order.
 func verifyShards(shards []*shard) error {
-	var checks []func() error
+	var checks []segment.Check
 	for _, s := range shards {
 		for _, h := range s.segs {
-			checks = append(checks, h.seg.Verify) // its error names the segment
+			checks = append(checks, h.seg.VerifyChecks()...) // their errors name the segment
 			for _, name := range h.graphNames() {
 				g, dir := h.graphs[name], h.dir
-				checks = append(checks, func() error {
-					if err := g.Verify(); err != nil {
-						return fmt.Errorf("verify graph of %s: %w", dir, err)
-					}
-					return nil
-				})
+				checks = append(checks, segment.Check{
+					Size: 2 * int64(len(h.seg.Extra(graphFile(name)))), // checksum, then links
+					Run: func() error {
+						if err := g.Verify(); err != nil {
+							return fmt.Errorf("verify graph of %s: %w", dir, err)
+						}
+						return nil
+					}})
 			}
 		}
 	}
+	order := make([]int, len(checks))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return checks[order[a]].Size > checks[order[b]].Size })
 	errs := make([]error, len(checks))
 	var next atomic.Int64
 	var wg sync.WaitGroup
@@ -100,8 +110,8 @@ func verifyShards(shards []*shard) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := int(next.Add(1)) - 1; i < len(checks); i = int(next.Add(1)) - 1 {
-				errs[i] = checks[i]()
+			for k := int(next.Add(1)) - 1; k < len(order); k = int(next.Add(1)) - 1 {
+				errs[order[k]] = checks[order[k]].Run()
 			}
 		}()
 	}

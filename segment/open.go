@@ -132,31 +132,57 @@ func (s *Segment) parseFile(f fileEntry, b []byte, spec VectorSpec) error {
 // against meta.seg, which is itself re-read and compared. It is meant to run
 // before a restored segment goes live.
 func (s *Segment) Verify() error {
-	if s.files == nil {
-		return ErrClosed
-	}
-	raw, err := os.ReadFile(filepath.Join(s.dir, MetaFile))
-	if err != nil {
-		return fmt.Errorf("verify segment %s: %w", s.dir, err)
-	}
-	if string(raw) != string(s.rawMeta) {
-		return fmt.Errorf("verify segment %s: %s: %w: changed since open", s.dir, MetaFile, ErrCorrupt)
-	}
-	if err := s.verifyFiles(); err != nil {
-		return fmt.Errorf("verify segment %s: %w", s.dir, err)
+	for _, c := range s.VerifyChecks() {
+		if err := c.Run(); err != nil {
+			return err
+		}
 	}
 	return nil
 }
 
-func (s *Segment) verifyFiles() error {
+// Check is one independent part of Verify: Size is about how many bytes it
+// reads, so that a caller running checks side by side can start with the
+// largest.
+type Check struct {
+	Size int64
+	Run  func() error
+}
+
+// VerifyChecks splits Verify into independent checks (meta.seg re-read and
+// compared, then one per file) that may run concurrently; Verify passes
+// exactly when every check does. Their errors name the segment.
+func (s *Segment) VerifyChecks() []Check {
+	if s.files == nil {
+		return []Check{{Run: func() error { return ErrClosed }}}
+	}
+	checks := []Check{{Size: int64(len(s.rawMeta)), Run: func() error {
+		raw, err := os.ReadFile(filepath.Join(s.dir, MetaFile))
+		if err != nil {
+			return fmt.Errorf("verify segment %s: %w", s.dir, err)
+		}
+		if string(raw) != string(s.rawMeta) {
+			return fmt.Errorf("verify segment %s: %s: %w: changed since open", s.dir, MetaFile, ErrCorrupt)
+		}
+		return nil
+	}}}
 	for _, f := range s.meta.Files {
 		b := s.files[f.Name]
-		if uint64(len(b)) != f.Size {
-			return fmt.Errorf("%s: %w: %d bytes, meta says %d", f.Name, ErrCorrupt, len(b), f.Size)
-		}
-		if got := checksum(b); got != f.CRC {
-			return fmt.Errorf("%s: %w: checksum %08x, meta says %08x", f.Name, ErrCorrupt, got, f.CRC)
-		}
+		checks = append(checks, Check{Size: int64(len(b)), Run: func() error {
+			if err := verifyFile(f, b); err != nil {
+				return fmt.Errorf("verify segment %s: %w", s.dir, err)
+			}
+			return nil
+		}})
+	}
+	return checks
+}
+
+func verifyFile(f fileEntry, b []byte) error {
+	if uint64(len(b)) != f.Size {
+		return fmt.Errorf("%s: %w: %d bytes, meta says %d", f.Name, ErrCorrupt, len(b), f.Size)
+	}
+	if got := checksum(b); got != f.CRC {
+		return fmt.Errorf("%s: %w: checksum %08x, meta says %08x", f.Name, ErrCorrupt, got, f.CRC)
 	}
 	return nil
 }
