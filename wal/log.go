@@ -51,7 +51,7 @@ type Log struct {
 	buf     []byte // frame scratch, reused between appends
 
 	// Zero-filling ahead of the appends (see prefill).
-	fileEnd    int64         // size of cur's file: records, then zeros
+	fileEnd    int64         // end of the zero-filled region of cur's file (records, then zeros or a hole, then zeros)
 	lastAppend int64         // bytes of the last append (batch)
 	filling    bool          // the prefill goroutine is writing zeros from fillLo
 	fillLo     int64         // where the zeros being written start

@@ -26,6 +26,12 @@ const (
 	// overtake the zeros and only pay for writing them; their fdatasync's
 	// metadata cost is spread over many records anyway.
 	maxPrefilledAppend = 32 << 10
+	// prefillGap is how far past the end of the records the first fill of
+	// a segment starts, so that it does not overlap (and hold up) the next
+	// appends: one full-size prefilled append.
+	prefillGap = maxPrefilledAppend
+	// directAlign is the block size fills are aligned to.
+	directAlign = 4096
 )
 
 var zeros [prefillChunk]byte
@@ -36,8 +42,8 @@ func (l *Log) needFill() bool {
 	return l.lastAppend <= maxPrefilledAppend && l.fileEnd < l.segSize && l.fileEnd < l.curSize+prefillAhead
 }
 
-// prefill is the zero-filling goroutine; it runs from Open until Close, or
-// until the log breaks or a fill fails. Its writes bypass Options.FS: they
+// prefill is the zero-filling goroutine; it runs from Open until Close or
+// until the log breaks; a failed fill stops it filling that segment only. Its writes bypass Options.FS: they
 // add no record, and a failed one only disables prefilling (logged).
 func (l *Log) prefill() {
 	defer close(l.fillDone)
@@ -61,7 +67,20 @@ func (l *Log) prefill() {
 		}
 		seg := l.segs[len(l.segs)-1].path
 		lo := max(l.fileEnd, l.curSize)
+		if lo == l.curSize && lo+2*prefillGap <= l.segSize {
+			// Nothing is filled past the records (after Open or a
+			// rotation): start prefillGap ahead, so that the appends that
+			// follow need not wait for this fill and its fdatasync. The
+			// gap stays a hole, read as zeros; appends into it change
+			// metadata as they did before prefilling. (A segment too
+			// small for the gap is filled from its records on.)
+			lo = min((lo+prefillGap+directAlign-1)&^(directAlign-1), l.segSize)
+		}
 		hi := min(lo+prefillChunk, l.segSize)
+		if lo >= hi {
+			l.fileEnd = l.segSize // nothing left to fill in this segment
+			continue
+		}
 		l.filling, l.fillLo = true, lo
 		l.mu.Unlock()
 		var err error
