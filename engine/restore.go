@@ -227,18 +227,13 @@ func (st *Storage) swapLocked(in restoreIntent, root string) error {
 	st.collections[in.Name] = c
 	// The intent goes once the renames are durable; the replaced folder
 	// (a dot-prefixed leftover that Open removes, should this stop) is
-	// removed meanwhile.
-	var removed error
-	cleanup := concurrently(
-		func() error {
-			if synced != nil {
-				return synced
-			}
-			return errors.Join(fsys.Remove(intentPath), fsys.SyncDir(st.dir))
-		},
-		func() error { removed = fsys.RemoveAll(filepath.Join(root, in.Trash)); return nil },
-	)
-	if err := errors.Join(cleanup, removed); err != nil {
+	// removed in the background.
+	st.removeTrash(filepath.Join(root, in.Trash))
+	cleanup := synced
+	if cleanup == nil {
+		cleanup = errors.Join(fsys.Remove(intentPath), fsys.SyncDir(st.dir))
+	}
+	if err := cleanup; err != nil {
 		st.opts.Logger.Warn("restore: cleanup", "name", in.Name, "err", err)
 	}
 	st.opts.Logger.Info("restored collection", "name", in.Name, "replaced", old != nil)

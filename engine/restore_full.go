@@ -198,11 +198,12 @@ func (st *Storage) swapAllLocked(in restoreAllIntent, root string, seq uint64) e
 	}
 	maps.Copy(st.collections, opened)
 	st.aliases = in.Aliases
-	cleanup := []error{fsys.Remove(intentPath), fsys.SyncDir(st.dir)}
-	for _, s := range in.Steps {
-		cleanup = append(cleanup, fsys.RemoveAll(filepath.Join(root, s.Trash)))
+	trash := make([]string, len(in.Steps))
+	for i, s := range in.Steps {
+		trash[i] = filepath.Join(root, s.Trash)
 	}
-	if err := errors.Join(cleanup...); err != nil {
+	st.removeTrash(trash...)
+	if err := errors.Join(fsys.Remove(intentPath), fsys.SyncDir(st.dir)); err != nil {
 		st.opts.Logger.Warn("restore: cleanup", "err", err)
 	}
 	st.opts.Logger.Info("restored collections", "collections", len(in.Steps), "replaced", len(olds), "aliases", len(in.Aliases))

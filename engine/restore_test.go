@@ -66,6 +66,13 @@ func (f *crashFS) Remove(n string) error {
 }
 
 func (f *crashFS) RemoveAll(n string) error {
+	// The folder a restore replaced is removed in the background after the
+	// restore has returned (Storage.removeTrash); a crash then leaves a
+	// dot-prefixed leftover that Open removes, so its removal is no crash
+	// point of the restore.
+	if strings.HasPrefix(filepath.Base(n), ".deleted-") && !f.dead.Load() {
+		return f.FS.RemoveAll(n)
+	}
 	if err := f.step(); err != nil {
 		return err
 	}
@@ -310,3 +317,48 @@ func (f *blockFS) Rename(o, n string) error { f.step(); return f.FS.Rename(o, n)
 func (f *blockFS) Remove(n string) error    { f.step(); return f.FS.Remove(n) }
 func (f *blockFS) RemoveAll(n string) error { f.step(); return f.FS.RemoveAll(n) }
 func (f *blockFS) SyncDir(n string) error   { f.step(); return f.FS.SyncDir(n) }
+
+// TestRestoreRemovesReplacedFolder: the folder a restore replaced is gone
+// once the storage is closed (its removal runs in the background), and a
+// replaced folder left behind by a stop during that removal is removed by
+// the next Open.
+func TestRestoreRemovesReplacedFolder(t *testing.T) {
+	base := t.TempDir()
+	dir := filepath.Join(base, "live")
+	collectionFolder(t, dir, 10, 1)
+	src := collectionFolder(t, filepath.Join(base, "other"), 20, 2)
+	st := openTest(t, dir, nil)
+	if err := st.RestoreCollection("c", src); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	root := filepath.Join(dir, collectionsDir)
+	leftovers := func() []string {
+		entries, err := os.ReadDir(root)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, e := range entries {
+			if strings.HasPrefix(e.Name(), ".") {
+				out = append(out, e.Name())
+			}
+		}
+		return out
+	}
+	if l := leftovers(); len(l) != 0 {
+		t.Fatalf("after Close: leftovers %v", l)
+	}
+	// A stop while the replaced folder was being removed.
+	if err := os.CopyFS(filepath.Join(root, ".deleted-7-c"), os.DirFS(filepath.Join(root, "c"))); err != nil {
+		t.Fatal(err)
+	}
+	if got := outcome(t, dir); got != "new" {
+		t.Fatalf("after a stop during the removal: %s", got)
+	}
+	if l := leftovers(); len(l) != 0 {
+		t.Fatalf("after Open: leftovers %v", l)
+	}
+}

@@ -31,6 +31,9 @@ type Storage struct {
 	aliases     map[string]string // alias → collection
 	closed      bool
 	seq         atomic.Uint64
+	// trash counts the removals of replaced collection folders still
+	// running in the background (see removeTrash); Close waits for them.
+	trash sync.WaitGroup
 }
 
 // Open opens (creating if needed) the storage in opts.Dir and every
@@ -260,7 +263,27 @@ func (st *Storage) Close() error {
 	for _, c := range st.collections {
 		errs = append(errs, c.closeShards())
 	}
+	st.trash.Wait()
 	return errors.Join(errs...)
+}
+
+// removeTrash removes the folders a restore replaced, in the background:
+// a restore returns once the new data is live and durable, not after
+// unlinking the old files (hundreds of milliseconds for a large
+// collection). Searches still running on the old collection keep reading
+// its mapped files, which unlinking does not disturb. Should the process
+// stop first, the folders are dot-prefixed leftovers that Open removes.
+// Close waits for the removals.
+func (st *Storage) removeTrash(dirs ...string) {
+	st.trash.Add(1)
+	go func() {
+		defer st.trash.Done()
+		for _, d := range dirs {
+			if err := st.opts.FS.RemoveAll(d); err != nil {
+				st.opts.Logger.Warn("restore: remove the replaced folder", "dir", d, "err", err)
+			}
+		}
+	}()
 }
 
 func unmarshalJSONNumber(b []byte, v any) error {
