@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"syscall"
 	"time"
 
 	"github.com/cairn-db/cairn/vfs"
@@ -249,6 +250,16 @@ func (a *archiveFile) writeAll(b []byte) error {
 	}
 	n, err := a.f.Write(b)
 	a.off += int64(n)
+	if err != nil && a.direct && errors.Is(err, syscall.EINVAL) {
+		// The file accepted O_DIRECT but refuses this direct write (a
+		// device whose direct-I/O block is larger than directAlign, some
+		// FUSE or overlay filesystems): go on through the page cache,
+		// paced, from where the direct writes stopped.
+		if derr := setDirect(a.fd, false); derr == nil {
+			a.direct, a.paced, a.next = false, true, a.off
+			return a.writeAll(b[n:])
+		}
+	}
 	if err != nil {
 		return fmt.Errorf("write %s: %w", a.f.Name(), err)
 	}
