@@ -179,6 +179,15 @@ func header(name string, typ byte, size int64, mtime time.Time) *tar.Header {
 // cache before their writeback is started (see startWriteback).
 const writebackChunk = 4 << 20
 
+// directSyncEvery is how many archive bytes are written with direct I/O
+// between two fdatasyncs of the archive. A direct write reaches the
+// device, but a virtual disk (or a drive with a write cache) may hold it
+// in its cache until the next flush, and the next flush is whoever syncs
+// next: a wait=true upsert's WAL fdatasync would then wait for every
+// archive byte written so far. Flushing the archive as it goes bounds that
+// wait to about this many bytes.
+const directSyncEvery = 16 << 20
+
 // ioMode is how WriteArchive writes the archive file.
 type ioMode int
 
@@ -209,6 +218,7 @@ type archiveFile struct {
 	paced  bool
 	off    int64 // bytes written
 	next   int64 // offset of the first byte whose writeback is not started
+	synced int64 // bytes written before the last fdatasync (direct mode)
 }
 
 func newArchiveFile(f vfs.File) *archiveFile {
@@ -262,6 +272,12 @@ func (a *archiveFile) writeAll(b []byte) error {
 	}
 	if err != nil {
 		return fmt.Errorf("write %s: %w", a.f.Name(), err)
+	}
+	if a.direct && a.off-a.synced >= directSyncEvery {
+		if err := vfs.Datasync(a.f); err != nil {
+			return fmt.Errorf("sync %s: %w", a.f.Name(), err)
+		}
+		a.synced = a.off
 	}
 	for a.paced && a.off-a.next >= writebackChunk {
 		startWriteback(a.fd, a.next, writebackChunk)

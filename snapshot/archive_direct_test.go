@@ -58,3 +58,28 @@ func TestArchiveFileFallsBackFromRefusedDirectWrite(t *testing.T) {
 		t.Fatalf("file holds %d bytes unlike the %d written", len(got), len(data))
 	}
 }
+
+// TestDirectArchiveSyncsAsItGoes: with direct I/O the archive is synced
+// every directSyncEvery bytes, so that a flush by another writer (a WAL
+// fdatasync) never finds more than about that much of it in a device cache.
+func TestDirectArchiveSyncsAsItGoes(t *testing.T) {
+	f, err := os.Create(filepath.Join(t.TempDir(), "a"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	a := newArchiveFile(f)
+	if !a.direct {
+		t.Skip("this filesystem refuses O_DIRECT: the direct path is not taken")
+	}
+	buf := alignedBuf(chunkSize)
+	const chunks = 2*directSyncEvery/chunkSize + 3
+	for range chunks {
+		if err := a.write(buf); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if a.synced != 2*directSyncEvery {
+		t.Fatalf("synced up to %d of %d bytes, want %d", a.synced, a.off, 2*directSyncEvery)
+	}
+}
