@@ -323,25 +323,8 @@ func (st *Storage) abortSwap(in restoreIntent, intentPath string, cause error) e
 // intent file was written. Open must call it before listing the
 // collections folder (which removes dot-prefixed leftovers).
 func recoverRestores(fsys vfs.FS, dir string, logger *slog.Logger) error {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return nil
-		}
-		return fmt.Errorf("recover restores: %w", err)
-	}
 	root := filepath.Join(dir, collectionsDir)
-	for _, e := range entries {
-		if !strings.HasPrefix(e.Name(), restoreIntentPrefix) {
-			continue
-		}
-		path := filepath.Join(dir, e.Name())
-		if strings.HasSuffix(e.Name(), ".tmp") { // an intent never written: no swap began
-			if err := fsys.Remove(path); err != nil {
-				return fmt.Errorf("recover restores: %w", err)
-			}
-			continue
-		}
+	return completeIntents(fsys, dir, restoreIntentPrefix, func(path string) error {
 		in, err := loadRestoreIntent(path)
 		if err != nil {
 			return err
@@ -349,11 +332,41 @@ func recoverRestores(fsys vfs.FS, dir string, logger *slog.Logger) error {
 		if err := rollForward(fsys, root, in); err != nil {
 			return fmt.Errorf("recover restore %s: %w", in.Name, err)
 		}
-		if err := errors.Join(fsys.Remove(path), fsys.SyncDir(dir)); err != nil {
-			return fmt.Errorf("recover restore %s: %w", in.Name, err)
-		}
 		if logger != nil {
 			logger.Info("completed interrupted restore", "name", in.Name)
+		}
+		return nil
+	})
+}
+
+// completeIntents finishes the interrupted restores whose intent files in
+// dir start with prefix: an intent never written (still ".tmp") means no
+// swap began and is removed; a written one is carried out by apply, then
+// removed, and dir synced.
+func completeIntents(fsys vfs.FS, dir, prefix string, apply func(path string) error) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil
+		}
+		return fmt.Errorf("recover restores: %w", err)
+	}
+	for _, e := range entries {
+		if !strings.HasPrefix(e.Name(), prefix) {
+			continue
+		}
+		path := filepath.Join(dir, e.Name())
+		if strings.HasSuffix(e.Name(), ".tmp") {
+			if err := fsys.Remove(path); err != nil {
+				return fmt.Errorf("recover restores: %w", err)
+			}
+			continue
+		}
+		if err := apply(path); err != nil {
+			return err
+		}
+		if err := errors.Join(fsys.Remove(path), fsys.SyncDir(dir)); err != nil {
+			return fmt.Errorf("recover restore %s: %w", e.Name(), err)
 		}
 	}
 	return nil

@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 
 	"github.com/cairn-db/cairn/vfs"
 )
@@ -278,40 +277,20 @@ func exists(path string) bool {
 // interrupted after its intent file was written. Open calls it before
 // reading the alias table and listing the collections folder.
 func recoverAllRestores(fsys vfs.FS, dir string, logger *slog.Logger) error {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return nil
-		}
-		return fmt.Errorf("recover restores: %w", err)
-	}
 	root := filepath.Join(dir, collectionsDir)
-	for _, e := range entries {
-		if !strings.HasPrefix(e.Name(), restoreAllPrefix) {
-			continue
-		}
-		path := filepath.Join(dir, e.Name())
-		if strings.HasSuffix(e.Name(), ".tmp") { // never written: no swap began
-			if err := fsys.Remove(path); err != nil {
-				return fmt.Errorf("recover restores: %w", err)
-			}
-			continue
-		}
+	return completeIntents(fsys, dir, restoreAllPrefix, func(path string) error {
 		in, err := loadRestoreAllIntent(path)
 		if err != nil {
 			return err
 		}
 		if _, err := applyAll(fsys, root, dir, in); err != nil {
-			return fmt.Errorf("recover restore %s: %w", e.Name(), err)
-		}
-		if err := errors.Join(fsys.Remove(path), fsys.SyncDir(dir)); err != nil {
-			return fmt.Errorf("recover restore %s: %w", e.Name(), err)
+			return fmt.Errorf("recover restore %s: %w", filepath.Base(path), err)
 		}
 		if logger != nil {
 			logger.Info("completed interrupted restore", "collections", len(in.Steps))
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 func loadRestoreAllIntent(path string) (restoreAllIntent, error) {
