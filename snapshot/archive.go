@@ -280,7 +280,9 @@ func (a *archiveFile) writeAll(b []byte) error {
 		a.synced = a.off
 	}
 	for a.paced && a.off-a.next >= writebackChunk {
-		startWriteback(a.fd, a.next, writebackChunk)
+		if err := startWriteback(a.fd, a.next, writebackChunk); err != nil {
+			return fmt.Errorf("write back %s: %w", a.f.Name(), err)
+		}
 		a.next += writebackChunk
 	}
 	return nil

@@ -108,13 +108,17 @@ func (p *writePipe) writer() {
 		}
 		fd := c.f.Fd()
 		for n-next >= writebackChunk {
-			kickWriteback(fd, next, writebackChunk)
+			if err := kickWriteback(fd, next, writebackChunk); err != nil {
+				p.fail(fmt.Errorf("write back %s: %w", c.f.Name(), err))
+			}
 			p.toFlush <- wrange{f: c.f, off: next, n: writebackChunk}
 			next += writebackChunk
 		}
 		if c.end {
 			if n > next {
-				kickWriteback(fd, next, n-next)
+				if err := kickWriteback(fd, next, n-next); err != nil {
+					p.fail(fmt.Errorf("write back %s: %w", c.f.Name(), err))
+				}
 				p.toFlush <- wrange{f: c.f, off: next, n: n - next}
 			}
 			p.toFlush <- wrange{f: c.f, closeIt: true}
@@ -134,7 +138,9 @@ func (p *writePipe) flusher() {
 			}
 			continue
 		}
-		waitWriteback(r.f.Fd(), r.off, r.n)
+		if err := waitWriteback(r.f.Fd(), r.off, r.n); err != nil {
+			p.fail(fmt.Errorf("write back %s: %w", r.f.Name(), err))
+		}
 	}
 }
 

@@ -1,18 +1,36 @@
 package snapshot
 
-import "golang.org/x/sys/unix"
+import (
+	"errors"
+
+	"golang.org/x/sys/unix"
+)
+
+// writebackErr keeps what a sync_file_range call says about the data. A
+// write-back error (EIO, ENOSPC, …) is reported once, to the call that
+// waits for the range, and then no longer to a later fsync of the file: it
+// must fail the write. A file or filesystem that cannot do it (EINVAL,
+// ESPIPE, ENOSYS, EOPNOTSUPP) only loses the pacing.
+func writebackErr(err error) error {
+	switch {
+	case err == nil, errors.Is(err, unix.EINVAL), errors.Is(err, unix.ESPIPE),
+		errors.Is(err, unix.ENOSYS), errors.Is(err, unix.EOPNOTSUPP):
+		return nil
+	}
+	return err
+}
 
 // startWriteback asks the kernel to start writing [off, off+n) of the file
 // out now, and waits until the range before it is on disk, so an archive
 // being written never holds more than about two chunks of dirty pages. A
 // large dirty archive would otherwise make every fsync on the same
 // filesystem (the WAL's, with writers waiting on it) wait for its data.
-// Errors are ignored: the final fsync reports them.
-func startWriteback(fd uintptr, off, n int64) {
-	_ = unix.SyncFileRange(int(fd), off, n, unix.SYNC_FILE_RANGE_WRITE)
-	if off >= n {
-		_ = unix.SyncFileRange(int(fd), off-n, n, unix.SYNC_FILE_RANGE_WAIT_BEFORE|unix.SYNC_FILE_RANGE_WRITE|unix.SYNC_FILE_RANGE_WAIT_AFTER)
+// A write-back error is returned (see writebackErr).
+func startWriteback(fd uintptr, off, n int64) error {
+	if err := writebackErr(unix.SyncFileRange(int(fd), off, n, unix.SYNC_FILE_RANGE_WRITE)); err != nil || off < n {
+		return err
 	}
+	return writebackErr(unix.SyncFileRange(int(fd), off-n, n, unix.SYNC_FILE_RANGE_WAIT_BEFORE|unix.SYNC_FILE_RANGE_WRITE|unix.SYNC_FILE_RANGE_WAIT_AFTER))
 }
 
 // setDirect turns direct I/O (O_DIRECT) on or off for the open file fd.
@@ -32,15 +50,16 @@ func setDirect(fd uintptr, on bool) error {
 }
 
 // kickWriteback asks the kernel to start writing [off, off+n) of the file
-// out now, without waiting. Errors are ignored: the final fsync reports
-// them.
-func kickWriteback(fd uintptr, off, n int64) {
-	_ = unix.SyncFileRange(int(fd), off, n, unix.SYNC_FILE_RANGE_WRITE)
+// out now, without waiting. A write-back error is returned (see
+// writebackErr).
+func kickWriteback(fd uintptr, off, n int64) error {
+	return writebackErr(unix.SyncFileRange(int(fd), off, n, unix.SYNC_FILE_RANGE_WRITE))
 }
 
 // waitWriteback waits until [off, off+n) of the file is on disk (starting
-// the writeback of pages dirtied since). Errors are ignored: the final
-// fsync reports them.
-func waitWriteback(fd uintptr, off, n int64) {
-	_ = unix.SyncFileRange(int(fd), off, n, unix.SYNC_FILE_RANGE_WAIT_BEFORE|unix.SYNC_FILE_RANGE_WRITE|unix.SYNC_FILE_RANGE_WAIT_AFTER)
+// the writeback of pages dirtied since). A write-back error is returned:
+// the kernel reports it to this call, and no longer to the final fsync
+// (see writebackErr).
+func waitWriteback(fd uintptr, off, n int64) error {
+	return writebackErr(unix.SyncFileRange(int(fd), off, n, unix.SYNC_FILE_RANGE_WAIT_BEFORE|unix.SYNC_FILE_RANGE_WRITE|unix.SYNC_FILE_RANGE_WAIT_AFTER))
 }
