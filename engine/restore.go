@@ -216,7 +216,16 @@ func (st *Storage) swapLocked(in restoreIntent, root string) error {
 	var c *Collection
 	err = concurrently(
 		func() (err error) {
-			c, err = st.openRestored(in.Name, filepath.Join(root, in.Name))
+			dir := filepath.Join(root, in.Name)
+			if in.Shard != "" {
+				// A shard restore reopens its whole collection, and only
+				// the restored shard was just verified: every graph is
+				// checked as at start-up.
+				opts := st.opts
+				c, err = openCollection(in.Name, dir, &opts)
+				return err
+			}
+			c, err = st.openRestored(in.Name, dir)
 			return err
 		},
 		func() error { synced = fsys.SyncDir(root); return nil },
@@ -439,7 +448,11 @@ func copyTree(fsys vfs.FS, src, dst string) error {
 		target := filepath.Join(dst, rel)
 		switch {
 		case d.IsDir():
-			return fsys.MkdirAll(target, 0o755)
+			if err := fsys.MkdirAll(target, 0o755); err != nil || rel == "." {
+				return err
+			}
+			// A folder holding only folders gets no file's SyncDir.
+			return fsys.SyncDir(filepath.Dir(target))
 		case d.Type().IsRegular():
 			if err := copyFileSynced(fsys, p, target); err != nil {
 				return err
