@@ -121,11 +121,21 @@ func Path(dir, name string) (string, error) {
 }
 
 // Open opens the snapshot name in dir for download, or returns an error
-// wrapping ErrInvalidName or ErrNotFound (both 404).
+// wrapping ErrInvalidName or ErrNotFound (both 404). Only a regular file
+// counts, as in List: a symbolic link (which could lead out of the
+// snapshots folder) is not followed, and a file swapped for one between the
+// check and the open is refused too.
 func Open(dir, name string) (*os.File, os.FileInfo, error) {
 	p, err := Path(dir, name)
 	if err != nil {
 		return nil, nil, err
+	}
+	li, err := os.Lstat(p)
+	if errors.Is(err, fs.ErrNotExist) || err == nil && !li.Mode().IsRegular() {
+		return nil, nil, fmt.Errorf("%w: %s", ErrNotFound, name)
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("open snapshot %s: %w", p, err)
 	}
 	f, err := os.Open(p)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -135,7 +145,7 @@ func Open(dir, name string) (*os.File, os.FileInfo, error) {
 		return nil, nil, fmt.Errorf("open snapshot %s: %w", p, err)
 	}
 	st, err := f.Stat()
-	if err == nil && !st.Mode().IsRegular() {
+	if err == nil && (!st.Mode().IsRegular() || !os.SameFile(li, st)) {
 		err = fmt.Errorf("%w: %s", ErrNotFound, name)
 	}
 	if err != nil {

@@ -130,3 +130,36 @@ func TestDeleteFault(t *testing.T) {
 		t.Fatal("failed delete removed the snapshot")
 	}
 }
+
+// TestOpenRefusesSymlinks: a symbolic link in a snapshots folder, even one
+// with a valid snapshot name, is not a snapshot: Open answers not found
+// rather than serve what it points to (a file outside the folder).
+func TestOpenRefusesSymlinks(t *testing.T) {
+	outside := filepath.Join(t.TempDir(), "secret")
+	if err := os.WriteFile(outside, []byte("not a snapshot"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "real.snapshot"), []byte("archive"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, link := range []struct{ name, target string }{
+		{"out.snapshot", outside},
+		{"in.snapshot", filepath.Join(dir, "real.snapshot")},
+	} {
+		if err := os.Symlink(link.target, filepath.Join(dir, link.name)); err != nil {
+			t.Fatal(err)
+		}
+		if f, _, err := Open(dir, link.name); !errors.Is(err, ErrNotFound) {
+			if f != nil {
+				f.Close()
+			}
+			t.Fatalf("Open(%s → %s): %v, want ErrNotFound", link.name, link.target, err)
+		}
+	}
+	f, st, err := Open(dir, "real.snapshot")
+	if err != nil || st.Size() != int64(len("archive")) {
+		t.Fatalf("Open(real.snapshot): %v %v", st, err)
+	}
+	f.Close()
+}
