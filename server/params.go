@@ -1,6 +1,7 @@
 package server
 
 import (
+	"net/url"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
@@ -36,4 +37,28 @@ func vectorSelector(withVector, withVectors *engine.WithVector) *engine.WithVect
 		return withVector
 	}
 	return withVectors
+}
+
+// decodeParams percent-decodes the path parameters when the router matched
+// the raw path. Go keeps r.URL.RawPath, and echo routes on it, only when
+// the client's encoding differs from Go's own (lowercase hex, an encoded
+// "/", "A" or "."); the parameters then arrive still encoded, while every
+// other request gets them decoded. Qdrant decodes them either way, so
+// "caf%c3%a9" names the collection "café" and "a%2Fb" the (invalid) name
+// "a/b".
+func decodeParams(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if c.Request().URL.RawPath != "" {
+			vals := c.ParamValues()
+			for i, v := range vals {
+				d, err := url.PathUnescape(v)
+				if err != nil {
+					return badRequest("Path deserialize error: %v", err)
+				}
+				vals[i] = d
+			}
+			c.SetParamValues(vals...)
+		}
+		return next(c)
+	}
 }

@@ -99,7 +99,7 @@ func New(opts Options) *Server {
 	e.HideBanner, e.HidePort = true, true
 	e.JSONSerializer = serializer{s}
 	e.HTTPErrorHandler = s.errorHandler
-	e.Use(startTimer, s.metrics.observe, middleware.Recover())
+	e.Use(startTimer, s.metrics.observe, middleware.Recover(), decodeParams)
 	if opts.EnableCORS {
 		e.Use(middleware.CORSWithConfig(middleware.CORSConfig{AllowOrigins: []string{"*"}, MaxAge: 3600}))
 	}

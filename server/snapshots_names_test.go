@@ -3,6 +3,7 @@ package server
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -76,5 +77,41 @@ func TestSnapshotNamesWithDots(t *testing.T) {
 	}
 	if left := e.tempEntries(t); len(left) != 0 {
 		t.Fatalf("temp path holds %v", left)
+	}
+}
+
+// TestPathParamsDecoded: path parameters are percent-decoded whatever the
+// client's encoding (Go keeps the raw path, and echo routes on it, only
+// when that encoding differs from Go's own): lowercase hex names the same
+// collection as uppercase, an encoded letter is that letter, and an
+// encoded "/" is a "/" (an invalid collection name, a 404 snapshot name).
+func TestPathParamsDecoded(t *testing.T) {
+	t.Parallel()
+	e := newSnapEnv(t, Options{})
+	const body = `{"vectors":{"size":2,"distance":"Dot"}}`
+	mustOK(t, e.s, "PUT", "/collections/caf%c3%a9", body)
+	for _, p := range []string{"/collections/caf%C3%A9", "/collections/caf%c3%a9", "/collections/caf%c3%a9/exists"} {
+		if rec := do(t, e.s, "GET", p, ""); rec.Code != 200 || !strings.Contains(rec.Body.String(), "result") {
+			t.Fatalf("GET %s: %d %s", p, rec.Code, rec.Body)
+		}
+	}
+	if rec := do(t, e.s, "PUT", "/collections/caf%c3%a9", body); rec.Code != 409 && rec.Code != 400 {
+		t.Fatalf("second create of café by lowercase hex: %d %s, want it to exist already", rec.Code, rec.Body)
+	}
+	mustOK(t, e.s, "PUT", "/collections/y%41z", body)
+	if rec := do(t, e.s, "GET", "/collections/yAz", ""); rec.Code != 200 {
+		t.Fatalf("y%%41z did not create yAz: %d %s", rec.Code, rec.Body)
+	}
+	for _, p := range []string{"/collections/a%2Fb", "/collections/a%2fb"} {
+		if rec := do(t, e.s, "PUT", p, body); rec.Code < 400 || rec.Code >= 500 {
+			t.Fatalf("PUT %s: %d %s, want a 4xx", p, rec.Code, rec.Body)
+		}
+	}
+	d := e.create(t, "/collections/caf%c3%a9/snapshots")
+	if rec := do(t, e.s, "GET", "/collections/caf%c3%a9/snapshots/"+strings.ReplaceAll(url.PathEscape(d.Name), "-", "%2d"), ""); rec.Code != 200 {
+		t.Fatalf("download %s with lowercase-hex escapes: %d", d.Name, rec.Code)
+	}
+	if rec := do(t, e.s, "GET", "/collections/caf%c3%a9/snapshots/..%2f..%2fx.snapshot", ""); rec.Code != 404 {
+		t.Fatalf("snapshot name with an encoded /: %d, want 404", rec.Code)
 	}
 }
