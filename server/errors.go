@@ -64,6 +64,7 @@ var statusTable = []struct {
 	{snapshot.ErrManifest, http.StatusBadRequest},
 	{snapshot.ErrWrongKind, http.StatusBadRequest},
 	{snapshot.ErrBadLocation, http.StatusBadRequest},
+	{snapshot.ErrIncomplete, http.StatusBadRequest},
 	{snapshot.ErrTooLarge, http.StatusRequestEntityTooLarge},
 	{snapshot.ErrTargetExists, http.StatusConflict},
 }

@@ -420,6 +420,16 @@ func TestUploadSnapshot(t *testing.T) {
 	if rec.Code != 400 {
 		t.Fatalf("non-multipart upload: %d", rec.Code)
 	}
+	// A multipart body that ends inside the snapshot part (no closing
+	// boundary): the sender's fault, 400, and nothing changes.
+	rec = httptest.NewRecorder()
+	req = httptest.NewRequest("POST", "/collections/u/snapshots/upload",
+		strings.NewReader("--xyz\r\nContent-Disposition: form-data; name=\"snapshot\"; filename=\"a\"\r\n\r\nabc"))
+	req.Header.Set("Content-Type", "multipart/form-data; boundary=xyz")
+	e.s.ServeHTTP(rec, req)
+	if rec.Code != 400 || e.count(t, "u") != 7 {
+		t.Fatalf("unterminated multipart upload: %d %s", rec.Code, rec.Body)
+	}
 
 	rec = upload(t, e.s, "/collections/u/snapshots/upload?wait=false", "snapshot", b)
 	if rec.Code != http.StatusAccepted {

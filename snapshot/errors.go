@@ -47,6 +47,9 @@ var (
 	// ErrBadLocation reports a recover location that is neither an
 	// http(s):// URL nor a file:// URL, or whose download failed (400).
 	ErrBadLocation = errors.New("bad snapshot location")
+	// ErrIncomplete reports a snapshot whose upload or download broke off
+	// or was malformed before its end (400).
+	ErrIncomplete = errors.New("incomplete snapshot transfer")
 	// ErrWrongKind reports an archive of another kind than the restore
 	// expects, such as a full snapshot given to a collection recover (400).
 	ErrWrongKind = errors.New("wrong snapshot kind")

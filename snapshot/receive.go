@@ -48,7 +48,7 @@ func Receive(fsys vfs.FS, r io.Reader, tempPath, checksum string, maxBytes int64
 	if maxBytes > 0 && maxBytes < math.MaxInt64 { // maxBytes+1 must not overflow
 		src = io.LimitReader(r, maxBytes+1)
 	}
-	n, err := io.CopyBuffer(struct{ io.Writer }{io.MultiWriter(f, h)}, struct{ io.Reader }{src}, make([]byte, copyBufSize))
+	n, err := io.CopyBuffer(struct{ io.Writer }{io.MultiWriter(f, h)}, sourceReader{src}, make([]byte, copyBufSize))
 	if err != nil {
 		return "", "", fmt.Errorf("receive snapshot: %w", err)
 	}
@@ -66,4 +66,17 @@ func Receive(fsys vfs.FS, r io.Reader, tempPath, checksum string, maxBytes int64
 		return "", "", fmt.Errorf("%w: received %s, want %s", ErrChecksumMismatch, sum, want)
 	}
 	return tmp, sum, nil
+}
+
+// sourceReader marks the errors of the sender's stream (a connection that
+// broke off, a malformed multipart body) as ErrIncomplete, the client's
+// fault, apart from the errors of writing the file here.
+type sourceReader struct{ r io.Reader }
+
+func (s sourceReader) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	if err != nil && err != io.EOF {
+		err = fmt.Errorf("%w: %w", ErrIncomplete, err)
+	}
+	return n, err
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"io"
 	"math"
 	"os"
 	"strings"
@@ -59,5 +60,30 @@ func TestReceive(t *testing.T) {
 			}
 			assertEmpty(t, tmp)
 		})
+	}
+}
+
+// brokenReader yields some bytes, then fails as a dropped connection does.
+type brokenReader struct{ n int }
+
+func (b *brokenReader) Read(p []byte) (int, error) {
+	if b.n <= 0 {
+		return 0, io.ErrUnexpectedEOF
+	}
+	k := min(len(p), b.n)
+	b.n -= k
+	return k, nil
+}
+
+// TestReceiveBrokenSource: a transfer that breaks off is ErrIncomplete (the
+// sender's fault, 400), and leaves no temp file.
+func TestReceiveBrokenSource(t *testing.T) {
+	tmp := t.TempDir()
+	_, _, err := Receive(vfs.OS, &brokenReader{n: 3000}, tmp, "", 0)
+	if !errors.Is(err, ErrIncomplete) || !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Fatalf("err %v, want ErrIncomplete wrapping the read error", err)
+	}
+	if left, _ := os.ReadDir(tmp); len(left) != 0 {
+		t.Fatalf("left %d files in the temp path", len(left))
 	}
 }
