@@ -39,9 +39,11 @@ var (
 	// restore, before anything live changed (VerifyCollectionDir: the
 	// collection file, a shard manifest, a segment or the WAL does not
 	// open or fails its checksum). It is the one error that wraps a second
-	// kind: the cause (ErrCorrupt, segment.ErrCorrupt, an I/O error) is
-	// wrapped too. Callers restoring untrusted input, such as snapshot
-	// archives, report it as bad input.
+	// kind: the cause (ErrCorrupt, segment.ErrCorrupt, …) is wrapped too.
+	// A fault of this machine met during the check (out of descriptors,
+	// memory or space, an I/O error) is not marked with it. Callers
+	// restoring untrusted input, such as snapshot archives, report it as
+	// bad input.
 	ErrVerify = errors.New("restore source failed verification")
 )
 

@@ -57,7 +57,8 @@ type restoreIntent struct {
 // shard's manifest, the full checksum of every listed segment file, every
 // HNSW graph's checksum and structure, and the WAL, which it replays. It
 // changes nothing in dir except what opening a WAL does (cutting a torn
-// tail). Its errors wrap ErrVerify and the cause.
+// tail). Its errors wrap the cause, and ErrVerify unless the cause is a
+// fault of this machine (see verifyErr).
 func (st *Storage) VerifyCollectionDir(dir string) error {
 	opts := st.opts
 	opts.DisableBackground = true
@@ -65,11 +66,11 @@ func (st *Storage) VerifyCollectionDir(dir string) error {
 	opts.unverifiedGraphs = true // verifyShards checks them
 	c, err := openCollection(filepath.Base(dir), dir, &opts)
 	if err != nil {
-		return fmt.Errorf("%w: open collection: %w", ErrVerify, err)
+		return verifyErr(fmt.Errorf("open collection: %w", err))
 	}
 	err = verifyShards(c.shards)
 	if err := errors.Join(err, c.closeShards()); err != nil {
-		return fmt.Errorf("%w: %w", ErrVerify, err)
+		return verifyErr(err)
 	}
 	return nil
 }
@@ -479,4 +480,20 @@ func copyFileSynced(fsys vfs.FS, src, dst string) error {
 		err = out.Sync()
 	}
 	return errors.Join(err, out.Close())
+}
+
+// verifyErr marks err, met while checking a folder to restore, as the
+// folder failing its check (ErrVerify: a corrupt or crafted archive),
+// unless it is a fault of this machine rather than of the files: out of
+// file descriptors, memory or disk space, or an I/O error. Those stay
+// what they are (a server error, not the client's).
+func verifyErr(err error) error {
+	var errno syscall.Errno
+	if errors.As(err, &errno) {
+		switch errno {
+		case syscall.EMFILE, syscall.ENFILE, syscall.ENOMEM, syscall.ENOSPC, syscall.EDQUOT, syscall.EIO, syscall.EAGAIN, syscall.EINTR:
+			return err
+		}
+	}
+	return fmt.Errorf("%w: %w", ErrVerify, err)
 }

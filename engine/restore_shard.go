@@ -160,17 +160,18 @@ func sameShardLayout(name string, live, snap CollectionConfig) error {
 // verifyShardDir opens the shard folder dir (not live) as shard id of a
 // collection configured as cfg, checks the full checksum of every listed
 // segment file and every graph and replays its WAL, then closes it. Its
-// errors wrap ErrVerify and the cause.
+// errors wrap the cause, and ErrVerify unless it is a fault of this
+// machine (see verifyErr).
 func (st *Storage) verifyShardDir(name string, cfg CollectionConfig, id uint32, dir string) error {
 	core := &collCore{name: name, dir: filepath.Dir(dir), fs: st.opts.FS, logger: st.opts.Logger,
 		cfg: cfg, indexes: map[string]payload.FieldSchema{}, specs: vectorSpecs(&cfg)}
 	s, err := openShard(core, int(id), dir, true) // verifyShards checks the graphs
 	if err != nil {
-		return fmt.Errorf("%w: open shard: %w", ErrVerify, err)
+		return verifyErr(fmt.Errorf("open shard: %w", err))
 	}
 	err = verifyShards([]*shard{s})
 	if err := errors.Join(err, s.close()); err != nil {
-		return fmt.Errorf("%w: %w", ErrVerify, err)
+		return verifyErr(err)
 	}
 	return nil
 }

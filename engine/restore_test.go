@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/cairn-db/cairn/point"
+	"github.com/cairn-db/cairn/segment"
 	"github.com/cairn-db/cairn/vfs"
 )
 
@@ -360,5 +361,21 @@ func TestRestoreRemovesReplacedFolder(t *testing.T) {
 	}
 	if l := leftovers(); len(l) != 0 {
 		t.Fatalf("after Open: leftovers %v", l)
+	}
+}
+
+// TestVerifyErr: a check that fails on the files marks the restore source
+// as failing verification (bad input); a fault of this machine (no file
+// descriptors, memory or space, an I/O error) does not.
+func TestVerifyErr(t *testing.T) {
+	bad := fmt.Errorf("open segment: %w", segment.ErrCorrupt)
+	if err := verifyErr(bad); !errors.Is(err, ErrVerify) || !errors.Is(err, segment.ErrCorrupt) {
+		t.Fatalf("corrupt segment: %v", err)
+	}
+	for _, errno := range []syscall.Errno{syscall.EMFILE, syscall.ENOMEM, syscall.ENOSPC, syscall.EIO} {
+		local := fmt.Errorf("open collection: %w", &os.PathError{Op: "open", Path: "x", Err: errno})
+		if err := verifyErr(local); errors.Is(err, ErrVerify) || !errors.Is(err, errno) {
+			t.Fatalf("%v: %v, want the fault itself, not ErrVerify", errno, err)
+		}
 	}
 }
