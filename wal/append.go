@@ -23,17 +23,15 @@ func (l *Log) Append(data []byte) (uint64, error) {
 // those records may reappear on replay after reopening, like any write whose
 // outcome was never acknowledged.
 func (l *Log) AppendBatch(datas [][]byte) (first, last uint64, err error) {
+	var size int64
 	for _, d := range datas {
 		if len(d) > MaxRecordSize {
 			return 0, 0, fmt.Errorf("append %d bytes: %w", len(d), ErrTooLarge)
 		}
+		size += frameSize(len(d))
 	}
 	if len(datas) == 0 {
 		return 0, 0, nil
-	}
-	var size int64
-	for _, d := range datas {
-		size += frameSize(len(d))
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()

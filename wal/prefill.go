@@ -30,8 +30,9 @@ const (
 	// a segment starts, so that it does not overlap (and hold up) the next
 	// appends: one full-size prefilled append.
 	prefillGap = maxPrefilledAppend
-	// directAlign is the block size fills are aligned to.
-	directAlign = 4096
+	// blockAlign is the filesystem block size the first fill of a
+	// segment starts on.
+	blockAlign = 4096
 )
 
 var zeros [prefillChunk]byte
@@ -66,21 +67,18 @@ func (l *Log) prefill() {
 			return
 		}
 		seg := l.segs[len(l.segs)-1].path
-		lo := max(l.fileEnd, l.curSize)
+		lo := l.fileEnd // never below curSize; below segSize (needFill)
 		if lo == l.curSize && lo+2*prefillGap <= l.segSize {
-			// Nothing is filled past the records (after Open or a
-			// rotation): start prefillGap ahead, so that the appends that
+			// Nothing is filled past the records (a new segment, a log
+			// whose file ends at its records, or appends that overtook the
+			// fill): start prefillGap ahead, so that the appends that
 			// follow need not wait for this fill and its fdatasync. The
 			// gap stays a hole, read as zeros; appends into it change
-			// metadata as they did before prefilling. (A segment too
-			// small for the gap is filled from its records on.)
-			lo = min((lo+prefillGap+directAlign-1)&^(directAlign-1), l.segSize)
+			// metadata as they did before prefilling. With less than two
+			// gaps left in the segment the fill starts at the records.
+			lo = (lo + prefillGap + blockAlign - 1) &^ (blockAlign - 1)
 		}
 		hi := min(lo+prefillChunk, l.segSize)
-		if lo >= hi {
-			l.fileEnd = l.segSize // nothing left to fill in this segment
-			continue
-		}
 		l.filling, l.fillLo = true, lo
 		l.mu.Unlock()
 		var err error
@@ -103,9 +101,6 @@ func (l *Log) prefill() {
 		if err != nil {
 			l.logger.Warn("wal: cannot prefill segment; appends will change its size", "file", seg, "err", err)
 			l.fileEnd = l.segSize // stop trying on this segment
-			if f == nil {
-				path = ""
-			}
 			continue
 		}
 		if seg == l.segs[len(l.segs)-1].path {

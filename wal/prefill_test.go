@@ -50,9 +50,10 @@ func TestPrefilledTail(t *testing.T) {
 // TestTornRecordBeforePrefilledZeros: a crash while appending leaves a
 // prefix of the next frame followed by the prefilled zeros; recovery cuts
 // at the last good record, and later appends and reopens see exactly the
-// records written.
+// records written. The records go past the gap the first fill leaves, so
+// the torn prefix lands on zeros the filler wrote.
 func TestTornRecordBeforePrefilledZeros(t *testing.T) {
-	const n, maxLen, segSize = 8, 200, 4 << 20
+	const n, maxLen, segSize = 400, 400, 4 << 20
 	src := t.TempDir()
 	l := openLog(t, src, Options{SegmentSize: segSize})
 	for i := uint64(1); i <= n; i++ {
@@ -65,6 +66,9 @@ func TestTornRecordBeforePrefilledZeros(t *testing.T) {
 	p := segmentFiles(t, src)[0]
 	offs := recordOffsets(t, p)
 	end := offs[len(offs)-1]
+	if end < prefillGap+blockAlign {
+		t.Fatalf("records end at %d, inside the first fill's gap (%d): the prefix would land on a hole", end, prefillGap)
+	}
 	frame := appendFrame(nil, n+1, payloadFor(n+1, maxLen))
 	for _, k := range []int{1, 4, 15, 16, 17, len(frame) - 1} {
 		dir := copyDir(t, src)
