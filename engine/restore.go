@@ -54,8 +54,8 @@ type restoreIntent struct {
 
 // VerifyCollectionDir checks a collection folder that is not live (for
 // example one extracted from a snapshot): the collection file, every
-// shard's manifest, the full checksum of every listed segment file, every
-// HNSW graph's checksum and structure, and the WAL, which it replays. It
+// shard's manifest, the full checksum of every listed segment file (graph
+// files included), every HNSW graph's structure, and the WAL, which it replays. It
 // changes nothing in dir except what opening a WAL does (cutting a torn
 // tail). Its errors wrap the cause, and ErrVerify unless the cause is a
 // fault of this machine (see verifyErr).
@@ -77,8 +77,11 @@ func (st *Storage) VerifyCollectionDir(dir string) error {
 
 // verifyShards reads in full what opening shards reads only in part: every
 // segment file against its checksum (segment.VerifyChecks, one check per
-// file) and every HNSW graph's checksum and links (hnsw.Graph.Verify,
-// needed when the shards were opened with unverified graphs). The checks
+// file), and every HNSW graph's links (hnsw.Graph.CheckLinks, needed when
+// the shards were opened with unverified graphs). A graph file is an extra
+// file of its segment, listed in meta.seg with its checksum, so
+// VerifyChecks has already read it in full and checked its bytes; the graph's
+// own body checksum would only read it again. The checks
 // run on up to GOMAXPROCS goroutines, largest first; the errors are joined
 // in segment order.
 func verifyShards(shards []*shard) error {
@@ -89,9 +92,9 @@ func verifyShards(shards []*shard) error {
 			for _, name := range h.graphNames() {
 				g, dir := h.graphs[name], h.dir
 				checks = append(checks, segment.Check{
-					Size: 2 * int64(len(h.seg.Extra(graphFile(name)))), // checksum, then links
+					Size: int64(len(h.seg.Extra(graphFile(name)))), // links: one pass over the body
 					Run: func() error {
-						if err := g.Verify(); err != nil {
+						if err := g.CheckLinks(); err != nil {
 							return fmt.Errorf("verify graph of %s: %w", dir, err)
 						}
 						return nil

@@ -32,8 +32,8 @@ func Open(path string, vecs []float32, dim int, dist point.Distance) (*Graph, er
 // OpenUnverified is Open without the checks that read the whole file: the
 // magic, version, header checksum, the header against vecs, dim and dist
 // and the file size are checked, but not the body checksum nor the links.
-// Searching such a graph is safe only once Verify has returned nil on it,
-// or when this process verified the same file (which nothing wrote since)
+// Searching such a graph is safe only once Verify has returned nil on it
+// (or CheckLinks, when the caller has checked the file's bytes), or when this process verified the same file (which nothing wrote since)
 // through another Graph.
 func OpenUnverified(path string, vecs []float32, dim int, dist point.Distance) (*Graph, error) {
 	f, err := os.Open(path)
@@ -68,6 +68,18 @@ func OpenUnverified(path string, vecs []float32, dim int, dist point.Distance) (
 func (g *Graph) Verify() error {
 	if err := g.verifyBody(); err != nil {
 		return fmt.Errorf("open hnsw graph %s: %w", g.path, err)
+	}
+	return nil
+}
+
+// CheckLinks checks every count, link and upper-layer offset of an opened
+// graph, as Verify does, but not the body checksum: it is for a caller that
+// has already checked the file's bytes against a checksum of its own (for
+// example a segment's, which lists the graph file). Searching the graph is
+// then safe as after Verify.
+func (g *Graph) CheckLinks() error {
+	if err := g.validate(); err != nil {
+		return fmt.Errorf("check hnsw graph %s: %w", g.path, err)
 	}
 	return nil
 }
