@@ -4,17 +4,19 @@ package simd
 
 import "unsafe"
 
-// A batch of 100,000 vectors of 128 floats is 51 MB: it streams from DRAM,
-// and how fast one core reads it depends less on the arithmetic (the
-// kernels score about 100 M vectors per second from cache) than on how many
+// A batch of 100,000 vectors of 128 floats is 51 MB: it streams from
+// memory, and how fast one core reads it depends less on the arithmetic
+// (the kernels score 90–210 M vectors per second from L2) than on how many
 // cache misses are in flight. Reading four far-apart parts of the block at
-// once keeps four hardware-prefetch streams busy instead of one, which
-// measured 1.3–1.6× as fast as one front-to-back pass (docs/BENCHMARKS.md).
+// once keeps four hardware-prefetch streams busy instead of one; together
+// with scoring two vectors per query load, it made the 51 MB scan 1.3–1.6×
+// as fast as the one-vector kernel on the EPYC and 1.3–1.4× on the Xeon
+// (docs/BENCHMARKS.md).
 const (
 	// batchStreams is how many equal parts of a batch are read at once.
 	batchStreams = 4
 	// batchRun is how many pairs are scored from one pair of parts before
-	// moving to the next pair: 4 pairs = 4 KiB per part at dim 128.
+	// moving to the next pair: 4 vectors = 2 KiB of each part at dim 128.
 	batchRun = 4
 	// minStreamLen is the fewest vectors per part worth splitting for; a
 	// smaller batch is scored front to back.

@@ -118,11 +118,7 @@ var batchData []float32
 // first batchN are the same whatever n is.
 func batchVectors(n int) []float32 {
 	if len(batchData) < n*batchDim {
-		rng := rand.New(rand.NewPCG(11, 12))
-		batchData = slices.Grow(batchData[:0], n*batchDim)[:n*batchDim]
-		for i := range batchData {
-			batchData[i] = rng.Float32()*2 - 1
-		}
+		batchData = randVec(rand.New(rand.NewPCG(11, 12)), n*batchDim, 0, 1)
 	}
 	return batchData[:n*batchDim]
 }

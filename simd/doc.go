@@ -21,8 +21,9 @@
 // arithmetic and the memory traffic only. The avx2 batch kernels score two
 // vectors per step against one load of the query (batch_amd64.go): a batch
 // of 64 vectors or more is cut into four equal parts that are read side by
-// side, two at a time, which keeps four hardware-prefetch streams busy and
-// made a 51 MB scan from DRAM 1.3–1.6× as fast as one front-to-back pass; each
+// side, two at a time, which keeps four hardware-prefetch streams busy;
+// with the two-vector step it made a 51 MB scan 1.3–1.6× as fast as the
+// one-vector kernel (docs/BENCHMARKS.md); each
 // batch score still equals the pair kernel's bit for bit. The read loops of
 // internal/membw, used only by the benchmarks, measure the memory bandwidth
 // such a scan is bound by.

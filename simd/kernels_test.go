@@ -86,8 +86,9 @@ func TestPairSpecialValues(t *testing.T) {
 // batchCounts are the batch sizes every batch kernel is checked at: small
 // ones and ones that are not a multiple of the two-vector interleave, and
 // from 64 on, batches the avx2 kernels split into four parts read side by
-// side, with every remainder (0–3 vectors) after the parts.
-var batchCounts = []int{0, 1, 2, 3, 4, 5, 7, 33, 63, 64, 65, 66, 67, 131}
+// side, with every remainder (0–3 vectors) after the parts, and parts whose
+// length is not a multiple of batchRun (70, 77: a short last run).
+var batchCounts = []int{0, 1, 2, 3, 4, 5, 7, 33, 63, 64, 65, 66, 67, 70, 77, 131}
 
 // TestBatchKernels checks every batch kernel against the same
 // implementation's pair kernel (bit for bit) and the portable pair kernel
