@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"flag"
 	"fmt"
@@ -399,15 +400,41 @@ func writePlots(r *Report, dir string) ([]string, error) {
 }
 
 // hnswlibLayout checks that hnswlib_ref, which reads DIR/base.fvecs,
-// DIR/query.fvecs and DIR/groundtruth.ivecs, would read ds.
+// DIR/query.fvecs and DIR/groundtruth.ivecs and takes the first
+// HNSWLibRefK ids of every ground truth row, would read ds: the same files,
+// and a ground truth with at least HNSWLibRefK neighbours per query (with
+// fewer, it would read across rows and past the file's end).
 func hnswlibLayout(ds *Dataset) error {
 	base, query := filepath.Join(ds.Dir, BaseFile), filepath.Join(ds.Dir, QueryFile)
-	_, err := os.Stat(filepath.Join(ds.Dir, GroundTruthFile))
-	if filepath.Clean(ds.Files.Base) != base || filepath.Clean(ds.Files.Query) != query || err != nil {
+	gt := filepath.Join(ds.Dir, GroundTruthFile)
+	if filepath.Clean(ds.Files.Base) != base || filepath.Clean(ds.Files.Query) != query {
 		return fmt.Errorf("%w: -hnswlib-bin reads %s, %s and %s; this data set is %s and %s",
 			ErrUsage, base, query, GroundTruthFile, ds.Files.Base, ds.Files.Query)
 	}
+	k, err := ivecsRowDim(gt)
+	if err != nil {
+		return fmt.Errorf("%w: -hnswlib-bin reads its ground truth from %s: %v", ErrUsage, gt, err)
+	}
+	if k < HNSWLibRefK {
+		return fmt.Errorf("%w: -hnswlib-bin reads %d neighbours per query from %s, which holds %d (run with -k %d or more to compute them)",
+			ErrUsage, HNSWLibRefK, gt, k, HNSWLibRefK)
+	}
 	return nil
+}
+
+// ivecsRowDim returns the dimension the first row of the .ivecs file at
+// path declares (its first little-endian int32).
+func ivecsRowDim(path string) (int, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	var hdr [4]byte
+	if _, err := io.ReadFull(f, hdr[:]); err != nil {
+		return 0, fmt.Errorf("%s: %w", path, err)
+	}
+	return int(int32(binary.LittleEndian.Uint32(hdr[:]))), nil
 }
 
 func parseInts(s string) ([]int, error) {

@@ -111,3 +111,33 @@ func TestMainIngestAndSnapshot(t *testing.T) {
 		}
 	}
 }
+
+// TestHNSWLibLayoutNeedsRefK: hnswlib_ref reads HNSWLibRefK neighbours per
+// query, so a ground truth with fewer is refused before it runs.
+func TestHNSWLibLayoutNeedsRefK(t *testing.T) {
+	dir := t.TempDir()
+	if err := GenerateDataset(dir, GenOptions{N: 100, Dim: 4, Queries: 5, Clusters: 3, Seed: 1}, 5); err != nil {
+		t.Fatal(err)
+	}
+	ds, err := LoadDataset(dir, L2, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := hnswlibLayout(ds); !errors.Is(err, ErrUsage) || !strings.Contains(err.Error(), "holds 5") {
+		t.Fatalf("ground truth of 5: %v, want ErrUsage naming 5", err)
+	}
+	_, _, err = runMain(t, Hooks{InProcess: func(context.Context, []float32, int, Metric, int, int) (InProcess, func() error, error) {
+		t.Error("in-process search built for a refused run")
+		return nil, nil, ErrNoInProcess
+	}}, "search", "-data", dir, "-k", "5", "-no-http", "-inprocess", "-hnswlib-bin", filepath.Join(dir, "hnswlib_ref"))
+	if !errors.Is(err, ErrUsage) {
+		t.Fatalf("search -k 5 -hnswlib-bin: %v, want ErrUsage", err)
+	}
+	ds, err = LoadDataset(dir, L2, HNSWLibRefK)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := hnswlibLayout(ds); err != nil {
+		t.Fatalf("ground truth of %d: %v", HNSWLibRefK, err)
+	}
+}
