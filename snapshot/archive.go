@@ -176,7 +176,7 @@ func header(name string, typ byte, size int64, mtime time.Time) *tar.Header {
 }
 
 // writebackChunk is how many archive bytes are written through the page
-// cache before their writeback is started (see startWriteback).
+// cache before their writeback is started (see archiveFile.writeAll).
 const writebackChunk = 4 << 20
 
 // directSyncEvery is how many archive bytes are written with direct I/O
@@ -279,8 +279,16 @@ func (a *archiveFile) writeAll(b []byte) error {
 		}
 		a.synced = a.off
 	}
+	// Paced: start the writeback of each full chunk, and wait for the one
+	// before it, so no more than about two chunks are ever dirty (a large
+	// dirty archive would make every fsync on the filesystem, the WAL's
+	// among them, wait for its data).
 	for a.paced && a.off-a.next >= writebackChunk {
-		if err := startWriteback(a.fd, a.next, writebackChunk); err != nil {
+		err := kickWriteback(a.fd, a.next, writebackChunk)
+		if err == nil && a.next >= writebackChunk {
+			err = waitWriteback(a.fd, a.next-writebackChunk, writebackChunk)
+		}
+		if err != nil {
 			return fmt.Errorf("write back %s: %w", a.f.Name(), err)
 		}
 		a.next += writebackChunk

@@ -51,9 +51,7 @@ type writePipe struct {
 	toWrite chan wchunk
 	toFlush chan wrange
 	wg      sync.WaitGroup
-
-	mu  sync.Mutex
-	err error
+	errLatch
 }
 
 func newWritePipe() *writePipe {
@@ -63,26 +61,12 @@ func newWritePipe() *writePipe {
 		toFlush: make(chan wrange, extractWindow),
 	}
 	for range extractBuffers {
-		p.free <- alignedBuf(chunkSize)
+		p.free <- make([]byte, chunkSize) // written through the page cache: no alignment needed
 	}
 	p.wg.Add(2)
 	go p.writer()
 	go p.flusher()
 	return p
-}
-
-func (p *writePipe) fail(err error) {
-	p.mu.Lock()
-	if p.err == nil {
-		p.err = err
-	}
-	p.mu.Unlock()
-}
-
-func (p *writePipe) failed() error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.err
 }
 
 // writer writes the chunks in order, starting the writeback of every full
@@ -151,7 +135,7 @@ func (p *writePipe) copyFile(f *os.File, r io.Reader) (sum uint32, n int64, err 
 	for {
 		buf := <-p.free
 		k, rerr := fillChunk(r, buf)
-		sum = castagnoliUpdate(sum, buf[:k])
+		sum = crc32.Update(sum, castagnoli, buf[:k])
 		n += int64(k)
 		done := rerr != nil
 		p.toWrite <- wchunk{f: f, buf: buf, n: k, end: done}
@@ -198,5 +182,3 @@ func fillChunk(r io.Reader, buf []byte) (int, error) {
 	}
 	return k, nil
 }
-
-func castagnoliUpdate(sum uint32, b []byte) uint32 { return crc32.Update(sum, castagnoli, b) }

@@ -52,9 +52,8 @@ type pipeline struct {
 	cur    *chunk
 	total  int64 // archive bytes produced
 
-	mu  sync.Mutex
-	err error // first sink error
-	wg  sync.WaitGroup
+	errLatch // the first sink error
+	wg       sync.WaitGroup
 }
 
 // newPipeline starts the hashing (when h is not nil) and sink goroutines.
@@ -91,9 +90,7 @@ func newPipeline(h hash.Hash, sink func(b []byte) error) *pipeline {
 		for c := range p.toSink {
 			if p.failed() == nil {
 				if err := sink(c.buf[:c.n]); err != nil {
-					p.mu.Lock()
-					p.err = err
-					p.mu.Unlock()
+					p.fail(err)
 				}
 			}
 			c.n = 0
@@ -113,10 +110,24 @@ func alignedBuf(n int) []byte {
 	return b[off : off+n : off+n]
 }
 
-func (p *pipeline) failed() error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.err
+// errLatch keeps the first error of a pipeline's goroutines.
+type errLatch struct {
+	mu  sync.Mutex
+	err error
+}
+
+func (l *errLatch) fail(err error) {
+	l.mu.Lock()
+	if l.err == nil {
+		l.err = err
+	}
+	l.mu.Unlock()
+}
+
+func (l *errLatch) failed() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.err
 }
 
 // send passes the current chunk on and takes a free one.

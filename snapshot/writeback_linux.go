@@ -20,19 +20,6 @@ func writebackErr(err error) error {
 	return err
 }
 
-// startWriteback asks the kernel to start writing [off, off+n) of the file
-// out now, and waits until the range before it is on disk, so an archive
-// being written never holds more than about two chunks of dirty pages. A
-// large dirty archive would otherwise make every fsync on the same
-// filesystem (the WAL's, with writers waiting on it) wait for its data.
-// A write-back error is returned (see writebackErr).
-func startWriteback(fd uintptr, off, n int64) error {
-	if err := writebackErr(unix.SyncFileRange(int(fd), off, n, unix.SYNC_FILE_RANGE_WRITE)); err != nil || off < n {
-		return err
-	}
-	return writebackErr(unix.SyncFileRange(int(fd), off-n, n, unix.SYNC_FILE_RANGE_WAIT_BEFORE|unix.SYNC_FILE_RANGE_WRITE|unix.SYNC_FILE_RANGE_WAIT_AFTER))
-}
-
 // setDirect turns direct I/O (O_DIRECT) on or off for the open file fd.
 // It fails where the filesystem does not support it (tmpfs).
 func setDirect(fd uintptr, on bool) error {

@@ -4,9 +4,6 @@ package snapshot
 
 import "errors"
 
-// startWriteback is a no-op where sync_file_range does not exist.
-func startWriteback(fd uintptr, off, n int64) error { return nil }
-
 // setDirect reports that direct I/O is not used on this platform.
 func setDirect(fd uintptr, on bool) error { return errors.ErrUnsupported }
 
