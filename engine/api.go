@@ -64,13 +64,6 @@ type Options struct {
 	// threshold, flush interval, optimizer); tests then call Flush and
 	// Optimize themselves. Zero value: the worker runs.
 	DisableBackground bool
-
-	// unverifiedGraphs opens HNSW graphs without reading them in full
-	// (hnsw.OpenUnverified). Set only on copies of Options used to open a
-	// folder whose graphs the caller verifies itself (verifyShards) or has
-	// just verified through another open of the same files, never on the
-	// Storage's own Options.
-	unverifiedGraphs bool
 }
 
 // Hooks are test and observability callbacks. Each may be nil. A hook runs

@@ -129,7 +129,10 @@ func (c *Collection) Name() string { return c.core.name }
 func (c *Collection) Config() CollectionConfig { return c.core.config() }
 
 // openCollection opens the collection in dir and recovers its shards.
-func openCollection(name, dir string, opts *Options) (*Collection, error) {
+// unverified opens the HNSW graphs without reading them in full
+// (hnsw.OpenUnverified): only for a folder whose graphs the caller checks
+// itself (verifyShards) or that openRestored documents as checked.
+func openCollection(name, dir string, opts *Options, unverified bool) (*Collection, error) {
 	f, err := loadCollectionFile(dir)
 	if err != nil {
 		return nil, err
@@ -141,7 +144,7 @@ func openCollection(name, dir string, opts *Options) (*Collection, error) {
 		cfg: f.Config, indexes: f.PayloadIndexes, specs: vectorSpecs(&f.Config)}
 	c := &Collection{core: core}
 	for i := range f.Config.Params.ShardNumber {
-		s, err := openShard(core, i, shardDir(dir, i), opts.unverifiedGraphs)
+		s, err := openShard(core, i, shardDir(dir, i), unverified)
 		if err != nil {
 			_ = c.closeShards()
 			return nil, fmt.Errorf("open collection %s: %w", name, err)

@@ -63,8 +63,7 @@ func (st *Storage) VerifyCollectionDir(dir string) error {
 	opts := st.opts
 	opts.DisableBackground = true
 	opts.Hooks = nil
-	opts.unverifiedGraphs = true // verifyShards checks them
-	c, err := openCollection(filepath.Base(dir), dir, &opts)
+	c, err := openCollection(filepath.Base(dir), dir, &opts, true) // verifyShards checks the graphs
 	if err != nil {
 		return verifyErr(fmt.Errorf("open collection: %w", err))
 	}
@@ -220,16 +219,7 @@ func (st *Storage) swapLocked(in restoreIntent, root string) error {
 	var c *Collection
 	err = concurrently(
 		func() (err error) {
-			dir := filepath.Join(root, in.Name)
-			if in.Shard != "" {
-				// A shard restore reopens its whole collection, and only
-				// the restored shard was just verified: every graph is
-				// checked as at start-up.
-				opts := st.opts
-				c, err = openCollection(in.Name, dir, &opts)
-				return err
-			}
-			c, err = st.openRestored(in.Name, dir)
+			c, err = st.openRestored(in.Name, filepath.Join(root, in.Name))
 			return err
 		},
 		func() error { synced = fsys.SyncDir(root); return nil },
@@ -253,15 +243,25 @@ func (st *Storage) swapLocked(in restoreIntent, root string) error {
 	return nil
 }
 
-// openRestored opens the collection a restore has just verified and
-// renamed into place. Its graphs were checked in full by
-// VerifyCollectionDir, and nothing wrote them since (the folder was staged
-// under a dot-prefixed name no other code opens), so they are mapped
-// without being read again; everything else is checked as at start-up.
+// openRestored opens the collection a restore (of a collection, of one
+// shard, or of all collections) has just renamed into place. Its HNSW graphs
+// are mapped without being read again (hnsw.OpenUnverified); everything else
+// is checked as at start-up. This relies on an invariant: every graph it can
+// find was checked in full by this process before, and nothing wrote it
+// since.
+//
+//   - A segment that was live (a shard restore reopens the other shards of
+//     the collection) had its graphs checked in full when this process
+//     opened it (start-up, hnsw.Open), wrote it (seal and optimizer reopen
+//     what they write with full checks), or restored it (below).
+//   - A staged folder (the restored collection or shard) was checked by
+//     VerifyCollectionDir or verifyShardDir just before the swap: every file
+//     against meta.seg's checksum, and every graph's links. It lay under a
+//     dot-prefixed name that no other code opens.
+//   - Segment files are immutable once written: a change makes a new
+//     segment folder, opened with full checks.
 func (st *Storage) openRestored(name, dir string) (*Collection, error) {
-	opts := st.opts
-	opts.unverifiedGraphs = true
-	return openCollection(name, dir, &opts)
+	return openCollection(name, dir, &st.opts, true)
 }
 
 // concurrently runs fns at the same time and returns their errors joined.
@@ -324,7 +324,7 @@ func (st *Storage) abortSwap(in restoreIntent, intentPath string, cause error) e
 	if _, err := os.Stat(final); err != nil {
 		return cause
 	}
-	c, err := openCollection(in.Name, final, &st.opts)
+	c, err := openCollection(in.Name, final, &st.opts, false)
 	if err != nil {
 		return errors.Join(cause, fmt.Errorf("reopen %s: %w", in.Name, err))
 	}

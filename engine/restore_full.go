@@ -258,7 +258,7 @@ func (st *Storage) undoAll(in restoreAllIntent, intentPath string, done int, old
 	}
 	var errs []error
 	for name := range olds {
-		c, err := openCollection(name, filepath.Join(root, name), &st.opts)
+		c, err := openCollection(name, filepath.Join(root, name), &st.opts, false)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("reopen %s: %w", name, err))
 			continue

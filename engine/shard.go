@@ -71,8 +71,7 @@ func shardDir(collDir string, id int) string {
 
 // openShard recovers a shard: manifest, its segments, removal of folders the
 // manifest does not list, then WAL replay into the head. unverified opens
-// the segments' graphs without checking them in full (see
-// Options.unverifiedGraphs).
+// the segments' graphs without checking them in full (see openCollection).
 func openShard(core *collCore, id int, dir string, unverified bool) (*shard, error) {
 	s := &shard{id: id, dir: dir, core: core, head: newMemTable(core.specs),
 		kick: make(chan struct{}, 1), kickOpt: make(chan struct{}, 1), stop: make(chan struct{})}

@@ -76,7 +76,7 @@ func Open(opts Options) (*Storage, error) {
 			}
 			continue
 		}
-		c, err := openCollection(e.Name(), filepath.Join(root, e.Name()), &st.opts)
+		c, err := openCollection(e.Name(), filepath.Join(root, e.Name()), &st.opts, false)
 		if err != nil {
 			_ = st.Close()
 			return nil, err
@@ -153,7 +153,7 @@ func (st *Storage) CreateCollection(name string, req CreateCollection) error {
 		_ = st.opts.FS.RemoveAll(tmp)
 		return fmt.Errorf("create collection %s: %w", name, err)
 	}
-	c, err := openCollection(name, final, &st.opts)
+	c, err := openCollection(name, final, &st.opts, false)
 	if err != nil {
 		return err
 	}
