@@ -231,6 +231,15 @@ func (c *Client) Info(ctx context.Context, name string) (CollectionInfo, error) 
 // holds points points and at least indexed indexed vectors, and returns the
 // last info seen. It stops with ctx.
 func (c *Client) WaitReady(ctx context.Context, name string, points, indexed int, poll time.Duration) (CollectionInfo, error) {
+	return c.waitFor(ctx, name, poll, func(info CollectionInfo) bool {
+		return info.Status == "green" && info.PointsCount >= points && info.IndexedVectorsCount >= indexed
+	})
+}
+
+// waitFor reads the collection's info every poll, from now, until cond
+// holds for it, and returns the last info seen. Stopped by ctx, it
+// returns an error naming the last status and counts.
+func (c *Client) waitFor(ctx context.Context, name string, poll time.Duration, cond func(CollectionInfo) bool) (CollectionInfo, error) {
 	t := time.NewTicker(poll)
 	defer t.Stop()
 	for {
@@ -238,7 +247,7 @@ func (c *Client) WaitReady(ctx context.Context, name string, points, indexed int
 		if err != nil {
 			return info, err
 		}
-		if info.Status == "green" && info.PointsCount >= points && info.IndexedVectorsCount >= indexed {
+		if cond(info) {
 			return info, nil
 		}
 		select {
@@ -248,6 +257,19 @@ func (c *Client) WaitReady(ctx context.Context, name string, points, indexed int
 		case <-t.C:
 		}
 	}
+}
+
+// defaultWaitTimeout bounds a wait for a collection given no timeout.
+const defaultWaitTimeout = time.Hour
+
+// withWaitTimeout returns ctx bounded by timeout (defaultWaitTimeout when
+// timeout ≤ 0), its cancel function, and the bound.
+func withWaitTimeout(ctx context.Context, timeout time.Duration) (context.Context, context.CancelFunc, time.Duration) {
+	if timeout <= 0 {
+		timeout = defaultWaitTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	return ctx, cancel, timeout
 }
 
 // SnapshotInfo describes a snapshot as Qdrant lists it.

@@ -165,11 +165,7 @@ func ingestOnce(ctx context.Context, c *Client, ds *Dataset, o IngestOptions, bs
 	if minIndexed < 0 {
 		minIndexed = n
 	}
-	timeout := o.WaitTimeout
-	if timeout <= 0 {
-		timeout = time.Hour
-	}
-	wctx, cancel := context.WithTimeout(ctx, timeout)
+	wctx, cancel, _ := withWaitTimeout(ctx, o.WaitTimeout)
 	defer cancel()
 	visible, indexed, info, err := waitCountedIndexed(wctx, c, o.Collection, n, minIndexed, start)
 	if err != nil {
@@ -186,29 +182,22 @@ func ingestOnce(ctx context.Context, c *Client, ds *Dataset, o IngestOptions, bs
 // ingestPoll is how often the ingest benchmark reads the collection's counts.
 const ingestPoll = 20 * time.Millisecond
 
-// waitCountedIndexed polls the collection until points_count reaches n
-// and until it is green with at least minIndexed indexed vectors, and
+// waitCountedIndexed polls the collection until points_count reaches n,
+// then until it is green with at least minIndexed indexed vectors, and
 // returns both times since start and the last info.
 func waitCountedIndexed(ctx context.Context, c *Client, name string, n, minIndexed int, start time.Time) (visible, indexed time.Duration, info CollectionInfo, err error) {
-	t := time.NewTicker(ingestPoll)
-	defer t.Stop()
-	visible = -1
-	for {
-		if info, err = c.Info(ctx, name); err != nil {
-			return visible, 0, info, err
-		}
-		now := time.Since(start)
-		if visible < 0 && info.PointsCount >= n {
-			visible = now
-		}
-		if visible >= 0 && info.Status == "green" && info.IndexedVectorsCount >= minIndexed {
-			return visible, now, info, nil
-		}
-		select {
-		case <-ctx.Done():
-			return visible, 0, info, fmt.Errorf("wait for collection %s (status %s, %d of %d points, %d of %d indexed): %w",
-				name, info.Status, info.PointsCount, n, info.IndexedVectorsCount, minIndexed, ctx.Err())
-		case <-t.C:
+	info, err = c.waitFor(ctx, name, ingestPoll, func(info CollectionInfo) bool { return info.PointsCount >= n })
+	if err != nil {
+		return 0, 0, info, fmt.Errorf("until %d points are counted: %w", n, err)
+	}
+	visible = time.Since(start)
+	ready := func(info CollectionInfo) bool {
+		return info.Status == "green" && info.IndexedVectorsCount >= minIndexed
+	}
+	if !ready(info) {
+		if info, err = c.waitFor(ctx, name, ingestPoll, ready); err != nil {
+			return visible, 0, info, fmt.Errorf("until green with %d of %d points indexed: %w", minIndexed, n, err)
 		}
 	}
+	return visible, time.Since(start), info, nil
 }

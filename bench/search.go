@@ -367,13 +367,10 @@ func prepareCollection(ctx context.Context, c *Client, ds *Dataset, o SearchOpti
 	return nil
 }
 
-// waitReady waits (at most timeout) until the collection is green with n
+// waitReady waits (at most timeout, an hour if 0) until the collection is green with n
 // points and at least indexed indexed vectors.
 func waitReady(ctx context.Context, c *Client, name string, n, indexed int, timeout time.Duration) error {
-	if timeout <= 0 {
-		timeout = time.Hour
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel, _ := withWaitTimeout(ctx, timeout)
 	defer cancel()
 	_, err := c.WaitReady(ctx, name, n, indexed, 100*time.Millisecond)
 	return err

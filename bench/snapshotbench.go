@@ -250,10 +250,7 @@ func snapshotOnce(ctx context.Context, c *Client, o SnapshotOptions, n int, work
 // waitIndexed waits (timeout at most, an hour if 0) until the collection
 // is green with n points and at least n indexed vectors.
 func waitIndexed(ctx context.Context, c *Client, name string, n int, timeout time.Duration) (CollectionInfo, error) {
-	if timeout <= 0 {
-		timeout = time.Hour
-	}
-	wctx, cancel := context.WithTimeout(ctx, timeout)
+	wctx, cancel, timeout := withWaitTimeout(ctx, timeout)
 	defer cancel()
 	info, err := c.WaitReady(wctx, name, n, n, 50*time.Millisecond)
 	if err != nil && ctx.Err() == nil {
