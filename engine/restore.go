@@ -395,13 +395,25 @@ func loadRestoreIntent(path string) (restoreIntent, error) {
 	if err == nil {
 		err = json.Unmarshal(body, &in)
 	}
-	if err == nil && (!plainName(in.Name) || !plainName(in.Staged) || !plainName(in.Trash) || in.Shard != "" && !plainName(in.Shard)) {
-		err = fmt.Errorf("%w: bad folder name", ErrCorrupt)
+	if err == nil {
+		err = in.checkNames(true)
 	}
 	if err != nil {
 		return in, fmt.Errorf("decode restore intent %s: %w", path, err)
 	}
 	return in, nil
+}
+
+// checkNames refuses an intent read from disk whose folder names are not
+// single path elements (nothing outside the collections folder may be
+// renamed), or that names a shard where shard is false (the steps of a
+// restore-all intent replace whole collections).
+func (in restoreIntent) checkNames(shard bool) error {
+	if !plainName(in.Name) || !plainName(in.Staged) || !plainName(in.Trash) ||
+		in.Shard != "" && (!shard || !plainName(in.Shard)) {
+		return fmt.Errorf("%w: bad folder name", ErrCorrupt)
+	}
+	return nil
 }
 
 func plainName(s string) bool {

@@ -304,8 +304,8 @@ func loadRestoreAllIntent(path string) (restoreAllIntent, error) {
 		err = json.Unmarshal(body, &in)
 	}
 	for _, s := range in.Steps {
-		if err == nil && (!plainName(s.Name) || !plainName(s.Staged) || !plainName(s.Trash) || s.Shard != "") {
-			err = fmt.Errorf("%w: bad folder name", ErrCorrupt)
+		if err == nil {
+			err = s.checkNames(false)
 		}
 	}
 	if err == nil && in.Aliases == nil {
