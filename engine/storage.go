@@ -54,6 +54,13 @@ func Open(opts Options) (*Storage, error) {
 		return nil, fmt.Errorf("open storage: %w", err)
 	}
 	st := &Storage{opts: opts, dir: opts.Dir, collections: map[string]*Collection{}}
+	// Two passes, collection and shard intents first, then restore-all
+	// intents, on purpose: both kinds can be left at once (a restore whose
+	// roll-back failed keeps its intent, errIntentPending, and later
+	// restores still run), and when two name the same collection the one
+	// applied last wins, so the order is part of recovery. One pass in the
+	// folder's listing order would apply "restore-all-intent-*" before
+	// "restore-intent-*".
 	if err := recoverRestores(opts.FS, opts.Dir, opts.Logger); err != nil {
 		return nil, fmt.Errorf("open storage: %w", err)
 	}
