@@ -100,6 +100,17 @@ func IndexingThresholdKB(points, dim int) int {
 	return max(1, points*dim*4/1024)
 }
 
+// indexingThresholdOrFifth returns kb when it is positive, else the
+// indexing_threshold of a fifth of points vectors of dimension dim: every
+// segment sealed or merged from those points is then large enough to get
+// its HNSW graph.
+func indexingThresholdOrFifth(kb, points, dim int) int {
+	if kb > 0 {
+		return kb
+	}
+	return IndexingThresholdKB(max(points/5, 1), dim)
+}
+
 // CreateCollection creates a collection with one unnamed dense vector.
 func (c *Client) CreateCollection(ctx context.Context, name string, cfg CollectionConfig) error {
 	body := map[string]any{"vectors": map[string]any{"size": cfg.Dim, "distance": cfg.Distance}}

@@ -14,7 +14,7 @@ type IngestOptions struct {
 	Waits                   []bool // wait=true and/or wait=false upserts
 	Clients                 int    // upsert requests in flight
 	M, EfConstruct          int
-	// IndexingThreshold is the collection's indexing_threshold in kB (0:
+	// IndexingThreshold is the collection's indexing_threshold in kB (0 or less:
 	// a fifth of the data set's vectors, so the upload is sealed into
 	// segments that each get a graph).
 	IndexingThreshold int
@@ -118,9 +118,7 @@ type IngestResult struct {
 func RunIngest(ctx context.Context, ds *Dataset, o IngestOptions) (*IngestResult, error) {
 	c := NewClient(o.URL, o.APIKey)
 	defer c.Close()
-	if o.IndexingThreshold == 0 {
-		o.IndexingThreshold = IndexingThresholdKB(max(ds.N()/5, 1), ds.Dim)
-	}
+	o.IndexingThreshold = indexingThresholdOrFifth(o.IndexingThreshold, ds.N(), ds.Dim)
 	res := &IngestResult{Data: ds.info(), URL: o.URL, Rounds: max(o.Rounds, 1),
 		IndexingThreshold: o.IndexingThreshold, FlushIntervalSec: o.FlushIntervalSec, Segments: o.Segments}
 	combos := len(o.BatchSizes) * len(o.Waits)

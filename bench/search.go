@@ -49,8 +49,8 @@ type SearchOptions struct {
 	BatchSize      int // points per upsert while loading
 	UploadClients  int
 	M, EfConstruct int
-	// IndexingThreshold is optimizers_config.indexing_threshold in KB (0: a
-	// fifth of the data set's vectors, so that every segment gets a graph).
+	// IndexingThreshold is optimizers_config.indexing_threshold in KB (0 or
+	// less: a fifth of the data set's vectors, so that every segment gets a graph).
 	IndexingThreshold int
 	// FlushIntervalSec and Segments are optimizers_config's
 	// flush_interval_sec and default_segment_number (0: server default).
@@ -343,12 +343,8 @@ func prepareCollection(ctx context.Context, c *Client, ds *Dataset, o SearchOpti
 	if err := c.DeleteCollection(ctx, o.Collection); err != nil {
 		return err
 	}
-	thr := o.IndexingThreshold
-	if thr <= 0 {
-		thr = IndexingThresholdKB(max(1, n/5), ds.Dim)
-	}
 	cfg := CollectionConfig{Dim: ds.Dim, Distance: ds.Metric.QdrantDistance(), M: o.M, EfConstruct: o.EfConstruct,
-		IndexingThreshold: thr, FlushIntervalSec: o.FlushIntervalSec, DefaultSegmentNumber: o.Segments}
+		IndexingThreshold: indexingThresholdOrFifth(o.IndexingThreshold, n, ds.Dim), FlushIntervalSec: o.FlushIntervalSec, DefaultSegmentNumber: o.Segments}
 	if err := c.CreateCollection(ctx, o.Collection, cfg); err != nil {
 		return err
 	}

@@ -198,7 +198,7 @@ func snapshotOnce(ctx context.Context, c *Client, o SnapshotOptions, n int, work
 	}
 	cfg := CollectionConfig{Dim: o.Dim, Distance: o.Metric.QdrantDistance(), M: o.M, EfConstruct: o.EfConstruct}
 	if o.Index {
-		cfg.IndexingThreshold = IndexingThresholdKB(max(n/5, 1), o.Dim)
+		cfg.IndexingThreshold = indexingThresholdOrFifth(0, n, o.Dim)
 		cfg.FlushIntervalSec, cfg.DefaultSegmentNumber = 1, o.Segments
 	}
 	if err := c.CreateCollection(ctx, name, cfg); err != nil {

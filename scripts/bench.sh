@@ -9,9 +9,10 @@
 #     medians with min–max, and the Cairn/hnswlib QPS ratio per round;
 #   - cairn bench ingest: points/s, then from the first upsert the time
 #     until every point is counted and the time until every vector is
-#     indexed (collections with a 1 s flush interval, an indexing threshold
-#     of a fifth of the data and 2 segments, so indexing is what is timed;
-#     BENCH_INGEST_N points, BENCH_INGEST_ROUNDS interleaved rounds);
+#     indexed (its defaults: collections with a 1 s flush interval, an
+#     indexing threshold of a fifth of the data and 2 segments, so indexing
+#     is what is timed; BENCH_INGEST_N points, BENCH_INGEST_ROUNDS
+#     interleaved rounds);
 #   - cairn bench snapshot: per size, a collection indexed first (HNSW
 #     graphs, m=BENCH_M), then write stall, create/download/upload-recover,
 #     restore at start-up (this cairn started with --snapshot on the
@@ -52,13 +53,6 @@ EFC=${BENCH_EFC:-100}
 TMPD=bench/results/tmp
 SHARED=../shared/bench
 WAIT=${BENCH_WAIT_TIMEOUT:-10m}
-# indexing_threshold in kB of vectors: a fifth of the data set, so every
-# segment the server seals or merges from the upload gets its HNSW graph.
-threshold_kb() {
-	local t=$(($1 * DIM * 4 / 1024 / 5))
-	[ "$t" -ge 1 ] || t=1
-	echo "$t"
-}
 work=$(mktemp -d "${TMPDIR:-/tmp}/cairn-bench.XXXXXX")
 server_pid=""
 cleanup() {
@@ -199,7 +193,7 @@ wait_ready
 
 if has search; then
 	"$CAIRN" bench search -url "$URL" -collection bench-search -data "$DATA" -k 10 -m "$M" -ef-construct "$EFC" \
-		-efs "$EFS" -clients 2 -rounds "$ROUNDS" -runs "$RUNS" -inprocess -indexing-threshold "$(threshold_kb "$N")" \
+		-efs "$EFS" -clients 2 -rounds "$ROUNDS" -runs "$RUNS" -inprocess \
 		-wait-timeout "$WAIT" -keep "${ref_args[@]}" -out "$OUT" | tee "$OUT/search.md"
 	curl -s "$URL/collections/bench-search" >"$OUT/search-collection.json"
 	curl -s -X DELETE "$URL/collections/bench-search" >/dev/null
@@ -207,8 +201,8 @@ if has search; then
 fi
 if has ingest; then
 	"$CAIRN" bench ingest -url "$URL" -collection bench-ingest -data "$INGEST_DATA" -m "$M" -ef-construct "$EFC" \
-		-batches 256,1024 -waits false,true -rounds "$INGEST_ROUNDS" -indexing-threshold "$(threshold_kb "$INGEST_N")" \
-		-flush-interval 1 -segments 2 -wait-timeout "$WAIT" -out "$OUT" | tee "$OUT/ingest.md"
+		-batches 256,1024 -waits false,true -rounds "$INGEST_ROUNDS" \
+		-wait-timeout "$WAIT" -out "$OUT" | tee "$OUT/ingest.md"
 	log "ingest done at $(($(date +%s) - t_start)) s"
 fi
 if has snapshot; then
