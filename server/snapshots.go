@@ -262,7 +262,7 @@ func (s *Server) createShardSnapshot(c echo.Context) error {
 		return err
 	}
 	name := c.Param("name")
-	if _, err := m.ListShard(name, id); err != nil { // 404 now for a missing collection or shard
+	if err := m.CheckShard(name, id); err != nil { // 404 now for a missing collection or shard
 		return err
 	}
 	return s.runOrAccept(c, "create shard snapshot", func(ctx context.Context) (any, error) {

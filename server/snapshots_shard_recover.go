@@ -24,7 +24,7 @@ func (s *Server) recoverShardSnapshot(c echo.Context) error {
 	}
 	name := c.Param("name")
 	// Refuse what can be refused at once, so wait=false answers it too.
-	if _, err := m.ListShard(name, id); err != nil {
+	if err := m.CheckShard(name, id); err != nil {
 		return err
 	}
 	if err := checkFileLocation(m, loc); err != nil {
@@ -45,10 +45,7 @@ func (s *Server) uploadShardSnapshot(c echo.Context) error {
 		return err
 	}
 	name := c.Param("name")
-	check := func() error {
-		_, err := m.ListShard(name, id) // 404 for a missing collection or shard
-		return err
-	}
+	check := func() error { return m.CheckShard(name, id) } // 404 for a missing collection or shard
 	return s.recoverUpload(c, m, "recover uploaded shard snapshot", check, func(ctx context.Context, path string, prio snapshot.Priority) error {
 		return m.RecoverShard(ctx, name, id, path, "", prio) // receiveUpload checked the checksum
 	})

@@ -126,16 +126,9 @@ func Path(dir, name string) (string, error) {
 // snapshots folder) is not followed, and a file swapped for one between the
 // check and the open is refused too.
 func Open(dir, name string) (*os.File, os.FileInfo, error) {
-	p, err := Path(dir, name)
+	p, li, err := regularSnapshot(dir, name)
 	if err != nil {
 		return nil, nil, err
-	}
-	li, err := os.Lstat(p)
-	if errors.Is(err, fs.ErrNotExist) || err == nil && !li.Mode().IsRegular() {
-		return nil, nil, fmt.Errorf("%w: %s", ErrNotFound, name)
-	}
-	if err != nil {
-		return nil, nil, fmt.Errorf("open snapshot %s: %w", p, err)
 	}
 	f, err := os.Open(p)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -153,6 +146,31 @@ func Open(dir, name string) (*os.File, os.FileInfo, error) {
 		return nil, nil, err
 	}
 	return f, st, nil
+}
+
+// regularSnapshot returns the path of the snapshot name in dir and its
+// Lstat, or an error wrapping ErrInvalidName, or ErrNotFound when it names
+// no regular file (a symbolic link is not followed).
+func regularSnapshot(dir, name string) (string, os.FileInfo, error) {
+	p, err := Path(dir, name)
+	if err != nil {
+		return "", nil, err
+	}
+	li, err := os.Lstat(p)
+	if errors.Is(err, fs.ErrNotExist) || err == nil && !li.Mode().IsRegular() {
+		return "", nil, fmt.Errorf("%w: %s", ErrNotFound, name)
+	}
+	if err != nil {
+		return "", nil, fmt.Errorf("open snapshot %s: %w", p, err)
+	}
+	return p, li, nil
+}
+
+// snapshotFile returns the path of the snapshot name in dir, a regular
+// file (see regularSnapshot).
+func snapshotFile(dir, name string) (string, error) {
+	p, _, err := regularSnapshot(dir, name)
+	return p, err
 }
 
 // Delete removes the snapshot name from dir with its checksum file and syncs

@@ -28,7 +28,22 @@ type HTTPDoer interface {
 // engine.ErrInvalid. Every priority restores the snapshot in full on a
 // single node (see Priority).
 func (m *Manager) Recover(ctx context.Context, name, archivePath, checksum string, priority Priority) error {
-	dir, err := m.unpack(name, archivePath, checksum, priority, KindCollection)
+	err := m.restoreArchive(ctx, name, archivePath, checksum, priority, KindCollection, func(dir string) error {
+		return m.Storage.RestoreCollection(name, dir)
+	})
+	if err != nil {
+		return fmt.Errorf("recover %s: %w", name, err)
+	}
+	m.log().Info("recovered collection from snapshot", "collection", name, "archive", filepath.Base(archivePath), "priority", priority)
+	return nil
+}
+
+// restoreArchive unpacks and checks the archive of kind want (see unpack),
+// then, unless ctx is done, hands the unpacked folder to install, whose
+// engine errors from the check of the files become ErrCorrupt
+// (archiveError). The unpacked folder is removed afterwards.
+func (m *Manager) restoreArchive(ctx context.Context, name, archivePath, checksum string, priority Priority, want Kind, install func(dir string) error) error {
+	dir, err := m.unpack(name, archivePath, checksum, priority, want)
 	if err != nil {
 		return err
 	}
@@ -36,11 +51,7 @@ func (m *Manager) Recover(ctx context.Context, name, archivePath, checksum strin
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if err := m.Storage.RestoreCollection(name, dir); err != nil {
-		return fmt.Errorf("recover %s: %w", name, archiveError(err))
-	}
-	m.log().Info("recovered collection from snapshot", "collection", name, "archive", filepath.Base(archivePath), "priority", priority)
-	return nil
+	return archiveError(install(dir))
 }
 
 // unpack validates a recover request's arguments, then checks and unpacks
@@ -62,11 +73,11 @@ func (m *Manager) unpack(name, archivePath, checksum string, priority Priority, 
 	}
 	dir, man, err := Unpack(archivePath, checksum, m.TempPath, m.limits())
 	if err != nil {
-		return "", fmt.Errorf("recover %s: %w", name, err)
+		return "", err
 	}
 	if man.Kind != want {
 		m.removeTemp(dir)
-		return "", fmt.Errorf("recover %s: %w: archive holds a %s snapshot, want %s", name, ErrWrongKind, man.Kind, want)
+		return "", fmt.Errorf("%w: archive holds a %s snapshot, want %s", ErrWrongKind, man.Kind, want)
 	}
 	return dir, nil
 }
@@ -207,31 +218,28 @@ func (m *Manager) download(ctx context.Context, u *url.URL, checksum, apiKey str
 // state or the whole snapshot, never some of its collections. Collections
 // and aliases the snapshot does not name are kept.
 func (m *Manager) RecoverFull(ctx context.Context, archivePath, checksum string, force bool) error {
-	dir, err := m.unpack("full snapshot", archivePath, checksum, PrioritySnapshot, KindFull)
-	if err != nil {
-		return err
-	}
-	defer m.removeTemp(dir)
-	names, aliases, err := readFull(dir)
-	if err != nil {
-		return err
-	}
-	if !force {
-		for _, n := range names {
-			if m.Storage.CollectionExists(n) {
-				return fmt.Errorf("%w: collection %s (use --force-snapshot to overwrite)", ErrTargetExists, n)
+	var names []string
+	var aliases map[string]string
+	err := m.restoreArchive(ctx, "full snapshot", archivePath, checksum, PrioritySnapshot, KindFull, func(dir string) error {
+		var err error
+		if names, aliases, err = readFull(dir); err != nil {
+			return err
+		}
+		if !force {
+			for _, n := range names {
+				if m.Storage.CollectionExists(n) {
+					return fmt.Errorf("%w: collection %s (use --force-snapshot to overwrite)", ErrTargetExists, n)
+				}
 			}
 		}
-	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	dirs := make(map[string]string, len(names))
-	for _, n := range names {
-		dirs[n] = filepath.Join(dir, CollectionsFolder, n)
-	}
-	if err := m.Storage.RestoreAll(dirs, aliases); err != nil {
-		return fmt.Errorf("recover full snapshot: %w", archiveError(err))
+		dirs := make(map[string]string, len(names))
+		for _, n := range names {
+			dirs[n] = filepath.Join(dir, CollectionsFolder, n)
+		}
+		return m.Storage.RestoreAll(dirs, aliases)
+	})
+	if err != nil {
+		return fmt.Errorf("recover full snapshot: %w", err)
 	}
 	m.log().Info("recovered full snapshot", "archive", filepath.Base(archivePath), "collections", len(names), "aliases", len(aliases))
 	return nil

@@ -18,23 +18,25 @@ import (
 // restored shard, the other shards keep theirs. Every priority restores the
 // snapshot in full on a single node (see Priority).
 func (m *Manager) RecoverShard(ctx context.Context, name string, id uint32, archivePath, checksum string, priority Priority) error {
-	if _, _, err := m.shard(name, id); err != nil {
+	if err := m.CheckShard(name, id); err != nil {
 		return err
 	}
-	dir, err := m.unpack(name, archivePath, checksum, priority, KindShard)
+	err := m.restoreArchive(ctx, name, archivePath, checksum, priority, KindShard, func(dir string) error {
+		return m.Storage.RestoreShard(name, id, dir)
+	})
 	if err != nil {
-		return err
-	}
-	defer m.removeTemp(dir)
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if err := m.Storage.RestoreShard(name, id, dir); err != nil {
-		return fmt.Errorf("recover %s shard %d: %w", name, id, archiveError(err))
+		return fmt.Errorf("recover %s shard %d: %w", name, id, err)
 	}
 	m.log().Info("recovered shard from snapshot", "collection", name, "shard", id,
 		"archive", filepath.Base(archivePath), "priority", priority)
 	return nil
+}
+
+// CheckShard returns nil when collection name exists and has shard id;
+// otherwise an error wrapping engine.ErrNotFound or ErrNoShard (both 404).
+func (m *Manager) CheckShard(name string, id uint32) error {
+	_, _, err := m.shard(name, id)
+	return err
 }
 
 // RecoverShardFromLocation is RecoverShard for PUT
@@ -45,17 +47,11 @@ func (m *Manager) RecoverShard(ctx context.Context, name string, id uint32, arch
 // ShardSnapshotLocation allows, the plain name of one of the shard's own
 // snapshots (ErrInvalidName or ErrNotFound when it names none).
 func (m *Manager) RecoverShardFromLocation(ctx context.Context, name string, id uint32, location, checksum string, priority Priority, apiKey string) error {
-	if _, _, err := m.shard(name, id); err != nil {
+	_, dir, err := m.shard(name, id)
+	if err != nil {
 		return err
 	}
-	plain := func(snap string) (string, error) {
-		f, _, err := m.OpenShard(name, id, snap)
-		if err != nil {
-			return "", err
-		}
-		path := f.Name()
-		return path, f.Close()
-	}
+	plain := func(snap string) (string, error) { return snapshotFile(dir, snap) }
 	return m.fromLocation(ctx, location, checksum, priority, apiKey, plain, func(path, checksum string) error {
 		return m.RecoverShard(ctx, name, id, path, checksum, priority)
 	})
