@@ -133,16 +133,21 @@ func (d *dataFlags) load(env *runEnv) (*Dataset, error) {
 	if err != nil {
 		return nil, err
 	}
-	files := DataFiles{Dir: d.dir, Base: d.base, Query: d.query, GroundTruth: d.gt}
-	if _, err := FindDataFiles(files); errors.Is(err, errNoBase) && d.base == "" {
+	given := DataFiles{Dir: d.dir, Base: d.base, Query: d.query, GroundTruth: d.gt}
+	files, err := FindDataFiles(given)
+	if errors.Is(err, errNoBase) && d.base == "" {
 		d.gen.Metric = m
 		Logf(env.stderr, "generating %d × %d (%s) into %s", d.gen.N, d.gen.Dim, m, d.dir)
 		if err := generateDataset(d.dir, d.gen, d.k, env.stderr, env.tty); err != nil {
 			return nil, err
 		}
+		files, err = FindDataFiles(given)
+	}
+	if err != nil {
+		return nil, err
 	}
 	t0 := time.Now()
-	ds, err := loadDataFiles(files, m, d.k, env.stderr, env.tty)
+	ds, err := readDataFiles(files, m, d.k, env.stderr, env.tty)
 	if err != nil {
 		return nil, err
 	}

@@ -151,6 +151,11 @@ func loadDataFiles(f DataFiles, m Metric, k int, log io.Writer, tty bool) (*Data
 	if err != nil {
 		return nil, err
 	}
+	return readDataFiles(f, m, k, log, tty)
+}
+
+// readDataFiles is loadDataFiles of the files FindDataFiles found.
+func readDataFiles(f DataFiles, m Metric, k int, log io.Writer, tty bool) (*Dataset, error) {
 	base, dim, err := readVectors(f.Base)
 	if err != nil {
 		return nil, fmt.Errorf("load dataset: %w", err)

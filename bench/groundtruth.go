@@ -199,11 +199,9 @@ func EnsureGroundTruth(dir string, base, queries []float32, dim, k int, m Metric
 // ensureGroundTruth is EnsureGroundTruth showing the computation's progress
 // on log (nil: silent), as a bar if tty.
 func ensureGroundTruth(dir string, base, queries []float32, dim, k int, m Metric, log io.Writer, tty bool) ([]int32, bool, error) {
-	f := DataFiles{Dir: dir, Base: filepath.Join(dir, BaseFile), Query: filepath.Join(dir, QueryFile)}
-	if p := filepath.Join(dir, GroundTruthFile); !isCairnCache(p) {
-		if _, err := os.Stat(p); err == nil {
-			f.GroundTruth = p
-		}
+	f, err := FindDataFiles(DataFiles{Dir: dir, Base: filepath.Join(dir, BaseFile), Query: filepath.Join(dir, QueryFile)})
+	if err != nil {
+		return nil, false, err
 	}
 	return cacheFor(f).ensure(base, queries, dim, k, m, log, tty)
 }
