@@ -26,6 +26,9 @@ func (c *Collection) Info() CollectionInfo {
 		}
 		s.mu.RLock()
 		for _, m := range s.memTablesLocked() {
+			if m == nil {
+				continue
+			}
 			info.PointsCount += m.nlive
 			if len(keys) > 0 {
 				countKeys(m, keys, counts)

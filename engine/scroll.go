@@ -54,6 +54,9 @@ func (s *shard) scroll(from *point.ID, f *payload.Filter, n int, wp WithPayload,
 	var out []Record
 	defs := s.core.indexDefs()
 	for _, m := range s.memTablesLocked() {
+		if m == nil {
+			continue
+		}
 		var slots []int
 		for slot, live := range m.live {
 			if live && atLeast(m.ids[slot]) && m.match(f, slot, defs) {
@@ -113,6 +116,9 @@ func (s *shard) count(f *payload.Filter) int {
 	n := 0
 	defs := s.core.indexDefs()
 	for _, m := range s.memTablesLocked() {
+		if m == nil {
+			continue
+		}
 		if f == nil {
 			n += m.nlive
 			continue

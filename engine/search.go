@@ -95,10 +95,8 @@ func (t *topK) add(key float32, ref int) {
 		t.items = append(t.items, scored{key, ref})
 		t.up(len(t.items) - 1)
 	} else if key > t.items[0].key {
-		t.items[0] = scored{key, ref}
-		if !t.down(0) {
-			t.up(0)
-		}
+		t.items[0] = scored{key, ref} // larger than the old root: it can only sink
+		t.down(0)
 	}
 }
 
@@ -114,12 +112,11 @@ func (t *topK) up(j int) {
 	}
 }
 
-func (t *topK) down(i0 int) bool {
+func (t *topK) down(i int) {
 	h, n := t.items, len(t.items)
-	i := i0
 	for {
-		j1 := 2*i + 1
-		if j1 >= n || j1 < 0 {
+		j1 := 2*i + 1 // no overflow: i < n, a slice length
+		if j1 >= n {
 			break
 		}
 		j := j1 // left child
@@ -132,7 +129,6 @@ func (t *topK) down(i0 int) bool {
 		h[i], h[j] = h[j], h[i]
 		i = j
 	}
-	return i > i0
 }
 
 // searchPlan is a validated search.
@@ -361,7 +357,7 @@ func (s *shard) search(p *searchPlan, sc *searchScratch) {
 	if p.filter != nil {
 		defs = s.core.indexDefs()
 	}
-	for _, m := range [...]*memTable{s.head, s.frozen} {
+	for _, m := range s.memTablesLocked() {
 		if m != nil {
 			searchMem(m, p, defs, sc)
 		}

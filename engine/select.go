@@ -41,7 +41,7 @@ func (s *shard) getVersionLocked(id point.ID) (pointData, uint64, bool) {
 // when f is nil). Caller holds mu.
 func (s *shard) matchLocked(f *payload.Filter, fn func(id point.ID)) {
 	defs := s.core.indexDefs()
-	for _, m := range []*memTable{s.head, s.frozen} {
+	for _, m := range s.memTablesLocked() {
 		if m == nil {
 			continue
 		}

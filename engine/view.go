@@ -42,13 +42,10 @@ func releaseView(v []segView) {
 	}
 }
 
-// memTables returns the head and the frozen head (if any). Caller holds mu.
-func (s *shard) memTablesLocked() []*memTable {
-	if s.frozen == nil {
-		return []*memTable{s.head}
-	}
-	return []*memTable{s.head, s.frozen}
-}
+// memTablesLocked returns the head and the frozen head, nil when there is
+// none: callers skip nil entries. An array, so that no call allocates.
+// Caller holds mu.
+func (s *shard) memTablesLocked() [2]*memTable { return [2]*memTable{s.head, s.frozen} }
 
 // shapePayload returns the selected part of a stored payload (a fresh
 // document), or nil when no payload is requested.
