@@ -247,9 +247,6 @@ func runSearch(ctx context.Context, args []string, env *runEnv) error {
 		if err := hnswlibLayout(ds); err != nil {
 			return err
 		}
-		if note := referenceNote(d.k, efList, HNSWLibRefEfs); note != "" {
-			Logf(env.stderr, "warning: %s", note)
-		}
 		o.Reference = HNSWLibRunner(*refBin, ds.Dir, ds.Metric, f.m, f.efc)
 	}
 	if *inproc {
@@ -264,6 +261,9 @@ func runSearch(ctx context.Context, args []string, env *runEnv) error {
 	}
 	res, err := RunSearch(ctx, ds, o)
 	env.report.Search = res
+	if res != nil && res.ReferenceNote != "" {
+		Logf(env.stderr, "warning: %s", res.ReferenceNote)
+	}
 	if err != nil {
 		return err
 	}

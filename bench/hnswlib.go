@@ -19,12 +19,13 @@ type ReferenceRunner func(ctx context.Context) (*HNSWTable, error)
 // ModeHNSWLib is the mode of the search rows measured by a ReferenceRunner.
 const ModeHNSWLib = "hnswlib"
 
-// HNSWLibRefK is the k of hnswlib_ref's recall (recall@10), and
-// HNSWLibRefEfs the ef values it measures, whatever the run asks of Cairn.
-const HNSWLibRefK = 10
-
-// HNSWLibRefEfs are the ef values hnswlib_ref measures.
-var HNSWLibRefEfs = []int{16, 32, 64, 128, 256}
+// HNSWLibRefK is the k of hnswlib_ref's recall (recall@10), whatever the
+// run asks of Cairn, and HNSWLibRefPasses the passes over the queries of
+// which it keeps the best QPS.
+const (
+	HNSWLibRefK      = 10
+	HNSWLibRefPasses = 5
+)
 
 // referenceNote says how the reference's figures differ from the run's
 // request (k, ef values), or "" when they match.
@@ -60,8 +61,9 @@ func joinInts(xs []int) string {
 // ../shared/bench/hnswlib_ref at bin on the data set folder dir (base.fvecs,
 // query.fvecs, groundtruth.ivecs) with HNSW parameters M and efConstruction,
 // and parses the JSON object it prints. Each run builds the index on 1 and
-// 2 threads and measures single-thread QPS (best of 5 passes) and recall@10
-// at ef 16…256. Cosine data (unit vectors) is searched as inner product.
+// 2 threads and measures single-thread QPS (best of HNSWLibRefPasses
+// passes) and recall@10 at ef 16…256. Cosine data (unit vectors) is
+// searched as inner product.
 func HNSWLibRunner(bin, dir string, m Metric, M, efConstruction int) ReferenceRunner {
 	space := "l2"
 	if m == Cosine {
@@ -137,7 +139,7 @@ func referenceRows(tables []*HNSWTable) []SearchRow {
 	slices.Sort(efs)
 	rows := make([]SearchRow, 0, len(efs))
 	for _, ef := range efs {
-		row := SearchRow{Mode: ModeHNSWLib, Ef: ef, Clients: 1, Runs: 5}
+		row := SearchRow{Mode: ModeHNSWLib, Ef: ef, Clients: 1, Runs: HNSWLibRefPasses}
 		row.summarize(byEf[ef])
 		rows = append(rows, row)
 	}

@@ -156,8 +156,8 @@ func writeSearchMarkdown(b *strings.Builder, s *SearchResult, ref *HNSWTable) {
 			x.Recall, x.RecallIDs, qpsRange(x), lat[0], lat[1], lat[2])
 	}
 	if s.ReferenceLib != "" {
-		fmt.Fprintf(b, "\nhnswlib rows: %s, run once per round between Cairn's; recall@%d counts ids in the true top %d; each sample is its best of 5 passes.\n",
-			s.ReferenceLib, HNSWLibRefK, HNSWLibRefK)
+		fmt.Fprintf(b, "\nhnswlib rows: %s, run once per round between Cairn's; recall@%d counts ids in the true top %d; each sample is its best of %d passes.\n",
+			s.ReferenceLib, HNSWLibRefK, HNSWLibRefK, HNSWLibRefPasses)
 		if s.ReferenceNote != "" {
 			fmt.Fprintf(b, "**Note: %s.**\n", s.ReferenceNote)
 		}
