@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 
 	"github.com/cairn-db/cairn/payload"
@@ -28,10 +27,6 @@ func (in restoreIntent) target(root string) string {
 	}
 	return filepath.Join(root, in.Name)
 }
-
-// ShardFolderName is the name of shard id's folder inside a collection
-// folder.
-func ShardFolderName(id uint32) string { return "shard-" + strconv.FormatUint(uint64(id), 10) }
 
 // errShardNotFound reports a shard id the collection does not have.
 func errShardNotFound(name string, id uint32) error {
@@ -67,9 +62,9 @@ func (st *Storage) RestoreShard(name string, id uint32, src string) error {
 	seq := st.seq.Add(1)
 	in := restoreIntent{
 		Name:   name,
-		Shard:  ShardFolderName(id),
-		Staged: fmt.Sprintf(".restore-%d-%s.%s", seq, name, ShardFolderName(id)),
-		Trash:  fmt.Sprintf(".deleted-%d-%s.%s", seq, name, ShardFolderName(id)),
+		Shard:  shardName(int(id)),
+		Staged: fmt.Sprintf(".restore-%d-%s.%s", seq, name, shardName(int(id))),
+		Trash:  fmt.Sprintf(".deleted-%d-%s.%s", seq, name, shardName(int(id))),
 	}
 	staged := filepath.Join(root, in.Staged)
 	if err := moveDir(st.opts.FS, filepath.Join(src, in.Shard), staged); err != nil {
@@ -117,7 +112,7 @@ func checkShardSource(name string, cfg CollectionConfig, id uint32, src string) 
 	if err := sameShardLayout(name, cfg, f.Config); err != nil {
 		return err
 	}
-	fi, err := os.Stat(filepath.Join(src, ShardFolderName(id)))
+	fi, err := os.Stat(filepath.Join(src, shardName(int(id))))
 	if err == nil && fi.IsDir() {
 		return nil
 	}
@@ -128,7 +123,7 @@ func checkShardSource(name string, cfg CollectionConfig, id uint32, src string) 
 			held = append(held, e.Name())
 		}
 	}
-	return errBadRequest("shard snapshot of %s holds %v, not %s", name, held, ShardFolderName(id))
+	return errBadRequest("shard snapshot of %s holds %v, not %s", name, held, shardName(int(id)))
 }
 
 // sameShardLayout reports (ErrBadRequest) how snap differs from live in what

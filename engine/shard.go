@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -65,9 +66,11 @@ type shard struct {
 
 const segmentsDir = "segments"
 
-func shardDir(collDir string, id int) string {
-	return filepath.Join(collDir, fmt.Sprintf("shard-%d", id))
-}
+// shardName is the name of shard id's folder inside a collection folder.
+func shardName(id int) string { return "shard-" + strconv.Itoa(id) }
+
+// shardDir is shard id's folder inside the collection folder collDir.
+func shardDir(collDir string, id int) string { return filepath.Join(collDir, shardName(id)) }
 
 // openShard recovers a shard: manifest, its segments, removal of folders the
 // manifest does not list, then WAL replay into the head. unverified opens
