@@ -7,8 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"path/filepath"
-	"strings"
 	"sync"
 
 	"github.com/cairn-db/cairn/bench"
@@ -30,19 +28,12 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return bench.MainWithHooks(ctx, args, stdout, stderr, bench.Hooks{InProcess: inProcessBuilder(log), CairnBin: cairnExecutable()})
 }
 
-// benchAsCairnEnv, set to 1, lets a test binary of this package stand for
-// the cairn executable: its TestMain then runs `serve` as cairn does.
-const benchAsCairnEnv = "CAIRN_BENCH_TEST_AS_CAIRN"
-
 // cairnExecutable is the running cairn executable, which `cairn bench
 // snapshot` starts as `serve --snapshot` to time restores at start-up; ""
-// when it cannot be found or is a Go test binary not standing for cairn.
+// when it cannot be found.
 func cairnExecutable() string {
 	exe, err := os.Executable()
 	if err != nil {
-		return ""
-	}
-	if strings.HasSuffix(filepath.Base(exe), ".test") && os.Getenv(benchAsCairnEnv) != "1" {
 		return ""
 	}
 	return exe

@@ -15,8 +15,12 @@ import (
 	"github.com/cairn-db/cairn/bench"
 )
 
-// TestMain runs the test binary as cairn when a bench run starts it as
-// the server (cairnExecutable, benchAsCairnEnv); otherwise it runs the tests.
+// benchAsCairnEnv, set to 1, lets this test binary stand for the cairn
+// executable: TestMain then runs `serve` as cairn does.
+const benchAsCairnEnv = "CAIRN_BENCH_TEST_AS_CAIRN"
+
+// TestMain runs the test binary as cairn when a bench run started it as
+// the server (-cairn-bin, benchAsCairnEnv); otherwise it runs the tests.
 func TestMain(m *testing.M) {
 	if os.Getenv(benchAsCairnEnv) == "1" && len(os.Args) > 1 && os.Args[1] == "serve" {
 		os.Exit(dispatch(os.Args[1:], os.Stdout, os.Stderr))
@@ -185,11 +189,15 @@ echo '{"lib":"fake hnswlib","metric":"'"$2"'","n":2000,"dim":16,"M":'"$3"',"ef_c
 
 // TestBenchSnapshotRestoreAtStartup runs `cairn bench snapshot` against a
 // real server, with this test binary standing for the cairn executable
-// (the default -cairn-bin), and checks that the collection was indexed
+// (-cairn-bin), and checks that the collection was indexed
 // and that the restore at start-up and the first query after it were
 // measured, reported in the JSON and the table, and plotted.
 func TestBenchSnapshotRestoreAtStartup(t *testing.T) {
 	t.Setenv(benchAsCairnEnv, "1")
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
 	dir := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -209,7 +217,7 @@ func TestBenchSnapshotRestoreAtStartup(t *testing.T) {
 	out := filepath.Join(dir, "out")
 	var stdout, stderr bytes.Buffer
 	code := dispatch([]string{"bench", "snapshot", "-url", "http://" + addr, "-collection", "st", "-sizes", "400", "-dim", "8",
-		"-rounds", "1", "-baseline", "100ms", "-storage-path", storage, "-index-timeout", "2m", "-out", out}, &stdout, &stderr)
+		"-rounds", "1", "-baseline", "100ms", "-storage-path", storage, "-index-timeout", "2m", "-cairn-bin", self, "-out", out}, &stdout, &stderr)
 	cancel()
 	if err := <-done; err != nil {
 		t.Errorf("serve: %v", err)
