@@ -247,7 +247,7 @@ func runSearch(ctx context.Context, args []string, env *runEnv) error {
 		if err := hnswlibLayout(ds); err != nil {
 			return err
 		}
-		o.Reference = HNSWLibRunner(*refBin, ds.Dir, ds.Metric, f.m, f.efc)
+		o.Reference = HNSWLibRunner(*refBin, ds.Files.Dir, ds.Metric, f.m, f.efc)
 	}
 	if *inproc {
 		t0 := time.Now()
@@ -410,8 +410,8 @@ func writePlots(r *Report, dir string) ([]string, error) {
 // and a ground truth with at least HNSWLibRefK neighbours per query (with
 // fewer, it would read across rows and past the file's end).
 func hnswlibLayout(ds *Dataset) error {
-	base, query := filepath.Join(ds.Dir, BaseFile), filepath.Join(ds.Dir, QueryFile)
-	gt := filepath.Join(ds.Dir, GroundTruthFile)
+	dir := ds.Files.Dir
+	base, query, gt := filepath.Join(dir, BaseFile), filepath.Join(dir, QueryFile), filepath.Join(dir, GroundTruthFile)
 	if filepath.Clean(ds.Files.Base) != base || filepath.Clean(ds.Files.Query) != query {
 		return fmt.Errorf("%w: -hnswlib-bin reads %s, %s and %s; this data set is %s and %s",
 			ErrUsage, base, query, GroundTruthFile, ds.Files.Base, ds.Files.Query)

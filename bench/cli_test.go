@@ -31,7 +31,7 @@ func TestMainGen(t *testing.T) {
 	if err != nil || k != 4 || len(gt) != 28 {
 		t.Fatalf("ground truth %d×%d: %v", len(gt)/max(k, 1), k, err)
 	}
-	if _, err := os.Stat(filepath.Join(dir, sidecarFile)); err != nil {
+	if _, err := os.Stat(sidecarPath(filepath.Join(dir, GroundTruthFile))); err != nil {
 		t.Fatal(err)
 	}
 }

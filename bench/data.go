@@ -3,8 +3,7 @@ package bench
 // Dataset is a benchmark's data in memory: base vectors, queries, and the
 // exact top-GDim neighbours of each query. Cosine data is normalised.
 type Dataset struct {
-	Dir     string
-	Files   DataFiles // the files it was read from
+	Files   DataFiles // the files it was read from; Files.Dir holds the cache
 	Metric  Metric
 	Dim     int
 	Base    []float32

@@ -5,12 +5,11 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
-
-	"github.com/cairn-db/cairn/simd"
 )
 
 // ErrGroundTruth reports a supplied ground truth that does not hold the
@@ -171,7 +170,7 @@ func readDataFiles(f DataFiles, m Metric, k int, log io.Writer, tty bool) (*Data
 		normalizeAll(base, dim)
 		normalizeAll(queries, dim)
 	}
-	ds := &Dataset{Dir: f.Dir, Files: f, Metric: m, Dim: dim, Base: base, Queries: queries, GDim: k}
+	ds := &Dataset{Files: f, Metric: m, Dim: dim, Base: base, Queries: queries, GDim: k}
 	if f.GroundTruth != "" {
 		gt, ok, err := suppliedGroundTruth(f.GroundTruth, base, queries, dim, k, m)
 		if err != nil {
@@ -234,38 +233,27 @@ func spotCheck(base, queries []float32, dim int, gt []int32, gdim, k int, m Metr
 		q := queries[qi*dim : (qi+1)*dim]
 		exactTopK(base, q, dim, k, m, scores, make(topK, 0, k)).sortedIDs(exact)
 		row := gt[qi*gdim : qi*gdim+k]
-		maxAbs := 0.0
-		for _, id := range exact {
-			maxAbs = max(maxAbs, abs64(kernelDist(m, q, base[int(id)*dim:(int(id)+1)*dim])))
+		// The float32 kernels' rounding is relative to the distances for
+		// L2, and to the unit vectors' norms for Cosine.
+		scale := 1.0
+		if m != Cosine {
+			scale = 0
+			for _, id := range exact {
+				scale = max(scale, Distance(m, q, base[int(id)*dim:(int(id)+1)*dim]))
+			}
 		}
-		tol := 1e-4*maxAbs + 1e-9
+		tol := 1e-4*scale + 1e-9
 		for j, id := range row {
 			if id < 0 || int(id) >= n {
 				return fmt.Errorf("%w: query %d, neighbour %d is row %d, outside the %d base vectors", ErrGroundTruth, qi, j+1, id, n)
 			}
-			got := kernelDist(m, q, base[int(id)*dim:(int(id)+1)*dim])
-			want := kernelDist(m, q, base[int(exact[j])*dim:(int(exact[j])+1)*dim])
-			if abs64(got-want) > tol {
+			got := Distance(m, q, base[int(id)*dim:(int(id)+1)*dim])
+			want := Distance(m, q, base[int(exact[j])*dim:(int(exact[j])+1)*dim])
+			if math.Abs(got-want) > tol {
 				return fmt.Errorf("%w (metric %s?): query %d, neighbour %d is row %d at %g, but the exact neighbour %d is row %d at %g",
 					ErrGroundTruth, m, qi, j+1, id, got, j+1, exact[j], want)
 			}
 		}
 	}
 	return nil
-}
-
-// kernelDist is the score the ground truth ranks by, lower nearer: the
-// squared L2 distance, or minus the dot product for Cosine.
-func kernelDist(m Metric, a, b []float32) float64 {
-	if m == Cosine {
-		return -float64(simd.Dot(a, b))
-	}
-	return float64(simd.L2Squared(a, b))
-}
-
-func abs64(x float64) float64 {
-	if x < 0 {
-		return -x
-	}
-	return x
 }

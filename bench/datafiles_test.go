@@ -183,8 +183,8 @@ func TestLoadBvecsWithExplicitFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ds.Dir != dir || ds.N() != n || ds.Dim != dim || !ds.GTSupplied || !slices.Equal(ds.GT, cutColumns(gt, 10, k)) {
-		t.Fatalf("dataset dir=%s n=%d dim=%d supplied=%v", ds.Dir, ds.N(), ds.Dim, ds.GTSupplied)
+	if ds.Files.Dir != dir || ds.N() != n || ds.Dim != dim || !ds.GTSupplied || !slices.Equal(ds.GT, cutColumns(gt, 10, k)) {
+		t.Fatalf("dataset dir=%s n=%d dim=%d supplied=%v", ds.Files.Dir, ds.N(), ds.Dim, ds.GTSupplied)
 	}
 	if ds.Base[3] != base[3] {
 		t.Fatalf("bvecs value %v, want %v", ds.Base[3], base[3])

@@ -177,7 +177,6 @@ type GroundTruthSidecar struct {
 }
 
 const (
-	sidecarFile    = "groundtruth.json" // the sidecar of GroundTruthFile
 	sidecarFormat  = "cairn-bench-groundtruth"
 	sidecarVersion = 1
 )

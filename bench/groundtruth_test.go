@@ -155,7 +155,7 @@ func TestEnsureGroundTruthCache(t *testing.T) {
 	}
 	// A foreign groundtruth.ivecs without sidecar (gen_dataset.py's) is
 	// never overwritten: the cache goes beside it.
-	os.Remove(filepath.Join(dir, sidecarFile))
+	os.Remove(sidecarPath(filepath.Join(dir, GroundTruthFile)))
 	foreign, _ := os.ReadFile(gtPath)
 	if _, cached, _ := EnsureGroundTruth(dir, ds.Base, ds.Queries, 8, 10, L2); cached {
 		t.Fatal("cache used without a sidecar")

@@ -128,8 +128,9 @@ type SearchResult struct {
 	Reused        bool        `json:"reused,omitempty"`
 	Rows          []SearchRow `json:"rows"`
 	// ReferenceLib names the reference measured in the run (hnswlib_ref's
-	// "lib"), ReferenceBuild its build seconds per thread count over the
-	// rounds, and ReferenceRuns every round's table as it printed it.
+	// "lib": ReferenceRuns[0].Lib, kept for the results' JSON),
+	// ReferenceBuild its build seconds per thread count over the rounds,
+	// and ReferenceRuns every round's table as it printed it.
 	ReferenceLib   string            `json:"reference_lib,omitempty"`
 	ReferenceBuild map[string]Spread `json:"reference_build_s,omitempty"`
 	ReferenceRuns  []*HNSWTable      `json:"reference_runs,omitempty"`
@@ -190,7 +191,8 @@ func Ratios(rows []SearchRow, of, over string) []RatioRow {
 	return out
 }
 
-// DataInfo describes the data set a run used.
+// DataInfo describes the data set a run used. Dir repeats Files.Dir: the
+// results' JSON has both.
 type DataInfo struct {
 	Dir     string    `json:"dir"`
 	Files   DataFiles `json:"files"`
@@ -208,7 +210,7 @@ func (d *Dataset) info() DataInfo {
 	if d.GTSupplied {
 		gt = "supplied"
 	}
-	return DataInfo{Dir: d.Dir, Files: d.Files, N: d.N(), Dim: d.Dim, Queries: d.NQ(), Metric: d.Metric, GroundTruth: gt}
+	return DataInfo{Dir: d.Files.Dir, Files: d.Files, N: d.N(), Dim: d.Dim, Queries: d.NQ(), Metric: d.Metric, GroundTruth: gt}
 }
 
 // Search modes.
