@@ -45,7 +45,7 @@ func TestMedianLatency(t *testing.T) {
 }
 
 // TestScheduleInterleaves checks that every (mode, ef) is measured once per
-// round, rounds in order, and never twice in a row.
+// round, rounds in order, and never twice in a row: the order want spells out.
 func TestScheduleInterleaves(t *testing.T) {
 	efs := map[string][]int{ModeHTTP: {16, 64}, ModeInProcess: {16, 64}}
 	steps := Schedule(3, []string{ModeHTTP, ModeInProcess, ModeHNSWLib}, efs)
@@ -55,15 +55,6 @@ func TestScheduleInterleaves(t *testing.T) {
 	}
 	if !slices.Equal(steps, want) {
 		t.Fatalf("schedule\n got %v\nwant %v", steps, want)
-	}
-	for i := 1; i < len(steps); i++ {
-		a, b := steps[i-1], steps[i]
-		if a.Mode == b.Mode && a.Ef == b.Ef {
-			t.Errorf("steps %d and %d measure %s ef=%d back to back", i-1, i, a.Mode, a.Ef)
-		}
-		if b.Round < a.Round {
-			t.Errorf("round %d after round %d", b.Round, a.Round)
-		}
 	}
 	if got := Schedule(0, []string{ModeInProcess}, map[string][]int{ModeInProcess: {8}}); len(got) != 1 {
 		t.Errorf("rounds 0: %v, want one round", got)
