@@ -53,6 +53,8 @@ EFC=${BENCH_EFC:-100}
 TMPD=bench/results/tmp
 SHARED=../shared/bench
 WAIT=${BENCH_WAIT_TIMEOUT:-10m}
+# Debian's python3, which python3-numpy installs numpy for.
+PYTHON=/usr/bin/python3
 work=$(mktemp -d "${TMPDIR:-/tmp}/cairn-bench.XXXXXX")
 server_pid=""
 cleanup() {
@@ -101,15 +103,24 @@ wait_ready() {
 
 has() { case ",$SUITE," in *",$1,"*) return 0 ;; esac; return 1; }
 
-# ensure_debs installs the Debian packages whose probe file is missing:
-# ensure_debs FILE PACKAGE [FILE PACKAGE ...]. With BENCH_NO_INSTALL=1 it
+# present PROBE: PROBE is a file that exists, or python:MODULE that
+# $PYTHON (gen_dataset.py's interpreter) can import.
+present() {
+	case "$1" in
+	python:*) "$PYTHON" -c "import ${1#python:}" 2>/dev/null ;;
+	*) [ -e "$1" ] ;;
+	esac
+}
+
+# ensure_debs installs the Debian packages whose probe is not present:
+# ensure_debs PROBE PACKAGE [PROBE PACKAGE ...]. With BENCH_NO_INSTALL=1 it
 # only reports what is missing and returns 1. Otherwise it installs them
-# and checks every probe file again: the script stops with a message
-# naming what is still missing (a failed apt-get, another layout).
+# and checks every probe again: the script stops with a message naming
+# what is still missing (a failed apt-get, another layout).
 ensure_debs() {
 	local probes=("$@") missing=()
 	while [ $# -gt 0 ]; do
-		[ -e "$1" ] || missing+=("$2")
+		present "$1" || missing+=("$2")
 		shift 2
 	done
 	[ ${#missing[@]} -gt 0 ] || return 0
@@ -126,7 +137,7 @@ ensure_debs() {
 	set -- "${probes[@]}"
 	local still=()
 	while [ $# -gt 0 ]; do
-		[ -e "$1" ] || still+=("$1 (package $2)")
+		present "$1" || still+=("$1 (package $2)")
 		shift 2
 	done
 	if [ ${#still[@]} -gt 0 ]; then
@@ -142,7 +153,7 @@ gen_data() {
 	case "$GEN" in
 	python)
 		log "gen_dataset.py --n $2 --dim $DIM into $1"
-		/usr/bin/python3 "$SHARED/gen_dataset.py" --out "$1.tmp" --n "$2" --dim "$DIM" --queries "$QUERIES" >&2
+		"$PYTHON" "$SHARED/gen_dataset.py" --out "$1.tmp" --n "$2" --dim "$DIM" --queries "$QUERIES" >&2
 		rm -rf "$1" && mv "$1.tmp" "$1"
 		;;
 	go) "$CAIRN" bench gen -data "$1" -n "$2" -dim "$DIM" -queries "$QUERIES" -metric l2 >&2 ;;
@@ -155,7 +166,7 @@ t_start=$(date +%s)
 # gen_dataset.py needs numpy; without it and without installing, the Go
 # generator makes the data (same mixture, other random streams).
 if [ "$GEN" = python ] && { has search || has ingest; } &&
-	! ensure_debs /usr/lib/python3/dist-packages/numpy/__init__.py python3-numpy; then
+	! ensure_debs python:numpy python3-numpy; then
 	log "no numpy: BENCH_GEN=go (cairn bench gen) instead"
 	GEN=go
 fi
