@@ -42,6 +42,9 @@ type Info struct {
 	Checksum string
 	// CreatedAt is the snapshot's cut time, to the second.
 	CreatedAt time.Time
+	// ModTime is the archive's modification time, which listings report
+	// as its creation_time.
+	ModTime time.Time
 	// Manifest is the table of contents written as the archive's last entry.
 	Manifest *Manifest
 }
@@ -91,6 +94,10 @@ func WriteArchive(fsys vfs.FS, dir, name, src string, meta Meta) (info Info, err
 	if err = f.Sync(); err != nil {
 		return Info{}, fmt.Errorf("sync %s: %w", tmp, err)
 	}
+	st, err := f.Stat() // its last write is done: the mtime listings will show
+	if err != nil {
+		return Info{}, fmt.Errorf("stat %s: %w", tmp, err)
+	}
 	if err = f.Close(); err != nil {
 		return Info{}, fmt.Errorf("close %s: %w", tmp, err)
 	}
@@ -114,7 +121,7 @@ func WriteArchive(fsys vfs.FS, dir, name, src string, meta Meta) (info Info, err
 	if err = fsys.SyncDir(dir); err != nil {
 		return Info{}, fmt.Errorf("sync folder %s: %w", dir, err)
 	}
-	return Info{Name: final, Path: finalPath, Size: size, Checksum: sum, CreatedAt: m.CreatedAt, Manifest: m}, nil
+	return Info{Name: final, Path: finalPath, Size: size, Checksum: sum, CreatedAt: m.CreatedAt, ModTime: st.ModTime(), Manifest: m}, nil
 }
 
 // reserve claims a free snapshot name in dir by creating its NAME.tmp

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -125,11 +126,7 @@ func (s FullSource) Pin(ctx context.Context, stage string) (Pinned, error) {
 			plans[i] = plan{c: sp.Collections[i], prefix: filepath.Join(CollectionsFolder, n)}
 			fc.Collections[n] = sp.Collections[i].Config()
 		}
-		for a, c := range sp.Aliases {
-			if _, ok := fc.Collections[c]; ok {
-				fc.Aliases[a] = c
-			}
-		}
+		maps.Copy(fc.Aliases, sp.Aliases) // read in the same cut: every alias names a pinned collection
 		return plans, sp.Pins, nil
 	}
 	unpin, err := cut(ctx, fsOr(s.FS), s.Logger, stage, hold)

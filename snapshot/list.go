@@ -92,20 +92,13 @@ func List(dir string) ([]Description, error) {
 // Describe returns the listing entry of the snapshot name in dir, or an
 // error wrapping ErrInvalidName or ErrNotFound.
 func Describe(dir, name string) (Description, error) {
-	p, err := Path(dir, name)
+	p, st, err := regularSnapshot(dir, name)
 	if err != nil {
 		return Description{}, err
 	}
-	st, err := os.Lstat(p)
-	if errors.Is(err, fs.ErrNotExist) || err == nil && !st.Mode().IsRegular() {
-		return Description{}, fmt.Errorf("%w: %s", ErrNotFound, name)
-	}
-	if err != nil {
-		return Description{}, fmt.Errorf("stat snapshot %s: %w", p, err)
-	}
 	return Description{
 		Name:         name,
-		CreationTime: CreationTime(st.ModTime().UTC().Truncate(time.Second)),
+		CreationTime: creationTime(st.ModTime()),
 		Size:         st.Size(),
 		Checksum:     ReadChecksumFile(p),
 	}, nil
@@ -147,6 +140,10 @@ func Open(dir, name string) (*os.File, os.FileInfo, error) {
 	}
 	return f, st, nil
 }
+
+// creationTime is the creation_time reported for an archive modified at t:
+// UTC, to the second.
+func creationTime(t time.Time) CreationTime { return CreationTime(t.UTC().Truncate(time.Second)) }
 
 // regularSnapshot returns the path of the snapshot name in dir and its
 // Lstat, or an error wrapping ErrInvalidName, or ErrNotFound when it names

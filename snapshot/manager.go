@@ -95,16 +95,11 @@ func (m *Manager) collection(name string) (*engine.Collection, string, error) {
 	return c, dir, nil
 }
 
-// describe turns a fresh archive into its listing entry: the entry List
-// gives for it (creation_time is the archive's modification time, as
-// Qdrant reports it in both answers), so a create and a later listing
-// report the same creation_time. Should the archive vanish meanwhile, the
-// cut time stands in.
+// describe turns a fresh archive into its listing entry, the one List
+// gives for it: creation_time is the archive's modification time, as
+// Qdrant reports it in both answers.
 func describe(info Info) Description {
-	if d, err := Describe(filepath.Dir(info.Path), info.Name); err == nil {
-		return d
-	}
-	return Description{Name: info.Name, CreationTime: CreationTime(info.CreatedAt.UTC().Truncate(time.Second)), Size: info.Size, Checksum: info.Checksum}
+	return Description{Name: info.Name, CreationTime: creationTime(info.ModTime), Size: info.Size, Checksum: info.Checksum}
 }
 
 // CreateCollection snapshots the collection name (or the collection an
