@@ -222,8 +222,8 @@ func runSearch(ctx context.Context, args []string, env *runEnv) error {
 	if *noHTTP && !*inproc {
 		return fmt.Errorf("%w: -no-http without -inprocess measures nothing", ErrUsage)
 	}
-	if *rounds < 1 {
-		return fmt.Errorf("%w: -rounds %d", ErrUsage, *rounds)
+	if err := checkRounds(*rounds); err != nil {
+		return err
 	}
 	if *inproc && env.hooks.InProcess == nil {
 		return ErrNoInProcess
@@ -292,6 +292,9 @@ func runIngest(ctx context.Context, args []string, env *runEnv) error {
 	if err != nil {
 		return err
 	}
+	if err := checkRounds(*rounds); err != nil {
+		return err
+	}
 	ds, err := d.load(env)
 	if err != nil {
 		return err
@@ -329,6 +332,9 @@ func runSnapshotCmd(ctx context.Context, args []string, env *runEnv) error {
 	}
 	m, err := ParseMetric(*metric)
 	if err != nil {
+		return err
+	}
+	if err := checkRounds(*rounds); err != nil {
 		return err
 	}
 	res, err := RunSnapshot(ctx, SnapshotOptions{URL: f.url, APIKey: f.apiKey, Collection: f.collection,
@@ -440,6 +446,14 @@ func ivecsRowDim(path string) (int, error) {
 		return 0, fmt.Errorf("%s: %w", path, err)
 	}
 	return int(int32(binary.LittleEndian.Uint32(hdr[:]))), nil
+}
+
+// checkRounds refuses a -rounds below 1.
+func checkRounds(rounds int) error {
+	if rounds < 1 {
+		return fmt.Errorf("%w: -rounds %d", ErrUsage, rounds)
+	}
+	return nil
 }
 
 func parseInts(s string) ([]int, error) {

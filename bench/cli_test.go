@@ -39,7 +39,7 @@ func TestMainGen(t *testing.T) {
 func TestMainUsage(t *testing.T) {
 	for _, args := range [][]string{nil, {"nope"}, {"gen"}, {"search", "-efs", "a,b", "-data", "x"}, {"gen", "-data", "d", "extra"},
 		{"ingest", "-waits", "maybe", "-data", "x"}, {"snapshot", "-metric", "hamming"}, {"search", "-no-http", "-data", "x"}, {"search", "-data", "x", "-metric", "manhattan", "-n", "1"},
-		{"search", "-data", "x", "-rounds", "0"}} {
+		{"search", "-data", "x", "-rounds", "0"}, {"ingest", "-data", "x", "-rounds", "0"}, {"snapshot", "-rounds", "-1"}} {
 		_, _, err := runMain(t, Hooks{}, args...)
 		if !errors.Is(err, ErrUsage) {
 			t.Errorf("%q: %v, want ErrUsage", args, err)
