@@ -110,7 +110,11 @@ func copyFile(t *testing.T, src, dst string) {
 // segment up to its records only, as a snapshot does), resumes writes, then
 // links the immutable files: what the snapshot package does with a pin.
 // The caller releases p.
-func stagePin(p *Pin, stage, prefix string) error {
+func stagePin(p *Pin, stage, prefix string) error { return stagePinResumed(p, stage, prefix, nil) }
+
+// stagePinResumed is stagePin calling resumed, if not nil, once writes are
+// resumed and before the immutable files are linked.
+func stagePinResumed(p *Pin, stage, prefix string, resumed func()) error {
 	for _, f := range p.Files {
 		if f.Immutable {
 			continue
@@ -131,6 +135,9 @@ func stagePin(p *Pin, stage, prefix string) error {
 		}
 	}
 	p.ResumeWrites()
+	if resumed != nil {
+		resumed()
+	}
 	for _, f := range p.Files {
 		if !f.Immutable {
 			continue
@@ -224,13 +231,18 @@ func TestPinAll(t *testing.T) {
 	if err := st.UpdateAliases([]AliasOp{{CreateAlias: &CreateAlias{CollectionName: "a", AliasName: "aa"}}}); err != nil {
 		t.Fatal(err)
 	}
+	// A write once b's writes resume, before its immutable files are
+	// linked, is after the cut too.
 	stage := filepath.Join(t.TempDir(), "stage")
 	for i, p := range sp.Pins {
-		if err := stagePin(p, stage, filepath.Join(collectionsDir, sp.Names[i])); err != nil {
+		var resumed func()
+		if sp.Names[i] == "b" {
+			resumed = func() { mustUpsert(t, b, PointStruct{ID: point.NumID(3), Vector: Vectors{"": {3, 0, 0, 0}}}) }
+		}
+		if err := stagePinResumed(p, stage, filepath.Join(collectionsDir, sp.Names[i]), resumed); err != nil {
 			t.Fatal(err)
 		}
 	}
-	mustUpsert(t, b, PointStruct{ID: point.NumID(3), Vector: Vectors{"": {3, 0, 0, 0}}})
 	sp.Release()
 	if err := storeAliases(st.opts.FS, stage, sp.Aliases); err != nil {
 		t.Fatal(err)
