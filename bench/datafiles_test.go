@@ -195,6 +195,8 @@ func TestLoadBvecsWithExplicitFiles(t *testing.T) {
 	}
 }
 
+// writeRowsAt writes rows as a TEXMEX file at path: each row the
+// little-endian int32 dim, then its values, width 1 (.bvecs) or 4 bytes.
 func writeRowsAt(t *testing.T, path string, dim int, rows [][]uint32, width int) string {
 	t.Helper()
 	var b bytes.Buffer

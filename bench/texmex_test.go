@@ -5,29 +5,15 @@ import (
 	"encoding/binary"
 	"errors"
 	"math"
-	"os"
 	"path/filepath"
 	"testing"
 )
 
+// writeRows writes rows as a TEXMEX file name in a new temporary folder
+// (see writeRowsAt) and returns its path.
 func writeRows(t *testing.T, name string, dim int, rows [][]uint32, width int) string {
 	t.Helper()
-	var b bytes.Buffer
-	for _, r := range rows {
-		_ = binary.Write(&b, binary.LittleEndian, int32(dim))
-		for _, v := range r {
-			if width == 1 {
-				b.WriteByte(byte(v))
-			} else {
-				_ = binary.Write(&b, binary.LittleEndian, v)
-			}
-		}
-	}
-	p := filepath.Join(t.TempDir(), name)
-	if err := os.WriteFile(p, b.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return writeRowsAt(t, filepath.Join(t.TempDir(), name), dim, rows, width)
 }
 
 func TestReadFvecs(t *testing.T) {
