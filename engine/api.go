@@ -29,6 +29,8 @@ import (
 //	(*Storage) ListAliases() []AliasDescription
 //	(*Storage) CollectionAliases(nameOrAlias) ([]AliasDescription, error)
 //	(*Storage) RestoreCollection(name, srcDir) error                 // snapshot restore: verify, then swap atomically
+//	(*Storage) RestoreShard(name, shardID, srcDir) error             // one shard of an existing collection; ErrNotFound, ErrBadRequest
+//	(*Storage) RestoreAll(name→srcDir, alias→name) error             // full snapshot: all-or-nothing; ErrBadRequest, ErrAlreadyExists
 //	(*Storage) VerifyCollectionDir(dir) error
 //	ValidateCollectionName(name) error                               // ErrInvalid
 //	(*Storage) PinAll() (*StoragePin, error)                         // full snapshot: one cut across all collections + aliases

@@ -40,7 +40,8 @@ func errShardNotFound(name string, id uint32) error {
 // must agree with the live collection on the shard number and on every
 // vector's name, size and distance (ErrBadRequest otherwise); a shard id out
 // of range gives ErrNotFound. The shard folder is moved next to the live
-// collections and verified there (manifest, segment checksums, WAL replay)
+// collections and verified there (manifest, segment checksums, graph links,
+// WAL replay)
 // before anything changes; on any error before the swap the collection is
 // untouched. The swap is the collection restore's (swapLocked): searches
 // running on the old data finish, new ones see the restored shard, the

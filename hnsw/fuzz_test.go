@@ -44,6 +44,19 @@ func FuzzOpen(f *testing.F) {
 	})
 }
 
+// parse validates a file image as Open does and returns a graph whose
+// arrays view b (b must stay valid while the graph is used).
+func parse(b []byte, vecs []float32, dim int, dist point.Distance) (*Graph, error) {
+	g, err := layout(b, vecs, dim, dist)
+	if err != nil {
+		return nil, err
+	}
+	if err := g.verifyBody(); err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
 // unsafeBytes views words as bytes (for tests that need aligned images).
 func unsafeBytes(w []uint32) []byte {
 	if len(w) == 0 {

@@ -114,19 +114,6 @@ func readHeader(b []byte) (header, error) {
 	return h, nil
 }
 
-// parse validates a file image and returns a graph whose arrays view b
-// (b must stay valid while the graph is used).
-func parse(b []byte, vecs []float32, dim int, dist point.Distance) (*Graph, error) {
-	g, err := layout(b, vecs, dim, dist)
-	if err != nil {
-		return nil, err
-	}
-	if err := g.verifyBody(); err != nil {
-		return nil, err
-	}
-	return g, nil
-}
-
 // layout checks a file image's header and size and returns a graph whose
 // arrays view b, without reading the body.
 func layout(b []byte, vecs []float32, dim int, dist point.Distance) (*Graph, error) {

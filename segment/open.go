@@ -129,8 +129,9 @@ func (s *Segment) parseFile(f fileEntry, b []byte, spec VectorSpec) error {
 }
 
 // Verify reads every file of the segment in full and checks its checksum
-// against meta.seg, which is itself re-read and compared. It is meant to run
-// before a restored segment goes live.
+// against meta.seg, which is itself re-read and compared: the checks of
+// VerifyChecks, one after another. Only tests call it; a restore runs
+// VerifyChecks side by side (engine.verifyShards).
 func (s *Segment) Verify() error {
 	for _, c := range s.VerifyChecks() {
 		if err := c.Run(); err != nil {
