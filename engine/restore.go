@@ -178,18 +178,28 @@ func (st *Storage) RestoreCollection(name, src string) error {
 // next Open completes it, so its staged folder must be kept.
 var errIntentPending = errors.New("the next Open completes the restore")
 
+// writeIntent writes an intent file durably (temp file, fsync, rename, fsync
+// of the folder) as the envelope magic/version around in's JSON. On error no
+// intent file is left.
+func writeIntent(fsys vfs.FS, path, magic string, version uint32, in any) error {
+	body, err := json.Marshal(in)
+	if err != nil {
+		return err
+	}
+	if err := vfs.WriteFileAtomic(fsys, path, sealEnvelope(magic, version, body)); err != nil {
+		_ = fsys.Remove(path)
+		return fmt.Errorf("write intent: %w", err)
+	}
+	return nil
+}
+
 // swapLocked performs steps 2–5 of a restore. Caller holds st.mu.
 func (st *Storage) swapLocked(in restoreIntent, root string) error {
 	fsys := st.opts.FS
 	final := in.target(root)
 	intentPath := filepath.Join(st.dir, restoreIntentPrefix+strings.TrimPrefix(in.Staged, ".restore-"))
-	body, err := json.Marshal(in)
-	if err != nil {
+	if err := writeIntent(fsys, intentPath, restoreIntentMagic, restoreIntentVersion, in); err != nil {
 		return fmt.Errorf("restore %s: %w", in.Name, err)
-	}
-	if err := vfs.WriteFileAtomic(fsys, intentPath, sealEnvelope(restoreIntentMagic, restoreIntentVersion, body)); err != nil {
-		_ = fsys.Remove(intentPath)
-		return fmt.Errorf("restore %s: write intent: %w", in.Name, err)
 	}
 	old := st.collections[in.Name]
 	if old != nil {
@@ -217,7 +227,7 @@ func (st *Storage) swapLocked(in restoreIntent, root string) error {
 	// collection opens while the folder is synced.
 	var synced error
 	var c *Collection
-	err = concurrently(
+	err := concurrently(
 		func() (err error) {
 			c, err = st.openRestored(in.Name, filepath.Join(root, in.Name))
 			return err

@@ -159,13 +159,8 @@ func (st *Storage) stageAll(in restoreAllIntent, collections map[string]string, 
 func (st *Storage) swapAllLocked(in restoreAllIntent, root string, seq uint64) error {
 	fsys := st.opts.FS
 	intentPath := filepath.Join(st.dir, fmt.Sprintf("%s%d", restoreAllPrefix, seq))
-	body, err := json.Marshal(in)
-	if err != nil {
+	if err := writeIntent(fsys, intentPath, restoreAllMagic, restoreAllVersion, in); err != nil {
 		return fmt.Errorf("restore: %w", err)
-	}
-	if err := vfs.WriteFileAtomic(fsys, intentPath, sealEnvelope(restoreAllMagic, restoreAllVersion, body)); err != nil {
-		_ = fsys.Remove(intentPath)
-		return fmt.Errorf("restore: write intent: %w", err)
 	}
 	olds := map[string]*Collection{}
 	for _, s := range in.Steps {
