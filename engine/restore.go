@@ -143,35 +143,66 @@ func (st *Storage) RestoreCollection(name, src string) error {
 		Staged: fmt.Sprintf(".restore-%d-%s", seq, name),
 		Trash:  fmt.Sprintf(".deleted-%d-%s", seq, name),
 	}
-	staged := filepath.Join(root, in.Staged)
-	if err := moveDir(st.opts.FS, src, staged); err != nil {
-		return fmt.Errorf("restore %s: stage: %w", name, err)
+	verify := func() error {
+		if err := st.VerifyCollectionDir(filepath.Join(root, in.Staged)); err != nil {
+			return fmt.Errorf("%s: %w", in.what(), err)
+		}
+		return nil
 	}
-	keep := false // an intent that could not be removed needs the staged folder
+	return st.stage(root, in.what(), []restoreIntent{in}, []string{src}, verify, func() error {
+		if _, ok := st.aliases[name]; ok {
+			return errAlreadyExists("Alias", name)
+		}
+		return st.swapLocked(in, root)
+	})
+}
+
+// stage runs what every restore does around its swap. It moves each
+// srcs[i] to root/steps[i].Staged, then fsyncs root (the staged names must
+// be durable before an intent names them) while verify checks the staged
+// folders, then runs swap under st.mu unless the storage is closed. The
+// staged folders are removed on return (a successful swap has renamed
+// them already) unless swap failed leaving its intent (errIntentPending),
+// which the next Open completes with them. label names the restore in a
+// sync error; verify wraps its own errors.
+func (st *Storage) stage(root, label string, steps []restoreIntent, srcs []string, verify, swap func() error) error {
+	keep := false // an intent that could not be removed needs the staged folders
 	defer func() {
 		if !keep {
-			_ = st.opts.FS.RemoveAll(staged) // already gone after a successful swap
+			for _, s := range steps {
+				_ = st.opts.FS.RemoveAll(filepath.Join(root, s.Staged))
+			}
 		}
 	}()
-	// The staged name must be durable before the intent names it; its
-	// folder fsync runs while the folder is verified.
-	if err := concurrently(
-		func() error { return st.VerifyCollectionDir(staged) },
-		func() error { return st.opts.FS.SyncDir(root) },
-	); err != nil {
-		return fmt.Errorf("restore %s: %w", name, err)
+	for i, s := range steps {
+		if err := moveDir(st.opts.FS, srcs[i], filepath.Join(root, s.Staged)); err != nil {
+			return fmt.Errorf("%s: stage: %w", s.what(), err)
+		}
+	}
+	if err := concurrently(verify, func() error {
+		if err := st.opts.FS.SyncDir(root); err != nil {
+			return fmt.Errorf("%s: %w", label, err)
+		}
+		return nil
+	}); err != nil {
+		return err
 	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	if st.closed {
 		return ErrClosed
 	}
-	if _, ok := st.aliases[name]; ok {
-		return errAlreadyExists("Alias", name)
-	}
-	err := st.swapLocked(in, root)
+	err := swap()
 	keep = errors.Is(err, errIntentPending)
 	return err
+}
+
+// what names the restore of in in errors.
+func (in restoreIntent) what() string {
+	if in.Shard != "" {
+		return fmt.Sprintf("restore %s %s", in.Name, in.Shard)
+	}
+	return "restore " + in.Name
 }
 
 // errIntentPending marks a failed restore whose intent file stayed: the

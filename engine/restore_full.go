@@ -88,30 +88,26 @@ func (st *Storage) RestoreAll(collections map[string]string, aliases map[string]
 		in.Steps = append(in.Steps, restoreIntent{Name: n,
 			Staged: fmt.Sprintf(".restore-%d-%s", seq, n), Trash: fmt.Sprintf(".deleted-%d-%s", seq, n)})
 	}
-	keep := false // an intent that could not be removed needs the staged folders
-	defer func() {
-		if !keep {
-			for _, s := range in.Steps {
-				_ = st.opts.FS.RemoveAll(filepath.Join(root, s.Staged))
+	srcs := make([]string, len(in.Steps))
+	for i, s := range in.Steps {
+		srcs[i] = collections[s.Name]
+	}
+	verify := func() error {
+		for _, s := range in.Steps {
+			if err := st.VerifyCollectionDir(filepath.Join(root, s.Staged)); err != nil {
+				return fmt.Errorf("%s: %w", s.what(), err)
 			}
 		}
-	}()
-	if err := st.stageAll(in, collections, root); err != nil {
-		return err
+		return nil
 	}
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	if st.closed {
-		return ErrClosed
-	}
-	if err := st.conflictsLocked(names, aliases); err != nil {
-		return err // changed meanwhile
-	}
-	in.Aliases = maps.Clone(st.aliases)
-	maps.Copy(in.Aliases, aliases)
-	err := st.swapAllLocked(in, root, seq)
-	keep = errors.Is(err, errIntentPending)
-	return err
+	return st.stage(root, "restore", in.Steps, srcs, verify, func() error {
+		if err := st.conflictsLocked(names, aliases); err != nil {
+			return err // changed meanwhile
+		}
+		in.Aliases = maps.Clone(st.aliases)
+		maps.Copy(in.Aliases, aliases)
+		return st.swapAllLocked(in, root, seq)
+	})
 }
 
 // checkAliasConflicts refuses a restored collection named as an existing
@@ -132,24 +128,6 @@ func (st *Storage) conflictsLocked(names []string, aliases map[string]string) er
 	for a := range aliases {
 		if _, ok := st.collections[a]; ok {
 			return errAlreadyExists("Collection", a)
-		}
-	}
-	return nil
-}
-
-// stageAll moves every folder to its staged name and verifies it.
-func (st *Storage) stageAll(in restoreAllIntent, collections map[string]string, root string) error {
-	for _, s := range in.Steps {
-		if err := moveDir(st.opts.FS, collections[s.Name], filepath.Join(root, s.Staged)); err != nil {
-			return fmt.Errorf("restore %s: stage: %w", s.Name, err)
-		}
-	}
-	if err := st.opts.FS.SyncDir(root); err != nil {
-		return fmt.Errorf("restore: %w", err)
-	}
-	for _, s := range in.Steps {
-		if err := st.VerifyCollectionDir(filepath.Join(root, s.Staged)); err != nil {
-			return fmt.Errorf("restore %s: %w", s.Name, err)
 		}
 	}
 	return nil

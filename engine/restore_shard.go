@@ -67,37 +67,22 @@ func (st *Storage) RestoreShard(name string, id uint32, src string) error {
 		Staged: fmt.Sprintf(".restore-%d-%s.%s", seq, name, shardName(int(id))),
 		Trash:  fmt.Sprintf(".deleted-%d-%s.%s", seq, name, shardName(int(id))),
 	}
-	staged := filepath.Join(root, in.Staged)
-	if err := moveDir(st.opts.FS, filepath.Join(src, in.Shard), staged); err != nil {
-		return fmt.Errorf("restore %s shard %d: stage: %w", name, id, err)
-	}
-	keep := false // an intent that could not be removed needs the staged folder
-	defer func() {
-		if !keep {
-			_ = st.opts.FS.RemoveAll(staged)
+	verify := func() error {
+		if err := st.verifyShardDir(name, cfg, id, filepath.Join(root, in.Staged)); err != nil {
+			return fmt.Errorf("%s: %w", in.what(), err)
 		}
-	}()
-	if err := st.opts.FS.SyncDir(root); err != nil {
-		return fmt.Errorf("restore %s shard %d: %w", name, id, err)
+		return nil
 	}
-	if err := st.verifyShardDir(name, cfg, id, staged); err != nil {
-		return fmt.Errorf("restore %s shard %d: %w", name, id, err)
-	}
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	if st.closed {
-		return ErrClosed
-	}
-	cur, ok := st.collections[name]
-	if !ok {
-		return errNotFound(name) // deleted meanwhile
-	}
-	if err := sameShardLayout(name, cur.Config(), cfg); err != nil {
-		return err // recreated meanwhile with another layout
-	}
-	err = st.swapLocked(in, root)
-	keep = errors.Is(err, errIntentPending)
-	return err
+	return st.stage(root, in.what(), []restoreIntent{in}, []string{filepath.Join(src, in.Shard)}, verify, func() error {
+		cur, ok := st.collections[name]
+		if !ok {
+			return errNotFound(name) // deleted meanwhile
+		}
+		if err := sameShardLayout(name, cur.Config(), cfg); err != nil {
+			return err // recreated meanwhile with another layout
+		}
+		return st.swapLocked(in, root)
+	})
 }
 
 // checkShardSource checks that src holds shard id of a collection laid out
