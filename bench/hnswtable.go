@@ -91,7 +91,7 @@ func RunHNSWTable(w io.Writer, dir string, dist point.Distance, M, efc int, efs 
 		if err != nil {
 			return nil, err
 		}
-		t.BuildS[fmt.Sprint(threads)] = tableRound2(time.Since(t0).Seconds())
+		t.BuildS[fmt.Sprint(threads)] = roundSignificant(time.Since(t0).Seconds(), 3)
 		if threads == 1 {
 			g = gi
 		} else {
@@ -212,6 +212,14 @@ func tableMetricName(d point.Distance) string {
 	return "l1"
 }
 
-func tableRound2(x float64) float64 { return math.Round(x*100) / 100 }
+// roundSignificant rounds x to n significant digits: a build of a few
+// milliseconds stays a few milliseconds, not 0.00 s.
+func roundSignificant(x float64, n int) float64 {
+	if x == 0 || math.IsInf(x, 0) || math.IsNaN(x) {
+		return x
+	}
+	p := math.Pow(10, float64(n-1)-math.Floor(math.Log10(math.Abs(x))))
+	return math.Round(x*p) / p
+}
 
 func tableRound3(x float64) float64 { return math.Round(x*1000) / 1000 }

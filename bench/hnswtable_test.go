@@ -93,3 +93,13 @@ func TestRunHNSWTable(t *testing.T) {
 		t.Fatal("empty directory: no error")
 	}
 }
+
+// TestRoundSignificant: figures keep three significant digits, so a short
+// build is never reported as 0 s.
+func TestRoundSignificant(t *testing.T) {
+	for _, c := range []struct{ x, want float64 }{{0.0041234, 0.00412}, {12.345, 12.3}, {987.6, 988}, {0, 0}} {
+		if got := roundSignificant(c.x, 3); math.Abs(got-c.want) > 1e-12 {
+			t.Errorf("roundSignificant(%v, 3) = %v, want %v", c.x, got, c.want)
+		}
+	}
+}
