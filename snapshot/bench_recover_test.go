@@ -248,21 +248,7 @@ func indexedBenchCollection(b *testing.B, n int) (*Manager, *engine.Collection, 
 	if _, err := os.Stat(cache); err != nil {
 		buildIndexedCache(b, cache, base, n)
 	}
-	dir := b.TempDir()
-	storage := filepath.Join(dir, "storage")
-	if err := copyStorage(cache, storage); err != nil {
-		b.Fatal(err)
-	}
-	st, err := engine.Open(engine.Options{Dir: storage, Logger: quiet(), DisableBackground: true})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { _ = st.Close() })
-	c, err := st.Collection("bench")
-	if err != nil {
-		b.Fatal(err)
-	}
-	m := &Manager{Storage: st, SnapshotsPath: filepath.Join(dir, "snapshots"), TempPath: filepath.Join(storage, "tmp"), Logger: quiet(), NodeID: 42}
+	m, c := openCachedCopy(b, cache)
 	return m, c, qs
 }
 

@@ -213,9 +213,16 @@ func benchCollection(b *testing.B, n int) (*Manager, *engine.Collection) {
 		e := newEnv(b, nil)
 		return e.m, fillBench(b, e.st, n)
 	}
+	return openCachedCopy(b, cachedBenchStorage(b, n))
+}
+
+// openCachedCopy opens a private copy (see copyStorage) of the closed
+// storage cache and returns a manager over it and its collection "bench".
+func openCachedCopy(b *testing.B, cache string) (*Manager, *engine.Collection) {
+	b.Helper()
 	dir := b.TempDir()
 	storage := filepath.Join(dir, "storage")
-	if err := copyStorage(cachedBenchStorage(b, n), storage); err != nil {
+	if err := copyStorage(cache, storage); err != nil {
 		b.Fatal(err)
 	}
 	st, err := engine.Open(engine.Options{Dir: storage, Logger: quiet(), DisableBackground: true})
