@@ -27,6 +27,12 @@ import (
 // the ratios of recover to each. first-query-ms is the slowest first search
 // (top 10) on the restored collection. -short skips the 1,000,000-point
 // size (graph-free, m=0, as in BenchmarkSnapshotStall).
+//
+// target=replace recovers over the collection the previous iteration
+// restored, so the restore holds the old files (in the page cache) while it
+// writes the new ones. target=absent deletes that collection first, untimed,
+// as tar's previous output is removed before the next tar -xf: the recover
+// then meets the memory tar meets.
 func BenchmarkRecover(b *testing.B) {
 	sizes := []int{10000, 1000000}
 	if testing.Short() {
@@ -34,11 +40,17 @@ func BenchmarkRecover(b *testing.B) {
 	}
 	for _, n := range sizes {
 		m, _ := benchCollection(b, n)
-		b.Run(fmt.Sprintf("points=%d/dim=%d", n, benchDim), func(b *testing.B) {
-			benchRecoverInterleaved(b, m, randVec(seeded(5), benchDim), nil)
-		})
+		for _, target := range recoverTargets {
+			b.Run(fmt.Sprintf("points=%d/dim=%d/target=%s", n, benchDim, target), func(b *testing.B) {
+				benchRecoverInterleaved(b, m, randVec(seeded(5), benchDim), target, nil)
+			})
+		}
 	}
 }
+
+// recoverTargets are the states the benchmarks' recovers meet (see
+// BenchmarkRecover).
+var recoverTargets = []string{"replace", "absent"}
 
 // BenchmarkRecoverIndexed is BenchmarkRecover on an indexed collection:
 // 1,000,000 clustered points of dimension 128 (bench.Generate, Cosine, seed
@@ -77,22 +89,25 @@ func BenchmarkRecoverIndexed(b *testing.B) {
 		}
 		return nil
 	}
-	b.Run(fmt.Sprintf("points=%d/dim=%d/m=16", n, benchDim), func(b *testing.B) {
-		benchRecoverInterleaved(b, m, queries[0], check)
-		r, err := m.Storage.Collection("restored")
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.ReportMetric(recallAt10(b, r, queries[1:21]), "recall@10")
-	})
+	for _, target := range recoverTargets {
+		b.Run(fmt.Sprintf("points=%d/dim=%d/m=16/target=%s", n, benchDim, target), func(b *testing.B) {
+			benchRecoverInterleaved(b, m, queries[0], target, check)
+			r, err := m.Storage.Collection("restored")
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportMetric(recallAt10(b, r, queries[1:21]), "recall@10")
+		})
+	}
 }
 
 // benchRecoverInterleaved snapshots the collection "bench" of m, then in
 // each iteration recovers it as "restored" (timing the first search with
 // q), and extracts it with tar -xf and with tar -xf plus fsyncs, in a
 // rotating order. check, when not nil, runs on the restored collection
-// right after the first search.
-func benchRecoverInterleaved(b *testing.B, m *Manager, q []float32, check func(*engine.Collection) error) {
+// right after the first search. target "absent" deletes "restored" before
+// each recover, untimed (see BenchmarkRecover).
+func benchRecoverInterleaved(b *testing.B, m *Manager, q []float32, target string, check func(*engine.Collection) error) {
 	d, err := m.CreateCollection(ctxb, "bench")
 	if err != nil {
 		b.Fatal(err)
@@ -109,6 +124,11 @@ func benchRecoverInterleaved(b *testing.B, m *Manager, q []float32, check func(*
 	var first time.Duration
 	runs := []func(){
 		func() {
+			if target == "absent" {
+				if _, err := m.Storage.DeleteCollection("restored"); err != nil {
+					b.Fatal(err)
+				}
+			}
 			t0 := time.Now()
 			if err := m.Recover(ctxb, "restored", archive, "", ""); err != nil {
 				b.Fatal(err)
