@@ -28,10 +28,10 @@ import (
 //	(*Storage) UpdateAliases([]AliasOp) error                        // atomic: all or nothing
 //	(*Storage) ListAliases() []AliasDescription
 //	(*Storage) CollectionAliases(nameOrAlias) ([]AliasDescription, error)
-//	(*Storage) RestoreCollection(name, srcDir) error                 // snapshot restore: verify, then swap atomically
-//	(*Storage) RestoreShard(name, shardID, srcDir) error             // one shard of an existing collection; ErrNotFound, ErrBadRequest
-//	(*Storage) RestoreAll(name→srcDir, alias→name) error             // full snapshot: all-or-nothing; ErrBadRequest, ErrAlreadyExists
-//	(*Storage) VerifyCollectionDir(dir) error
+//	(*Storage) RestoreCollection(name, srcDir, sums) error           // snapshot restore: verify, then swap atomically
+//	(*Storage) RestoreShard(name, shardID, srcDir, sums) error       // one shard of an existing collection; ErrNotFound, ErrBadRequest
+//	(*Storage) RestoreAll(name→srcDir, alias→name, sums) error       // full snapshot: all-or-nothing; ErrBadRequest, ErrAlreadyExists
+//	(*Storage) VerifyCollectionDir(dir, known) error
 //	ValidateCollectionName(name) error                               // ErrInvalid
 //	(*Storage) PinAll() (*StoragePin, error)                         // full snapshot: one cut across all collections + aliases
 //	(*Storage) Close() error

@@ -183,7 +183,7 @@ func TestPinStageAndRestore(t *testing.T) {
 		}
 		mustUpsert(t, c, PointStruct{ID: point.NumID(100), Vector: Vectors{"": {1, 1, 1, 1}}}) // after the cut
 		p.Release()
-		if err := st.RestoreCollection(name, stage); err != nil {
+		if err := st.RestoreCollection(name, stage, nil); err != nil {
 			t.Fatal(err)
 		}
 		r, err := st.Collection(name)
@@ -193,7 +193,7 @@ func TestPinStageAndRestore(t *testing.T) {
 		checkFloats(t, r, want, "restored "+name)
 		c, _ = st.Collection("c")
 	}
-	if err := st.RestoreCollection("e", filepath.Join(dir, "missing")); err == nil || st.CollectionExists("e") {
+	if err := st.RestoreCollection("e", filepath.Join(dir, "missing"), nil); err == nil || st.CollectionExists("e") {
 		t.Fatalf("restore from a missing folder: %v", err)
 	}
 }

@@ -52,6 +52,36 @@ type restoreIntent struct {
 	Shard string `json:"shard,omitempty"`
 }
 
+// FileSums holds the CRC-32C of files handed to a restore, keyed by their
+// path under the src folder the caller passes (src joined with the file's
+// path relative to it). The caller vouches that each checksum was computed
+// over the very bytes it wrote into that file and that nothing has written
+// the file since: the snapshot extractor computes them as it writes. The
+// restore's check then compares a segment file's checksum with the one its
+// meta.seg lists instead of reading the file again; files without one are
+// read. A restore that has to copy src (another filesystem) reads every
+// file. nil means none.
+type FileSums map[string]uint32
+
+// SumLookup gives the vouched-for CRC-32C of the file at path, if any.
+type SumLookup func(path string) (crc uint32, ok bool)
+
+// lookup returns a SumLookup for the folder src now at staged: nil when
+// sums is empty.
+func (sums FileSums) lookup(src, staged string) SumLookup {
+	if len(sums) == 0 {
+		return nil
+	}
+	return func(p string) (uint32, bool) {
+		rel, err := filepath.Rel(staged, p)
+		if err != nil || !filepath.IsLocal(rel) {
+			return 0, false
+		}
+		crc, ok := sums[filepath.Join(src, rel)]
+		return crc, ok
+	}
+}
+
 // VerifyCollectionDir checks a collection folder that is not live (for
 // example one extracted from a snapshot): the collection file, every
 // shard's manifest, the full checksum of every listed segment file (graph
@@ -59,7 +89,10 @@ type restoreIntent struct {
 // changes nothing in dir except what opening a WAL does (cutting a torn
 // tail). Its errors wrap the cause, and ErrVerify unless the cause is a
 // fault of this machine (see verifyErr).
-func (st *Storage) VerifyCollectionDir(dir string) error {
+//
+// known, when not nil, gives the CRC-32C of files under dir that need not
+// be read again (see FileSums).
+func (st *Storage) VerifyCollectionDir(dir string, known SumLookup) error {
 	opts := st.opts
 	opts.DisableBackground = true
 	opts.Hooks = nil
@@ -67,7 +100,7 @@ func (st *Storage) VerifyCollectionDir(dir string) error {
 	if err != nil {
 		return verifyErr(fmt.Errorf("open collection: %w", err))
 	}
-	err = verifyShards(c.shards)
+	err = verifyShards(c.shards, known)
 	if err := errors.Join(err, c.closeShards()); err != nil {
 		return verifyErr(err)
 	}
@@ -80,14 +113,20 @@ func (st *Storage) VerifyCollectionDir(dir string) error {
 // the shards were opened with unverified graphs). A graph file is an extra
 // file of its segment, listed in meta.seg with its checksum, so
 // VerifyChecks has already read it in full and checked its bytes; the graph's
-// own body checksum would only read it again. The checks
-// run on up to GOMAXPROCS goroutines, largest first; the errors are joined
-// in segment order.
-func verifyShards(shards []*shard) error {
+// own body checksum would only read it again. A file whose checksum known
+// gives is not read (segment.Segment.VerifyChecks). The checks run on up
+// to GOMAXPROCS goroutines, largest first; the errors are joined in
+// segment order.
+func verifyShards(shards []*shard, known SumLookup) error {
 	var checks []segment.Check
 	for _, s := range shards {
 		for _, h := range s.segs {
-			checks = append(checks, h.seg.VerifyChecks()...) // their errors name the segment
+			var inSeg func(string) (uint32, bool)
+			if known != nil {
+				dir := h.dir
+				inSeg = func(name string) (uint32, bool) { return known(filepath.Join(dir, name)) }
+			}
+			checks = append(checks, h.seg.VerifyChecks(inSeg)...) // their errors name the segment
 			for _, name := range h.graphNames() {
 				g, dir := h.graphs[name], h.dir
 				checks = append(checks, segment.Check{
@@ -131,8 +170,9 @@ func verifyShards(shards []*shard) error {
 // removed. Searches running on the old collection finish on its files; new
 // calls see the restored one, nothing in between; writes still in flight on
 // the old collection fail with its closed WAL. Aliases are kept. A crash at
-// any moment leaves the old or the new collection at the next Open.
-func (st *Storage) RestoreCollection(name, src string) error {
+// any moment leaves the old or the new collection at the next Open. sums,
+// when not nil, vouches for the checksums of files under src (FileSums).
+func (st *Storage) RestoreCollection(name, src string, sums FileSums) error {
 	if err := validateName("collection_name", name); err != nil {
 		return err
 	}
@@ -143,13 +183,13 @@ func (st *Storage) RestoreCollection(name, src string) error {
 		Staged: fmt.Sprintf(".restore-%d-%s", seq, name),
 		Trash:  fmt.Sprintf(".deleted-%d-%s", seq, name),
 	}
-	verify := func() error {
-		if err := st.VerifyCollectionDir(filepath.Join(root, in.Staged)); err != nil {
+	verify := func(known []SumLookup) error {
+		if err := st.VerifyCollectionDir(filepath.Join(root, in.Staged), known[0]); err != nil {
 			return fmt.Errorf("%s: %w", in.what(), err)
 		}
 		return nil
 	}
-	return st.stage(root, in.what(), []restoreIntent{in}, []string{src}, verify, func() error {
+	return st.stage(root, in.what(), []restoreIntent{in}, []string{src}, sums, verify, func() error {
 		if _, ok := st.aliases[name]; ok {
 			return errAlreadyExists("Alias", name)
 		}
@@ -160,12 +200,14 @@ func (st *Storage) RestoreCollection(name, src string) error {
 // stage runs what every restore does around its swap. It moves each
 // srcs[i] to root/steps[i].Staged, then fsyncs root (the staged names must
 // be durable before an intent names them) while verify checks the staged
-// folders, then runs swap under st.mu unless the storage is closed. The
+// folders, then runs swap under st.mu unless the storage is closed. verify
+// gets, for each step, the checksums of sums that still hold for the
+// staged folder (nil when a move had to copy it), by staged path. The
 // staged folders are removed on return (a successful swap has renamed
 // them already) unless swap failed leaving its intent (errIntentPending),
 // which the next Open completes with them. label names the restore in a
 // sync error; verify wraps its own errors.
-func (st *Storage) stage(root, label string, steps []restoreIntent, srcs []string, verify, swap func() error) error {
+func (st *Storage) stage(root, label string, steps []restoreIntent, srcs []string, sums FileSums, verify func(known []SumLookup) error, swap func() error) error {
 	keep := false // an intent that could not be removed needs the staged folders
 	defer func() {
 		if !keep {
@@ -174,12 +216,18 @@ func (st *Storage) stage(root, label string, steps []restoreIntent, srcs []strin
 			}
 		}
 	}()
+	known := make([]SumLookup, len(steps))
 	for i, s := range steps {
-		if err := moveDir(st.opts.FS, srcs[i], filepath.Join(root, s.Staged)); err != nil {
+		staged := filepath.Join(root, s.Staged)
+		copied, err := moveDir(st.opts.FS, srcs[i], staged)
+		if err != nil {
 			return fmt.Errorf("%s: stage: %w", s.what(), err)
 		}
+		if !copied {
+			known[i] = sums.lookup(srcs[i], staged)
+		}
 	}
-	if err := concurrently(verify, func() error {
+	if err := concurrently(func() error { return verify(known) }, func() error {
 		if err := st.opts.FS.SyncDir(root); err != nil {
 			return fmt.Errorf("%s: %w", label, err)
 		}
@@ -480,17 +528,18 @@ func rollForward(fsys vfs.FS, root string, in restoreIntent) error {
 }
 
 // moveDir renames src to dst, or copies the tree (syncing every file and
-// folder) when they lie on different filesystems and then removes src.
-func moveDir(fsys vfs.FS, src, dst string) error {
-	err := fsys.Rename(src, dst)
+// folder) when they lie on different filesystems and then removes src;
+// copied reports the latter.
+func moveDir(fsys vfs.FS, src, dst string) (copied bool, err error) {
+	err = fsys.Rename(src, dst)
 	if err == nil || !errors.Is(err, syscall.EXDEV) {
-		return err
+		return false, err
 	}
 	if err := copyTree(fsys, src, dst); err != nil {
 		_ = fsys.RemoveAll(dst)
-		return err
+		return true, err
 	}
-	return fsys.RemoveAll(src)
+	return true, fsys.RemoveAll(src)
 }
 
 func copyTree(fsys vfs.FS, src, dst string) error {

@@ -57,8 +57,9 @@ type restoreAllIntent struct {
 // names a collection outside collections or an existing collection, gives
 // ErrBadRequest/ErrAlreadyExists before anything changes. Searches running
 // on replaced collections finish on their files; writes in flight on them
-// fail with their closed WAL.
-func (st *Storage) RestoreAll(collections map[string]string, aliases map[string]string) error {
+// fail with their closed WAL. sums, when not nil, vouches for the
+// checksums of files under the folders (FileSums).
+func (st *Storage) RestoreAll(collections map[string]string, aliases map[string]string, sums FileSums) error {
 	names := make([]string, 0, len(collections))
 	for n := range collections {
 		if err := validateName("collection_name", n); err != nil {
@@ -92,15 +93,15 @@ func (st *Storage) RestoreAll(collections map[string]string, aliases map[string]
 	for i, s := range in.Steps {
 		srcs[i] = collections[s.Name]
 	}
-	verify := func() error {
-		for _, s := range in.Steps {
-			if err := st.VerifyCollectionDir(filepath.Join(root, s.Staged)); err != nil {
+	verify := func(known []SumLookup) error {
+		for i, s := range in.Steps {
+			if err := st.VerifyCollectionDir(filepath.Join(root, s.Staged), known[i]); err != nil {
 				return fmt.Errorf("%s: %w", s.what(), err)
 			}
 		}
 		return nil
 	}
-	return st.stage(root, "restore", in.Steps, srcs, verify, func() error {
+	return st.stage(root, "restore", in.Steps, srcs, sums, verify, func() error {
 		if err := st.conflictsLocked(names, aliases); err != nil {
 			return err // changed meanwhile
 		}

@@ -171,7 +171,7 @@ func TestRestoreAllCrashPoints(t *testing.T) {
 	twoCollections(t, filepath.Join(tmpl, "src"), 20, 2, "")
 	crashPoints(t, tmpl, restoreAllPrefix+"*[0-9]", func(st *Storage, base string) error {
 		src := filepath.Join(base, "src", collectionsDir)
-		return st.RestoreAll(map[string]string{"a": filepath.Join(src, "a"), "b": filepath.Join(src, "b")}, map[string]string{"y": "b"})
+		return st.RestoreAll(map[string]string{"a": filepath.Join(src, "a"), "b": filepath.Join(src, "b")}, map[string]string{"y": "b"}, nil)
 	}, allOutcome)
 }
 
@@ -216,7 +216,7 @@ func TestRestoreAllFaults(t *testing.T) {
 				armed = true
 				return true
 			})
-			err := st.RestoreAll(map[string]string{"a": filepath.Join(src, "a"), "b": filepath.Join(src, "b")}, map[string]string{"y": "b"})
+			err := st.RestoreAll(map[string]string{"a": filepath.Join(src, "a"), "b": filepath.Join(src, "b")}, map[string]string{"y": "b"}, nil)
 			if err == nil || !armed {
 				t.Fatalf("restore with a fault: %v (fault hit: %v)", err, armed)
 			}
@@ -258,7 +258,7 @@ func TestRestoreAllFaults(t *testing.T) {
 	fs.FailWhen(func(op vfs.Op, path string) bool {
 		return op == vfs.OpRemove && strings.HasPrefix(filepath.Base(path), restoreAllPrefix)
 	})
-	if err := st.RestoreAll(map[string]string{"a": filepath.Join(src, "a"), "b": filepath.Join(src, "b")}, map[string]string{"y": "b"}); err != nil {
+	if err := st.RestoreAll(map[string]string{"a": filepath.Join(src, "a"), "b": filepath.Join(src, "b")}, map[string]string{"y": "b"}, nil); err != nil {
 		t.Fatal(err)
 	}
 	_ = st.Close()
@@ -301,7 +301,7 @@ func TestRestoreAllRejects(t *testing.T) {
 		{"corrupt b", map[string]string{"a": filepath.Join(src, "a"), "b": filepath.Join(bad, "b")}, nil, nil},
 	}
 	for _, tc := range cases {
-		err := st.RestoreAll(tc.cols, tc.aliases)
+		err := st.RestoreAll(tc.cols, tc.aliases, nil)
 		if err == nil || tc.want != nil && !errors.Is(err, tc.want) {
 			t.Errorf("%s: %v, want %v", tc.what, err, tc.want)
 		}

@@ -56,7 +56,7 @@ func TestRestoreVerifiesGraphs(t *testing.T) {
 	defer func() { _ = st.Close() }()
 	live := mustCreate(t, st, "r", simpleReq(16, point.Euclid))
 	mustUpsert(t, live, PointStruct{ID: point.NumID(1), Vector: Vectors{"": randVec(rand.New(rand.NewPCG(7, 8)), 16)}})
-	err := st.RestoreCollection("r", bad)
+	err := st.RestoreCollection("r", bad, nil)
 	if !errors.Is(err, ErrVerify) || !errors.Is(err, hnsw.ErrCorrupt) {
 		t.Fatalf("bad links: RestoreCollection = %v, want ErrVerify and hnsw.ErrCorrupt", err)
 	}
@@ -64,7 +64,7 @@ func TestRestoreVerifiesGraphs(t *testing.T) {
 		t.Fatalf("a refused restore changed the live collection (%v)", err)
 	}
 	good := graphFolder(t, filepath.Join(base, "good"))
-	if err := st.RestoreCollection("r", good); err != nil {
+	if err := st.RestoreCollection("r", good, nil); err != nil {
 		t.Fatal(err)
 	}
 	c, err := st.Collection("r")

@@ -48,8 +48,9 @@ func errShardNotFound(name string, id uint32) error {
 // other shards keep their data; writes in flight on the collection fail
 // with its closed WAL. A crash at any moment leaves the old or the new
 // shard at the next Open. The live collection's configuration and payload
-// index definitions are kept.
-func (st *Storage) RestoreShard(name string, id uint32, src string) error {
+// index definitions are kept. sums, when not nil, vouches for the
+// checksums of files under src (FileSums).
+func (st *Storage) RestoreShard(name string, id uint32, src string, sums FileSums) error {
 	c, err := st.Collection(name)
 	if err != nil {
 		return err
@@ -67,13 +68,13 @@ func (st *Storage) RestoreShard(name string, id uint32, src string) error {
 		Staged: fmt.Sprintf(".restore-%d-%s.%s", seq, name, shardName(int(id))),
 		Trash:  fmt.Sprintf(".deleted-%d-%s.%s", seq, name, shardName(int(id))),
 	}
-	verify := func() error {
-		if err := st.verifyShardDir(name, cfg, id, filepath.Join(root, in.Staged)); err != nil {
+	verify := func(known []SumLookup) error {
+		if err := st.verifyShardDir(name, cfg, id, filepath.Join(root, in.Staged), known[0]); err != nil {
 			return fmt.Errorf("%s: %w", in.what(), err)
 		}
 		return nil
 	}
-	return st.stage(root, in.what(), []restoreIntent{in}, []string{filepath.Join(src, in.Shard)}, verify, func() error {
+	return st.stage(root, in.what(), []restoreIntent{in}, []string{filepath.Join(src, in.Shard)}, sums, verify, func() error {
 		cur, ok := st.collections[name]
 		if !ok {
 			return errNotFound(name) // deleted meanwhile
@@ -143,14 +144,14 @@ func sameShardLayout(name string, live, snap CollectionConfig) error {
 // segment file and every graph and replays its WAL, then closes it. Its
 // errors wrap the cause, and ErrVerify unless it is a fault of this
 // machine (see verifyErr).
-func (st *Storage) verifyShardDir(name string, cfg CollectionConfig, id uint32, dir string) error {
+func (st *Storage) verifyShardDir(name string, cfg CollectionConfig, id uint32, dir string, known SumLookup) error {
 	core := &collCore{name: name, dir: filepath.Dir(dir), fs: st.opts.FS, logger: st.opts.Logger,
 		cfg: cfg, indexes: map[string]payload.FieldSchema{}, specs: vectorSpecs(&cfg)}
 	s, err := openShard(core, int(id), dir, true) // verifyShards checks the graphs
 	if err != nil {
 		return verifyErr(fmt.Errorf("open shard: %w", err))
 	}
-	err = verifyShards([]*shard{s})
+	err = verifyShards([]*shard{s}, known)
 	if err := errors.Join(err, s.close()); err != nil {
 		return verifyErr(err)
 	}

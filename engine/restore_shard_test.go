@@ -100,7 +100,7 @@ func TestRestoreShard(t *testing.T) {
 	src := shardedFolder(t, filepath.Join(base, "other"), 4, 30, 2)
 	st := openTest(t, dir, nil)
 	before, _ := st.Collection("c")
-	if err := st.RestoreShard("c", 1, src); err != nil {
+	if err := st.RestoreShard("c", 1, src, nil); err != nil {
 		t.Fatal(err)
 	}
 	after, err := st.Collection("c")
@@ -169,7 +169,7 @@ func TestRestoreShardRejects(t *testing.T) {
 		{"corrupt segment", "c", 1, corrupt, nil},
 	}
 	for _, tc := range cases {
-		err := st.RestoreShard(tc.coll, tc.id, tc.src)
+		err := st.RestoreShard(tc.coll, tc.id, tc.src, nil)
 		if err == nil || tc.want != nil && !errors.Is(err, tc.want) {
 			t.Errorf("%s: %v, want %v", tc.name, err, tc.want)
 		}
@@ -193,6 +193,6 @@ func TestRestoreShardCrashPoints(t *testing.T) {
 	shardedFolder(t, filepath.Join(tmpl, "live"), 4, 10, 1)
 	shardedFolder(t, filepath.Join(tmpl, "other"), 4, 30, 2)
 	crashPoints(t, tmpl, restoreIntentPrefix+"*shard-1", func(st *Storage, base string) error {
-		return st.RestoreShard("c", 1, filepath.Join(base, "other", collectionsDir, "c"))
+		return st.RestoreShard("c", 1, filepath.Join(base, "other", collectionsDir, "c"), nil)
 	}, shardOutcome)
 }

@@ -3,6 +3,7 @@ package engine
 import (
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -173,7 +174,7 @@ func TestRestoreCrashPoints(t *testing.T) {
 					}
 				}
 			}()
-			if err := st.RestoreCollection("c", src); err != nil {
+			if err := st.RestoreCollection("c", src, nil); err != nil {
 				t.Fatalf("crash point %d: %v", n, err)
 			}
 			return true
@@ -214,10 +215,10 @@ func TestRestoreRejectsBadFolder(t *testing.T) {
 		t.Fatal(err)
 	}
 	st := openTest(t, dir, nil)
-	if err := st.RestoreCollection("c", src); err == nil {
+	if err := st.RestoreCollection("c", src, nil); err == nil {
 		t.Fatal("corrupt segment restored")
 	}
-	if err := st.RestoreCollection("bad/name", src); !errors.Is(err, ErrInvalid) {
+	if err := st.RestoreCollection("bad/name", src, nil); !errors.Is(err, ErrInvalid) {
 		t.Fatalf("bad name: %v", err)
 	}
 	_ = st.Close()
@@ -288,7 +289,7 @@ func restoreChild(spec string) {
 		os.Exit(2)
 	}
 	fs.armed.Store(true)
-	_ = st.RestoreCollection("c", parts[1])
+	_ = st.RestoreCollection("c", parts[1], nil)
 	fmt.Println("done")
 	select {}
 }
@@ -329,7 +330,7 @@ func TestRestoreRemovesReplacedFolder(t *testing.T) {
 	collectionFolder(t, dir, 10, 1)
 	src := collectionFolder(t, filepath.Join(base, "other"), 20, 2)
 	st := openTest(t, dir, nil)
-	if err := st.RestoreCollection("c", src); err != nil {
+	if err := st.RestoreCollection("c", src, nil); err != nil {
 		t.Fatal(err)
 	}
 	if err := st.Close(); err != nil {
@@ -378,4 +379,76 @@ func TestVerifyErr(t *testing.T) {
 			t.Fatalf("%v: %v, want the fault itself, not ErrVerify", errno, err)
 		}
 	}
+}
+
+// folderSums returns the CRC-32C of every file under dir, keyed by path.
+func folderSums(t *testing.T, dir string) FileSums {
+	t.Helper()
+	sums := FileSums{}
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil || !d.Type().IsRegular() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		sums[p] = crc32.Checksum(b, crc32.MakeTable(crc32.Castagnoli))
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sums
+}
+
+// TestRestoreVouchedSums: a restore's check takes the segment checksums the
+// caller vouches for (FileSums, by path under src) instead of reading the
+// files, follows them to the staged folder, and refuses a folder whose
+// vouched-for checksum differs from meta.seg's.
+func TestRestoreVouchedSums(t *testing.T) {
+	vectors := func(src string) string {
+		segs, _ := filepath.Glob(filepath.Join(src, "shard-0", "segments", "*", "vectors*"))
+		if len(segs) == 0 {
+			t.Fatal("no segment file")
+		}
+		return segs[0]
+	}
+	t.Run("differs from meta", func(t *testing.T) {
+		base := t.TempDir()
+		dir := filepath.Join(base, "live")
+		collectionFolder(t, dir, 10, 1)
+		src := collectionFolder(t, filepath.Join(base, "other"), 20, 2)
+		sums := folderSums(t, src)
+		sums[vectors(src)]++
+		st := openTest(t, dir, nil)
+		if err := st.RestoreCollection("c", src, sums); !errors.Is(err, ErrVerify) {
+			t.Fatalf("restore with a vouched-for checksum unlike meta.seg's: %v, want ErrVerify", err)
+		}
+		_ = st.Close()
+		if got := outcome(t, dir); got != "old" {
+			t.Fatalf("after a refused restore: %s", got)
+		}
+	})
+	t.Run("not read again", func(t *testing.T) {
+		base := t.TempDir()
+		dir := filepath.Join(base, "live")
+		collectionFolder(t, dir, 10, 1)
+		src := collectionFolder(t, filepath.Join(base, "other"), 20, 2)
+		sums := folderSums(t, src)
+		// Flip a byte the vouched-for checksum no longer covers: only a
+		// check that reads the file would see it (TestRestoreRejectsBadFolder
+		// does, without sums).
+		seg := vectors(src)
+		b, _ := os.ReadFile(seg)
+		b[len(b)-1] ^= 0xff
+		if err := os.WriteFile(seg, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		st := openTest(t, dir, nil)
+		if err := st.RestoreCollection("c", src, sums); err != nil {
+			t.Fatalf("restore with vouched-for checksums: %v", err)
+		}
+		_ = st.Close()
+		if got := outcome(t, dir); got != "new" {
+			t.Fatalf("after the restore: %s", got)
+		}
+	})
 }

@@ -209,3 +209,52 @@ func TestWriteSyncsNewParentFolders(t *testing.T) {
 	}
 	assertAbsent(t, dir)
 }
+
+// TestVerifyChecksKnown: a file whose checksum the caller vouches for is
+// checked against meta.seg without being read (a flipped byte goes
+// unnoticed), a vouched-for checksum that differs from meta.seg's fails,
+// and files without one are still read.
+func TestVerifyChecksKnown(t *testing.T) {
+	vec := vectorFile("")
+	run := func(s *Segment, known func(string) (uint32, bool)) error {
+		var errs []error
+		for _, c := range s.VerifyChecks(known) {
+			errs = append(errs, c.Run())
+		}
+		return errors.Join(errs...)
+	}
+	dir, _ := smallSegment(t)
+	clean := openTestSegment(t, dir)
+	want := map[string]uint32{}
+	for _, f := range clean.meta.Files {
+		want[f.Name] = f.CRC
+	}
+	all := func(name string) (uint32, bool) { crc, ok := want[name]; return crc, ok }
+	if err := run(clean, all); err != nil {
+		t.Fatalf("every checksum vouched for, as meta.seg lists: %v", err)
+	}
+
+	dir, _ = smallSegment(t)
+	flip(t, filepath.Join(dir, vec), HeaderSize+(200+1)*8+100)
+	s := openTestSegment(t, dir)
+	if err := run(s, all); err != nil {
+		t.Fatalf("a vouched-for file was read: %v", err)
+	}
+	if err := run(s, func(name string) (uint32, bool) {
+		if name == vec {
+			return 0, false
+		}
+		return all(name)
+	}); !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), vec) {
+		t.Fatalf("file without a vouched-for checksum: %v, want ErrCorrupt naming %s", err, vec)
+	}
+	if err := run(s, func(name string) (uint32, bool) {
+		crc, ok := all(name)
+		if name == PayloadFile {
+			crc++
+		}
+		return crc, ok
+	}); !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), PayloadFile) {
+		t.Fatalf("vouched-for checksum unlike meta.seg's: %v, want ErrCorrupt naming %s", err, PayloadFile)
+	}
+}

@@ -28,8 +28,8 @@ type HTTPDoer interface {
 // engine.ErrInvalid. Every priority restores the snapshot in full on a
 // single node (see Priority).
 func (m *Manager) Recover(ctx context.Context, name, archivePath, checksum string, priority Priority) error {
-	err := m.restoreArchive(ctx, name, archivePath, checksum, priority, KindCollection, func(dir string) error {
-		return m.Storage.RestoreCollection(name, dir)
+	err := m.restoreArchive(ctx, name, archivePath, checksum, priority, KindCollection, func(dir string, sums engine.FileSums) error {
+		return m.Storage.RestoreCollection(name, dir, sums)
 	})
 	if err != nil {
 		return fmt.Errorf("recover %s: %w", name, err)
@@ -41,9 +41,11 @@ func (m *Manager) Recover(ctx context.Context, name, archivePath, checksum strin
 // restoreArchive unpacks and checks the archive of kind want (see unpack),
 // then, unless ctx is done, hands the unpacked folder to install, whose
 // engine errors from the check of the files become ErrCorrupt
-// (archiveError). The unpacked folder is removed afterwards.
-func (m *Manager) restoreArchive(ctx context.Context, name, archivePath, checksum string, priority Priority, want Kind, install func(dir string) error) error {
-	dir, err := m.unpack(name, archivePath, checksum, priority, want)
+// (archiveError). The unpacked folder is removed afterwards. install also
+// gets the CRC-32C of every unpacked file, which the engine's check then
+// need not read again (engine.FileSums).
+func (m *Manager) restoreArchive(ctx context.Context, name, archivePath, checksum string, priority Priority, want Kind, install func(dir string, sums engine.FileSums) error) error {
+	dir, man, err := m.unpack(name, archivePath, checksum, priority, want)
 	if err != nil {
 		return err
 	}
@@ -51,35 +53,48 @@ func (m *Manager) restoreArchive(ctx context.Context, name, archivePath, checksu
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return archiveError(install(dir))
+	return archiveError(install(dir, unpackedSums(dir, man)))
+}
+
+// unpackedSums are the CRC-32C of the files Extract wrote under dir. The
+// manifest's are those: Extract computes each file's checksum over the
+// bytes it writes and refuses an archive whose manifest differs from them
+// in any file (Manifest.verifyFiles), and the folder is this process's own
+// until the engine has checked it.
+func unpackedSums(dir string, man *Manifest) engine.FileSums {
+	sums := make(engine.FileSums, len(man.Files))
+	for _, f := range man.Files {
+		sums[filepath.Join(dir, filepath.FromSlash(f.Path))] = f.CRC32C
+	}
+	return sums
 }
 
 // unpack validates a recover request's arguments, then checks and unpacks
 // the archive, which must be of kind want.
-func (m *Manager) unpack(name, archivePath, checksum string, priority Priority, want Kind) (string, error) {
+func (m *Manager) unpack(name, archivePath, checksum string, priority Priority, want Kind) (string, *Manifest, error) {
 	if checksum != "" {
 		var err error
 		if checksum, err = ParseChecksum(checksum); err != nil {
-			return "", err
+			return "", nil, err
 		}
 	}
 	if _, err := ParsePriority(string(priority)); err != nil {
-		return "", err
+		return "", nil, err
 	}
 	if want == KindCollection {
 		if err := CheckRecoverName(name); err != nil {
-			return "", err
+			return "", nil, err
 		}
 	}
 	dir, man, err := Unpack(archivePath, checksum, m.TempPath, m.limits())
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	if man.Kind != want {
 		m.removeTemp(dir)
-		return "", fmt.Errorf("%w: archive holds a %s snapshot, want %s", ErrWrongKind, man.Kind, want)
+		return "", nil, fmt.Errorf("%w: archive holds a %s snapshot, want %s", ErrWrongKind, man.Kind, want)
 	}
-	return dir, nil
+	return dir, man, nil
 }
 
 // archiveError marks an engine restore refused by its check of the
@@ -220,7 +235,7 @@ func (m *Manager) download(ctx context.Context, u *url.URL, checksum, apiKey str
 func (m *Manager) RecoverFull(ctx context.Context, archivePath, checksum string, force bool) error {
 	var names []string
 	var aliases map[string]string
-	err := m.restoreArchive(ctx, "full snapshot", archivePath, checksum, PrioritySnapshot, KindFull, func(dir string) error {
+	err := m.restoreArchive(ctx, "full snapshot", archivePath, checksum, PrioritySnapshot, KindFull, func(dir string, sums engine.FileSums) error {
 		var err error
 		if names, aliases, err = readFull(dir); err != nil {
 			return err
@@ -236,7 +251,7 @@ func (m *Manager) RecoverFull(ctx context.Context, archivePath, checksum string,
 		for _, n := range names {
 			dirs[n] = filepath.Join(dir, CollectionsFolder, n)
 		}
-		return m.Storage.RestoreAll(dirs, aliases)
+		return m.Storage.RestoreAll(dirs, aliases, sums)
 	})
 	if err != nil {
 		return fmt.Errorf("recover full snapshot: %w", err)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+
+	"github.com/cairn-db/cairn/engine"
 )
 
 // RecoverShard restores shard id of the existing collection name from the
@@ -21,8 +23,8 @@ func (m *Manager) RecoverShard(ctx context.Context, name string, id uint32, arch
 	if err := m.CheckShard(name, id); err != nil {
 		return err
 	}
-	err := m.restoreArchive(ctx, name, archivePath, checksum, priority, KindShard, func(dir string) error {
-		return m.Storage.RestoreShard(name, id, dir)
+	err := m.restoreArchive(ctx, name, archivePath, checksum, priority, KindShard, func(dir string, sums engine.FileSums) error {
+		return m.Storage.RestoreShard(name, id, dir, sums)
 	})
 	if err != nil {
 		return fmt.Errorf("recover %s shard %d: %w", name, id, err)
