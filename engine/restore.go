@@ -85,7 +85,8 @@ func (sums FileSums) lookup(src, staged string) SumLookup {
 // VerifyCollectionDir checks a collection folder that is not live (for
 // example one extracted from a snapshot): the collection file, every
 // shard's manifest, the full checksum of every listed segment file (graph
-// files included), every HNSW graph's structure, and the WAL, which it replays. It
+// files included; a file whose checksum known vouches for is compared
+// without being read), every HNSW graph's structure, and the WAL, which it replays. It
 // changes nothing in dir except what opening a WAL does (cutting a torn
 // tail). Its errors wrap the cause, and ErrVerify unless the cause is a
 // fault of this machine (see verifyErr).
@@ -107,14 +108,14 @@ func (st *Storage) VerifyCollectionDir(dir string, known SumLookup) error {
 	return nil
 }
 
-// verifyShards reads in full what opening shards reads only in part: every
-// segment file against its checksum (segment.VerifyChecks, one check per
-// file), and every HNSW graph's links (hnsw.Graph.CheckLinks, needed when
-// the shards were opened with unverified graphs). A graph file is an extra
-// file of its segment, listed in meta.seg with its checksum, so
-// VerifyChecks has already read it in full and checked its bytes; the graph's
-// own body checksum would only read it again. A file whose checksum known
-// gives is not read (segment.Segment.VerifyChecks). The checks run on up
+// verifyShards checks in full what opening shards checks only in part:
+// every segment file against its checksum (segment.VerifyChecks, one check
+// per file: read in full, or, for a file whose checksum known vouches for,
+// that checksum compared with meta.seg's), and every HNSW graph's links
+// (hnsw.Graph.CheckLinks, needed when the shards were opened with
+// unverified graphs). A graph file is an extra file of its segment, listed
+// in meta.seg with its checksum, so VerifyChecks has already covered its
+// bytes; the graph's own body checksum would only read it again. The checks run on up
 // to GOMAXPROCS goroutines, largest first; the errors are joined in
 // segment order.
 func verifyShards(shards []*shard, known SumLookup) error {

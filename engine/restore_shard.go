@@ -141,7 +141,8 @@ func sameShardLayout(name string, live, snap CollectionConfig) error {
 
 // verifyShardDir opens the shard folder dir (not live) as shard id of a
 // collection configured as cfg, checks the full checksum of every listed
-// segment file and every graph and replays its WAL, then closes it. Its
+// segment file (known: see verifyShards) and every graph and replays its
+// WAL, then closes it. Its
 // errors wrap the cause, and ErrVerify unless it is a fault of this
 // machine (see verifyErr).
 func (st *Storage) verifyShardDir(name string, cfg CollectionConfig, id uint32, dir string, known SumLookup) error {

@@ -427,6 +427,29 @@ func TestRestoreVouchedSums(t *testing.T) {
 			t.Fatalf("after a refused restore: %s", got)
 		}
 	})
+	t.Run("copied across filesystems", func(t *testing.T) {
+		// A staged folder that had to be copied is read in full: the sums
+		// describe the source's bytes, not the copy's.
+		base := t.TempDir()
+		dir := filepath.Join(base, "live")
+		collectionFolder(t, dir, 10, 1)
+		src := collectionFolder(t, filepath.Join(base, "other"), 20, 2)
+		sums := folderSums(t, src)
+		seg := vectors(src)
+		b, _ := os.ReadFile(seg)
+		b[len(b)-1] ^= 0xff
+		if err := os.WriteFile(seg, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		st := openTest(t, dir, exdevFS{vfs.OS})
+		if err := st.RestoreCollection("c", src, sums); !errors.Is(err, ErrVerify) {
+			t.Fatalf("restore of a copied folder with a changed byte: %v, want ErrVerify", err)
+		}
+		_ = st.Close()
+		if got := outcome(t, dir); got != "old" {
+			t.Fatalf("after a refused restore: %s", got)
+		}
+	})
 	t.Run("not read again", func(t *testing.T) {
 		base := t.TempDir()
 		dir := filepath.Join(base, "live")
@@ -451,4 +474,15 @@ func TestRestoreVouchedSums(t *testing.T) {
 			t.Fatalf("after the restore: %s", got)
 		}
 	})
+}
+
+// exdevFS fails every rename into a staged restore folder with EXDEV, as
+// when the folder lies on another filesystem, so the restore copies it.
+type exdevFS struct{ vfs.FS }
+
+func (f exdevFS) Rename(o, n string) error {
+	if strings.HasPrefix(filepath.Base(n), ".restore-") {
+		return &os.LinkError{Op: "rename", Old: o, New: n, Err: syscall.EXDEV}
+	}
+	return f.FS.Rename(o, n)
 }
