@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/cairn-db/cairn/engine"
 )
@@ -225,8 +227,9 @@ func (m *Manager) download(ctx context.Context, u *url.URL, checksum, apiKey str
 
 // RecoverFull restores a full snapshot (cairn serve --storage-snapshot):
 // every collection in it and its aliases, all or nothing. Unless force is
-// set, a collection that already exists stops the restore before anything
-// changes (ErrTargetExists names it); with force it is replaced. The
+// set, a collection, or an alias of the snapshot, that already exists stops
+// the restore before anything changes (ErrTargetExists names it), as in
+// Qdrant; with force it is replaced. The
 // archive is unpacked and checked, every collection is verified, then one
 // storage-level intent switches them all and installs the aliases
 // (engine.Storage.RestoreAll): a failure or a crash leaves either the old
@@ -244,6 +247,11 @@ func (m *Manager) RecoverFull(ctx context.Context, archivePath, checksum string,
 			for _, n := range names {
 				if m.Storage.CollectionExists(n) {
 					return fmt.Errorf("%w: collection %s (use --force-snapshot to overwrite)", ErrTargetExists, n)
+				}
+			}
+			for _, a := range slices.Sorted(maps.Keys(aliases)) {
+				if m.Storage.CollectionExists(a) { // an alias, or a collection, of that name
+					return fmt.Errorf("%w: alias %s (use --force-snapshot to overwrite)", ErrTargetExists, a)
 				}
 			}
 		}

@@ -83,3 +83,42 @@ func TestRecoverFullAllOrNothing(t *testing.T) {
 		t.Fatal("a collection the snapshot does not name was removed")
 	}
 }
+
+// TestRecoverFullWithoutForce: without force, a full snapshot whose
+// collection or alias already exists changes nothing and names it
+// (Qdrant: "Alias … already exists. Use --force-snapshot to overwrite it").
+func TestRecoverFullWithoutForce(t *testing.T) {
+	e := newEnv(t, nil)
+	fill(t, e.create(t, "c1", dim, 1), 21, dim)
+	if err := e.st.UpdateAliases([]engine.AliasOp{{CreateAlias: &engine.CreateAlias{CollectionName: "c1", AliasName: "a1"}}}); err != nil {
+		t.Fatal(err)
+	}
+	d, err := e.m.CreateFull(ctxb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := download(t, mustOpen(t, filepath.Join(e.m.SnapshotsPath, d.Name)), filepath.Join(e.dir, "full.snapshot"))
+
+	e2 := newEnv(t, nil)
+	e2.create(t, "z", dim, 1)
+	if err := e2.st.UpdateAliases([]engine.AliasOp{{CreateAlias: &engine.CreateAlias{CollectionName: "z", AliasName: "a1"}}}); err != nil {
+		t.Fatal(err)
+	}
+	err = e2.m.RecoverFull(ctxb, path, d.Checksum, false)
+	if !errors.Is(err, ErrTargetExists) || !strings.Contains(err.Error(), "alias a1") {
+		t.Fatalf("existing alias without force: %v", err)
+	}
+	if e2.st.CollectionExists("c1") {
+		t.Fatal("c1 created by a refused restore")
+	}
+	if got := e2.st.ListAliases(); len(got) != 1 || got[0].CollectionName != "z" {
+		t.Fatalf("aliases after a refused restore: %+v", got)
+	}
+	assertNoTemps(t, e2.m.TempPath)
+	if err := e2.m.RecoverFull(ctxb, path, d.Checksum, true); err != nil {
+		t.Fatalf("with force: %v", err)
+	}
+	if got := e2.st.ListAliases(); len(got) != 1 || got[0].CollectionName != "c1" {
+		t.Fatalf("aliases after a forced restore: %+v", got)
+	}
+}
