@@ -58,7 +58,7 @@ var statusTable = []struct {
 	{snapshot.ErrForbiddenLocation, http.StatusForbidden},
 	{snapshot.ErrChecksumMismatch, http.StatusBadRequest},
 	{snapshot.ErrMalformedChecksum, http.StatusUnprocessableEntity},
-	{snapshot.ErrBadPriority, http.StatusUnprocessableEntity},
+	{snapshot.ErrBadPriority, http.StatusBadRequest}, // Qdrant: an enum that fails to deserialize
 	{snapshot.ErrUnsafeEntry, http.StatusBadRequest},
 	{snapshot.ErrFormatVersion, http.StatusBadRequest},
 	{snapshot.ErrManifest, http.StatusBadRequest},

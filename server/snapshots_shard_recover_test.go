@@ -123,7 +123,7 @@ func TestShardRecover(t *testing.T) {
 	}{
 		{"checksum mismatch", base + "/upload?checksum=" + bad, b, 400},
 		{"malformed checksum", base + "/upload?checksum=xyz", b, 422},
-		{"bad priority", base + "/upload?priority=soon", b, 422},
+		{"bad priority", base + "/upload?priority=soon", b, 400},
 		{"collection snapshot", base + "/upload", colBytes, 400},
 		{"not a tar", base + "/upload", []byte("junk"), 400},
 		{"missing shard", "/collections/c/shards/7/snapshots/upload", b, 404},

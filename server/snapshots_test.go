@@ -277,7 +277,7 @@ func TestRecoverFromLocation(t *testing.T) {
 		{fmt.Sprintf(`{"location":"file://%s/../../etc/passwd"}`, e.snaps), 403},
 		{fmt.Sprintf(`{"location":"file://%s","checksum":"%s"}`, path, bad), 400},
 		{fmt.Sprintf(`{"location":"file://%s","checksum":"abc"}`, path), 422},
-		{fmt.Sprintf(`{"location":"file://%s","priority":"first"}`, path), 422},
+		{fmt.Sprintf(`{"location":"file://%s","priority":"first"}`, path), 400},
 		{fmt.Sprintf(`{"location":"file://%s/c/none.snapshot"}`, e.snaps), 404},
 		{`{"location":"ftp://x/y.snapshot"}`, 400},
 		{`{"priority":"snapshot"}`, 400},
@@ -398,7 +398,7 @@ func TestUploadSnapshot(t *testing.T) {
 	}{
 		{"checksum mismatch", "?checksum=" + sha(b), "snapshot", junk, 400},
 		{"malformed checksum", "?checksum=xyz", "snapshot", b, 422},
-		{"bad priority", "?priority=urgent", "snapshot", b, 422},
+		{"bad priority", "?priority=urgent", "snapshot", b, 400},
 		{"not a tar", "", "snapshot", junk, 400},
 		{"truncated tar", "", "snapshot", truncated, 400},
 		{"no snapshot field", "", "file", junk, 400},
