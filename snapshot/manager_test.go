@@ -188,6 +188,35 @@ func TestRecoverLocations(t *testing.T) {
 	if gotKey != "key" || !e.st.CollectionExists("x") {
 		t.Fatalf("api-key %q, exists %v", gotKey, e.st.CollectionExists("x"))
 	}
+	// A redirect to another host does not get the api-key; one to the same
+	// host does.
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		gotKey = r.Header.Get("api-key")
+		http.ServeFile(w, r, outside)
+	}))
+	defer other.Close()
+	redirect := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/same" {
+			http.Redirect(w, r, "/s.snapshot", http.StatusFound)
+			return
+		}
+		if r.URL.Path == "/s.snapshot" {
+			gotKey = r.Header.Get("api-key")
+			http.ServeFile(w, r, outside)
+			return
+		}
+		http.Redirect(w, r, other.URL+"/s.snapshot", http.StatusFound)
+	}))
+	defer redirect.Close()
+	for _, tc := range []struct{ path, name, want string }{{"/away", "x2", ""}, {"/same", "x3", "key"}} {
+		gotKey = "unset"
+		if err := e.m.RecoverFromLocation(ctxb, tc.name, redirect.URL+tc.path, d.Checksum, PriorityReplica, "key"); err != nil {
+			t.Fatalf("redirect %s: %v", tc.path, err)
+		}
+		if gotKey != tc.want {
+			t.Fatalf("redirect %s: the final server got api-key %q, want %q", tc.path, gotKey, tc.want)
+		}
+	}
 	limited := &Manager{Storage: e.st, SnapshotsPath: e.m.SnapshotsPath, TempPath: e.m.TempPath, Logger: quiet(), NodeID: 1, MaxBytes: 100}
 	if err := limited.RecoverFromLocation(ctxb, "y", srv.URL+"/s.snapshot", "", "", ""); !errors.Is(err, ErrTooLarge) {
 		t.Fatalf("limit: %v", err)

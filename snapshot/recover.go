@@ -186,6 +186,26 @@ func (m *Manager) fromLocation(ctx context.Context, location, checksum string, p
 	return fmt.Errorf("%w: %q: want http://, https:// or file://", ErrBadLocation, location)
 }
 
+// maxRedirects is how many redirects a recover download follows (as
+// net/http's default client).
+const maxRedirects = 10
+
+// keyOnlyTo returns a redirect policy that sends the api-key header only
+// to host: net/http drops Authorization and cookies on a redirect to
+// another host, but copies any other header, so a location redirecting
+// elsewhere would otherwise receive the key.
+func keyOnlyTo(host string) func(req *http.Request, via []*http.Request) error {
+	return func(req *http.Request, via []*http.Request) error {
+		if len(via) >= maxRedirects {
+			return fmt.Errorf("stopped after %d redirects", maxRedirects)
+		}
+		if req.URL.Host != host {
+			req.Header.Del("api-key")
+		}
+		return nil
+	}
+}
+
 // download streams an http(s) location into a file under the temp path.
 func (m *Manager) download(ctx context.Context, u *url.URL, checksum, apiKey string) (string, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
@@ -195,7 +215,7 @@ func (m *Manager) download(ctx context.Context, u *url.URL, checksum, apiKey str
 	if apiKey != "" {
 		req.Header.Set("api-key", apiKey)
 	}
-	var client HTTPDoer = http.DefaultClient
+	var client HTTPDoer = &http.Client{CheckRedirect: keyOnlyTo(u.Host)}
 	if m.HTTPClient != nil {
 		client = m.HTTPClient
 	}
