@@ -277,15 +277,7 @@ func TestRestoreAllRejects(t *testing.T) {
 	twoCollections(t, dir, 10, 1, "x")
 	src := twoCollections(t, filepath.Join(base, "src"), 20, 2, "")
 	bad := twoCollections(t, filepath.Join(base, "bad"), 20, 2, "")
-	segs, _ := filepath.Glob(filepath.Join(bad, "b", "shard-0", "segments", "*", "vectors*"))
-	if len(segs) == 0 {
-		t.Fatal("no segment file to corrupt")
-	}
-	b, _ := os.ReadFile(segs[0])
-	b[len(b)-1] ^= 0xff
-	if err := os.WriteFile(segs[0], b, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	flipLastByte(t, vectorsFile(t, filepath.Join(bad, "b", "shard-0")))
 	st := openTest(t, dir, nil)
 	both := map[string]string{"a": filepath.Join(src, "a"), "b": filepath.Join(src, "b")}
 	cases := []struct {

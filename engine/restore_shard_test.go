@@ -145,15 +145,7 @@ func TestRestoreShardRejects(t *testing.T) {
 		t.Fatal(err)
 	}
 	corrupt := shardedFolder(t, filepath.Join(base, "corrupt"), 4, 30, 2)
-	segs, _ := filepath.Glob(filepath.Join(corrupt, "shard-1", "segments", "*", "vectors*"))
-	if len(segs) == 0 {
-		t.Fatal("no segment file to corrupt")
-	}
-	b, _ := os.ReadFile(segs[0])
-	b[len(b)-1] ^= 0xff
-	if err := os.WriteFile(segs[0], b, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	flipLastByte(t, vectorsFile(t, filepath.Join(corrupt, "shard-1")))
 	st := openTest(t, dir, nil)
 	cases := []struct {
 		name, coll string

@@ -205,15 +205,7 @@ func TestRestoreRejectsBadFolder(t *testing.T) {
 	dir := filepath.Join(base, "live")
 	collectionFolder(t, dir, 10, 1)
 	src := collectionFolder(t, filepath.Join(base, "other"), 20, 2)
-	segs, _ := filepath.Glob(filepath.Join(src, "shard-0", "segments", "*", "vectors*"))
-	if len(segs) == 0 {
-		t.Fatal("no segment file to corrupt")
-	}
-	b, _ := os.ReadFile(segs[0])
-	b[len(b)-1] ^= 0xff
-	if err := os.WriteFile(segs[0], b, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	flipLastByte(t, vectorsFile(t, filepath.Join(src, "shard-0")))
 	st := openTest(t, dir, nil)
 	if err := st.RestoreCollection("c", src, nil); err == nil {
 		t.Fatal("corrupt segment restored")
@@ -401,79 +393,71 @@ func folderSums(t *testing.T, dir string) FileSums {
 
 // TestRestoreVouchedSums: a restore's check takes the segment checksums the
 // caller vouches for (FileSums, by path under src) instead of reading the
-// files, follows them to the staged folder, and refuses a folder whose
-// vouched-for checksum differs from meta.seg's.
+// files, follows them to the staged folder, refuses a folder whose
+// vouched-for checksum differs from meta.seg's, and reads a folder it had
+// to copy in full (the sums describe the source's bytes, not the copy's).
 func TestRestoreVouchedSums(t *testing.T) {
-	vectors := func(src string) string {
-		segs, _ := filepath.Glob(filepath.Join(src, "shard-0", "segments", "*", "vectors*"))
-		if len(segs) == 0 {
-			t.Fatal("no segment file")
-		}
-		return segs[0]
+	for _, tc := range []struct {
+		name      string
+		bumpSum   bool   // the vectors file's vouched-for checksum is wrong
+		flipByte  bool   // a byte of the vectors file changes after the sums
+		fs        vfs.FS // nil: vfs.OS
+		refused   bool
+		afterward string
+	}{
+		{name: "differs from meta", bumpSum: true, refused: true, afterward: "old"},
+		{name: "copied across filesystems", flipByte: true, fs: exdevFS{vfs.OS}, refused: true, afterward: "old"},
+		// Only a check that reads the file would see the flipped byte
+		// (TestRestoreRejectsBadFolder does, without sums).
+		{name: "not read again", flipByte: true, afterward: "new"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			base := t.TempDir()
+			dir := filepath.Join(base, "live")
+			collectionFolder(t, dir, 10, 1)
+			src := collectionFolder(t, filepath.Join(base, "other"), 20, 2)
+			sums := folderSums(t, src)
+			seg := vectorsFile(t, filepath.Join(src, "shard-0"))
+			if tc.bumpSum {
+				sums[seg]++
+			}
+			if tc.flipByte {
+				flipLastByte(t, seg)
+			}
+			st := openTest(t, dir, tc.fs)
+			err := st.RestoreCollection("c", src, sums)
+			if tc.refused && !errors.Is(err, ErrVerify) || !tc.refused && err != nil {
+				t.Fatalf("restore: %v (want refused: %v)", err, tc.refused)
+			}
+			_ = st.Close()
+			if got := outcome(t, dir); got != tc.afterward {
+				t.Fatalf("after the restore: %s, want %s", got, tc.afterward)
+			}
+		})
 	}
-	t.Run("differs from meta", func(t *testing.T) {
-		base := t.TempDir()
-		dir := filepath.Join(base, "live")
-		collectionFolder(t, dir, 10, 1)
-		src := collectionFolder(t, filepath.Join(base, "other"), 20, 2)
-		sums := folderSums(t, src)
-		sums[vectors(src)]++
-		st := openTest(t, dir, nil)
-		if err := st.RestoreCollection("c", src, sums); !errors.Is(err, ErrVerify) {
-			t.Fatalf("restore with a vouched-for checksum unlike meta.seg's: %v, want ErrVerify", err)
-		}
-		_ = st.Close()
-		if got := outcome(t, dir); got != "old" {
-			t.Fatalf("after a refused restore: %s", got)
-		}
-	})
-	t.Run("copied across filesystems", func(t *testing.T) {
-		// A staged folder that had to be copied is read in full: the sums
-		// describe the source's bytes, not the copy's.
-		base := t.TempDir()
-		dir := filepath.Join(base, "live")
-		collectionFolder(t, dir, 10, 1)
-		src := collectionFolder(t, filepath.Join(base, "other"), 20, 2)
-		sums := folderSums(t, src)
-		seg := vectors(src)
-		b, _ := os.ReadFile(seg)
+}
+
+// vectorsFile returns a vectors file of a segment of the shard folder dir.
+func vectorsFile(t *testing.T, dir string) string {
+	t.Helper()
+	segs, _ := filepath.Glob(filepath.Join(dir, "segments", "*", "vectors*"))
+	if len(segs) == 0 {
+		t.Fatal("no segment file")
+	}
+	return segs[0]
+}
+
+// flipLastByte inverts the last byte of the file at path.
+func flipLastByte(t *testing.T, path string) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err == nil {
 		b[len(b)-1] ^= 0xff
-		if err := os.WriteFile(seg, b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		st := openTest(t, dir, exdevFS{vfs.OS})
-		if err := st.RestoreCollection("c", src, sums); !errors.Is(err, ErrVerify) {
-			t.Fatalf("restore of a copied folder with a changed byte: %v, want ErrVerify", err)
-		}
-		_ = st.Close()
-		if got := outcome(t, dir); got != "old" {
-			t.Fatalf("after a refused restore: %s", got)
-		}
-	})
-	t.Run("not read again", func(t *testing.T) {
-		base := t.TempDir()
-		dir := filepath.Join(base, "live")
-		collectionFolder(t, dir, 10, 1)
-		src := collectionFolder(t, filepath.Join(base, "other"), 20, 2)
-		sums := folderSums(t, src)
-		// Flip a byte the vouched-for checksum no longer covers: only a
-		// check that reads the file would see it (TestRestoreRejectsBadFolder
-		// does, without sums).
-		seg := vectors(src)
-		b, _ := os.ReadFile(seg)
-		b[len(b)-1] ^= 0xff
-		if err := os.WriteFile(seg, b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		st := openTest(t, dir, nil)
-		if err := st.RestoreCollection("c", src, sums); err != nil {
-			t.Fatalf("restore with vouched-for checksums: %v", err)
-		}
-		_ = st.Close()
-		if got := outcome(t, dir); got != "new" {
-			t.Fatalf("after the restore: %s", got)
-		}
-	})
+		err = os.WriteFile(path, b, 0o644)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
 }
 
 // exdevFS fails every rename into a staged restore folder with EXDEV, as
