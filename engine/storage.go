@@ -141,7 +141,8 @@ func (st *Storage) CreateCollection(name string, req CreateCollection) error {
 		return errAlreadyExists("Collection", name)
 	}
 	if _, ok := st.aliases[name]; ok {
-		return errAlreadyExists("Alias", name)
+		// Qdrant answers this with bad_input (400), not AlreadyExists (409).
+		return errBadRequest("Can't create collection with name %s. Alias with the same name already exists", name)
 	}
 	root := filepath.Join(st.dir, collectionsDir)
 	tmp := filepath.Join(root, fmt.Sprintf(".create-%d-%s", st.seq.Add(1), name))
