@@ -125,5 +125,3 @@ func TestFailedCollectionDoesNotStopOpen(t *testing.T) {
 		t.Fatalf("collections folder holds %d entries", len(entries))
 	}
 }
-
-

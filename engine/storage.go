@@ -29,7 +29,7 @@ type Storage struct {
 	mu          sync.RWMutex
 	collections map[string]*Collection
 	failed      map[string]*failedCollection // folders that did not open at Open
-	aliases     map[string]string // alias → collection
+	aliases     map[string]string            // alias → collection
 	closed      bool
 	seq         atomic.Uint64
 	// trash counts the removals of replaced collection folders still
