@@ -142,8 +142,18 @@ func (s *shard) openWAL() error {
 			s.id, ErrCorrupt, log.LastLSN(), s.sealedLSN)
 	}
 	s.log = log
+	if err := s.replayLocked(); err != nil {
+		_ = log.Close()
+		return err
+	}
+	return nil
+}
+
+// replayLocked applies the WAL records after sealedLSN to the head (and
+// the segments' deletion bitmaps). Caller holds mu, or is opening the shard.
+func (s *shard) replayLocked() error {
 	replayed := 0
-	err = log.Replay(s.sealedLSN+1, func(lsn uint64, data []byte) error {
+	err := s.log.Replay(s.sealedLSN+1, func(lsn uint64, data []byte) error {
 		o, err := decodeRecord(data)
 		if err != nil {
 			return fmt.Errorf("record %d: %w", lsn, err)
@@ -153,10 +163,9 @@ func (s *shard) openWAL() error {
 		return nil
 	})
 	if err != nil {
-		_ = log.Close()
 		return fmt.Errorf("replay wal of shard %d: %w", s.id, err)
 	}
-	s.lastLSN = max(s.lastLSN, log.LastLSN())
+	s.lastLSN = max(s.lastLSN, s.log.LastLSN())
 	if replayed > 0 {
 		s.core.logger.Info("replayed wal", "collection", s.core.name, "shard", s.id, "records", replayed)
 	}
