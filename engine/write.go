@@ -31,7 +31,7 @@ func (s *shard) appendLocked(o *op, wait bool) (uint64, <-chan error, error) {
 	}
 	lsn, err := s.log.Append(rec)
 	gen := s.log.Generation() // no repair runs while mu is held
-	putBuffer(rec) // the WAL has copied it
+	putBuffer(rec)            // the WAL has copied it
 	if err != nil {
 		if errors.Is(err, wal.ErrClosed) {
 			return 0, nil, fmt.Errorf("write to %s: %w", s.core.name, ErrClosed)

@@ -58,7 +58,7 @@ type Log struct {
 	// gen counts the repairs: an LSN names the same record only within
 	// one generation (a repair after a failed fsync reuses LSNs).
 	gen uint64
-	buf     []byte // frame scratch, reused between appends
+	buf []byte // frame scratch, reused between appends
 
 	// Zero-filling ahead of the appends (see prefill).
 	fileEnd    int64         // end of the zero-filled region of cur's file (records, then zeros or a hole, then zeros)

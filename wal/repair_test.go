@@ -134,7 +134,7 @@ func TestRepairAfterRotationFsync(t *testing.T) {
 		t.Fatal(err)
 	}
 	mustAppend(t, l, make([]byte, 100)) // 6, not durable
-	faulty.FailNth(vfs.OpSync, 1)      // the rotation's fsync
+	faulty.FailNth(vfs.OpSync, 1)       // the rotation's fsync
 	for i := 0; i < 20; i++ {
 		if _, err := l.Append(make([]byte, 100)); err != nil {
 			break
