@@ -197,7 +197,7 @@ func (st *Storage) stageCollection(name, root, final string, cfg CollectionConfi
 	// Opening the staged folder creates every shard's files; closing makes
 	// them durable.
 	opts := st.opts
-	opts.DisableBackground = true
+	opts.DisableBackground, opts.Hooks = true, nil // not a live collection yet
 	c, err := openCollection(name, tmp, &opts, false)
 	if err != nil {
 		return err
