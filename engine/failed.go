@@ -54,10 +54,7 @@ func errFailedCollection(name string, f *failedCollection) error {
 // that failed to open, status red with the failure as the optimizer error
 // when its configuration could be read, and ErrFailed otherwise.
 func (st *Storage) CollectionInfo(nameOrAlias string) (CollectionInfo, error) {
-	st.mu.RLock()
-	name := st.resolveLocked(nameOrAlias)
-	f := st.failed[name]
-	st.mu.RUnlock()
+	name, f := st.failedNamed(nameOrAlias)
 	if f == nil {
 		c, err := st.Collection(nameOrAlias)
 		if err != nil {
@@ -74,6 +71,15 @@ func (st *Storage) CollectionInfo(nameOrAlias string) (CollectionInfo, error) {
 		Config:          *f.cfg,
 		PayloadSchema:   map[string]PayloadIndexInfo{},
 	}, nil
+}
+
+// failedNamed resolves nameOrAlias and returns the failed collection of
+// that name, or nil.
+func (st *Storage) failedNamed(nameOrAlias string) (string, *failedCollection) {
+	st.mu.RLock()
+	defer st.mu.RUnlock()
+	name := st.resolveLocked(nameOrAlias)
+	return name, st.failed[name]
 }
 
 // Issue is one entry of GET /issues (Qdrant's issue record).
@@ -107,7 +113,7 @@ func (st *Storage) Issues() []Issue {
 			ID:          "collection_failed_to_open/" + name,
 			Description: fmt.Sprintf("Collection `%s` failed to open and is not served: %s", name, f.reason),
 			Solution: IssueSolution{Refactor: fmt.Sprintf(
-				"Repair the collection's files and restart, recover it from a snapshot, or delete it (DELETE /collections/%s)", name)},
+				"Repair the collection's files and restart, or delete it (DELETE /collections/%s) and create or recover it again", name)},
 			Timestamp:         f.since,
 			RelatedCollection: &n,
 		})
