@@ -8,6 +8,9 @@ import (
 	"github.com/cairn-db/cairn/segment"
 )
 
+// errReplayDone stops a replay at its bound.
+var errReplayDone = errors.New("replay reached its bound")
+
 // errWALRepaired reports a wait=true write whose record a WAL repair
 // dropped between its append and its sync: it was never made durable.
 var errWALRepaired = errors.New("wal repaired after a failure before the record was synced")
@@ -32,13 +35,15 @@ func (c *Collection) repairLogs() error {
 }
 
 // recoverLog repairs a broken WAL in place (wal.Log.Repair) and, when the
-// repair dropped records the shard had applied (after a failed fsync,
-// every record after the last durable one), reloads the shard's in-memory
-// state from what is durable, exactly as a restart would: segments and
-// deletion bitmaps from the manifest, then the WAL replayed into a new
-// head. A write whose WAL append or sync failed is then applied nowhere.
-// It holds every lock of the shard, in close's order, so no seal,
-// optimization or commit runs meanwhile.
+// repair drops records the shard had applied (after a failed fsync, every
+// record after the last durable one), reloads the shard's in-memory state
+// from what is durable, exactly as a restart would: segments and deletion
+// bitmaps from the manifest, then the WAL replayed into a new head up to
+// the last record the repair keeps. The reload happens even when the
+// repair itself fails (the disk still refuses writes), so a write whose
+// WAL append or sync failed is applied nowhere, at once; the repair is
+// retried by the next write. It holds every lock of the shard, in close's
+// order, so no seal, optimization or commit runs meanwhile.
 func (s *shard) recoverLog() error {
 	s.sealMu.Lock()
 	defer s.sealMu.Unlock()
@@ -64,28 +69,29 @@ func (s *shard) recoverLog() error {
 	if err != nil {
 		return fmt.Errorf("reload shard %d: %w", s.id, err)
 	}
-	if err := s.log.Repair(); err != nil {
-		s.dropUnused(segs)
-		return fmt.Errorf("repair wal of shard %d: %w", s.id, err)
+	repairErr := s.log.Repair()
+	if repairErr != nil {
+		repairErr = fmt.Errorf("repair wal of shard %d: %w", s.id, repairErr)
 	}
-	if s.log.LastLSN() == s.lastLSN {
-		// Nothing applied was dropped (a failed write: its batch was never
+	keep := s.log.KeptLSN()
+	if keep >= s.lastLSN {
+		// Nothing applied is dropped (a failed write: its batch was never
 		// applied): memory matches the log.
 		s.dropUnused(segs)
-		s.setErr(nil)
-		return nil
+		s.setErr(repairErr)
+		return repairErr
 	}
-	s.core.logger.Warn("wal repair dropped records that were not durable; reloading the shard from its durable state",
-		"collection", s.core.name, "shard", s.id, "from_lsn", s.log.LastLSN()+1, "to_lsn", s.lastLSN)
+	s.core.logger.Warn("wal: records after the last durable one are dropped; reloading the shard from its durable state",
+		"collection", s.core.name, "shard", s.id, "from_lsn", keep+1, "to_lsn", s.lastLSN)
 	s.swapSegmentsLocked(segs, bitmaps)
 	s.head, s.frozen, s.frozenLSN = newMemTable(s.core.specs), nil, 0
 	s.sealedLSN, s.lastLSN = m.SealedLSN, m.SealedLSN
 	s.nextSeg = max(s.nextSeg, m.NextSegment, 1)
-	if err := s.replayLocked(); err != nil {
-		return err
+	if err := s.replayLocked(keep); err != nil {
+		return errors.Join(repairErr, err)
 	}
-	s.setErr(nil)
-	return nil
+	s.setErr(repairErr)
+	return repairErr
 }
 
 // durableSegmentsLocked returns a handle for every segment the manifest

@@ -58,10 +58,13 @@ func testWALFault(t *testing.T, op vfs.Op, kind string) {
 	if !errors.Is(err, vfs.ErrInjected) {
 		t.Fatalf("%s with a failing wal %s: %v", kind, op, err)
 	}
-	// The disk still refuses: the write fails again, nothing changes.
+	// The failed write is applied nowhere, at once, though the disk still
+	// refuses (the repair has failed so far).
+	checkFloats(t, c, want, "while the disk still fails")
 	if err := put(20, 20); !errors.Is(err, vfs.ErrInjected) {
 		t.Fatalf("write while the disk still fails: %v", err)
 	}
+	checkFloats(t, c, want, "after a second failure")
 	fs.FailWhen(nil)
 	// The disk has room again: repaired on the next write.
 	must(t, put(21, 21))

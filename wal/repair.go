@@ -76,6 +76,19 @@ func (l *Log) Repair() error {
 	return nil
 }
 
+// KeptLSN returns the LSN of the last record a Repair keeps: LastLSN when
+// the log is not broken. Records after it will never be replayed, once the
+// log is repaired or reopened (unless a crash comes first: a record that
+// reached the disk before its fsync failed may then be read back).
+func (l *Log) KeptLSN() uint64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.err == nil {
+		return l.last
+	}
+	return l.repairTo.last
+}
+
 // removeAfter removes, newest first, every segment file of the directory
 // that starts after keep (a file a failed rotation could not remove
 // included), then syncs the directory.
