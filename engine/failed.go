@@ -85,16 +85,20 @@ func (st *Storage) failedNamed(nameOrAlias string) (string, *failedCollection) {
 // Issue is one entry of GET /issues (Qdrant's issue record).
 type Issue struct {
 	// ID identifies the issue: "collection_failed_to_open/<name>".
-	ID          string `json:"id"`
+	ID string `json:"id"`
+	// Description says what is wrong and why.
 	Description string `json:"description"`
 	// Solution is what to do, as Qdrant's {"refactor": "..."}.
-	Solution          IssueSolution `json:"solution"`
-	Timestamp         time.Time     `json:"timestamp"`
-	RelatedCollection *string       `json:"related_collection"`
+	Solution IssueSolution `json:"solution"`
+	// Timestamp is when the issue was found (UTC).
+	Timestamp time.Time `json:"timestamp"`
+	// RelatedCollection names the collection concerned.
+	RelatedCollection *string `json:"related_collection"`
 }
 
 // IssueSolution is an issue's suggested fix.
 type IssueSolution struct {
+	// Refactor is a change for the operator to make.
 	Refactor string `json:"refactor"`
 }
 
