@@ -157,3 +157,38 @@ func TestRepairAfterRotationFsync(t *testing.T) {
 		t.Fatalf("segment file: %v %v", st, err)
 	}
 }
+
+// TestRepairAfterFailedBatchAcrossSegments fails the second write of a
+// batch that spans a segment rotation (whose fsync made the batch's first
+// part durable): the repair drops the whole batch, never acknowledged, and
+// keeps every record before it.
+func TestRepairAfterFailedBatchAcrossSegments(t *testing.T) {
+	dir := t.TempDir()
+	faulty := vfs.NewFaulty(vfs.OS)
+	l := openLog(t, dir, Options{FS: faulty, SegmentSize: 1024})
+	for i := 1; i <= 3; i++ {
+		mustAppend(t, l, payloadFor(uint64(i), 100))
+	}
+	batch := make([][]byte, 12) // about 1.4 KiB: rotates once
+	for i := range batch {
+		batch[i] = []byte(strings.Repeat("b", 100))
+	}
+	faulty.FailNth(vfs.OpWrite, 3) // the batch's first write, the new segment's header, then this
+	if _, _, err := l.AppendBatch(batch); !errors.Is(err, vfs.ErrInjected) {
+		t.Fatalf("batch: %v", err)
+	}
+	faulty.FailWhen(nil)
+	if err := l.Repair(); err != nil {
+		t.Fatal(err)
+	}
+	if l.LastLSN() != 3 || l.DurableLSN() != 3 || l.Segments() != 1 || len(segmentFiles(t, dir)) != 1 {
+		t.Fatalf("after repair: last %d, durable %d, %d segments, files %v", l.LastLSN(), l.DurableLSN(), l.Segments(), segmentFiles(t, dir))
+	}
+	mustAppend(t, l, payloadFor(4, 100))
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	l = openLog(t, dir, Options{SegmentSize: 1024})
+	defer l.Close()
+	checkRecords(t, replayAll(t, l, 1), 1, 4, 100)
+}
