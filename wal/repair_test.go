@@ -178,6 +178,11 @@ func TestRepairAfterFailedBatchAcrossSegments(t *testing.T) {
 		t.Fatalf("batch: %v", err)
 	}
 	faulty.FailWhen(nil)
+	// The rotation synced records 4..8, but they belong to the failed
+	// batch: not durable for any caller.
+	if d := l.DurableLSN(); d != 3 {
+		t.Fatalf("durable lsn %d after the failed batch, want 3", d)
+	}
 	if err := l.Repair(); err != nil {
 		t.Fatal(err)
 	}
