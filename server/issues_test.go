@@ -46,6 +46,9 @@ func TestFailedCollectionRoutes(t *testing.T) {
 	if info["status"] != "red" || !strings.Contains(info["optimizer_status"].(map[string]any)["error"].(string), "Failed to load local shard") {
 		t.Fatalf("info %v", info)
 	}
+	if e := decode[map[string]bool](t, mustOK(t, s, "GET", "/collections/bad/exists", "")); !e["exists"] {
+		t.Fatalf("exists %v", e)
+	}
 	mustFail(t, s, "POST", "/collections/bad/points/scroll", `{}`, 500, "Failed to load local shard", "manifest")
 	mustFail(t, s, "PUT", "/collections/bad/points?wait=true", `{"points":[{"id":2,"vector":[1,0]}]}`, 500, "Failed to load local shard")
 	mustFail(t, s, "PUT", "/collections/bad", `{"vectors":{"size":2,"distance":"Dot"}}`, 409)
