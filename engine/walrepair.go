@@ -88,7 +88,9 @@ func (s *shard) recoverLog() error {
 	s.sealedLSN, s.lastLSN = m.SealedLSN, m.SealedLSN
 	s.nextSeg = max(s.nextSeg, m.NextSegment, 1)
 	if err := s.replayLocked(keep); err != nil {
-		return errors.Join(repairErr, err)
+		err = errors.Join(repairErr, err)
+		s.setErr(err)
+		return err
 	}
 	s.setErr(repairErr)
 	return repairErr
