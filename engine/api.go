@@ -20,7 +20,9 @@ import (
 //
 //	Open(Options) (*Storage, error)
 //	(*Storage) CreateCollection(name, CreateCollection) error        // ErrAlreadyExists, ErrInvalid
-//	(*Storage) Collection(nameOrAlias) (*Collection, error)          // ErrNotFound
+//	(*Storage) Collection(nameOrAlias) (*Collection, error)          // ErrNotFound; ErrFailed: it failed to open
+//	(*Storage) CollectionInfo(nameOrAlias) (CollectionInfo, error)   // a failed collection: status red
+//	(*Storage) Issues() []Issue; ClearIssues()                       // GET / DELETE /issues: failed collections
 //	(*Storage) CollectionExists(nameOrAlias) bool
 //	(*Storage) DeleteCollection(name) (bool, error)                  // false: nothing to delete
 //	(*Storage) ListCollections() []string

@@ -339,3 +339,22 @@ func refScore(d point.Distance, q, v []float32) float32 {
 	}
 	return float32(s)
 }
+
+// TestCreateCollectionNamedLikeAlias checks that a collection may not take
+// an alias's name, with Qdrant's bad-input answer, and that nothing changes.
+func TestCreateCollectionNamedLikeAlias(t *testing.T) {
+	st := openTest(t, t.TempDir(), nil)
+	defer st.Close()
+	mustCreate(t, st, "c", simpleReq(2, point.Dot))
+	if err := st.UpdateAliases([]AliasOp{{CreateAlias: &CreateAlias{CollectionName: "c", AliasName: "a"}}}); err != nil {
+		t.Fatal(err)
+	}
+	err := st.CreateCollection("a", simpleReq(2, point.Dot))
+	const want = "Wrong input: Can't create collection with name a. Alias with the same name already exists"
+	if !errors.Is(err, ErrBadRequest) || err.Error() != want {
+		t.Fatalf("create over an alias = %v, want %q (ErrBadRequest)", err, want)
+	}
+	if names := st.ListCollections(); len(names) != 1 || names[0] != "c" {
+		t.Fatalf("collections = %v", names)
+	}
+}

@@ -32,6 +32,11 @@ var (
 	// ErrClosed reports use of a closed storage, or of a collection that
 	// has been deleted or closed.
 	ErrClosed = errors.New("storage is closed")
+	// ErrFailed reports an operation on a collection that failed to open
+	// at start-up: "Service internal error: Failed to load local shard:
+	// collection `name` failed to open: <reason>" (Qdrant's wording for a
+	// shard that did not load; it answers 500).
+	ErrFailed = errors.New("Service internal error")
 	// ErrCorrupt reports an on-disk file of the engine (collection config,
 	// shard manifest, WAL record) that fails validation.
 	ErrCorrupt = errors.New("corrupt engine file")

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -142,8 +143,22 @@ func (s *shard) openWAL() error {
 			s.id, ErrCorrupt, log.LastLSN(), s.sealedLSN)
 	}
 	s.log = log
+	if err := s.replayLocked(log.LastLSN()); err != nil {
+		_ = log.Close()
+		return err
+	}
+	return nil
+}
+
+// replayLocked applies the WAL records after sealedLSN, up to upTo, to the
+// head (and the segments' deletion bitmaps). Caller holds mu, or is opening
+// the shard.
+func (s *shard) replayLocked(upTo uint64) error {
 	replayed := 0
-	err = log.Replay(s.sealedLSN+1, func(lsn uint64, data []byte) error {
+	err := s.log.Replay(s.sealedLSN+1, func(lsn uint64, data []byte) error {
+		if lsn > upTo {
+			return errReplayDone
+		}
 		o, err := decodeRecord(data)
 		if err != nil {
 			return fmt.Errorf("record %d: %w", lsn, err)
@@ -152,11 +167,10 @@ func (s *shard) openWAL() error {
 		replayed++
 		return nil
 	})
-	if err != nil {
-		_ = log.Close()
+	if err != nil && !errors.Is(err, errReplayDone) {
 		return fmt.Errorf("replay wal of shard %d: %w", s.id, err)
 	}
-	s.lastLSN = max(s.lastLSN, log.LastLSN())
+	s.lastLSN = max(s.lastLSN, min(upTo, s.log.LastLSN()))
 	if replayed > 0 {
 		s.core.logger.Info("replayed wal", "collection", s.core.name, "shard", s.id, "records", replayed)
 	}

@@ -28,7 +28,8 @@ type Storage struct {
 
 	mu          sync.RWMutex
 	collections map[string]*Collection
-	aliases     map[string]string // alias → collection
+	failed      map[string]*failedCollection // folders that did not open at Open
+	aliases     map[string]string            // alias → collection
 	closed      bool
 	seq         atomic.Uint64
 	// trash counts the removals of replaced collection folders still
@@ -38,7 +39,9 @@ type Storage struct {
 
 // Open opens (creating if needed) the storage in opts.Dir and every
 // collection in it, recovering each shard from its manifest and WAL.
-// Leftovers of interrupted creations and deletions are removed.
+// Leftovers of interrupted creations and deletions are removed. A
+// collection that does not open is kept as failed (see failedCollection)
+// and logged; it never stops the others from being served.
 func Open(opts Options) (*Storage, error) {
 	if opts.FS == nil {
 		opts.FS = vfs.OS
@@ -53,7 +56,7 @@ func Open(opts Options) (*Storage, error) {
 	if err := opts.FS.MkdirAll(root, 0o755); err != nil {
 		return nil, fmt.Errorf("open storage: %w", err)
 	}
-	st := &Storage{opts: opts, dir: opts.Dir, collections: map[string]*Collection{}}
+	st := &Storage{opts: opts, dir: opts.Dir, collections: map[string]*Collection{}, failed: map[string]*failedCollection{}}
 	// Two passes, collection and shard intents first, then restore-all
 	// intents, on purpose: both kinds can be left at once (a restore whose
 	// roll-back failed keeps its intent, errIntentPending, and later
@@ -78,20 +81,23 @@ func Open(opts Options) (*Storage, error) {
 	}
 	for _, e := range entries {
 		if strings.HasPrefix(e.Name(), ".") {
+			// An unfinished create (.create-*) or delete (.deleted-*).
+			opts.Logger.Info("removing leftover of an interrupted create or delete", "dir", filepath.Join(collectionsDir, e.Name()))
 			if err := opts.FS.RemoveAll(filepath.Join(root, e.Name())); err != nil {
 				return nil, fmt.Errorf("open storage: remove leftover %s: %w", e.Name(), err)
 			}
 			continue
 		}
-		c, err := openCollection(e.Name(), filepath.Join(root, e.Name()), &st.opts, false)
+		dir := filepath.Join(root, e.Name())
+		c, err := openCollection(e.Name(), dir, &st.opts, false)
 		if err != nil {
-			_ = st.Close()
-			return nil, err
+			st.addFailed(e.Name(), dir, err)
+			continue
 		}
 		st.collections[e.Name()] = c
 	}
 	for a, name := range st.aliases {
-		if _, ok := st.collections[name]; !ok {
+		if _, ok := st.collections[name]; !ok && st.failed[name] == nil {
 			delete(st.aliases, a)
 		}
 	}
@@ -137,35 +143,86 @@ func (st *Storage) CreateCollection(name string, req CreateCollection) error {
 	if st.closed {
 		return ErrClosed
 	}
-	if _, ok := st.collections[name]; ok {
+	if _, ok := st.collections[name]; ok || st.failed[name] != nil {
 		return errAlreadyExists("Collection", name)
 	}
 	if _, ok := st.aliases[name]; ok {
-		return errAlreadyExists("Alias", name)
+		// Qdrant answers this with bad_input (400), not AlreadyExists (409).
+		return errBadRequest("Can't create collection with name %s. Alias with the same name already exists", name)
 	}
 	root := filepath.Join(st.dir, collectionsDir)
-	tmp := filepath.Join(root, fmt.Sprintf(".create-%d-%s", st.seq.Add(1), name))
 	final := filepath.Join(root, name)
-	err := st.opts.FS.MkdirAll(tmp, 0o755)
-	if err == nil {
-		err = storeCollectionFile(st.opts.FS, tmp, &collectionFile{Config: cfg, PayloadIndexes: map[string]payload.FieldSchema{}})
-	}
-	if err == nil {
-		err = st.opts.FS.Rename(tmp, final)
-	}
-	if err == nil {
-		err = st.opts.FS.SyncDir(root)
-	}
-	if err != nil {
-		_ = st.opts.FS.RemoveAll(tmp)
+	if err := st.stageCollection(name, root, final, cfg); err != nil {
 		return fmt.Errorf("create collection %s: %w", name, err)
 	}
 	c, err := openCollection(name, final, &st.opts, false)
 	if err != nil {
-		return err
+		// Move it out of the way first: a dot-prefixed leftover is what
+		// the next Open removes, should the removal fail now.
+		trash := filepath.Join(root, fmt.Sprintf(".deleted-%d-%s", st.seq.Add(1), name))
+		if rerr := st.opts.FS.Rename(final, trash); rerr == nil {
+			_ = st.opts.FS.SyncDir(root)
+			_ = st.opts.FS.RemoveAll(trash)
+		}
+		return fmt.Errorf("create collection %s: %w", name, err)
 	}
 	st.collections[name] = c
 	st.opts.Logger.Info("created collection", "name", name, "shards", cfg.Params.ShardNumber)
+	return nil
+}
+
+// stageCollection builds the whole collection folder (collection file,
+// every shard's folder, manifest-less segments folder and WAL with its
+// preallocated first segment) under a dot-prefixed temporary name, makes it
+// durable and renames it to final: temp -> fsync -> rename -> fsync dir. On
+// failure it removes everything it wrote; a crash leaves only the
+// temporary folder, which Open removes.
+func (st *Storage) stageCollection(name, root, final string, cfg CollectionConfig) (err error) {
+	fsys := st.opts.FS
+	tmp := filepath.Join(root, fmt.Sprintf(".create-%d-%s", st.seq.Add(1), name))
+	defer func() {
+		if err != nil {
+			if rerr := fsys.RemoveAll(tmp); rerr != nil {
+				st.opts.Logger.Warn("create collection: remove the unfinished folder (the next start-up removes it)",
+					"dir", filepath.Join(collectionsDir, filepath.Base(tmp)), "err", rerr)
+			}
+		}
+	}()
+	if err := fsys.MkdirAll(tmp, 0o755); err != nil {
+		return err
+	}
+	if err := storeCollectionFile(fsys, tmp, &collectionFile{Config: cfg, PayloadIndexes: map[string]payload.FieldSchema{}}); err != nil {
+		return err
+	}
+	// Opening the staged folder creates every shard's files; closing makes
+	// them durable.
+	opts := st.opts
+	opts.DisableBackground, opts.Hooks = true, nil // not a live collection yet
+	c, err := openCollection(name, tmp, &opts, false)
+	if err != nil {
+		return err
+	}
+	if err := c.closeShards(); err != nil {
+		return err
+	}
+	for i := range cfg.Params.ShardNumber {
+		if err := fsys.SyncDir(shardDir(tmp, i)); err != nil {
+			return err
+		}
+	}
+	if err := fsys.SyncDir(tmp); err != nil {
+		return err
+	}
+	if err := fsys.Rename(tmp, final); err != nil {
+		return err
+	}
+	if err := fsys.SyncDir(root); err != nil {
+		// The rename happened: undo it so that nothing is left behind.
+		if rerr := fsys.Rename(final, tmp); rerr != nil {
+			return fmt.Errorf("%w (and moving it back: %v)", err, rerr)
+		}
+		return err
+	}
 	return nil
 }
 
@@ -185,24 +242,33 @@ func (st *Storage) Collection(nameOrAlias string) (*Collection, error) {
 	if st.closed {
 		return nil, ErrClosed
 	}
-	if c, ok := st.collections[st.resolveLocked(nameOrAlias)]; ok {
+	name := st.resolveLocked(nameOrAlias)
+	if c, ok := st.collections[name]; ok {
 		return c, nil
+	}
+	if f := st.failed[name]; f != nil {
+		return nil, errFailedCollection(name, f)
 	}
 	return nil, errNotFound(nameOrAlias)
 }
 
-// CollectionExists reports whether a collection (or an alias) has the name.
+// CollectionExists reports whether a collection (or an alias) has the name,
+// a collection that failed to open included.
 func (st *Storage) CollectionExists(nameOrAlias string) bool {
 	_, err := st.Collection(nameOrAlias)
-	return err == nil
+	return err == nil || errors.Is(err, ErrFailed)
 }
 
-// ListCollections returns the collection names, sorted.
+// ListCollections returns the collection names, sorted, those that failed
+// to open included.
 func (st *Storage) ListCollections() []string {
 	st.mu.RLock()
 	defer st.mu.RUnlock()
-	names := make([]string, 0, len(st.collections))
+	names := make([]string, 0, len(st.collections)+len(st.failed))
 	for n := range st.collections {
+		names = append(names, n)
+	}
+	for n := range st.failed {
 		names = append(names, n)
 	}
 	sort.Strings(names)
@@ -212,12 +278,15 @@ func (st *Storage) ListCollections() []string {
 // DeleteCollection deletes the collection with the name (not an alias) and
 // the aliases pointing at it. It reports false when there was none, as
 // Qdrant answers `true`/`false`. Searches already running finish on the old
-// files.
+// files. A collection that failed to open is deleted the same way.
 func (st *Storage) DeleteCollection(name string) (bool, error) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	if st.closed {
 		return false, ErrClosed
+	}
+	if f := st.failed[name]; f != nil {
+		return st.deleteFailedLocked(name, f)
 	}
 	c, ok := st.collections[name]
 	if !ok {
@@ -230,6 +299,18 @@ func (st *Storage) DeleteCollection(name string) (bool, error) {
 		return false, fmt.Errorf("delete collection %s: %w", name, err)
 	}
 	delete(st.collections, name)
+	if err := c.closeShards(); err != nil {
+		st.opts.Logger.Warn("delete collection cleanup", "name", name, "err", err)
+	}
+	st.dropAliasesLocked(name, root, trash)
+	return true, nil
+}
+
+// dropAliasesLocked ends a delete whose folder was renamed to trash: it
+// removes the aliases of name, syncs root and removes trash. A failure is
+// logged: trash is a dot-prefixed leftover the next Open removes. Caller
+// holds mu.
+func (st *Storage) dropAliasesLocked(name, root, trash string) {
 	changed := false
 	for a, n := range st.aliases {
 		if n == name {
@@ -241,11 +322,10 @@ func (st *Storage) DeleteCollection(name string) (bool, error) {
 	if changed {
 		errs = append(errs, storeAliases(st.opts.FS, st.dir, st.aliases))
 	}
-	errs = append(errs, st.opts.FS.SyncDir(root), c.closeShards(), st.opts.FS.RemoveAll(trash))
+	errs = append(errs, st.opts.FS.SyncDir(root), st.opts.FS.RemoveAll(trash))
 	if err := errors.Join(errs...); err != nil {
 		st.opts.Logger.Warn("delete collection cleanup", "name", name, "err", err)
 	}
-	return true, nil
 }
 
 // UpdateCollection changes the updatable parameters of a collection.

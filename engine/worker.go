@@ -23,6 +23,13 @@ func (s *shard) startWorker() {
 		cancel()
 	}()
 	go s.loop(ctx, s.kick, func(ctx context.Context) error {
+		if s.log.Err() != nil {
+			// A failed WAL write or fsync: repair it without waiting for
+			// the next write (see recoverLog).
+			if err := s.recoverLog(); err != nil {
+				return err
+			}
+		}
 		_ = s.log.Sync(s.log.LastLSN())
 		if !s.sealDue() {
 			return nil

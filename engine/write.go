@@ -30,7 +30,8 @@ func (s *shard) appendLocked(o *op, wait bool) (uint64, <-chan error, error) {
 		rec = encodeDelete(o.dels)
 	}
 	lsn, err := s.log.Append(rec)
-	putBuffer(rec) // the WAL has copied it
+	gen := s.log.Generation() // no repair runs while mu is held
+	putBuffer(rec)            // the WAL has copied it
 	if err != nil {
 		if errors.Is(err, wal.ErrClosed) {
 			return 0, nil, fmt.Errorf("write to %s: %w", s.core.name, ErrClosed)
@@ -40,7 +41,15 @@ func (s *shard) appendLocked(o *op, wait bool) (uint64, <-chan error, error) {
 	var synced chan error
 	if wait {
 		synced = make(chan error, 1)
-		go func() { synced <- s.log.Sync(lsn) }()
+		go func() {
+			err := s.log.Sync(lsn)
+			if err == nil && s.log.Generation() != gen {
+				// A repair dropped the record before its sync (and the
+				// LSN may now name another record).
+				err = fmt.Errorf("sync lsn %d: %w", lsn, errWALRepaired)
+			}
+			synced <- err
+		}()
 	}
 	s.applyLocked(o, lsn)
 	return lsn, synced, nil
@@ -68,12 +77,26 @@ func unlockWriters(locked []*shard) {
 // writeAll runs build on every shard involved, then waits for durability
 // when wait is set. A failed request changes nothing: every involved
 // shard's write lock is taken (in shard order) and every shard's part is
-// built before any is logged.
+// built before any is logged. A WAL that an earlier failure broke is
+// repaired first, and one this write breaks is repaired before the error
+// returns (see recoverLog), so that a write whose WAL append or sync failed
+// is applied nowhere and later writes succeed once the disk can take them.
 func (c *Collection) writeAll(ctx context.Context, wait bool, build func(s *shard) shardWrite) (UpdateResult, error) {
-	res := UpdateResult{Status: StatusAcknowledged}
 	if err := ctx.Err(); err != nil {
 		return UpdateResult{}, err
 	}
+	if err := c.repairLogs(); err != nil {
+		return UpdateResult{}, fmt.Errorf("write to %s: %w", c.core.name, err)
+	}
+	res, err := c.writeOnce(wait, build)
+	if err != nil && !errors.Is(err, ErrClosed) {
+		_ = c.repairLogs() // logged; the next write retries
+	}
+	return res, err
+}
+
+func (c *Collection) writeOnce(wait bool, build func(s *shard) shardWrite) (UpdateResult, error) {
+	res := UpdateResult{Status: StatusAcknowledged}
 	writes := make([]shardWrite, len(c.shards))
 	for i, s := range c.shards {
 		writes[i] = build(s)

@@ -24,6 +24,8 @@ func (s *Server) collectionRoutes() {
 	s.add(http.MethodPatch, "/collections/:name", accessWrite, s.updateCollection)
 	s.add(http.MethodDelete, "/collections/:name", accessWrite, s.deleteCollection)
 	s.add(http.MethodGet, "/collections/:name/exists", accessRead, s.collectionExists)
+	s.add(http.MethodGet, "/issues", accessRead, s.getIssues)
+	s.add(http.MethodDelete, "/issues", accessWrite, s.clearIssues)
 	s.add(http.MethodPost, "/collections/aliases", accessWrite, s.updateAliases)
 	s.add(http.MethodGet, "/aliases", accessRead, s.listAliases)
 	s.add(http.MethodGet, "/collections/:name/aliases", accessRead, s.collectionAliases)
@@ -71,11 +73,39 @@ func (s *Server) listCollections(c echo.Context) error {
 }
 
 func (s *Server) getCollection(c echo.Context) error {
-	col, err := s.collection(c)
+	st, err := s.storage()
 	if err != nil {
 		return err
 	}
-	return ok(c, col.Info())
+	info, err := st.CollectionInfo(c.Param("name"))
+	if err != nil {
+		return err
+	}
+	return ok(c, info)
+}
+
+type issuesReport struct {
+	Issues []engine.Issue `json:"issues"`
+}
+
+// getIssues answers GET /issues: the problems the engine found (today the
+// collections that failed to open).
+func (s *Server) getIssues(c echo.Context) error {
+	st, err := s.storage()
+	if err != nil {
+		return err
+	}
+	return ok(c, issuesReport{Issues: st.Issues()})
+}
+
+// clearIssues answers DELETE /issues.
+func (s *Server) clearIssues(c echo.Context) error {
+	st, err := s.storage()
+	if err != nil {
+		return err
+	}
+	st.ClearIssues()
+	return ok(c, true)
 }
 
 func (s *Server) createCollection(c echo.Context) error {

@@ -62,6 +62,9 @@ func TestAliasRoutes(t *testing.T) {
 		t.Fatalf("count via alias %v", c)
 	}
 	mustOK(t, s, "GET", "/collections/a1", "")
+	// A collection may not take an alias's name: 400, Qdrant's wording.
+	mustFail(t, s, "PUT", "/collections/a1", `{"vectors":{"size":2,"distance":"Dot"}}`, 400,
+		"Wrong input: Can't create collection with name a1. Alias with the same name already exists")
 	mustOK(t, s, "POST", "/collections/aliases", `{"actions":[{"rename_alias":{"old_alias_name":"a1","new_alias_name":"a2"}}]}`)
 	mustFail(t, s, "GET", "/collections/a1", "", 404)
 	mustOK(t, s, "GET", "/collections/a2", "")

@@ -49,6 +49,7 @@ var statusTable = []struct {
 	{engine.ErrBadRequest, http.StatusBadRequest},
 	{engine.ErrInvalid, http.StatusUnprocessableEntity},
 	{engine.ErrClosed, http.StatusServiceUnavailable},
+	{engine.ErrFailed, http.StatusInternalServerError}, // Qdrant: a shard that did not load
 	{engine.ErrCorrupt, http.StatusInternalServerError},
 	{point.ErrBadID, http.StatusBadRequest},
 	{point.ErrBadDistance, http.StatusBadRequest},

@@ -43,6 +43,7 @@ func (l *Log) AppendBatch(datas [][]byte) (first, last uint64, err error) {
 		return 0, 0, err
 	}
 	l.lastAppend = size
+	l.batch = l.position()
 	first = l.last + 1
 	for i := 0; i < len(datas); {
 		j := l.frame(datas, i)
@@ -91,9 +92,14 @@ func (l *Log) write() error {
 		l.buf = nil
 	}
 	if err != nil {
-		return l.fail(fmt.Errorf("write %s: %w", l.cur.Name(), err))
+		return l.fail(fmt.Errorf("write %s: %w", l.cur.Name(), err), false)
 	}
 	return nil
+}
+
+// position returns the end of the last record appended. mu must be held.
+func (l *Log) position() position {
+	return position{path: l.segs[len(l.segs)-1].path, off: l.curSize, last: l.last}
 }
 
 // rotate fsyncs the current segment, so that no record of a later segment
@@ -102,16 +108,16 @@ func (l *Log) write() error {
 func (l *Log) rotate() error {
 	old := l.cur
 	if err := vfs.Datasync(old); err != nil {
-		return l.fail(fmt.Errorf("sync %s: %w", old.Name(), err))
+		return l.fail(fmt.Errorf("sync %s: %w", old.Name(), err), true)
 	}
 	// While a leader's fsync is in flight its outcome decides: a sync that
 	// completes after a failed one proves nothing (see the package doc).
 	if !l.syncing && l.last > l.durable {
-		l.durable = l.last
+		l.durable, l.dur = l.last, l.position()
 	}
 	f, s, err := l.createSegment(l.last + 1)
 	if err != nil {
-		return l.fail(err)
+		return l.fail(err, false)
 	}
 	l.segs[len(l.segs)-1].end = l.curSize
 	l.cur, l.curSize, l.segs, l.fileEnd = f, headerSize, append(l.segs, s), headerSize

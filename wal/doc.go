@@ -8,12 +8,15 @@
 // result, and a caller whose record was appended after the leader started
 // waits for the next round.
 //
-// A failed write or fsync poisons the log: the error is returned to every
+// A failed write or fsync breaks the log: the error is returned to every
 // waiter and every later Append or Sync fails with ErrBroken, because after a
 // failed fsync the kernel may have dropped dirty pages and no later fsync can
 // prove them durable (the lesson of PostgreSQL's "fsyncgate"). Records
-// acknowledged by an earlier successful Sync stay durable; reopening the log
-// recovers them.
+// acknowledged by an earlier successful Sync stay durable. Repair (or a
+// reopen) makes the log writable again: it cuts the log back to the start
+// of the batch whose write failed, or, after a failed fsync, to the last
+// record a successful fsync covered, truncating the file there, and fsyncs;
+// see Repair and docs/format/wal.md.
 //
 // Segment files have their blocks preallocated to the segment size when
 // created (fallocate with FALLOC_FL_KEEP_SIZE, where the filesystem has it),

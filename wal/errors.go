@@ -7,8 +7,8 @@ var ErrClosed = errors.New("wal: log closed")
 
 // ErrBroken is returned by Append and Sync after a write or fsync has failed:
 // the log no longer knows which of its records are durable and refuses
-// further writes until it is reopened. The returned error also wraps the
-// original failure.
+// further writes until it is repaired (Log.Repair) or reopened. The
+// returned error also wraps the original failure.
 var ErrBroken = errors.New("wal: log broken by an earlier write or sync failure")
 
 // ErrCorrupt is returned when Replay meets a record or segment header that

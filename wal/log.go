@@ -46,9 +46,19 @@ type Log struct {
 	durable uint64     // every record <= durable has been fsynced
 	syncing bool       // a leader is fsyncing without holding mu
 	retired []vfs.File // rotated-out segments to close once the leader is done
-	err     error      // sticky: set by the first failed write or sync
+	err     error      // set by the first failed write or sync; cleared by Repair
 	closed  bool
-	buf     []byte // frame scratch, reused between appends
+	// dur is where the records up to durable end: a crash or a failed
+	// fsync can lose nothing before it.
+	dur position
+	// batch is where the append batch being written started.
+	batch position
+	// repairTo is where Repair cuts the log back to, set by fail.
+	repairTo position
+	// gen counts the repairs: an LSN names the same record only within
+	// one generation (a repair after a failed fsync reuses LSNs).
+	gen uint64
+	buf []byte // frame scratch, reused between appends
 
 	// Zero-filling ahead of the appends (see prefill).
 	fileEnd    int64         // end of the zero-filled region of cur's file (records, then zeros or a hole, then zeros)
@@ -57,6 +67,7 @@ type Log struct {
 	fillLo     int64         // where the zeros being written start
 	fillCond   sync.Cond     // signalled when a fill ends or may be needed
 	fillDone   chan struct{} // closed when the prefill goroutine has ended
+	fillAlive  bool          // the prefill goroutine runs (cleared under mu when it ends)
 
 	// hookWait, when set by a test, is called with mu held each time a
 	// Sync caller starts waiting for another caller's fsync.
@@ -106,11 +117,52 @@ func (l *Log) writable() error {
 	return nil
 }
 
-// fail breaks the log with cause and wakes every waiter. mu must be held.
-func (l *Log) fail(cause error) error {
+// position is the end of a record in a segment file: records up to last
+// end at offset off of the file at path.
+type position struct {
+	path string
+	off  int64
+	last uint64
+}
+
+// Generation returns the number of repairs so far. A caller that must
+// know that Sync(lsn) covered its own record, and not a later one given
+// the same LSN after a Repair, compares the generation at Append with the
+// one after Sync.
+func (l *Log) Generation() uint64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.gen
+}
+
+// Err returns the error that broke the log (wrapping ErrBroken), or nil.
+func (l *Log) Err() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.err
+}
+
+// fail breaks the log with cause and wakes every waiter, and notes where
+// Repair must cut the log back to: for a failed fsync (synced), the last
+// record known durable, since the kernel may have dropped any page written
+// after it; for a failed write, the start of the batch being written, which
+// was never acknowledged (the records before it were written whole and are
+// kept). mu must be held.
+func (l *Log) fail(cause error, synced bool) error {
+	switch {
+	case synced:
+		l.repairTo = l.dur
+	case l.err == nil:
+		if l.batch.last < l.durable {
+			// A rotation inside the failed batch synced part of it:
+			// that part was never acknowledged either.
+			l.durable, l.dur = l.batch.last, l.batch
+		}
+		l.repairTo = l.batch
+	}
 	if l.err == nil {
 		l.err = fmt.Errorf("%w: %w", ErrBroken, cause)
-		l.logger.Error("wal: log broken, refusing further writes", "dir", l.dir, "err", cause)
+		l.logger.Error("wal: log broken, refusing writes until repaired", "dir", l.dir, "err", cause)
 	}
 	l.cond.Broadcast()
 	l.fillCond.Broadcast()

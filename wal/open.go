@@ -40,8 +40,7 @@ func Open(dir string, opts Options) (*Log, error) {
 	if err := l.recover(found); err != nil {
 		return nil, fmt.Errorf("open wal %s: %w", dir, err)
 	}
-	l.fillDone = make(chan struct{})
-	go l.prefill()
+	l.startFill()
 	return l, nil
 }
 
@@ -147,6 +146,7 @@ func (l *Log) openCurrent(end int64, cut bool) error {
 		}
 		l.segs, l.cur, l.curSize, l.durable = []segment{s}, f, headerSize, l.last
 		l.fileEnd = headerSize
+		l.dur = l.position()
 		return nil
 	}
 	s := l.segs[len(l.segs)-1]
@@ -175,6 +175,7 @@ func (l *Log) openCurrent(end int64, cut bool) error {
 		return fmt.Errorf("stat %s: %w", s.path, err)
 	}
 	l.cur, l.curSize, l.durable, l.fileEnd = f, end, l.last, st.Size()
+	l.dur = l.position()
 	return nil
 }
 

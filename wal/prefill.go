@@ -59,6 +59,10 @@ func (l *Log) prefill() {
 	}()
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	defer func() {
+		l.fillAlive = false
+		l.fillCond.Broadcast()
+	}()
 	for {
 		for !l.closed && l.err == nil && !l.needFill() {
 			l.fillCond.Wait()
@@ -107,6 +111,14 @@ func (l *Log) prefill() {
 			l.fileEnd = max(l.fileEnd, hi)
 		}
 	}
+}
+
+// startFill starts the prefill goroutine. mu must be held, or the log not
+// yet shared.
+func (l *Log) startFill() {
+	l.fillDone = make(chan struct{})
+	l.fillAlive = true
+	go l.prefill()
 }
 
 // waitFill returns once no zero fill overlaps the n bytes an append is

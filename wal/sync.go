@@ -45,15 +45,15 @@ func (l *Log) Sync(lsn uint64) error {
 // created. mu must be held; it is released during the fsync.
 func (l *Log) leadSync() {
 	l.syncing = true
-	f, target := l.cur, l.last
+	f, at := l.cur, l.position()
 	l.mu.Unlock()
 	err := vfs.Datasync(f)
 	l.mu.Lock()
 	l.syncing = false
 	if err != nil {
-		l.fail(fmt.Errorf("sync %s: %w", f.Name(), err))
-	} else if l.err == nil && target > l.durable {
-		l.durable = target
+		l.fail(fmt.Errorf("sync %s: %w", f.Name(), err), true)
+	} else if l.err == nil && at.last > l.durable {
+		l.durable, l.dur = at.last, at
 	}
 	l.closeRetired()
 	l.cond.Broadcast()
@@ -63,28 +63,28 @@ func (l *Log) leadSync() {
 // closes the log, waiting for the prefill goroutine to end. Later calls
 // return ErrClosed.
 func (l *Log) Close() error {
-	err := l.close()
+	done, err := l.close()
 	if !errors.Is(err, ErrClosed) {
-		<-l.fillDone
+		<-done
 	}
 	return err
 }
 
-func (l *Log) close() error {
+func (l *Log) close() (chan struct{}, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for l.syncing {
 		l.cond.Wait()
 	}
 	if l.closed {
-		return ErrClosed
+		return nil, ErrClosed
 	}
 	l.closed = true
 	l.fillCond.Broadcast()
 	var errs []error
 	if l.err == nil && l.last > l.durable {
 		if err := vfs.Datasync(l.cur); err != nil {
-			errs = append(errs, l.fail(fmt.Errorf("sync %s: %w", l.cur.Name(), err)))
+			errs = append(errs, l.fail(fmt.Errorf("sync %s: %w", l.cur.Name(), err), true))
 		} else {
 			l.durable = l.last
 		}
@@ -94,5 +94,5 @@ func (l *Log) close() error {
 	}
 	l.closeRetired()
 	l.cond.Broadcast()
-	return errors.Join(errs...)
+	return l.fillDone, errors.Join(errs...)
 }

@@ -15,6 +15,13 @@ func (l *Log) TruncateBefore(lsn uint64) error {
 	}
 	for len(l.segs) > 1 && l.segs[1].first <= lsn {
 		s := l.segs[0]
+		// A position at the end of s is the start of the next segment.
+		next := position{path: l.segs[1].path, off: headerSize, last: l.segs[1].first - 1}
+		for _, p := range []*position{&l.dur, &l.batch, &l.repairTo} {
+			if p.path == s.path {
+				*p = next
+			}
+		}
 		if err := l.fs.Remove(s.path); err != nil {
 			return fmt.Errorf("truncate wal: remove %s: %w", s.path, err)
 		}
