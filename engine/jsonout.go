@@ -1,0 +1,31 @@
+package engine
+
+import (
+	"encoding/json"
+
+	"github.com/cairn-db/cairn/payload"
+	"github.com/cairn-db/cairn/point"
+)
+
+// jsonFloat32 is a float32 written as Qdrant writes one: 1.0 for a whole
+// number, null for NaN and ±Inf (a Dot or Euclid score of vectors with
+// components near the float32 limit overflows; Qdrant answers null there,
+// and an answer must never fail to encode).
+type jsonFloat32 float32
+
+// MarshalJSON writes f with point.AppendJSONFloat.
+func (f jsonFloat32) MarshalJSON() ([]byte, error) {
+	return point.AppendJSONFloat(make([]byte, 0, 16), float64(f), 32), nil
+}
+
+// MarshalJSON writes the point as Qdrant's ScoredPoint, the score always
+// in a float's spelling (jsonFloat32).
+func (p ScoredPoint) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		ID      point.ID        `json:"id"`
+		Version uint64          `json:"version"`
+		Score   jsonFloat32     `json:"score"`
+		Payload payload.Payload `json:"payload"`
+		Vector  Vectors         `json:"vector"`
+	}{p.ID, p.Version, jsonFloat32(p.Score), p.Payload, p.Vector})
+}
