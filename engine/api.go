@@ -142,7 +142,7 @@ type PointStruct struct {
 	Payload payload.Payload `json:"payload,omitempty"`
 }
 
-// UnmarshalJSON reads the payload with exact numbers (payload.Decode).
+// UnmarshalJSON reads the payload with exact numbers (payload.Parse).
 func (p *PointStruct) UnmarshalJSON(b []byte) error {
 	var raw struct {
 		ID      point.ID        `json:"id"`
@@ -154,7 +154,7 @@ func (p *PointStruct) UnmarshalJSON(b []byte) error {
 	}
 	p.ID, p.Vector, p.Payload = raw.ID, raw.Vector, nil
 	if len(raw.Payload) > 0 && string(bytes.TrimSpace(raw.Payload)) != "null" {
-		pl, err := payload.Decode(raw.Payload)
+		pl, err := payload.Parse(raw.Payload)
 		if err != nil {
 			return fmt.Errorf("payload: %w", err)
 		}

@@ -10,6 +10,8 @@ import (
 
 	gojson "github.com/goccy/go-json"
 	"github.com/labstack/echo/v4"
+
+	"github.com/cairn-db/cairn/payload"
 )
 
 // codec is the JSON implementation for request and response bodies:
@@ -119,8 +121,12 @@ func (s *Server) bind(c echo.Context, v any) error {
 
 // decodeJSON decodes body into v, mapping failures to 400s.
 func decodeJSON(body []byte, v any) error {
-	if len(strings.TrimSpace(string(body))) == 0 {
+	if len(bytes.TrimSpace(body)) == 0 {
 		body = []byte("{}")
+	}
+	// Go's decoders would store U+FFFD for what Qdrant's parser refuses.
+	if err := payload.CheckText(body, 0); err != nil {
+		return badJSON(err)
 	}
 	if err := (codec{}).unmarshal(body, v); err != nil {
 		return badJSON(err)

@@ -1,0 +1,79 @@
+package server
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/cairn-db/cairn/payload"
+)
+
+func nestedPayload(depth int) string {
+	return strings.Repeat(`{"a":`, depth-1) + `{"b":1}` + strings.Repeat(`}`, depth-1)
+}
+
+// TestPayloadDepthLimit: a payload nested deeper than payload.MaxDepth is
+// refused with 400 by every write that stores one, and nothing is
+// stored; one at the limit is stored and answered by every read.
+func TestPayloadDepthLimit(t *testing.T) {
+	s := newEngineServer(t, Options{})
+	mustOK(t, s, http.MethodPut, "/collections/c", `{"vectors":{"size":2,"distance":"Dot"}}`)
+	mustOK(t, s, http.MethodPut, "/collections/n", `{"vectors":{"v":{"size":2,"distance":"Dot"}}}`)
+	mustOK(t, s, http.MethodPut, "/collections/c/points?wait=true", `{"points":[{"id":1,"vector":[1,0],"payload":{"keep":1}}]}`)
+	for _, depth := range []int{payload.MaxDepth + 1, 10000} {
+		deep := nestedPayload(depth)
+		for _, w := range []struct{ method, path, body string }{
+			{http.MethodPut, "/collections/c/points?wait=true", `{"points":[{"id":1,"vector":[1,0],"payload":` + deep + `}]}`},
+			{http.MethodPut, "/collections/c/points?wait=true", `{"batch":{"ids":[1],"vectors":[[1,0]],"payloads":[` + deep + `]}}`},
+			{http.MethodPut, "/collections/n/points?wait=true", `{"points":[{"id":1,"vector":{"v":[1,0]},"payload":` + deep + `}]}`},
+			{http.MethodPost, "/collections/c/points/payload?wait=true", `{"points":[1],"payload":` + deep + `}`},
+			{http.MethodPut, "/collections/c/points/payload?wait=true", `{"points":[1],"payload":` + deep + `}`},
+			{http.MethodPost, "/collections/c/points/batch?wait=true", `{"operations":[{"overwrite_payload":{"points":[1],"payload":` + deep + `}}]}`},
+		} {
+			r := call(t, s, w.method, w.path, w.body)
+			if r.code != http.StatusBadRequest || !strings.Contains(r.err, "nested deeper than 128 levels") && !strings.Contains(r.err, "exceeded max depth") {
+				t.Fatalf("%s %s, %d deep: %d %s", w.method, w.path, depth, r.code, r.raw[:min(len(r.raw), 300)])
+			}
+		}
+	}
+	// A key path adds levels: the stored document is what is bounded.
+	mustFail(t, s, http.MethodPost, "/collections/c/points/payload?wait=true",
+		`{"points":[1],"key":"x.y","payload":`+nestedPayload(payload.MaxDepth-1)+`}`, http.StatusBadRequest, "nested deeper")
+	res := string(mustOK(t, s, http.MethodGet, "/collections/c/points/1", ""))
+	if !strings.Contains(res, `"keep":1`) {
+		t.Fatalf("a refused write changed the point: %s", res)
+	}
+	atLimit := nestedPayload(payload.MaxDepth)
+	mustOK(t, s, http.MethodPut, "/collections/c/points?wait=true", `{"points":[{"id":2,"vector":[1,0],"payload":`+atLimit+`}]}`)
+	mustOK(t, s, http.MethodGet, "/collections/c/points/2", "")
+	mustOK(t, s, http.MethodPost, "/collections/c/points/scroll", `{"with_payload":true}`)
+	mustOK(t, s, http.MethodPost, "/collections/c/points/search", `{"vector":[1,0],"limit":2,"with_payload":true}`)
+}
+
+// TestInvalidTextRefused: invalid UTF-8 and lone surrogate escapes in a
+// payload, or anywhere in a request body, answer 400 as Qdrant's parser
+// does, instead of being stored as U+FFFD; valid text round-trips.
+func TestInvalidTextRefused(t *testing.T) {
+	s := newEngineServer(t, Options{})
+	mustOK(t, s, http.MethodPut, "/collections/c", `{"vectors":{"size":2,"distance":"Dot"}}`)
+	mustOK(t, s, http.MethodPut, "/collections/c/points?wait=true", `{"points":[{"id":1,"vector":[1,0],"payload":{"k":"v"}}]}`)
+	for _, pl := range []string{"{\"k\xff\":1}", "{\"k\":\"\xc3\"}", "{\"k\":{\"n\":\"\xff\"}}", `{"k":"\ud800"}`, `{"\udc00":1}`} {
+		for _, w := range []struct{ method, path, body string }{
+			{http.MethodPut, "/collections/c/points?wait=true", `{"points":[{"id":1,"vector":[1,0],"payload":` + pl + `}]}`},
+			{http.MethodPost, "/collections/c/points/payload?wait=true", `{"points":[1],"payload":` + pl + `}`},
+			{http.MethodPut, "/collections/c/points/payload?wait=true", `{"points":[1],"payload":` + pl + `}`},
+		} {
+			mustFail(t, s, w.method, w.path, w.body, http.StatusBadRequest, "Format error in JSON body")
+		}
+	}
+	mustFail(t, s, http.MethodPost, "/collections/c/points/scroll",
+		"{\"filter\":{\"must\":[{\"key\":\"k\",\"match\":{\"value\":\"\xff\"}}]}}", http.StatusBadRequest, "invalid unicode code point")
+	res := string(mustOK(t, s, http.MethodGet, "/collections/c/points/1", ""))
+	if !strings.Contains(res, `"k":"v"`) {
+		t.Fatalf("a refused write changed the point: %s", res)
+	}
+	mustOK(t, s, http.MethodPut, "/collections/c/points?wait=true", `{"points":[{"id":2,"vector":[1,0],"payload":{"city":"Zürich","e":"\ud83d\ude00"}}]}`)
+	if res := string(mustOK(t, s, http.MethodGet, "/collections/c/points/2", "")); !strings.Contains(res, "Zürich") || !strings.Contains(res, "😀") {
+		t.Fatalf("valid text changed: %s", res)
+	}
+}
