@@ -29,3 +29,20 @@ func (p ScoredPoint) MarshalJSON() ([]byte, error) {
 		Vector  Vectors         `json:"vector"`
 	}{p.ID, p.Version, jsonFloat32(p.Score), p.Payload, p.Vector})
 }
+
+// collectionConfigOut is CollectionConfig as Qdrant's collection info
+// writes it: quantization_config is always present (null: Cairn has no
+// quantization; CheckCreateCollection refuses one).
+type collectionConfigOut struct {
+	CollectionConfig
+	QuantizationConfig *struct{} `json:"quantization_config"`
+}
+
+// MarshalJSON writes the info with every field Qdrant's always carries.
+func (i CollectionInfo) MarshalJSON() ([]byte, error) {
+	type plain CollectionInfo
+	return json.Marshal(struct {
+		plain
+		Config collectionConfigOut `json:"config"`
+	}{plain(i), collectionConfigOut{CollectionConfig: i.Config}})
+}
