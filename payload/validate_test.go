@@ -40,13 +40,13 @@ func TestParseText(t *testing.T) {
 		}
 	}
 	bad := map[string]string{
-		"{\"k\xff\":1}":          "invalid unicode code point at line 1 column 4",
-		"{\"k\":\"a\xc3\"}":      "invalid unicode code point",
+		"{\"k\xff\":1}":            "invalid unicode code point at line 1 column 4",
+		"{\"k\":\"a\xc3\"}":        "invalid unicode code point",
 		"{\"k\":\"\xed\xa0\x80\"}": "invalid unicode code point", // a surrogate in UTF-8
-		`{"k":"\ud800"}`:         "unexpected end of hex escape",
-		`{"k":"\ud800\u0041"}`:   "lone leading surrogate in hex escape",
-		`{"k":"\udc00"}`:         "lone leading surrogate in hex escape",
-		`{"\udfff":1}`:           "lone leading surrogate in hex escape",
+		`{"k":"\ud800"}`:           "unexpected end of hex escape",
+		`{"k":"\ud800\u0041"}`:     "lone leading surrogate in hex escape",
+		`{"k":"\udc00"}`:           "lone leading surrogate in hex escape",
+		`{"\udfff":1}`:             "lone leading surrogate in hex escape",
 	}
 	for doc, want := range bad {
 		_, err := Parse([]byte(doc))
