@@ -35,7 +35,23 @@ func (p ScoredPoint) MarshalJSON() ([]byte, error) {
 // quantization; CheckCreateCollection refuses one).
 type collectionConfigOut struct {
 	CollectionConfig
-	QuantizationConfig *struct{} `json:"quantization_config"`
+	OptimizerConfig    optimizersOut `json:"optimizer_config"`
+	QuantizationConfig *struct{}     `json:"quantization_config"`
+}
+
+// optimizersOut writes deleted_threshold, Qdrant's one float setting, in a
+// float's spelling.
+type optimizersOut struct {
+	OptimizersConfig
+	DeletedThreshold jsonFloat64 `json:"deleted_threshold"`
+}
+
+// jsonFloat64 is a float64 written as Qdrant writes one (jsonFloat32).
+type jsonFloat64 float64
+
+// MarshalJSON writes f with point.AppendJSONFloat.
+func (f jsonFloat64) MarshalJSON() ([]byte, error) {
+	return point.AppendJSONFloat(make([]byte, 0, 24), float64(f), 64), nil
 }
 
 // MarshalJSON writes the info with every field Qdrant's always carries.
@@ -44,5 +60,8 @@ func (i CollectionInfo) MarshalJSON() ([]byte, error) {
 	return json.Marshal(struct {
 		plain
 		Config collectionConfigOut `json:"config"`
-	}{plain(i), collectionConfigOut{CollectionConfig: i.Config}})
+	}{plain(i), collectionConfigOut{
+		CollectionConfig: i.Config,
+		OptimizerConfig:  optimizersOut{i.Config.OptimizerConfig, jsonFloat64(i.Config.OptimizerConfig.DeletedThreshold)},
+	}})
 }

@@ -60,3 +60,18 @@ func TestInfoCarriesQuantizationConfig(t *testing.T) {
 		t.Errorf("quantization_config %s, want null", q)
 	}
 }
+
+// TestInfoAndEnvelopeFloats: the info's float setting and the envelope's
+// time are written in a float's spelling, as Qdrant writes them.
+func TestInfoAndEnvelopeFloats(t *testing.T) {
+	s := newEngineServer(t, Options{})
+	mustOK(t, s, http.MethodPut, "/collections/c", `{"vectors":{"size":4,"distance":"Dot"},"optimizers_config":{"deleted_threshold":1}}`)
+	r := call(t, s, http.MethodGet, "/collections/c", "")
+	if !strings.Contains(r.raw, `"deleted_threshold":1.0`) {
+		t.Fatalf("deleted_threshold: %s", r.raw)
+	}
+	out, err := codec{}.marshal(okBody{Result: true, Status: "ok"})
+	if err != nil || !strings.Contains(string(out), `"time":0.0`) {
+		t.Fatalf("envelope %s %v", out, err)
+	}
+}
