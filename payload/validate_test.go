@@ -67,3 +67,36 @@ func TestParseDuplicateKeys(t *testing.T) {
 		t.Fatalf("%v %v", p, err)
 	}
 }
+
+func TestCheckRequestDuplicates(t *testing.T) {
+	maps := map[string]bool{"payload": true, "vector": true}
+	for _, doc := range []string{
+		`{"limit":1,"limit":2}`,
+		`{"points":[{"id":1,"vector":[1],"id":2}]}`,
+		`{"filter":{"must":[{"key":"a","match":{"value":1,"value":2}}]}}`,
+		`{"x":[1,2,{"a":1,"a":2}]}`,
+		`{"x":[[1,2],[3,{"a":1,"a":2}]]}`,
+	} {
+		if err := CheckRequest([]byte(doc), maps); !errors.Is(err, ErrDuplicateField) {
+			t.Errorf("%s: %v, want ErrDuplicateField", doc, err)
+		}
+	}
+	if err := CheckRequest([]byte(`{"limit":1,"limit":2}`), maps); err == nil || !strings.Contains(err.Error(), "duplicate field `limit` at line 1 column 18") {
+		t.Errorf("message: %v", err)
+	}
+	for _, doc := range []string{
+		`{"points":[{"id":1,"vector":{"a":[1],"a":[2]},"payload":{"k":1,"k":{"x":1,"x":2}}}]}`,
+		`{"payload":{"k":1,"k":2},"points":[1]}`,
+		`{"a":{"x":1},"b":{"x":1}}`,
+		`{"a":1,`, `{"a"`, `[1,2`, `"x`, `{"a":tru`,
+	} {
+		if err := CheckRequest([]byte(doc), maps); err != nil {
+			t.Errorf("%s: %v", doc, err)
+		}
+	}
+	for _, doc := range []string{"{\"a\":\"\xff\"}", "{\"a\":[1,\"\xff\"]}", "{\"a\":[1,\xff]}", "{\"a\":[1,2,\"\\ud800\"]}"} {
+		if err := CheckRequest([]byte(doc), maps); !errors.Is(err, ErrBadText) {
+			t.Errorf("%q: %v, want ErrBadText", doc, err)
+		}
+	}
+}

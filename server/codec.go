@@ -124,14 +124,24 @@ func decodeJSON(body []byte, v any) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		body = []byte("{}")
 	}
-	// Go's decoders would store U+FFFD for what Qdrant's parser refuses.
-	if err := payload.CheckText(body, 0); err != nil {
+	// Go's decoders would store U+FFFD for what Qdrant's parser refuses,
+	// and keep the last of a repeated field.
+	if err := payload.CheckRequest(body, requestMaps); err != nil {
 		return badJSON(err)
 	}
 	if err := (codec{}).unmarshal(body, v); err != nil {
 		return badJSON(err)
 	}
 	return nil
+}
+
+// requestMaps are the fields of Qdrant's request bodies whose values are
+// maps (serde_json's Map or a HashMap) rather than structs: a key repeated
+// in them keeps its last value, as in Qdrant, where a repeated struct
+// field is refused ("duplicate field").
+var requestMaps = map[string]bool{
+	"payload": true, "payloads": true, "metadata": true, "vector": true, "vectors": true,
+	"sparse_vectors": true, "defaults": true,
 }
 
 // jsonErrorText turns a decoder error into a message naming the field.

@@ -77,3 +77,27 @@ func TestInvalidTextRefused(t *testing.T) {
 		t.Fatalf("valid text changed: %s", res)
 	}
 }
+
+// TestDuplicateFieldsRefused: a request naming a struct field twice
+// answers 400 "duplicate field", as Qdrant's parser does, on the fast
+// upsert path too, and nothing is written; a key repeated inside a payload
+// keeps its last value, as in Qdrant.
+func TestDuplicateFieldsRefused(t *testing.T) {
+	s := newEngineServer(t, Options{})
+	mustOK(t, s, http.MethodPut, "/collections/c", `{"vectors":{"size":2,"distance":"Dot"}}`)
+	for _, w := range []struct{ method, path, body string }{
+		{http.MethodPut, "/collections/c/points?wait=true", `{"points":[{"id":1,"vector":[1,0],"id":2}]}`},
+		{http.MethodPut, "/collections/c/points?wait=true", `{"points":[{"id":1,"vector":[1,0]}],"points":[]}`},
+		{http.MethodPost, "/collections/c/points/search", `{"vector":[1,0],"limit":1,"limit":100}`},
+		{http.MethodPut, "/collections/d", `{"vectors":{"size":2,"distance":"Dot"},"shard_number":1,"shard_number":2}`},
+	} {
+		mustFail(t, s, w.method, w.path, w.body, http.StatusBadRequest, "Format error in JSON body: duplicate field `")
+	}
+	if r := call(t, s, http.MethodPost, "/collections/c/points/count", `{}`); !strings.Contains(string(r.result), `"count":0`) {
+		t.Fatalf("a refused upsert wrote: %s", r.raw)
+	}
+	mustOK(t, s, http.MethodPut, "/collections/c/points?wait=true", `{"points":[{"id":1,"vector":[1,0],"payload":{"k":1,"k":2,"o":{"x":1,"x":3}}}]}`)
+	if res := string(mustOK(t, s, http.MethodGet, "/collections/c/points/1", "")); !strings.Contains(res, `"k":2`) || !strings.Contains(res, `"x":3`) {
+		t.Fatalf("payload duplicates: %s", res)
+	}
+}
