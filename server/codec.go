@@ -11,6 +11,7 @@ import (
 	gojson "github.com/goccy/go-json"
 	"github.com/labstack/echo/v4"
 
+	"github.com/cairn-db/cairn/engine"
 	"github.com/cairn-db/cairn/payload"
 )
 
@@ -130,6 +131,9 @@ func decodeJSON(body []byte, v any) error {
 		return badJSON(err)
 	}
 	if err := (codec{}).unmarshal(body, v); err != nil {
+		if errors.Is(err, engine.ErrInvalid) {
+			return err // a value out of range, found while decoding: 422
+		}
 		return badJSON(err)
 	}
 	return nil

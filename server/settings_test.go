@@ -75,3 +75,24 @@ func TestInfoAndEnvelopeFloats(t *testing.T) {
 		t.Fatalf("envelope %s %v", out, err)
 	}
 }
+
+// TestHnswEfBounds: hnsw_ef is a positive integer in Qdrant's schema; -1
+// is refused as its parser refuses it (400), 0 as its validation does
+// (422), wherever search params are given.
+func TestHnswEfBounds(t *testing.T) {
+	s := newEngineServer(t, Options{})
+	mustOK(t, s, http.MethodPut, "/collections/c", `{"vectors":{"size":2,"distance":"Dot"}}`)
+	p := "/collections/c/points/"
+	for _, tt := range []struct {
+		ef   string
+		code int
+	}{{"-1", 400}, {"1.5", 400}, {"99999999999", 400}, {"0", 422}} {
+		params := `"params":{"hnsw_ef":` + tt.ef + `}`
+		mustFail(t, s, http.MethodPost, p+"search", `{"vector":[1,0],"limit":1,`+params+`}`, tt.code, "hnsw_ef")
+		mustFail(t, s, http.MethodPost, p+"search/batch", `{"searches":[{"vector":[1,0],"limit":1,`+params+`}]}`, tt.code, "hnsw_ef")
+		mustFail(t, s, http.MethodPost, p+"query", `{"query":[1,0],`+params+`}`, tt.code, "hnsw_ef")
+		mustFail(t, s, http.MethodPost, p+"recommend", `{"positive":[[1,0]],"limit":1,`+params+`}`, tt.code, "hnsw_ef")
+	}
+	mustOK(t, s, http.MethodPost, p+"search", `{"vector":[1,0],"limit":1,"params":{"hnsw_ef":1,"exact":true}}`)
+	mustOK(t, s, http.MethodPost, p+"search", `{"vector":[1,0],"limit":1,"params":{"hnsw_ef":null}}`)
+}
