@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"slices"
+
+	"github.com/cairn-db/cairn/payload"
 )
 
 // ruleKind says what Cairn does with one field of a Qdrant settings
@@ -32,6 +34,8 @@ type settingRule struct {
 	subMap, vectors bool
 	// accept, for a refused field, reports a value that changes nothing.
 	accept func(json.RawMessage) bool
+	// check, for an implemented field, bounds its value.
+	check func(json.RawMessage) error
 	// why explains a refused or stored field.
 	why string
 }
@@ -66,7 +70,7 @@ var settingSchemas = map[string]map[string]settingRule{
 		"quantization_config":      {kind: refused, why: noQuantization},
 		"sparse_vectors":           {kind: refused, accept: isJSON(`{}`), why: noSparse},
 		"strict_mode_config":       {kind: refused, accept: strictModeOff, why: noStrictMode},
-		"metadata":                 {},
+		"metadata":                 {check: checkMetadata},
 	},
 	"UpdateCollection": {
 		"vectors":             {sub: "VectorParamsDiff", subMap: true},
@@ -76,7 +80,7 @@ var settingSchemas = map[string]map[string]settingRule{
 		"quantization_config": {kind: refused, why: noQuantization},
 		"sparse_vectors":      {kind: refused, accept: isJSON(`{}`), why: noSparse},
 		"strict_mode_config":  {kind: refused, accept: strictModeOff, why: noStrictMode},
-		"metadata":            {},
+		"metadata":            {check: checkMetadata},
 	},
 	"VectorParams": {
 		"size":                {},
@@ -168,6 +172,11 @@ func checkSettings(schema string, raw []byte, path string) error {
 		if r.kind == refused && (r.accept == nil || !r.accept(v)) {
 			return errBadRequest("%s: %s", field, r.why)
 		}
+		if r.check != nil {
+			if err := r.check(v); err != nil {
+				return errBadRequest("%s: %v", field, err)
+			}
+		}
 		if err := checkSub(r, v, field); err != nil {
 			return err
 		}
@@ -202,6 +211,12 @@ func checkSub(r settingRule, v json.RawMessage, field string) error {
 		return nil
 	}
 	return checkSettings(r.sub, v, field)
+}
+
+// checkMetadata bounds collection metadata as a payload is bounded
+// (payload.MaxDepth, UTF-8): it is stored and answered the same way.
+func checkMetadata(v json.RawMessage) error {
+	return payload.CheckText(v, payload.MaxDepth)
 }
 
 // isSingleVector tells Qdrant's single VectorParams form of VectorsConfig

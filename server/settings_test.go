@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/cairn-db/cairn/payload"
 )
 
 // TestUnsupportedSettingsRefused: settings Cairn does not implement answer
@@ -41,6 +43,11 @@ func TestUnsupportedSettingsRefused(t *testing.T) {
 		t.Fatalf("a refused update changed the config:\n%s\n%s", before, after)
 	}
 	mustOK(t, s, http.MethodPatch, "/collections/c", `{"quantization_config":null,"optimizers_config":{"deleted_threshold":0.5}}`)
+	// Metadata is bounded as a payload is.
+	deep := nestedPayload(payload.MaxDepth + 1)
+	mustFail(t, s, http.MethodPatch, "/collections/c", `{"metadata":`+deep+`}`, http.StatusBadRequest, "metadata: ", "nested deeper than 128 levels")
+	mustFail(t, s, http.MethodPut, "/collections/m", `{"vectors":{"size":4,"distance":"Dot"},"metadata":`+deep+`}`, http.StatusBadRequest, "metadata: ", "nested deeper")
+	mustOK(t, s, http.MethodPatch, "/collections/c", `{"metadata":`+nestedPayload(payload.MaxDepth)+`}`)
 }
 
 // TestInfoCarriesQuantizationConfig: collection info always carries
