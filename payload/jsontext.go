@@ -228,9 +228,20 @@ func hex4(b []byte, i int) (rune, bool) {
 	return u, true
 }
 
+// textError is an ErrBadText whose message is serde_json's own ("invalid
+// unicode code point at line 1 column 9"), as Qdrant's answers quote it.
 func textError(what string, b []byte, i int) error {
-	return fmt.Errorf("%w: %s at %s", ErrBadText, what, lineColumn(b, i))
+	return &kindError{kind: ErrBadText, msg: what + " at " + lineColumn(b, i)}
 }
+
+// kindError is an error of a kind (errors.Is) with its own whole message.
+type kindError struct {
+	kind error
+	msg  string
+}
+
+func (e *kindError) Error() string { return e.msg }
+func (e *kindError) Unwrap() error { return e.kind }
 
 // lineColumn names offset i of b as serde_json does: 1-based line and
 // column.

@@ -101,3 +101,13 @@ func TestDuplicateFieldsRefused(t *testing.T) {
 		t.Fatalf("payload duplicates: %s", res)
 	}
 }
+
+// TestInvalidTextMessage: the message is Qdrant's (serde_json's) wording.
+func TestInvalidTextMessage(t *testing.T) {
+	s := newEngineServer(t, Options{})
+	mustOK(t, s, http.MethodPut, "/collections/c", `{"vectors":{"size":2,"distance":"Dot"}}`)
+	r := call(t, s, http.MethodPut, "/collections/c/points", "{\"points\":[{\"id\":1,\"vector\":[1,0],\"payload\":{\"k\":\"\xff\"}}]}")
+	if want := "Format error in JSON body: invalid unicode code point at line 1 column 51"; r.code != 400 || r.err != want {
+		t.Fatalf("%d %q, want %q", r.code, r.err, want)
+	}
+}
