@@ -10,8 +10,9 @@ import (
 
 // MaxDepth is the deepest nesting a payload may have: the payload object
 // itself is level 1, {"a":{"b":[1]}} is 3 deep. Qdrant's JSON parser
-// refuses request bodies nested deeper than 128 levels; a payload that
-// deep could be stored but not answered (docs/limits.md, "Payloads").
+// refuses request bodies nested deeper than 128 levels; before this bound
+// a deeper payload was stored and then failed every answer carrying it
+// (docs/limits.md, "Payloads").
 const MaxDepth = 128
 
 // ErrTooDeep reports a payload nested deeper than MaxDepth.
@@ -51,6 +52,9 @@ func (e *invalidAt) wrap() error {
 			b.WriteString(e.path[i])
 		}
 		where = strings.TrimPrefix(b.String(), ".")
+		if len(where) > 200 {
+			where = where[:200] + "…" // keys may be long; the message stays short
+		}
 	}
 	return fmt.Errorf("%w: %s at %s", e.kind, e.what, where)
 }
