@@ -53,7 +53,7 @@ func (e *invalidAt) wrap() error {
 		}
 		where = strings.TrimPrefix(b.String(), ".")
 		if len(where) > 200 {
-			where = where[:200] + "…" // keys may be long; the message stays short
+			where = strings.ToValidUTF8(where[:200], "") + "…" // keys may be long; the message stays short
 		}
 	}
 	return fmt.Errorf("%w: %s at %s", e.kind, e.what, where)
