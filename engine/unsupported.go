@@ -220,15 +220,14 @@ func checkMetadata(v json.RawMessage) error {
 }
 
 // isSingleVector tells Qdrant's single VectorParams form of VectorsConfig
-// from a map of named ones, as VectorsConfig.UnmarshalJSON does.
+// from a map of named ones exactly as VectorsConfig.UnmarshalJSON does (a
+// scalar "size"), so that a vector named "size" is checked too.
 func isSingleVector(v json.RawMessage) bool {
 	var probe map[string]json.RawMessage
 	if json.Unmarshal(v, &probe) != nil {
 		return false
 	}
-	_, size := probe["size"]
-	_, distance := probe["distance"]
-	return size || distance
+	return scalarField("size", probe)
 }
 
 // isJSON accepts exactly the JSON value want (compared compactly).

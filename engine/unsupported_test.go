@@ -123,6 +123,9 @@ func TestSettingSchemasCoverOpenAPI(t *testing.T) {
 			t.Errorf("%s: %v", body, err)
 		}
 	}
+	if err := CheckCreateCollection([]byte(`{"vectors":{"size":{"size":4,"distance":"Dot","datatype":"uint8"}}}`)); err == nil || !strings.Contains(err.Error(), "vectors.size.datatype") {
+		t.Errorf("a vector named size: %v", err)
+	}
 	if err := CheckCreateCollection([]byte(`{"vectors":{"size":4,"distance":"Dot","datatype":"float16"}}`)); err == nil || !strings.Contains(err.Error(), "vectors.datatype: datatypes other than float32") {
 		t.Errorf("float16: %v", err)
 	}
