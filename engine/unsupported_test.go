@@ -138,3 +138,19 @@ func TestSettingSchemasCoverOpenAPI(t *testing.T) {
 	})
 	t.Logf("checked schemas %v", names)
 }
+
+// TestSettingsDocumented: docs/settings.md names every refused or stored
+// setting of the table.
+func TestSettingsDocumented(t *testing.T) {
+	doc, err := os.ReadFile("../docs/settings.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for schema, rules := range settingSchemas {
+		for field, r := range rules {
+			if r.kind != implemented && !strings.Contains(string(doc), "`"+field+"`") && !strings.Contains(string(doc), "."+field+"`") {
+				t.Errorf("%s.%s: not in docs/settings.md", schema, field)
+			}
+		}
+	}
+}
