@@ -7,6 +7,10 @@ import (
 	"unicode/utf8"
 )
 
+// MaxRequestDepth is the deepest nesting CheckRequest walks, the limit of
+// Go's JSON decoders (payloads are bounded far lower, by MaxDepth).
+const MaxRequestDepth = 10000
+
 // ErrDuplicateField reports a request object naming a field twice.
 var ErrDuplicateField = errors.New("duplicate field")
 
@@ -30,9 +34,10 @@ func CheckText(b []byte, maxDepth int) error {
 // does for every request struct. Objects that are maps in Qdrant's
 // schemas, where a repeated key keeps its last value, are the values of
 // the keys in maps (payload, metadata, named vectors...) and everything
-// inside them.
+// inside them. Bodies nested deeper than MaxRequestDepth are refused
+// (ErrTooDeep), as Go's decoders refuse them: the walk is recursive.
 func CheckRequest(b []byte, maps map[string]bool) error {
-	c := textChecker{b: b, maps: maps}
+	c := textChecker{b: b, maps: maps, maxDepth: MaxRequestDepth}
 	_, err := c.value(0, 0, false)
 	return err
 }

@@ -100,3 +100,19 @@ func TestCheckRequestDuplicates(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckRequestDepth: the recursive walk is bounded, so a body of
+// millions of '[' (within the request size limit) is refused, not a
+// stack overflow that kills the process.
+func TestCheckRequestDepth(t *testing.T) {
+	for _, open := range []string{"[", `{"a":`} {
+		doc := []byte(strings.Repeat(open, 1<<20))
+		if err := CheckRequest(doc, nil); !errors.Is(err, ErrTooDeep) {
+			t.Fatalf("%q × 2^20: %v", open, err)
+		}
+	}
+	ok := strings.Repeat("[", MaxRequestDepth) + strings.Repeat("]", MaxRequestDepth)
+	if err := CheckRequest([]byte(ok), nil); err != nil {
+		t.Fatalf("%d deep: %v", MaxRequestDepth, err)
+	}
+}
