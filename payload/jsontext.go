@@ -37,7 +37,7 @@ func CheckText(b []byte, maxDepth int) error {
 // inside them. Bodies nested deeper than MaxRequestDepth are refused
 // (ErrTooDeep), as Go's decoders refuse them: the walk is recursive.
 func CheckRequest(b []byte, maps map[string]bool) error {
-	c := textChecker{b: b, maps: maps, maxDepth: MaxRequestDepth}
+	c := textChecker{b: b, maps: maps, maxDepth: MaxRequestDepth, request: true}
 	_, err := c.value(0, 0, false)
 	return err
 }
@@ -48,6 +48,7 @@ type textChecker struct {
 	b        []byte
 	maxDepth int
 	maps     map[string]bool
+	request  bool // a whole body: too deep is serde_json's "recursion limit exceeded"
 }
 
 func (c *textChecker) skip(i int) int {
@@ -67,6 +68,9 @@ func (c *textChecker) value(i, depth int, inMap bool) (int, error) {
 	switch c.b[i] {
 	case '{', '[':
 		if c.maxDepth > 0 && depth+1 > c.maxDepth {
+			if c.request {
+				return 0, &kindError{kind: ErrTooDeep, msg: "recursion limit exceeded at " + lineColumn(c.b, i)}
+			}
 			return 0, fmt.Errorf("%w: nested deeper than %d levels at %s", ErrTooDeep, c.maxDepth, lineColumn(c.b, i))
 		}
 		if c.b[i] == '{' {

@@ -31,7 +31,7 @@ func TestPayloadDepthLimit(t *testing.T) {
 			{http.MethodPost, "/collections/c/points/batch?wait=true", `{"operations":[{"overwrite_payload":{"points":[1],"payload":` + deep + `}}]}`},
 		} {
 			r := call(t, s, w.method, w.path, w.body)
-			if r.code != http.StatusBadRequest || !strings.Contains(r.err, "nested deeper than 128 levels") && !strings.Contains(r.err, "exceeded max depth") {
+			if r.code != http.StatusBadRequest || !strings.Contains(r.err, "nested deeper than 128 levels") && !strings.Contains(r.err, "recursion limit exceeded") {
 				t.Fatalf("%s %s, %d deep: %d %s", w.method, w.path, depth, r.code, r.raw[:min(len(r.raw), 300)])
 			}
 		}
