@@ -92,12 +92,29 @@ type Hooks struct {
 // an object of named arrays otherwise.
 type Vectors map[string][]float32
 
-// MarshalJSON writes a bare array when the only vector is unnamed.
+// MarshalJSON writes a bare array when the only vector is unnamed, an
+// object of named arrays (sorted by name) otherwise. Components are written
+// as Qdrant writes floats (point.AppendJSONFloat: 1.0, never 1).
 func (v Vectors) MarshalJSON() ([]byte, error) {
-	if u, ok := v[""]; ok && len(v) == 1 {
-		return json.Marshal(u)
+	if v == nil {
+		return []byte("null"), nil
 	}
-	return json.Marshal(map[string][]float32(v))
+	if u, ok := v[""]; ok && len(v) == 1 {
+		return point.AppendJSONFloats(make([]byte, 0, 8*len(u)+2), u), nil
+	}
+	b := []byte{'{'}
+	for i, name := range sortedNames(v) {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		k, err := json.Marshal(name)
+		if err != nil {
+			return nil, fmt.Errorf("encode vector name: %w", err)
+		}
+		b = append(append(b, k...), ':')
+		b = point.AppendJSONFloats(b, v[name])
+	}
+	return append(b, '}'), nil
 }
 
 // UnmarshalJSON reads a bare array (the unnamed vector) or an object of
@@ -127,7 +144,7 @@ type PointStruct struct {
 	Payload payload.Payload `json:"payload,omitempty"`
 }
 
-// UnmarshalJSON reads the payload with exact numbers (payload.Decode).
+// UnmarshalJSON reads the payload with exact numbers (payload.Parse).
 func (p *PointStruct) UnmarshalJSON(b []byte) error {
 	var raw struct {
 		ID      point.ID        `json:"id"`
@@ -139,7 +156,7 @@ func (p *PointStruct) UnmarshalJSON(b []byte) error {
 	}
 	p.ID, p.Vector, p.Payload = raw.ID, raw.Vector, nil
 	if len(raw.Payload) > 0 && string(bytes.TrimSpace(raw.Payload)) != "null" {
-		pl, err := payload.Decode(raw.Payload)
+		pl, err := payload.Parse(raw.Payload)
 		if err != nil {
 			return fmt.Errorf("payload: %w", err)
 		}

@@ -155,7 +155,7 @@ func TestPayloadOps(t *testing.T) {
 			c = stg(t, &st, dir, "c")
 			recs, _ := c.Get(ctxb, []point.ID{point.NumID(1), point.NumID(2)}, WithPayload{Enable: true}, WithVector{Enable: true})
 			got := jsonOf(recs)
-			want := `[{"id":1,"payload":{"k":1,"z":true},"vector":{"a":[0.6,0.8]}},{"id":2,"payload":{"k":2,"w":5},"vector":{"a":[1,0],"b":[0,0,2]}}]`
+			want := `[{"id":1,"payload":{"k":1,"z":true},"vector":{"a":[0.6,0.8]}},{"id":2,"payload":{"k":2,"w":5},"vector":{"a":[1.0,0.0],"b":[0.0,0.0,2.0]}}]`
 			if got != want {
 				t.Fatalf("records\n got %s\nwant %s", got, want)
 			}

@@ -113,7 +113,7 @@ func TestPartialUpdateOutlivesSegment(t *testing.T) {
 		t.Fatalf("head %d points, %d segments", s.head.nlive, len(s.segs))
 	}
 	recs, _ := c.Get(ctxb, []point.ID{point.NumID(1)}, WithPayload{Enable: true}, WithVector{Enable: true})
-	if got := jsonOf(recs); got != `[{"id":1,"payload":{"keep":"me"},"vector":[3,3]}]` {
+	if got := jsonOf(recs); got != `[{"id":1,"payload":{"keep":"me"},"vector":[3.0,3.0]}]` {
 		t.Fatalf("point 1 = %s", got)
 	}
 }

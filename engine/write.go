@@ -189,10 +189,14 @@ func nonFinite(v []float32) int {
 	return -1
 }
 
-// encodePayload turns a payload document into stored bytes; empty is nil.
+// encodePayload checks a payload document (payload.Validate: depth,
+// UTF-8, numbers) and turns it into stored bytes; empty is nil.
 func encodePayload(p payload.Payload) ([]byte, error) {
 	if len(p) == 0 {
 		return nil, nil
+	}
+	if err := payload.Validate(p); err != nil {
+		return nil, errBadRequest("payload: %v", err)
 	}
 	b, err := payload.Encode(p)
 	if err != nil {

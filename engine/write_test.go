@@ -126,7 +126,7 @@ func TestUpdateVectorsRepeatedIDFolds(t *testing.T) {
 	if err != nil || len(recs) != 1 {
 		t.Fatalf("Get: %v %v", recs, err)
 	}
-	if got := jsonOf(recs[0].Vector); got != `{"a":[1,1],"b":[3,3]}` {
+	if got := jsonOf(recs[0].Vector); got != `{"a":[1.0,1.0],"b":[3.0,3.0]}` {
 		t.Fatalf("vectors after repeated updates = %s", got)
 	}
 }

@@ -10,6 +10,9 @@ import (
 
 	gojson "github.com/goccy/go-json"
 	"github.com/labstack/echo/v4"
+
+	"github.com/cairn-db/cairn/engine"
+	"github.com/cairn-db/cairn/payload"
 )
 
 // codec is the JSON implementation for request and response bodies:
@@ -119,13 +122,30 @@ func (s *Server) bind(c echo.Context, v any) error {
 
 // decodeJSON decodes body into v, mapping failures to 400s.
 func decodeJSON(body []byte, v any) error {
-	if len(strings.TrimSpace(string(body))) == 0 {
+	if len(bytes.TrimSpace(body)) == 0 {
 		body = []byte("{}")
 	}
+	// Go's decoders would store U+FFFD for what Qdrant's parser refuses,
+	// and keep the last of a repeated field.
+	if err := payload.CheckRequest(body, requestMaps); err != nil {
+		return badJSON(err)
+	}
 	if err := (codec{}).unmarshal(body, v); err != nil {
+		if errors.Is(err, engine.ErrInvalid) {
+			return err // a value out of range, found while decoding: 422
+		}
 		return badJSON(err)
 	}
 	return nil
+}
+
+// requestMaps are the fields of Qdrant's request bodies whose values are
+// maps (serde_json's Map or a HashMap) rather than structs: a key repeated
+// in them keeps its last value, as in Qdrant, where a repeated struct
+// field is refused ("duplicate field").
+var requestMaps = map[string]bool{
+	"payload": true, "payloads": true, "metadata": true, "vector": true, "vectors": true,
+	"sparse_vectors": true, "defaults": true,
 }
 
 // jsonErrorText turns a decoder error into a message naming the field.

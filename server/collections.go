@@ -1,8 +1,6 @@
 package server
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"sort"
@@ -121,7 +119,7 @@ func (s *Server) createCollection(c echo.Context) error {
 	if err := decodeJSON(body, &req); err != nil {
 		return err
 	}
-	if err := refuseUnsupportedVectors(body); err != nil {
+	if err := engine.CheckCreateCollection(body); err != nil {
 		return err
 	}
 	if err := st.CreateCollection(c.Param("name"), req); err != nil {
@@ -135,8 +133,15 @@ func (s *Server) updateCollection(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	body, err := s.readBody(c)
+	if err != nil {
+		return err
+	}
 	var req engine.CollectionUpdate
-	if err := s.bind(c, &req); err != nil {
+	if err := decodeJSON(body, &req); err != nil {
+		return err
+	}
+	if err := engine.CheckCollectionUpdate(body); err != nil {
 		return err
 	}
 	if err := st.UpdateCollection(c.Param("name"), req); err != nil {
@@ -306,39 +311,4 @@ func btoi(b bool) int {
 		return 1
 	}
 	return 0
-}
-
-// refuseUnsupportedVectors answers a 400 for a create request asking for
-// multivectors or sparse vectors, which Cairn does not store: accepting and
-// dropping them would make later upserts fail or lose data.
-func refuseUnsupportedVectors(body []byte) error {
-	var probe struct {
-		Vectors       map[string]json.RawMessage `json:"vectors"`
-		SparseVectors map[string]json.RawMessage `json:"sparse_vectors"`
-	}
-	if err := decodeJSON(body, &probe); err != nil {
-		return nil // the shape was checked by the full decode
-	}
-	if len(probe.SparseVectors) > 0 {
-		return badJSON(&fieldError{Field: "sparse_vectors", Msg: "sparse vectors are not supported"})
-	}
-	if _, single := probe.Vectors["size"]; single {
-		return refuseMultivector("vectors", probe.Vectors)
-	}
-	for name, raw := range probe.Vectors {
-		var params map[string]json.RawMessage
-		if decodeJSON(raw, &params) == nil {
-			if err := refuseMultivector("vectors."+name, params); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
-func refuseMultivector(field string, params map[string]json.RawMessage) error {
-	if raw, ok := params["multivector_config"]; ok && string(bytes.TrimSpace(raw)) != "null" {
-		return badJSON(&fieldError{Field: field + ".multivector_config", Msg: "multivectors are not supported"})
-	}
-	return nil
 }

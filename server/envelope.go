@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/cairn-db/cairn/point"
 )
 
 // startKey is the echo context key holding the request's start time.
@@ -14,17 +16,26 @@ const startKey = "cairn.start"
 type okBody struct {
 	Result any     `json:"result"`
 	Status string  `json:"status"`
-	Time   float64 `json:"time"`
+	Time   seconds `json:"time"`
 }
 
 // errBody is Qdrant's error envelope.
 type errBody struct {
 	Status errStatus `json:"status"`
-	Time   float64   `json:"time"`
+	Time   seconds   `json:"time"`
 }
 
 type errStatus struct {
 	Error string `json:"error"`
+}
+
+// seconds is the envelope's "time", written as Qdrant writes a float
+// (0.0, never 0).
+type seconds float64
+
+// MarshalJSON writes s with point.AppendJSONFloat.
+func (s seconds) MarshalJSON() ([]byte, error) {
+	return point.AppendJSONFloat(make([]byte, 0, 24), float64(s), 64), nil
 }
 
 // elapsed returns the seconds since the request started.
@@ -37,12 +48,12 @@ func elapsed(c echo.Context) float64 {
 
 // ok answers 200 with result in Qdrant's envelope.
 func ok(c echo.Context, result any) error {
-	return c.JSON(http.StatusOK, okBody{Result: result, Status: "ok", Time: elapsed(c)})
+	return c.JSON(http.StatusOK, okBody{Result: result, Status: "ok", Time: seconds(elapsed(c))})
 }
 
 // fail answers code with msg in Qdrant's error envelope.
 func fail(c echo.Context, code int, msg string) error {
-	return c.JSON(code, errBody{Status: errStatus{Error: msg}, Time: elapsed(c)})
+	return c.JSON(code, errBody{Status: errStatus{Error: msg}, Time: seconds(elapsed(c))})
 }
 
 // startTimer records the request's start time for the envelope's "time".

@@ -15,6 +15,9 @@ func (s *Server) errorHandler(err error, c echo.Context) {
 		return
 	}
 	code, msg := statusOf(err)
+	if code == http.StatusNotFound {
+		c.Response().Header().Del(echo.HeaderAllow) // set by echo's router for a known path
+	}
 	if code >= http.StatusInternalServerError {
 		s.log.Error("request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
 	} else {

@@ -74,6 +74,11 @@ var statusTable = []struct {
 func statusOf(err error) (int, string) {
 	var he *echo.HTTPError
 	if errors.As(err, &he) {
+		if he.Code == http.StatusMethodNotAllowed {
+			// A known path with another method: Qdrant's router (actix)
+			// has no such route either, and answers 404.
+			return http.StatusNotFound, httpErrorMessage(echo.ErrNotFound)
+		}
 		return he.Code, httpErrorMessage(he)
 	}
 	for _, row := range statusTable {
@@ -88,8 +93,6 @@ func httpErrorMessage(he *echo.HTTPError) string {
 	switch he.Code {
 	case http.StatusNotFound:
 		return "Not found: no such route"
-	case http.StatusMethodNotAllowed:
-		return "Method Not Allowed"
 	case http.StatusRequestEntityTooLarge:
 		return "Payload error: request body is larger than allowed"
 	}

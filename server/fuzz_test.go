@@ -19,6 +19,10 @@ var fuzzBodies = []string{
 	`{"positive":[1],"negative":[2],"limit":1}`,
 	`{"searches":[{"vector":[1,2,3,4],"limit":1}]}`,
 	`[`, `null`, `{}`, `{"points":null}`, `{"vector":{"name":"x","vector":{}}}`,
+	`{"points":[{"id":1,"vector":[3.4e38,3.4e38,3.4e38,1],"payload":{"a":{"b":{"c":[1]}}}}]}`,
+	"{\"points\":[{\"id\":1,\"vector\":[1,2,3,4],\"payload\":{\"k\xff\":\"\\ud800\"}}]}",
+	`{"points":[{"id":1,"vector":[1,2,3,4],"id":2}],"points":[]}`,
+	`{"vector":[1,2,3,4],"limit":1,"params":{"hnsw_ef":-1},"limit":2}`,
 }
 
 // fuzzRoutes are the routes whose bodies the fuzzer feeds.

@@ -97,7 +97,8 @@ func TestErrorEnvelopes(t *testing.T) {
 		want                     string
 	}{
 		{"unknown route", http.MethodGet, "/nope", "", 404, "Not found"},
-		{"wrong method", http.MethodDelete, "/healthz", "", 405, "Method Not Allowed"},
+		{"wrong method", http.MethodDelete, "/healthz", "", 404, "Not found"},
+		{"wrong method on a collection route", http.MethodPatch, "/collections/c/points/search", "{}", 404, "Not found"},
 		{"syntax error", http.MethodPost, "/test/echo/x", `{"limit":`, 400, "Format error in JSON body"},
 		{"wrong type names field", http.MethodPost, "/test/echo/x", `{"limit":"ten"}`, 400, "limit"},
 		{"wrong element type", http.MethodPost, "/test/echo/x", `{"names":[1]}`, 400, "names"},
@@ -204,5 +205,17 @@ func TestCORS(t *testing.T) {
 	rec = do(t, off, http.MethodGet, "/healthz", "", "Origin", "http://ui.example")
 	if rec.Header().Get("Access-Control-Allow-Origin") != "" {
 		t.Fatalf("CORS header with enable_cors off")
+	}
+}
+
+// TestHeadIsNotRouted: Qdrant's GET routes (snapshot downloads included)
+// do not answer HEAD; its router answers 404, without a body.
+func TestHeadIsNotRouted(t *testing.T) {
+	s := testServer(Options{})
+	for _, path := range []string{"/snapshots/x.snapshot", "/collections/c/snapshots/x.snapshot", "/collections"} {
+		rec := do(t, s, http.MethodHead, path, "")
+		if rec.Code != http.StatusNotFound || rec.Body.Len() != 0 || rec.Header().Get("Allow") != "" {
+			t.Fatalf("HEAD %s: code %d, body %q, Allow %q", path, rec.Code, rec.Body, rec.Header().Get("Allow"))
+		}
 	}
 }

@@ -187,7 +187,7 @@ func TestVectorRoutes(t *testing.T) {
 	mustOK(t, s, "PUT", "/collections/n/points/vectors?wait=true", `{"points":[{"id":1,"vector":{"a":[0.5,0.5]}}]}`)
 	got := decode[[]map[string]any](t, mustOK(t, s, "POST", "/collections/n/points", `{"ids":[1],"with_vector":true}`))
 	vec := got[0]["vector"].(map[string]any)
-	if fmt.Sprint(vec["a"]) != "[0.5 0.5]" || fmt.Sprint(vec["b"]) != "[0 1]" {
+	if fmt.Sprint(vec["a"]) != "[0.5 0.5]" || fmt.Sprint(vec["b"]) != "[0.0 1.0]" {
 		t.Fatalf("update vectors %v", vec)
 	}
 	mustOK(t, s, "POST", "/collections/n/points/vectors/delete?wait=true", `{"points":[1],"vector":["b"]}`)

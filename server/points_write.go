@@ -202,7 +202,7 @@ func decodePayload(raw rawJSON, field string) (payload.Payload, error) {
 	if raw[0] != '{' {
 		return nil, &fieldError{Field: field, Msg: "expected an object"}
 	}
-	pl, err := payload.Decode(raw)
+	pl, err := payload.Parse(raw)
 	if err != nil {
 		return nil, &fieldError{Field: field, Msg: err.Error()}
 	}

@@ -188,7 +188,7 @@ func TestUpsertPooledBody(t *testing.T) {
 	for i := range 3 {
 		got := decode[map[string]any](t, mustOK(t, s, "GET", fmt.Sprintf("/collections/c/points/%d", i), ""))
 		want := map[string]any{"k": fmt.Sprintf("v%d", i)}
-		if !reflect.DeepEqual(got["payload"], want) || fmt.Sprint(got["vector"]) != fmt.Sprintf("[%d 0.5]", i) {
+		if !reflect.DeepEqual(got["payload"], want) || fmt.Sprint(got["vector"]) != fmt.Sprintf("[%d.0 0.5]", i) {
 			t.Fatalf("point %d: %v", i, got)
 		}
 	}

@@ -1,0 +1,269 @@
+package engine
+
+import (
+	"bytes"
+	"encoding/json"
+	"slices"
+
+	"github.com/cairn-db/cairn/payload"
+)
+
+// ruleKind says what Cairn does with one field of a Qdrant settings
+// schema.
+type ruleKind int
+
+const (
+	// implemented fields are decoded into the Go type and act.
+	implemented ruleKind = iota
+	// stored fields are decoded, kept and reported back, and change
+	// nothing Cairn could do otherwise (why says so); docs/settings.md
+	// lists them.
+	stored
+	// refused fields answer 400 naming the setting, unless the value is
+	// null or one that accept reports as changing nothing.
+	refused
+)
+
+// settingRule is what Cairn does with one field of a settings schema.
+type settingRule struct {
+	kind ruleKind
+	// sub names the schema of the value's own fields, checked in turn.
+	sub string
+	// subMap: the value is an object of names to sub objects; vectors:
+	// the value is Qdrant's VectorsConfig, one sub object or a map of them.
+	subMap, vectors bool
+	// accept, for a refused field, reports a value that changes nothing.
+	accept func(json.RawMessage) bool
+	// check, for an implemented field, bounds its value.
+	check func(json.RawMessage) error
+	// why explains a refused or stored field.
+	why string
+}
+
+// Reasons shared by several schemas.
+const (
+	noQuantization = "quantization is not supported by Cairn; remove the setting or set it to null"
+	noMemory       = "memory placement is not supported by Cairn (segments are memory-mapped files; the page cache decides what stays in RAM)"
+	noStrictMode   = "strict mode is not supported by Cairn; remove the setting, set it to null or to {\"enabled\": false}"
+	noSparse       = "sparse vectors are not supported by Cairn"
+	noPayloadStore = "payload storage placement is not supported by Cairn"
+	onDiskStored   = "kept and reported; Cairn always serves sealed segments from memory-mapped files"
+)
+
+// settingSchemas holds, for every Qdrant settings schema a request can
+// carry, what Cairn does with each of its fields (the properties of the
+// schema of that name in Qdrant's OpenAPI; TestSettingSchemasCoverOpenAPI
+// checks the table against it). Fields that are in no schema are ignored,
+// as Qdrant's parser ignores them.
+var settingSchemas = map[string]map[string]settingRule{
+	"CreateCollection": {
+		"vectors":                  {sub: "VectorParams", vectors: true},
+		"shard_number":             {},
+		"sharding_method":          {kind: refused, accept: isJSON(`"auto"`), why: "custom sharding is not supported by Cairn (only \"auto\")"},
+		"replication_factor":       {kind: stored, why: "kept and reported; a single Cairn node holds one replica of each shard, as a standalone Qdrant does"},
+		"write_consistency_factor": {kind: stored, why: "kept and reported; with one replica every write is applied by it"},
+		"on_disk_payload":          {kind: stored, why: "kept and reported; payloads are always stored in memory-mapped segment files"},
+		"payload":                  {kind: refused, accept: allNull, why: noPayloadStore},
+		"hnsw_config":              {sub: "HnswConfigDiff"},
+		"wal_config":               {sub: "WalConfigDiff"},
+		"optimizers_config":        {sub: "OptimizersConfigDiff"},
+		"quantization_config":      {kind: refused, why: noQuantization},
+		"sparse_vectors":           {kind: refused, accept: isJSON(`{}`), why: noSparse},
+		"strict_mode_config":       {kind: refused, accept: strictModeOff, why: noStrictMode},
+		"metadata":                 {check: checkMetadata},
+	},
+	"UpdateCollection": {
+		"vectors":             {sub: "VectorParamsDiff", subMap: true},
+		"optimizers_config":   {sub: "OptimizersConfigDiff"},
+		"params":              {sub: "CollectionParamsDiff"},
+		"hnsw_config":         {sub: "HnswConfigDiff"},
+		"quantization_config": {kind: refused, why: noQuantization},
+		"sparse_vectors":      {kind: refused, accept: isJSON(`{}`), why: noSparse},
+		"strict_mode_config":  {kind: refused, accept: strictModeOff, why: noStrictMode},
+		"metadata":            {check: checkMetadata},
+	},
+	"VectorParams": {
+		"size":                {},
+		"distance":            {},
+		"hnsw_config":         {sub: "HnswConfigDiff"},
+		"quantization_config": {kind: refused, why: noQuantization},
+		"on_disk":             {kind: stored, why: onDiskStored},
+		"memory":              {kind: refused, why: noMemory},
+		"datatype":            {kind: refused, accept: isJSON(`"float32"`), why: "datatypes other than float32 are not supported by Cairn"},
+		"multivector_config":  {kind: refused, why: "multivectors are not supported by Cairn"},
+	},
+	"VectorParamsDiff": {
+		"hnsw_config":         {sub: "HnswConfigDiff"},
+		"quantization_config": {kind: refused, why: noQuantization},
+		"on_disk":             {kind: stored, why: onDiskStored},
+		"memory":              {kind: refused, why: noMemory},
+	},
+	"HnswConfigDiff": {
+		"m":                    {},
+		"ef_construct":         {},
+		"full_scan_threshold":  {},
+		"max_indexing_threads": {},
+		"on_disk":              {kind: stored, why: onDiskStored},
+		"memory":               {kind: refused, why: noMemory},
+		"payload_m":            {kind: stored, why: "kept and reported; Cairn builds no payload-aware links, filtered searches stay exact"},
+		"inline_storage":       {kind: refused, accept: isJSON(`false`), why: "inline storage is not supported by Cairn (it needs quantization)"},
+	},
+	"OptimizersConfigDiff": {
+		"deleted_threshold":        {},
+		"vacuum_min_vector_number": {},
+		"default_segment_number":   {},
+		"max_segment_size":         {},
+		"memmap_threshold":         {kind: stored, why: "kept and reported; every sealed segment is memory-mapped"},
+		"indexing_threshold":       {},
+		"flush_interval_sec":       {},
+		"max_optimization_threads": {},
+		"prevent_unoptimized":      {kind: refused, accept: isJSON(`false`), why: "prevent_unoptimized is not supported by Cairn"},
+	},
+	"WalConfigDiff": {
+		"wal_capacity_mb":    {},
+		"wal_segments_ahead": {},
+		"wal_retain_closed":  {kind: refused, why: "wal_retain_closed is not supported by Cairn"},
+	},
+	"CollectionParamsDiff": {
+		"replication_factor":       {kind: stored, why: "kept and reported; a single Cairn node holds one replica of each shard"},
+		"write_consistency_factor": {kind: stored, why: "kept and reported; with one replica every write is applied by it"},
+		"read_fan_out_factor":      {kind: refused, accept: isJSON(`0`), why: "read fan-out is not supported by Cairn (it needs replicas on other nodes; Cairn is a single node)"},
+		"read_fan_out_delay_ms":    {kind: refused, accept: isJSON(`0`), why: "read fan-out is not supported by Cairn (it needs replicas on other nodes; Cairn is a single node)"},
+		"on_disk_payload":          {kind: stored, why: "kept and reported; payloads are always stored in memory-mapped segment files"},
+		"payload":                  {kind: refused, accept: allNull, why: noPayloadStore},
+	},
+}
+
+// CheckCreateCollection refuses, with ErrBadRequest naming the setting, a
+// create-collection body (Qdrant's CreateCollection JSON) that asks for a
+// setting Cairn does not implement, so that none is accepted and dropped.
+// The typed decoder reports malformed bodies; this check skips them.
+func CheckCreateCollection(body []byte) error {
+	return checkSettings("CreateCollection", body, "")
+}
+
+// CheckCollectionUpdate is CheckCreateCollection for an update-collection
+// body (Qdrant's UpdateCollection JSON).
+func CheckCollectionUpdate(body []byte) error {
+	return checkSettings("UpdateCollection", body, "")
+}
+
+func checkSettings(schema string, raw []byte, path string) error {
+	var obj map[string]json.RawMessage
+	if json.Unmarshal(raw, &obj) != nil {
+		return nil
+	}
+	rules := settingSchemas[schema]
+	keys := make([]string, 0, len(obj))
+	for k := range obj {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys) // the first refused field in name order, every time
+	for _, k := range keys {
+		v := bytes.TrimSpace(obj[k])
+		r, known := rules[k]
+		if !known || string(v) == "null" {
+			continue
+		}
+		field := k
+		if path != "" {
+			field = path + "." + k
+		}
+		if r.kind == refused && (r.accept == nil || !r.accept(v)) {
+			return errBadRequest("%s: %s", field, r.why)
+		}
+		if r.check != nil {
+			if err := r.check(v); err != nil {
+				return errBadRequest("%s: %v", field, err)
+			}
+		}
+		if err := checkSub(r, v, field); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkSub checks the fields of a value whose rule names a sub schema.
+func checkSub(r settingRule, v json.RawMessage, field string) error {
+	switch {
+	case r.sub == "":
+		return nil
+	case r.vectors && !isSingleVector(v), r.subMap:
+		var m map[string]json.RawMessage
+		if json.Unmarshal(v, &m) != nil {
+			return nil
+		}
+		names := make([]string, 0, len(m))
+		for name := range m {
+			names = append(names, name)
+		}
+		slices.Sort(names)
+		for _, name := range names {
+			at := field + "." + name
+			if name == "" {
+				at = field // the unnamed vector
+			}
+			if err := checkSettings(r.sub, m[name], at); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return checkSettings(r.sub, v, field)
+}
+
+// checkMetadata bounds collection metadata as a payload is bounded
+// (payload.MaxDepth, UTF-8): it is stored and answered the same way.
+func checkMetadata(v json.RawMessage) error {
+	return payload.CheckText(v, payload.MaxDepth)
+}
+
+// isSingleVector tells Qdrant's single VectorParams form of VectorsConfig
+// from a map of named ones exactly as VectorsConfig.UnmarshalJSON does (a
+// scalar "size"), so that a vector named "size" is checked too.
+func isSingleVector(v json.RawMessage) bool {
+	var probe map[string]json.RawMessage
+	if json.Unmarshal(v, &probe) != nil {
+		return false
+	}
+	return scalarField("size", probe)
+}
+
+// isJSON accepts exactly the JSON value want (compared compactly).
+func isJSON(want string) func(json.RawMessage) bool {
+	return func(v json.RawMessage) bool {
+		var b bytes.Buffer
+		return json.Compact(&b, v) == nil && b.String() == want
+	}
+}
+
+// allNull accepts an object every field of which is null ({} included).
+func allNull(v json.RawMessage) bool {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(v, &m) != nil {
+		return false
+	}
+	for _, f := range m {
+		if string(bytes.TrimSpace(f)) != "null" {
+			return false
+		}
+	}
+	return true
+}
+
+// strictModeOff accepts a strict-mode config that leaves it disabled:
+// {} or {"enabled": false}, other fields null.
+func strictModeOff(v json.RawMessage) bool {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(v, &m) != nil {
+		return false
+	}
+	for k, f := range m {
+		f = bytes.TrimSpace(f)
+		if string(f) != "null" && (k != "enabled" || string(f) != "false") {
+			return false
+		}
+	}
+	return true
+}
