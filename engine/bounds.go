@@ -46,6 +46,15 @@ func checkSearchParams(p *SearchParams) error {
 	return nil
 }
 
+// checkThreshold refuses a NaN score_threshold (JSON cannot carry one; a
+// hand-built request can, and it would compare false with every score).
+func checkThreshold(t *float32) error {
+	if t != nil && *t != *t {
+		return &engineError{ErrBadRequest, "Bad request: score_threshold: expected a number, got NaN"}
+	}
+	return nil
+}
+
 // checkFilter refuses a filter that the JSON parser would not have
 // produced (payload.Filter.Validate): evaluation under the shard lock
 // assumes a valid one.

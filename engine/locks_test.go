@@ -161,12 +161,17 @@ func TestEntryPointsExtremeIntegers(t *testing.T) {
 		"search slice total 0":            {run: srch(5, 0, nil, badSlice), want: ErrBadRequest},
 		"search empty condition":          {run: srch(5, 0, nil, empty), want: ErrBadRequest},
 		"exact search limit max offset 1": {run: exact(math.MaxInt64, 1), n: all - 1},
-		"scroll limit max":                {run: scroll(math.MaxInt64, nil, nil), n: all},
-		"scroll limit max-1":              {run: scroll(math.MaxInt64-1, nil, nil), n: all},
-		"scroll limit -1":                 {run: scroll(-1, nil, nil), want: ErrInvalid},
-		"scroll limit min int":            {run: scroll(math.MinInt64, nil, nil), want: ErrInvalid},
-		"scroll slice total 0":            {run: scroll(10, badSlice, nil), want: ErrBadRequest},
-		"scroll ordered bad filter":       {run: scroll(math.MaxInt64, badSlice, &OrderBy{Key: "n"}), want: ErrBadRequest},
+		"search nan threshold": {run: func() (int, error) {
+			nan := float32(math.NaN())
+			res, err := c.Search(ctxb, SearchRequest{Vector: q, Limit: 3, ScoreThreshold: &nan})
+			return len(res), err
+		}, want: ErrBadRequest},
+		"scroll limit max":          {run: scroll(math.MaxInt64, nil, nil), n: all},
+		"scroll limit max-1":        {run: scroll(math.MaxInt64-1, nil, nil), n: all},
+		"scroll limit -1":           {run: scroll(-1, nil, nil), want: ErrInvalid},
+		"scroll limit min int":      {run: scroll(math.MinInt64, nil, nil), want: ErrInvalid},
+		"scroll slice total 0":      {run: scroll(10, badSlice, nil), want: ErrBadRequest},
+		"scroll ordered bad filter": {run: scroll(math.MaxInt64, badSlice, &OrderBy{Key: "n"}), want: ErrBadRequest},
 		"count slice total 0": {run: func() (int, error) {
 			return c.Count(ctxb, CountRequest{Filter: badSlice})
 		}, want: ErrBadRequest},

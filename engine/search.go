@@ -186,6 +186,9 @@ func (c *Collection) planSearch(req SearchRequest, p *searchPlan, sc *searchScra
 	if err := checkFilter(req.Filter); err != nil {
 		return err
 	}
+	if err := checkThreshold(req.ScoreThreshold); err != nil {
+		return err
+	}
 	vp, ok := cfg.Params.Vectors[req.Vector.Name]
 	if !ok {
 		return errBadRequest("Not existing vector name error: %s", vectorLabel(req.Vector.Name))
