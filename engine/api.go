@@ -38,7 +38,10 @@ import (
 //	(*Storage) PinAll() (*StoragePin, error)                         // full snapshot: one cut across all collections + aliases
 //	(*Storage) Close() error
 //
-// Collection methods (a cancelled ctx stops before writing, never half-way):
+// Collection methods (a cancelled ctx stops before writing, never half-way;
+// Search, Scroll, Count and Get stop on a done ctx and return its error,
+// never a partial result; every method checks its limits, offsets,
+// hnsw_ef and filters before taking a lock, see bounds.go):
 //
 //	Upsert(ctx, []PointStruct, wait) (UpdateResult, error)
 //	Delete(ctx, PointsSelector, wait) (UpdateResult, error)

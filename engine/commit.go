@@ -55,12 +55,7 @@ func (s *shard) persist(cs *commitState) error {
 		err = storeManifest(s.core.fs, s.dir, &cs.man)
 	}
 	if err != nil {
-		s.mu.Lock()
-		for _, h := range cs.dirty {
-			h.dirty = true
-		}
-		s.zombies = append(cs.zombies, s.zombies...)
-		s.mu.Unlock()
+		s.keepPending(cs)
 		return err
 	}
 	for _, h := range cs.zombies {
@@ -69,14 +64,14 @@ func (s *shard) persist(cs *commitState) error {
 	return nil
 }
 
-// commitAndUnlock captures under mu (held by the caller, released here) and
-// persists. Caller holds commitMu and mu; mu is unlocked on return.
-func (s *shard) commitAndUnlock() error {
-	if err := s.errClosedLocked(); err != nil {
-		s.mu.Unlock()
-		return err
+// keepPending puts back what a failed commit captured, so that the next
+// commit retries it, under the write lock (released on every path, panics
+// included).
+func (s *shard) keepPending(cs *commitState) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, h := range cs.dirty {
+		h.dirty = true
 	}
-	cs := s.captureLocked()
-	s.mu.Unlock()
-	return s.persist(cs)
+	s.zombies = append(cs.zombies, s.zombies...)
 }

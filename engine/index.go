@@ -24,38 +24,44 @@ func (c *Collection) CreateFieldIndex(ctx context.Context, field string, schema 
 	if err := schema.Validate(); err != nil {
 		return UpdateResult{}, errBadRequest("field_schema: %v", err)
 	}
-	c.core.mu.Lock()
-	old, had := c.core.indexes[field]
-	c.core.indexes[field] = schema
-	if err := c.core.storeLocked(); err != nil {
-		if had {
-			c.core.indexes[field] = old
-		} else {
-			delete(c.core.indexes, field)
-		}
-		c.core.mu.Unlock()
+	if err := c.core.setIndex(field, &schema); err != nil {
 		return UpdateResult{}, err
 	}
-	c.core.mu.Unlock()
 	return c.afterIndexChange(ctx, wait)
+}
+
+// setIndex sets (schema nil: removes) the index definition of field and
+// persists the definitions, restoring the old one when that fails, under
+// the core's write lock (released on every path, panics included).
+func (c *collCore) setIndex(field string, schema *payload.FieldSchema) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	old, had := c.indexes[field]
+	if schema == nil && !had {
+		return errBadRequest("No index for field %s", field)
+	}
+	if schema != nil {
+		c.indexes[field] = *schema
+	} else {
+		delete(c.indexes, field)
+	}
+	if err := c.storeLocked(); err != nil {
+		if had {
+			c.indexes[field] = old
+		} else {
+			delete(c.indexes, field)
+		}
+		return err
+	}
+	return nil
 }
 
 // DeleteFieldIndex drops the payload index on field; segments keep the
 // index file until rewritten but it is no longer used.
 func (c *Collection) DeleteFieldIndex(ctx context.Context, field string, wait bool) (UpdateResult, error) {
-	c.core.mu.Lock()
-	old, had := c.core.indexes[field]
-	if !had {
-		c.core.mu.Unlock()
-		return UpdateResult{}, errBadRequest("No index for field %s", field)
-	}
-	delete(c.core.indexes, field)
-	if err := c.core.storeLocked(); err != nil {
-		c.core.indexes[field] = old
-		c.core.mu.Unlock()
+	if err := c.core.setIndex(field, nil); err != nil {
 		return UpdateResult{}, err
 	}
-	c.core.mu.Unlock()
 	return c.afterIndexChange(ctx, wait)
 }
 
@@ -94,12 +100,7 @@ func segmentHasIndex(h *segHandle, key string, want payload.FieldSchema) bool {
 // buildIndexes builds every configured payload index over recs (sorted as
 // the segment will store them), with the per-key point counts.
 func (c *collCore) buildIndexes(recs []segment.Record) (map[string][]byte, error) {
-	c.mu.RLock()
-	defs := make(map[string]payload.FieldSchema, len(c.indexes))
-	for k, v := range c.indexes {
-		defs[k] = v
-	}
-	c.mu.RUnlock()
+	defs := c.indexDefs()
 	if len(defs) == 0 {
 		return nil, nil
 	}

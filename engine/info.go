@@ -24,34 +24,10 @@ func (c *Collection) Info() CollectionInfo {
 		} else if info.Status == StatusGreen && s.pending(&cfg, defs) {
 			info.Status = StatusYellow
 		}
-		s.mu.RLock()
-		for _, m := range s.memTablesLocked() {
-			if m == nil {
-				continue
-			}
-			info.PointsCount += m.nlive
-			if len(keys) > 0 {
-				countKeys(m, keys, counts)
-			}
-		}
-		info.SegmentsCount += len(s.segs)
-		for _, h := range s.segs {
-			live := h.live()
-			info.PointsCount += live
-			if len(h.graphs) > 0 {
-				info.IndexedVectorsCount += live * len(h.graphs)
-			}
-			for _, k := range keys {
-				if b := h.seg.Extra(indexCountFile(k)); len(b) == 8 {
-					counts[k] += int(binary.LittleEndian.Uint64(b))
-				}
-			}
-		}
-		s.mu.RUnlock()
+		s.addCounts(&info, keys, counts)
 	}
-	c.core.mu.RLock()
 	for _, k := range keys {
-		schema := c.core.indexes[k]
+		schema := defs[k]
 		pi := PayloadIndexInfo{DataType: schema.Type, Points: counts[k]}
 		if schema.Object {
 			if b, err := json.Marshal(schema); err == nil {
@@ -60,8 +36,37 @@ func (c *Collection) Info() CollectionInfo {
 		}
 		info.PayloadSchema[k] = pi
 	}
-	c.core.mu.RUnlock()
 	return info
+}
+
+// addCounts adds the shard's points, segments, indexed vectors and
+// per-key counts to info and counts, under the read lock (released on
+// every path, panics included).
+func (s *shard) addCounts(info *CollectionInfo, keys []string, counts map[string]int) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	for _, m := range s.memTablesLocked() {
+		if m == nil {
+			continue
+		}
+		info.PointsCount += m.nlive
+		if len(keys) > 0 {
+			countKeys(m, keys, counts)
+		}
+	}
+	info.SegmentsCount += len(s.segs)
+	for _, h := range s.segs {
+		live := h.live()
+		info.PointsCount += live
+		if len(h.graphs) > 0 {
+			info.IndexedVectorsCount += live * len(h.graphs)
+		}
+		for _, k := range keys {
+			if b := h.seg.Extra(indexCountFile(k)); len(b) == 8 {
+				counts[k] += int(binary.LittleEndian.Uint64(b))
+			}
+		}
+	}
 }
 
 func countKeys(m *memTable, keys []string, counts map[string]int) {

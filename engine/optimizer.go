@@ -117,25 +117,10 @@ func (s *shard) graphsWanted(cfg *CollectionConfig) int {
 // optimizeOnce runs one optimization if one is due; it reports whether it
 // did. Caller holds optMu.
 func (s *shard) optimizeOnce(ctx context.Context, background bool) (bool, error) {
-	cfg := s.core.config()
-	indexes := s.core.indexDefs()
-	s.mu.Lock()
-	if err := s.errClosedLocked(); err != nil {
-		s.mu.Unlock()
+	o, snaps, name, err := s.planOptimization(background)
+	if err != nil || o == nil {
 		return false, err
 	}
-	o := s.planLocked(&cfg, indexes, background && s.hot())
-	if o == nil {
-		s.mu.Unlock()
-		return false, nil
-	}
-	snaps := make([]*segment.Bitmap, len(o.inputs))
-	for i, h := range o.inputs {
-		snaps[i] = h.deleted.Load()
-		h.acquire()
-	}
-	name := s.newSegNameLocked()
-	s.mu.Unlock()
 	defer func() {
 		for _, h := range o.inputs {
 			h.release()
@@ -150,6 +135,30 @@ func (s *shard) optimizeOnce(ctx context.Context, background bool) (bool, error)
 		return false, fmt.Errorf("%s shard %d: %w", o.reason, s.id, err)
 	}
 	return true, nil
+}
+
+// planOptimization picks the optimization due, pins its inputs with their
+// deletion bitmaps and reserves the output's name, under the write lock
+// (released on every path, panics included). A nil optimization means none
+// is due; otherwise the caller releases the inputs.
+func (s *shard) planOptimization(background bool) (*optimization, []*segment.Bitmap, string, error) {
+	cfg := s.core.config()
+	indexes := s.core.indexDefs()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.errClosedLocked(); err != nil {
+		return nil, nil, "", err
+	}
+	o := s.planLocked(&cfg, indexes, background && s.hot())
+	if o == nil {
+		return nil, nil, "", nil
+	}
+	snaps := make([]*segment.Bitmap, len(o.inputs))
+	for i, h := range o.inputs {
+		snaps[i] = h.deleted.Load()
+		h.acquire()
+	}
+	return o, snaps, s.newSegNameLocked(), nil
 }
 
 // rewrite writes the live points of o.inputs (as of snaps) into segment
@@ -170,11 +179,22 @@ func (s *shard) rewrite(ctx context.Context, o *optimization, snaps []*segment.B
 	}
 	s.commitMu.Lock()
 	defer s.commitMu.Unlock()
-	s.mu.Lock()
-	if err := s.errClosedLocked(); err != nil {
-		s.mu.Unlock()
+	cs, err := s.installRewrite(o, snaps, nh)
+	if err != nil {
 		s.discard(nh)
 		return err
+	}
+	return s.persist(cs)
+}
+
+// installRewrite swaps nh in for o.inputs, carrying over the deletions
+// made since snaps, and captures the state to commit, under the write lock
+// (released on every path, panics included). Caller holds commitMu.
+func (s *shard) installRewrite(o *optimization, snaps []*segment.Bitmap, nh *segHandle) (*commitState, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.errClosedLocked(); err != nil {
+		return nil, err
 	}
 	if nh != nil {
 		s.carryDeletions(o, snaps, nh)
@@ -188,7 +208,7 @@ func (s *shard) rewrite(ctx context.Context, o *optimization, snaps []*segment.B
 		h.obsolete.Store(true)
 		s.zombies = append(s.zombies, h)
 	}
-	return s.commitAndUnlock()
+	return s.captureLocked(), nil
 }
 
 // carryDeletions marks in nh the points deleted from the inputs since their
@@ -272,10 +292,10 @@ func (s *shard) graphAttach(ctx context.Context, n int) func(vfs.FS, string, *se
 // minSize members: smaller groups are searched exactly, never by the graph.
 func (c *collCore) hnswGroups(seg *segment.Segment, minSize int) [][]uint32 {
 	var groups [][]uint32
-	for _, key := range c.indexKeys() {
-		c.mu.RLock()
-		schema := c.indexes[key]
-		c.mu.RUnlock()
+	keys := c.indexKeys()
+	defs := c.indexDefs()
+	for _, key := range keys {
+		schema := defs[key]
 		b := seg.Extra(indexFile(key))
 		if b == nil || !schema.EnableHNSWLinks() {
 			continue

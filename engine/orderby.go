@@ -125,11 +125,14 @@ func (c *Collection) scrollOrdered(ctx context.Context, req ScrollRequest, limit
 		if err := ctx.Err(); err != nil {
 			return ScrollResult{}, err
 		}
-		for _, r := range s.scroll(nil, req.Filter, math.MaxInt, WithPayload{Enable: true}, WithVector{}) {
+		for _, r := range s.scroll(ctx, nil, req.Filter, math.MaxInt, WithPayload{Enable: true}, WithVector{}) {
 			if v, ok := bestValue(r.Payload, ob.Key, desc); ok && inOrderRange(v, ob.StartFrom, desc) {
 				all = append(all, ordered{r.ID, v})
 			}
 		}
+	}
+	if err := ctx.Err(); err != nil {
+		return ScrollResult{}, err
 	}
 	slices.SortFunc(all, func(a, b ordered) int {
 		if a.value != b.value {

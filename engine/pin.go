@@ -52,21 +52,24 @@ type Pin struct {
 // manifest, deletion files, WAL records since the last seal). Call
 // ResumeWrites as soon as the mutable files are copied, then Release.
 func (c *Collection) Pin() (*Pin, error) {
-	p := &Pin{Dir: c.core.dir}
+	p := &Pin{Dir: c.core.dir, shards: make([]*shard, 0, len(c.shards))}
+	// The locks stay held on success (ResumeWrites releases them); on an
+	// error or a panic every lock taken is released and every segment
+	// unpinned.
+	pinned := false
+	defer func() {
+		if !pinned {
+			p.Release()
+		}
+	}()
 	p.Files = append(p.Files, c.pinnedFile(filepath.Join(c.core.dir, CollectionFile), false))
 	for _, s := range c.shards {
-		s.commitMu.Lock()
-		s.mu.Lock()
-		p.shards = append(p.shards, s)
+		p.lockShard(s)
 		if err := s.log.Sync(s.lastLSN); err != nil {
-			p.ResumeWrites()
-			p.Release()
 			return nil, fmt.Errorf("pin shard %d: sync wal: %w", s.id, err)
 		}
 		files, err := c.shardFiles(s)
 		if err != nil {
-			p.ResumeWrites()
-			p.Release()
 			return nil, err
 		}
 		p.Files = append(p.Files, files...)
@@ -75,7 +78,17 @@ func (c *Collection) Pin() (*Pin, error) {
 			p.segs = append(p.segs, h)
 		}
 	}
+	pinned = true
 	return p, nil
+}
+
+// lockShard takes s's commit and write locks and records s in p.shards
+// (whose capacity was reserved, so the append cannot fail) for
+// ResumeWrites to release them.
+func (p *Pin) lockShard(s *shard) {
+	s.commitMu.Lock()
+	s.mu.Lock()
+	p.shards = append(p.shards, s)
 }
 
 // shardFiles lists a shard's files. Caller holds commitMu and mu.
@@ -169,16 +182,22 @@ func (st *Storage) PinAll() (*StoragePin, error) {
 		sp.Names = append(sp.Names, n)
 	}
 	sort.Strings(sp.Names) // one order: concurrent PinAll calls cannot deadlock
+	pinned := false
+	defer func() {
+		if !pinned { // an error or a panic: release the collections pinned so far
+			sp.Release()
+		}
+	}()
 	for _, n := range sp.Names {
 		c := st.collections[n]
 		p, err := c.Pin()
 		if err != nil {
-			sp.Release()
 			return nil, fmt.Errorf("pin %s: %w", n, err)
 		}
 		sp.Collections = append(sp.Collections, c)
 		sp.Pins = append(sp.Pins, p)
 	}
+	pinned = true
 	return sp, nil
 }
 

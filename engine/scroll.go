@@ -22,6 +22,9 @@ func (c *Collection) Scroll(ctx context.Context, req ScrollRequest) (ScrollResul
 	if limit < 0 {
 		return ScrollResult{}, errInvalid("limit", "value %d invalid, must be 1 or more", limit)
 	}
+	if err := checkFilter(req.Filter); err != nil {
+		return ScrollResult{}, err
+	}
 	wp, wv := withPayloadOr(req.WithPayload, true), withVectorOr(req.WithVector)
 	if req.OrderBy != nil {
 		return c.scrollOrdered(ctx, req, limit, wp, wv)
@@ -31,7 +34,10 @@ func (c *Collection) Scroll(ctx context.Context, req ScrollRequest) (ScrollResul
 		if err := ctx.Err(); err != nil {
 			return ScrollResult{}, err
 		}
-		all = append(all, s.scroll(req.Offset, req.Filter, limit+1, wp, wv)...)
+		all = append(all, s.scroll(ctx, req.Offset, req.Filter, satAdd(limit, 1), wp, wv)...)
+	}
+	if err := ctx.Err(); err != nil {
+		return ScrollResult{}, err
 	}
 	sort.Slice(all, func(i, j int) bool { return point.Compare(all[i].ID, all[j].ID) < 0 })
 	res := ScrollResult{Points: all}
@@ -47,10 +53,27 @@ func (c *Collection) Scroll(ctx context.Context, req ScrollRequest) (ScrollResul
 }
 
 // scroll returns up to n matching records of the shard with id >= from, the
-// smallest ids first (in no particular order).
-func (s *shard) scroll(from *point.ID, f *payload.Filter, n int, wp WithPayload, wv WithVector) []Record {
+// smallest ids first (in no particular order). A done ctx stops it early
+// (the caller then discards the result).
+func (s *shard) scroll(ctx context.Context, from *point.ID, f *payload.Filter, n int, wp WithPayload, wv WithVector) []Record {
+	out, view := s.scrollHeads(from, f, n, wp, wv)
+	defer releaseView(view)
+	for _, sv := range view {
+		if ctx.Err() != nil {
+			break
+		}
+		out = append(out, sv.scroll(ctx, from, f, n, wp, wv)...)
+	}
+	return out
+}
+
+// scrollHeads reads the heads' records and pins the segment views under
+// the read lock (released on every path, panics included). The caller
+// must call releaseView.
+func (s *shard) scrollHeads(from *point.ID, f *payload.Filter, n int, wp WithPayload, wv WithVector) ([]Record, []segView) {
 	atLeast := func(id point.ID) bool { return from == nil || point.Compare(id, *from) >= 0 }
 	s.mu.RLock()
+	defer s.mu.RUnlock()
 	var out []Record
 	defs := s.core.indexDefs()
 	for _, m := range s.memTablesLocked() {
@@ -68,16 +91,10 @@ func (s *shard) scroll(from *point.ID, f *payload.Filter, n int, wp WithPayload,
 			out = append(out, record(m.pointAt(slot), wp, wv))
 		}
 	}
-	view := s.viewLocked()
-	s.mu.RUnlock()
-	defer releaseView(view)
-	for _, sv := range view {
-		out = append(out, sv.scroll(from, f, n, wp, wv)...)
-	}
-	return out
+	return out, s.viewLocked()
 }
 
-func (sv segView) scroll(from *point.ID, f *payload.Filter, n int, wp WithPayload, wv WithVector) []Record {
+func (sv segView) scroll(ctx context.Context, from *point.ID, f *payload.Filter, n int, wp WithPayload, wv WithVector) []Record {
 	seg := sv.h.seg
 	start := 0
 	if from != nil {
@@ -89,6 +106,9 @@ func (sv segView) scroll(from *point.ID, f *payload.Filter, n int, wp WithPayloa
 	}
 	var out []Record
 	for off := start; off < seg.Len() && len(out) < n; off++ {
+		if (off-start)%ctxCheckEvery == 0 && ctx.Err() != nil {
+			break
+		}
 		if sv.del.Has(off) || (mt != nil && !mt.Match(uint32(off))) {
 			continue
 		}
@@ -101,18 +121,54 @@ func (sv segView) scroll(from *point.ID, f *payload.Filter, n int, wp WithPayloa
 
 // Count returns the exact number of points matching req.Filter.
 func (c *Collection) Count(ctx context.Context, req CountRequest) (int, error) {
+	if err := checkFilter(req.Filter); err != nil {
+		return 0, err
+	}
 	total := 0
 	for _, s := range c.shards {
 		if err := ctx.Err(); err != nil {
 			return 0, err
 		}
-		total += s.count(req.Filter)
+		total += s.count(ctx, req.Filter)
+	}
+	if err := ctx.Err(); err != nil {
+		return 0, err
 	}
 	return total, nil
 }
 
-func (s *shard) count(f *payload.Filter) int {
+// count counts the shard's matching points; a done ctx stops it early (the
+// caller then discards the count).
+func (s *shard) count(ctx context.Context, f *payload.Filter) int {
+	n, view := s.countHeads(f)
+	defer releaseView(view)
+	for _, sv := range view {
+		if ctx.Err() != nil {
+			break
+		}
+		if f == nil {
+			n += sv.h.seg.Len() - sv.h.deletedCount(sv.del)
+			continue
+		}
+		mt := payload.Plan(f, sv.source())
+		for off := range sv.h.seg.Len() {
+			if off%ctxCheckEvery == 0 && ctx.Err() != nil {
+				break
+			}
+			if !sv.del.Has(off) && mt.Match(uint32(off)) {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// countHeads counts the heads' matching points and pins the segment views
+// under the read lock (released on every path, panics included). The
+// caller must call releaseView.
+func (s *shard) countHeads(f *payload.Filter) (int, []segView) {
 	s.mu.RLock()
+	defer s.mu.RUnlock()
 	n := 0
 	defs := s.core.indexDefs()
 	for _, m := range s.memTablesLocked() {
@@ -129,20 +185,5 @@ func (s *shard) count(f *payload.Filter) int {
 			}
 		}
 	}
-	view := s.viewLocked()
-	s.mu.RUnlock()
-	defer releaseView(view)
-	for _, sv := range view {
-		if f == nil {
-			n += sv.h.seg.Len() - sv.h.deletedCount(sv.del)
-			continue
-		}
-		mt := payload.Plan(f, sv.source())
-		for off := range sv.h.seg.Len() {
-			if !sv.del.Has(off) && mt.Match(uint32(off)) {
-				n++
-			}
-		}
-	}
-	return n
+	return n, s.viewLocked()
 }

@@ -17,24 +17,11 @@ import (
 // is truncated before it. The frozen head stays searchable until the commit.
 // Caller holds sealMu.
 func (s *shard) seal(ctx context.Context) error {
-	s.mu.Lock()
-	if err := s.errClosedLocked(); err != nil {
-		s.mu.Unlock()
+	f, err := s.freeze()
+	if err != nil || f.head == nil {
 		return err
 	}
-	if s.frozen == nil {
-		if s.head.slots() == 0 {
-			s.mu.Unlock()
-			return nil
-		}
-		s.frozen, s.frozenLSN = s.head, s.lastLSN
-		s.head = newMemTable(s.core.specs)
-	}
-	fz, lsn := s.frozen, s.frozenLSN
-	liveSnap := slices.Clone(fz.live)
-	nlive := fz.nlive
-	name := s.newSegNameLocked()
-	s.mu.Unlock()
+	fz, lsn, liveSnap, nlive, name := f.head, f.lsn, f.live, f.nlive, f.name
 
 	s.busy.Add(1)
 	defer s.busy.Add(-1)
@@ -55,12 +42,61 @@ func (s *shard) seal(ctx context.Context) error {
 
 	s.commitMu.Lock()
 	defer s.commitMu.Unlock()
-	s.mu.Lock()
-	if err := s.errClosedLocked(); err != nil {
+	cs, err := s.installSeal(h, fz, lsn, liveSnap)
+	if err != nil {
 		// The frozen head stays in the WAL: the next open replays it.
-		s.mu.Unlock()
 		s.discard(h)
 		return err
+	}
+	if err := s.persist(cs); err != nil {
+		return fmt.Errorf("seal shard %d: commit: %w", s.id, err)
+	}
+	// Still under commitMu: a Pin never lists WAL files being removed.
+	if err := s.log.TruncateBefore(lsn + 1); err != nil {
+		return fmt.Errorf("seal shard %d: truncate wal: %w", s.id, err)
+	}
+	return nil
+}
+
+// frozenHead is what a seal reads of the frozen head under the lock.
+type frozenHead struct {
+	head  *memTable // nil: nothing to seal
+	lsn   uint64    // the head's last LSN
+	live  []bool    // a copy of its live flags
+	nlive int
+	name  string // the reserved segment name
+}
+
+// freeze freezes the head (unless a failed seal left a frozen head to
+// retry) and reserves the segment name, under the write lock (released on
+// every path, panics included).
+func (s *shard) freeze() (frozenHead, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.errClosedLocked(); err != nil {
+		return frozenHead{}, err
+	}
+	if s.frozen == nil {
+		if s.head.slots() == 0 {
+			return frozenHead{}, nil
+		}
+		s.frozen, s.frozenLSN = s.head, s.lastLSN
+		s.head = newMemTable(s.core.specs)
+	}
+	fz := s.frozen
+	return frozenHead{head: fz, lsn: s.frozenLSN, live: slices.Clone(fz.live), nlive: fz.nlive,
+		name: s.newSegNameLocked()}, nil
+}
+
+// installSeal swaps the written segment h in for the frozen head fz,
+// marking in it the points deleted from fz since the seal started, and
+// captures the state to commit, under the write lock (released on every
+// path, panics included). Caller holds commitMu.
+func (s *shard) installSeal(h *segHandle, fz *memTable, lsn uint64, liveSnap []bool) (*commitState, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.errClosedLocked(); err != nil {
+		return nil, err
 	}
 	if h != nil {
 		cow := h.deleted.Load()
@@ -84,14 +120,7 @@ func (s *shard) seal(ctx context.Context) error {
 	s.frozen = nil
 	s.sealedLSN = lsn
 	s.lastSeal.Store(time.Now().UnixNano())
-	if err := s.commitAndUnlock(); err != nil {
-		return fmt.Errorf("seal shard %d: commit: %w", s.id, err)
-	}
-	// Still under commitMu: a Pin never lists WAL files being removed.
-	if err := s.log.TruncateBefore(lsn + 1); err != nil {
-		return fmt.Errorf("seal shard %d: truncate wal: %w", s.id, err)
-	}
-	return nil
+	return s.captureLocked(), nil
 }
 
 // writeSegment writes recs (any order) as segment folder name with the

@@ -133,6 +133,7 @@ func (t *topK) down(i int) {
 
 // searchPlan is a validated search.
 type searchPlan struct {
+	ctx       context.Context // checked per segment and every ctxCheckEvery candidates
 	name      string
 	dist      point.Distance
 	q         []float32
@@ -160,22 +161,33 @@ func (c *Collection) Search(ctx context.Context, req SearchRequest) ([]ScoredPoi
 	}
 	// Segment hits are read at the end: their views stay pinned until then.
 	defer func() { releaseView(sc.views) }()
+	p.ctx = ctx
 	for _, s := range c.shards {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
 		s.search(&p, sc)
 	}
+	// A search stopped half-way has incomplete candidates: never return them.
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	return finishSearch(sc, &p, req.Offset, req.Limit), nil
 }
 
 func (c *Collection) planSearch(req SearchRequest, p *searchPlan, sc *searchScratch) error {
 	cfg := c.core.config()
-	if req.Limit < 1 {
-		return errInvalid("limit", "value %d invalid, must be 1 or more", req.Limit)
+	if err := checkPaging(req.Limit, req.Offset); err != nil {
+		return err
 	}
-	if req.Offset < 0 {
-		return errInvalid("offset", "value %d invalid, must be 0 or more", req.Offset)
+	if err := checkSearchParams(req.Params); err != nil {
+		return err
+	}
+	if err := checkFilter(req.Filter); err != nil {
+		return err
+	}
+	if err := checkThreshold(req.ScoreThreshold); err != nil {
+		return err
 	}
 	vp, ok := cfg.Params.Vectors[req.Vector.Name]
 	if !ok {
@@ -188,12 +200,12 @@ func (c *Collection) planSearch(req SearchRequest, p *searchPlan, sc *searchScra
 	sc.q = q
 	hc := cfg.hnswFor(req.Vector.Name)
 	*p = searchPlan{name: req.Vector.Name, dist: vp.Distance, q: q,
-		k: req.Offset + req.Limit, ef: hc.EfConstruct, filter: req.Filter,
+		k: satAdd(req.Offset, req.Limit), ef: hc.EfConstruct, filter: req.Filter,
 		threshold: float32(math.Inf(-1)), fullScan: fullScanPoints(hc, vp.Size),
 		wp: withPayloadOr(req.WithPayload, false), wv: withVectorOr(req.WithVector)}
 	if req.Params != nil {
 		p.exact = req.Params.Exact
-		if req.Params.HnswEf != nil && *req.Params.HnswEf > 0 {
+		if req.Params.HnswEf != nil {
 			p.ef = *req.Params.HnswEf
 		}
 	}
@@ -352,7 +364,21 @@ func segmentData(seg *segment.Segment, off uint32, wp WithPayload, wv WithVector
 // search adds the shard's k best candidates of each of its parts to sc and
 // leaves its segment views pinned in sc.views.
 func (s *shard) search(p *searchPlan, sc *searchScratch) {
+	first := s.searchHeads(p, sc)
+	for _, sv := range sc.views[first:] {
+		if stopped(p.ctx) {
+			return
+		}
+		sv.search(p, sc)
+	}
+}
+
+// searchHeads scans the heads and pins the segment views under the read
+// lock (released on every path, panics included); it returns the index in
+// sc.views of the shard's first view.
+func (s *shard) searchHeads(p *searchPlan, sc *searchScratch) int {
 	s.mu.RLock()
+	defer s.mu.RUnlock()
 	var defs map[string]payload.FieldSchema
 	if p.filter != nil {
 		defs = s.core.indexDefs()
@@ -364,10 +390,7 @@ func (s *shard) search(p *searchPlan, sc *searchScratch) {
 	}
 	first := len(sc.views)
 	sc.views = s.appendViewLocked(sc.views, defs)
-	s.mu.RUnlock()
-	for _, sv := range sc.views[first:] {
-		sv.search(p, sc)
-	}
+	return first
 }
 
 // searchMem scans a memtable exactly. Caller holds the shard's mu.
@@ -377,9 +400,9 @@ func searchMem(m *memTable, p *searchPlan, defs map[string]payload.FieldSchema, 
 	if si < 0 || n == 0 {
 		return
 	}
-	t := sc.heap(p.k)
+	t := sc.heap(min(p.k, n))
 	dim := m.specs[si].Dim
-	for start := 0; start < n; start += scanChunk {
+	for start := 0; start < n && !stopped(p.ctx); start += scanChunk {
 		end := min(n, start+scanChunk)
 		out := sc.buf[:end-start]
 		scoreBatch(p.dist, p.q, m.vecs[si][start/chunkSlots][:(end-start)*dim], out)
@@ -420,7 +443,8 @@ func (sv segView) search(p *searchPlan, sc *searchScratch) {
 	if p.filter != nil {
 		mt = payload.Plan(p.filter, sv.source())
 	}
-	t := sc.heap(p.k)
+	// No part holds more than its points: k and ef are capped by them.
+	t := sc.heap(min(p.k, seg.Len()))
 	if g := sv.h.graphs[p.name]; g != nil && !p.exact && sv.useGraph(mt, p) {
 		sv.searchGraph(g, mt, p, sc)
 	} else {
@@ -485,7 +509,8 @@ func (sv segView) searchGraph(g *hnsw.Graph, mt *payload.Matcher, p *searchPlan,
 			return !del.Has(int(i)) && seg.HasVector(p.name, i) && (mt == nil || mt.Match(i))
 		}
 	}
-	sc.nbrs = g.Search(sc.sr, p.q, p.k, p.ef, accept, sc.nbrs[:0])
+	n := sv.h.seg.Len()
+	sc.nbrs = g.Search(sc.sr, p.q, min(p.k, n), min(p.ef, n), accept, sc.nbrs[:0])
 	for _, nb := range sc.nbrs {
 		key := -nb.Dist
 		if key >= p.threshold {
@@ -503,7 +528,7 @@ func (sv segView) scan(block []float32, dim int, mt *payload.Matcher, p *searchP
 		}
 	}
 	n := seg.Len()
-	for start := 0; start < n; start += scanChunk {
+	for start := 0; start < n && !stopped(p.ctx); start += scanChunk {
 		end := min(n, start+scanChunk)
 		out := sc.buf[:end-start]
 		scoreBatch(p.dist, p.q, block[start*dim:end*dim], out)
@@ -524,7 +549,10 @@ func (sv segView) scan(block []float32, dim int, mt *payload.Matcher, p *searchP
 func (sv segView) scanCandidates(block []float32, dim int, offs []uint32, mt *payload.Matcher, p *searchPlan, t *topK) {
 	seg := sv.h.seg
 	var out [1]float32
-	for _, off := range offs {
+	for i, off := range offs {
+		if i%ctxCheckEvery == 0 && stopped(p.ctx) {
+			return
+		}
 		if sv.del.Has(int(off)) || !seg.HasVector(p.name, off) || !mt.Match(off) {
 			continue
 		}

@@ -96,6 +96,9 @@ func (c *Collection) modify(ctx context.Context, sel PointsSelector, wait, stric
 	if sel.Filter == nil && sel.Points == nil {
 		return UpdateResult{}, errBadRequest("either points or filter must be given")
 	}
+	if err := checkFilter(sel.Filter); err != nil {
+		return UpdateResult{}, err
+	}
 	return c.writeAll(ctx, wait, func(*shard) shardWrite {
 		return func(s *shard) (*op, error) {
 			ids, err := s.selectLocked(c, sel, strict)
@@ -119,6 +122,9 @@ func (c *Collection) modify(ctx context.Context, sel PointsSelector, wait, stric
 func (c *Collection) Delete(ctx context.Context, sel PointsSelector, wait bool) (UpdateResult, error) {
 	if sel.Filter == nil && sel.Points == nil {
 		return UpdateResult{}, errBadRequest("either points or filter must be given")
+	}
+	if err := checkFilter(sel.Filter); err != nil {
+		return UpdateResult{}, err
 	}
 	return c.writeAll(ctx, wait, func(*shard) shardWrite {
 		return func(s *shard) (*op, error) {

@@ -189,9 +189,7 @@ func (s *shard) closeSegments() {
 // (making every record durable) and drops the shard's references to its
 // segments.
 func (s *shard) close() error {
-	s.mu.Lock()
-	s.closed = true
-	s.mu.Unlock()
+	s.markClosed()
 	if hk := s.core.hooks; hk != nil && hk.ShardClosing != nil {
 		hk.ShardClosing(s.core.name, s.id)
 	}
@@ -203,16 +201,29 @@ func (s *shard) close() error {
 	s.commitMu.Lock()
 	defer s.commitMu.Unlock()
 	err := s.log.Close()
-	s.mu.Lock()
-	segs := append(s.segs, s.zombies...)
-	s.segs, s.zombies = nil, nil
-	s.mu.Unlock()
-	for _, h := range segs {
+	for _, h := range s.takeSegments() {
 		h.obsolete.Store(false) // closing is not deleting
 		h.retired.Store(true)   // the last reader closes it
 		h.release()
 	}
 	return err
+}
+
+// markClosed sets closed under the write lock (released on every path).
+func (s *shard) markClosed() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closed = true
+}
+
+// takeSegments empties the live and zombie segment lists under the write
+// lock (released on every path) and returns what they held.
+func (s *shard) takeSegments() []*segHandle {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	segs := append(s.segs, s.zombies...)
+	s.segs, s.zombies = nil, nil
+	return segs
 }
 
 // applyLocked applies a decoded operation with version lsn. Caller holds mu.
@@ -294,15 +305,19 @@ func (s *shard) newSegNameLocked() string {
 
 // setErr records the outcome of a background operation.
 func (s *shard) setErr(err error) {
-	s.errMu.Lock()
-	s.lastErr = err
-	s.errMu.Unlock()
+	s.storeErr(err)
 	if err != nil {
 		s.core.logger.Error("background operation failed", "collection", s.core.name, "shard", s.id, "err", err)
 		if hk := s.core.hooks; hk != nil && hk.BackgroundError != nil {
 			hk.BackgroundError(s.core.name, s.id, err)
 		}
 	}
+}
+
+func (s *shard) storeErr(err error) {
+	s.errMu.Lock()
+	defer s.errMu.Unlock()
+	s.lastErr = err
 }
 
 func (s *shard) getErr() error {

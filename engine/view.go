@@ -104,23 +104,34 @@ func record(p pointData, wp WithPayload, wv WithVector) Record {
 
 // Get returns the points with the ids, in the order asked, skipping ids
 // that do not exist (and repeated ids).
-func (c *Collection) Get(_ context.Context, ids []point.ID, wp WithPayload, wv WithVector) ([]Record, error) {
+func (c *Collection) Get(ctx context.Context, ids []point.ID, wp WithPayload, wv WithVector) ([]Record, error) {
 	out := make([]Record, 0, len(ids))
 	seen := map[point.ID]bool{}
-	for _, id := range ids {
+	for i, id := range ids {
+		if i%ctxCheckEvery == 0 && ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
 		if seen[id] {
 			continue
 		}
 		seen[id] = true
-		s := c.shards[c.shardIndex(id.Hash())]
-		s.mu.RLock()
-		p, ok := s.getLocked(id)
-		if ok {
-			out = append(out, record(p, wp, wv))
+		if r, ok := c.shards[c.shardIndex(id.Hash())].get(id, wp, wv); ok {
+			out = append(out, r)
 		}
-		s.mu.RUnlock()
 	}
 	return out, nil
+}
+
+// get returns the shaped record of id, read under the read lock (released
+// on every path, panics included).
+func (s *shard) get(id point.ID, wp WithPayload, wv WithVector) (Record, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	p, ok := s.getLocked(id)
+	if !ok {
+		return Record{}, false
+	}
+	return record(p, wp, wv), true
 }
 
 // includeKey copies the value at a dotted key path of src ("a.b") into dst

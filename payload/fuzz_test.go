@@ -34,6 +34,9 @@ func FuzzParseFilter(f *testing.F) {
 		if err != nil {
 			return
 		}
+		if err := flt.Validate(); err != nil {
+			t.Fatalf("ParseFilter accepted %s, Validate refuses it: %v", b, err)
+		}
 		enc, err := json.Marshal(flt)
 		if err != nil {
 			t.Fatalf("encode parsed filter: %v", err)

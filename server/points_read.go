@@ -10,19 +10,20 @@ import (
 )
 
 // readRoutes registers the point read and search routes; a read-only key
-// may use all of them.
+// may use all of them. Every route but GET /points/{id} honours Qdrant's
+// `timeout` query parameter (see timed).
 func (s *Server) readRoutes() {
 	const p = "/collections/:name/points"
 	s.add(http.MethodGet, p+"/:id", accessRead, s.getPoint)
-	s.add(http.MethodPost, p, accessRead, s.getPoints)
-	s.add(http.MethodPost, p+"/scroll", accessRead, s.scroll)
-	s.add(http.MethodPost, p+"/count", accessRead, s.count)
-	s.add(http.MethodPost, p+"/search", accessRead, s.search)
-	s.add(http.MethodPost, p+"/search/batch", accessRead, s.searchBatch)
-	s.add(http.MethodPost, p+"/recommend", accessRead, s.recommend)
-	s.add(http.MethodPost, p+"/recommend/batch", accessRead, s.recommendBatch)
-	s.add(http.MethodPost, p+"/query", accessRead, s.query)
-	s.add(http.MethodPost, p+"/query/batch", accessRead, s.queryBatch)
+	s.add(http.MethodPost, p, accessRead, timed("Retrieve", s.getPoints))
+	s.add(http.MethodPost, p+"/scroll", accessRead, timed("Scroll", s.scroll))
+	s.add(http.MethodPost, p+"/count", accessRead, timed("Count", s.count))
+	s.add(http.MethodPost, p+"/search", accessRead, timed("Search", s.search))
+	s.add(http.MethodPost, p+"/search/batch", accessRead, timed("Search", s.searchBatch))
+	s.add(http.MethodPost, p+"/recommend", accessRead, timed("Recommend", s.recommend))
+	s.add(http.MethodPost, p+"/recommend/batch", accessRead, timed("Recommend", s.recommendBatch))
+	s.add(http.MethodPost, p+"/query", accessRead, timed("Query", s.query))
+	s.add(http.MethodPost, p+"/query/batch", accessRead, timed("Query", s.queryBatch))
 }
 
 func (s *Server) getPoint(c echo.Context) error {

@@ -131,6 +131,9 @@ func (s *Server) query(c echo.Context) error {
 	if err := s.bind(c, &in); err != nil {
 		return err
 	}
+	if err := checkPrefetches([]queryIn{in}); err != nil {
+		return err
+	}
 	pts, err := s.runQuery(c.Request().Context(), col, &in, nil, true)
 	if err != nil {
 		return err
@@ -138,9 +141,10 @@ func (s *Server) query(c echo.Context) error {
 	return ok(c, queryResponse{Points: nonNil(pts)})
 }
 
-// queryBatch answers POST /points/query/batch.
+// queryBatch answers POST /points/query/batch; MaxQueryPrefetches bounds
+// the prefetches of all its queries together.
 func (s *Server) queryBatch(c echo.Context) error {
-	return serveBatch(s, c, func(ctx context.Context, col *engine.Collection, q *queryIn) (queryResponse, error) {
+	return serveBatch(s, c, checkPrefetches, func(ctx context.Context, col *engine.Collection, q *queryIn) (queryResponse, error) {
 		pts, err := s.runQuery(ctx, col, q, nil, true)
 		return queryResponse{Points: nonNil(pts)}, err
 	})
@@ -271,7 +275,7 @@ func (s *Server) runPrefetched(ctx context.Context, col *engine.Collection, q *q
 // scrollAsQuery answers a query without a query: points in id order.
 func (s *Server) scrollAsQuery(ctx context.Context, col *engine.Collection, base engine.SearchRequest) ([]engine.ScoredPoint, error) {
 	res, err := col.Scroll(ctx, engine.ScrollRequest{
-		Limit: base.Offset + base.Limit, Filter: base.Filter,
+		Limit: satAdd(base.Offset, base.Limit), Filter: base.Filter,
 		WithPayload: orNoPayload(base.WithPayload), WithVector: base.WithVector,
 	})
 	if err != nil {

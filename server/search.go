@@ -112,7 +112,7 @@ func (s *Server) search(c echo.Context) error {
 
 // searchBatch answers POST /points/search/batch.
 func (s *Server) searchBatch(c echo.Context) error {
-	return serveBatch(s, c, func(ctx context.Context, col *engine.Collection, in *searchIn) ([]engine.ScoredPoint, error) {
+	return serveBatch(s, c, nil, func(ctx context.Context, col *engine.Collection, in *searchIn) ([]engine.ScoredPoint, error) {
 		r, err := in.request()
 		if err != nil {
 			return nil, err
@@ -163,7 +163,7 @@ func (s *Server) recommend(c echo.Context) error {
 
 // recommendBatch answers POST /points/recommend/batch.
 func (s *Server) recommendBatch(c echo.Context) error {
-	return serveBatch(s, c, s.runRecommend)
+	return serveBatch(s, c, nil, s.runRecommend)
 }
 
 // runRecommend answers one recommend request.

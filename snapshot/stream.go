@@ -118,10 +118,10 @@ type errLatch struct {
 
 func (l *errLatch) fail(err error) {
 	l.mu.Lock()
+	defer l.mu.Unlock()
 	if l.err == nil {
 		l.err = err
 	}
-	l.mu.Unlock()
 }
 
 func (l *errLatch) failed() error {
