@@ -8,6 +8,7 @@ import (
 
 	gojson "github.com/goccy/go-json"
 
+	"github.com/cairn-db/cairn/engine"
 	"github.com/cairn-db/cairn/point"
 )
 
@@ -87,6 +88,38 @@ func TestCodecsAgree(t *testing.T) {
 			if out.Points[i].ID != batch.Points[i].ID || len(out.Points[i].Vector) != 16 || out.Points[i].Vector[3] != batch.Points[i].Vector[3] {
 				t.Fatalf("%s: point %d differs", c.name, i)
 			}
+		}
+	}
+}
+
+// BenchmarkSearchAnswer measures encoding a search answer (the envelope
+// around limit scored points with a small payload), with and without the
+// 128-d vectors, through the server's codec.
+func BenchmarkSearchAnswer(b *testing.B) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for _, n := range []int{10, 100} {
+		for _, withVector := range []bool{false, true} {
+			pts := make([]engine.ScoredPoint, n)
+			for i := range pts {
+				pts[i] = engine.ScoredPoint{ID: point.NumID(uint64(i)), Version: 7, Score: r.Float32(),
+					Payload: map[string]any{"city": "Oslo", "n": i}}
+				if withVector {
+					v := make([]float32, 128)
+					for j := range v {
+						v[j] = r.Float32()
+					}
+					pts[i].Vector = engine.Vectors{"": v}
+				}
+			}
+			ans := map[string]any{"result": pts, "status": "ok", "time": 0.000123}
+			b.Run(fmt.Sprintf("n=%d/vector=%v", n, withVector), func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					if _, err := (codec{}).marshal(ans); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
 		}
 	}
 }
