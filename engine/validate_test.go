@@ -26,7 +26,9 @@ func TestValidateBounds(t *testing.T) {
 		}, nil},
 		{"shard_number", MaxShardNumber, func(c *CollectionConfig, v int) { c.Params.ShardNumber = v }, nil},
 		{"replication_factor", MaxReplicationFactor, func(c *CollectionConfig, v int) { c.Params.ReplicationFactor = v },
-			func(v int) *CollectionUpdate { return &CollectionUpdate{Params: &CollectionParamsDiff{ReplicationFactor: &v}} }},
+			func(v int) *CollectionUpdate {
+				return &CollectionUpdate{Params: &CollectionParamsDiff{ReplicationFactor: &v}}
+			}},
 		{"write_consistency_factor", MaxReplicationFactor, func(c *CollectionConfig, v int) { c.Params.WriteConsistencyFactor = v },
 			func(v int) *CollectionUpdate {
 				return &CollectionUpdate{Params: &CollectionParamsDiff{WriteConsistencyFactor: &v}}
@@ -36,9 +38,13 @@ func TestValidateBounds(t *testing.T) {
 		{"hnsw_config.ef_construct", MaxEfConstruct, func(c *CollectionConfig, v int) { c.HnswConfig.EfConstruct = v },
 			func(v int) *CollectionUpdate { return &CollectionUpdate{HnswConfig: &HnswConfigDiff{EfConstruct: &v}} }},
 		{"hnsw_config.full_scan_threshold", MaxSizeKB, func(c *CollectionConfig, v int) { c.HnswConfig.FullScanThreshold = v },
-			func(v int) *CollectionUpdate { return &CollectionUpdate{HnswConfig: &HnswConfigDiff{FullScanThreshold: &v}} }},
+			func(v int) *CollectionUpdate {
+				return &CollectionUpdate{HnswConfig: &HnswConfigDiff{FullScanThreshold: &v}}
+			}},
 		{"hnsw_config.max_indexing_threads", MaxIndexingThreads, func(c *CollectionConfig, v int) { c.HnswConfig.MaxIndexingThreads = v },
-			func(v int) *CollectionUpdate { return &CollectionUpdate{HnswConfig: &HnswConfigDiff{MaxIndexingThreads: &v}} }},
+			func(v int) *CollectionUpdate {
+				return &CollectionUpdate{HnswConfig: &HnswConfigDiff{MaxIndexingThreads: &v}}
+			}},
 		{"hnsw_config.payload_m", MaxHnswM, func(c *CollectionConfig, v int) { c.HnswConfig.PayloadM = &v },
 			func(v int) *CollectionUpdate { return &CollectionUpdate{HnswConfig: &HnswConfigDiff{PayloadM: &v}} }},
 		{"vectors.hnsw_config.m", MaxHnswM, func(c *CollectionConfig, v int) {

@@ -42,6 +42,9 @@ func (l *Log) AppendBatch(datas [][]byte) (first, last uint64, err error) {
 	if err := l.writable(); err != nil {
 		return 0, 0, err
 	}
+	if err := l.checkRotateSpace(size); err != nil {
+		return 0, 0, err
+	}
 	l.lastAppend = size
 	first = l.last + 1
 	for i := 0; i < len(datas); {

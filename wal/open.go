@@ -18,7 +18,10 @@ import (
 // tail at the last good record (see the package documentation), then makes
 // the surviving records durable. Appends continue after the last good record.
 func Open(dir string, opts Options) (*Log, error) {
-	l := &Log{dir: dir, fs: opts.FS, segSize: opts.SegmentSize, logger: opts.Logger}
+	l := &Log{dir: dir, fs: opts.FS, segSize: opts.SegmentSize, logger: opts.Logger, freeSpace: opts.FreeSpace}
+	if l.freeSpace == nil {
+		l.freeSpace = defaultFreeSpace
+	}
 	if l.fs == nil {
 		l.fs = vfs.OS
 	}
@@ -239,6 +242,9 @@ func (l *Log) preallocate(f vfs.File) {
 // directory. On failure it removes the file again (best effort).
 func (l *Log) createSegment(first uint64) (vfs.File, segment, error) {
 	s := segment{first: first, path: filepath.Join(l.dir, segmentName(first))}
+	if err := l.checkSpace(l.segSize); err != nil {
+		return nil, s, err
+	}
 	f, err := l.fs.OpenFile(s.path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
 		return nil, s, fmt.Errorf("create %s: %w", s.path, err)

@@ -1,0 +1,112 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"runtime"
+	"sync"
+
+	"github.com/cairn-db/cairn/vfs"
+)
+
+// limits are the storage-wide semaphores of Options.MaxSearchThreads and
+// Options.MaxOptimizationThreads. A nil channel means no limit.
+type limits struct {
+	search   chan struct{}
+	optimize chan struct{}
+	hooks    *Hooks
+}
+
+// limitsMu guards the lazy creation of Options.lim.
+var limitsMu sync.Mutex
+
+// sharedLimits returns the semaphores every collection of the storage
+// opened with o shares, making them on first use.
+func (o *Options) sharedLimits() *limits {
+	limitsMu.Lock()
+	defer limitsMu.Unlock()
+	if o.lim == nil {
+		o.lim = &limits{search: make(chan struct{}, SearchThreads(o.MaxSearchThreads)), hooks: o.Hooks}
+		if o.MaxOptimizationThreads > 0 {
+			o.lim.optimize = make(chan struct{}, o.MaxOptimizationThreads)
+		}
+	}
+	return o.lim
+}
+
+// SearchThreads returns the number of searches that run at once for a
+// max_search_threads setting: n itself when positive, else Qdrant's
+// automatic choice, every CPU on one or two CPUs and every CPU but one on
+// more.
+func SearchThreads(n int) int {
+	if n > 0 {
+		return n
+	}
+	if cpus := runtime.NumCPU(); cpus > 2 {
+		return cpus - 1
+	}
+	return max(1, runtime.NumCPU())
+}
+
+// acquire takes a slot of sem (none to take when sem is nil), waiting
+// until one is free or ctx is done, and returns its release.
+func (l *limits) acquire(ctx context.Context, sem chan struct{}, kind string) (func(), error) {
+	if sem == nil {
+		return func() {}, nil
+	}
+	select {
+	case sem <- struct{}{}:
+		return func() { <-sem }, nil
+	default:
+	}
+	if l.hooks != nil && l.hooks.SlotWait != nil {
+		l.hooks.SlotWait(kind)
+	}
+	select {
+	case sem <- struct{}{}:
+		return func() { <-sem }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// searchSlot waits for one of the MaxSearchThreads slots; a nil l limits
+// nothing.
+func (l *limits) searchSlot(ctx context.Context) (func(), error) {
+	if l == nil {
+		return func() {}, nil
+	}
+	return l.acquire(ctx, l.search, "search")
+}
+
+// optimizeSlot waits for one of the MaxOptimizationThreads slots; a nil l
+// limits nothing.
+func (l *limits) optimizeSlot(ctx context.Context) (func(), error) {
+	if l == nil {
+		return func() {}, nil
+	}
+	return l.acquire(ctx, l.optimize, "optimize")
+}
+
+// checkCreateSpace refuses, before anything is written, a collection whose
+// WAL preallocation (one segment of wal_capacity_mb per shard) does not fit
+// in the free space of the storage's filesystem.
+func (st *Storage) checkCreateSpace(name string, cfg *CollectionConfig) error {
+	freeSpace := st.opts.FreeSpace
+	if freeSpace == nil {
+		freeSpace = vfs.FreeSpace
+	}
+	free, err := freeSpace(filepath.Join(st.dir, collectionsDir))
+	if err != nil {
+		return fmt.Errorf("create collection %s: check free space: %w", name, err)
+	}
+	shards, segMB := cfg.Params.ShardNumber, cfg.WalConfig.WalCapacityMB
+	need := int64(shards) * int64(segMB) << 20
+	if need > free {
+		return &engineError{ErrNoSpace, fmt.Sprintf(
+			"Not enough free space to create collection %s: its WAL needs %d bytes (%d shards × %d MiB), the storage has %d bytes free",
+			name, need, shards, segMB, free)}
+	}
+	return nil
+}
