@@ -230,8 +230,16 @@ func staleTail(path string, end int64) (bool, error) {
 
 // preallocate reserves the disk blocks of the first segment-size bytes of
 // f without changing its size (vfs.Allocate), so that appends need no block
-// allocation. It is best effort: without it the log works the same.
+// allocation. It is best effort: without it the log works the same. It is
+// skipped (with a warning) when the free space cannot hold the rest of the
+// segment, since a failed fallocate may still take all the space it found.
 func (l *Log) preallocate(f vfs.File) {
+	if st, err := f.Stat(); err == nil && st.Size() < l.segSize {
+		if err := l.checkSpace(l.segSize - st.Size()); err != nil {
+			l.logger.Warn("wal: not preallocating segment", "file", f.Name(), "err", err)
+			return
+		}
+	}
 	if err := vfs.Allocate(f, l.segSize); err != nil && !errors.Is(err, errors.ErrUnsupported) {
 		l.logger.Warn("wal: cannot preallocate segment", "file", f.Name(), "err", err)
 	}

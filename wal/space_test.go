@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	"github.com/cairn-db/cairn/vfs"
 )
 
 // TestOpenRefusesWithoutSpace: a new log whose first segment does not fit in
@@ -64,4 +66,36 @@ func TestAppendRefusesRotationWithoutSpace(t *testing.T) {
 		t.Fatalf("replayed %d records, want 4", n)
 	}
 	_ = l.Close()
+}
+
+// TestReopenSkipsPreallocationWithoutSpace: reopening a log whose current
+// segment's preallocation does not fit the free space opens it without
+// preallocating (a failed fallocate may still take the space it finds), and
+// appends within the segment still work.
+func TestReopenSkipsPreallocationWithoutSpace(t *testing.T) {
+	dir := t.TempDir()
+	const segSize = 1 << 20
+	l, err := Open(dir, Options{SegmentSize: segSize})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Append([]byte("one")); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	faulty := vfs.NewFaulty(vfs.OS)
+	l, err = Open(dir, Options{FS: faulty, SegmentSize: segSize, FreeSpace: func(string) (int64, error) { return 4096, nil }})
+	if err != nil {
+		t.Fatalf("reopen with little free space: %v", err)
+	}
+	defer l.Close()
+	if n := faulty.Count(vfs.OpAllocate); n != 0 {
+		t.Fatalf("reopen preallocated %d times with 4 KiB free for a 1 MiB segment", n)
+	}
+	lsn, err := l.Append([]byte("two"))
+	if err != nil || lsn != 2 {
+		t.Fatalf("append after the reopen: %d, %v", lsn, err)
+	}
 }
