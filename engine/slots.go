@@ -2,12 +2,8 @@ package engine
 
 import (
 	"context"
-	"fmt"
-	"path/filepath"
 	"runtime"
 	"sync"
-
-	"github.com/cairn-db/cairn/vfs"
 )
 
 // limits are the storage-wide semaphores of Options.MaxSearchThreads and
@@ -87,26 +83,4 @@ func (l *limits) optimizeSlot(ctx context.Context) (func(), error) {
 		return func() {}, nil
 	}
 	return l.acquire(ctx, l.optimize, "optimize")
-}
-
-// checkCreateSpace refuses, before anything is written, a collection whose
-// WAL preallocation (one segment of wal_capacity_mb per shard) does not fit
-// in the free space of the storage's filesystem.
-func (st *Storage) checkCreateSpace(name string, cfg *CollectionConfig) error {
-	freeSpace := st.opts.FreeSpace
-	if freeSpace == nil {
-		freeSpace = vfs.FreeSpace
-	}
-	free, err := freeSpace(filepath.Join(st.dir, collectionsDir))
-	if err != nil {
-		return fmt.Errorf("create collection %s: check free space: %w", name, err)
-	}
-	shards, segMB := cfg.Params.ShardNumber, cfg.WalConfig.WalCapacityMB
-	need := int64(shards) * int64(segMB) << 20
-	if need > free {
-		return &engineError{ErrNoSpace, fmt.Sprintf(
-			"Not enough free space to create collection %s: its WAL needs %d bytes (%d shards × %d MiB), the storage has %d bytes free",
-			name, need, shards, segMB, free)}
-	}
-	return nil
 }
