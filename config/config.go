@@ -19,6 +19,26 @@ type Config struct {
 	Service Service `yaml:"service"`
 	// Storage holds where and how data is stored.
 	Storage Storage `yaml:"storage"`
+	// TLS holds the certificate files used when service.enable_tls is set.
+	TLS TLS `yaml:"tls"`
+}
+
+// TLS holds the certificate files of the HTTPS service (Qdrant's tls
+// section). They are read only when service.enable_tls is true.
+type TLS struct {
+	// Cert is the server certificate chain file (PEM).
+	Cert string `yaml:"cert"`
+	// Key is the server private key file (PEM).
+	Key string `yaml:"key"`
+	// CACert is a certificate authority file (PEM): client certificates
+	// are verified against it when service.verify_https_client_certificate
+	// is set, and https:// snapshot recover locations are trusted when
+	// signed by it as well as by the system roots.
+	CACert string `yaml:"ca_cert"`
+	// CertTTL is how many seconds a loaded certificate and key are used
+	// before the files are read again (certificate rotation); 0 (or null)
+	// never reads them again. Qdrant's default is one hour.
+	CertTTL int `yaml:"cert_ttl"`
 }
 
 // Logger holds the log output settings.
@@ -41,6 +61,11 @@ type Service struct {
 	MaxRequestSizeMB int `yaml:"max_request_size_mb"`
 	// EnableCORS adds permissive CORS headers to every answer.
 	EnableCORS bool `yaml:"enable_cors"`
+	// EnableTLS serves the REST API over HTTPS with tls.cert and tls.key.
+	EnableTLS bool `yaml:"enable_tls"`
+	// VerifyHTTPSClientCertificate requires every HTTPS client to present
+	// a certificate signed by tls.ca_cert.
+	VerifyHTTPSClientCertificate bool `yaml:"verify_https_client_certificate"`
 }
 
 // Storage holds where and how data is stored.
@@ -61,12 +86,15 @@ type Storage struct {
 	Performance Performance `yaml:"performance"`
 }
 
-// Performance holds tuning knobs; zero means "choose automatically".
+// Performance holds tuning knobs, with Qdrant's meanings.
 type Performance struct {
-	// MaxSearchThreads caps the threads one search uses (0 = all cores).
+	// MaxSearchThreads is how many searches run at once (Qdrant's search
+	// thread pool); more wait their turn. 0 chooses automatically: every
+	// CPU on one or two CPUs, every CPU but one on more.
 	MaxSearchThreads int `yaml:"max_search_threads"`
-	// MaxOptimizationThreads caps the threads that build segments and
-	// graphs in the background (0 = all cores).
+	// MaxOptimizationThreads is how many optimization jobs (merges,
+	// vacuums, index and graph builds) run at once across all
+	// collections; 0 means no limit (one per shard at a time).
 	MaxOptimizationThreads int `yaml:"max_optimization_threads"`
 }
 
@@ -85,8 +113,12 @@ func Default() Config {
 			StoragePath:   "./storage",
 			SnapshotsPath: "./snapshots",
 		},
+		TLS: TLS{CertTTL: DefaultCertTTL},
 	}
 }
+
+// DefaultCertTTL is tls.cert_ttl's default, in seconds (Qdrant's).
+const DefaultCertTTL = 3600
 
 // MaxRequestBytes returns the request body limit in bytes.
 func (c *Config) MaxRequestBytes() int64 { return int64(c.Service.MaxRequestSizeMB) << 20 }
@@ -114,11 +146,17 @@ func (c *Config) Summary() []any {
 		"service.read_only_api_key_set", c.Service.ReadOnlyAPIKey != "",
 		"service.max_request_size_mb", c.Service.MaxRequestSizeMB,
 		"service.enable_cors", c.Service.EnableCORS,
+		"service.enable_tls", c.Service.EnableTLS,
+		"service.verify_https_client_certificate", c.Service.VerifyHTTPSClientCertificate,
 		"storage.storage_path", c.Storage.StoragePath,
 		"storage.snapshots_path", c.Storage.SnapshotsPath,
 		"storage.temp_path", c.Storage.TempPath,
 		"storage.max_snapshot_size_mb", c.Storage.MaxSnapshotSizeMB,
 		"storage.performance.max_search_threads", c.Storage.Performance.MaxSearchThreads,
 		"storage.performance.max_optimization_threads", c.Storage.Performance.MaxOptimizationThreads,
+		"tls.cert", c.TLS.Cert,
+		"tls.key", c.TLS.Key,
+		"tls.ca_cert", c.TLS.CACert,
+		"tls.cert_ttl", c.TLS.CertTTL,
 	}
 }

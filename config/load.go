@@ -79,8 +79,37 @@ func decodeYAML(c *Config, data []byte) error {
 		}
 		return fmt.Errorf("%w: %v", ErrBadValue, err)
 	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err == nil {
+		nullsToZero(&next, &doc, "")
+	}
 	*c = next
 	return nil
+}
+
+// nullsToZero gives every key the document sets to null its zero value, as
+// Qdrant reads a null (tls.cert_ttl: null disables the reload; temp_path:
+// null is the derived default). yaml.v3 leaves such a field unchanged.
+func nullsToZero(c *Config, n *yaml.Node, prefix string) {
+	switch n.Kind {
+	case yaml.DocumentNode:
+		for _, ch := range n.Content {
+			nullsToZero(c, ch, prefix)
+		}
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			key, val := prefix+n.Content[i].Value, n.Content[i+1]
+			if val.Kind == yaml.MappingNode {
+				nullsToZero(c, val, key+".")
+				continue
+			}
+			if val.Kind == yaml.ScalarNode && val.ShortTag() == "!!null" {
+				if f, ok := field(c, key); ok {
+					f.SetZero()
+				}
+			}
+		}
+	}
 }
 
 // checkNode finds the first unknown key or ill-typed value in a YAML tree.

@@ -28,6 +28,11 @@ func (c *Config) Validate() error {
 		{c.Storage.MaxSnapshotSizeMB >= 0 && c.Storage.MaxSnapshotSizeMB <= 1<<30, "storage.max_snapshot_size_mb", fmt.Sprintf("%d is not between 0 and 1073741824", c.Storage.MaxSnapshotSizeMB)},
 		{c.Storage.Performance.MaxSearchThreads >= 0, "storage.performance.max_search_threads", "must not be negative"},
 		{c.Storage.Performance.MaxOptimizationThreads >= 0, "storage.performance.max_optimization_threads", "must not be negative"},
+		{!c.Service.EnableTLS || strings.TrimSpace(c.TLS.Cert) != "", "tls.cert", "must be set when service.enable_tls is true"},
+		{!c.Service.EnableTLS || strings.TrimSpace(c.TLS.Key) != "", "tls.key", "must be set when service.enable_tls is true"},
+		{!c.Service.VerifyHTTPSClientCertificate || c.Service.EnableTLS, "service.verify_https_client_certificate", "needs service.enable_tls: client certificates are verified only over HTTPS"},
+		{!c.Service.VerifyHTTPSClientCertificate || strings.TrimSpace(c.TLS.CACert) != "", "tls.ca_cert", "must be set when service.verify_https_client_certificate is true"},
+		{c.TLS.CertTTL >= 0, "tls.cert_ttl", "must not be negative (0 or null: never reload)"},
 	}
 	for _, ch := range checks {
 		if !ch.ok {

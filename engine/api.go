@@ -71,6 +71,24 @@ type Options struct {
 	// threshold, flush interval, optimizer); tests then call Flush and
 	// Optimize themselves. Zero value: the worker runs.
 	DisableBackground bool
+	// MaxSearchThreads bounds the searches running at once across the
+	// storage (Qdrant's storage.performance.max_search_threads: the size of
+	// its search thread pool); more wait their turn. 0 chooses as Qdrant
+	// does: every CPU on one or two CPUs, every CPU but one on more.
+	MaxSearchThreads int
+	// MaxOptimizationThreads bounds the optimization jobs (merges, vacuums,
+	// index and graph builds) running at once across every collection
+	// (Qdrant's storage.performance.max_optimization_threads); 0 means no
+	// limit: one job per shard at a time.
+	MaxOptimizationThreads int
+	// FreeSpace returns the bytes free on the filesystem holding a folder;
+	// nil means vfs.FreeSpace. Checked before a collection's WAL segments
+	// are preallocated; tests inject a small value.
+	FreeSpace func(dir string) (int64, error)
+
+	// lim holds the semaphores of MaxSearchThreads and
+	// MaxOptimizationThreads, made on first use (see sharedLimits).
+	lim *limits
 }
 
 // Hooks are test and observability callbacks. Each may be nil. A hook runs
@@ -88,6 +106,10 @@ type Hooks struct {
 	// ShardClosing runs when closing a shard has marked it closed, before
 	// the close waits for the shard's running seal or optimization.
 	ShardClosing func(collection string, shard int)
+	// SlotWait runs when a search ("search") or an optimization job
+	// ("optimize") finds every slot of Options.MaxSearchThreads or
+	// Options.MaxOptimizationThreads taken and starts waiting for one.
+	SlotWait func(kind string)
 }
 
 // Vectors holds a point's vectors by name; "" is the single unnamed vector.

@@ -39,6 +39,10 @@ type collCore struct {
 	logger *slog.Logger
 	hooks  *Hooks
 	specs  []segment.VectorSpec
+	// limits are the storage-wide search and optimization semaphores.
+	limits *limits
+	// freeSpace is Options.FreeSpace, passed to the shards' WALs.
+	freeSpace func(dir string) (int64, error)
 
 	mu      sync.RWMutex // guards cfg and indexes
 	cfg     CollectionConfig
@@ -141,7 +145,8 @@ func openCollection(name, dir string, opts *Options, unverified bool) (*Collecti
 		f.PayloadIndexes = map[string]payload.FieldSchema{}
 	}
 	core := &collCore{name: name, dir: dir, fs: opts.FS, logger: opts.Logger, hooks: opts.Hooks,
-		cfg: f.Config, indexes: f.PayloadIndexes, specs: vectorSpecs(&f.Config)}
+		cfg: f.Config, indexes: f.PayloadIndexes, specs: vectorSpecs(&f.Config),
+		limits: opts.sharedLimits(), freeSpace: opts.FreeSpace}
 	c := &Collection{core: core}
 	for i := range f.Config.Params.ShardNumber {
 		s, err := openShard(core, i, shardDir(dir, i), unverified)

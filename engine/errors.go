@@ -50,6 +50,11 @@ var (
 	// restoring untrusted input, such as snapshot archives, report it as
 	// bad input.
 	ErrVerify = errors.New("restore source failed verification")
+	// ErrNoSpace reports that the storage's filesystem cannot hold what an
+	// operation must preallocate (a new collection's WAL segments); nothing
+	// was written. Its message names the bytes needed and the bytes free.
+	// The server answers it as Qdrant answers a storage error (500).
+	ErrNoSpace = errors.New("Not enough free space")
 )
 
 // engineError carries a sentinel kind and a complete, client-facing message.

@@ -153,6 +153,11 @@ func (p *searchPlan) wantsData() bool { return p.wp.Enable || p.wv.Enable }
 // Search returns the req.Limit points closest to the query vector (after
 // skipping req.Offset), best first, with Qdrant's scores.
 func (c *Collection) Search(ctx context.Context, req SearchRequest) ([]ScoredPoint, error) {
+	release, err := c.core.limits.searchSlot(ctx) // storage.performance.max_search_threads
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	sc := getScratch()
 	defer sc.put()
 	var p searchPlan

@@ -138,6 +138,9 @@ func (st *Storage) CreateCollection(name string, req CreateCollection) error {
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
+	if err := st.checkCreateSpace(name, &cfg); err != nil {
+		return err
+	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	if st.closed {

@@ -6,8 +6,48 @@ import (
 	"github.com/cairn-db/cairn/point"
 )
 
-// Validate checks every field against Qdrant's allowed ranges. The error
-// wraps ErrInvalid and names the field.
+// Upper bounds of the collection settings a request or a snapshot archive can
+// set (docs/limits.md, "Collection settings"). Qdrant's own bounds are kept
+// where it has them (vector size, the minimum ef_construct, wal_capacity_mb
+// and vacuum_min_vector_number); the other maxima are generous bounds that
+// keep every size the engine derives from a setting (preallocated WAL bytes,
+// goroutines, graph links, kB converted to points) far from exhausting the
+// machine or overflowing an int.
+const (
+	// MaxShardNumber bounds shard_number.
+	MaxShardNumber = 1024
+	// MaxReplicationFactor bounds replication_factor and
+	// write_consistency_factor (Cairn keeps one replica: larger factors
+	// are stored and reported, as a single Qdrant node does).
+	MaxReplicationFactor = 1024
+	// MaxHnswM bounds m and payload_m: the graph format's limit.
+	MaxHnswM = 2048
+	// MaxEfConstruct bounds ef_construct, also the default search ef.
+	MaxEfConstruct = 65536
+	// MaxIndexingThreads bounds max_indexing_threads and the collection's
+	// max_optimization_threads.
+	MaxIndexingThreads = 1024
+	// MaxSizeKB bounds the settings given in Qdrant's kilobytes
+	// (full_scan_threshold, max_segment_size, memmap_threshold,
+	// indexing_threshold): 2 TiB of vectors.
+	MaxSizeKB = 1 << 31
+	// MaxVacuumMinVectorNumber bounds vacuum_min_vector_number.
+	MaxVacuumMinVectorNumber = 1 << 31
+	// MaxDefaultSegmentNumber bounds default_segment_number.
+	MaxDefaultSegmentNumber = 1024
+	// MaxFlushIntervalSec bounds flush_interval_sec (a year).
+	MaxFlushIntervalSec = 366 * 24 * 3600
+	// MaxWalCapacityMB bounds wal_capacity_mb: each shard preallocates one
+	// WAL segment of this size.
+	MaxWalCapacityMB = 4096
+	// MaxWalSegmentsAhead bounds wal_segments_ahead.
+	MaxWalSegmentsAhead = 64
+)
+
+// Validate checks every field against Qdrant's allowed ranges and the
+// bounds above. The error wraps ErrInvalid and names the field. It is the
+// one check of a configuration, whether from a request, an update or a
+// snapshot archive.
 func (c *CollectionConfig) Validate() error {
 	if len(c.Params.Vectors) == 0 {
 		return errInvalid("vectors", "at least one vector must be configured")
@@ -17,14 +57,13 @@ func (c *CollectionConfig) Validate() error {
 			return err
 		}
 	}
-	if c.Params.ShardNumber < 1 || c.Params.ShardNumber > 1024 {
-		return errInvalid("shard_number", "value %d invalid, must be from 1 to 1024", c.Params.ShardNumber)
-	}
-	if c.Params.ReplicationFactor < 1 {
-		return errInvalid("replication_factor", "value %d invalid, must be 1 or more", c.Params.ReplicationFactor)
-	}
-	if c.Params.WriteConsistencyFactor < 1 {
-		return errInvalid("write_consistency_factor", "value %d invalid, must be 1 or more", c.Params.WriteConsistencyFactor)
+	p := c.Params
+	if err := checkRanges(
+		intRange{"shard_number", p.ShardNumber, 1, MaxShardNumber},
+		intRange{"replication_factor", p.ReplicationFactor, 1, MaxReplicationFactor},
+		intRange{"write_consistency_factor", p.WriteConsistencyFactor, 1, MaxReplicationFactor},
+	); err != nil {
+		return err
 	}
 	if err := validateHnsw("hnsw_config", c.HnswConfig); err != nil {
 		return err
@@ -32,11 +71,38 @@ func (c *CollectionConfig) Validate() error {
 	if err := validateOptimizers(c.OptimizerConfig); err != nil {
 		return err
 	}
-	if c.WalConfig.WalCapacityMB < 1 {
-		return errInvalid("wal_config.wal_capacity_mb", "value %d invalid, must be 1 or more", c.WalConfig.WalCapacityMB)
+	return checkRanges(
+		intRange{"wal_config.wal_capacity_mb", c.WalConfig.WalCapacityMB, 1, MaxWalCapacityMB},
+		intRange{"wal_config.wal_segments_ahead", c.WalConfig.WalSegmentsAhead, 0, MaxWalSegmentsAhead},
+	)
+}
+
+// intRange is one integer setting and its inclusive bounds.
+type intRange struct {
+	field    string
+	v        int
+	min, max int
+}
+
+// optRange is intRange for a setting that may be unset (nil).
+func optRange(field string, v *int, lo, hi int) intRange {
+	if v == nil {
+		return intRange{field, lo, lo, hi}
 	}
-	if c.WalConfig.WalSegmentsAhead < 0 {
-		return errInvalid("wal_config.wal_segments_ahead", "value %d invalid, must be 0 or more", c.WalConfig.WalSegmentsAhead)
+	return intRange{field, *v, lo, hi}
+}
+
+// checkRanges returns the error of the first value out of its range. A
+// value below the minimum gets Qdrant's words for its (minimum-only)
+// validation; one above gets both bounds.
+func checkRanges(rs ...intRange) error {
+	for _, r := range rs {
+		switch {
+		case r.v < r.min:
+			return errInvalid(r.field, "value %d invalid, must be %d or more", r.v, r.min)
+		case r.v > r.max:
+			return errInvalid(r.field, "value %d invalid, must be from %d to %d", r.v, r.min, r.max)
+		}
 	}
 	return nil
 }
@@ -63,40 +129,27 @@ func validateVector(name string, p VectorParams) error {
 }
 
 func validateHnsw(field string, h HnswConfig) error {
-	switch {
-	case h.M < 0:
-		return errInvalid(field+".m", "value %d invalid, must be 0 or more", h.M)
-	case h.EfConstruct < 4:
-		return errInvalid(field+".ef_construct", "value %d invalid, must be 4 or more", h.EfConstruct)
-	case h.FullScanThreshold < 0:
-		return errInvalid(field+".full_scan_threshold", "value %d invalid, must be 0 or more", h.FullScanThreshold)
-	case h.MaxIndexingThreads < 0:
-		return errInvalid(field+".max_indexing_threads", "value %d invalid, must be 0 or more", h.MaxIndexingThreads)
-	case h.PayloadM != nil && *h.PayloadM < 0:
-		return errInvalid(field+".payload_m", "value %d invalid, must be 0 or more", *h.PayloadM)
-	}
-	return nil
+	return checkRanges(
+		intRange{field + ".m", h.M, 0, MaxHnswM},
+		intRange{field + ".ef_construct", h.EfConstruct, 4, MaxEfConstruct},
+		intRange{field + ".full_scan_threshold", h.FullScanThreshold, 0, MaxSizeKB},
+		intRange{field + ".max_indexing_threads", h.MaxIndexingThreads, 0, MaxIndexingThreads},
+		optRange(field+".payload_m", h.PayloadM, 0, MaxHnswM),
+	)
 }
 
 func validateOptimizers(o OptimizersConfig) error {
 	const f = "optimizers_config."
-	switch {
-	case math.IsNaN(o.DeletedThreshold) || o.DeletedThreshold < 0 || o.DeletedThreshold > 1:
+	if math.IsNaN(o.DeletedThreshold) || o.DeletedThreshold < 0 || o.DeletedThreshold > 1 {
 		return errInvalid(f+"deleted_threshold", "value %v invalid, must be from 0 to 1", o.DeletedThreshold)
-	case o.VacuumMinVectorNumber < 100:
-		return errInvalid(f+"vacuum_min_vector_number", "value %d invalid, must be 100 or more", o.VacuumMinVectorNumber)
-	case o.DefaultSegmentNumber < 0:
-		return errInvalid(f+"default_segment_number", "value %d invalid, must be 0 or more", o.DefaultSegmentNumber)
-	case o.MaxSegmentSize != nil && *o.MaxSegmentSize < 1:
-		return errInvalid(f+"max_segment_size", "value %d invalid, must be 1 or more", *o.MaxSegmentSize)
-	case o.IndexingThreshold != nil && *o.IndexingThreshold < 0:
-		return errInvalid(f+"indexing_threshold", "value %d invalid, must be 0 or more", *o.IndexingThreshold)
-	case o.FlushIntervalSec < 0:
-		return errInvalid(f+"flush_interval_sec", "value %d invalid, must be 0 or more", o.FlushIntervalSec)
-	case o.MemmapThreshold != nil && *o.MemmapThreshold < 0:
-		return errInvalid(f+"memmap_threshold", "value %d invalid, must be 0 or more", *o.MemmapThreshold)
-	case o.MaxOptimizationThreads != nil && *o.MaxOptimizationThreads < 0:
-		return errInvalid(f+"max_optimization_threads", "value %d invalid, must be 0 or more", *o.MaxOptimizationThreads)
 	}
-	return nil
+	return checkRanges(
+		intRange{f + "vacuum_min_vector_number", o.VacuumMinVectorNumber, 100, MaxVacuumMinVectorNumber},
+		intRange{f + "default_segment_number", o.DefaultSegmentNumber, 0, MaxDefaultSegmentNumber},
+		optRange(f+"max_segment_size", o.MaxSegmentSize, 1, MaxSizeKB),
+		optRange(f+"indexing_threshold", o.IndexingThreshold, 0, MaxSizeKB),
+		intRange{f + "flush_interval_sec", o.FlushIntervalSec, 0, MaxFlushIntervalSec},
+		optRange(f+"memmap_threshold", o.MemmapThreshold, 0, MaxSizeKB),
+		optRange(f+"max_optimization_threads", o.MaxOptimizationThreads, 0, MaxIndexingThreads),
+	)
 }

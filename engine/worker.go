@@ -100,7 +100,12 @@ func (s *shard) optimizeAll(ctx context.Context, background bool) error {
 	defer cancel()
 	defer context.AfterFunc(s.ctx, cancel)()
 	for ctx.Err() == nil {
+		release, err := s.core.limits.optimizeSlot(ctx)
+		if err != nil {
+			return err
+		}
 		did, err := s.optimizeOnce(ctx, background)
+		release()
 		if err != nil || !did {
 			return err
 		}

@@ -2,6 +2,7 @@ package snapshot
 
 import (
 	"context"
+	"crypto/x509"
 	"fmt"
 	"io"
 	"log/slog"
@@ -42,6 +43,11 @@ type Manager struct {
 	// HTTPClient downloads http(s):// recover locations; nil means
 	// http.DefaultClient.
 	HTTPClient HTTPDoer
+	// RecoverRootCAs, when set, is the whole set of certificate
+	// authorities an https:// recover location may be signed by (cmd/cairn
+	// passes the system roots plus tls.ca_cert); nil means the system
+	// roots. Not used when HTTPClient is set.
+	RecoverRootCAs *x509.CertPool
 	// Now returns the cut time; nil means time.Now (tests set it).
 	Now func() time.Time
 

@@ -215,7 +215,7 @@ func (m *Manager) download(ctx context.Context, u *url.URL, checksum, apiKey str
 	if apiKey != "" {
 		req.Header.Set("api-key", apiKey)
 	}
-	var client HTTPDoer = &http.Client{CheckRedirect: keyOnlyTo(u.Host)}
+	var client HTTPDoer = &http.Client{CheckRedirect: keyOnlyTo(u.Host), Transport: m.recoverTransport()}
 	if m.HTTPClient != nil {
 		client = m.HTTPClient
 	}

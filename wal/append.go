@@ -18,7 +18,9 @@ func (l *Log) Append(data []byte) (uint64, error) {
 
 // AppendBatch writes the records in datas with consecutive LSNs first..last,
 // in one write system call per segment file touched. An empty batch returns
-// 0, 0, nil. If a write (or the fsync of a segment rotation) fails, the log
+// 0, 0, nil. A batch that needs a new segment the disk cannot hold is
+// refused first, writing nothing, with ErrNoSpace (the log stays usable). If
+// a write (or the fsync of a segment rotation) fails, the log
 // is broken (see ErrBroken) and a prefix of the batch may have been written:
 // those records may reappear on replay after reopening, like any write whose
 // outcome was never acknowledged.
@@ -40,6 +42,9 @@ func (l *Log) AppendBatch(datas [][]byte) (first, last uint64, err error) {
 	// LSNs.
 	l.waitFill(size)
 	if err := l.writable(); err != nil {
+		return 0, 0, err
+	}
+	if err := l.checkRotateSpace(size); err != nil {
 		return 0, 0, err
 	}
 	l.lastAppend = size

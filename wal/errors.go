@@ -21,3 +21,9 @@ var ErrTooLarge = errors.New("wal: record too large")
 
 // ErrNotAppended is returned by Sync for an LSN that has not been appended.
 var ErrNotAppended = errors.New("wal: lsn not appended")
+
+// ErrNoSpace is returned when the filesystem cannot hold a new segment
+// (Options.SegmentSize bytes, preallocated): Open of a log that needs its
+// first segment, or an append that needs a new one. Nothing was written
+// and the log is not broken: the append can be retried once space is freed.
+var ErrNoSpace = errors.New("wal: not enough free space")

@@ -19,6 +19,9 @@ type Options struct {
 	SegmentSize int64
 	// Logger receives recovery warnings; nil means slog.Default().
 	Logger *slog.Logger
+	// FreeSpace returns the bytes free on the filesystem holding a folder;
+	// nil means vfs.FreeSpace. Tests inject a small value.
+	FreeSpace func(dir string) (int64, error)
 }
 
 // segment is one log file: its path, the LSN of its first record and, once
@@ -36,6 +39,8 @@ type Log struct {
 	fs      vfs.FS
 	segSize int64
 	logger  *slog.Logger
+	// freeSpace is Options.FreeSpace (see checkSpace).
+	freeSpace func(dir string) (int64, error)
 
 	mu      sync.Mutex
 	cond    sync.Cond  // signalled when a sync round ends or the log breaks

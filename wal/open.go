@@ -18,7 +18,10 @@ import (
 // tail at the last good record (see the package documentation), then makes
 // the surviving records durable. Appends continue after the last good record.
 func Open(dir string, opts Options) (*Log, error) {
-	l := &Log{dir: dir, fs: opts.FS, segSize: opts.SegmentSize, logger: opts.Logger}
+	l := &Log{dir: dir, fs: opts.FS, segSize: opts.SegmentSize, logger: opts.Logger, freeSpace: opts.FreeSpace}
+	if l.freeSpace == nil {
+		l.freeSpace = defaultFreeSpace
+	}
 	if l.fs == nil {
 		l.fs = vfs.OS
 	}
@@ -228,8 +231,16 @@ func staleTail(path string, end int64) (bool, error) {
 
 // preallocate reserves the disk blocks of the first segment-size bytes of
 // f without changing its size (vfs.Allocate), so that appends need no block
-// allocation. It is best effort: without it the log works the same.
+// allocation. It is best effort: without it the log works the same. It is
+// skipped (with a warning) when the free space cannot hold the rest of the
+// segment, since a failed fallocate may still take all the space it found.
 func (l *Log) preallocate(f vfs.File) {
+	if st, err := f.Stat(); err == nil && st.Size() < l.segSize {
+		if err := l.checkSpace(l.segSize - st.Size()); err != nil {
+			l.logger.Warn("wal: not preallocating segment", "file", f.Name(), "err", err)
+			return
+		}
+	}
 	if err := vfs.Allocate(f, l.segSize); err != nil && !errors.Is(err, errors.ErrUnsupported) {
 		l.logger.Warn("wal: cannot preallocate segment", "file", f.Name(), "err", err)
 	}
@@ -240,6 +251,9 @@ func (l *Log) preallocate(f vfs.File) {
 // directory. On failure it removes the file again (best effort).
 func (l *Log) createSegment(first uint64) (vfs.File, segment, error) {
 	s := segment{first: first, path: filepath.Join(l.dir, segmentName(first))}
+	if err := l.checkSpace(l.segSize); err != nil {
+		return nil, s, err
+	}
 	f, err := l.fs.OpenFile(s.path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
 		return nil, s, fmt.Errorf("create %s: %w", s.path, err)

@@ -2,13 +2,13 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/cairn-db/cairn/config"
@@ -43,15 +43,24 @@ func serve(ctx context.Context, args, environ []string, logOut io.Writer) error 
 	if err := cleanSnapshotLeftovers(cfg); err != nil {
 		return err
 	}
+	tlsCfg, _, err := newTLSConfig(cfg, log)
+	if err != nil {
+		return err
+	}
+	rootCAs, err := recoverRootCAs(cfg)
+	if err != nil {
+		return err
+	}
 	st, err := openStorage(cfg, log)
 	if err != nil {
 		return err
 	}
 	st.snaps = newSnapshotManager(cfg, st.eng, log)
+	st.snaps.RecoverRootCAs = rootCAs
 	if err := restoreAtStartup(ctx, a, st.snaps, log); err != nil {
 		return errors.Join(err, st.close())
 	}
-	srvErr := run(ctx, cfg, log, st)
+	srvErr := run(ctx, cfg, log, st, tlsCfg)
 	if err := st.close(); err != nil {
 		srvErr = errors.Join(srvErr, fmt.Errorf("close storage: %w", err))
 	}
@@ -61,26 +70,26 @@ func serve(ctx context.Context, args, environ []string, logOut io.Writer) error 
 	return srvErr
 }
 
-// run serves HTTP until ctx is done, then shuts the server down gracefully.
-func run(ctx context.Context, cfg *config.Config, log *slog.Logger, st *storage) error {
-	addr := net.JoinHostPort(cfg.Service.Host, strconv.Itoa(cfg.Service.HTTPPort))
+// run serves HTTP (HTTPS when tlsCfg is set) until ctx is done, then shuts
+// the server down gracefully.
+func run(ctx context.Context, cfg *config.Config, log *slog.Logger, st *storage, tlsCfg *tls.Config) error {
+	addr := listenAddr(cfg)
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", addr, err)
 	}
-	h := server.New(server.Options{
-		Logger:          log,
-		Storage:         st.eng,
-		APIKey:          cfg.Service.APIKey,
-		ReadOnlyAPIKey:  cfg.Service.ReadOnlyAPIKey,
-		MaxRequestBytes: cfg.MaxRequestBytes(),
-		EnableCORS:      cfg.Service.EnableCORS,
-		Snapshots:       st.snaps,
-	})
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
-	log.Info("listening", "addr", ln.Addr().String())
+	h := server.New(serverOptions(cfg, log, st))
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		TLSConfig: tlsCfg}
+	log.Info("listening", "addr", ln.Addr().String(), "tls", tlsCfg != nil)
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() {
+		if tlsCfg != nil {
+			errc <- srv.ServeTLS(ln, "", "") // the certificate comes from TLSConfig.GetCertificate
+			return
+		}
+		errc <- srv.Serve(ln)
+	}()
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve on %s: %w", addr, err)

@@ -18,7 +18,7 @@ type storage struct {
 
 // openStorage opens (or creates) the storage folder.
 func openStorage(cfg *config.Config, log *slog.Logger) (*storage, error) {
-	eng, err := engine.Open(engine.Options{Dir: cfg.Storage.StoragePath, Logger: log})
+	eng, err := engine.Open(engineOptions(cfg, log))
 	if err != nil {
 		return nil, fmt.Errorf("open storage %s: %w", cfg.Storage.StoragePath, err)
 	}

@@ -1,0 +1,124 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"reflect"
+	"testing"
+
+	"github.com/cairn-db/cairn/config"
+	"github.com/cairn-db/cairn/engine"
+	"github.com/cairn-db/cairn/server"
+	"github.com/cairn-db/cairn/snapshot"
+)
+
+// built is everything serve builds from a configuration, through the same
+// functions serve calls.
+type built struct {
+	eng     engine.Options
+	srv     server.Options
+	snaps   *snapshot.Manager
+	tls     *tls.Config
+	certs   *certReloader
+	addr    string
+	handler string     // the logger's handler type
+	level   slog.Level // the lowest level the logger writes
+}
+
+func buildAll(t *testing.T, cfg *config.Config) built {
+	t.Helper()
+	if err := cfg.Validate(); err != nil {
+		t.Fatalf("configuration: %v", err)
+	}
+	log := newLogger(cfg, io.Discard)
+	b := built{eng: engineOptions(cfg, log), srv: serverOptions(cfg, log, nil),
+		snaps: newSnapshotManager(cfg, nil, log), addr: listenAddr(cfg), handler: fmt.Sprintf("%T", log.Handler())}
+	var err error
+	if b.snaps.RecoverRootCAs, err = recoverRootCAs(cfg); err != nil {
+		t.Fatal(err)
+	}
+	if b.tls, b.certs, err = newTLSConfig(cfg, log); err != nil {
+		t.Fatal(err)
+	}
+	for b.level = levelTrace; !log.Enabled(context.Background(), b.level); b.level++ {
+	}
+	return b
+}
+
+// consumer says how one configuration key is observed: from base (nil: the
+// defaults), set sets a value other than base's, and seen returns what the
+// key configures in what serve builds.
+type consumer struct {
+	base func(c *config.Config)
+	set  func(c *config.Config)
+	seen func(b built) any
+}
+
+// TestEveryConfigKeyIsConsumed fails when a key of config.Config reaches
+// nothing: for every key it sets a value other than the default and checks
+// that what serve builds from the configuration (engine, server, snapshot,
+// TLS and logger options, the listen address) changes accordingly. A new
+// key needs an entry here, and a key that Cairn cannot honour must instead
+// be refused by config.Validate when set to anything but its default
+// (there is none today).
+func TestEveryConfigKeyIsConsumed(t *testing.T) {
+	dir := t.TempDir()
+	ca := newTestCA(t)
+	f, _ := ca.writeServerFiles(t, dir)
+	other, _ := newTestCA(t).writeServerFiles(t, t.TempDir())
+	withTLS := func(c *config.Config) {
+		c.Service.EnableTLS = true
+		c.TLS.Cert, c.TLS.Key, c.TLS.CACert = f.cert, f.key, f.ca
+	}
+	withVerify := func(c *config.Config) { withTLS(c); c.Service.VerifyHTTPSClientCertificate = true }
+	consumers := map[string]consumer{
+		"log_level":                   {nil, func(c *config.Config) { c.LogLevel = "DEBUG" }, func(b built) any { return b.level }},
+		"logger.format":               {nil, func(c *config.Config) { c.Logger.Format = "json" }, func(b built) any { return b.handler }},
+		"service.host":                {nil, func(c *config.Config) { c.Service.Host = "127.0.0.2" }, func(b built) any { return b.addr }},
+		"service.http_port":           {nil, func(c *config.Config) { c.Service.HTTPPort = 7000 }, func(b built) any { return b.addr }},
+		"service.api_key":             {nil, func(c *config.Config) { c.Service.APIKey = "k" }, func(b built) any { return b.srv.APIKey }},
+		"service.read_only_api_key":   {nil, func(c *config.Config) { c.Service.ReadOnlyAPIKey = "r" }, func(b built) any { return b.srv.ReadOnlyAPIKey }},
+		"service.max_request_size_mb": {nil, func(c *config.Config) { c.Service.MaxRequestSizeMB = 64 }, func(b built) any { return b.srv.MaxRequestBytes }},
+		"service.enable_cors":         {nil, func(c *config.Config) { c.Service.EnableCORS = false }, func(b built) any { return b.srv.EnableCORS }},
+		"service.enable_tls": {func(c *config.Config) { withTLS(c); c.Service.EnableTLS = false },
+			func(c *config.Config) { c.Service.EnableTLS = true }, func(b built) any { return b.tls != nil }},
+		"service.verify_https_client_certificate": {withTLS, func(c *config.Config) { c.Service.VerifyHTTPSClientCertificate = true },
+			func(b built) any { return b.tls.ClientAuth }},
+		"storage.storage_path":                         {nil, func(c *config.Config) { c.Storage.StoragePath = "/elsewhere" }, func(b built) any { return b.eng.Dir }},
+		"storage.snapshots_path":                       {nil, func(c *config.Config) { c.Storage.SnapshotsPath = "/elsewhere" }, func(b built) any { return b.snaps.SnapshotsPath }},
+		"storage.temp_path":                            {nil, func(c *config.Config) { c.Storage.TempPath = "/elsewhere" }, func(b built) any { return b.snaps.TempPath }},
+		"storage.max_snapshot_size_mb":                 {nil, func(c *config.Config) { c.Storage.MaxSnapshotSizeMB = 5 }, func(b built) any { return b.snaps.MaxBytes }},
+		"storage.performance.max_search_threads":       {nil, func(c *config.Config) { c.Storage.Performance.MaxSearchThreads = 3 }, func(b built) any { return b.eng.MaxSearchThreads }},
+		"storage.performance.max_optimization_threads": {nil, func(c *config.Config) { c.Storage.Performance.MaxOptimizationThreads = 2 }, func(b built) any { return b.eng.MaxOptimizationThreads }},
+		"tls.cert": {withTLS, func(c *config.Config) { c.TLS.Cert, c.TLS.Key = other.cert, other.key },
+			func(b built) any { return b.certs.cert.Leaf.Raw }},
+		"tls.key": {withTLS, func(c *config.Config) { c.TLS.Cert, c.TLS.Key = other.cert, other.key },
+			func(b built) any { return b.certs.cert.PrivateKey }},
+		"tls.ca_cert": {withVerify, func(c *config.Config) { c.TLS.CACert = other.ca },
+			func(b built) any { return [2]any{b.tls.ClientCAs, b.snaps.RecoverRootCAs} }},
+		"tls.cert_ttl": {withTLS, func(c *config.Config) { c.TLS.CertTTL = 60 }, func(b built) any { return b.certs.ttl }},
+	}
+	for _, key := range config.Keys() {
+		c, ok := consumers[key]
+		if !ok {
+			t.Errorf("configuration key %s reaches nothing serve builds: wire it, or refuse it in config.Validate (and list it here)", key)
+			continue
+		}
+		base := config.Default()
+		base.Storage.StoragePath = filepath.Join(dir, "storage")
+		base.Storage.TempPath = filepath.Join(dir, "storage", "tmp")
+		if c.base != nil {
+			c.base(&base)
+		}
+		changed := base
+		c.set(&changed)
+		before, after := c.seen(buildAll(t, &base)), c.seen(buildAll(t, &changed))
+		if reflect.DeepEqual(before, after) {
+			t.Errorf("configuration key %s: a new value (%v) does not reach what it configures", key, after)
+		}
+	}
+}

@@ -1,0 +1,47 @@
+package main
+
+import (
+	"log/slog"
+	"net"
+	"strconv"
+
+	"github.com/cairn-db/cairn/config"
+	"github.com/cairn-db/cairn/engine"
+	"github.com/cairn-db/cairn/server"
+)
+
+// Every configuration key reaches what it configures through one of the
+// functions below, newLogger, newSnapshotManager, newTLSConfig or
+// recoverRootCAs (TestEveryConfigKeyIsConsumed checks each key).
+
+// engineOptions returns the engine's options: storage.storage_path and
+// storage.performance.
+func engineOptions(cfg *config.Config, log *slog.Logger) engine.Options {
+	return engine.Options{
+		Dir:                    cfg.Storage.StoragePath,
+		Logger:                 log,
+		MaxSearchThreads:       cfg.Storage.Performance.MaxSearchThreads,
+		MaxOptimizationThreads: cfg.Storage.Performance.MaxOptimizationThreads,
+	}
+}
+
+// serverOptions returns the HTTP handler's options: the service section's
+// keys but the address and TLS ones.
+func serverOptions(cfg *config.Config, log *slog.Logger, st *storage) server.Options {
+	o := server.Options{
+		Logger:          log,
+		APIKey:          cfg.Service.APIKey,
+		ReadOnlyAPIKey:  cfg.Service.ReadOnlyAPIKey,
+		MaxRequestBytes: cfg.MaxRequestBytes(),
+		EnableCORS:      cfg.Service.EnableCORS,
+	}
+	if st != nil {
+		o.Storage, o.Snapshots = st.eng, st.snaps
+	}
+	return o
+}
+
+// listenAddr is service.host and service.http_port.
+func listenAddr(cfg *config.Config) string {
+	return net.JoinHostPort(cfg.Service.Host, strconv.Itoa(cfg.Service.HTTPPort))
+}

@@ -1,0 +1,30 @@
+package engine
+
+import (
+	"fmt"
+	"path/filepath"
+
+	"github.com/cairn-db/cairn/vfs"
+)
+
+// checkCreateSpace refuses, before anything is written, a collection whose
+// WAL preallocation (one segment of wal_capacity_mb per shard) does not fit
+// in the free space of the storage's filesystem.
+func (st *Storage) checkCreateSpace(name string, cfg *CollectionConfig) error {
+	freeSpace := st.opts.FreeSpace
+	if freeSpace == nil {
+		freeSpace = vfs.FreeSpace
+	}
+	free, err := freeSpace(filepath.Join(st.dir, collectionsDir))
+	if err != nil {
+		return fmt.Errorf("create collection %s: check free space: %w", name, err)
+	}
+	shards, segMB := cfg.Params.ShardNumber, cfg.WalConfig.WalCapacityMB
+	need := int64(shards) * int64(segMB) << 20
+	if need > free {
+		return &engineError{ErrNoSpace, fmt.Sprintf(
+			"Not enough free space to create collection %s: its WAL needs %d bytes (%d shards × %d MiB), the storage has %d bytes free",
+			name, need, shards, segMB, free)}
+	}
+	return nil
+}

@@ -1,0 +1,37 @@
+package engine
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/cairn-db/cairn/point"
+)
+
+// TestCreateChecksFreeSpace: a create whose WAL preallocation (shards ×
+// wal_capacity_mb) exceeds the free space is refused with ErrNoSpace naming
+// both, before anything is written; one that fits is created.
+func TestCreateChecksFreeSpace(t *testing.T) {
+	dir := t.TempDir()
+	free := func(string) (int64, error) { return 100 << 20, nil }
+	st, err := Open(Options{Dir: dir, Logger: quietLogger(), DisableBackground: true, FreeSpace: free})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	req := simpleReq(4, point.Cosine)
+	req.ShardNumber = intp(4) // 4 × 32 MiB = 128 MiB > 100 MiB
+	err = st.CreateCollection("big", req)
+	if !errors.Is(err, ErrNoSpace) || !strings.Contains(err.Error(), "134217728 bytes") || !strings.Contains(err.Error(), "104857600 bytes free") {
+		t.Fatalf("create needing 128 MiB with 100 MiB free: %v, want ErrNoSpace naming both", err)
+	}
+	if entries, _ := os.ReadDir(filepath.Join(dir, collectionsDir)); len(entries) != 0 {
+		t.Fatalf("a refused create left %d entries", len(entries))
+	}
+	req.ShardNumber = intp(3)
+	if err := st.CreateCollection("fits", req); err != nil {
+		t.Fatalf("create needing 96 MiB with 100 MiB free: %v", err)
+	}
+}

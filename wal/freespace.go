@@ -1,0 +1,36 @@
+package wal
+
+import (
+	"fmt"
+
+	"github.com/cairn-db/cairn/vfs"
+)
+
+// checkSpace returns an error wrapping ErrNoSpace when the filesystem of the
+// log's folder cannot hold need more bytes: called before a segment file is
+// created (and preallocated), so that a log never fills the disk with a
+// preallocation and a refused append writes nothing. The check is not a
+// reservation: another writer may still take the space first.
+func (l *Log) checkSpace(need int64) error {
+	free, err := l.freeSpace(l.dir)
+	if err != nil {
+		return fmt.Errorf("check free space for a wal segment: %w", err)
+	}
+	if need > free {
+		return fmt.Errorf("%w: a new wal segment needs %d bytes, %d are free", ErrNoSpace, need, free)
+	}
+	return nil
+}
+
+// defaultFreeSpace is vfs.FreeSpace, the Options.FreeSpace default.
+var defaultFreeSpace = vfs.FreeSpace
+
+// checkRotateSpace refuses, before anything of the batch is written, an
+// append of size bytes that will need a new segment the disk cannot hold.
+// mu must be held.
+func (l *Log) checkRotateSpace(size int64) error {
+	if l.curSize+size <= l.segSize {
+		return nil
+	}
+	return l.checkSpace(max(l.segSize, size))
+}
