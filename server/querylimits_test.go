@@ -12,7 +12,7 @@ import (
 
 // TestReadOnlyKeyCannotFreezeCollection replays the requests of issue 21
 // with the read-only key: huge limits with an offset answer as Qdrant does
-// (every point after the offset), hnsw_ef 0 and -1 answer 400, and then an
+// (every point after the offset), hnsw_ef 0 answers 422 and -1 400, and then an
 // upsert and GET /collections/{c} still succeed (before the fix they
 // panicked with the shard's read lock held, and every later write and
 // collection info hung).
@@ -60,9 +60,10 @@ func TestReadOnlyKeyCannotFreezeCollection(t *testing.T) {
 	if n := strings.Count(string(r.result), `"id"`); n != 3 {
 		t.Fatalf("search with a huge limit and offset 1: %d points: %s", n, r.raw)
 	}
-	for _, ef := range []string{"0", "-1"} {
-		must("POST", "/collections/c/points/search", `{"vector":`+q+`,"limit":3,"params":{"hnsw_ef":`+ef+`}}`, 400, ro, "hnsw_ef")
-		must("POST", "/collections/c/points/query", `{"query":`+q+`,"params":{"hnsw_ef":`+ef+`}}`, 400, ro, "hnsw_ef")
+	// 0 fails Qdrant's validation (422), -1 its deserialization (400).
+	for ef, code := range map[string]int{"0": 422, "-1": 400} {
+		must("POST", "/collections/c/points/search", `{"vector":`+q+`,"limit":3,"params":{"hnsw_ef":`+ef+`}}`, code, ro, "hnsw_ef")
+		must("POST", "/collections/c/points/query", `{"query":`+q+`,"params":{"hnsw_ef":`+ef+`}}`, code, ro, "hnsw_ef")
 	}
 	must("PUT", "/collections/c/points?wait=true", `{"points":[{"id":5,"vector":[1,0,0,0]}]}`, 200, rw)
 	must("GET", "/collections/c", "", 200, ro, `"points_count":5`)
