@@ -36,18 +36,50 @@ type Manager struct {
 	// NodeID stands for Qdrant's peer id in collection snapshot names; 0
 	// means the id kept in SnapshotsPath/.node-id (created on first use).
 	NodeID uint64
+	// StoragePath is storage.storage_path; error messages name the files
+	// under it relative to it (Scrub).
+	StoragePath string
 	// MaxBytes bounds a restored archive's content and a downloaded
-	// archive's size; 0 means only the free disk space bounds them.
+	// archive's size; 0 means only the free disk space bounds a restored
+	// archive, and half the free space of the temp path above
+	// DownloadReserve a downloaded one.
 	MaxBytes int64
-	// HTTPClient downloads http(s):// recover locations; nil means
-	// http.DefaultClient.
+	// HTTPClient downloads http(s):// recover locations; nil means a
+	// client built by downloadClient with DownloadTimeouts.
 	HTTPClient HTTPDoer
+	// MaxDownloads bounds the recovers from http(s):// locations running
+	// at once; 0 means DefaultMaxDownloads. One more is refused (ErrBusy).
+	MaxDownloads int
+	// DownloadTimeouts bound each phase of a recover download; zero fields
+	// mean those of DefaultTimeouts.
+	DownloadTimeouts Timeouts
 	// Now returns the cut time; nil means time.Now (tests set it).
 	Now func() time.Time
 
 	idOnce sync.Once
 	id     uint64
 	idErr  error
+
+	lt        lifetime // pending downloads, for Close
+	scrubOnce sync.Once
+	scrubber  *Scrubber
+}
+
+// Scrub returns msg with the absolute paths of the storage, snapshots and
+// temp folders replaced by names relative to them (see Scrubber): what the
+// server does to every error message it answers with.
+func (m *Manager) Scrub(msg string) string {
+	m.scrubOnce.Do(func() { m.scrubber = NewScrubber(m.StoragePath, m.SnapshotsPath, m.TempPath) })
+	return m.scrubber.Scrub(msg)
+}
+
+// ensureFolders creates the snapshots folder when it is missing, so that
+// the first snapshot action of a new install finds it.
+func (m *Manager) ensureFolders() error {
+	if err := m.fs().MkdirAll(m.SnapshotsPath, dirMode); err != nil {
+		return fmt.Errorf("create snapshots folder: %w", relErr(err, m.SnapshotsPath))
+	}
+	return nil
 }
 
 func (m *Manager) fs() vfs.FS { return fsOr(m.FS) }
