@@ -15,6 +15,9 @@ func (s *Server) errorHandler(err error, c echo.Context) {
 		return
 	}
 	code, msg := statusOf(err)
+	if s.snaps != nil {
+		msg = s.snaps.Scrub(msg) // no answer shows the server's folders
+	}
 	if code >= http.StatusInternalServerError {
 		s.log.Error("request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
 	} else {
