@@ -89,3 +89,28 @@ func TestRecoverFileLocationAnswers(t *testing.T) {
 		}
 	}
 }
+
+// TestMalformedChecksumAnswer: a malformed checksum, in a recover's body
+// or an upload's query, answers 422 naming invalid_sha256_hash, as
+// Qdrant's validator does.
+func TestMalformedChecksumAnswer(t *testing.T) {
+	t.Parallel()
+	e := newSnapEnv(t, Options{})
+	e.collection(t, "c", 1)
+	loc := "file://" + e.snaps + "/c/a.snapshot"
+	for _, tc := range []struct{ sum, want string }{
+		{"abc", "Validation error: checksum: invalid_sha256_hash: length 3, expected_length 64"},
+		{strings.Repeat("g", 64), "Validation error: checksum: invalid_sha256_hash: invalid characters, expected 0-9, a-f, A-F"},
+	} {
+		for _, path := range []string{"/collections/c/snapshots/recover", "/collections/c/shards/0/snapshots/recover"} {
+			r := call(t, e.s, "PUT", path, `{"location":"`+loc+`","checksum":"`+tc.sum+`"}`)
+			if r.code != http.StatusUnprocessableEntity || r.err != tc.want {
+				t.Errorf("%s checksum %s: %d %q, want 422 %q", path, tc.sum, r.code, r.err, tc.want)
+			}
+		}
+		rec := upload(t, e.s, "/collections/c/snapshots/upload?checksum="+tc.sum, "snapshot", []byte("x"))
+		if rec.Code != http.StatusUnprocessableEntity || !strings.Contains(rec.Body.String(), tc.want) {
+			t.Errorf("upload checksum %s: %d %s", tc.sum, rec.Code, rec.Body)
+		}
+	}
+}
