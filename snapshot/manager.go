@@ -2,12 +2,15 @@ package snapshot
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/cairn-db/cairn/engine"
@@ -127,6 +130,22 @@ func (m *Manager) collection(name string) (*engine.Collection, string, error) {
 	return c, dir, nil
 }
 
+// createError names why a create failed when the disk is full: the
+// snapshots folder (or the temp path, where the stage folder is) is out of
+// space. The answer stays Qdrant's for a storage error (500, "Service
+// internal error"); the cause stays in the chain.
+func (m *Manager) createError(err error) error {
+	if !errors.Is(err, syscall.ENOSPC) && !errors.Is(err, syscall.EDQUOT) {
+		return err
+	}
+	where := "the snapshots folder"
+	var pe *fs.PathError
+	if errors.As(err, &pe) && m.TempPath != "" && inside(m.TempPath, pe.Path) && !inside(m.SnapshotsPath, pe.Path) {
+		where = "the temp path"
+	}
+	return fmt.Errorf("%s is out of space: %w", where, err)
+}
+
 // describe turns a fresh archive into its listing entry, the one List
 // gives for it: creation_time is the archive's modification time, as
 // Qdrant reports it in both answers.
@@ -152,7 +171,7 @@ func (m *Manager) CreateCollection(ctx context.Context, name string) (Descriptio
 	src := CollectionSource{Collection: c, FS: m.FS, Logger: m.Logger}
 	info, err := Create(ctx, m.opts(), dir, CollectionName(c.Name(), id, t), meta, src)
 	if err != nil {
-		return Description{}, fmt.Errorf("create snapshot of %s: %w", c.Name(), err)
+		return Description{}, fmt.Errorf("create snapshot of %s: %w", c.Name(), m.createError(err))
 	}
 	m.log().Info("created collection snapshot", "collection", c.Name(), "name", info.Name, "size", info.Size)
 	return describe(info), nil
@@ -192,7 +211,7 @@ func (m *Manager) CreateFull(ctx context.Context) (Description, error) {
 	src := FullSource{Storage: m.Storage, FS: m.FS, Logger: m.Logger}
 	info, err := Create(ctx, m.opts(), m.SnapshotsPath, FullName(t), Meta{Kind: KindFull, CreatedAt: t}, src)
 	if err != nil {
-		return Description{}, fmt.Errorf("create full snapshot: %w", err)
+		return Description{}, fmt.Errorf("create full snapshot: %w", m.createError(err))
 	}
 	m.log().Info("created full snapshot", "name", info.Name, "size", info.Size)
 	return describe(info), nil
@@ -238,7 +257,7 @@ func (m *Manager) CreateShard(ctx context.Context, name string, id uint32) (Desc
 	src := ShardSource{Collection: c, Shard: id, FS: m.FS, Logger: m.Logger}
 	info, err := Create(ctx, m.opts(), dir, ShardName(c.Name(), id, t), meta, src)
 	if err != nil {
-		return Description{}, fmt.Errorf("create snapshot of %s shard %d: %w", c.Name(), id, err)
+		return Description{}, fmt.Errorf("create snapshot of %s shard %d: %w", c.Name(), id, m.createError(err))
 	}
 	return describe(info), nil
 }
