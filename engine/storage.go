@@ -144,7 +144,7 @@ func (st *Storage) CreateCollection(name string, req CreateCollection) error {
 		return errAlreadyExists("Alias", name)
 	}
 	root := filepath.Join(st.dir, collectionsDir)
-	tmp := filepath.Join(root, fmt.Sprintf(".create-%d-%s", st.seq.Add(1), name))
+	tmp := filepath.Join(root, workName("create", st.seq.Add(1), name))
 	final := filepath.Join(root, name)
 	err := st.opts.FS.MkdirAll(tmp, 0o755)
 	if err == nil {
@@ -224,7 +224,7 @@ func (st *Storage) DeleteCollection(name string) (bool, error) {
 		return false, nil
 	}
 	root := filepath.Join(st.dir, collectionsDir)
-	trash := filepath.Join(root, fmt.Sprintf(".deleted-%d-%s", st.seq.Add(1), name))
+	trash := filepath.Join(root, workName("deleted", st.seq.Add(1), name))
 	c.stopWorkers()
 	if err := st.opts.FS.Rename(c.core.dir, trash); err != nil {
 		return false, fmt.Errorf("delete collection %s: %w", name, err)

@@ -195,8 +195,11 @@ func (m *Manager) prepare(location, checksum string, priority Priority, apiKey s
 		return nil, err
 	}
 	u, err := url.Parse(location)
-	if err != nil {
+	if err != nil && plain == nil {
 		return nil, kindErrorf(ErrBadLocation, "Bad request: invalid snapshot location %q: %v", location, err)
+	}
+	if err != nil {
+		u = &url.URL{} // not a URL: a snapshot name, as Qdrant's ShardSnapshotLocation reads it
 	}
 	var path string
 	switch u.Scheme {
