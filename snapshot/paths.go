@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 )
 
@@ -38,15 +39,18 @@ func relName(root, p string) string {
 // message by names relative to them, so that no answer shows where the
 // server keeps its files: the storage root becomes "" (its collections
 // read "collections/NAME/…"), the snapshots and temp folders "snapshots/"
-// and "tmp/". Build it with NewScrubber.
-type Scrubber struct{ r *strings.Replacer }
+// and "tmp/". A path is replaced only where it starts a word (after a
+// space, quote, bracket, '=' or ':' or at the start), so the same letters
+// inside a URL are kept. Build it with NewScrubber.
+type Scrubber struct{ roots []scrubRoot }
+
+type scrubRoot struct{ path, as string }
 
 // NewScrubber returns a Scrubber for the storage, snapshots and temp
 // folders; empty paths are skipped. Each is also matched in its absolute
 // and symlink-resolved forms.
 func NewScrubber(storagePath, snapshotsPath, tempPath string) *Scrubber {
-	type root struct{ path, as string }
-	var roots []root
+	s := &Scrubber{}
 	add := func(p, as string) {
 		if p == "" {
 			return
@@ -60,7 +64,11 @@ func NewScrubber(storagePath, snapshotsPath, tempPath string) *Scrubber {
 		}
 		for _, f := range forms {
 			if filepath.IsAbs(f) && f != string(filepath.Separator) {
-				roots = append(roots, root{f + string(filepath.Separator), as}, root{f, strings.TrimSuffix(as, "/")})
+				bare := strings.TrimSuffix(as, "/")
+				if bare == "" {
+					bare = "storage"
+				}
+				s.roots = append(s.roots, scrubRoot{f + string(filepath.Separator), as}, scrubRoot{f, bare})
 			}
 		}
 	}
@@ -68,27 +76,47 @@ func NewScrubber(storagePath, snapshotsPath, tempPath string) *Scrubber {
 	add(snapshotsPath, "snapshots/")
 	add(storagePath, "")
 	// Longest first, so that a folder inside another (the temp path inside
-	// the storage) is replaced by its own name.
-	for i := 1; i < len(roots); i++ {
-		for j := i; j > 0 && len(roots[j].path) > len(roots[j-1].path); j-- {
-			roots[j], roots[j-1] = roots[j-1], roots[j]
-		}
-	}
-	var pairs []string
-	for _, r := range roots {
-		as := r.as
-		if as == "" && !strings.HasSuffix(r.path, string(filepath.Separator)) {
-			as = "storage"
-		}
-		pairs = append(pairs, r.path, as)
-	}
-	return &Scrubber{r: strings.NewReplacer(pairs...)}
+	// the storage) is named as itself.
+	sort.SliceStable(s.roots, func(i, j int) bool { return len(s.roots[i].path) > len(s.roots[j].path) })
+	return s
 }
 
 // Scrub returns msg with the folders replaced.
 func (s *Scrubber) Scrub(msg string) string {
-	if s == nil || s.r == nil {
+	if s == nil {
 		return msg
 	}
-	return s.r.Replace(msg)
+	var b strings.Builder
+	for i := 0; i < len(msg); {
+		r, ok := s.rootAt(msg, i)
+		if !ok {
+			b.WriteByte(msg[i])
+			i++
+			continue
+		}
+		b.WriteString(r.as)
+		i += len(r.path)
+	}
+	return b.String()
+}
+
+// rootAt returns the root that starts a word at msg[i:], if any.
+func (s *Scrubber) rootAt(msg string, i int) (scrubRoot, bool) {
+	if i > 0 && !strings.ContainsRune(" \t\n\"'`([{=:,", rune(msg[i-1])) {
+		return scrubRoot{}, false
+	}
+	for _, r := range s.roots {
+		if strings.HasPrefix(msg[i:], r.path) {
+			if end := i + len(r.path); strings.HasSuffix(r.path, string(filepath.Separator)) || end == len(msg) || !isPathByte(msg[end]) {
+				return r, true
+			}
+		}
+	}
+	return scrubRoot{}, false
+}
+
+// isPathByte reports whether c may continue a file name.
+func isPathByte(c byte) bool {
+	return c >= 0x80 || c == '.' || c == '-' || c == '_' || c == '~' || c == '/' ||
+		'0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
 }
