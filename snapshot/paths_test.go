@@ -14,12 +14,12 @@ func TestScrubber(t *testing.T) {
 	s := NewScrubber("/srv/data", "/srv/snaps", "/srv/data/tmp")
 	for in, want := range map[string]string{
 		"verify segment /srv/data/collections/.restore-1-c/shard-0: bad": "verify segment collections/.restore-1-c/shard-0: bad",
-		`Snapshot file "/srv/snaps/c/x.snapshot" does not exist`:          `Snapshot file "snapshots/c/x.snapshot" does not exist`,
-		"extract /srv/data/tmp/cairn-snapshot-upload-1: eof":              "extract tmp/cairn-snapshot-upload-1: eof",
-		"statfs /srv/data: no such file":                                  "statfs storage: no such file",
-		"download http://host/srv/data/x.snapshot: 404":                   "download http://host/srv/data/x.snapshot: 404",
-		"open /srv/database/x":                                            "open /srv/database/x",
-		"lstat /srv/snaps":                                                "lstat snapshots",
+		`Snapshot file "/srv/snaps/c/x.snapshot" does not exist`:         `Snapshot file "snapshots/c/x.snapshot" does not exist`,
+		"extract /srv/data/tmp/cairn-snapshot-upload-1: eof":             "extract tmp/cairn-snapshot-upload-1: eof",
+		"statfs /srv/data: no such file":                                 "statfs storage: no such file",
+		"download http://host/srv/data/x.snapshot: 404":                  "download http://host/srv/data/x.snapshot: 404",
+		"open /srv/database/x":                                           "open /srv/database/x",
+		"lstat /srv/snaps":                                               "lstat snapshots",
 	} {
 		if got := s.Scrub(in); got != want {
 			t.Errorf("Scrub(%q) = %q, want %q", in, got, want)
