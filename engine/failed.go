@@ -141,7 +141,7 @@ func (st *Storage) ClearIssues() {
 // Caller holds mu.
 func (st *Storage) deleteFailedLocked(name string, f *failedCollection) (bool, error) {
 	root := filepath.Join(st.dir, collectionsDir)
-	trash := filepath.Join(root, fmt.Sprintf(".deleted-%d-%s", st.seq.Add(1), name))
+	trash := filepath.Join(root, workName("deleted", st.seq.Add(1), name))
 	if err := st.opts.FS.Rename(f.dir, trash); err != nil {
 		return false, fmt.Errorf("delete collection %s: %w", name, err)
 	}

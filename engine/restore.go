@@ -181,8 +181,8 @@ func (st *Storage) RestoreCollection(name, src string, sums FileSums) error {
 	seq := st.seq.Add(1)
 	in := restoreIntent{
 		Name:   name,
-		Staged: fmt.Sprintf(".restore-%d-%s", seq, name),
-		Trash:  fmt.Sprintf(".deleted-%d-%s", seq, name),
+		Staged: workName("restore", seq, name),
+		Trash:  workName("deleted", seq, name),
 	}
 	verify := func(known []SumLookup) error {
 		if err := st.VerifyCollectionDir(filepath.Join(root, in.Staged), known[0]); err != nil {

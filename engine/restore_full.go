@@ -87,7 +87,7 @@ func (st *Storage) RestoreAll(collections map[string]string, aliases map[string]
 	var in restoreAllIntent
 	for _, n := range names {
 		in.Steps = append(in.Steps, restoreIntent{Name: n,
-			Staged: fmt.Sprintf(".restore-%d-%s", seq, n), Trash: fmt.Sprintf(".deleted-%d-%s", seq, n)})
+			Staged: workName("restore", seq, n), Trash: workName("deleted", seq, n)})
 	}
 	srcs := make([]string, len(in.Steps))
 	for i, s := range in.Steps {

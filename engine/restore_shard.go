@@ -65,8 +65,8 @@ func (st *Storage) RestoreShard(name string, id uint32, src string, sums FileSum
 	in := restoreIntent{
 		Name:   name,
 		Shard:  shardName(int(id)),
-		Staged: fmt.Sprintf(".restore-%d-%s.%s", seq, name, shardName(int(id))),
-		Trash:  fmt.Sprintf(".deleted-%d-%s.%s", seq, name, shardName(int(id))),
+		Staged: workName("restore", seq, name+"."+shardName(int(id))),
+		Trash:  workName("deleted", seq, name+"."+shardName(int(id))),
 	}
 	verify := func(known []SumLookup) error {
 		if err := st.verifyShardDir(name, cfg, id, filepath.Join(root, in.Staged), known[0]); err != nil {

@@ -162,7 +162,7 @@ func (st *Storage) CreateCollection(name string, req CreateCollection) error {
 	if err != nil {
 		// Move it out of the way first: a dot-prefixed leftover is what
 		// the next Open removes, should the removal fail now.
-		trash := filepath.Join(root, fmt.Sprintf(".deleted-%d-%s", st.seq.Add(1), name))
+		trash := filepath.Join(root, workName("deleted", st.seq.Add(1), name))
 		if rerr := st.opts.FS.Rename(final, trash); rerr == nil {
 			_ = st.opts.FS.SyncDir(root)
 			_ = st.opts.FS.RemoveAll(trash)
@@ -182,7 +182,7 @@ func (st *Storage) CreateCollection(name string, req CreateCollection) error {
 // temporary folder, which Open removes.
 func (st *Storage) stageCollection(name, root, final string, cfg CollectionConfig) (err error) {
 	fsys := st.opts.FS
-	tmp := filepath.Join(root, fmt.Sprintf(".create-%d-%s", st.seq.Add(1), name))
+	tmp := filepath.Join(root, workName("create", st.seq.Add(1), name))
 	defer func() {
 		if err != nil {
 			if rerr := fsys.RemoveAll(tmp); rerr != nil {
@@ -296,7 +296,7 @@ func (st *Storage) DeleteCollection(name string) (bool, error) {
 		return false, nil
 	}
 	root := filepath.Join(st.dir, collectionsDir)
-	trash := filepath.Join(root, fmt.Sprintf(".deleted-%d-%s", st.seq.Add(1), name))
+	trash := filepath.Join(root, workName("deleted", st.seq.Add(1), name))
 	c.stopWorkers()
 	if err := st.opts.FS.Rename(c.core.dir, trash); err != nil {
 		return false, fmt.Errorf("delete collection %s: %w", name, err)

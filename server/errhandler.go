@@ -18,6 +18,9 @@ func (s *Server) errorHandler(err error, c echo.Context) {
 	if code == http.StatusNotFound {
 		c.Response().Header().Del(echo.HeaderAllow) // set by echo's router for a known path
 	}
+	if s.snaps != nil {
+		msg = s.snaps.Scrub(msg) // no answer shows the server's folders
+	}
 	if code >= http.StatusInternalServerError {
 		s.log.Error("request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
 	} else {

@@ -68,6 +68,7 @@ var statusTable = []struct {
 	{snapshot.ErrIncomplete, http.StatusBadRequest},
 	{snapshot.ErrTooLarge, http.StatusRequestEntityTooLarge},
 	{snapshot.ErrTargetExists, http.StatusConflict},
+	{snapshot.ErrBusy, http.StatusServiceUnavailable},
 }
 
 // statusOf returns the HTTP status code and client message for err.

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 
 	"github.com/labstack/echo/v4"
@@ -44,6 +43,9 @@ func recoverArgs(checksum, priority string) (string, snapshot.Priority, error) {
 // recoverBody reads a recover route's body and checks its location,
 // checksum and priority before any work.
 func (s *Server) recoverBody(c echo.Context) (loc, checksum string, prio snapshot.Priority, key string, err error) {
+	if _, err := snapshotWait(c); err != nil { // before a Recovery holds a download slot
+		return "", "", "", "", err
+	}
 	var req recoverRequest
 	if err := s.bind(c, &req); err != nil {
 		return "", "", "", "", err
@@ -55,17 +57,6 @@ func (s *Server) recoverBody(c echo.Context) (loc, checksum string, prio snapsho
 	return *req.Location, checksum, prio, deref(req.APIKey), err
 }
 
-// checkFileLocation refuses at once a file:// location outside the
-// snapshots folder (403), so that wait=false answers it too.
-func checkFileLocation(m *snapshot.Manager, loc string) error {
-	if u, err := url.Parse(loc); err == nil && u.Scheme == "file" {
-		if _, err := snapshot.ResolveFileLocation(m.SnapshotsPath, loc); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 func (s *Server) recoverCollectionSnapshot(c echo.Context) error {
 	m, err := s.snapshots()
 	if err != nil {
@@ -75,16 +66,13 @@ func (s *Server) recoverCollectionSnapshot(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	name := c.Param("name")
 	// Refuse what can be refused at once, so wait=false answers it too.
-	if err := snapshot.CheckRecoverName(name); err != nil {
-		return err
-	}
-	if err := checkFileLocation(m, loc); err != nil {
+	r, err := m.PrepareRecover(c.Param("name"), loc, checksum, prio, key)
+	if err != nil {
 		return err
 	}
 	return s.runOrAccept(c, "recover collection snapshot", func(ctx context.Context) (any, error) {
-		return true, m.RecoverFromLocation(ctx, name, loc, checksum, prio, key)
+		return true, r.Run(ctx)
 	})
 }
 

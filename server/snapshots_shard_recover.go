@@ -22,16 +22,13 @@ func (s *Server) recoverShardSnapshot(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	name := c.Param("name")
 	// Refuse what can be refused at once, so wait=false answers it too.
-	if err := m.CheckShard(name, id); err != nil {
-		return err
-	}
-	if err := checkFileLocation(m, loc); err != nil {
+	r, err := m.PrepareRecoverShard(c.Param("name"), id, loc, checksum, prio, key)
+	if err != nil {
 		return err
 	}
 	return s.runOrAccept(c, "recover shard snapshot", func(ctx context.Context) (any, error) {
-		return true, m.RecoverShardFromLocation(ctx, name, id, loc, checksum, prio, key)
+		return true, r.Run(ctx)
 	})
 }
 

@@ -38,7 +38,7 @@ func newSnapEnv(t *testing.T, opts Options) *snapEnv {
 		t.Fatal(err)
 	}
 	env := &snapEnv{snaps: filepath.Join(dir, "snapshots"), temp: filepath.Join(dir, "storage", "tmp")}
-	env.m = &snapshot.Manager{Storage: st, SnapshotsPath: env.snaps, TempPath: env.temp, Logger: log, NodeID: 7}
+	env.m = &snapshot.Manager{Storage: st, StoragePath: filepath.Join(dir, "storage"), SnapshotsPath: env.snaps, TempPath: env.temp, Logger: log, NodeID: 7}
 	opts.Storage, opts.Snapshots, opts.Logger = st, env.m, log
 	env.s = New(opts)
 	t.Cleanup(func() {
@@ -278,7 +278,7 @@ func TestRecoverFromLocation(t *testing.T) {
 		{fmt.Sprintf(`{"location":"file://%s","checksum":"%s"}`, path, bad), 400},
 		{fmt.Sprintf(`{"location":"file://%s","checksum":"abc"}`, path), 422},
 		{fmt.Sprintf(`{"location":"file://%s","priority":"first"}`, path), 400},
-		{fmt.Sprintf(`{"location":"file://%s/c/none.snapshot"}`, e.snaps), 404},
+		{fmt.Sprintf(`{"location":"file://%s/c/none.snapshot"}`, e.snaps), 400}, // Qdrant: "Snapshot file … does not exist"
 		{`{"location":"ftp://x/y.snapshot"}`, 400},
 		{`{"priority":"snapshot"}`, 400},
 		{`{"location":`, 400},
@@ -616,7 +616,7 @@ func TestSnapshotAccess(t *testing.T) {
 	writes := [][3]string{
 		{"POST", "/collections/c/snapshots", ""},
 		{"DELETE", "/collections/c/snapshots/none.snapshot", ""},
-		{"PUT", "/collections/c/snapshots/recover", `{"location":"file:///x"}`},
+		{"PUT", "/collections/c/snapshots/recover", `{"location":"ftp:///x"}`},
 		{"POST", "/collections/c/snapshots/upload", ""},
 		{"POST", "/snapshots", ""},
 		{"DELETE", "/snapshots/none.snapshot", ""},

@@ -11,15 +11,16 @@ import (
 
 // ParseChecksum validates a SHA-256 checksum given by a client: exactly 64
 // hexadecimal characters, either case. It returns the checksum in lowercase,
-// or an error wrapping ErrMalformedChecksum (422).
+// or an error wrapping ErrMalformedChecksum (422) whose message names the
+// problem as Qdrant's validate_sha256_hash does (invalid_sha256_hash).
 func ParseChecksum(s string) (string, error) {
 	if len(s) != 2*sha256.Size {
-		return "", fmt.Errorf("%w: want %d hex characters, got %d", ErrMalformedChecksum, 2*sha256.Size, len(s))
+		return "", kindErrorf(ErrMalformedChecksum, "Validation error: checksum: invalid_sha256_hash: length %d, expected_length %d", len(s), 2*sha256.Size)
 	}
 	for i := range len(s) {
 		c := s[i]
 		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
-			return "", fmt.Errorf("%w: %q is not hexadecimal", ErrMalformedChecksum, c)
+			return "", kindErrorf(ErrMalformedChecksum, "Validation error: checksum: invalid_sha256_hash: invalid characters, expected 0-9, a-f, A-F")
 		}
 	}
 	return strings.ToLower(s), nil

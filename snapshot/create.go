@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/url"
 	"os"
 	"path/filepath"
 	"time"
@@ -155,47 +154,4 @@ func Unpack(archivePath, checksum, tempPath string, lim Limits) (string, *Manife
 		return "", nil, fmt.Errorf("extract %s: %w", filepath.Base(archivePath), err)
 	}
 	return dst, m, nil
-}
-
-// ResolveFileLocation turns a recover request's "file://" location into a
-// path, which must name a regular file inside snapshotsPath, before and after
-// resolving symbolic links; otherwise the error wraps ErrForbiddenLocation
-// (403), or ErrNotFound when the file inside does not exist.
-func ResolveFileLocation(snapshotsPath, location string) (string, error) {
-	u, err := url.Parse(location)
-	if err != nil || u.Scheme != "file" || u.Host != "" && u.Host != "localhost" || !filepath.IsAbs(u.Path) {
-		return "", fmt.Errorf("%w: %q is not an absolute file:// URL", ErrForbiddenLocation, location)
-	}
-	abs, err := filepath.Abs(snapshotsPath)
-	if err != nil {
-		return "", fmt.Errorf("resolve snapshots path: %w", err)
-	}
-	real, err := filepath.EvalSymlinks(abs)
-	if err != nil {
-		return "", fmt.Errorf("resolve snapshots path: %w", err)
-	}
-	p := filepath.Clean(u.Path)
-	if !inside(abs, p) && !inside(real, p) {
-		return "", fmt.Errorf("%w: %s", ErrForbiddenLocation, p)
-	}
-	resolved, err := filepath.EvalSymlinks(p)
-	if errors.Is(err, os.ErrNotExist) {
-		return "", fmt.Errorf("%w: %s", ErrNotFound, p)
-	}
-	if err != nil {
-		return "", fmt.Errorf("resolve %s: %w", p, err)
-	}
-	if !inside(real, resolved) {
-		return "", fmt.Errorf("%w: %s leads outside", ErrForbiddenLocation, p)
-	}
-	if st, err := os.Stat(resolved); err != nil || !st.Mode().IsRegular() {
-		return "", fmt.Errorf("%w: %s is not a snapshot file", ErrNotFound, p)
-	}
-	return resolved, nil
-}
-
-// inside reports whether p lies strictly below dir.
-func inside(dir, p string) bool {
-	rel, err := filepath.Rel(dir, p)
-	return err == nil && rel != "." && filepath.IsLocal(rel)
 }

@@ -21,7 +21,7 @@
 // whole storage to Source (CollectionSource, ShardSource, FullSource): under
 // the write hold it only opens the mutable files and notes their sizes, and
 // copies and hard-links once writes have resumed. Manager (manager.go,
-// recover.go) is what the server and the command line call: create, list,
+// recover.go, download.go) is what the server and the command line call: create, list,
 // open, delete for collection, shard and full snapshots, and recovery from an
 // archive, a file:// location or an http(s):// download, which the engine
 // swaps in atomically (engine.Storage.RestoreCollection).

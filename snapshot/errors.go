@@ -57,3 +57,8 @@ var (
 	// exists while overwriting was not forced (the command exits non-zero).
 	ErrTargetExists = errors.New("restore target exists")
 )
+
+// ErrBusy reports a recover from an http(s):// location refused because
+// Manager.MaxDownloads downloads are running (503, as Qdrant's answer to an
+// overloaded service). Its text is the whole start of the message.
+var ErrBusy = errors.New("Service unavailable: too many snapshot downloads running")

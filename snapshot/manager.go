@@ -3,12 +3,15 @@ package snapshot
 import (
 	"context"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/cairn-db/cairn/engine"
@@ -37,23 +40,55 @@ type Manager struct {
 	// NodeID stands for Qdrant's peer id in collection snapshot names; 0
 	// means the id kept in SnapshotsPath/.node-id (created on first use).
 	NodeID uint64
+	// StoragePath is storage.storage_path; error messages name the files
+	// under it relative to it (Scrub).
+	StoragePath string
 	// MaxBytes bounds a restored archive's content and a downloaded
-	// archive's size; 0 means only the free disk space bounds them.
+	// archive's size; 0 means only the free disk space bounds a restored
+	// archive, and half the free space of the temp path above
+	// DownloadReserve a downloaded one.
 	MaxBytes int64
-	// HTTPClient downloads http(s):// recover locations; nil means
-	// http.DefaultClient.
+	// HTTPClient downloads http(s):// recover locations; nil means a
+	// client built by downloadClient with DownloadTimeouts.
 	HTTPClient HTTPDoer
 	// RecoverRootCAs, when set, is the whole set of certificate
 	// authorities an https:// recover location may be signed by (cmd/cairn
 	// passes the system roots plus tls.ca_cert); nil means the system
 	// roots. Not used when HTTPClient is set.
 	RecoverRootCAs *x509.CertPool
+	// MaxDownloads bounds the recovers from http(s):// locations running
+	// at once; 0 means DefaultMaxDownloads. One more is refused (ErrBusy).
+	MaxDownloads int
+	// DownloadTimeouts bound each phase of a recover download; zero fields
+	// mean those of DefaultTimeouts.
+	DownloadTimeouts Timeouts
 	// Now returns the cut time; nil means time.Now (tests set it).
 	Now func() time.Time
 
 	idOnce sync.Once
 	id     uint64
 	idErr  error
+
+	lt        lifetime // pending downloads, for Close
+	scrubOnce sync.Once
+	scrubber  *Scrubber
+}
+
+// Scrub returns msg with the absolute paths of the storage, snapshots and
+// temp folders replaced by names relative to them (see Scrubber): what the
+// server does to every error message it answers with.
+func (m *Manager) Scrub(msg string) string {
+	m.scrubOnce.Do(func() { m.scrubber = NewScrubber(m.StoragePath, m.SnapshotsPath, m.TempPath) })
+	return m.scrubber.Scrub(msg)
+}
+
+// ensureFolders creates the snapshots folder when it is missing, so that
+// the first snapshot action of a new install finds it.
+func (m *Manager) ensureFolders() error {
+	if err := m.fs().MkdirAll(m.SnapshotsPath, dirMode); err != nil {
+		return fmt.Errorf("create snapshots folder: %w", relErr(err, m.SnapshotsPath))
+	}
+	return nil
 }
 
 func (m *Manager) fs() vfs.FS { return fsOr(m.FS) }
@@ -101,6 +136,22 @@ func (m *Manager) collection(name string) (*engine.Collection, string, error) {
 	return c, dir, nil
 }
 
+// createError names why a create failed when the disk is full: the
+// snapshots folder (or the temp path, where the stage folder is) is out of
+// space. The answer stays Qdrant's for a storage error (500, "Service
+// internal error"); the cause stays in the chain.
+func (m *Manager) createError(err error) error {
+	if !errors.Is(err, syscall.ENOSPC) && !errors.Is(err, syscall.EDQUOT) {
+		return err
+	}
+	where := "the snapshots folder"
+	var pe *fs.PathError
+	if errors.As(err, &pe) && m.TempPath != "" && inside(m.TempPath, pe.Path) && !inside(m.SnapshotsPath, pe.Path) {
+		where = "the temp path"
+	}
+	return fmt.Errorf("%s is out of space: %w", where, err)
+}
+
 // describe turns a fresh archive into its listing entry, the one List
 // gives for it: creation_time is the archive's modification time, as
 // Qdrant reports it in both answers.
@@ -126,7 +177,7 @@ func (m *Manager) CreateCollection(ctx context.Context, name string) (Descriptio
 	src := CollectionSource{Collection: c, FS: m.FS, Logger: m.Logger}
 	info, err := Create(ctx, m.opts(), dir, CollectionName(c.Name(), id, t), meta, src)
 	if err != nil {
-		return Description{}, fmt.Errorf("create snapshot of %s: %w", c.Name(), err)
+		return Description{}, fmt.Errorf("create snapshot of %s: %w", c.Name(), m.createError(err))
 	}
 	m.log().Info("created collection snapshot", "collection", c.Name(), "name", info.Name, "size", info.Size)
 	return describe(info), nil
@@ -166,7 +217,7 @@ func (m *Manager) CreateFull(ctx context.Context) (Description, error) {
 	src := FullSource{Storage: m.Storage, FS: m.FS, Logger: m.Logger}
 	info, err := Create(ctx, m.opts(), m.SnapshotsPath, FullName(t), Meta{Kind: KindFull, CreatedAt: t}, src)
 	if err != nil {
-		return Description{}, fmt.Errorf("create full snapshot: %w", err)
+		return Description{}, fmt.Errorf("create full snapshot: %w", m.createError(err))
 	}
 	m.log().Info("created full snapshot", "name", info.Name, "size", info.Size)
 	return describe(info), nil
@@ -212,7 +263,7 @@ func (m *Manager) CreateShard(ctx context.Context, name string, id uint32) (Desc
 	src := ShardSource{Collection: c, Shard: id, FS: m.FS, Logger: m.Logger}
 	info, err := Create(ctx, m.opts(), dir, ShardName(c.Name(), id, t), meta, src)
 	if err != nil {
-		return Description{}, fmt.Errorf("create snapshot of %s shard %d: %w", c.Name(), id, err)
+		return Description{}, fmt.Errorf("create snapshot of %s shard %d: %w", c.Name(), id, m.createError(err))
 	}
 	return describe(info), nil
 }

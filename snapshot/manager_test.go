@@ -155,10 +155,13 @@ func TestRecoverLocations(t *testing.T) {
 	}
 	path := filepath.Join(e.m.SnapshotsPath, "src", d.Name)
 	outside := download(t, mustOpen(t, path), filepath.Join(e.dir, "outside.snapshot"))
-	for _, loc := range []string{"file://" + outside, "file://" + e.m.SnapshotsPath + "/../outside.snapshot", "file:relative.snapshot"} {
+	for _, loc := range []string{"file://" + outside, "file://" + e.m.SnapshotsPath + "/../outside.snapshot"} {
 		if err := e.m.RecoverFromLocation(ctxb, "x", loc, "", "", ""); !errors.Is(err, ErrForbiddenLocation) {
 			t.Fatalf("%s: %v", loc, err)
 		}
+	}
+	if err := e.m.RecoverFromLocation(ctxb, "x", "file:relative.snapshot", "", "", ""); !errors.Is(err, ErrBadLocation) {
+		t.Fatalf("relative: %v", err)
 	}
 	if err := e.m.RecoverFromLocation(ctxb, "x", "ftp://host/a.snapshot", "", "", ""); !errors.Is(err, ErrBadLocation) {
 		t.Fatalf("ftp: %v", err)

@@ -1,12 +1,16 @@
 package snapshot
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"net/url"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/cairn-db/cairn/engine"
 )
@@ -32,20 +36,70 @@ const maxNameLen = 255 - len(ChecksumExt) - len(TempExt)
 
 // CollectionName returns the name of a collection snapshot made at t by the
 // node nodeID: "{collection}-{nodeID}-{YYYY-MM-DD-HH-MM-SS}.snapshot", the
-// pattern Qdrant uses with its peer id.
+// pattern Qdrant uses with its peer id. For a collection whose name cannot
+// start a snapshot name (see archiveName) NameKey(collection) stands for it.
 func CollectionName(collection string, nodeID uint64, t time.Time) string {
-	return collection + "-" + strconv.FormatUint(nodeID, 10) + "-" + stamp(t) + Ext
+	return archiveName(collection, "-"+strconv.FormatUint(nodeID, 10)+"-"+stamp(t)+Ext)
 }
 
 // ShardName returns the name of a shard snapshot made at t:
-// "{collection}-shard-{shard}-{YYYY-MM-DD-HH-MM-SS}.snapshot", as Qdrant does.
+// "{collection}-shard-{shard}-{YYYY-MM-DD-HH-MM-SS}.snapshot", as Qdrant
+// does, with NameKey(collection) standing for a name that cannot start a
+// snapshot name (see archiveName).
 func ShardName(collection string, shard uint32, t time.Time) string {
-	return collection + "-shard-" + strconv.FormatUint(uint64(shard), 10) + "-" + stamp(t) + Ext
+	return archiveName(collection, "-shard-"+strconv.FormatUint(uint64(shard), 10)+"-"+stamp(t)+Ext)
+}
+
+// suffixRoom is what withSuffix may add to a name ("-999").
+const suffixRoom = 4
+
+// archiveName returns collection+rest, Qdrant's form, when it is a valid
+// snapshot name with room for withSuffix; otherwise NameKey(collection)+rest.
+// Qdrant's form does not fit for a collection name longer than about 190
+// bytes (every name up to 255 bytes is valid, but a file name, with
+// ".checksum.tmp" after it, is at most 255 bytes too: Qdrant fails there), or
+// for one that ValidName refuses inside a snapshot name (percent-encoded
+// text such as "a%2Fb", control characters).
+func archiveName(collection, rest string) string {
+	if n := collection + rest; len(n)+suffixRoom <= maxNameLen && ValidName(n) == nil {
+		return n
+	}
+	return NameKey(collection) + rest
+}
+
+// Bounds of NameKey.
+const (
+	keyPrefixLen = 64 // bytes of the name kept, readable
+	keyHashLen   = 16 // hex digits of the name's SHA-256
+)
+
+// NameKey is the short stand-in of a collection name in a snapshot file or
+// folder name where the name itself does not fit or is not safe: the first
+// bytes of the name (at most 64, whole UTF-8 characters, with '%', control
+// characters and invalid bytes replaced by '_'), "~", then 16 hex digits
+// of the SHA-256 of the whole name. Names differ in their key whenever they
+// differ (up to a hash collision).
+func NameKey(collection string) string {
+	var b strings.Builder
+	for _, r := range collection {
+		if r == '%' || r == utf8.RuneError || !unicode.IsPrint(r) {
+			r = '_'
+		}
+		if b.Len()+utf8.RuneLen(r) > keyPrefixLen {
+			break
+		}
+		b.WriteRune(r)
+	}
+	sum := sha256.Sum256([]byte(collection))
+	return b.String() + "~" + hex.EncodeToString(sum[:])[:keyHashLen]
 }
 
 // FullName returns the name of a full (whole instance) snapshot made at t:
 // "full-snapshot-{YYYY-MM-DD-HH-MM-SS}.snapshot".
-func FullName(t time.Time) string { return "full-snapshot-" + stamp(t) + Ext }
+func FullName(t time.Time) string { return fullPrefix + stamp(t) + Ext }
+
+// fullPrefix starts the name of every full snapshot.
+const fullPrefix = "full-snapshot-"
 
 func stamp(t time.Time) string { return t.UTC().Format(TimeLayout) }
 
@@ -59,14 +113,21 @@ func withSuffix(name string, n int) string {
 }
 
 // CollectionDir returns the folder of a collection's snapshots,
-// "{snapshotsPath}/{collection}". The collection name must be one path
-// element: not empty, not "." or "..", without a path separator or NUL.
-// Names like "v1..2" pass; whether a collection may have a name is the
-// engine's check (engine.ValidateCollectionName). A refused name gives an
-// error wrapping engine.ErrInvalid, as that check does.
+// "{snapshotsPath}/{collection}", as Qdrant lays them out; a collection
+// named like a full snapshot ("full-snapshot-…", whose archives live in
+// snapshotsPath itself) gets "{snapshotsPath}/{NameKey(collection)}"
+// instead, so that its folder and a full snapshot never take one name. The
+// collection name must be one path element: not empty, not "." or "..",
+// without a path separator or NUL. Names like "v1..2" pass; whether a
+// collection may have a name is the engine's check
+// (engine.ValidateCollectionName). A refused name gives an error wrapping
+// engine.ErrInvalid, as that check does.
 func CollectionDir(snapshotsPath, collection string) (string, error) {
 	if !folderName(collection) {
 		return "", fmt.Errorf("%w: collection_name: %q is not a single path element", engine.ErrInvalid, collection)
+	}
+	if strings.HasPrefix(collection, fullPrefix) {
+		collection = NameKey(collection)
 	}
 	return filepath.Join(snapshotsPath, collection), nil
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/cairn-db/cairn/engine"
 )
@@ -137,4 +138,43 @@ func FuzzValidName(f *testing.F) {
 			s = d
 		}
 	})
+}
+
+// TestNamesForEveryCollectionName: every valid collection name gives
+// valid snapshot names with room for their derived files, Qdrant's form
+// whenever it fits, and distinct names keep distinct keys.
+func TestNamesForEveryCollectionName(t *testing.T) {
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	names := []string{"a", strings.Repeat("n", 190), strings.Repeat("n", 194), strings.Repeat("n", 243), strings.Repeat("n", 255),
+		strings.Repeat("n", 254) + "m", "a%2Fb", "100%", "tab\there", "café-" + strings.Repeat("é", 124), "full-snapshot-x.snapshot"}
+	keys := map[string]string{}
+	for _, n := range names {
+		if err := engine.ValidateCollectionName(n); err != nil {
+			t.Fatalf("%q: %v", n, err)
+		}
+		for _, s := range []string{CollectionName(n, 1<<63, at), ShardName(n, 4294967295, at), withSuffix(CollectionName(n, 1<<63, at), maxNameTries-1)} {
+			if err := ValidName(s); err != nil {
+				t.Errorf("%q gives %q: %v", n, s, err)
+			}
+		}
+		qdrant := n + "-7-" + stamp(at) + Ext
+		if got := CollectionName(n, 7, at); len(qdrant) <= 200 && !strings.ContainsAny(n, "%\t") && got != qdrant {
+			t.Errorf("CollectionName(%q) = %q, want Qdrant's %q", n, got, qdrant)
+		}
+		k := NameKey(n)
+		if other, ok := keys[k]; ok {
+			t.Errorf("%q and %q share key %q", n, other, k)
+		}
+		keys[k] = n
+		if !utf8.ValidString(k) || len(k) > keyPrefixLen+1+keyHashLen {
+			t.Errorf("NameKey(%q) = %q", n, k)
+		}
+		d, err := CollectionDir("/s", n)
+		if err != nil || filepath.Dir(d) != "/s" || len(filepath.Base(d)) > 255 {
+			t.Errorf("CollectionDir(%q) = %q, %v", n, d, err)
+		}
+	}
+	if d, _ := CollectionDir("/s", "full-snapshot-x.snapshot"); filepath.Base(d) == "full-snapshot-x.snapshot" {
+		t.Errorf("a collection named like a full snapshot has the folder %s", d)
+	}
 }

@@ -2,15 +2,18 @@ package snapshot
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
+	"time"
 
 	"github.com/cairn-db/cairn/engine"
 )
@@ -129,61 +132,108 @@ func (m *Manager) removeTemp(dir string) {
 }
 
 // RecoverFromLocation is Recover for PUT …/snapshots/recover: location is
-// a file:// URL that must lie inside the snapshots folder
-// (ErrForbiddenLocation otherwise) or an http(s):// URL, downloaded into the
-// temp path as it streams in, within MaxBytes and the free disk space.
-// apiKey, when not "", is sent as the api-key header.
+// a file:// URL that must lie inside the snapshots folder (see
+// ResolveFileLocation) or an http(s):// URL, downloaded into the temp path
+// as it streams in (see PrepareRecover). apiKey, when not "", is sent as
+// the api-key header.
 func (m *Manager) RecoverFromLocation(ctx context.Context, name, location, checksum string, priority Priority, apiKey string) error {
-	return m.fromLocation(ctx, location, checksum, priority, apiKey, nil, func(path, checksum string) error {
+	r, err := m.PrepareRecover(name, location, checksum, priority, apiKey)
+	if err != nil {
+		return err
+	}
+	return r.Run(ctx)
+}
+
+// Recovery is a recover from a location that has passed every check that
+// needs no work, and holds a download slot when its location is an
+// http(s):// URL. Run does the work.
+type Recovery struct {
+	run     func(ctx context.Context) error
+	release func()
+}
+
+// Run does the recover and frees what the Recovery holds. Call it once,
+// now or in the background; a download in it ends when ctx does or when
+// the Manager is closed.
+func (r *Recovery) Run(ctx context.Context) error {
+	defer r.release()
+	return r.run(ctx)
+}
+
+// PrepareRecover checks a collection recover from a location (the name,
+// checksum, priority, and the location: a file:// one resolved inside the
+// snapshots folder) and, for an http(s):// location, takes one of the
+// MaxDownloads download slots (ErrBusy when all are taken, engine.ErrClosed
+// after Close), so that a recover accepted to run in the background is
+// refused at once when it cannot run. The returned Recovery does the work.
+func (m *Manager) PrepareRecover(name, location, checksum string, priority Priority, apiKey string) (*Recovery, error) {
+	if err := CheckRecoverName(name); err != nil {
+		return nil, err
+	}
+	return m.prepare(location, checksum, priority, apiKey, nil, func(ctx context.Context, path, checksum string) error {
 		return m.Recover(ctx, name, path, checksum, priority)
 	})
 }
 
-// fromLocation checks a recover location's arguments, resolves a file://
-// location inside the snapshots folder or downloads an http(s):// one into
-// the temp path (checking the checksum as it streams in), and calls run
-// with the archive's path and the checksum still to check. plain, when not
-// nil, resolves a location without a scheme; without it such a location is
-// refused with ErrBadLocation.
-func (m *Manager) fromLocation(ctx context.Context, location, checksum string, priority Priority, apiKey string,
-	plain func(string) (string, error), run func(path, checksum string) error) error {
+// prepare checks a recover location's arguments and returns the Recovery
+// that resolves a file:// location inside the snapshots folder or
+// downloads an http(s):// one into the temp path (checking the checksum as
+// it streams in), then calls run with the archive's path and the checksum
+// still to check. plain, when not nil, resolves a location without a
+// scheme; without it such a location is refused with ErrBadLocation.
+func (m *Manager) prepare(location, checksum string, priority Priority, apiKey string,
+	plain func(string) (string, error), run func(ctx context.Context, path, checksum string) error) (*Recovery, error) {
 	if checksum != "" {
 		var err error
 		if checksum, err = ParseChecksum(checksum); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	if _, err := ParsePriority(string(priority)); err != nil {
-		return err
+		return nil, err
+	}
+	if err := m.ensureFolders(); err != nil {
+		return nil, err
 	}
 	u, err := url.Parse(location)
-	if err != nil {
-		return fmt.Errorf("%w: %q: %v", ErrBadLocation, location, err)
+	if err != nil && plain == nil {
+		return nil, kindErrorf(ErrBadLocation, "Bad request: invalid snapshot location %q: %v", location, err)
 	}
+	if err != nil {
+		u = &url.URL{} // not a URL: a snapshot name, as Qdrant's ShardSnapshotLocation reads it
+	}
+	var path string
 	switch u.Scheme {
 	case "file":
-		path, err := ResolveFileLocation(m.SnapshotsPath, location)
-		if err != nil {
-			return err
+		if path, err = ResolveFileLocation(m.SnapshotsPath, location); err != nil {
+			return nil, err
 		}
-		return run(path, checksum)
 	case "http", "https":
-		path, err := m.download(ctx, u, checksum, apiKey)
+		release, err := m.reserve()
 		if err != nil {
-			return err
+			return nil, err
 		}
-		defer m.removeTemp(path)
-		return run(path, "") // Receive checked the checksum
-	case "":
-		if plain != nil {
-			path, err := plain(location)
+		return &Recovery{release: release, run: func(ctx context.Context) error {
+			ctx, cancel := m.bind(ctx)
+			defer cancel()
+			path, err := m.download(ctx, u, checksum, apiKey)
 			if err != nil {
 				return err
 			}
-			return run(path, checksum)
+			defer m.removeTemp(path)
+			return run(ctx, path, "") // Receive checked the checksum
+		}}, nil
+	case "":
+		if plain == nil {
+			return nil, kindErrorf(ErrBadLocation, "Bad request: snapshot location %q is not an http://, https:// or file:// URL", location)
 		}
+		if path, err = plain(location); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, kindErrorf(ErrBadLocation, "Bad request: URL %s with scheme %s is not supported", u.Redacted(), u.Scheme)
 	}
-	return fmt.Errorf("%w: %q: want http://, https:// or file://", ErrBadLocation, location)
+	return &Recovery{release: func() {}, run: func(ctx context.Context) error { return run(ctx, path, checksum) }}, nil
 }
 
 // maxRedirects is how many redirects a recover download follows (as
@@ -206,43 +256,105 @@ func keyOnlyTo(host string) func(req *http.Request, via []*http.Request) error {
 	}
 }
 
-// download streams an http(s) location into a file under the temp path.
+// downloadClient returns the client of a download from host: the dial and
+// the TLS handshake bounded by t, no connection kept for reuse, and the
+// api-key header sent only to host (keyOnlyTo). download bounds the wait
+// for the response headers and the idle body, for any HTTPDoer.
+func (m *Manager) downloadClient(host string, t Timeouts) *http.Client {
+	dialer := &net.Dialer{Timeout: t.Connect, KeepAlive: 30 * time.Second}
+	tr := &http.Transport{
+		Proxy:               http.ProxyFromEnvironment,
+		DialContext:         dialer.DialContext,
+		TLSHandshakeTimeout: t.TLSHandshake,
+		DisableKeepAlives:   true,
+		ForceAttemptHTTP2:   true,
+	}
+	if m.RecoverRootCAs != nil {
+		tr.TLSClientConfig = &tls.Config{RootCAs: m.RecoverRootCAs, MinVersion: tls.VersionTLS12}
+	}
+	return &http.Client{Transport: tr, CheckRedirect: keyOnlyTo(host)}
+}
+
+// stallError is the cause of a download cancelled for want of progress.
+type stallError struct {
+	what string
+	d    time.Duration
+}
+
+func (e *stallError) Error() string { return fmt.Sprintf("stalled: no %s for %s", e.what, e.d) }
+
+// download streams an http(s) location into a file under the temp path,
+// within the size bound of downloadLimit. A location that sends no
+// response headers, or no body bytes, for the timeouts of
+// DownloadTimeouts gives ErrIncomplete ("… stalled: no data for 30s"); a
+// bigger archive ErrTooLarge; Close ends it with engine.ErrClosed.
 func (m *Manager) download(ctx context.Context, u *url.URL, checksum, apiKey string) (string, error) {
+	if err := m.fs().MkdirAll(m.TempPath, dirMode); err != nil {
+		return "", fmt.Errorf("create temp path: %w", relErr(err, m.TempPath))
+	}
+	limit, bound, err := m.downloadLimit()
+	if err != nil {
+		return "", err
+	}
+	t := m.DownloadTimeouts.withDefaults()
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
-		return "", fmt.Errorf("%w: %v", ErrBadLocation, err)
+		return "", kindErrorf(ErrBadLocation, "Bad request: invalid snapshot location %s: %v", u.Redacted(), err)
 	}
 	if apiKey != "" {
 		req.Header.Set("api-key", apiKey)
 	}
-	var client HTTPDoer = &http.Client{CheckRedirect: keyOnlyTo(u.Host), Transport: m.recoverTransport()}
-	if m.HTTPClient != nil {
-		client = m.HTTPClient
+	var client HTTPDoer = m.HTTPClient
+	if client == nil {
+		client = m.downloadClient(u.Host, t)
 	}
+	headers := time.AfterFunc(t.ResponseHeader, func() { cancel(&stallError{"response headers", t.ResponseHeader}) })
 	resp, err := client.Do(req)
+	headers.Stop()
 	if err != nil {
-		return "", fmt.Errorf("%w: download %s: %v", ErrBadLocation, u.Redacted(), err)
+		return "", m.downloadError(ctx, u, err, false)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		return "", fmt.Errorf("%w: download %s: %s", ErrBadLocation, u.Redacted(), resp.Status)
 	}
-	if m.MaxBytes > 0 && resp.ContentLength > m.MaxBytes {
-		return "", fmt.Errorf("%w: %d bytes", ErrTooLarge, resp.ContentLength)
+	if resp.ContentLength > limit {
+		return "", fmt.Errorf("download %s: %w: %d bytes, more than the %d allowed (%s)", u.Redacted(), ErrTooLarge, resp.ContentLength, limit, bound)
 	}
-	if resp.ContentLength > 0 {
-		if err := CheckFreeSpace(m.TempPath, resp.ContentLength); err != nil {
-			return "", err
-		}
+	body := newIdleReader(resp.Body, t.Idle, func() { cancel(&stallError{"data", t.Idle}) })
+	defer body.stop()
+	path, _, err := Receive(m.fs(), body, m.TempPath, checksum, limit)
+	if errors.Is(err, ErrTooLarge) {
+		return "", fmt.Errorf("download %s: %w: more than the %d bytes allowed (%s)", u.Redacted(), ErrTooLarge, limit, bound)
 	}
-	if err := m.fs().MkdirAll(m.TempPath, dirMode); err != nil {
-		return "", fmt.Errorf("create temp path: %w", err)
-	}
-	path, _, err := Receive(m.fs(), resp.Body, m.TempPath, checksum, m.MaxBytes)
 	if err != nil {
-		return "", fmt.Errorf("download %s: %w", u.Redacted(), err)
+		return "", m.downloadError(ctx, u, err, true)
 	}
 	return path, nil
+}
+
+// downloadError names why a download failed: it stalled, the manager was
+// closed, or, for the request (body false), the location failed
+// (ErrBadLocation); a failure reading the body is returned as Receive
+// marked it (ErrIncomplete for the sender's stream, else a local error).
+func (m *Manager) downloadError(ctx context.Context, u *url.URL, err error, body bool) error {
+	var stall *stallError
+	switch cause := context.Cause(ctx); {
+	case errors.As(cause, &stall):
+		return fmt.Errorf("download %s %w", u.Redacted(), kindErrorf(ErrIncomplete, "%s", stall))
+	case errors.Is(cause, errShutdown):
+		return fmt.Errorf("download %s: %w: %w", u.Redacted(), engine.ErrClosed, errShutdown)
+	}
+	if body {
+		return fmt.Errorf("download %s: %w", u.Redacted(), relErr(err, m.TempPath))
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err // the URL is named once, redacted
+	}
+	return fmt.Errorf("%w: download %s: %v", ErrBadLocation, u.Redacted(), err)
 }
 
 // RecoverFull restores a full snapshot (cairn serve --storage-snapshot):

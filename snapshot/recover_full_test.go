@@ -122,3 +122,38 @@ func TestRecoverFullWithoutForce(t *testing.T) {
 		t.Fatalf("aliases after a forced restore: %+v", got)
 	}
 }
+
+// TestRecoverFullHardNames: a full snapshot of collections whose names do
+// not fit Qdrant's file names (255 bytes, unicode cut mid-character,
+// percent-encoded text) restores them all, into a new storage and over
+// the existing collections.
+func TestRecoverFullHardNames(t *testing.T) {
+	names := []string{strings.Repeat("n", 255), "café-" + strings.Repeat("é", 124), "a%2Fb"}
+	e := newEnv(t, nil)
+	for i, n := range names {
+		fill(t, e.create(t, n, dim, 1), uint64(30+i), dim)
+	}
+	d, err := e.m.CreateFull(ctxb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := download(t, mustOpen(t, filepath.Join(e.m.SnapshotsPath, d.Name)), filepath.Join(e.dir, "full.snapshot"))
+	e2 := newEnv(t, nil)
+	for _, force := range []bool{false, true} {
+		if err := e2.m.RecoverFull(ctxb, path, d.Checksum, force); err != nil {
+			t.Fatalf("force=%v: %v", force, err)
+		}
+		for _, n := range names {
+			a, err := e.st.Collection(n)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := e2.st.Collection(n)
+			if err != nil {
+				t.Fatalf("force=%v: %.20q: %v", force, n, err)
+			}
+			sameData(t, a, b, dim)
+		}
+	}
+	assertNoTemps(t, e2.m.TempPath)
+}

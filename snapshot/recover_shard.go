@@ -43,18 +43,28 @@ func (m *Manager) CheckShard(name string, id uint32) error {
 
 // RecoverShardFromLocation is RecoverShard for PUT
 // …/shards/{id}/snapshots/recover: location is a file:// URL inside the
-// snapshots folder (ErrForbiddenLocation otherwise), an http(s):// URL
-// downloaded into the temp path within MaxBytes and the free disk space
-// (apiKey, when not "", sent as the api-key header), or, as Qdrant's
-// ShardSnapshotLocation allows, the plain name of one of the shard's own
-// snapshots (ErrInvalidName or ErrNotFound when it names none).
+// snapshots folder (see ResolveFileLocation), an http(s):// URL downloaded
+// into the temp path (see PrepareRecover; apiKey, when not "", sent as the
+// api-key header), or, as Qdrant's ShardSnapshotLocation allows, the plain
+// name of one of the shard's own snapshots (ErrInvalidName or ErrNotFound
+// when it names none).
 func (m *Manager) RecoverShardFromLocation(ctx context.Context, name string, id uint32, location, checksum string, priority Priority, apiKey string) error {
-	_, dir, err := m.shard(name, id)
+	r, err := m.PrepareRecoverShard(name, id, location, checksum, priority, apiKey)
 	if err != nil {
 		return err
 	}
+	return r.Run(ctx)
+}
+
+// PrepareRecoverShard is PrepareRecover for RecoverShardFromLocation: the
+// collection and the shard must exist (engine.ErrNotFound, ErrNoShard).
+func (m *Manager) PrepareRecoverShard(name string, id uint32, location, checksum string, priority Priority, apiKey string) (*Recovery, error) {
+	_, dir, err := m.shard(name, id)
+	if err != nil {
+		return nil, err
+	}
 	plain := func(snap string) (string, error) { return snapshotFile(dir, snap) }
-	return m.fromLocation(ctx, location, checksum, priority, apiKey, plain, func(path, checksum string) error {
+	return m.prepare(location, checksum, priority, apiKey, plain, func(ctx context.Context, path, checksum string) error {
 		return m.RecoverShard(ctx, name, id, path, checksum, priority)
 	})
 }

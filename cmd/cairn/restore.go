@@ -29,6 +29,7 @@ func cleanSnapshotLeftovers(cfg *config.Config) error {
 func newSnapshotManager(cfg *config.Config, eng *engine.Storage, log *slog.Logger) *snapshot.Manager {
 	return &snapshot.Manager{
 		Storage:       eng,
+		StoragePath:   cfg.Storage.StoragePath,
 		SnapshotsPath: cfg.Storage.SnapshotsPath,
 		TempPath:      cfg.Storage.TempPath,
 		MaxBytes:      cfg.MaxSnapshotBytes(),

@@ -96,6 +96,9 @@ func run(ctx context.Context, cfg *config.Config, log *slog.Logger, st *storage,
 	case <-ctx.Done():
 	}
 	log.Info("shutting down: finishing in-flight requests")
+	if st != nil {
+		st.snaps.Close() // recover downloads end now; what they fetched is not restored
+	}
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
 	err = srv.Shutdown(sctx)
