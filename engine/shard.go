@@ -145,6 +145,9 @@ func (s *shard) openWAL() error {
 	replayed := 0
 	err = log.Replay(s.sealedLSN+1, func(lsn uint64, data []byte) error {
 		o, err := decodeRecord(data)
+		if err == nil {
+			err = s.checkRecord(&o)
+		}
 		if err != nil {
 			return fmt.Errorf("record %d: %w", lsn, err)
 		}

@@ -1,0 +1,220 @@
+package engine
+
+import (
+	"container/heap"
+	"fmt"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/cairn-db/cairn/point"
+	"github.com/cairn-db/cairn/segment"
+)
+
+// The checks below hold a folder handed to a restore (an archive's lying
+// contents, checksums valid) to what the engine itself writes, so that a
+// refused archive changes nothing and an accepted one can never serve
+// wrong answers later. They run on the staged folder, before any swap
+// (docs/format/snapshot.md, "What the engine checks"). Every error wraps
+// ErrCorrupt, which verifyErr marks ErrVerify.
+
+// checkCollectionLayout checks the shard folders of the collection folder
+// dir against its collection file's shard_number: shard-0 … shard-(n-1)
+// are all present as folders, and no other shard-* entry exists. A missing
+// shard would open empty (the ids routed to it answer 404 and re-upserts
+// duplicate them); it runs before any shard is opened, so a lying
+// shard_number costs no WAL.
+func checkCollectionLayout(dir string, shards int) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return fmt.Errorf("list collection folder: %w", err)
+	}
+	present := make([]bool, shards)
+	for _, e := range entries {
+		rest, ok := strings.CutPrefix(e.Name(), "shard-")
+		if !ok {
+			continue
+		}
+		id, err := strconv.Atoi(rest)
+		switch {
+		case err != nil || id < 0 || shardName(id) != e.Name():
+			return fmt.Errorf("%w: unexpected entry %s in the collection folder", ErrCorrupt, e.Name())
+		case id >= shards:
+			return fmt.Errorf("%w: %s present, but the collection file says shard_number %d", ErrCorrupt, e.Name(), shards)
+		case !e.IsDir():
+			return fmt.Errorf("%w: %s is not a folder", ErrCorrupt, e.Name())
+		}
+		present[id] = true
+	}
+	for id, ok := range present {
+		if !ok {
+			return fmt.Errorf("%w: %s missing, but the collection file says shard_number %d", ErrCorrupt, shardName(id), shards)
+		}
+	}
+	return nil
+}
+
+// checkShardContents checks an opened (not live) shard against its
+// manifest, re-read from its folder, and its collection's configuration:
+// every segment holds exactly the configured vectors (name, dimension,
+// distance), has the point count and graphs the manifest lists, the WAL
+// reaches back to the first record after sealed_lsn, and every live point
+// id is routed to this shard and lives in one segment only. The ids are
+// compared by a merge of the segments' sorted id tables: no vector file is
+// read.
+func (s *shard) checkContents() error {
+	m, err := loadManifest(s.dir)
+	if err != nil {
+		return err
+	}
+	if len(m.Segments) != len(s.segs) {
+		return fmt.Errorf("%w: shard %d: manifest lists %d segments, %d open", ErrCorrupt, s.id, len(m.Segments), len(s.segs))
+	}
+	for i, h := range s.segs {
+		if err := s.checkSegment(h, m.Segments[i]); err != nil {
+			return fmt.Errorf("%w: shard %d segment %s: %v", ErrCorrupt, s.id, h.name, err)
+		}
+	}
+	if first := s.log.FirstLSN(); first > s.sealedLSN+1 {
+		return fmt.Errorf("%w: shard %d: wal starts at %d, after the manifest's sealed_lsn %d + 1", ErrCorrupt, s.id, first, s.sealedLSN)
+	}
+	return s.checkIDs()
+}
+
+// checkSegment compares one open segment with its manifest entry and the
+// collection's vectors.
+func (s *shard) checkSegment(h *segHandle, e manifestEntry) error {
+	if h.name != e.Name {
+		return fmt.Errorf("opened for manifest entry %s", e.Name)
+	}
+	if e.Points != h.seg.Len() {
+		return fmt.Errorf("manifest says %d points, the segment holds %d", e.Points, h.seg.Len())
+	}
+	specs := h.seg.Specs()
+	if len(specs) != len(s.core.specs) {
+		return fmt.Errorf("segment has %d vectors, the collection %d", len(specs), len(s.core.specs))
+	}
+	for _, sp := range specs {
+		k := specIndex(s.core.specs, sp.Name)
+		switch {
+		case k < 0:
+			return fmt.Errorf("segment has vector %s, which the collection does not have", vectorLabel(sp.Name))
+		case s.core.specs[k].Dim != sp.Dim:
+			return fmt.Errorf("vector %s has size %d in the segment, %d in the collection", vectorLabel(sp.Name), sp.Dim, s.core.specs[k].Dim)
+		case s.core.specs[k].Distance != sp.Distance:
+			return fmt.Errorf("vector %s uses distance %s in the segment, %s in the collection", vectorLabel(sp.Name), sp.Distance, s.core.specs[k].Distance)
+		}
+	}
+	listed, has := slices.Sorted(slices.Values(e.Graphs)), slices.Sorted(slices.Values(h.graphNames()))
+	if !slices.Equal(listed, has) {
+		return fmt.Errorf("manifest lists graphs %q, the segment has %q", listed, has)
+	}
+	return nil
+}
+
+// idCursor walks the live (not deleted) ids of one segment in id order.
+type idCursor struct {
+	h   *segHandle
+	del *segment.Bitmap
+	off int
+	id  point.ID
+}
+
+// next moves to the next live id; false at the end.
+func (c *idCursor) next() bool {
+	for n := c.h.seg.Len(); c.off < n; c.off++ {
+		if !c.del.Has(c.off) {
+			c.id = c.h.seg.ID(uint32(c.off))
+			c.off++
+			return true
+		}
+	}
+	return false
+}
+
+// idHeap orders cursors by their current id.
+type idHeap []*idCursor
+
+func (q idHeap) Len() int           { return len(q) }
+func (q idHeap) Less(i, j int) bool { return point.Compare(q[i].id, q[j].id) < 0 }
+func (q idHeap) Swap(i, j int)      { q[i], q[j] = q[j], q[i] }
+func (q *idHeap) Push(x any)        { *q = append(*q, x.(*idCursor)) }
+func (q *idHeap) Pop() any {
+	old := *q
+	c := old[len(old)-1]
+	*q = old[:len(old)-1]
+	return c
+}
+
+// checkIDs merges the sorted id tables of the shard's segments (each
+// strictly increasing, checked by segment.Open), skipping deleted points:
+// an id met twice lives in two segments; an id hashed to another shard
+// could never be found, updated or deleted.
+func (s *shard) checkIDs() error {
+	shards := uint64(s.core.config().Params.ShardNumber)
+	q := make(idHeap, 0, len(s.segs))
+	for _, h := range s.segs {
+		c := &idCursor{h: h, del: h.deleted.Load()}
+		if c.next() {
+			q = append(q, c)
+		}
+	}
+	heap.Init(&q)
+	var prev *idCursor
+	var last point.ID
+	for len(q) > 0 {
+		c := q[0]
+		if prev != nil && point.Compare(c.id, last) == 0 {
+			return fmt.Errorf("%w: shard %d: point %s is live in segments %s and %s", ErrCorrupt, s.id, c.id, prev.h.name, c.h.name)
+		}
+		if shards > 1 && c.id.Hash()%shards != uint64(s.id) {
+			return fmt.Errorf("%w: shard %d: point %s of segment %s belongs to shard %d", ErrCorrupt, s.id, c.id, c.h.name, c.id.Hash()%shards)
+		}
+		prev, last = c, c.id
+		if c.next() {
+			heap.Fix(&q, 0)
+		} else {
+			heap.Pop(&q)
+		}
+	}
+	return nil
+}
+
+// checkRecord refuses a replayed WAL operation that the write path could
+// not have logged in this shard: a vector the collection does not have, of
+// another size or with a NaN or infinite component, or a point routed to
+// another shard. Applying it would corrupt the head (its vectors are laid
+// out by the configured sizes) or hide the point from every lookup.
+func (s *shard) checkRecord(o *op) error {
+	shards := uint64(s.core.config().Params.ShardNumber)
+	for i := range o.puts {
+		p := &o.puts[i]
+		for name, v := range p.vectors {
+			k := specIndex(s.core.specs, name)
+			switch {
+			case k < 0:
+				return fmt.Errorf("%w: point %s has vector %s, which the collection does not have", ErrCorrupt, p.id, vectorLabel(name))
+			case len(v) != s.core.specs[k].Dim:
+				return fmt.Errorf("%w: point %s: vector %s has size %d, the collection's %d", ErrCorrupt, p.id, vectorLabel(name), len(v), s.core.specs[k].Dim)
+			case nonFinite(v) >= 0:
+				return fmt.Errorf("%w: point %s: vector %s has a NaN or infinite component", ErrCorrupt, p.id, vectorLabel(name))
+			}
+		}
+		if shards > 1 && p.id.Hash()%shards != uint64(s.id) {
+			return fmt.Errorf("%w: point %s belongs to shard %d", ErrCorrupt, p.id, p.id.Hash()%shards)
+		}
+	}
+	return nil
+}
+
+// checkStaged runs the checks of this file that need no open shard on the
+// collection folder dir: its collection file (which loadCollectionFile
+// checks with CollectionConfig.Validate) and its shard folders.
+func checkStaged(dir string) error {
+	f, err := loadCollectionFile(dir)
+	if err != nil {
+		return err
+	}
+	return checkCollectionLayout(dir, f.Config.Params.ShardNumber)
+}
