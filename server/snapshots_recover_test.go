@@ -23,13 +23,6 @@ import (
 // and manifest checks. It fails when no file matches.
 func rewriteArchive(t *testing.T, b []byte, suffix string, change func([]byte)) []byte {
 	t.Helper()
-	return replaceInArchive(t, b, suffix, func(body []byte) []byte { change(body); return body })
-}
-
-// replaceInArchive is rewriteArchive with change returning the new content,
-// which may differ in length.
-func replaceInArchive(t *testing.T, b []byte, suffix string, change func([]byte) []byte) []byte {
-	t.Helper()
 	type entry struct {
 		hdr  *tar.Header
 		body []byte
@@ -61,7 +54,7 @@ func replaceInArchive(t *testing.T, b []byte, suffix string, change func([]byte)
 	changed := map[string][]byte{}
 	for i := range entries {
 		if e := &entries[i]; e.hdr.Typeflag == tar.TypeReg && strings.HasSuffix(e.hdr.Name, suffix) {
-			e.body = change(e.body)
+			change(e.body)
 			e.hdr.Size = int64(len(e.body))
 			changed[e.hdr.Name] = e.body
 		}

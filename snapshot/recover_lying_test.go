@@ -1,163 +1,49 @@
 package snapshot
 
 import (
-	"archive/tar"
-	"bytes"
-	"encoding/binary"
-	"encoding/json"
 	"errors"
-	"hash/crc32"
-	"io"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/cairn-db/cairn/engine"
+	"github.com/cairn-db/cairn/snapshot/snaptest"
 )
 
 // rewriteCopy writes to dst the archive src with change applied to the
 // body of every regular file whose path ends in suffix, and the manifest's
-// size and CRC-32C of those files recomputed: an archive that passes the
-// tar and manifest checks whatever change did.
+// size and CRC-32C of those files recomputed (snaptest.RewriteArchive): an
+// archive that passes the tar and manifest checks whatever change did.
 func rewriteCopy(t testing.TB, src, dst, suffix string, change func([]byte) []byte) string {
 	t.Helper()
+	return writeLie(t, src, dst, func(b []byte) ([]byte, error) {
+		return snaptest.RewriteArchive(b, suffix, func(f []byte) ([]byte, error) { return change(f), nil })
+	})
+}
+
+// lyingArchive writes to dst the archive src with lie told.
+func lyingArchive(t testing.TB, src, dst string, lie snaptest.Lie) string {
+	t.Helper()
+	return writeLie(t, src, dst, func(b []byte) ([]byte, error) { return snaptest.Apply(b, lie) })
+}
+
+func writeLie(t testing.TB, src, dst string, rewrite func([]byte) ([]byte, error)) string {
+	t.Helper()
 	b, err := os.ReadFile(src)
-	if err != nil {
-		t.Fatal(err)
+	if err == nil {
+		b, err = rewrite(b)
 	}
-	if err := os.WriteFile(dst, rewriteBytes(t, b, suffix, change), 0o644); err != nil {
+	if err == nil {
+		err = os.WriteFile(dst, b, 0o644)
+	}
+	if err != nil {
 		t.Fatal(err)
 	}
 	return dst
 }
 
-// rewriteBytes is rewriteCopy on the archive's bytes.
-func rewriteBytes(t testing.TB, b []byte, suffix string, change func([]byte) []byte) []byte {
-	t.Helper()
-	type entry struct {
-		hdr  *tar.Header
-		body []byte
-	}
-	var entries []entry
-	tr := tar.NewReader(bytes.NewReader(b))
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, err := io.ReadAll(tr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		entries = append(entries, entry{h, body})
-	}
-	changed := map[string][]byte{}
-	for i := range entries {
-		if e := &entries[i]; e.hdr.Typeflag == tar.TypeReg && e.hdr.Name != ManifestName && strings.HasSuffix(e.hdr.Name, suffix) && len(e.body) > 0 {
-			e.body = change(e.body)
-			e.hdr.Size = int64(len(e.body))
-			changed[e.hdr.Name] = e.body
-		}
-	}
-	if len(changed) == 0 {
-		t.Fatalf("no file of the archive ends in %s", suffix)
-	}
-	last := &entries[len(entries)-1]
-	var man Manifest
-	if err := json.Unmarshal(last.body, &man); err != nil {
-		t.Fatal(err)
-	}
-	for i, f := range man.Files {
-		if body, ok := changed[f.Path]; ok {
-			man.Files[i].Size, man.Files[i].CRC32C = int64(len(body)), crc32.Checksum(body, castagnoli)
-		}
-	}
-	var err error
-	if last.body, err = json.Marshal(man); err != nil {
-		t.Fatal(err)
-	}
-	last.hdr.Size = int64(len(last.body))
-	var out bytes.Buffer
-	tw := tar.NewWriter(&out)
-	for _, e := range entries {
-		if err := tw.WriteHeader(e.hdr); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := tw.Write(e.body); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := tw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return out.Bytes()
-}
-
-// editEnvelope decodes an engine file (docs/format/manifest.md, envelope:
-// magic, version, length, CRC-32C, JSON body), applies edit to its JSON
-// body and seals it again with a valid checksum.
-func editEnvelope(t testing.TB, b []byte, edit func(map[string]any)) []byte {
-	t.Helper()
-	if len(b) < 20 {
-		t.Fatalf("engine file of %d bytes", len(b))
-	}
-	dec := json.NewDecoder(bytes.NewReader(b[20:]))
-	dec.UseNumber()
-	var body map[string]any
-	if err := dec.Decode(&body); err != nil {
-		t.Fatal(err)
-	}
-	edit(body)
-	nb, err := json.Marshal(body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := append([]byte(nil), b[:12]...)
-	out = binary.LittleEndian.AppendUint32(out, uint32(len(nb)))
-	out = binary.LittleEndian.AppendUint32(out, crc32.Checksum(nb, castagnoli))
-	return append(out, nb...)
-}
-
-func obj(m map[string]any, keys ...string) map[string]any {
-	for _, k := range keys {
-		m = m[k].(map[string]any)
-	}
-	return m
-}
-
-// An archiveLie edits the engine files ending in suffix of an archive.
-type archiveLie struct {
-	name, suffix string
-	edit         func(map[string]any)
-}
-
-// archiveLies are the crafted archives of issue 21: checksums valid,
-// contents lying to the engine.
-var archiveLies = []archiveLie{
-	{"vector size 9 over 8-d segments", engine.CollectionFile, func(m map[string]any) {
-		obj(m, "config", "params", "vectors")["size"] = dim + 1
-	}},
-	{"segment listed twice", "shard-0/" + engine.ManifestFile, func(m map[string]any) {
-		segs := m["segments"].([]any)
-		m["segments"] = append(segs, segs[0])
-	}},
-	{"shard_number 8", engine.CollectionFile, func(m map[string]any) { obj(m, "config", "params")["shard_number"] = 8 }},
-	{"shard_number 1024", engine.CollectionFile, func(m map[string]any) { obj(m, "config", "params")["shard_number"] = 1024 }},
-	{"wal_capacity_mb 0", engine.CollectionFile, func(m map[string]any) { obj(m, "config", "wal_config")["wal_capacity_mb"] = 0 }},
-}
-
-// lyingArchive writes the lie applied to the archive src next to dst.
-func lyingArchive(t testing.TB, src, dst string, lie archiveLie) string {
-	t.Helper()
-	return rewriteCopy(t, src, dst, lie.suffix, func(b []byte) []byte { return editEnvelope(t, b, lie.edit) })
-}
-
 // TestRecoverLyingArchives: collection, shard, full and start-up restores
-// refuse every archive of archiveLies with ErrCorrupt (400) wrapping
+// refuse every archive of snaptest.Lies with ErrCorrupt (400) wrapping
 // engine.ErrVerify, and the live collection keeps its points and files.
 func TestRecoverLyingArchives(t *testing.T) {
 	e := newEnv(t, nil)
@@ -193,10 +79,10 @@ func TestRecoverLyingArchives(t *testing.T) {
 		{"full", fullPath, func(p string) error { return e.m.RecoverFull(ctxb, p, "", true) }},
 		{"shard", shPath, func(p string) error { return e.m.RecoverShard(ctxb, "c", 0, p, "", PrioritySnapshot) }},
 	}
-	for i, lie := range archiveLies {
+	for i, lie := range snaptest.Lies(dim) {
 		for j, r := range restores {
-			what := r.what + ": " + lie.name
-			if r.what == "shard" && lie.suffix == engine.CollectionFile {
+			what := r.what + ": " + lie.Name
+			if r.what == "shard" && lie.Suffix == snaptest.CollectionFile {
 				continue // a shard restore keeps the live collection file (TestRecoverShardLyingConfig)
 			}
 			bad := lyingArchive(t, r.src, filepath.Join(e.dir, "lie-"+itoa(i)+"-"+itoa(j)+".snapshot"), lie)
@@ -233,17 +119,17 @@ func TestRecoverShardLyingConfig(t *testing.T) {
 	}
 	want := dump(t, c)
 	shPath := filepath.Join(e.m.SnapshotsPath, "c", "shards", "0", sh.Name)
-	for i, lie := range archiveLies {
-		if lie.suffix != engine.CollectionFile {
+	for i, lie := range snaptest.Lies(dim) {
+		if lie.Suffix != snaptest.CollectionFile {
 			continue
 		}
 		bad := lyingArchive(t, shPath, filepath.Join(e.dir, "shard-lie-"+itoa(i)+".snapshot"), lie)
 		err := e.m.RecoverShard(ctxb, "c", 0, bad, "", PrioritySnapshot)
 		if !errors.Is(err, engine.ErrBadRequest) {
-			t.Errorf("%s: %v, want engine.ErrBadRequest", lie.name, err)
+			t.Errorf("%s: %v, want engine.ErrBadRequest", lie.Name, err)
 		}
 		if got := dump(t, c); got != want {
-			t.Fatalf("%s: the collection changed", lie.name)
+			t.Fatalf("%s: the collection changed", lie.Name)
 		}
 	}
 }
