@@ -18,7 +18,7 @@ import (
 // (shards shards, 4-d Dot vectors) with points 0..n-1 whose vector's first
 // element is 2, sealed into a segment after point seal (none when -1) and
 // the rest left in the WAL, and returns c's folder.
-func sourceFolder(t *testing.T, dir string, shards, n, seal int) string {
+func sourceFolder(t testing.TB, dir string, shards, n, seal int) string {
 	t.Helper()
 	st := openTest(t, dir, nil)
 	req := simpleReq(4, point.Dot)
