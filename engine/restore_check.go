@@ -147,12 +147,49 @@ func (q *idHeap) Pop() any {
 	return c
 }
 
-// checkIDs merges the sorted id tables of the shard's segments (each
-// strictly increasing, checked by segment.Open), skipping deleted points:
-// an id met twice lives in two segments; an id hashed to another shard
-// could never be found, updated or deleted.
+// checkIDs checks the live (not deleted) ids of the shard's segments: an
+// id hashed to another shard could never be found, updated or deleted; an
+// id live in two segments would be counted and returned twice. Each
+// segment's ids are strictly increasing (checked by segment.Open), so only
+// segments whose id ranges overlap can share one: those are merged.
 func (s *shard) checkIDs() error {
-	shards := uint64(s.core.config().Params.ShardNumber)
+	if shards := uint64(s.core.config().Params.ShardNumber); shards > 1 {
+		for _, h := range s.segs {
+			c := &idCursor{h: h, del: h.deleted.Load()}
+			for c.next() {
+				if got := c.id.Hash() % shards; got != uint64(s.id) {
+					return fmt.Errorf("%w: shard %d: point %s of segment %s belongs to shard %d", ErrCorrupt, s.id, c.id, h.name, got)
+				}
+			}
+		}
+	}
+	if !s.rangesOverlap() {
+		return nil
+	}
+	return s.mergeIDs()
+}
+
+// rangesOverlap reports whether two non-empty segments' id ranges overlap.
+func (s *shard) rangesOverlap() bool {
+	type span struct{ lo, hi point.ID }
+	var spans []span
+	for _, h := range s.segs {
+		if n := h.seg.Len(); n > 0 {
+			spans = append(spans, span{h.seg.ID(0), h.seg.ID(uint32(n - 1))})
+		}
+	}
+	slices.SortFunc(spans, func(a, b span) int { return point.Compare(a.lo, b.lo) })
+	for i := 1; i < len(spans); i++ {
+		if point.Compare(spans[i].lo, spans[i-1].hi) <= 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// mergeIDs merges the segments' sorted id tables, skipping deleted points,
+// and refuses an id met twice.
+func (s *shard) mergeIDs() error {
 	q := make(idHeap, 0, len(s.segs))
 	for _, h := range s.segs {
 		c := &idCursor{h: h, del: h.deleted.Load()}
@@ -167,9 +204,6 @@ func (s *shard) checkIDs() error {
 		c := q[0]
 		if prev != nil && point.Compare(c.id, last) == 0 {
 			return fmt.Errorf("%w: shard %d: point %s is live in segments %s and %s", ErrCorrupt, s.id, c.id, prev.h.name, c.h.name)
-		}
-		if shards > 1 && c.id.Hash()%shards != uint64(s.id) {
-			return fmt.Errorf("%w: shard %d: point %s of segment %s belongs to shard %d", ErrCorrupt, s.id, c.id, c.h.name, c.id.Hash()%shards)
 		}
 		prev, last = c, c.id
 		if c.next() {
