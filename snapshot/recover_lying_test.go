@@ -145,3 +145,26 @@ func sameTree(a, b map[string]string) bool {
 	}
 	return true
 }
+
+// TestRecoverEmptyShards: the checks accept a snapshot of a collection
+// whose shards are mostly empty (one point in four shards, none sealed).
+func TestRecoverEmptyShards(t *testing.T) {
+	e := newEnv(t, nil)
+	c := e.create(t, "c", dim, 4)
+	upsert(t, c, points(seeded(44), 0, 1, dim))
+	d, err := e.m.CreateCollection(ctxb, "c")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := dump(t, c)
+	if err := e.m.Recover(ctxb, "d", filepath.Join(e.m.SnapshotsPath, "c", d.Name), "", PrioritySnapshot); err != nil {
+		t.Fatal(err)
+	}
+	restored, err := e.st.Collection("d")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := dump(t, restored); got != want {
+		t.Fatalf("restored %s, want %s", got, want)
+	}
+}
