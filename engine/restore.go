@@ -87,9 +87,10 @@ func (sums FileSums) lookup(src, staged string) SumLookup {
 // through CollectionConfig.Validate), its shard folders against
 // shard_number, every shard's manifest and contents against the files and
 // the config (checkContents: vectors, point counts, graphs, unique and
-// correctly routed ids, WAL reach, replayed records), the full checksum of every listed segment file (graph
-// files included; a file whose checksum known vouches for is compared
-// without being read), every HNSW graph's structure, and the WAL, which it replays. It
+// correctly routed ids, WAL reach, replayed records), the full checksum of
+// every listed segment file (graph files included; a file whose checksum
+// known vouches for is compared without being read), every HNSW graph's
+// structure, and the WAL, which it replays. It
 // changes nothing in dir except what opening a WAL does (cutting a torn
 // tail). Its errors wrap the cause, and ErrVerify unless the cause is a
 // fault of this machine (see verifyErr).

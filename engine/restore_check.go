@@ -55,14 +55,13 @@ func checkCollectionLayout(dir string, shards int) error {
 	return nil
 }
 
-// checkShardContents checks an opened (not live) shard against its
-// manifest, re-read from its folder, and its collection's configuration:
-// every segment holds exactly the configured vectors (name, dimension,
+// checkContents checks an opened (not live) shard against its manifest,
+// re-read from its folder, and its collection's configuration: every
+// segment holds exactly the configured vectors (name, dimension,
 // distance), has the point count and graphs the manifest lists, the WAL
 // reaches back to the first record after sealed_lsn, and every live point
-// id is routed to this shard and lives in one segment only. The ids are
-// compared by a merge of the segments' sorted id tables: no vector file is
-// read.
+// id is routed to this shard and lives in one segment only (checkIDs: the
+// segments' id tables only, no vector file is read).
 func (s *shard) checkContents() error {
 	m, err := loadManifest(s.dir)
 	if err != nil {
