@@ -88,7 +88,7 @@ func (m *manifest) check() error {
 		graphs := make(map[string]bool, len(e.Graphs))
 		for _, g := range e.Graphs {
 			if graphs[g] {
-				return fmt.Errorf("segment %s lists the graph of vector %s twice", e.Name, vectorLabel(g))
+				return fmt.Errorf("segment %s lists the graph of %s twice", e.Name, vectorWhat(g))
 			}
 			graphs[g] = true
 		}

@@ -98,11 +98,11 @@ func (s *shard) checkSegment(h *segHandle, e manifestEntry) error {
 		k := specIndex(s.core.specs, sp.Name)
 		switch {
 		case k < 0:
-			return fmt.Errorf("segment has vector %s, which the collection does not have", vectorLabel(sp.Name))
+			return fmt.Errorf("segment has %s, which the collection does not have", vectorWhat(sp.Name))
 		case s.core.specs[k].Dim != sp.Dim:
-			return fmt.Errorf("vector %s has size %d in the segment, %d in the collection", vectorLabel(sp.Name), sp.Dim, s.core.specs[k].Dim)
+			return fmt.Errorf("%s has size %d in the segment, %d in the collection", vectorWhat(sp.Name), sp.Dim, s.core.specs[k].Dim)
 		case s.core.specs[k].Distance != sp.Distance:
-			return fmt.Errorf("vector %s uses distance %s in the segment, %s in the collection", vectorLabel(sp.Name), sp.Distance, s.core.specs[k].Distance)
+			return fmt.Errorf("%s uses distance %s in the segment, %s in the collection", vectorWhat(sp.Name), sp.Distance, s.core.specs[k].Distance)
 		}
 	}
 	listed, has := slices.Sorted(slices.Values(e.Graphs)), slices.Sorted(slices.Values(h.graphNames()))
@@ -227,11 +227,11 @@ func (s *shard) checkRecord(o *op) error {
 			k := specIndex(s.core.specs, name)
 			switch {
 			case k < 0:
-				return fmt.Errorf("%w: point %s has vector %s, which the collection does not have", ErrCorrupt, p.id, vectorLabel(name))
+				return fmt.Errorf("%w: point %s has %s, which the collection does not have", ErrCorrupt, p.id, vectorWhat(name))
 			case len(v) != s.core.specs[k].Dim:
-				return fmt.Errorf("%w: point %s: vector %s has size %d, the collection's %d", ErrCorrupt, p.id, vectorLabel(name), len(v), s.core.specs[k].Dim)
+				return fmt.Errorf("%w: point %s: %s has size %d, the collection's %d", ErrCorrupt, p.id, vectorWhat(name), len(v), s.core.specs[k].Dim)
 			case nonFinite(v) >= 0:
-				return fmt.Errorf("%w: point %s: vector %s has a NaN or infinite component", ErrCorrupt, p.id, vectorLabel(name))
+				return fmt.Errorf("%w: point %s: %s has a NaN or infinite component", ErrCorrupt, p.id, vectorWhat(name))
 			}
 		}
 		if shards > 1 && p.id.Hash()%shards != uint64(s.id) {
@@ -250,4 +250,12 @@ func checkStaged(dir string) error {
 		return err
 	}
 	return checkCollectionLayout(dir, f.Config.Params.ShardNumber)
+}
+
+// vectorWhat names the vector name in a message.
+func vectorWhat(name string) string {
+	if name == "" {
+		return "the default vector"
+	}
+	return fmt.Sprintf("vector %q", name)
 }
