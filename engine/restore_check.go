@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/cairn-db/cairn/point"
 	"github.com/cairn-db/cairn/segment"
@@ -243,13 +244,44 @@ func (s *shard) checkRecord(o *op) error {
 
 // checkStaged runs the checks of this file that need no open shard on the
 // collection folder dir: its collection file (which loadCollectionFile
-// checks with CollectionConfig.Validate) and its shard folders.
+// checks with CollectionConfig.Validate), its shard folders, and the room
+// their WALs take once opened.
 func checkStaged(dir string) error {
 	f, err := loadCollectionFile(dir)
 	if err != nil {
 		return err
 	}
-	return checkCollectionLayout(dir, f.Config.Params.ShardNumber)
+	if err := checkCollectionLayout(dir, f.Config.Params.ShardNumber); err != nil {
+		return err
+	}
+	return checkWALRoom(dir, f.Config.Params.ShardNumber, f.Config.WalConfig.WalCapacityMB)
+}
+
+// freeSpace is diskFree; tests replace it.
+var freeSpace = diskFree
+
+// checkWALRoom refuses, before any WAL is opened, shards WALs of
+// wal_capacity_mb capMB that would not fit in the free space of the
+// filesystem holding dir: opening a shard's WAL reserves capMB for the
+// segment it appends to (wal.Open preallocates it), so the check reserves
+// what the restored collection will. The error wraps syscall.ENOSPC: a
+// fault of this machine's room, not of the archive (verifyErr leaves it
+// unmarked).
+func checkWALRoom(dir string, shards, capMB int) error {
+	free, err := freeSpace(dir)
+	if err != nil {
+		return err
+	}
+	n, c := int64(max(shards, 1)), int64(capMB)
+	if c <= (free>>20)/n { // n × c MiB fit, computed without overflow
+		return nil
+	}
+	need := "more than 2^42"
+	if c <= (1<<42)/n {
+		need = strconv.FormatInt(n*c, 10)
+	}
+	return fmt.Errorf("the WALs of %d shards of wal_capacity_mb %d need %s MiB, %d MiB free: %w",
+		n, c, need, free>>20, syscall.ENOSPC)
 }
 
 // vectorWhat names the vector name in a message.

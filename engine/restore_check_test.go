@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/cairn-db/cairn/point"
@@ -411,4 +413,55 @@ func BenchmarkCheckContents(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(len(s.segs)), "segments")
+}
+
+// TestRestoreRefusesWALsBeyondFreeSpace: a restore whose shards' WALs
+// (shard_number × wal_capacity_mb, reserved as each WAL opens) exceed the
+// free space is refused with ENOSPC before any WAL is opened, for a
+// collection and for a shard, and changes nothing.
+func TestRestoreRefusesWALsBeyondFreeSpace(t *testing.T) {
+	base := t.TempDir()
+	dir := filepath.Join(base, "live")
+	shardedFolder(t, dir, 4, 10, 1)
+	coll := sourceFolder(t, filepath.Join(base, "coll"), 2, 20, 10) // 1 MiB WALs
+	shard := shardedFolder(t, filepath.Join(base, "shard"), 4, 30, 2)
+	st := openTest(t, dir, nil)
+	live := filepath.Join(dir, collectionsDir, "c")
+	before := treeDigest(t, live)
+	freeSpace = func(string) (int64, error) { return 512 << 10, nil }
+	defer func() { freeSpace = diskFree }()
+	if err := st.RestoreCollection("c", coll, nil); !errors.Is(err, syscall.ENOSPC) || errors.Is(err, ErrVerify) {
+		t.Errorf("collection: %v, want ENOSPC (not ErrVerify)", err)
+	}
+	if err := st.RestoreShard("c", 1, shard, nil); !errors.Is(err, syscall.ENOSPC) || errors.Is(err, ErrVerify) {
+		t.Errorf("shard: %v, want ENOSPC (not ErrVerify)", err)
+	}
+	if after := treeDigest(t, live); fmt.Sprint(after) != fmt.Sprint(before) {
+		t.Fatal("live files changed")
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got := shardOutcome(t, dir); got != "old" {
+		t.Fatalf("after refused restores: %s", got)
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, collectionsDir, ".*")); len(left) != 0 {
+		t.Fatalf("staged folders left: %v", left)
+	}
+}
+
+// TestCheckWALRoom: the room check compares shards × capacity with the
+// free space without overflowing. (It and the test above replace freeSpace:
+// neither may run in parallel.)
+func TestCheckWALRoom(t *testing.T) {
+	freeSpace = func(string) (int64, error) { return 100 << 20, nil }
+	defer func() { freeSpace = diskFree }()
+	for _, tc := range []struct {
+		shards, capMB int
+		ok            bool
+	}{{1, 100, true}, {4, 25, true}, {4, 26, false}, {1024, 1 << 40, false}, {1, math.MaxInt, false}} {
+		if err := checkWALRoom("", tc.shards, tc.capMB); (err == nil) != tc.ok {
+			t.Errorf("%d shards × %d MiB in 100 MiB: %v", tc.shards, tc.capMB, err)
+		}
+	}
 }

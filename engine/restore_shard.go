@@ -148,6 +148,9 @@ func sameShardLayout(name string, live, snap CollectionConfig) error {
 // cause, and ErrVerify unless it is a fault of this machine (see
 // verifyErr).
 func (st *Storage) verifyShardDir(name string, cfg CollectionConfig, id uint32, dir string, known SumLookup) error {
+	if err := checkWALRoom(dir, 1, cfg.WalConfig.WalCapacityMB); err != nil {
+		return verifyErr(err)
+	}
 	core := &collCore{name: name, dir: filepath.Dir(dir), fs: st.opts.FS, logger: st.opts.Logger,
 		cfg: cfg, indexes: map[string]payload.FieldSchema{}, specs: vectorSpecs(&cfg)}
 	s, err := openShard(core, int(id), dir, true) // verifyShards checks the graphs
