@@ -43,6 +43,11 @@ func FuzzDecodeManifest(f *testing.F) {
 	good, _ := encodeManifest(&manifest{SealedLSN: 9, NextSegment: 3, Segments: []manifestEntry{{Name: "seg-1", Points: 4, Graphs: []string{""}}}})
 	f.Add(good)
 	f.Add(good[:10])
+	// Lies of issue 21: a segment listed twice, one at next_segment.
+	twice, _ := encodeManifest(&manifest{SealedLSN: 9, NextSegment: 3, Segments: []manifestEntry{{Name: "seg-1", Points: 4}, {Name: "seg-1", Points: 4}}})
+	f.Add(twice)
+	high, _ := encodeManifest(&manifest{SealedLSN: 9, NextSegment: 3, Segments: []manifestEntry{{Name: "seg-0000000000000003", Points: 4}}})
+	f.Add(high)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		m, err := decodeManifest(b)
 		if err != nil {

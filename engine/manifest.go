@@ -7,6 +7,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 
 	"github.com/cairn-db/cairn/vfs"
 )
@@ -53,12 +55,55 @@ func decodeManifest(b []byte) (*manifest, error) {
 	if err := json.Unmarshal(body, &m); err != nil {
 		return nil, fmt.Errorf("decode manifest: %w: %v", ErrCorrupt, err)
 	}
-	for _, e := range m.Segments {
-		if e.Name == "" || e.Name != filepath.Base(e.Name) || e.Name[0] == '.' {
-			return nil, fmt.Errorf("decode manifest: %w: bad segment name %q", ErrCorrupt, e.Name)
-		}
+	if err := m.check(); err != nil {
+		return nil, fmt.Errorf("decode manifest: %w: %v", ErrCorrupt, err)
 	}
 	return &m, nil
+}
+
+// check validates what a manifest says on its own, before any segment is
+// opened: every segment is named seg-N with N below next_segment (the next
+// seal or merge must not reuse a listed name), listed once (two entries for
+// one folder would count its points twice, and the first merge would remove
+// the folder the other entry still names), with a point count of 0 or more
+// and each graph listed once.
+func (m *manifest) check() error {
+	seen := make(map[string]bool, len(m.Segments))
+	for _, e := range m.Segments {
+		if e.Name == "" || e.Name != filepath.Base(e.Name) || e.Name[0] == '.' {
+			return fmt.Errorf("bad segment name %q", e.Name)
+		}
+		n, ok := segmentNumber(e.Name)
+		switch {
+		case !ok:
+			return fmt.Errorf("segment name %q is not seg-N", e.Name)
+		case n >= m.NextSegment:
+			return fmt.Errorf("segment %s is not below next_segment %d", e.Name, m.NextSegment)
+		case seen[e.Name]:
+			return fmt.Errorf("segment %s listed twice", e.Name)
+		case e.Points < 0:
+			return fmt.Errorf("segment %s has %d points", e.Name, e.Points)
+		}
+		seen[e.Name] = true
+		graphs := make(map[string]bool, len(e.Graphs))
+		for _, g := range e.Graphs {
+			if graphs[g] {
+				return fmt.Errorf("segment %s lists the graph of %s twice", e.Name, vectorWhat(g))
+			}
+			graphs[g] = true
+		}
+	}
+	return nil
+}
+
+// segmentNumber parses a segment folder name, seg-N (newSegNameLocked).
+func segmentNumber(name string) (uint64, bool) {
+	digits, ok := strings.CutPrefix(name, "seg-")
+	if !ok || digits == "" || strings.Trim(digits, "0123456789") != "" {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(digits, 10, 64)
+	return n, err == nil
 }
 
 // loadManifest reads the manifest in dir; a missing file is an empty shard.

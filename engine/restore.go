@@ -83,10 +83,14 @@ func (sums FileSums) lookup(src, staged string) SumLookup {
 }
 
 // VerifyCollectionDir checks a collection folder that is not live (for
-// example one extracted from a snapshot): the collection file, every
-// shard's manifest, the full checksum of every listed segment file (graph
-// files included; a file whose checksum known vouches for is compared
-// without being read), every HNSW graph's structure, and the WAL, which it replays. It
+// example one extracted from a snapshot): the collection file (its config
+// through CollectionConfig.Validate), its shard folders against
+// shard_number, every shard's manifest and contents against the files and
+// the config (checkContents: vectors, point counts, graphs, unique and
+// correctly routed ids, WAL reach, replayed records), the full checksum of
+// every listed segment file (graph files included; a file whose checksum
+// known vouches for is compared without being read), every HNSW graph's
+// structure, and the WAL, which it replays. It
 // changes nothing in dir except what opening a WAL does (cutting a torn
 // tail). Its errors wrap the cause, and ErrVerify unless the cause is a
 // fault of this machine (see verifyErr).
@@ -94,6 +98,9 @@ func (sums FileSums) lookup(src, staged string) SumLookup {
 // known, when not nil, gives the CRC-32C of files under dir that need not
 // be read again (see FileSums).
 func (st *Storage) VerifyCollectionDir(dir string, known SumLookup) error {
+	if err := checkStaged(dir); err != nil {
+		return verifyErr(err)
+	}
 	opts := st.opts
 	opts.DisableBackground = true
 	opts.Hooks = nil
@@ -101,7 +108,14 @@ func (st *Storage) VerifyCollectionDir(dir string, known SumLookup) error {
 	if err != nil {
 		return verifyErr(fmt.Errorf("open collection: %w", err))
 	}
-	err = verifyShards(c.shards, known)
+	for _, s := range c.shards {
+		if err = s.checkContents(); err != nil {
+			break
+		}
+	}
+	if err == nil {
+		err = verifyShards(c.shards, known)
+	}
 	if err := errors.Join(err, c.closeShards()); err != nil {
 		return verifyErr(err)
 	}

@@ -140,19 +140,27 @@ func sameShardLayout(name string, live, snap CollectionConfig) error {
 }
 
 // verifyShardDir opens the shard folder dir (not live) as shard id of a
-// collection configured as cfg, checks the full checksum of every listed
-// segment file (known: see verifyShards) and every graph and replays its
-// WAL, then closes it. Its
-// errors wrap the cause, and ErrVerify unless it is a fault of this
-// machine (see verifyErr).
+// collection configured as cfg, replays its WAL, checks its manifest and
+// contents against the files and cfg (checkContents: vectors, point
+// counts, graphs, ids unique and routed to shard id, WAL reach, replayed
+// records), the full checksum of every listed segment file (known: see
+// verifyShards) and every graph, then closes it. Its errors wrap the
+// cause, and ErrVerify unless it is a fault of this machine (see
+// verifyErr).
 func (st *Storage) verifyShardDir(name string, cfg CollectionConfig, id uint32, dir string, known SumLookup) error {
+	if err := checkWALRoom(dir, 1, cfg.WalConfig.WalCapacityMB); err != nil {
+		return verifyErr(err)
+	}
 	core := &collCore{name: name, dir: filepath.Dir(dir), fs: st.opts.FS, logger: st.opts.Logger,
 		cfg: cfg, indexes: map[string]payload.FieldSchema{}, specs: vectorSpecs(&cfg)}
 	s, err := openShard(core, int(id), dir, true) // verifyShards checks the graphs
 	if err != nil {
 		return verifyErr(fmt.Errorf("open shard: %w", err))
 	}
-	err = verifyShards([]*shard{s}, known)
+	err = s.checkContents()
+	if err == nil {
+		err = verifyShards([]*shard{s}, known)
+	}
 	if err := errors.Join(err, s.close()); err != nil {
 		return verifyErr(err)
 	}

@@ -160,6 +160,9 @@ func (s *shard) replayLocked(upTo uint64) error {
 			return errReplayDone
 		}
 		o, err := decodeRecord(data)
+		if err == nil {
+			err = s.checkRecord(&o)
+		}
 		if err != nil {
 			return fmt.Errorf("record %d: %w", lsn, err)
 		}

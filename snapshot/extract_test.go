@@ -243,13 +243,19 @@ func TestChecksums(t *testing.T) {
 
 // FuzzExtract feeds arbitrary bytes to Extract: it must return an error or a
 // clean extraction, never panic, and never create anything outside the
-// target folder.
+// target folder. Its seeds include a real collection snapshot and its lying
+// variants (archiveSeeds).
 func FuzzExtract(f *testing.F) {
 	f.Add(withManifest(f, reg("a", "x"), dirEntry("d/"), reg("d/b", "yy")))
 	f.Add(withManifest(f, reg("../evil", "x")))
 	f.Add(withManifest(f, tarEntry{hdr: tar.Header{Typeflag: tar.TypeSymlink, Name: "l", Linkname: "/"}}))
 	f.Add(buildTar(f, reg(ManifestName, `{"format":1,"kind":"full","files":[]}`)))
 	f.Add([]byte{})
+	e := newEnv(f, nil) // real archives, and their lying variants (issue 21)
+	fill(f, e.create(f, "c", dim, 1), 51, dim)
+	for _, s := range archiveSeeds(f, e) {
+		f.Add(s)
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		parent := t.TempDir()
 		dst := filepath.Join(parent, "x")

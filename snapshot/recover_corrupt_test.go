@@ -1,15 +1,8 @@
 package snapshot
 
 import (
-	"archive/tar"
-	"bytes"
-	"encoding/json"
 	"errors"
-	"hash/crc32"
-	"io"
-	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/cairn-db/cairn/engine"
@@ -22,71 +15,7 @@ import (
 // fails only the engine's.
 func corruptCopy(t *testing.T, src, dst, suffix string) string {
 	t.Helper()
-	b, err := os.ReadFile(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	type entry struct {
-		hdr  *tar.Header
-		body []byte
-	}
-	var entries []entry
-	tr := tar.NewReader(bytes.NewReader(b))
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, err := io.ReadAll(tr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		entries = append(entries, entry{h, body})
-	}
-	crcs := map[string]uint32{}
-	for _, e := range entries {
-		if e.hdr.Typeflag == tar.TypeReg && strings.HasSuffix(e.hdr.Name, suffix) && len(e.body) > 0 {
-			e.body[len(e.body)-1] ^= 0x5a
-			crcs[e.hdr.Name] = crc32.Checksum(e.body, castagnoli)
-		}
-	}
-	if len(crcs) == 0 {
-		t.Fatalf("no file of %s ends in %s", src, suffix)
-	}
-	last := &entries[len(entries)-1]
-	var man Manifest
-	if err := json.Unmarshal(last.body, &man); err != nil {
-		t.Fatal(err)
-	}
-	for i, f := range man.Files {
-		if c, ok := crcs[f.Path]; ok {
-			man.Files[i].CRC32C = c
-		}
-	}
-	if last.body, err = json.Marshal(man); err != nil {
-		t.Fatal(err)
-	}
-	last.hdr.Size = int64(len(last.body))
-	var out bytes.Buffer
-	tw := tar.NewWriter(&out)
-	for _, e := range entries {
-		if err := tw.WriteHeader(e.hdr); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := tw.Write(e.body); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := tw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(dst, out.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return dst
+	return rewriteCopy(t, src, dst, suffix, func(b []byte) []byte { b[len(b)-1] ^= 0x5a; return b })
 }
 
 // TestRecoverCorruptFiles: a collection, shard or full snapshot whose

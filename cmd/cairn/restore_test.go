@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/cairn-db/cairn/engine"
 	"github.com/cairn-db/cairn/snapshot"
+	"github.com/cairn-db/cairn/snapshot/snaptest"
 )
 
 func TestSnapshotFlags(t *testing.T) {
@@ -76,6 +78,9 @@ func makeSnapshots(t *testing.T, dir string) (col, full string) {
 		t.Fatal(err)
 	}
 	if _, err := c.Upsert(context.Background(), pts, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Flush(); err != nil { // a sealed segment and a shard manifest
 		t.Fatal(err)
 	}
 	if err := st.UpdateAliases([]engine.AliasOp{{CreateAlias: &engine.CreateAlias{CollectionName: "c", AliasName: "al"}}}); err != nil {
@@ -198,5 +203,56 @@ func TestStartupRestore(t *testing.T) {
 		t.Fatal("missing archive: no error")
 	} else if !strings.Contains(err.Error(), "none.snapshot") {
 		t.Fatalf("missing archive: %v", err)
+	}
+}
+
+// TestStartupRestoreRefusesLyingArchives: --snapshot and --storage-snapshot
+// (forced) refuse every crafted archive of snaptest.Lies (valid checksums,
+// lying collection file or shard manifest) with ErrCorrupt, and the
+// collections restored before keep their points.
+func TestStartupRestoreRefusesLyingArchives(t *testing.T) {
+	dir := t.TempDir()
+	col, full := makeSnapshots(t, dir)
+	paths := []string{"--storage-path", filepath.Join(dir, "s"), "--snapshots-path", filepath.Join(dir, "p")}
+	_, stop, err := startServe(t, append(paths, "--storage-snapshot", full, "--snapshot", col+":restored"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	for i, lie := range snaptest.Lies(2) {
+		for _, flag := range []string{"--snapshot", "--storage-snapshot"} {
+			src, arg := col, ":restored"
+			if flag == "--storage-snapshot" {
+				src, arg = full, ""
+			}
+			b, err := os.ReadFile(src)
+			if err == nil {
+				b, err = snaptest.Apply(b, lie)
+			}
+			bad := filepath.Join(dir, fmt.Sprintf("lie-%d.snapshot", i))
+			if err == nil {
+				err = os.WriteFile(bad, b, 0o644)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, _, err := startServe(t, append(paths, flag, bad+arg, "--force_snapshot")); !errors.Is(err, snapshot.ErrCorrupt) {
+				t.Errorf("%s %s: %v, want ErrCorrupt", flag, lie.Name, err)
+			}
+		}
+	}
+	addr, stop, err := startServe(t, paths)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"restored", "c", "al"} {
+		if n := countPoints(t, addr, name); n != 3 {
+			t.Errorf("%s has %d points after the refused restores", name, n)
+		}
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
 	}
 }
