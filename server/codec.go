@@ -34,14 +34,33 @@ func (z serializer) Serialize(c echo.Context, v any, indent string) error {
 		b   []byte
 		err error
 	)
-	if indent != "" {
-		b, err = gojson.MarshalIndent(v, "", indent)
-	} else {
-		b, err = codec{}.marshal(v)
+	if indent == "" {
+		return writeAnswer(c, v)
 	}
+	b, err = gojson.MarshalIndent(v, "", indent)
 	if err != nil {
 		return fmt.Errorf("encode answer: %w", err)
 	}
+	_, err = c.Response().Write(b)
+	return err
+}
+
+// writeAnswer encodes v (appendAnswer) into a pooled buffer and writes it.
+func writeAnswer(c echo.Context, v any) error {
+	bp, _ := answerPool.Get().(*[]byte)
+	if bp == nil {
+		bp = new([]byte)
+	}
+	defer func() {
+		if cap(*bp) <= maxPooledAnswer {
+			answerPool.Put(bp)
+		}
+	}()
+	b, err := appendAnswer((*bp)[:0], v)
+	if err != nil {
+		return fmt.Errorf("encode answer: %w", err)
+	}
+	*bp = b
 	_, err = c.Response().Write(b)
 	return err
 }
