@@ -181,13 +181,10 @@ func appendFloat(b []byte, f float64, bits int) ([]byte, error) {
 	}
 	abs := math.Abs(f)
 	format := byte('f')
-	if abs != 0 {
-		if bits == 32 {
-			abs = float64(float32(abs))
-		}
-		if abs < 1e-6 || abs >= 1e21 {
-			format = 'e'
-		}
+	// encoding/json compares a float32 with the bounds rounded to float32.
+	if abs != 0 && (bits == 64 && (abs < 1e-6 || abs >= 1e21) ||
+		bits == 32 && (float32(abs) < 1e-6 || float32(abs) >= 1e21)) {
+		format = 'e'
 	}
 	b = strconv.AppendFloat(b, f, format, -1, bits)
 	if format == 'e' {
