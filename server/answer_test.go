@@ -23,21 +23,21 @@ type (
 	refFloat   float32
 	refVectors map[string][]refFloat
 	refScored  struct {
-		ID      point.ID       `json:"id"`
+		ID      any            `json:"id"`
 		Version uint64         `json:"version"`
 		Score   refFloat       `json:"score"`
 		Payload map[string]any `json:"payload"`
 		Vector  refVectors     `json:"vector"`
 	}
 	refRecord struct {
-		ID         point.ID       `json:"id"`
+		ID         any            `json:"id"`
 		Payload    map[string]any `json:"payload"`
 		Vector     refVectors     `json:"vector"`
 		OrderValue *float64       `json:"order_value,omitempty"`
 	}
 	refScroll struct {
 		Points         []refRecord `json:"points"`
-		NextPageOffset *point.ID   `json:"next_page_offset"`
+		NextPageOffset any         `json:"next_page_offset"`
 	}
 	refQuery struct {
 		Points []refScored `json:"points"`
@@ -58,6 +58,14 @@ func (v refVectors) MarshalJSON() ([]byte, error) {
 		return stdjson.Marshal(u)
 	}
 	return stdjson.Marshal(map[string][]refFloat(v))
+}
+
+// refID is an id as its JSON value: a number, or a UUID's canonical text.
+func refID(id point.ID) any {
+	if id.IsUUID() {
+		return id.UUID().String()
+	}
+	return id.Num()
 }
 
 func toRefVectors(v engine.Vectors) refVectors {
@@ -84,7 +92,7 @@ func toRefScored(pts []engine.ScoredPoint) []refScored {
 	}
 	out := make([]refScored, len(pts))
 	for i, p := range pts {
-		out[i] = refScored{p.ID, p.Version, refFloat(p.Score), p.Payload, toRefVectors(p.Vector)}
+		out[i] = refScored{refID(p.ID), p.Version, refFloat(p.Score), p.Payload, toRefVectors(p.Vector)}
 	}
 	return out
 }
@@ -95,7 +103,7 @@ func toRefRecords(recs []engine.Record) []refRecord {
 	}
 	out := make([]refRecord, len(recs))
 	for i, r := range recs {
-		out[i] = refRecord{r.ID, r.Payload, toRefVectors(r.Vector), r.OrderValue}
+		out[i] = refRecord{refID(r.ID), r.Payload, toRefVectors(r.Vector), r.OrderValue}
 	}
 	return out
 }
@@ -259,7 +267,11 @@ func randAnswer(r *rand.Rand, shape int) (result, ref any) {
 			id := randAnswerID(r)
 			res.NextPageOffset = &id
 		}
-		return res, refScroll{toRefRecords(recs), res.NextPageOffset}
+		ref := refScroll{Points: toRefRecords(recs)}
+		if res.NextPageOffset != nil {
+			ref.NextPageOffset = refID(*res.NextPageOffset)
+		}
+		return res, ref
 	case 5:
 		recs := randRecords(r)
 		return recs, toRefRecords(recs)
