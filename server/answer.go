@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"sync"
 
 	"github.com/cairn-db/cairn/engine"
@@ -15,9 +16,38 @@ import (
 // "Answer encoding"). The bytes are the codec's; TestAnswerEncoderMatchesCodec
 // holds them equal.
 
-// encodeAnswer returns v, an answer body, as JSON (appendAnswer).
+// encodeAnswer returns v, an answer body, as JSON (appendAnswer), encoded
+// in a pooled buffer and copied out once.
 func encodeAnswer(v any) ([]byte, error) {
-	return appendAnswer(nil, v)
+	var out []byte
+	err := withAnswerBuffer(func(b []byte) ([]byte, error) {
+		b, err := appendAnswer(b, v)
+		if err == nil {
+			out = bytes.Clone(b)
+		}
+		return b, err
+	})
+	return out, err
+}
+
+// withAnswerBuffer runs fill with an empty buffer from answerPool and puts
+// the buffer fill returns back (unless it grew beyond maxPooledAnswer);
+// nothing may keep the buffer after fill returns.
+func withAnswerBuffer(fill func([]byte) ([]byte, error)) error {
+	bp, _ := answerPool.Get().(*[]byte)
+	if bp == nil {
+		bp = new([]byte)
+	}
+	defer func() {
+		if cap(*bp) <= maxPooledAnswer {
+			answerPool.Put(bp)
+		}
+	}()
+	b, err := fill((*bp)[:0])
+	if b != nil {
+		*bp = b
+	}
+	return err
 }
 
 // appendAnswer appends v, an answer body, to b: by hand for an okBody

@@ -47,22 +47,14 @@ func (z serializer) Serialize(c echo.Context, v any, indent string) error {
 
 // writeAnswer encodes v (appendAnswer) into a pooled buffer and writes it.
 func writeAnswer(c echo.Context, v any) error {
-	bp, _ := answerPool.Get().(*[]byte)
-	if bp == nil {
-		bp = new([]byte)
-	}
-	defer func() {
-		if cap(*bp) <= maxPooledAnswer {
-			answerPool.Put(bp)
+	return withAnswerBuffer(func(b []byte) ([]byte, error) {
+		b, err := appendAnswer(b, v)
+		if err != nil {
+			return nil, fmt.Errorf("encode answer: %w", err)
 		}
-	}()
-	b, err := appendAnswer((*bp)[:0], v)
-	if err != nil {
-		return fmt.Errorf("encode answer: %w", err)
-	}
-	*bp = b
-	_, err = c.Response().Write(b)
-	return err
+		_, err = c.Response().Write(b)
+		return b, err
+	})
 }
 
 // Deserialize reads the request body (within the size limit) into v.
