@@ -1,14 +1,18 @@
 package server
 
 import (
+	"bytes"
 	stdjson "encoding/json"
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
 	"testing"
 
 	gojson "github.com/goccy/go-json"
 	"github.com/google/uuid"
+	"github.com/labstack/echo/v4"
 
 	"github.com/cairn-db/cairn/engine"
 	"github.com/cairn-db/cairn/point"
@@ -350,6 +354,49 @@ func TestAnswerEncoderRefusesNaNPayload(t *testing.T) {
 	pts := []engine.ScoredPoint{{ID: point.NumID(1), Payload: map[string]any{"x": math.NaN()}}}
 	if b, err := encodeAnswer(okBody{Result: pts, Status: "ok"}); err == nil {
 		t.Fatalf("encodeAnswer = %s, want an error", b)
+	}
+}
+
+// TestSerializeWritesAnswerEncoding: an answer written through echo (the
+// handlers' ok) is encodeAnswer's bytes, and ?pretty indents the same JSON.
+func TestSerializeWritesAnswerEncoding(t *testing.T) {
+	r := rand.New(rand.NewPCG(31, 32))
+	e := echo.New()
+	e.JSONSerializer = serializer{}
+	for i := range 50 {
+		body := okBody{Result: randScoredPoints(r), Status: "ok", Time: 0.25}
+		if i%2 == 1 {
+			result, _ := randAnswer(r, 4)
+			body.Result = result
+		}
+		want, err := encodeAnswer(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, target := range []string{"/", "/?pretty"} {
+			rec := httptest.NewRecorder()
+			c := e.NewContext(httptest.NewRequest(http.MethodPost, target, nil), rec)
+			if err := c.JSON(http.StatusOK, body); err != nil {
+				t.Fatal(err)
+			}
+			got := rec.Body.Bytes()
+			if target != "/" {
+				var compact bytes.Buffer
+				if err := stdjson.Compact(&compact, got); err != nil {
+					t.Fatalf("pretty answer is not JSON: %v\n%s", err, got)
+				}
+				if bytes.Equal(compact.Bytes(), got) {
+					t.Fatalf("?pretty answer is not indented: %s", got)
+				}
+				got = compact.Bytes()
+			}
+			if !bytes.Equal(got, want) {
+				t.Fatalf("%s answer differs from encodeAnswer: %s", target, answerDiff(got, want))
+			}
+			if ct := rec.Header().Get(echo.HeaderContentType); ct != echo.MIMEApplicationJSON {
+				t.Fatalf("content type %q", ct)
+			}
+		}
 	}
 }
 
