@@ -118,28 +118,36 @@ type Hooks struct {
 type Vectors map[string][]float32
 
 // MarshalJSON writes a bare array when the only vector is unnamed, an
-// object of named arrays (sorted by name) otherwise. Components are written
-// as Qdrant writes floats (point.AppendJSONFloat: 1.0, never 1).
+// object of named arrays (sorted by name) otherwise (AppendJSON).
 func (v Vectors) MarshalJSON() ([]byte, error) {
+	n := 2
+	for name, u := range v {
+		n += len(name) + 4 + 12*len(u)
+	}
+	return v.AppendJSON(make([]byte, 0, n)), nil
+}
+
+// AppendJSON appends v's JSON form to b: null for nil, a bare array when
+// the only vector is unnamed, an object of named arrays (sorted by name,
+// names escaped as encoding/json escapes them) otherwise. Components are
+// written as Qdrant writes floats (point.AppendJSONFloat: 1.0, never 1).
+func (v Vectors) AppendJSON(b []byte) []byte {
 	if v == nil {
-		return []byte("null"), nil
+		return append(b, "null"...)
 	}
 	if u, ok := v[""]; ok && len(v) == 1 {
-		return point.AppendJSONFloats(make([]byte, 0, 8*len(u)+2), u), nil
+		return point.AppendJSONFloats(b, u)
 	}
-	b := []byte{'{'}
+	b = append(b, '{')
 	for i, name := range sortedNames(v) {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		k, err := json.Marshal(name)
-		if err != nil {
-			return nil, fmt.Errorf("encode vector name: %w", err)
-		}
-		b = append(append(b, k...), ':')
+		b = payload.AppendJSONString(b, name)
+		b = append(b, ':')
 		b = point.AppendJSONFloats(b, v[name])
 	}
-	return append(b, '}'), nil
+	return append(b, '}')
 }
 
 // UnmarshalJSON reads a bare array (the unnamed vector) or an object of

@@ -2,6 +2,8 @@ package engine
 
 import (
 	"encoding/json"
+	"fmt"
+	"strconv"
 
 	"github.com/cairn-db/cairn/payload"
 	"github.com/cairn-db/cairn/point"
@@ -18,16 +20,74 @@ func (f jsonFloat32) MarshalJSON() ([]byte, error) {
 	return point.AppendJSONFloat(make([]byte, 0, 16), float64(f), 32), nil
 }
 
-// MarshalJSON writes the point as Qdrant's ScoredPoint, the score always
-// in a float's spelling (jsonFloat32).
+// MarshalJSON writes the point as Qdrant's ScoredPoint (AppendJSON).
 func (p ScoredPoint) MarshalJSON() ([]byte, error) {
-	return json.Marshal(struct {
-		ID      point.ID        `json:"id"`
-		Version uint64          `json:"version"`
-		Score   jsonFloat32     `json:"score"`
-		Payload payload.Payload `json:"payload"`
-		Vector  Vectors         `json:"vector"`
-	}{p.ID, p.Version, jsonFloat32(p.Score), p.Payload, p.Vector})
+	return p.AppendJSON(make([]byte, 0, p.jsonSize()))
+}
+
+// AppendJSON appends the point to b as Qdrant's ScoredPoint:
+// {"id","version","score","payload","vector"}, the score always in a
+// float's spelling (point.AppendJSONFloat: 1.0, null for NaN and ±Inf), the
+// payload as encoding/json writes it (payload.AppendJSON), the vectors as
+// Vectors.AppendJSON. It writes by hand what encoding/json would write for
+// the struct, without reflection.
+func (p ScoredPoint) AppendJSON(b []byte) ([]byte, error) {
+	b = append(b, `{"id":`...)
+	b = p.ID.AppendJSON(b)
+	b = append(b, `,"version":`...)
+	b = strconv.AppendUint(b, p.Version, 10)
+	b = append(b, `,"score":`...)
+	b = point.AppendJSONFloat(b, float64(p.Score), 32)
+	b = append(b, `,"payload":`...)
+	b, err := appendPayload(b, p.Payload)
+	if err != nil {
+		return nil, err
+	}
+	b = append(b, `,"vector":`...)
+	b = p.Vector.AppendJSON(b)
+	return append(b, '}'), nil
+}
+
+// AppendJSON appends the record to b exactly as encoding/json writes the
+// struct: {"id","payload","vector"} and "order_value" when set (a float64
+// in encoding/json's spelling, as the codec writes it; Qdrant's order
+// value is an integer or a float), without reflection.
+func (r Record) AppendJSON(b []byte) ([]byte, error) {
+	b = append(b, `{"id":`...)
+	b = r.ID.AppendJSON(b)
+	b = append(b, `,"payload":`...)
+	b, err := appendPayload(b, r.Payload)
+	if err != nil {
+		return nil, err
+	}
+	b = append(b, `,"vector":`...)
+	b = r.Vector.AppendJSON(b)
+	if r.OrderValue != nil {
+		b = append(b, `,"order_value":`...)
+		if b, err = payload.AppendJSON(b, *r.OrderValue); err != nil {
+			return nil, fmt.Errorf("encode order value: %w", err)
+		}
+	}
+	return append(b, '}'), nil
+}
+
+// jsonSize estimates the length of the point's JSON form, so that
+// MarshalJSON allocates once.
+func (p ScoredPoint) jsonSize() int {
+	n := 96 + 32*len(p.Payload)
+	for name, v := range p.Vector {
+		n += len(name) + 4 + 12*len(v)
+	}
+	return n
+}
+
+// appendPayload writes a payload, null when there is none.
+func appendPayload(b []byte, pl payload.Payload) ([]byte, error) {
+	b, err := payload.AppendJSON(b, pl)
+	if err != nil {
+		return nil, fmt.Errorf("encode payload: %w", err)
+	}
+	return b, nil
 }
 
 // collectionConfigOut is CollectionConfig as Qdrant's collection info

@@ -121,10 +121,30 @@ func ParseID(s string) (ID, error) {
 // MarshalJSON writes an integer id as a JSON number (exact, never through
 // float64) and a UUID id as a string.
 func (id ID) MarshalJSON() ([]byte, error) {
+	return id.AppendJSON(nil), nil
+}
+
+// AppendJSON appends id's JSON form (MarshalJSON) to b.
+func (id ID) AppendJSON(b []byte) []byte {
 	if id.isUID {
-		return []byte(`"` + id.uuid.String() + `"`), nil
+		b = append(b, '"')
+		b = appendUUID(b, id.uuid)
+		return append(b, '"')
 	}
-	return strconv.AppendUint(nil, id.num, 10), nil
+	return strconv.AppendUint(b, id.num, 10)
+}
+
+// appendUUID appends u in its canonical form (uuid.UUID.String) without
+// allocating.
+func appendUUID(b []byte, u uuid.UUID) []byte {
+	const hex = "0123456789abcdef"
+	for i, c := range u {
+		if i == 4 || i == 6 || i == 8 || i == 10 {
+			b = append(b, '-')
+		}
+		b = append(b, hex[c>>4], hex[c&0xf])
+	}
+	return b
 }
 
 // UnmarshalJSON reads a JSON number (a non-negative integer up to 2^64-1,

@@ -34,16 +34,27 @@ func (z serializer) Serialize(c echo.Context, v any, indent string) error {
 		b   []byte
 		err error
 	)
-	if indent != "" {
-		b, err = gojson.MarshalIndent(v, "", indent)
-	} else {
-		b, err = codec{}.marshal(v)
+	if indent == "" {
+		return writeAnswer(c, v)
 	}
+	b, err = gojson.MarshalIndent(v, "", indent)
 	if err != nil {
 		return fmt.Errorf("encode answer: %w", err)
 	}
 	_, err = c.Response().Write(b)
 	return err
+}
+
+// writeAnswer encodes v (appendAnswer) into a pooled buffer and writes it.
+func writeAnswer(c echo.Context, v any) error {
+	return withAnswerBuffer(func(b []byte) ([]byte, error) {
+		b, err := appendAnswer(b, v)
+		if err != nil {
+			return nil, fmt.Errorf("encode answer: %w", err)
+		}
+		_, err = c.Response().Write(b)
+		return b, err
+	})
 }
 
 // Deserialize reads the request body (within the size limit) into v.
