@@ -28,17 +28,21 @@ type optimization struct {
 const hotWindow = time.Second
 
 // planLocked chooses the next optimization, or nil; with deferHeavy (the
-// shard is ingesting) it leaves merges and graph builds for later. Caller
-// holds mu (read).
+// shard is ingesting) it leaves merges and graph builds for later. With
+// the collection's optimizations disabled (max_optimization_threads 0) it
+// chooses only payload index builds. Caller holds mu (read).
 func (s *shard) planLocked(cfg *CollectionConfig, indexes map[string]payload.FieldSchema, deferHeavy bool) *optimization {
+	return s.planAllowedLocked(cfg, indexes, deferHeavy, !cfg.OptimizationsDisabled())
+}
+
+// planAllowedLocked is planLocked, choosing merges, vacuums and graph
+// builds only when optimize is set. Caller holds mu (read).
+func (s *shard) planAllowedLocked(cfg *CollectionConfig, indexes map[string]payload.FieldSchema, deferHeavy, optimize bool) *optimization {
 	oc := cfg.OptimizerConfig
 	for _, h := range s.segs {
 		n := h.seg.Len()
 		del := h.deleted.Load().Count()
-		if n >= oc.VacuumMinVectorNumber && float64(del) >= oc.DeletedThreshold*float64(n) && del > 0 {
-			return &optimization{reason: "vacuum", inputs: []*segHandle{h}}
-		}
-		if del == n {
+		if optimize && (del == n || n >= oc.VacuumMinVectorNumber && float64(del) >= oc.DeletedThreshold*float64(n) && del > 0) {
 			return &optimization{reason: "vacuum", inputs: []*segHandle{h}}
 		}
 		for k, schema := range indexes {
@@ -46,6 +50,9 @@ func (s *shard) planLocked(cfg *CollectionConfig, indexes map[string]payload.Fie
 				return &optimization{reason: "index", inputs: []*segHandle{h}}
 			}
 		}
+	}
+	if !optimize {
+		return nil
 	}
 	if deferHeavy && len(s.segs) <= 2*cfg.targetSegments()+1 {
 		return nil
@@ -173,7 +180,11 @@ func (s *shard) rewrite(ctx context.Context, o *optimization, snaps []*segment.B
 			recs = append(recs, segmentRecord(h.seg, uint32(off)))
 		}
 	}
-	nh, err := s.writeSegment(ctx, name, recs, true)
+	// With optimizations disabled only payload index builds run: they keep
+	// the segment's graphs as they were and build no new one.
+	cfg := s.core.config()
+	graphs := !cfg.OptimizationsDisabled() || len(o.inputs) == 1 && len(o.inputs[0].graphs) > 0
+	nh, err := s.writeSegment(ctx, name, recs, graphs)
 	if err != nil {
 		return err
 	}
