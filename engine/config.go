@@ -330,6 +330,9 @@ func (c CollectionConfig) Apply(u CollectionUpdate) (CollectionConfig, error) {
 		}
 		out.Params.Vectors[name] = vp
 	}
+	if err := validateHnswDiff("hnsw_config", u.HnswConfig); err != nil {
+		return c, err
+	}
 	out.OptimizerConfig.apply(u.OptimizersConfig)
 	out.HnswConfig.apply(u.HnswConfig)
 	if p := u.Params; p != nil {
