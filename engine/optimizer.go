@@ -279,11 +279,15 @@ func (s *shard) graphAttach(ctx context.Context, n int) func(vfs.FS, string, *se
 			if hc.M == 0 {
 				continue
 			}
-			groups := s.core.hnswGroups(seg, fullScanPoints(hc, sp.Dim))
+			var groups [][]uint32
+			gm := groupM(hc.PayloadM)
+			if gm >= 0 {
+				groups = s.core.hnswGroups(seg, fullScanPoints(hc, sp.Dim))
+			}
 			block, dim := seg.Vectors(sp.Name)
 			include := func(i uint32) bool { return seg.HasVector(sp.Name, i) }
 			g, err := hnsw.Build(ctx, block, dim, sp.Distance, include, groups,
-				hnsw.Params{M: hc.M, EfConstruct: hc.EfConstruct, Seed: 1, Threads: indexingThreads(hc.MaxIndexingThreads)})
+				hnsw.Params{M: hc.M, EfConstruct: hc.EfConstruct, Seed: 1, Threads: indexingThreads(hc.MaxIndexingThreads), GroupM: gm})
 			if err != nil {
 				return nil, fmt.Errorf("build graph %q: %w", sp.Name, err)
 			}
@@ -296,6 +300,18 @@ func (s *shard) graphAttach(ctx context.Context, n int) func(vfs.FS, string, *se
 		}
 		return names, nil
 	}
+}
+
+// groupM is hnsw.Params.GroupM for a payload_m: unset means m (GroupM 0),
+// 0 no payload links (negative GroupM), n links.
+func groupM(payloadM *int) int {
+	switch {
+	case payloadM == nil:
+		return 0
+	case *payloadM == 0:
+		return -1
+	}
+	return *payloadM
 }
 
 // hnswGroups returns, for the payload indexes of seg that ask for HNSW links
