@@ -123,3 +123,14 @@ func TestMaxOptimizationThreadsBody(t *testing.T) {
 			http.StatusBadRequest, "max_optimization_threads")
 	}
 }
+
+// TestFullScanThresholdMinimum: a request's full_scan_threshold below 10
+// answers 422 naming it, as Qdrant's validation of HnswConfigDiff does.
+func TestFullScanThresholdMinimum(t *testing.T) {
+	s := newEngineServer(t, Options{})
+	mustFail(t, s, http.MethodPut, "/collections/c", `{"vectors":{"size":4,"distance":"Dot"},"hnsw_config":{"full_scan_threshold":9}}`,
+		http.StatusUnprocessableEntity, "full_scan_threshold: value 9 invalid, must be 10 or more")
+	mustOK(t, s, http.MethodPut, "/collections/c", `{"vectors":{"size":4,"distance":"Dot"},"hnsw_config":{"full_scan_threshold":10}}`)
+	mustFail(t, s, http.MethodPatch, "/collections/c", `{"hnsw_config":{"full_scan_threshold":0}}`,
+		http.StatusUnprocessableEntity, "full_scan_threshold")
+}
