@@ -402,11 +402,14 @@ type SearchRequest struct {
 type CollectionStatus string
 
 // Collection statuses: green (all segments indexed, no optimization
-// running), yellow (sealing, merging or indexing in progress), red (the
-// last background operation failed; see OptimizerStatus).
+// running), yellow (sealing, merging or indexing in progress), grey (an
+// optimization is due but max_optimization_threads 0 keeps it from
+// starting), red (the last background operation failed; see
+// OptimizerStatus).
 const (
 	StatusGreen  CollectionStatus = "green"
 	StatusYellow CollectionStatus = "yellow"
+	StatusGrey   CollectionStatus = "grey"
 	StatusRed    CollectionStatus = "red"
 )
 

@@ -138,14 +138,14 @@ type OptimizersConfig struct {
 
 // OptimizersConfigDiff changes the fields of an OptimizersConfig that are set.
 type OptimizersConfigDiff struct {
-	DeletedThreshold       *float64 `json:"deleted_threshold,omitempty"`
-	VacuumMinVectorNumber  *int     `json:"vacuum_min_vector_number,omitempty"`
-	DefaultSegmentNumber   *int     `json:"default_segment_number,omitempty"`
-	MaxSegmentSize         *int     `json:"max_segment_size,omitempty"`
-	MemmapThreshold        *int     `json:"memmap_threshold,omitempty"`
-	IndexingThreshold      *int     `json:"indexing_threshold,omitempty"`
-	FlushIntervalSec       *int     `json:"flush_interval_sec,omitempty"`
-	MaxOptimizationThreads *int     `json:"max_optimization_threads,omitempty"`
+	DeletedThreshold       *float64             `json:"deleted_threshold,omitempty"`
+	VacuumMinVectorNumber  *int                 `json:"vacuum_min_vector_number,omitempty"`
+	DefaultSegmentNumber   *int                 `json:"default_segment_number,omitempty"`
+	MaxSegmentSize         *int                 `json:"max_segment_size,omitempty"`
+	MemmapThreshold        *int                 `json:"memmap_threshold,omitempty"`
+	IndexingThreshold      *int                 `json:"indexing_threshold,omitempty"`
+	FlushIntervalSec       *int                 `json:"flush_interval_sec,omitempty"`
+	MaxOptimizationThreads *OptimizationThreads `json:"max_optimization_threads,omitempty"`
 }
 
 // WalConfig configures a shard's write-ahead log.
@@ -287,12 +287,15 @@ func (o *OptimizersConfig) apply(d *OptimizersConfigDiff) {
 		v   *int
 	}{
 		{&o.MaxSegmentSize, d.MaxSegmentSize}, {&o.MemmapThreshold, d.MemmapThreshold},
-		{&o.IndexingThreshold, d.IndexingThreshold}, {&o.MaxOptimizationThreads, d.MaxOptimizationThreads},
+		{&o.IndexingThreshold, d.IndexingThreshold},
 	} {
 		if p.v != nil {
 			v := *p.v
 			*p.dst = &v
 		}
+	}
+	if d.MaxOptimizationThreads != nil {
+		o.MaxOptimizationThreads = d.MaxOptimizationThreads.threadsPtr()
 	}
 }
 
@@ -326,6 +329,9 @@ func (c CollectionConfig) Apply(u CollectionUpdate) (CollectionConfig, error) {
 			vp.OnDisk = d.OnDisk
 		}
 		out.Params.Vectors[name] = vp
+	}
+	if err := validateHnswDiff("hnsw_config", u.HnswConfig); err != nil {
+		return c, err
 	}
 	out.OptimizerConfig.apply(u.OptimizersConfig)
 	out.HnswConfig.apply(u.HnswConfig)

@@ -8,8 +8,9 @@ import (
 )
 
 // checkCreateSpace refuses, before anything is written, a collection whose
-// WAL preallocation (one segment of wal_capacity_mb per shard) does not fit
-// in the free space of the storage's filesystem.
+// WAL preallocation (per shard, one segment of wal_capacity_mb and
+// wal_segments_ahead more) does not fit in the free space of the storage's
+// filesystem.
 func (st *Storage) checkCreateSpace(name string, cfg *CollectionConfig) error {
 	freeSpace := st.opts.FreeSpace
 	if freeSpace == nil {
@@ -19,12 +20,12 @@ func (st *Storage) checkCreateSpace(name string, cfg *CollectionConfig) error {
 	if err != nil {
 		return fmt.Errorf("create collection %s: check free space: %w", name, err)
 	}
-	shards, segMB := cfg.Params.ShardNumber, cfg.WalConfig.WalCapacityMB
-	need := int64(shards) * int64(segMB) << 20
+	shards, segMB, segs := cfg.Params.ShardNumber, cfg.WalConfig.WalCapacityMB, 1+cfg.WalConfig.WalSegmentsAhead
+	need := int64(shards) * int64(segs) * int64(segMB) << 20
 	if need > free {
 		return &engineError{ErrNoSpace, fmt.Sprintf(
-			"Not enough free space to create collection %s: its WAL needs %d bytes (%d shards × %d MiB), the storage has %d bytes free",
-			name, need, shards, segMB, free)}
+			"Not enough free space to create collection %s: its WAL needs %d bytes (%d shards × %d segments × %d MiB), the storage has %d bytes free",
+			name, need, shards, segs, segMB, free)}
 	}
 	return nil
 }

@@ -35,3 +35,31 @@ func TestCreateChecksFreeSpace(t *testing.T) {
 		t.Fatalf("create needing 96 MiB with 100 MiB free: %v", err)
 	}
 }
+
+// TestWalSegmentsAhead: wal_segments_ahead N keeps N spare WAL segments in
+// every shard's WAL folder, and the free-space check of a create counts
+// them: shards × (1 + N) × wal_capacity_mb.
+func TestWalSegmentsAhead(t *testing.T) {
+	dir := t.TempDir()
+	free := func(string) (int64, error) { return 100 << 20, nil }
+	st, err := Open(Options{Dir: dir, Logger: quietLogger(), DisableBackground: true, FreeSpace: free})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	req := simpleReq(4, point.Cosine)
+	req.WalConfig = &WalConfigDiff{WalCapacityMB: intp(16), WalSegmentsAhead: intp(6)} // 7 × 16 MiB = 112 MiB
+	err = st.CreateCollection("big", req)
+	if !errors.Is(err, ErrNoSpace) || !strings.Contains(err.Error(), "117440512 bytes") {
+		t.Fatalf("create needing 112 MiB with 100 MiB free: %v, want ErrNoSpace", err)
+	}
+	req.ShardNumber = intp(2)
+	req.WalConfig.WalSegmentsAhead = intp(2) // 2 × 3 × 16 MiB = 96 MiB
+	c := mustCreate(t, st, "c", req)
+	for _, s := range c.shards {
+		spares, _ := filepath.Glob(filepath.Join(s.dir, "wal", "ahead-*.wal"))
+		if len(spares) != 2 {
+			t.Fatalf("shard %d keeps %d WAL segments ahead, want 2", s.id, len(spares))
+		}
+	}
+}

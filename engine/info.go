@@ -9,7 +9,8 @@ import (
 
 // Info reports the collection's status, counts, configuration and payload
 // indexes, as Qdrant's collection info does. Status is yellow while a seal
-// or an optimization runs (or one is due), red after a background failure
+// or an optimization runs (or one is due), grey while max_optimization_threads
+// 0 holds back an optimization that is due, red after a background failure
 // until the next success; points_count is exact.
 func (c *Collection) Info() CollectionInfo {
 	cfg := c.core.config()
@@ -21,8 +22,11 @@ func (c *Collection) Info() CollectionInfo {
 		if err := s.getErr(); err != nil {
 			info.Status = StatusRed
 			info.OptimizerStatus.Error = err.Error()
-		} else if info.Status == StatusGreen && s.pending(&cfg, defs) {
-			info.Status = StatusYellow
+		} else if info.Status == StatusGreen || info.Status == StatusGrey {
+			// red before yellow before grey before green
+			if st := s.pending(&cfg, defs); st != StatusGreen {
+				info.Status = st
+			}
 		}
 		s.addCounts(&info, keys, counts)
 	}
@@ -83,12 +87,20 @@ func countKeys(m *memTable, keys []string, counts map[string]int) {
 	}
 }
 
-// pending reports whether background work is running or due.
-func (s *shard) pending(cfg *CollectionConfig, defs map[string]payload.FieldSchema) bool {
+// pending reports the shard's status apart from failures: yellow while
+// background work is running or due, grey while an optimization is due
+// that max_optimization_threads 0 keeps from starting, else green.
+func (s *shard) pending(cfg *CollectionConfig, defs map[string]payload.FieldSchema) CollectionStatus {
 	if s.busy.Load() > 0 {
-		return true
+		return StatusYellow
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	return s.frozen != nil || s.planLocked(cfg, defs, false) != nil
+	switch {
+	case s.frozen != nil || s.planLocked(cfg, defs, false) != nil:
+		return StatusYellow
+	case cfg.OptimizationsDisabled() && s.planAllowedLocked(cfg, defs, false, true) != nil:
+		return StatusGrey
+	}
+	return StatusGreen
 }

@@ -28,17 +28,21 @@ type optimization struct {
 const hotWindow = time.Second
 
 // planLocked chooses the next optimization, or nil; with deferHeavy (the
-// shard is ingesting) it leaves merges and graph builds for later. Caller
-// holds mu (read).
+// shard is ingesting) it leaves merges and graph builds for later. With
+// the collection's optimizations disabled (max_optimization_threads 0) it
+// chooses only payload index builds. Caller holds mu (read).
 func (s *shard) planLocked(cfg *CollectionConfig, indexes map[string]payload.FieldSchema, deferHeavy bool) *optimization {
+	return s.planAllowedLocked(cfg, indexes, deferHeavy, !cfg.OptimizationsDisabled())
+}
+
+// planAllowedLocked is planLocked, choosing merges, vacuums and graph
+// builds only when optimize is set. Caller holds mu (read).
+func (s *shard) planAllowedLocked(cfg *CollectionConfig, indexes map[string]payload.FieldSchema, deferHeavy, optimize bool) *optimization {
 	oc := cfg.OptimizerConfig
 	for _, h := range s.segs {
 		n := h.seg.Len()
 		del := h.deleted.Load().Count()
-		if n >= oc.VacuumMinVectorNumber && float64(del) >= oc.DeletedThreshold*float64(n) && del > 0 {
-			return &optimization{reason: "vacuum", inputs: []*segHandle{h}}
-		}
-		if del == n {
+		if optimize && (del == n || n >= oc.VacuumMinVectorNumber && float64(del) >= oc.DeletedThreshold*float64(n) && del > 0) {
 			return &optimization{reason: "vacuum", inputs: []*segHandle{h}}
 		}
 		for k, schema := range indexes {
@@ -46,6 +50,9 @@ func (s *shard) planLocked(cfg *CollectionConfig, indexes map[string]payload.Fie
 				return &optimization{reason: "index", inputs: []*segHandle{h}}
 			}
 		}
+	}
+	if !optimize {
+		return nil
 	}
 	if deferHeavy && len(s.segs) <= 2*cfg.targetSegments()+1 {
 		return nil
@@ -173,7 +180,11 @@ func (s *shard) rewrite(ctx context.Context, o *optimization, snaps []*segment.B
 			recs = append(recs, segmentRecord(h.seg, uint32(off)))
 		}
 	}
-	nh, err := s.writeSegment(ctx, name, recs, true)
+	// With optimizations disabled only payload index builds run: they keep
+	// the segment's graphs as they were and build no new one.
+	cfg := s.core.config()
+	graphs := !cfg.OptimizationsDisabled() || len(o.inputs) == 1 && len(o.inputs[0].graphs) > 0
+	nh, err := s.writeSegment(ctx, name, recs, graphs)
 	if err != nil {
 		return err
 	}
@@ -268,11 +279,15 @@ func (s *shard) graphAttach(ctx context.Context, n int) func(vfs.FS, string, *se
 			if hc.M == 0 {
 				continue
 			}
-			groups := s.core.hnswGroups(seg, fullScanPoints(hc, sp.Dim))
+			var groups [][]uint32
+			gm := groupM(hc.PayloadM)
+			if gm >= 0 {
+				groups = s.core.hnswGroups(seg, fullScanPoints(hc, sp.Dim))
+			}
 			block, dim := seg.Vectors(sp.Name)
 			include := func(i uint32) bool { return seg.HasVector(sp.Name, i) }
 			g, err := hnsw.Build(ctx, block, dim, sp.Distance, include, groups,
-				hnsw.Params{M: hc.M, EfConstruct: hc.EfConstruct, Seed: 1, Threads: indexingThreads(hc.MaxIndexingThreads)})
+				hnsw.Params{M: hc.M, EfConstruct: hc.EfConstruct, Seed: 1, Threads: indexingThreads(hc.MaxIndexingThreads), GroupM: gm})
 			if err != nil {
 				return nil, fmt.Errorf("build graph %q: %w", sp.Name, err)
 			}
@@ -285,6 +300,18 @@ func (s *shard) graphAttach(ctx context.Context, n int) func(vfs.FS, string, *se
 		}
 		return names, nil
 	}
+}
+
+// groupM is hnsw.Params.GroupM for a payload_m: unset means m (GroupM 0),
+// 0 no payload links (negative GroupM), n links.
+func groupM(payloadM *int) int {
+	switch {
+	case payloadM == nil:
+		return 0
+	case *payloadM == 0:
+		return -1
+	}
+	return *payloadM
 }
 
 // hnswGroups returns, for the payload indexes of seg that ask for HNSW links

@@ -50,9 +50,9 @@ func TestSelectiveUnindexedFilterSearchesExactly(t *testing.T) {
 	const dim, n = 16, 3000
 	req := simpleReq(dim, point.Euclid)
 	// 1 kB = 16 vectors of dimension 16: graphs from 320 points, exact
-	// search below 64 matching points.
+	// search below 160 matching points (10 kB, Qdrant's minimum).
 	req.OptimizersConfig = &OptimizersConfigDiff{IndexingThreshold: intp(20)}
-	req.HnswConfig = &HnswConfigDiff{FullScanThreshold: intp(4), M: intp(4), EfConstruct: intp(16)}
+	req.HnswConfig = &HnswConfigDiff{FullScanThreshold: intp(10), M: intp(4), EfConstruct: intp(16)}
 	c := mustCreate(t, st, "c", req)
 	r := rand.New(rand.NewPCG(11, 12))
 	vecs := make([][]float32, n)

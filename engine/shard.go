@@ -133,7 +133,8 @@ func (s *shard) removeUnlisted(m *manifest) error {
 func (s *shard) openWAL() error {
 	cfg := s.core.config()
 	log, err := wal.Open(filepath.Join(s.dir, "wal"), wal.Options{FS: s.core.fs,
-		SegmentSize: int64(cfg.WalConfig.WalCapacityMB) << 20, Logger: s.core.logger, FreeSpace: s.core.freeSpace})
+		SegmentSize: int64(cfg.WalConfig.WalCapacityMB) << 20, SegmentsAhead: cfg.WalConfig.WalSegmentsAhead,
+		Logger: s.core.logger, FreeSpace: s.core.freeSpace})
 	if err != nil {
 		return fmt.Errorf("open wal of shard %d: %w", s.id, err)
 	}

@@ -134,6 +134,9 @@ func (st *Storage) CreateCollection(name string, req CreateCollection) error {
 	if err := validateName("collection_name", name); err != nil {
 		return err
 	}
+	if err := validateHnswDiff("hnsw_config", req.HnswConfig); err != nil {
+		return err
+	}
 	cfg := req.Config()
 	if err := cfg.Validate(); err != nil {
 		return err

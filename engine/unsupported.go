@@ -105,7 +105,7 @@ var settingSchemas = map[string]map[string]settingRule{
 		"max_indexing_threads": {},
 		"on_disk":              {kind: stored, why: onDiskStored},
 		"memory":               {kind: refused, why: noMemory},
-		"payload_m":            {kind: stored, why: "kept and reported; Cairn builds no payload-aware links, filtered searches stay exact"},
+		"payload_m":            {},
 		"inline_storage":       {kind: refused, accept: isJSON(`false`), why: "inline storage is not supported by Cairn (it needs quantization)"},
 	},
 	"OptimizersConfigDiff": {

@@ -42,6 +42,10 @@ const (
 	MaxWalCapacityMB = 4096
 	// MaxWalSegmentsAhead bounds wal_segments_ahead.
 	MaxWalSegmentsAhead = 64
+	// MinFullScanThresholdKB is Qdrant's minimum full_scan_threshold in
+	// a request's hnsw_config (its HnswConfigDiff); the collection's
+	// stored configuration may hold less, down to 0.
+	MinFullScanThresholdKB = 10
 )
 
 // Validate checks every field against Qdrant's allowed ranges and the
@@ -119,6 +123,9 @@ func validateVector(name string, p VectorParams) error {
 		return errInvalid(field+".distance", "%v", err)
 	}
 	if p.HnswConfig != nil {
+		if err := validateHnswDiff(field+".hnsw_config", p.HnswConfig); err != nil {
+			return err
+		}
 		h := HnswConfig{M: 1, EfConstruct: 4}
 		h.apply(p.HnswConfig)
 		if err := validateHnsw(field+".hnsw_config", h); err != nil {
@@ -136,6 +143,16 @@ func validateHnsw(field string, h HnswConfig) error {
 		intRange{field + ".max_indexing_threads", h.MaxIndexingThreads, 0, MaxIndexingThreads},
 		optRange(field+".payload_m", h.PayloadM, 0, MaxHnswM),
 	)
+}
+
+// validateHnswDiff checks what Qdrant's validation of an HnswConfigDiff
+// adds to the bounds of the configuration it changes: a full_scan_threshold
+// of at least MinFullScanThresholdKB.
+func validateHnswDiff(field string, d *HnswConfigDiff) error {
+	if d == nil || d.FullScanThreshold == nil {
+		return nil
+	}
+	return checkRanges(intRange{field + ".full_scan_threshold", *d.FullScanThreshold, MinFullScanThresholdKB, MaxSizeKB})
 }
 
 func validateOptimizers(o OptimizersConfig) error {

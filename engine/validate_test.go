@@ -78,7 +78,7 @@ func TestValidateBounds(t *testing.T) {
 			}},
 		{"optimizers_config.max_optimization_threads", MaxIndexingThreads, func(c *CollectionConfig, v int) { c.OptimizerConfig.MaxOptimizationThreads = &v },
 			func(v int) *CollectionUpdate {
-				return &CollectionUpdate{OptimizersConfig: &OptimizersConfigDiff{MaxOptimizationThreads: &v}}
+				return &CollectionUpdate{OptimizersConfig: &OptimizersConfigDiff{MaxOptimizationThreads: &OptimizationThreads{N: v}}}
 			}},
 		{"wal_config.wal_capacity_mb", MaxWalCapacityMB, func(c *CollectionConfig, v int) { c.WalConfig.WalCapacityMB = v }, nil},
 		{"wal_config.wal_segments_ahead", MaxWalSegmentsAhead, func(c *CollectionConfig, v int) { c.WalConfig.WalSegmentsAhead = v }, nil},

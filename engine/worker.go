@@ -124,7 +124,9 @@ func (s *shard) maintainSeal() error {
 }
 
 // sealDue reports whether the head reached the seal threshold, the flush
-// interval has passed since its first write, or a failed seal awaits retry.
+// interval has passed since its first write (at once for an interval of
+// 0, Qdrant's "no minimum interval": every worker tick seals the points
+// written since the last), or a failed seal awaits retry.
 func (s *shard) sealDue() bool {
 	cfg := s.core.config()
 	s.mu.RLock()
@@ -140,5 +142,5 @@ func (s *shard) sealDue() bool {
 		return true
 	}
 	iv := cfg.OptimizerConfig.FlushIntervalSec
-	return iv > 0 && time.Since(time.Unix(0, s.head.firstWrite)) >= time.Duration(iv)*time.Second
+	return time.Since(time.Unix(0, s.head.firstWrite)) >= time.Duration(iv)*time.Second
 }

@@ -79,7 +79,7 @@ func (p Params) normalize() (Params, error) {
 		p.GroupM = p.M
 	}
 	p.GroupM = max(p.GroupM, 0)
-	if p.M < 2 || p.M > maxM || p.EfConstruct < 1 || p.GroupM > 2*maxM {
+	if p.M < 1 || p.M > maxM || p.EfConstruct < 1 || p.GroupM > 2*maxM {
 		return p, fmt.Errorf("%w: m=%d ef_construct=%d group_m=%d", ErrParams, p.M, p.EfConstruct, p.GroupM)
 	}
 	p.EfConstruct = max(p.EfConstruct, p.M)
@@ -134,7 +134,9 @@ type worker struct {
 // do not depend on the number of threads) and lays out the upper layers.
 func (b *builder) drawLevels(order []uint32, seed int64) {
 	rng := rand.New(rand.NewPCG(uint64(seed), 0x9e3779b97f4a7c15))
-	mult := 1 / math.Log(float64(b.g.m))
+	// As Qdrant does, m = 1 (one link per node on the upper layers, two
+	// on layer 0) draws levels as m = 2 would: ln(1) = 0 has no factor.
+	mult := 1 / math.Log(float64(max(b.g.m, 2)))
 	g := b.g
 	total := 0
 	for _, i := range order {

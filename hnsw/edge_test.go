@@ -88,7 +88,7 @@ func TestBuildRejectsBadInput(t *testing.T) {
 		"dim":      func() error { _, err := Build(ctx, vecs, 3, point.Euclid, nil, nil, Params{}); return err },
 		"zero dim": func() error { _, err := Build(ctx, vecs, 0, point.Euclid, nil, nil, Params{}); return err },
 		"distance": func() error { _, err := Build(ctx, vecs, 4, point.Distance(0), nil, nil, Params{}); return err },
-		"m":        func() error { _, err := Build(ctx, vecs, 4, point.Euclid, nil, nil, Params{M: 1}); return err },
+		"m":        func() error { _, err := Build(ctx, vecs, 4, point.Euclid, nil, nil, Params{M: -1}); return err },
 		"group": func() error {
 			_, err := Build(ctx, vecs, 4, point.Euclid, nil, [][]uint32{{1, 10}}, Params{})
 			return err
@@ -138,5 +138,40 @@ func TestSearchAllocatesNothing(t *testing.T) {
 	})
 	if allocs != 0 {
 		t.Fatalf("Search allocates %.1f times per query", allocs)
+	}
+}
+
+// TestBuildM1 builds a graph with m = 1, which Qdrant accepts (one link per
+// node on the upper layers, two on layer 0, levels drawn as for m = 2):
+// the build succeeds, the file reopens and a search answers.
+func TestBuildM1(t *testing.T) {
+	const n, dim = 300, 4
+	vecs := clustered(n, dim, 3, 21, point.Euclid)
+	g, err := Build(context.Background(), vecs, dim, point.Euclid, nil, nil, Params{M: 1, EfConstruct: 8, Seed: 1, Threads: 1})
+	if err != nil {
+		t.Fatalf("Build m=1: %v", err)
+	}
+	path := filepath.Join(t.TempDir(), "g.hnsw")
+	if err := g.WriteFile(vfs.OS, path); err != nil {
+		t.Fatal(err)
+	}
+	og, err := Open(path, vecs, dim, point.Euclid)
+	if err != nil {
+		t.Fatalf("Open m=1 graph: %v", err)
+	}
+	defer og.Close()
+	if og.Indexed() != n {
+		t.Fatalf("Indexed() = %d, want %d", og.Indexed(), n)
+	}
+	// Two links per node on layer 0 leave a sparse graph (as in Qdrant):
+	// the search finds the entry point's neighbourhood, closest first.
+	res := og.Search(NewSearcher(), vecs[:dim], 10, 64, nil, nil)
+	if len(res) == 0 {
+		t.Fatal("search of an m=1 graph found nothing")
+	}
+	for i := 1; i < len(res); i++ {
+		if res[i-1].Dist > res[i].Dist {
+			t.Fatalf("results not sorted: %v", res)
+		}
 	}
 }

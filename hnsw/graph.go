@@ -126,6 +126,10 @@ func (g *Graph) Distance() point.Distance { return g.dist }
 // M returns the upper-layer link count (layer 0 keeps 2·M).
 func (g *Graph) M() int { return g.m }
 
+// GroupM returns the extra layer-0 link slots a node has for payload
+// groups (Params.GroupM): 0 when the graph was built without groups.
+func (g *Graph) GroupM() int { return g.mx }
+
 // MaxLevel returns the top layer of the graph.
 func (g *Graph) MaxLevel() int { return g.maxLevel }
 

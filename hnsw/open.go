@@ -160,7 +160,7 @@ func (h header) check(vecs []float32, dim int, dist point.Distance) error {
 	if uint64(h.n)*uint64(h.dim) > uint64(len(vecs)) {
 		return fmt.Errorf("%w: file has %d points, %d vectors given", ErrMismatch, h.n, len(vecs)/dim)
 	}
-	if h.m < 2 || h.m > maxM || h.m0 != 2*h.m || h.mx > 2*maxM || h.maxLevel > maxLevelCap {
+	if h.m < 1 || h.m > maxM || h.m0 != 2*h.m || h.mx > 2*maxM || h.maxLevel > maxLevelCap {
 		return fmt.Errorf("%w: m=%d m0=%d mx=%d max level %d", ErrCorrupt, h.m, h.m0, h.mx, h.maxLevel)
 	}
 	if h.entry == noEntry {

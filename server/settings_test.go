@@ -103,3 +103,34 @@ func TestHnswEfBounds(t *testing.T) {
 	mustOK(t, s, http.MethodPost, p+"search", `{"vector":[1,0],"limit":1,"params":{"hnsw_ef":1,"exact":true}}`)
 	mustOK(t, s, http.MethodPost, p+"search", `{"vector":[1,0],"limit":1,"params":{"hnsw_ef":null}}`)
 }
+
+// TestMaxOptimizationThreadsBody: max_optimization_threads takes a number
+// or Qdrant's "auto" (reported as null) on create and update; anything else
+// answers 400 naming it.
+func TestMaxOptimizationThreadsBody(t *testing.T) {
+	s := newEngineServer(t, Options{})
+	mustOK(t, s, http.MethodPut, "/collections/c", `{"vectors":{"size":4,"distance":"Dot"},"optimizers_config":{"max_optimization_threads":0}}`)
+	if r := call(t, s, http.MethodGet, "/collections/c", ""); !strings.Contains(r.raw, `"max_optimization_threads":0`) {
+		t.Fatalf("info after create with 0: %s", r.raw)
+	}
+	mustOK(t, s, http.MethodPatch, "/collections/c", `{"optimizers_config":{"max_optimization_threads":"auto"}}`)
+	if r := call(t, s, http.MethodGet, "/collections/c", ""); !strings.Contains(r.raw, `"max_optimization_threads":null`) {
+		t.Fatalf("info after PATCH to auto: %s", r.raw)
+	}
+	mustOK(t, s, http.MethodPut, "/collections/a", `{"vectors":{"size":4,"distance":"Dot"},"optimizers_config":{"max_optimization_threads":"auto"}}`)
+	for _, v := range []string{`-1`, `"many"`, `2.5`} {
+		mustFail(t, s, http.MethodPatch, "/collections/c", `{"optimizers_config":{"max_optimization_threads":`+v+`}}`,
+			http.StatusBadRequest, "max_optimization_threads")
+	}
+}
+
+// TestFullScanThresholdMinimum: a request's full_scan_threshold below 10
+// answers 422 naming it, as Qdrant's validation of HnswConfigDiff does.
+func TestFullScanThresholdMinimum(t *testing.T) {
+	s := newEngineServer(t, Options{})
+	mustFail(t, s, http.MethodPut, "/collections/c", `{"vectors":{"size":4,"distance":"Dot"},"hnsw_config":{"full_scan_threshold":9}}`,
+		http.StatusUnprocessableEntity, "full_scan_threshold: value 9 invalid, must be 10 or more")
+	mustOK(t, s, http.MethodPut, "/collections/c", `{"vectors":{"size":4,"distance":"Dot"},"hnsw_config":{"full_scan_threshold":10}}`)
+	mustFail(t, s, http.MethodPatch, "/collections/c", `{"hnsw_config":{"full_scan_threshold":0}}`,
+		http.StatusUnprocessableEntity, "full_scan_threshold")
+}

@@ -120,7 +120,14 @@ func (l *Log) rotate() error {
 	if !l.syncing && l.last > l.durable {
 		l.durable, l.dur = l.last, l.position()
 	}
-	f, s, err := l.createSegment(l.last + 1)
+	f, s, ok, err := l.takeSpare(l.last + 1)
+	if ok && err != nil {
+		l.logger.Warn("wal: cannot use a segment ahead; creating one", "dir", l.dir, "err", err)
+		ok = false
+	}
+	if !ok {
+		f, s, err = l.createSegment(l.last + 1)
+	}
 	if err != nil {
 		return l.fail(err, false)
 	}

@@ -27,6 +27,11 @@
 // segment end its records; they are not corruption, and the file size is
 // not the end of the records (Extents reports that).
 //
+// With Options.SegmentsAhead (Qdrant's wal_segments_ahead) the log keeps
+// that many empty, preallocated spare files ready; a rotation renames one
+// into the next segment instead of creating a file, and a background
+// goroutine makes the next spare (see ahead.go).
+//
 // Open recovers the log: it checks every segment header and record (length,
 // CRC-32C, LSN sequence) and cuts the log at the last good record, truncating
 // that segment and removing every later one, with a slog warning naming the

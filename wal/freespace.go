@@ -27,9 +27,10 @@ var defaultFreeSpace = vfs.FreeSpace
 
 // checkRotateSpace refuses, before anything of the batch is written, an
 // append of size bytes that will need a new segment the disk cannot hold.
-// mu must be held.
+// A ready spare segment (see ahead.go) already holds its space. mu must be
+// held.
 func (l *Log) checkRotateSpace(size int64) error {
-	if l.curSize+size <= l.segSize {
+	if l.curSize+size <= l.segSize || len(l.spares) > 0 && size <= l.segSize {
 		return nil
 	}
 	return l.checkSpace(max(l.segSize, size))

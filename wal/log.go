@@ -22,6 +22,10 @@ type Options struct {
 	// FreeSpace returns the bytes free on the filesystem holding a folder;
 	// nil means vfs.FreeSpace. Tests inject a small value.
 	FreeSpace func(dir string) (int64, error)
+	// SegmentsAhead is the number of empty, preallocated segment files
+	// kept ready for the next rotations (Qdrant's wal_segments_ahead); 0
+	// creates each segment when the log rotates to it. See ahead.go.
+	SegmentsAhead int
 }
 
 // segment is one log file: its path, the LSN of its first record and, once
@@ -73,6 +77,13 @@ type Log struct {
 	fillCond   sync.Cond     // signalled when a fill ends or may be needed
 	fillDone   chan struct{} // closed when the prefill goroutine has ended
 	fillAlive  bool          // the prefill goroutine runs (cleared under mu when it ends)
+
+	// Segments ahead (see ahead.go).
+	ahead    int            // Options.SegmentsAhead
+	spares   []string       // ready spare files, oldest first
+	aheadSeq uint64         // number of the next spare file
+	sparing  bool           // the goroutine making spares runs
+	spareWG  sync.WaitGroup // done when that goroutine has ended
 
 	// hookWait, when set by a test, is called with mu held each time a
 	// Sync caller starts waiting for another caller's fsync.

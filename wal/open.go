@@ -18,7 +18,8 @@ import (
 // tail at the last good record (see the package documentation), then makes
 // the surviving records durable. Appends continue after the last good record.
 func Open(dir string, opts Options) (*Log, error) {
-	l := &Log{dir: dir, fs: opts.FS, segSize: opts.SegmentSize, logger: opts.Logger, freeSpace: opts.FreeSpace}
+	l := &Log{dir: dir, fs: opts.FS, segSize: opts.SegmentSize, logger: opts.Logger, freeSpace: opts.FreeSpace,
+		ahead: max(opts.SegmentsAhead, 0)}
 	if l.freeSpace == nil {
 		l.freeSpace = defaultFreeSpace
 	}
@@ -41,6 +42,10 @@ func Open(dir string, opts Options) (*Log, error) {
 		return nil, err
 	}
 	if err := l.recover(found); err != nil {
+		return nil, fmt.Errorf("open wal %s: %w", dir, err)
+	}
+	if err := l.adoptSpares(); err != nil {
+		_ = l.cur.Close()
 		return nil, fmt.Errorf("open wal %s: %w", dir, err)
 	}
 	l.startFill()

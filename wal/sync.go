@@ -66,6 +66,7 @@ func (l *Log) Close() error {
 	done, err := l.close()
 	if !errors.Is(err, ErrClosed) {
 		<-done
+		l.spareWG.Wait()
 	}
 	return err
 }
