@@ -462,6 +462,7 @@ func (c *cairn) noPath(res response) {
 	for _, p := range []string{c.dir, c.storage, os.TempDir() + "/"} {
 		if bytes.Contains(res.Body, []byte(p)) {
 			c.t.Errorf("answer shows the absolute server path %s: %s", p, res)
+			return
 		}
 	}
 }
