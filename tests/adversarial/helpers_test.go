@@ -245,8 +245,8 @@ func (c *cairn) signalStop() error {
 // tail is the end of the server log, for failure messages.
 func (c *cairn) tail() string {
 	s := c.logs.String()
-	if len(s) > 4000 {
-		s = "…" + s[len(s)-4000:]
+	if len(s) > 1500 {
+		s = "…" + s[len(s)-1500:]
 	}
 	return s
 }
