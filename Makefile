@@ -5,7 +5,7 @@ PKGS      := ./...
 # -race needs cgo; the race detector is used wherever it is available.
 RACE      ?= -race
 
-.PHONY: all build run test test-unit test-race test-purego test-arm64 lint bench fuzz clean
+.PHONY: all build run test test-unit test-race test-purego test-arm64 test-adversarial lint bench fuzz clean
 
 all: build
 
@@ -31,6 +31,13 @@ test-purego:
 
 test-arm64:
 	scripts/test-arm64.sh
+
+# Issue 21's adversarial cases rerun against a real bin/cairn serve, one
+# server per case on a loopback port (tests/adversarial). The disk-full
+# cases mount small tmpfs folders and are skipped where mounting is not
+# permitted (run as root).
+test-adversarial: build
+	$(GO) test -count=1 -timeout 10m ./tests/adversarial -cairn-bin $(CURDIR)/$(BIN)
 
 lint:
 	$(GO) vet $(PKGS)

@@ -301,6 +301,8 @@ type req struct {
 	key          *string
 	header       map[string]string
 	ctx          context.Context
+	// timeout replaces requestBound for this request.
+	timeout time.Duration
 }
 
 func key(k string) *string { return &k }
@@ -343,7 +345,13 @@ func (c *cairn) try(r req) (response, error) {
 	for n, v := range r.header {
 		hr.Header.Set(n, v)
 	}
-	res, err := c.client.Do(hr)
+	client := c.client
+	if r.timeout > 0 {
+		cl := *c.client
+		cl.Timeout = r.timeout
+		client = &cl
+	}
+	res, err := client.Do(hr)
 	if err != nil {
 		return response{}, fmt.Errorf("%s %s: %w", r.method, r.path, err)
 	}
