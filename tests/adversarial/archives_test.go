@@ -203,19 +203,7 @@ func editWAL(t *testing.T, archive []byte, edit func(wal map[string]any)) []byte
 
 // duplicateSegment lists shard 0's first segment twice in its manifest.
 func duplicateSegment(t *testing.T, archive []byte) []byte {
-	t.Helper()
-	return rewrite(t, archive, func(path string, b []byte) []byte {
-		if path != "shard-0/manifest" {
-			return nil
-		}
-		return editEnvelope(t, b, func(body map[string]any) {
-			segs, _ := body["segments"].([]any)
-			if len(segs) == 0 {
-				t.Fatalf("shard manifest without segments: %v", body)
-			}
-			body["segments"] = append(segs, segs[0])
-		})
-	}, nil)
+	return duplicateSegmentAt(t, archive, "shard-0/manifest")
 }
 
 const archiveDim, archivePoints = 16, 700
@@ -341,4 +329,61 @@ func TestRestoreErrorsShowNoPath(t *testing.T) {
 	}
 	c.noPath(res)
 	c.untouched("after the refused archive")
+}
+
+// duplicateSegmentAt lists the first segment of the shard manifest at path
+// twice.
+func duplicateSegmentAt(t *testing.T, archive []byte, path string) []byte {
+	t.Helper()
+	return rewrite(t, archive, func(p string, b []byte) []byte {
+		if p != path {
+			return nil
+		}
+		return editEnvelope(t, b, func(body map[string]any) {
+			segs, _ := body["segments"].([]any)
+			if len(segs) == 0 {
+				t.Fatalf("%s without segments: %v", path, body)
+			}
+			body["segments"] = append(segs, segs[0])
+		})
+	}, nil)
+}
+
+// TestCraftedShardAndFullSnapshots: the shard upload route and a start-up
+// --storage-snapshot refuse a manifest listing a segment twice, too.
+func TestCraftedShardAndFullSnapshots(t *testing.T) {
+	c, _ := craftedFixture(t)
+	full := c.must(200, http.MethodPost, "/snapshots?wait=true", nil)
+	name, _ := full.Result().(map[string]any)["name"].(string)
+	archive := c.doReq(req{method: http.MethodGet, path: "/snapshots/" + url.PathEscape(name)})
+	if archive.Status != 200 {
+		t.Fatalf("download full snapshot: %s", archive)
+	}
+	shard := c.doReq(req{method: http.MethodGet, path: "/collections/c/shards/0/snapshot"})
+	if shard.Status != 200 {
+		t.Fatalf("stream shard snapshot: %s", shard)
+	}
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	fw, _ := mw.CreateFormFile("snapshot", "crafted.snapshot")
+	fw.Write(duplicateSegmentAt(t, shard.Body, "shard-0/manifest"))
+	mw.Close()
+	res := c.doReq(req{method: http.MethodPost, path: "/collections/c/shards/0/snapshots/upload?wait=true",
+		body: body.Bytes(), header: map[string]string{"Content-Type": mw.FormDataContentType()}})
+	if res.Status != 400 {
+		t.Errorf("crafted shard snapshot: want 400, got %s", res)
+	}
+	c.untouched("after the refused shard snapshot")
+
+	c.stop()
+	path := filepath.Join(t.TempDir(), "crafted-full.snapshot")
+	if err := os.WriteFile(path, duplicateSegmentAt(t, archive.Body, "collections/c/shard-0/manifest"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if s, err := launch(t, opts{dir: dir, args: []string{"--storage-snapshot", path}}); err == nil {
+		t.Errorf("--storage-snapshot accepted a full snapshot listing a segment twice (c counts %d points)", s.count("c"))
+		s.stop()
+	}
+	start(t, opts{dir: dir}).stop()
 }
