@@ -138,6 +138,12 @@ func TestTLS(t *testing.T) {
 		if res, err := c.try(req{method: http.MethodGet, path: "/collections"}); err == nil && res.Status == 200 {
 			t.Errorf("a client without a certificate was served: %s", res)
 		}
+		other, _, _ := newCA(t).issue(t, "stranger", false)
+		c.client = &http.Client{Timeout: requestBound, Transport: &http.Transport{
+			TLSClientConfig: &tls.Config{RootCAs: ca.pool, Certificates: []tls.Certificate{other}}}}
+		if res, err := c.try(req{method: http.MethodGet, path: "/collections"}); err == nil && res.Status == 200 {
+			t.Errorf("a client certificate from another CA was accepted: %s", res)
+		}
 		c.client = &http.Client{Timeout: requestBound, Transport: &http.Transport{
 			TLSClientConfig: &tls.Config{RootCAs: ca.pool, Certificates: []tls.Certificate{client}}}}
 		c.must(200, http.MethodGet, "/collections", nil)
@@ -172,6 +178,12 @@ func TestTLS(t *testing.T) {
 		loc.TLS = &tls.Config{Certificates: []tls.Certificate{locCert}}
 		loc.StartTLS()
 		defer loc.Close()
+		// Without tls.ca_cert the location's certificate is not trusted.
+		plain := start(t, opts{})
+		if res := plain.do(http.MethodPut, "/collections/c/snapshots/recover", map[string]any{"location": loc.URL + "/c.snapshot"}); res.Status == 200 {
+			t.Errorf("recover trusted an https location signed by an unknown CA: %s", res)
+		}
+		plain.stop()
 		c := start(t, opts{config: tlsConfig(ca, cert, key, false), tls: &tls.Config{RootCAs: ca.pool}})
 		res := c.do(http.MethodPut, "/collections/c/snapshots/recover", map[string]any{"location": loc.URL + "/c.snapshot"})
 		if res.Status != 200 {
