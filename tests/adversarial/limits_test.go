@@ -112,6 +112,58 @@ func TestDeclaredHugeBody(t *testing.T) {
 	}
 }
 
+// countingBody yields a JSON prefix then spaces, up to limit bytes, and
+// counts what was read.
+type countingBody struct {
+	read, limit int64
+}
+
+func (b *countingBody) Read(p []byte) (int, error) {
+	if b.read >= b.limit {
+		return 0, io.EOF
+	}
+	n := int64(len(p))
+	if n > b.limit-b.read {
+		n = b.limit - b.read
+	}
+	for i := range p[:n] {
+		p[i] = ' '
+	}
+	if b.read == 0 && n > 0 {
+		p[0] = '{'
+	}
+	b.read += n
+	return int(n), nil
+}
+
+// TestChunkedHugeBody: a body without Content-Length (chunked) is bounded
+// by service.max_request_size_mb (1 MiB here) while it is read: 413, and
+// not much more than the limit read.
+func TestChunkedHugeBody(t *testing.T) {
+	c := start(t, opts{config: map[string]any{"service": map[string]any{"max_request_size_mb": 1}}})
+	c.createCollection("c", 4, nil)
+	body := &countingBody{limit: 256 << 20}
+	r, err := http.NewRequest(http.MethodPut, c.url+"/collections/c/points?wait=true", body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.ContentLength = -1
+	r.Header.Set("Content-Type", "application/json")
+	r.Header.Set("api-key", apiKey)
+	res, err := c.client.Do(r)
+	if err != nil {
+		t.Fatalf("chunked 256 MiB body: %v (%d bytes read)", err, body.read)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 413 {
+		t.Errorf("chunked 256 MiB body: want 413, got %d %s", res.StatusCode, b)
+	}
+	if body.read > 16<<20 {
+		t.Errorf("the server read %d MiB of a body over its 1 MiB limit", body.read>>20)
+	}
+}
+
 // TestPrefetchFanOutBounded: a query with 10^5 leaf searches (and
 // `timeout=2`) is refused or timed out within the request bound, not run to
 // the end, and the collection stays usable.
