@@ -46,6 +46,19 @@ func TestBrokenCollectionDoesNotStopServer(t *testing.T) {
 	if res := s.do(http.MethodGet, "/issues", nil); res.Status != 200 || !strings.Contains(string(res.Body), "bad") {
 		t.Errorf("/issues does not show the broken collection: %s", res)
 	}
+	up := s.do(http.MethodPut, "/collections/bad/points?wait=true", map[string]any{"points": []any{map[string]any{"id": 1, "vector": vec(1, 4)}}})
+	if up.Status < 400 || up.ErrMsg() == "" {
+		t.Errorf("upsert into the broken collection: want a clear error, got %s", up)
+	}
+	logged := false
+	for _, line := range strings.Split(s.logs.String(), "\n") {
+		if strings.Contains(line, "bad") && (strings.Contains(line, `"WARN"`) || strings.Contains(line, `"ERROR"`)) {
+			logged = true
+		}
+	}
+	if !logged {
+		t.Errorf("no WARN or ERROR log line names the broken collection")
+	}
 	s.must(200, http.MethodDelete, "/collections/bad", nil)
 	if _, err := os.Stat(filepath.Join(s.storage, "collections", "bad")); !os.IsNotExist(err) {
 		t.Errorf("DELETE left the broken collection's folder: %v", err)
