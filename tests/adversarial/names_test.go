@@ -17,8 +17,8 @@ func TestLongAndEncodedNamesSnapshot(t *testing.T) {
 		strings.Repeat("b", 243),
 		strings.Repeat("c", 255),
 		"a%2Fb",
-		"full-snapshot-2026-12-07-00-00-00.snapshot",
-		strings.Repeat("é", 127), // 254 bytes
+		"full-snapshot-2026-12-07-00-00-00.snapshot", // names[4]
+		strings.Repeat("é", 127),                     // 254 bytes
 	}
 	for _, name := range names {
 		short := name
@@ -63,7 +63,45 @@ func TestLongAndEncodedNamesSnapshot(t *testing.T) {
 	if res := c.do(http.MethodPost, "/snapshots?wait=true", nil); res.Status != 200 {
 		t.Errorf("full snapshot: %s", res)
 	}
-	if res := c.do(http.MethodGet, "/snapshots", nil); res.Status != 200 {
-		t.Errorf("list full snapshots: %s", res)
+	list := c.do(http.MethodGet, "/snapshots", nil)
+	if list.Status != 200 {
+		t.Errorf("list full snapshots: %s", list)
+	}
+	entries, _ := list.Result().([]any)
+	for _, e := range entries {
+		if n, _ := e.(map[string]any)["name"].(string); n == names[4] {
+			t.Errorf("the full snapshots list shows the collection folder %s: %s", n, list)
+		}
+	}
+	if len(entries) != 1 {
+		t.Errorf("want the one full snapshot listed, got %s", list)
+	}
+}
+
+// TestCollectionNamedLikeFullSnapshot: a collection named exactly like an
+// existing full-snapshot file can be snapshotted, and both stay listed and
+// downloadable.
+func TestCollectionNamedLikeFullSnapshot(t *testing.T) {
+	c := start(t, opts{})
+	c.createCollection("seed", 4, nil)
+	full := c.must(200, http.MethodPost, "/snapshots?wait=true", nil)
+	name, _ := full.Result().(map[string]any)["name"].(string)
+	p := "/collections/" + url.PathEscape(name)
+	c.createCollection(url.PathEscape(name), 4, nil)
+	c.upsert(url.PathEscape(name), 4, 0, 10)
+	res := c.do(http.MethodPost, p+"/snapshots?wait=true", nil)
+	if res.Status != 200 {
+		t.Fatalf("snapshot of a collection named %s: %s", name, res)
+	}
+	snap, _ := res.Result().(map[string]any)["name"].(string)
+	if res := c.do(http.MethodGet, p+"/snapshots/"+url.PathEscape(snap), nil); res.Status != 200 {
+		t.Errorf("download %s: %s", snap, res)
+	}
+	list := c.must(200, http.MethodGet, "/snapshots", nil)
+	if !strings.Contains(string(list.Body), name) {
+		t.Errorf("the full snapshot %s is no longer listed: %s", name, list)
+	}
+	if res := c.do(http.MethodGet, "/snapshots/"+url.PathEscape(name), nil); res.Status != 200 {
+		t.Errorf("download the full snapshot %s: %s", name, res)
 	}
 }
