@@ -5,7 +5,8 @@
 // with `make test-adversarial`, or `CAIRN_ADVERSARIAL=1 go test
 // ./tests/adversarial` (which builds cmd/cairn into a temp folder), or with
 // `-cairn-bin PATH` for a built binary. Without either the package skips, so
-// `go test ./...` (make test) does not run it.
+// `go test ./...` (make test-race, under the race detector) does not run it
+// a second time: make test runs it through test-adversarial.
 package adversarial
 
 import (
