@@ -208,13 +208,21 @@ func duplicateSegment(t *testing.T, archive []byte) []byte {
 
 const archiveDim, archivePoints = 16, 700
 
-// craftedFixture starts a server (on a tmpfs when one can be mounted: a
-// regression may preallocate whatever the archive says) holding collection
-// "c" of 700 16-d points with sealed segments, and returns it with its
-// snapshot.
-func craftedFixture(t *testing.T) (*cairn, []byte) {
+// craftedFixture starts a server holding collection "c" of 700 16-d points
+// with sealed segments, and returns it with its snapshot. The storage is a
+// tmpfs when one can be mounted; without one, a case whose regression
+// would preallocate whatever the archive says (diskBound) is skipped and the
+// others use a temp folder.
+func craftedFixture(t *testing.T, diskBound bool) (*cairn, []byte) {
 	t.Helper()
-	c := start(t, opts{dir: tmpfs(t, 256)})
+	dir, err := mountTmpfs(t, 256)
+	if err != nil {
+		if diskBound {
+			t.Skipf("cannot mount a tmpfs (%v): this case needs a small filesystem to fill safely", err)
+		}
+		dir = t.TempDir()
+	}
+	c := start(t, opts{dir: dir})
 	c.sealedCollection("c", archiveDim, archivePoints, map[string]any{"wal_config": map[string]any{"wal_capacity_mb": 1}})
 	return c, c.snapshotOf("c")
 }
@@ -243,26 +251,27 @@ func (c *cairn) untouched(when string) {
 // keeps its data across a restart.
 func TestCraftedSnapshots(t *testing.T) {
 	cases := []struct {
-		name  string
-		craft func(t *testing.T, a []byte) []byte
+		name      string
+		diskBound bool
+		craft     func(t *testing.T, a []byte) []byte
 	}{
-		{"vector size 17 over 16-d segments", func(t *testing.T, a []byte) []byte {
+		{"vector size 17 over 16-d segments", false, func(t *testing.T, a []byte) []byte {
 			return editParams(t, a, func(p map[string]any) { p["vectors"].(map[string]any)["size"] = 17 })
 		}},
-		{"segment listed twice", duplicateSegment},
-		{"shard_number 8", func(t *testing.T, a []byte) []byte {
+		{"segment listed twice", false, duplicateSegment},
+		{"shard_number 8", false, func(t *testing.T, a []byte) []byte {
 			return editParams(t, a, func(p map[string]any) { p["shard_number"] = 8 })
 		}},
-		{"shard_number 1024", func(t *testing.T, a []byte) []byte {
+		{"shard_number 1024", true, func(t *testing.T, a []byte) []byte {
 			return editParams(t, a, func(p map[string]any) { p["shard_number"] = 1024 })
 		}},
-		{"wal_capacity_mb 1000000", func(t *testing.T, a []byte) []byte {
+		{"wal_capacity_mb 1000000", true, func(t *testing.T, a []byte) []byte {
 			return editWAL(t, a, func(w map[string]any) { w["wal_capacity_mb"] = 1000000 })
 		}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			c, archive := craftedFixture(t)
+			c, archive := craftedFixture(t, tc.diskBound)
 			crafted := tc.craft(t, archive)
 			res := c.upload("c", crafted)
 			if res.Status != 400 || res.ErrMsg() == "" {
@@ -286,7 +295,7 @@ func TestCraftedSnapshots(t *testing.T) {
 // listing a segment twice: start-up fails with a message, and the storage
 // then starts without the collection.
 func TestCraftedSnapshotAtStartup(t *testing.T) {
-	c, archive := craftedFixture(t)
+	c, archive := craftedFixture(t, false)
 	c.stop()
 	path := filepath.Join(t.TempDir(), "crafted.snapshot")
 	if err := os.WriteFile(path, duplicateSegment(t, archive), 0o644); err != nil {
@@ -315,7 +324,7 @@ func TestCraftedSnapshotAtStartup(t *testing.T) {
 // snapshot.json recomputed) is refused with 400 naming the collection and
 // file relative to the storage root, never an absolute server path.
 func TestRestoreErrorsShowNoPath(t *testing.T) {
-	c, archive := craftedFixture(t)
+	c, archive := craftedFixture(t, false)
 	crafted := rewrite(t, archive, func(path string, b []byte) []byte {
 		if !strings.HasPrefix(filepath.Base(path), "vectors-") || len(b) == 0 {
 			return nil
@@ -352,7 +361,7 @@ func duplicateSegmentAt(t *testing.T, archive []byte, path string) []byte {
 // TestCraftedShardAndFullSnapshots: the shard upload route and a start-up
 // --storage-snapshot refuse a manifest listing a segment twice, too.
 func TestCraftedShardAndFullSnapshots(t *testing.T) {
-	c, _ := craftedFixture(t)
+	c, _ := craftedFixture(t, false)
 	full := c.must(200, http.MethodPost, "/snapshots?wait=true", nil)
 	name, _ := full.Result().(map[string]any)["name"].(string)
 	archive := c.doReq(req{method: http.MethodGet, path: "/snapshots/" + url.PathEscape(name)})

@@ -255,17 +255,27 @@ func leftovers(t *testing.T, dir string) []string {
 // and skips the test when mounting is not permitted.
 func tmpfs(t *testing.T, sizeMB int) string {
 	t.Helper()
+	dir, err := mountTmpfs(t, sizeMB)
+	if err != nil {
+		t.Skipf("cannot mount a tmpfs (%v): this case needs a small filesystem to fill safely", err)
+	}
+	return dir
+}
+
+// mountTmpfs mounts a tmpfs of sizeMB MiB for the test, unmounted in cleanup.
+func mountTmpfs(t *testing.T, sizeMB int) (string, error) {
+	t.Helper()
 	dir := filepath.Join(t.TempDir(), "tmpfs")
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
 	if err := syscall.Mount("tmpfs", dir, "tmpfs", 0, "size="+strconv.Itoa(sizeMB)+"m"); err != nil {
-		t.Skipf("cannot mount a tmpfs (%v): this case needs a small filesystem to fill safely", err)
+		return "", err
 	}
 	t.Cleanup(func() {
 		if err := syscall.Unmount(dir, 0); err != nil {
 			_ = syscall.Unmount(dir, syscall.MNT_DETACH)
 		}
 	})
-	return dir
+	return dir, nil
 }
