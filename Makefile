@@ -5,7 +5,7 @@ PKGS      := ./...
 # -race needs cgo; the race detector is used wherever it is available.
 RACE      ?= -race
 
-.PHONY: all build run test test-unit test-race test-purego test-arm64 lint bench fuzz clean
+.PHONY: all build run test test-unit test-race test-purego test-arm64 test-adversarial lint bench fuzz clean
 
 all: build
 
@@ -16,9 +16,9 @@ run: build
 	./$(BIN) serve
 
 # The whole suite: unit and integration tests under the race detector, the
-# kernels once more with the portable build, and the arm64 kernels executed
-# under qemu-user.
-test: test-race test-purego test-arm64 test-js
+# kernels once more with the portable build, the arm64 kernels executed
+# under qemu-user, the JS client and issue 21's adversarial cases.
+test: test-race test-purego test-arm64 test-js test-adversarial
 
 test-unit:
 	$(GO) test $(PKGS)
@@ -31,6 +31,14 @@ test-purego:
 
 test-arm64:
 	scripts/test-arm64.sh
+
+# Issue 21's adversarial cases rerun against a real bin/cairn serve, one
+# server per case on a loopback port (tests/adversarial; about 35 s once
+# every case passes, the 30 s stalled-download case in parallel with the
+# others). The disk-full cases mount small tmpfs folders and are skipped
+# where mounting is not permitted (run as root).
+test-adversarial: build
+	$(GO) test -count=1 -timeout 10m ./tests/adversarial -cairn-bin $(CURDIR)/$(BIN)
 
 lint:
 	$(GO) vet $(PKGS)
