@@ -98,7 +98,7 @@ func (sums FileSums) lookup(src, staged string) SumLookup {
 // known, when not nil, gives the CRC-32C of files under dir that need not
 // be read again (see FileSums).
 func (st *Storage) VerifyCollectionDir(dir string, known SumLookup) error {
-	if err := checkStaged(dir); err != nil {
+	if err := checkStaged(dir, st.freeSpace); err != nil {
 		return verifyErr(err)
 	}
 	opts := st.opts
