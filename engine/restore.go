@@ -178,7 +178,9 @@ func verifyShards(shards []*shard, known SumLookup) error {
 
 // RestoreCollection makes the collection folder src (laid out as a live
 // collection folder, e.g. extracted from a snapshot under the temp path) the
-// collection name: created if absent, otherwise replaced atomically. src is
+// collection name: created if absent, otherwise replaced atomically (a
+// collection that failed to open included: the restored one takes its
+// place, and its failed entry and issue go). src is
 // moved next to the live collections (copied when it lies on another
 // filesystem) and verified there first (VerifyCollectionDir); on any error
 // before the swap the live collection is untouched and the moved folder is
@@ -296,6 +298,10 @@ func (st *Storage) swapLocked(in restoreIntent, root string) error {
 		return fmt.Errorf("restore %s: %w", in.Name, err)
 	}
 	old := st.collections[in.Name]
+	// A collection that failed to open is replaced as a live one is: its
+	// folder goes to the trash; its failed entry stays until the restored
+	// collection is open, so that a failure leaves it as it was.
+	replaced := old != nil || st.failed[in.Name] != nil && exists(final)
 	if old != nil {
 		// Closing stops the workers (nothing may write under the old path once
 		// it names the new folder) and makes the old WAL durable; readers keep
@@ -304,12 +310,14 @@ func (st *Storage) swapLocked(in restoreIntent, root string) error {
 			st.opts.Logger.Warn("restore: close replaced collection", "name", in.Name, "err", err)
 		}
 		delete(st.collections, in.Name)
+	}
+	if replaced {
 		if err := fsys.Rename(final, filepath.Join(root, in.Trash)); err != nil {
 			return st.abortSwap(in, intentPath, fmt.Errorf("restore %s: %w", in.Name, err))
 		}
 	}
 	if err := fsys.Rename(filepath.Join(root, in.Staged), final); err != nil {
-		if old != nil {
+		if replaced {
 			if rerr := fsys.Rename(filepath.Join(root, in.Trash), final); rerr != nil {
 				return fmt.Errorf("restore %s: %w (roll back: %v): %w", in.Name, err, rerr, errIntentPending)
 			}
@@ -329,9 +337,11 @@ func (st *Storage) swapLocked(in restoreIntent, root string) error {
 		func() error { synced = fsys.SyncDir(root); return nil },
 	)
 	if err != nil {
-		return st.rollBack(in, intentPath, old != nil, fmt.Errorf("restore %s: open restored collection: %w", in.Name, err))
+		return st.rollBack(in, intentPath, replaced, fmt.Errorf("restore %s: open restored collection: %w", in.Name, err))
 	}
 	st.collections[in.Name] = c
+	_, wasFailed := st.failed[in.Name]
+	delete(st.failed, in.Name) // and with it its issue
 	// The intent goes once the renames are durable; the replaced folder
 	// (a dot-prefixed leftover that Open removes, should this stop) is
 	// removed in the background.
@@ -343,7 +353,7 @@ func (st *Storage) swapLocked(in restoreIntent, root string) error {
 	if err := cleanup; err != nil {
 		st.opts.Logger.Warn("restore: cleanup", "name", in.Name, "err", err)
 	}
-	st.opts.Logger.Info("restored collection", "name", in.Name, "replaced", old != nil)
+	st.opts.Logger.Info("restored collection", "name", in.Name, "replaced", replaced, "replaced_failed", wasFailed)
 	return nil
 }
 
@@ -418,14 +428,15 @@ func (st *Storage) rollBack(in restoreIntent, intentPath string, hadOld bool, ca
 }
 
 // abortSwap undoes a swap that failed before the new folder got its name:
-// it removes the intent and reopens the old collection, if any.
+// it removes the intent and reopens the old collection, if any (one that
+// had failed to open stays failed, as it was).
 func (st *Storage) abortSwap(in restoreIntent, intentPath string, cause error) error {
 	fsys := st.opts.FS
 	if err := errors.Join(fsys.Remove(intentPath), fsys.SyncDir(st.dir)); err != nil {
 		return errors.Join(cause, fmt.Errorf("remove restore intent: %w: %w", err, errIntentPending))
 	}
 	final := filepath.Join(st.dir, collectionsDir, in.Name)
-	if _, err := os.Stat(final); err != nil {
+	if _, err := os.Stat(final); err != nil || st.failed[in.Name] != nil {
 		return cause
 	}
 	c, err := openCollection(in.Name, final, &st.opts, false)
