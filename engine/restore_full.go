@@ -20,7 +20,7 @@ import (
 //  1. every new folder is moved to collections/.restore-N-NAME and verified;
 //     any failure removes them all and changes nothing;
 //  2. restore-all-intent-N is written atomically, listing every swap (as
-//     restore.go's restoreIntent) and the alias table to install: from now
+//     restore_intent.go's restoreIntent) and the alias table to install: from now
 //     on the restore rolls forward as a whole;
 //  3. for each collection, collections/NAME (if any) is renamed to its
 //     trash name and the staged folder to NAME; then the alias table is
