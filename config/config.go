@@ -80,7 +80,8 @@ type Storage struct {
 	TempPath string `yaml:"temp_path"`
 	// MaxSnapshotSizeMB bounds, in mebibytes, a snapshot archive received
 	// for a recover (upload or download) and the content it unpacks to;
-	// 0 means only the free disk space bounds them.
+	// 0 means only the free disk space bounds them (a download: half of the
+	// temp path's free space above snapshot.DownloadReserve).
 	MaxSnapshotSizeMB int `yaml:"max_snapshot_size_mb"`
 	// Performance holds tuning knobs.
 	Performance Performance `yaml:"performance"`

@@ -86,10 +86,12 @@ func (st *Storage) applyAliasOp(m map[string]string, o AliasOp) error {
 		if err := validateName("alias_name", a.AliasName); err != nil {
 			return err
 		}
-		if _, ok := st.collections[a.CollectionName]; !ok {
+		// A collection that failed to open exists (CollectionExists, the
+		// listing): it may get aliases, and its name is taken.
+		if !st.hasCollectionLocked(a.CollectionName) {
 			return errNotFound(a.CollectionName)
 		}
-		if _, ok := st.collections[a.AliasName]; ok {
+		if st.hasCollectionLocked(a.AliasName) {
 			return errAlreadyExists("Collection", a.AliasName)
 		}
 		m[a.AliasName] = a.CollectionName
@@ -118,6 +120,13 @@ func (st *Storage) applyAliasOp(m map[string]string, o AliasOp) error {
 	return nil
 }
 
+// hasCollectionLocked reports whether a collection has the name (not an
+// alias), a collection that failed to open included. Caller holds mu.
+func (st *Storage) hasCollectionLocked(name string) bool {
+	_, ok := st.collections[name]
+	return ok || st.failed[name] != nil
+}
+
 // ListAliases returns every alias, sorted by alias name.
 func (st *Storage) ListAliases() []AliasDescription {
 	st.mu.RLock()
@@ -126,12 +135,13 @@ func (st *Storage) ListAliases() []AliasDescription {
 }
 
 // CollectionAliases returns the aliases of one collection (given by name
-// or alias); ErrNotFound when there is no such collection.
+// or alias), one that failed to open included; ErrNotFound when there is
+// no such collection.
 func (st *Storage) CollectionAliases(nameOrAlias string) ([]AliasDescription, error) {
 	st.mu.RLock()
 	defer st.mu.RUnlock()
 	name := st.resolveLocked(nameOrAlias)
-	if _, ok := st.collections[name]; !ok {
+	if !st.hasCollectionLocked(name) {
 		return nil, errNotFound(nameOrAlias)
 	}
 	return listAliases(st.aliases, name), nil

@@ -211,7 +211,7 @@ type Record struct {
 	Payload payload.Payload `json:"payload"`
 	Vector  Vectors         `json:"vector"`
 	// OrderValue is the value a scroll with order_by sorted the point by.
-	OrderValue *float64 `json:"order_value,omitempty"`
+	OrderValue *OrderValue `json:"order_value,omitempty"`
 }
 
 // ScoredPoint is one search result. Score is Qdrant's: similarity for Cosine

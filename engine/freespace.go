@@ -12,11 +12,7 @@ import (
 // wal_segments_ahead more) does not fit in the free space of the storage's
 // filesystem.
 func (st *Storage) checkCreateSpace(name string, cfg *CollectionConfig) error {
-	freeSpace := st.opts.FreeSpace
-	if freeSpace == nil {
-		freeSpace = vfs.FreeSpace
-	}
-	free, err := freeSpace(filepath.Join(st.dir, collectionsDir))
+	free, err := st.freeSpace(filepath.Join(st.dir, collectionsDir))
 	if err != nil {
 		return fmt.Errorf("create collection %s: check free space: %w", name, err)
 	}
@@ -28,4 +24,13 @@ func (st *Storage) checkCreateSpace(name string, cfg *CollectionConfig) error {
 			name, need, shards, segs, segMB, free)}
 	}
 	return nil
+}
+
+// freeSpace returns the bytes free on the filesystem holding dir:
+// Options.FreeSpace, vfs.FreeSpace when that is nil.
+func (st *Storage) freeSpace(dir string) (int64, error) {
+	if st.opts.FreeSpace != nil {
+		return st.opts.FreeSpace(dir)
+	}
+	return vfs.FreeSpace(dir)
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 
 	"github.com/cairn-db/cairn/payload"
 	"github.com/cairn-db/cairn/point"
@@ -117,7 +118,8 @@ func (c *Collection) scrollOrdered(ctx context.Context, req ScrollRequest, limit
 	if req.Offset != nil {
 		return ScrollResult{}, &engineError{ErrBadRequest, "Bad request: Cannot use an `offset` when using `order_by`"}
 	}
-	if s, ok := c.core.indexDefs()[ob.Key]; !ok || !rangeIndexed(s) {
+	s, ok := c.core.indexDefs()[ob.Key]
+	if !ok || !rangeIndexed(s) {
 		return ScrollResult{}, &engineError{ErrBadRequest, fmt.Sprintf("Bad request: No range index for `order_by` key: `%s`. Please create one to use `order_by`. Check https://qdrant.tech/documentation/concepts/indexing/#payload-index to see which payload schemas support Range conditions", ob.Key)}
 	}
 	var all []ordered
@@ -155,13 +157,33 @@ func (c *Collection) scrollOrdered(ctx context.Context, req ScrollRequest, limit
 	for i := range recs {
 		for _, o := range all {
 			if o.id == recs[i].ID {
-				v := o.value
-				recs[i].OrderValue = &v
+				recs[i].OrderValue = &OrderValue{Value: o.value, Float: s.Type == payload.TypeFloat}
 				break
 			}
 		}
 	}
 	return ScrollResult{Points: recs}, nil
+}
+
+// OrderValue is the value a scroll with order_by sorted a point by
+// (Record.OrderValue), written as Qdrant writes its OrderValue: a float's
+// spelling (3.0) for a float index, an integer (3) for an integer or a
+// datetime index (microseconds since the epoch).
+type OrderValue struct {
+	// Value is the value; a datetime's is microseconds since the epoch.
+	Value float64
+	// Float is set when the key's index is a float index.
+	Float bool
+}
+
+// MarshalJSON writes v as an integer unless it is a float index's value or
+// has a fraction (a float payload value under an integer index), which
+// point.AppendJSONFloat writes.
+func (v OrderValue) MarshalJSON() ([]byte, error) {
+	if !v.Float && v.Value == math.Trunc(v.Value) && math.Abs(v.Value) < 1<<63 {
+		return strconv.AppendInt(make([]byte, 0, 20), int64(v.Value), 10), nil
+	}
+	return point.AppendJSONFloat(make([]byte, 0, 24), v.Value, 64), nil
 }
 
 // bestValue is the point's first value in the sort order: the smallest one

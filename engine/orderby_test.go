@@ -51,8 +51,13 @@ func TestScrollOrderBy(t *testing.T) {
 		if got := orderIDs(res.Points); got != "2,3,5,1" || res.NextPageOffset != nil {
 			t.Errorf("%s asc: %s next %v", stage, got, res.NextPageOffset)
 		}
-		if ov := res.Points[0].OrderValue; ov == nil || *ov != 10.5 {
+		if ov := res.Points[0].OrderValue; ov == nil || ov.Value != 10.5 || !ov.Float {
 			t.Errorf("%s asc: order_value %v", stage, ov)
+		}
+		// A float index's whole value is written as a float (Qdrant's
+		// OrderValue::Float), 20.0, not 20.
+		if b, err := json.Marshal(res.Points[1]); err != nil || !strings.Contains(string(b), `"order_value":20.0}`) {
+			t.Errorf("%s asc: point 3 written as %s (%v), want order_value 20.0", stage, b, err)
 		}
 		res, err = c.Scroll(ctxb, ScrollRequest{Limit: 2, Filter: filter(t, `{"must":[{"key":"g","match":{"value":"a"}}]}`),
 			OrderBy: &OrderBy{Key: "price", Direction: "desc"}})

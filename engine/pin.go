@@ -5,7 +5,9 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
+	"strings"
 
 	"github.com/cairn-db/cairn/segment"
 )
@@ -171,12 +173,26 @@ type StoragePin struct {
 // storage lock before a shard's write locks, is the one restores follow.
 // Call ResumeWrites once the mutable files are captured, then Release. On
 // error nothing stays pinned.
+//
+// While a collection that failed to open is present, PinAll refuses with
+// ErrFailed naming it, before pinning anything: a full snapshot stands for
+// the whole storage, and one without that collection (whose data is only
+// on this disk), or with aliases naming a collection it does not hold
+// (which no restore accepts), would be a backup that is not one. The
+// failed collection is repaired (and the server restarted), deleted, or
+// recovered over; the set of failed collections only shrinks while the
+// storage is open.
 func (st *Storage) PinAll() (*StoragePin, error) {
 	st.mu.RLock()
 	defer st.mu.RUnlock()
 	if st.closed {
 		return nil, ErrClosed
 	}
+	if err := st.failedSnapshotLocked(); err != nil {
+		return nil, err
+	}
+	// Every alias names a pinned collection: Open drops aliases of missing
+	// collections, and there is no failed one.
 	sp := &StoragePin{Aliases: maps.Clone(st.aliases)}
 	for n := range st.collections {
 		sp.Names = append(sp.Names, n)
@@ -199,6 +215,23 @@ func (st *Storage) PinAll() (*StoragePin, error) {
 	}
 	pinned = true
 	return sp, nil
+}
+
+// failedSnapshotLocked is PinAll's refusal while collections that failed
+// to open are present: ErrFailed, naming them all in order, with the first
+// one's reason. Caller holds mu.
+func (st *Storage) failedSnapshotLocked() error {
+	if len(st.failed) == 0 {
+		return nil
+	}
+	names := slices.Sorted(maps.Keys(st.failed))
+	also := ""
+	if len(names) > 1 {
+		also = " (so did `" + strings.Join(names[1:], "`, `") + "`)"
+	}
+	return &engineError{ErrFailed, fmt.Sprintf(
+		"Service internal error: Failed to load local shard: cannot create a full snapshot: collection `%s` failed to open: %s%s. Repair it and restart, delete it or recover it from a snapshot, then snapshot again",
+		names[0], st.failed[names[0]].reason, also)}
 }
 
 // ResumeWrites lets the writes of every pinned collection continue;

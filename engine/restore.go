@@ -1,22 +1,12 @@
 package engine
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
-	"runtime"
-	"sort"
 	"strings"
 	"sync"
-	"sync/atomic"
-	"syscall"
-
-	"github.com/cairn-db/cairn/segment"
-	"github.com/cairn-db/cairn/vfs"
 )
 
 // A restore replaces a collection folder with a rename-based swap guarded by
@@ -34,151 +24,11 @@ import (
 // the dot-prefixed folders are leftovers that Open removes, so a crash
 // leaves either the old collection or the new one.
 
-const (
-	restoreIntentPrefix  = "restore-intent-"
-	restoreIntentMagic   = "CAIRNRST"
-	restoreIntentVersion = 1
-)
-
-// restoreIntent is the body of a restore-intent-N file: folder names inside
-// the collections folder.
-type restoreIntent struct {
-	Name   string `json:"name"`
-	Staged string `json:"staged"`
-	Trash  string `json:"trash"`
-	// Shard, when set, names the shard folder inside collection Name that
-	// the restore replaces (restore_shard.go); empty replaces the whole
-	// collection folder.
-	Shard string `json:"shard,omitempty"`
-}
-
-// FileSums holds the CRC-32C of files handed to a restore, keyed by their
-// path under the src folder the caller passes (src joined with the file's
-// path relative to it). The caller vouches that each checksum was computed
-// over the very bytes it wrote into that file and that nothing has written
-// the file since: the snapshot extractor computes them as it writes. The
-// restore's check then compares a segment file's checksum with the one its
-// meta.seg lists instead of reading the file again; files without one are
-// read. A restore that has to copy src (another filesystem) reads every
-// file. nil means none.
-type FileSums map[string]uint32
-
-// SumLookup gives the vouched-for CRC-32C of the file at path, if any.
-type SumLookup func(path string) (crc uint32, ok bool)
-
-// lookup returns a SumLookup for the folder src now at staged: nil when
-// sums is empty.
-func (sums FileSums) lookup(src, staged string) SumLookup {
-	if len(sums) == 0 {
-		return nil
-	}
-	return func(p string) (uint32, bool) {
-		rel, err := filepath.Rel(staged, p)
-		if err != nil || !filepath.IsLocal(rel) {
-			return 0, false
-		}
-		crc, ok := sums[filepath.Join(src, rel)]
-		return crc, ok
-	}
-}
-
-// VerifyCollectionDir checks a collection folder that is not live (for
-// example one extracted from a snapshot): the collection file (its config
-// through CollectionConfig.Validate), its shard folders against
-// shard_number, every shard's manifest and contents against the files and
-// the config (checkContents: vectors, point counts, graphs, unique and
-// correctly routed ids, WAL reach, replayed records), the full checksum of
-// every listed segment file (graph files included; a file whose checksum
-// known vouches for is compared without being read), every HNSW graph's
-// structure, and the WAL, which it replays. It
-// changes nothing in dir except what opening a WAL does (cutting a torn
-// tail). Its errors wrap the cause, and ErrVerify unless the cause is a
-// fault of this machine (see verifyErr).
-//
-// known, when not nil, gives the CRC-32C of files under dir that need not
-// be read again (see FileSums).
-func (st *Storage) VerifyCollectionDir(dir string, known SumLookup) error {
-	if err := checkStaged(dir); err != nil {
-		return verifyErr(err)
-	}
-	opts := st.opts
-	opts.DisableBackground = true
-	opts.Hooks = nil
-	c, err := openCollection(filepath.Base(dir), dir, &opts, true) // verifyShards checks the graphs
-	if err != nil {
-		return verifyErr(fmt.Errorf("open collection: %w", err))
-	}
-	for _, s := range c.shards {
-		if err = s.checkContents(); err != nil {
-			break
-		}
-	}
-	if err == nil {
-		err = verifyShards(c.shards, known)
-	}
-	if err := errors.Join(err, c.closeShards()); err != nil {
-		return verifyErr(err)
-	}
-	return nil
-}
-
-// verifyShards checks in full what opening shards checks only in part:
-// every segment file against its checksum (segment.VerifyChecks, one check
-// per file: read in full, or, for a file whose checksum known vouches for,
-// that checksum compared with meta.seg's), and every HNSW graph's links
-// (hnsw.Graph.CheckLinks, needed when the shards were opened with
-// unverified graphs). A graph file is an extra file of its segment, listed
-// in meta.seg with its checksum, so VerifyChecks has already covered its
-// bytes; the graph's own body checksum would only read it again. The checks run on up
-// to GOMAXPROCS goroutines, largest first; the errors are joined in
-// segment order.
-func verifyShards(shards []*shard, known SumLookup) error {
-	var checks []segment.Check
-	for _, s := range shards {
-		for _, h := range s.segs {
-			var inSeg func(string) (uint32, bool)
-			if known != nil {
-				dir := h.dir
-				inSeg = func(name string) (uint32, bool) { return known(filepath.Join(dir, name)) }
-			}
-			checks = append(checks, h.seg.VerifyChecks(inSeg)...) // their errors name the segment
-			for _, name := range h.graphNames() {
-				g, dir := h.graphs[name], h.dir
-				checks = append(checks, segment.Check{
-					Size: int64(len(h.seg.Extra(graphFile(name)))), // links: one pass over the body
-					Run: func() error {
-						if err := g.CheckLinks(); err != nil {
-							return fmt.Errorf("verify graph of %s: %w", dir, err)
-						}
-						return nil
-					}})
-			}
-		}
-	}
-	order := make([]int, len(checks))
-	for i := range order {
-		order[i] = i
-	}
-	sort.SliceStable(order, func(a, b int) bool { return checks[order[a]].Size > checks[order[b]].Size })
-	errs := make([]error, len(checks))
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(checks)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for k := int(next.Add(1)) - 1; k < len(order); k = int(next.Add(1)) - 1 {
-				errs[order[k]] = checks[order[k]].Run()
-			}
-		}()
-	}
-	wg.Wait()
-	return errors.Join(errs...)
-}
-
 // RestoreCollection makes the collection folder src (laid out as a live
 // collection folder, e.g. extracted from a snapshot under the temp path) the
-// collection name: created if absent, otherwise replaced atomically. src is
+// collection name: created if absent, otherwise replaced atomically (a
+// collection that failed to open included: the restored one takes its
+// place, and its failed entry and issue go). src is
 // moved next to the live collections (copied when it lies on another
 // filesystem) and verified there first (VerifyCollectionDir); on any error
 // before the swap the live collection is untouched and the moved folder is
@@ -272,21 +122,6 @@ func (in restoreIntent) what() string {
 // next Open completes it, so its staged folder must be kept.
 var errIntentPending = errors.New("the next Open completes the restore")
 
-// writeIntent writes an intent file durably (temp file, fsync, rename, fsync
-// of the folder) as the envelope magic/version around in's JSON. On error no
-// intent file is left.
-func writeIntent(fsys vfs.FS, path, magic string, version uint32, in any) error {
-	body, err := json.Marshal(in)
-	if err != nil {
-		return err
-	}
-	if err := vfs.WriteFileAtomic(fsys, path, sealEnvelope(magic, version, body)); err != nil {
-		_ = fsys.Remove(path)
-		return fmt.Errorf("write intent: %w", err)
-	}
-	return nil
-}
-
 // swapLocked performs steps 2–5 of a restore. Caller holds st.mu.
 func (st *Storage) swapLocked(in restoreIntent, root string) error {
 	fsys := st.opts.FS
@@ -296,6 +131,10 @@ func (st *Storage) swapLocked(in restoreIntent, root string) error {
 		return fmt.Errorf("restore %s: %w", in.Name, err)
 	}
 	old := st.collections[in.Name]
+	// A collection that failed to open is replaced as a live one is: its
+	// folder goes to the trash; its failed entry stays until the restored
+	// collection is open, so that a failure leaves it as it was.
+	replaced := old != nil || st.failed[in.Name] != nil && exists(final)
 	if old != nil {
 		// Closing stops the workers (nothing may write under the old path once
 		// it names the new folder) and makes the old WAL durable; readers keep
@@ -304,12 +143,14 @@ func (st *Storage) swapLocked(in restoreIntent, root string) error {
 			st.opts.Logger.Warn("restore: close replaced collection", "name", in.Name, "err", err)
 		}
 		delete(st.collections, in.Name)
+	}
+	if replaced {
 		if err := fsys.Rename(final, filepath.Join(root, in.Trash)); err != nil {
 			return st.abortSwap(in, intentPath, fmt.Errorf("restore %s: %w", in.Name, err))
 		}
 	}
 	if err := fsys.Rename(filepath.Join(root, in.Staged), final); err != nil {
-		if old != nil {
+		if replaced {
 			if rerr := fsys.Rename(filepath.Join(root, in.Trash), final); rerr != nil {
 				return fmt.Errorf("restore %s: %w (roll back: %v): %w", in.Name, err, rerr, errIntentPending)
 			}
@@ -329,9 +170,11 @@ func (st *Storage) swapLocked(in restoreIntent, root string) error {
 		func() error { synced = fsys.SyncDir(root); return nil },
 	)
 	if err != nil {
-		return st.rollBack(in, intentPath, old != nil, fmt.Errorf("restore %s: open restored collection: %w", in.Name, err))
+		return st.rollBack(in, intentPath, replaced, fmt.Errorf("restore %s: open restored collection: %w", in.Name, err))
 	}
 	st.collections[in.Name] = c
+	_, wasFailed := st.failed[in.Name]
+	delete(st.failed, in.Name) // and with it its issue
 	// The intent goes once the renames are durable; the replaced folder
 	// (a dot-prefixed leftover that Open removes, should this stop) is
 	// removed in the background.
@@ -343,7 +186,7 @@ func (st *Storage) swapLocked(in restoreIntent, root string) error {
 	if err := cleanup; err != nil {
 		st.opts.Logger.Warn("restore: cleanup", "name", in.Name, "err", err)
 	}
-	st.opts.Logger.Info("restored collection", "name", in.Name, "replaced", old != nil)
+	st.opts.Logger.Info("restored collection", "name", in.Name, "replaced", replaced, "replaced_failed", wasFailed)
 	return nil
 }
 
@@ -418,14 +261,15 @@ func (st *Storage) rollBack(in restoreIntent, intentPath string, hadOld bool, ca
 }
 
 // abortSwap undoes a swap that failed before the new folder got its name:
-// it removes the intent and reopens the old collection, if any.
+// it removes the intent and reopens the old collection, if any (one that
+// had failed to open stays failed, as it was).
 func (st *Storage) abortSwap(in restoreIntent, intentPath string, cause error) error {
 	fsys := st.opts.FS
 	if err := errors.Join(fsys.Remove(intentPath), fsys.SyncDir(st.dir)); err != nil {
 		return errors.Join(cause, fmt.Errorf("remove restore intent: %w: %w", err, errIntentPending))
 	}
 	final := filepath.Join(st.dir, collectionsDir, in.Name)
-	if _, err := os.Stat(final); err != nil {
+	if _, err := os.Stat(final); err != nil || st.failed[in.Name] != nil {
 		return cause
 	}
 	c, err := openCollection(in.Name, final, &st.opts, false)
@@ -434,186 +278,4 @@ func (st *Storage) abortSwap(in restoreIntent, intentPath string, cause error) e
 	}
 	st.collections[in.Name] = c
 	return cause
-}
-
-// recoverRestores completes every restore a crash interrupted after its
-// intent file was written. Open must call it before listing the
-// collections folder (which removes dot-prefixed leftovers).
-func recoverRestores(fsys vfs.FS, dir string, logger *slog.Logger) error {
-	root := filepath.Join(dir, collectionsDir)
-	return completeIntents(fsys, dir, restoreIntentPrefix, func(path string) error {
-		in, err := loadRestoreIntent(path)
-		if err != nil {
-			return err
-		}
-		if err := rollForward(fsys, root, in); err != nil {
-			return fmt.Errorf("recover restore %s: %w", in.Name, err)
-		}
-		if logger != nil {
-			logger.Info("completed interrupted restore", "name", in.Name)
-		}
-		return nil
-	})
-}
-
-// completeIntents finishes the interrupted restores whose intent files in
-// dir start with prefix: an intent never written (still ".tmp") means no
-// swap began and is removed; a written one is carried out by apply, then
-// removed, and dir synced.
-func completeIntents(fsys vfs.FS, dir, prefix string, apply func(path string) error) error {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return nil
-		}
-		return fmt.Errorf("recover restores: %w", err)
-	}
-	for _, e := range entries {
-		if !strings.HasPrefix(e.Name(), prefix) {
-			continue
-		}
-		path := filepath.Join(dir, e.Name())
-		if strings.HasSuffix(e.Name(), ".tmp") {
-			if err := fsys.Remove(path); err != nil {
-				return fmt.Errorf("recover restores: %w", err)
-			}
-			continue
-		}
-		if err := apply(path); err != nil {
-			return err
-		}
-		if err := errors.Join(fsys.Remove(path), fsys.SyncDir(dir)); err != nil {
-			return fmt.Errorf("recover restore %s: %w", e.Name(), err)
-		}
-	}
-	return nil
-}
-
-func loadRestoreIntent(path string) (restoreIntent, error) {
-	var in restoreIntent
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return in, fmt.Errorf("read restore intent: %w", err)
-	}
-	body, err := openEnvelope(restoreIntentMagic, restoreIntentVersion, b)
-	if err == nil {
-		err = json.Unmarshal(body, &in)
-	}
-	if err == nil {
-		err = in.checkNames(true)
-	}
-	if err != nil {
-		return in, fmt.Errorf("decode restore intent %s: %w", path, err)
-	}
-	return in, nil
-}
-
-// checkNames refuses an intent read from disk whose folder names are not
-// single path elements (nothing outside the collections folder may be
-// renamed), or that names a shard where shard is false (the steps of a
-// restore-all intent replace whole collections).
-func (in restoreIntent) checkNames(shard bool) error {
-	if !plainName(in.Name) || !plainName(in.Staged) || !plainName(in.Trash) ||
-		in.Shard != "" && (!shard || !plainName(in.Shard)) {
-		return fmt.Errorf("%w: bad folder name", ErrCorrupt)
-	}
-	return nil
-}
-
-func plainName(s string) bool {
-	return s != "" && filepath.IsLocal(s) && filepath.Base(s) == s
-}
-
-// rollForward finishes steps 3 and 4 of an interrupted restore.
-func rollForward(fsys vfs.FS, root string, in restoreIntent) error {
-	staged := filepath.Join(root, in.Staged)
-	if _, err := os.Stat(staged); errors.Is(err, os.ErrNotExist) {
-		return nil // step 4 was done: the new folder has its name
-	}
-	final := in.target(root)
-	if _, err := os.Stat(final); err == nil {
-		if err := fsys.Rename(final, filepath.Join(root, in.Trash)); err != nil {
-			return err
-		}
-	}
-	if err := fsys.Rename(staged, final); err != nil {
-		return err
-	}
-	return fsys.SyncDir(root)
-}
-
-// moveDir renames src to dst, or copies the tree (syncing every file and
-// folder) when they lie on different filesystems and then removes src;
-// copied reports the latter.
-func moveDir(fsys vfs.FS, src, dst string) (copied bool, err error) {
-	err = fsys.Rename(src, dst)
-	if err == nil || !errors.Is(err, syscall.EXDEV) {
-		return false, err
-	}
-	if err := copyTree(fsys, src, dst); err != nil {
-		_ = fsys.RemoveAll(dst)
-		return true, err
-	}
-	return true, fsys.RemoveAll(src)
-}
-
-func copyTree(fsys vfs.FS, src, dst string) error {
-	return filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(src, p)
-		if err != nil {
-			return err
-		}
-		target := filepath.Join(dst, rel)
-		switch {
-		case d.IsDir():
-			if err := fsys.MkdirAll(target, 0o755); err != nil || rel == "." {
-				return err
-			}
-			// A folder holding only folders gets no file's SyncDir.
-			return fsys.SyncDir(filepath.Dir(target))
-		case d.Type().IsRegular():
-			if err := copyFileSynced(fsys, p, target); err != nil {
-				return err
-			}
-			return fsys.SyncDir(filepath.Dir(target))
-		default:
-			return fmt.Errorf("copy %s: not a regular file", p)
-		}
-	})
-}
-
-func copyFileSynced(fsys vfs.FS, src, dst string) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := fsys.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-	if err != nil {
-		return err
-	}
-	_, err = io.Copy(out, in)
-	if err == nil {
-		err = out.Sync()
-	}
-	return errors.Join(err, out.Close())
-}
-
-// verifyErr marks err, met while checking a folder to restore, as the
-// folder failing its check (ErrVerify: a corrupt or crafted archive),
-// unless it is a fault of this machine rather than of the files: out of
-// file descriptors, memory or disk space, or an I/O error. Those stay
-// what they are (a server error, not the client's).
-func verifyErr(err error) error {
-	var errno syscall.Errno
-	if errors.As(err, &errno) {
-		switch errno {
-		case syscall.EMFILE, syscall.ENFILE, syscall.ENOMEM, syscall.ENOSPC, syscall.EDQUOT, syscall.EIO, syscall.EAGAIN, syscall.EINTR:
-			return err
-		}
-	}
-	return fmt.Errorf("%w: %w", ErrVerify, err)
 }

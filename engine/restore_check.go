@@ -245,8 +245,8 @@ func (s *shard) checkRecord(o *op) error {
 // checkStaged runs the checks of this file that need no open shard on the
 // collection folder dir: its collection file (which loadCollectionFile
 // checks with CollectionConfig.Validate), its shard folders, and the room
-// their WALs take once opened.
-func checkStaged(dir string) error {
+// their WALs take once opened (free measures it).
+func checkStaged(dir string, free func(string) (int64, error)) error {
 	f, err := loadCollectionFile(dir)
 	if err != nil {
 		return err
@@ -254,34 +254,37 @@ func checkStaged(dir string) error {
 	if err := checkCollectionLayout(dir, f.Config.Params.ShardNumber); err != nil {
 		return err
 	}
-	return checkWALRoom(dir, f.Config.Params.ShardNumber, f.Config.WalConfig.WalCapacityMB)
+	return checkWALRoom(free, dir, f.Config.Params.ShardNumber, f.Config.WalConfig.WalCapacityMB)
 }
 
-// freeSpace is diskFree; tests replace it.
-var freeSpace = diskFree
-
 // checkWALRoom refuses, before any WAL is opened, shards WALs of
-// wal_capacity_mb capMB that would not fit in the free space of the
-// filesystem holding dir: opening a shard's WAL reserves capMB for the
-// segment it appends to (wal.Open preallocates it), so the check reserves
-// what the restored collection will. The error wraps syscall.ENOSPC: a
-// fault of this machine's room, not of the archive (verifyErr leaves it
+// wal_capacity_mb capMB that would not fit in the free space (as free
+// measures it) of the filesystem holding dir, a folder inside the storage's
+// collections folder: opening a shard's WAL reserves capMB for the segment
+// it appends to (wal.Open preallocates it), so the check reserves what the
+// restored collection will. The error names the folder (not its path),
+// the bytes needed and the bytes free, and wraps syscall.ENOSPC: a fault
+// of this machine's room, not of the archive (verifyErr leaves it
 // unmarked).
-func checkWALRoom(dir string, shards, capMB int) error {
-	free, err := freeSpace(dir)
+func checkWALRoom(free func(string) (int64, error), dir string, shards, capMB int) error {
+	avail, err := free(dir)
 	if err != nil {
-		return err
+		return fmt.Errorf("check free space: %w", err)
 	}
 	n, c := int64(max(shards, 1)), int64(capMB)
-	if c <= (free>>20)/n { // n × c MiB fit, computed without overflow
+	if c <= (avail>>20)/n { // n × c MiB fit, computed without overflow
 		return nil
 	}
-	need := "more than 2^42"
+	need := "more than 2^62"
 	if c <= (1<<42)/n {
-		need = strconv.FormatInt(n*c, 10)
+		need = strconv.FormatInt(n*c<<20, 10)
 	}
-	return fmt.Errorf("the WALs of %d shards of wal_capacity_mb %d need %s MiB, %d MiB free: %w",
-		n, c, need, free>>20, syscall.ENOSPC)
+	wals := fmt.Sprintf("the WALs of %d shards", n)
+	if n == 1 {
+		wals = "the WAL of 1 shard"
+	}
+	return fmt.Errorf("the storage's collections folder is out of space: %s of wal_capacity_mb %d need %s bytes, %d bytes are free: %w",
+		wals, c, need, avail, syscall.ENOSPC)
 }
 
 // vectorWhat names the vector name in a message.

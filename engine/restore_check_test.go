@@ -425,16 +425,24 @@ func TestRestoreRefusesWALsBeyondFreeSpace(t *testing.T) {
 	shardedFolder(t, dir, 4, 10, 1)
 	coll := sourceFolder(t, filepath.Join(base, "coll"), 2, 20, 10) // 1 MiB WALs
 	shard := shardedFolder(t, filepath.Join(base, "shard"), 4, 30, 2)
-	st := openTest(t, dir, nil)
+	st, err := Open(Options{Dir: dir, Logger: quietLogger(), DisableBackground: true,
+		FreeSpace: func(string) (int64, error) { return 512 << 10, nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
 	live := filepath.Join(dir, collectionsDir, "c")
 	before := treeDigest(t, live)
-	freeSpace = func(string) (int64, error) { return 512 << 10, nil }
-	defer func() { freeSpace = diskFree }()
-	if err := st.RestoreCollection("c", coll, nil); !errors.Is(err, syscall.ENOSPC) || errors.Is(err, ErrVerify) {
-		t.Errorf("collection: %v, want ENOSPC (not ErrVerify)", err)
-	}
-	if err := st.RestoreShard("c", 1, shard, nil); !errors.Is(err, syscall.ENOSPC) || errors.Is(err, ErrVerify) {
-		t.Errorf("shard: %v, want ENOSPC (not ErrVerify)", err)
+	for _, tc := range []struct {
+		what, need string
+		err        error
+	}{
+		{"collection", "the WALs of 2 shards of wal_capacity_mb 1 need 2097152 bytes, 524288 bytes are free", st.RestoreCollection("c", coll, nil)},
+		{"shard", "the WAL of 1 shard of wal_capacity_mb 1 need 1048576 bytes, 524288 bytes are free", st.RestoreShard("c", 1, shard, nil)},
+	} {
+		if !errors.Is(tc.err, syscall.ENOSPC) || errors.Is(tc.err, ErrVerify) ||
+			!strings.Contains(tc.err.Error(), "the storage's collections folder is out of space: "+tc.need) || strings.Contains(tc.err.Error(), dir) {
+			t.Errorf("%s: %v, want ENOSPC (not ErrVerify) naming the folder (not its path), the bytes needed and free", tc.what, tc.err)
+		}
 	}
 	if after := treeDigest(t, live); fmt.Sprint(after) != fmt.Sprint(before) {
 		t.Fatal("live files changed")
@@ -451,16 +459,14 @@ func TestRestoreRefusesWALsBeyondFreeSpace(t *testing.T) {
 }
 
 // TestCheckWALRoom: the room check compares shards × capacity with the
-// free space without overflowing. (It and the test above replace freeSpace:
-// neither may run in parallel.)
+// free space without overflowing.
 func TestCheckWALRoom(t *testing.T) {
-	freeSpace = func(string) (int64, error) { return 100 << 20, nil }
-	defer func() { freeSpace = diskFree }()
+	free := func(string) (int64, error) { return 100 << 20, nil }
 	for _, tc := range []struct {
 		shards, capMB int
 		ok            bool
 	}{{1, 100, true}, {4, 25, true}, {4, 26, false}, {1024, 1 << 40, false}, {1, math.MaxInt, false}} {
-		if err := checkWALRoom("", tc.shards, tc.capMB); (err == nil) != tc.ok {
+		if err := checkWALRoom(free, "", tc.shards, tc.capMB); (err == nil) != tc.ok {
 			t.Errorf("%d shards × %d MiB in 100 MiB: %v", tc.shards, tc.capMB, err)
 		}
 	}

@@ -20,7 +20,7 @@ import (
 //  1. every new folder is moved to collections/.restore-N-NAME and verified;
 //     any failure removes them all and changes nothing;
 //  2. restore-all-intent-N is written atomically, listing every swap (as
-//     restore.go's restoreIntent) and the alias table to install: from now
+//     restore_intent.go's restoreIntent) and the alias table to install: from now
 //     on the restore rolls forward as a whole;
 //  3. for each collection, collections/NAME (if any) is renamed to its
 //     trash name and the staged folder to NAME; then the alias table is
@@ -49,7 +49,9 @@ type restoreAllIntent struct {
 // live collection folder, e.g. extracted from a full snapshot) the
 // collection of that name, created or replaced, and adds aliases (alias →
 // collection of the map) to the alias table, replacing aliases of the same
-// name; other collections and aliases are kept. It is all-or-nothing: every
+// name; other collections and aliases are kept. A collection that failed
+// to open is replaced as a live one is (its failed entry and issue go). It
+// is all-or-nothing: every
 // folder is moved next to the live collections and verified first (any
 // failure removes them and changes nothing), then one intent file makes
 // the switch of every collection and of the alias table a single step that
@@ -127,7 +129,7 @@ func (st *Storage) conflictsLocked(names []string, aliases map[string]string) er
 		}
 	}
 	for a := range aliases {
-		if _, ok := st.collections[a]; ok {
+		if st.hasCollectionLocked(a) {
 			return errAlreadyExists("Collection", a)
 		}
 	}
@@ -170,6 +172,9 @@ func (st *Storage) swapAllLocked(in restoreAllIntent, root string, seq uint64) e
 		return st.undoAll(in, intentPath, done, olds, err)
 	}
 	maps.Copy(st.collections, opened)
+	for _, s := range in.Steps {
+		delete(st.failed, s.Name) // a failed collection replaced, and its issue
+	}
 	st.aliases = in.Aliases
 	trash := make([]string, len(in.Steps))
 	for i, s := range in.Steps {

@@ -148,7 +148,7 @@ func sameShardLayout(name string, live, snap CollectionConfig) error {
 // cause, and ErrVerify unless it is a fault of this machine (see
 // verifyErr).
 func (st *Storage) verifyShardDir(name string, cfg CollectionConfig, id uint32, dir string, known SumLookup) error {
-	if err := checkWALRoom(dir, 1, cfg.WalConfig.WalCapacityMB); err != nil {
+	if err := checkWALRoom(st.freeSpace, dir, 1, cfg.WalConfig.WalCapacityMB); err != nil {
 		return verifyErr(err)
 	}
 	core := &collCore{name: name, dir: filepath.Dir(dir), fs: st.opts.FS, logger: st.opts.Logger,

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/cairn-db/cairn/engine"
+	"github.com/cairn-db/cairn/snapshot"
 )
 
 // TestFailedCollectionRoutes opens a storage in which one collection's
@@ -37,7 +38,9 @@ func TestFailedCollectionRoutes(t *testing.T) {
 		t.Fatalf("open: %v", err)
 	}
 	defer st.Close()
-	s = New(Options{Storage: st, Logger: quiet})
+	m := &snapshot.Manager{Storage: st, StoragePath: dir, SnapshotsPath: filepath.Join(t.TempDir(), "snapshots"),
+		TempPath: filepath.Join(dir, "tmp"), Logger: quiet, NodeID: 7}
+	s = New(Options{Storage: st, Snapshots: m, Logger: quiet})
 	list := decode[collectionsList](t, mustOK(t, s, "GET", "/collections", ""))
 	if len(list.Collections) != 2 {
 		t.Fatalf("collections %v", list)
@@ -53,6 +56,17 @@ func TestFailedCollectionRoutes(t *testing.T) {
 	mustFail(t, s, "PUT", "/collections/bad/points?wait=true", `{"points":[{"id":2,"vector":[1,0]}]}`, 500, "Failed to load local shard")
 	mustFail(t, s, "PUT", "/collections/bad", `{"vectors":{"size":2,"distance":"Dot"}}`, 409)
 	mustOK(t, s, "PUT", "/collections/good/points?wait=true", `{"points":[{"id":2,"vector":[1,0]}]}`)
+	// It exists, as /exists says: it may get an alias, which lists, and an
+	// alias may not take its name.
+	mustOK(t, s, "POST", "/collections/aliases", `{"actions":[{"create_alias":{"collection_name":"bad","alias_name":"al"}}]}`)
+	mustFail(t, s, "POST", "/collections/aliases", `{"actions":[{"create_alias":{"collection_name":"good","alias_name":"bad"}}]}`, 409)
+	if as := string(mustOK(t, s, "GET", "/collections/bad/aliases", "")); !strings.Contains(as, `"alias_name":"al"`) {
+		t.Fatalf("aliases of bad: %s", as)
+	}
+	mustFail(t, s, "POST", "/collections/al/points/scroll", `{}`, 500, "Failed to load local shard")
+	// A full snapshot is refused while it is there, naming it.
+	mustFail(t, s, "POST", "/snapshots", "", 500,
+		"Service internal error: Failed to load local shard: cannot create a full snapshot: collection `bad` failed to open: ")
 	issues := decode[map[string][]map[string]any](t, mustOK(t, s, "GET", "/issues", ""))
 	if len(issues["issues"]) != 1 || issues["issues"][0]["id"] != "collection_failed_to_open/bad" ||
 		issues["issues"][0]["related_collection"] != "bad" || issues["issues"][0]["solution"] == nil {
@@ -72,4 +86,8 @@ func TestFailedCollectionRoutes(t *testing.T) {
 		t.Fatalf("folder after delete: %v", err)
 	}
 	mustOK(t, s, "PUT", "/collections/bad", `{"vectors":{"size":2,"distance":"Dot"}}`)
+	if as := string(mustOK(t, s, "GET", "/aliases", "")); strings.Contains(as, `"al"`) {
+		t.Fatalf("the deleted collection's alias stayed: %s", as)
+	}
+	mustOK(t, s, "POST", "/snapshots", "")
 }

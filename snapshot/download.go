@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/cairn-db/cairn/engine"
+	"github.com/cairn-db/cairn/vfs"
 )
 
 // Defaults of the recover downloads (Manager.MaxDownloads and
@@ -148,7 +149,7 @@ func (m *Manager) downloadLimit() (int64, string, error) {
 	if m.MaxBytes > 0 {
 		return m.MaxBytes, "storage.max_snapshot_size_mb", nil
 	}
-	free, err := FreeSpace(m.TempPath)
+	free, err := vfs.FreeSpace(m.TempPath)
 	if err != nil {
 		return 0, "", fmt.Errorf("check free space of the temp path: %w", err)
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/cairn-db/cairn/engine"
+	"github.com/cairn-db/cairn/vfs"
 )
 
 // endless answers every request with a body that never ends, until the
@@ -78,7 +79,7 @@ func TestDownloadLimitDefault(t *testing.T) {
 	if err := e.m.fs().MkdirAll(e.m.TempPath, dirMode); err != nil {
 		t.Fatal(err)
 	}
-	free, err := FreeSpace(e.m.TempPath)
+	free, err := vfs.FreeSpace(e.m.TempPath)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/cairn-db/cairn/vfs"
 )
 
 // Limits bounds what Extract accepts from an untrusted archive.
@@ -89,7 +91,7 @@ type extractor struct {
 func newExtractor(dstDir string, lim Limits) (*extractor, error) {
 	budget := lim.MaxBytes
 	if !lim.IgnoreFreeSpace {
-		free, err := FreeSpace(dstDir)
+		free, err := vfs.FreeSpace(dstDir)
 		if err != nil {
 			return nil, err
 		}
@@ -304,7 +306,7 @@ func typeName(t byte) string {
 // holding dir has less than need bytes available: the server can call it
 // with an upload's length before storing it.
 func CheckFreeSpace(dir string, need int64) error {
-	free, err := FreeSpace(dir)
+	free, err := vfs.FreeSpace(dir)
 	if err != nil {
 		return err
 	}

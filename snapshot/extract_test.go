@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/cairn-db/cairn/vfs"
 )
 
 func TestExtractRejects(t *testing.T) {
@@ -167,7 +169,7 @@ func TestExtractLimits(t *testing.T) {
 
 func TestExtractBeyondFreeSpace(t *testing.T) {
 	dir := t.TempDir()
-	free, err := FreeSpace(dir)
+	free, err := vfs.FreeSpace(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

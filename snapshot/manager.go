@@ -217,10 +217,26 @@ func (m *Manager) CreateFull(ctx context.Context) (Description, error) {
 	src := FullSource{Storage: m.Storage, FS: m.FS, Logger: m.Logger}
 	info, err := Create(ctx, m.opts(), m.SnapshotsPath, FullName(t), Meta{Kind: KindFull, CreatedAt: t}, src)
 	if err != nil {
+		if fe := failedCause(err); fe != nil {
+			return Description{}, fe // the engine's message is the whole answer
+		}
 		return Description{}, fmt.Errorf("create full snapshot: %w", m.createError(err))
 	}
 	m.log().Info("created full snapshot", "name", info.Name, "size", info.Size)
 	return describe(info), nil
+}
+
+// failedCause returns the error in err's chain that the engine made for a
+// collection that failed to open (its kind, engine.ErrFailed, is what it
+// wraps), or nil: its message is Qdrant's whole answer
+// ("Service internal error: Failed to load local shard: …").
+func failedCause(err error) error {
+	for e := err; e != nil; e = errors.Unwrap(e) {
+		if errors.Unwrap(e) == engine.ErrFailed {
+			return e
+		}
+	}
+	return nil
 }
 
 // ListFull lists the full snapshots, oldest first.

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/cairn-db/cairn/engine"
@@ -166,5 +168,48 @@ func TestRecoverEmptyShards(t *testing.T) {
 	}
 	if got := dump(t, restored); got != want {
 		t.Fatalf("restored %s, want %s", got, want)
+	}
+}
+
+// TestRecoverWALCapacityBeyondBound: a collection snapshot whose collection
+// file sets wal_capacity_mb 1000000 (beyond engine.MaxWalCapacityMB) is
+// refused by CollectionConfig.Validate, naming the setting and its bound,
+// with ErrCorrupt (400), not by the free-space check (500), for a recover
+// over a collection and at start-up; the live collection keeps its points
+// and files and no WAL segment is preallocated.
+func TestRecoverWALCapacityBeyondBound(t *testing.T) {
+	e := newEnv(t, nil)
+	c := e.create(t, "c", dim, 1)
+	fill(t, c, 44, dim)
+	col, err := e.m.CreateCollection(ctxb, "c")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := dump(t, c)
+	live := filepath.Join(e.dir, "storage", "collections", "c")
+	files := readTree(t, live)
+	var lie snaptest.Lie
+	for _, l := range snaptest.Lies(dim) {
+		if l.Name == "wal_capacity_mb 1000000" {
+			lie = l
+		}
+	}
+	bad := lyingArchive(t, filepath.Join(e.m.SnapshotsPath, "c", col.Name), filepath.Join(e.dir, "wal.snapshot"), lie)
+	for what, run := range map[string]func() error{
+		"recover":  func() error { return e.m.Recover(ctxb, "c", bad, "", PrioritySnapshot) },
+		"start-up": func() error { return e.m.RecoverAtStartup(ctxb, bad, "c", true) },
+	} {
+		err := run()
+		if !errors.Is(err, ErrCorrupt) || !errors.Is(err, engine.ErrVerify) || errors.Is(err, syscall.ENOSPC) ||
+			!strings.Contains(err.Error(), "wal_config.wal_capacity_mb") || !strings.Contains(err.Error(), "4096") {
+			t.Errorf("%s: %v, want ErrCorrupt naming wal_config.wal_capacity_mb and its bound", what, err)
+		}
+		if got := dump(t, c); got != want {
+			t.Fatalf("%s: the collection changed", what)
+		}
+		if got := readTree(t, live); !sameTree(got, files) {
+			t.Fatalf("%s: the collection's files changed", what)
+		}
+		assertNoTemps(t, e.m.TempPath)
 	}
 }

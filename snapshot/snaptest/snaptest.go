@@ -180,6 +180,13 @@ func Lies(dim int) []Lie {
 		{"wal_capacity_mb 0", CollectionFile, func(m map[string]any) {
 			object(m, "config", "wal_config")["wal_capacity_mb"] = 0
 		}},
+		// Beyond engine.MaxWalCapacityMB: refused by the config's bounds
+		// (400), before the free-space check would answer it with ENOSPC
+		// (500) on a disk without 1 TB free, or a WAL segment that size
+		// were preallocated on one with it.
+		{"wal_capacity_mb 1000000", CollectionFile, func(m map[string]any) {
+			object(m, "config", "wal_config")["wal_capacity_mb"] = 1000000
+		}},
 	}
 }
 
