@@ -64,9 +64,7 @@ func (r Record) AppendJSON(b []byte) ([]byte, error) {
 	b = r.Vector.AppendJSON(b)
 	if r.OrderValue != nil {
 		b = append(b, `,"order_value":`...)
-		if b, err = payload.AppendJSON(b, *r.OrderValue); err != nil {
-			return nil, fmt.Errorf("encode order value: %w", err)
-		}
+		b = r.OrderValue.AppendJSON(b)
 	}
 	return append(b, '}'), nil
 }

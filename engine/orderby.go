@@ -180,10 +180,15 @@ type OrderValue struct {
 // has a fraction (a float payload value under an integer index), which
 // point.AppendJSONFloat writes.
 func (v OrderValue) MarshalJSON() ([]byte, error) {
+	return v.AppendJSON(make([]byte, 0, 24)), nil
+}
+
+// AppendJSON appends what MarshalJSON writes to b.
+func (v OrderValue) AppendJSON(b []byte) []byte {
 	if !v.Float && v.Value == math.Trunc(v.Value) && math.Abs(v.Value) < 1<<63 {
-		return strconv.AppendInt(make([]byte, 0, 20), int64(v.Value), 10), nil
+		return strconv.AppendInt(b, int64(v.Value), 10)
 	}
-	return point.AppendJSONFloat(make([]byte, 0, 24), v.Value, 64), nil
+	return point.AppendJSONFloat(b, v.Value, 64)
 }
 
 // bestValue is the point's first value in the sort order: the smallest one

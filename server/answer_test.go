@@ -34,10 +34,10 @@ type (
 		Vector  refVectors     `json:"vector"`
 	}
 	refRecord struct {
-		ID         any            `json:"id"`
-		Payload    map[string]any `json:"payload"`
-		Vector     refVectors     `json:"vector"`
-		OrderValue *float64       `json:"order_value,omitempty"`
+		ID         any                `json:"id"`
+		Payload    map[string]any     `json:"payload"`
+		Vector     refVectors         `json:"vector"`
+		OrderValue *engine.OrderValue `json:"order_value,omitempty"`
 	}
 	refScroll struct {
 		Points         []refRecord `json:"points"`
@@ -232,7 +232,7 @@ func randRecords(r *rand.Rand) []engine.Record {
 		}
 		if r.IntN(3) == 0 {
 			f := []float64{0, 1, -2.5, 1e-7, 1e21, 42}[r.IntN(6)]
-			recs[i].OrderValue = &f
+			recs[i].OrderValue = &engine.OrderValue{Value: f, Float: r.IntN(2) == 0}
 		}
 	}
 	return recs
