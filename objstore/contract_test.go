@@ -21,4 +21,3 @@ func TestLocalContract(t *testing.T) {
 		return l
 	})
 }
-

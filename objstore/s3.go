@@ -1,0 +1,545 @@
+package objstore
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
+	"github.com/minio/minio-go/v7/pkg/s3utils"
+)
+
+// S3ConfigKey is the configuration section of an S3 store; errors about a
+// setting name the key under it.
+const S3ConfigKey = "storage.snapshots_config.s3_config"
+
+// Errors an S3 store's failures wrap, so that callers can tell them apart.
+var (
+	// ErrNoBucket reports that the configured bucket does not exist.
+	ErrNoBucket = errors.New("bucket does not exist")
+	// ErrDenied reports that the server refused the credentials or the
+	// request.
+	ErrDenied = errors.New("the server refused the credentials")
+	// ErrUnavailable reports a server that could not be reached or kept
+	// failing after the retries.
+	ErrUnavailable = errors.New("object store unavailable")
+	// ErrStalled reports a request cancelled because its body made no
+	// progress for the idle timeout.
+	ErrStalled = errors.New("stalled")
+)
+
+// S3Timeouts bound each phase of every request; a zero field means
+// DefaultS3Timeouts'.
+type S3Timeouts struct {
+	// Connect bounds the TCP connection.
+	Connect time.Duration
+	// TLSHandshake bounds the TLS handshake of an https endpoint.
+	TLSHandshake time.Duration
+	// ResponseHeader bounds the wait for the answer once the request is
+	// sent.
+	ResponseHeader time.Duration
+	// Idle bounds a request body the server stops taking, and a read of a
+	// response body that receives nothing; progress resets it.
+	Idle time.Duration
+}
+
+// DefaultS3Timeouts are the timeouts of an S3 store.
+var DefaultS3Timeouts = S3Timeouts{Connect: 10 * time.Second, TLSHandshake: 10 * time.Second,
+	ResponseHeader: 60 * time.Second, Idle: 60 * time.Second}
+
+func (t S3Timeouts) withDefaults() S3Timeouts {
+	d := DefaultS3Timeouts
+	for _, p := range []struct{ v, def *time.Duration }{{&t.Connect, &d.Connect}, {&t.TLSHandshake, &d.TLSHandshake},
+		{&t.ResponseHeader, &d.ResponseHeader}, {&t.Idle, &d.Idle}} {
+		if *p.v <= 0 {
+			*p.v = *p.def
+		}
+	}
+	return t
+}
+
+// Defaults of S3Config's tuning fields.
+const (
+	// DefaultS3Attempts is how many times a request is tried.
+	DefaultS3Attempts = 5
+	// DefaultS3PartSize is the part size of multipart uploads (S3's
+	// minimum is 5 MiB); an object up to it is sent in one request.
+	DefaultS3PartSize = 16 << 20
+	// DefaultS3Threads is how many parts of an upload are sent at once.
+	DefaultS3Threads = 4
+)
+
+// S3Config says where an S3 store is and how it is reached.
+type S3Config struct {
+	// Endpoint is endpoint_url, http:// or https:// and a host (and port);
+	// empty means AWS (s3.{Region}.amazonaws.com). A set endpoint is
+	// addressed path-style (http://host/bucket/key), as S3-compatible
+	// servers expect.
+	Endpoint string
+	// Region is the region requests are signed for; empty means us-east-1.
+	Region string
+	// Bucket is the bucket; it must exist.
+	Bucket string
+	// Prefix, when set, is put with a slash before every key.
+	Prefix string
+	// AccessKey, SecretKey and SessionToken are the credentials; all
+	// empty means anonymous requests.
+	AccessKey, SecretKey, SessionToken string
+	// RootCAs, when set, is the whole set of authorities an https
+	// endpoint may be signed by; nil means the system roots.
+	RootCAs *x509.CertPool
+	// Timeouts bound each request's phases.
+	Timeouts S3Timeouts
+	// Attempts is how many times a request is tried on a network error,
+	// a 5xx or a throttling answer (503 SlowDown), with exponential
+	// back-off (0.2 s doubling, at most 1 s, jittered); 0 means
+	// DefaultS3Attempts.
+	Attempts int
+	// PartSize and Threads shape multipart uploads; 0 means the defaults.
+	// An upload holds up to (Threads+1) × PartSize bytes in memory.
+	PartSize int64
+	Threads  int
+	// Transport, when set, replaces the HTTP transport built from RootCAs
+	// and the connect and TLS timeouts (tests); the idle and header
+	// timeouts still apply.
+	Transport http.RoundTripper
+}
+
+// FillFromEnv completes c from the standard AWS variables of environ:
+// AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN when no
+// key is configured, AWS_REGION when no region is.
+func (c *S3Config) FillFromEnv(environ []string) {
+	env := map[string]string{}
+	for _, kv := range environ {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			env[k] = v
+		}
+	}
+	if c.AccessKey == "" && c.SecretKey == "" {
+		c.AccessKey, c.SecretKey, c.SessionToken = env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"], env["AWS_SESSION_TOKEN"]
+	}
+	if c.Region == "" {
+		c.Region = env["AWS_REGION"]
+	}
+}
+
+// S3 is a Store in an S3 bucket (AWS or any S3-compatible server), on
+// minio-go. Objects up to the part size are sent in one request, bigger
+// ones and those of unknown size in a multipart upload whose parts are
+// sent in parallel; a failed upload is aborted, and if the abort itself
+// fails (server down) it is retried before the next Put and by Check.
+type S3 struct {
+	cfg    S3Config
+	client *minio.Client
+	core   minio.Core
+	name   string
+
+	mu      sync.Mutex
+	putting map[string]*keyMutex // a lock per key being put
+	pending map[string]bool        // keys whose failed upload is not aborted yet
+}
+
+// NewS3 checks cfg and returns the store; it sends nothing (see Check).
+func NewS3(cfg S3Config) (*S3, error) {
+	if err := s3utils.CheckValidBucketName(cfg.Bucket); err != nil {
+		return nil, fmt.Errorf("%s.bucket: %q: %w", S3ConfigKey, cfg.Bucket, err)
+	}
+	cfg.Prefix = strings.Trim(cfg.Prefix, "/")
+	if cfg.Prefix != "" {
+		if err := ValidKey(cfg.Prefix); err != nil {
+			return nil, fmt.Errorf("%s.prefix: %w", S3ConfigKey, err)
+		}
+	}
+	host, secure, err := endpointHost(cfg.Endpoint, cfg.Region)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Region == "" {
+		cfg.Region = "us-east-1"
+	}
+	if cfg.Attempts <= 0 {
+		cfg.Attempts = DefaultS3Attempts
+	}
+	if cfg.PartSize <= 0 {
+		cfg.PartSize = DefaultS3PartSize
+	}
+	if cfg.Threads <= 0 {
+		cfg.Threads = DefaultS3Threads
+	}
+	cfg.Timeouts = cfg.Timeouts.withDefaults()
+	lookup := minio.BucketLookupAuto
+	if cfg.Endpoint != "" {
+		lookup = minio.BucketLookupPath
+	}
+	client, err := minio.New(host, &minio.Options{
+		Creds:        credentials.NewStaticV4(cfg.AccessKey, cfg.SecretKey, cfg.SessionToken),
+		Secure:       secure,
+		Transport:    &idleTransport{base: cfg.transport(), idle: cfg.Timeouts.Idle},
+		Region:       cfg.Region,
+		BucketLookup: lookup,
+		MaxRetries:   cfg.Attempts,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%s.endpoint_url: %w", S3ConfigKey, err)
+	}
+	name := "s3://" + cfg.Bucket
+	if cfg.Prefix != "" {
+		name += "/" + cfg.Prefix
+	}
+	return &S3{cfg: cfg, client: client, core: minio.Core{Client: client}, name: name,
+		putting: map[string]*keyMutex{}, pending: map[string]bool{}}, nil
+}
+
+// endpointHost parses endpoint_url into the host minio-go wants.
+func endpointHost(endpoint, region string) (string, bool, error) {
+	if endpoint == "" {
+		if region == "" {
+			return "", false, fmt.Errorf("%s: set endpoint_url or region", S3ConfigKey)
+		}
+		return "s3." + region + ".amazonaws.com", true, nil
+	}
+	u, err := url.Parse(endpoint)
+	switch {
+	case err != nil:
+		return "", false, fmt.Errorf("%s.endpoint_url: %w", S3ConfigKey, err)
+	case u.Scheme != "http" && u.Scheme != "https":
+		return "", false, fmt.Errorf("%s.endpoint_url: %q is not an http:// or https:// URL", S3ConfigKey, u.Redacted())
+	case u.Host == "" || u.User != nil || strings.Trim(u.Path, "/") != "" || u.RawQuery != "" || u.Fragment != "":
+		return "", false, fmt.Errorf("%s.endpoint_url: %q must be a scheme and a host (and port) only", S3ConfigKey, u.Redacted())
+	}
+	return u.Host, u.Scheme == "https", nil
+}
+
+// transport is the HTTP transport of the store's requests.
+func (c *S3Config) transport() http.RoundTripper {
+	if c.Transport != nil {
+		return c.Transport
+	}
+	dialer := &net.Dialer{Timeout: c.Timeouts.Connect, KeepAlive: 30 * time.Second}
+	tr := &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           dialer.DialContext,
+		TLSHandshakeTimeout:   c.Timeouts.TLSHandshake,
+		ResponseHeaderTimeout: c.Timeouts.ResponseHeader,
+		ExpectContinueTimeout: time.Second,
+		MaxIdleConnsPerHost:   2 * c.Threads,
+		IdleConnTimeout:       90 * time.Second,
+		// S3 object bodies must reach the caller as stored: no
+		// transparent gzip.
+		DisableCompression: true,
+		TLSClientConfig:    &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: c.RootCAs},
+	}
+	return tr
+}
+
+// String implements Store.
+func (s *S3) String() string { return s.name }
+
+// Endpoint returns the endpoint requests go to, without credentials.
+func (s *S3) Endpoint() string { return s.client.EndpointURL().String() }
+
+func (s *S3) full(key string) string {
+	if s.cfg.Prefix == "" {
+		return key
+	}
+	return s.cfg.Prefix + "/" + key
+}
+
+// Check proves the store usable: the endpoint answers, the credentials are
+// accepted and the bucket exists. Its error names the setting at fault.
+// It also aborts the multipart uploads under the prefix that a crash left
+// unfinished, so call it before any Put (at start-up).
+func (s *S3) Check(ctx context.Context) error {
+	ok, err := s.client.BucketExists(ctx, s.cfg.Bucket)
+	if err != nil {
+		return s.checkError(err)
+	}
+	if !ok {
+		return fmt.Errorf("%s.bucket: bucket %q does not exist at %s: %w", S3ConfigKey, s.cfg.Bucket, s.Endpoint(), ErrNoBucket)
+	}
+	// Listing proves the credentials may read the bucket, not only find it.
+	for obj := range s.client.ListObjects(ctx, s.cfg.Bucket, minio.ListObjectsOptions{Prefix: s.full("x"), MaxKeys: 1}) {
+		if obj.Err != nil {
+			return s.checkError(obj.Err)
+		}
+		break
+	}
+	prefix := ""
+	if s.cfg.Prefix != "" {
+		prefix = s.cfg.Prefix + "/"
+	}
+	if err := s.abortUploads(ctx, prefix, false); err != nil {
+		return fmt.Errorf("check %s: %w", s.name, err)
+	}
+	return nil
+}
+
+// checkError names the setting a failed Check blames.
+func (s *S3) checkError(err error) error {
+	resp := minio.ToErrorResponse(err)
+	switch {
+	case isDenied(resp):
+		return fmt.Errorf("%s.access_key/secret_key: %w at %s (%s: %s)", S3ConfigKey, ErrDenied, s.Endpoint(), resp.Code, resp.Message)
+	case resp.Code == minio.NoSuchBucket:
+		return fmt.Errorf("%s.bucket: bucket %q does not exist at %s: %w", S3ConfigKey, s.cfg.Bucket, s.Endpoint(), ErrNoBucket)
+	case resp.StatusCode == 0:
+		return fmt.Errorf("%s.endpoint_url: cannot reach %s: %w: %w", S3ConfigKey, s.Endpoint(), ErrUnavailable, err)
+	}
+	return fmt.Errorf("%s: %s answers %s: %w", S3ConfigKey, s.Endpoint(), err, ErrUnavailable)
+}
+
+func isDenied(resp minio.ErrorResponse) bool {
+	switch resp.Code {
+	case minio.AccessDenied, "InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidToken", "ExpiredToken":
+		return true
+	}
+	return resp.StatusCode == http.StatusForbidden
+}
+
+// fail wraps the error of an operation on key.
+func (s *S3) fail(op, key string, err error) error {
+	resp := minio.ToErrorResponse(err)
+	var what error
+	switch {
+	case resp.Code == minio.NoSuchKey:
+		return fmt.Errorf("%s %s: %w", op, key, ErrNotExist)
+	case resp.Code == minio.NoSuchBucket:
+		what = fmt.Errorf("%w: %s.bucket %q", ErrNoBucket, S3ConfigKey, s.cfg.Bucket)
+	case isDenied(resp):
+		what = fmt.Errorf("%w (%s.access_key/secret_key): %s", ErrDenied, S3ConfigKey, resp.Message)
+	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, ErrStalled):
+		what = err
+	case resp.StatusCode == 0 || resp.StatusCode >= 500:
+		what = fmt.Errorf("%w after %d attempts: %w", ErrUnavailable, s.cfg.Attempts, err)
+	default:
+		what = err
+	}
+	return fmt.Errorf("%s %s/%s: %w", op, s.name, key, what)
+}
+
+// keyLock serialises the Puts of one key, so that the multipart uploads of
+// a key found unfinished after a failed Put are its own.
+func (s *S3) keyLock(full string) func() {
+	s.mu.Lock()
+	l := s.putting[full]
+	if l == nil {
+		l = &keyMutex{}
+		s.putting[full] = l
+	}
+	l.refs++
+	s.mu.Unlock()
+	l.mu.Lock()
+	return func() {
+		l.mu.Unlock()
+		s.mu.Lock()
+		if l.refs--; l.refs == 0 {
+			delete(s.putting, full)
+		}
+		s.mu.Unlock()
+	}
+}
+
+// keyMutex is the lock of one key and how many Puts hold or wait for it.
+type keyMutex struct {
+	mu   sync.Mutex
+	refs int
+}
+
+// Put implements Store.
+func (s *S3) Put(ctx context.Context, key string, r io.Reader, size int64) error {
+	if err := ValidKey(key); err != nil {
+		return fmt.Errorf("put object: %w", err)
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("put %s: %w", key, err)
+	}
+	s.retryAborts(ctx)
+	full := s.full(key)
+	unlock := s.keyLock(full)
+	defer unlock()
+	body := ctxReader{ctx, exactReader(r, size)}
+	// What fits in one part goes in one request, from memory: a
+	// seekable body, so that minio-go can retry it.
+	head := make([]byte, s.cfg.PartSize)
+	n, err := io.ReadFull(body, head)
+	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
+		return fmt.Errorf("put %s: read: %w", key, err)
+	}
+	opts := minio.PutObjectOptions{ContentType: "application/octet-stream", PartSize: uint64(s.cfg.PartSize),
+		NumThreads: uint(s.cfg.Threads), ConcurrentStreamParts: true}
+	if int64(n) < s.cfg.PartSize {
+		if _, err := s.client.PutObject(ctx, s.cfg.Bucket, full, bytes.NewReader(head[:n]), int64(n), opts); err != nil {
+			return s.fail("put", key, err)
+		}
+		return nil
+	}
+	_, err = s.client.PutObject(ctx, s.cfg.Bucket, full, io.MultiReader(bytes.NewReader(head), body), -1, opts)
+	if err != nil {
+		// minio-go aborts the upload; if that failed too, abort it
+		// now or, the server being unreachable, later.
+		if aerr := s.abortUploads(ctx, full, true); aerr != nil {
+			s.mu.Lock()
+			s.pending[full] = true
+			s.mu.Unlock()
+		}
+		return s.fail("put", key, err)
+	}
+	return nil
+}
+
+// abortUploads aborts the unfinished multipart uploads of the key full
+// (exact) or under the prefix full. It runs even when ctx is cancelled,
+// for a bounded time.
+func (s *S3) abortUploads(ctx context.Context, full string, exact bool) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.Timeouts.ResponseHeader)
+	defer cancel()
+	var errs []error
+	for up := range s.client.ListIncompleteUploads(ctx, s.cfg.Bucket, full, true) {
+		if up.Err != nil {
+			return fmt.Errorf("list unfinished uploads of %s: %w", full, up.Err)
+		}
+		if exact && up.Key != full {
+			continue
+		}
+		if err := s.core.AbortMultipartUpload(ctx, s.cfg.Bucket, up.Key, up.UploadID); err != nil {
+			resp := minio.ToErrorResponse(err)
+			if resp.Code != "NoSuchUpload" {
+				errs = append(errs, fmt.Errorf("abort upload of %s: %w", up.Key, err))
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// retryAborts retries the aborts that failed, for the keys no Put is
+// writing now.
+func (s *S3) retryAborts(ctx context.Context) {
+	s.mu.Lock()
+	keys := make([]string, 0, len(s.pending))
+	for k := range s.pending {
+		if s.putting[k] == nil {
+			keys = append(keys, k)
+		}
+	}
+	s.mu.Unlock()
+	for _, k := range keys {
+		unlock := s.keyLock(k)
+		err := s.abortUploads(ctx, k, true)
+		if err == nil {
+			s.mu.Lock()
+			delete(s.pending, k)
+			s.mu.Unlock()
+		}
+		unlock()
+		if err != nil {
+			return // still unreachable: the Put will say so
+		}
+	}
+}
+
+// Get implements Store.
+func (s *S3) Get(ctx context.Context, key string, off, n int64) (io.ReadCloser, error) {
+	if err := ValidKey(key); err != nil {
+		return nil, fmt.Errorf("get object: %w", err)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("get %s: %w", key, err)
+	}
+	if off < 0 {
+		return nil, fmt.Errorf("get %s: negative offset %d", key, off)
+	}
+	var opts minio.GetObjectOptions
+	switch {
+	case n == 0:
+		return s.emptyAt(ctx, key, off)
+	case n > 0:
+		opts.SetRange(off, off+n-1)
+	case off > 0:
+		opts.SetRange(off, 0)
+	}
+	rc, _, _, err := s.core.GetObject(ctx, s.cfg.Bucket, s.full(key), opts)
+	if err != nil {
+		if minio.ToErrorResponse(err).Code == "InvalidRange" {
+			return s.emptyAt(ctx, key, off)
+		}
+		return nil, s.fail("get", key, err)
+	}
+	return rc, nil
+}
+
+// emptyAt returns the empty read at off of key: off may be its size, no
+// more.
+func (s *S3) emptyAt(ctx context.Context, key string, off int64) (io.ReadCloser, error) {
+	info, err := s.Stat(ctx, key)
+	if err != nil {
+		return nil, fmt.Errorf("get %s: %w", key, err)
+	}
+	if off > info.Size {
+		return nil, fmt.Errorf("get %s: offset %d outside 0..%d", key, off, info.Size)
+	}
+	return io.NopCloser(bytes.NewReader(nil)), nil
+}
+
+// Stat implements Store.
+func (s *S3) Stat(ctx context.Context, key string) (Info, error) {
+	if err := ValidKey(key); err != nil {
+		return Info{}, fmt.Errorf("stat object: %w", err)
+	}
+	oi, err := s.client.StatObject(ctx, s.cfg.Bucket, s.full(key), minio.StatObjectOptions{})
+	if err != nil {
+		return Info{}, s.fail("stat", key, err)
+	}
+	return Info{Key: key, Size: oi.Size, Modified: oi.LastModified}, nil
+}
+
+// List implements Store.
+func (s *S3) List(ctx context.Context, prefix string) ([]Info, error) {
+	if err := validPrefix(prefix); err != nil {
+		return nil, fmt.Errorf("list objects: %w", err)
+	}
+	strip := ""
+	if s.cfg.Prefix != "" {
+		strip = s.cfg.Prefix + "/"
+	}
+	var out []Info
+	for obj := range s.client.ListObjects(ctx, s.cfg.Bucket, minio.ListObjectsOptions{Prefix: strip + prefix, Recursive: true}) {
+		if obj.Err != nil {
+			return nil, s.fail("list", prefix, obj.Err)
+		}
+		key, ok := strings.CutPrefix(obj.Key, strip)
+		if !ok || ValidKey(key) != nil {
+			continue // a folder marker, or an object not written through a Store
+		}
+		out = append(out, Info{Key: key, Size: obj.Size, Modified: obj.LastModified})
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("list %s: %w", prefix, err)
+	}
+	slices.SortFunc(out, func(a, b Info) int { return strings.Compare(a.Key, b.Key) })
+	return out, nil
+}
+
+// Delete implements Store.
+func (s *S3) Delete(ctx context.Context, key string) error {
+	if err := ValidKey(key); err != nil {
+		return fmt.Errorf("delete object: %w", err)
+	}
+	if err := s.client.RemoveObject(ctx, s.cfg.Bucket, s.full(key), minio.RemoveObjectOptions{}); err != nil {
+		if err := s.fail("delete", key, err); !errors.Is(err, ErrNotExist) {
+			return err
+		}
+	}
+	return nil
+}
