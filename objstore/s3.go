@@ -148,7 +148,7 @@ type S3 struct {
 
 	mu      sync.Mutex
 	putting map[string]*keyMutex // a lock per key being put
-	pending map[string]bool        // keys whose failed upload is not aborted yet
+	pending map[string]bool      // keys whose failed upload is not aborted yet
 }
 
 // NewS3 checks cfg and returns the store; it sends nothing (see Check).

@@ -139,7 +139,7 @@ func freePort() (string, error) {
 }
 
 var shared struct {
-	once sync.Once
+	once     sync.Once
 	s        *Server
 	dir      string
 	err      error
