@@ -153,7 +153,7 @@ type S3 struct {
 
 // NewS3 checks cfg and returns the store; it sends nothing (see Check).
 func NewS3(cfg S3Config) (*S3, error) {
-	if err := s3utils.CheckValidBucketName(cfg.Bucket); err != nil {
+	if err := s3utils.CheckValidBucketNameStrict(cfg.Bucket); err != nil {
 		return nil, fmt.Errorf("%s.bucket: %q: %w", S3ConfigKey, cfg.Bucket, err)
 	}
 	cfg.Prefix = strings.Trim(cfg.Prefix, "/")
@@ -309,7 +309,7 @@ func isDenied(resp minio.ErrorResponse) bool {
 }
 
 // fail wraps the error of an operation on key.
-func (s *S3) fail(op, key string, err error) error {
+func (s *S3) fail(ctx context.Context, op, key string, err error) error {
 	resp := minio.ToErrorResponse(err)
 	var what error
 	switch {
@@ -319,8 +319,8 @@ func (s *S3) fail(op, key string, err error) error {
 		what = fmt.Errorf("%w: %s.bucket %q", ErrNoBucket, S3ConfigKey, s.cfg.Bucket)
 	case isDenied(resp):
 		what = fmt.Errorf("%w (%s.access_key/secret_key): %s", ErrDenied, S3ConfigKey, resp.Message)
-	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, ErrStalled):
-		what = err
+	case ctx.Err() != nil:
+		what = err // the caller's cancellation or deadline
 	case resp.StatusCode == 0 || resp.StatusCode >= 500:
 		what = fmt.Errorf("%w after %d attempts: %w", ErrUnavailable, s.cfg.Attempts, err)
 	default:
@@ -381,7 +381,7 @@ func (s *S3) Put(ctx context.Context, key string, r io.Reader, size int64) error
 		NumThreads: uint(s.cfg.Threads), ConcurrentStreamParts: true}
 	if int64(n) < s.cfg.PartSize {
 		if _, err := s.client.PutObject(ctx, s.cfg.Bucket, full, bytes.NewReader(head[:n]), int64(n), opts); err != nil {
-			return s.fail("put", key, err)
+			return s.fail(ctx, "put", key, err)
 		}
 		return nil
 	}
@@ -394,7 +394,7 @@ func (s *S3) Put(ctx context.Context, key string, r io.Reader, size int64) error
 			s.pending[full] = true
 			s.mu.Unlock()
 		}
-		return s.fail("put", key, err)
+		return s.fail(ctx, "put", key, err)
 	}
 	return nil
 }
@@ -474,9 +474,23 @@ func (s *S3) Get(ctx context.Context, key string, off, n int64) (io.ReadCloser, 
 		if minio.ToErrorResponse(err).Code == "InvalidRange" {
 			return s.emptyAt(ctx, key, off)
 		}
-		return nil, s.fail("get", key, err)
+		return nil, s.fail(ctx, "get", key, err)
 	}
-	return rc, nil
+	return &getBody{ReadCloser: rc, name: s.name + "/" + key}, nil
+}
+
+// getBody names the object in the errors of its reads.
+type getBody struct {
+	io.ReadCloser
+	name string
+}
+
+func (b *getBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err != nil && err != io.EOF {
+		err = fmt.Errorf("read %s: %w", b.name, err)
+	}
+	return n, err
 }
 
 // emptyAt returns the empty read at off of key: off may be its size, no
@@ -499,7 +513,7 @@ func (s *S3) Stat(ctx context.Context, key string) (Info, error) {
 	}
 	oi, err := s.client.StatObject(ctx, s.cfg.Bucket, s.full(key), minio.StatObjectOptions{})
 	if err != nil {
-		return Info{}, s.fail("stat", key, err)
+		return Info{}, s.fail(ctx, "stat", key, err)
 	}
 	return Info{Key: key, Size: oi.Size, Modified: oi.LastModified}, nil
 }
@@ -516,7 +530,7 @@ func (s *S3) List(ctx context.Context, prefix string) ([]Info, error) {
 	var out []Info
 	for obj := range s.client.ListObjects(ctx, s.cfg.Bucket, minio.ListObjectsOptions{Prefix: strip + prefix, Recursive: true}) {
 		if obj.Err != nil {
-			return nil, s.fail("list", prefix, obj.Err)
+			return nil, s.fail(ctx, "list", prefix, obj.Err)
 		}
 		key, ok := strings.CutPrefix(obj.Key, strip)
 		if !ok || ValidKey(key) != nil {
@@ -537,7 +551,7 @@ func (s *S3) Delete(ctx context.Context, key string) error {
 		return fmt.Errorf("delete object: %w", err)
 	}
 	if err := s.client.RemoveObject(ctx, s.cfg.Bucket, s.full(key), minio.RemoveObjectOptions{}); err != nil {
-		if err := s.fail("delete", key, err); !errors.Is(err, ErrNotExist) {
+		if err := s.fail(ctx, "delete", key, err); !errors.Is(err, ErrNotExist) {
 			return err
 		}
 	}
