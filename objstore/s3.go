@@ -247,6 +247,10 @@ func (c *S3Config) transport() http.RoundTripper {
 // String implements Store.
 func (s *S3) String() string { return s.name }
 
+// Config returns the configuration in use, defaults filled in. It holds
+// the secret key: never log it.
+func (s *S3) Config() S3Config { return s.cfg }
+
 // Endpoint returns the endpoint requests go to, without credentials.
 func (s *S3) Endpoint() string { return s.client.EndpointURL().String() }
 
