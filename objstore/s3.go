@@ -117,24 +117,6 @@ type S3Config struct {
 	Transport http.RoundTripper
 }
 
-// FillFromEnv completes c from the standard AWS variables of environ:
-// AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN when no
-// key is configured, AWS_REGION when no region is.
-func (c *S3Config) FillFromEnv(environ []string) {
-	env := map[string]string{}
-	for _, kv := range environ {
-		if k, v, ok := strings.Cut(kv, "="); ok {
-			env[k] = v
-		}
-	}
-	if c.AccessKey == "" && c.SecretKey == "" {
-		c.AccessKey, c.SecretKey, c.SessionToken = env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"], env["AWS_SESSION_TOKEN"]
-	}
-	if c.Region == "" {
-		c.Region = env["AWS_REGION"]
-	}
-}
-
 // S3 is a Store in an S3 bucket (AWS or any S3-compatible server), on
 // minio-go. Objects up to the part size are sent in one request, bigger
 // ones and those of unknown size in a multipart upload whose parts are
@@ -376,20 +358,23 @@ func (s *S3) Put(ctx context.Context, key string, r io.Reader, size int64) error
 	body := ctxReader{ctx, exactReader(r, size)}
 	// What fits in one part goes in one request, from memory: a
 	// seekable body, so that minio-go can retry it.
-	head := make([]byte, s.cfg.PartSize)
-	n, err := io.ReadFull(body, head)
-	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
+	var head bytes.Buffer
+	if size >= 0 && size < s.cfg.PartSize {
+		head.Grow(int(size) + 1)
+	}
+	if _, err := io.CopyN(&head, body, s.cfg.PartSize); err != nil && err != io.EOF {
 		return fmt.Errorf("put %s: read: %w", key, err)
 	}
-	opts := minio.PutObjectOptions{ContentType: "application/octet-stream", PartSize: uint64(s.cfg.PartSize),
+	partSize := s.partSize(size)
+	opts := minio.PutObjectOptions{ContentType: "application/octet-stream", PartSize: uint64(partSize),
 		NumThreads: uint(s.cfg.Threads), ConcurrentStreamParts: true}
-	if int64(n) < s.cfg.PartSize {
-		if _, err := s.client.PutObject(ctx, s.cfg.Bucket, full, bytes.NewReader(head[:n]), int64(n), opts); err != nil {
+	if int64(head.Len()) < s.cfg.PartSize {
+		if _, err := s.client.PutObject(ctx, s.cfg.Bucket, full, bytes.NewReader(head.Bytes()), int64(head.Len()), opts); err != nil {
 			return s.fail(ctx, "put", key, err)
 		}
 		return nil
 	}
-	_, err = s.client.PutObject(ctx, s.cfg.Bucket, full, io.MultiReader(bytes.NewReader(head), body), -1, opts)
+	_, err := s.client.PutObject(ctx, s.cfg.Bucket, full, io.MultiReader(&head, body), -1, opts)
 	if err != nil {
 		// minio-go aborts the upload; if that failed too, abort it
 		// now or, the server being unreachable, later.
@@ -401,6 +386,20 @@ func (s *S3) Put(ctx context.Context, key string, r io.Reader, size int64) error
 		return s.fail(ctx, "put", key, err)
 	}
 	return nil
+}
+
+// maxParts is S3's limit on the parts of a multipart upload.
+const maxParts = 10000
+
+// partSize is the part size of an upload of size bytes: the configured
+// one, raised (to whole MiB) when size would need more than maxParts. An
+// upload of unknown size is bounded by maxParts × PartSize.
+func (s *S3) partSize(size int64) int64 {
+	if size <= s.cfg.PartSize*maxParts {
+		return s.cfg.PartSize
+	}
+	const mib = 1 << 20
+	return ((size+maxParts-1)/maxParts + mib - 1) / mib * mib
 }
 
 // abortUploads aborts the unfinished multipart uploads of the key full

@@ -354,14 +354,4 @@ func TestS3Config(t *testing.T) {
 	if err != nil || s.String() != "s3://bkt/p/q" || s.Endpoint() != "https://s3.eu-west-3.amazonaws.com" {
 		t.Fatalf("NewS3 for AWS = %v, %v", s, err)
 	}
-	c := objstore.S3Config{Bucket: "bkt"}
-	c.FillFromEnv([]string{"AWS_ACCESS_KEY_ID=ak", "AWS_SECRET_ACCESS_KEY=sk", "AWS_SESSION_TOKEN=tok", "AWS_REGION=r"})
-	if c.AccessKey != "ak" || c.SecretKey != "sk" || c.SessionToken != "tok" || c.Region != "r" {
-		t.Fatalf("FillFromEnv: %+v", c)
-	}
-	c = objstore.S3Config{AccessKey: "mine", SecretKey: "s", Region: "here"}
-	c.FillFromEnv([]string{"AWS_ACCESS_KEY_ID=ak", "AWS_SECRET_ACCESS_KEY=sk", "AWS_REGION=r"})
-	if c.AccessKey != "mine" || c.Region != "here" {
-		t.Fatalf("FillFromEnv overrode the configuration: %+v", c)
-	}
 }
