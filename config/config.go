@@ -240,7 +240,6 @@ func (c *Config) Summary() []any {
 		"storage.snapshots_config.s3_config.region", c.Storage.SnapshotsConfig.S3Config.Region,
 		"storage.snapshots_config.s3_config.endpoint_url", c.Storage.SnapshotsConfig.S3Config.EndpointURL,
 		"storage.snapshots_config.s3_config.prefix", c.Storage.SnapshotsConfig.S3Config.Prefix,
-		"storage.snapshots_config.s3_config.access_key", c.Storage.SnapshotsConfig.S3Config.AccessKey,
 		"storage.snapshots_config.s3_config.credentials_set", c.Storage.SnapshotsConfig.S3Config.SecretKey != "",
 		"tls.cert", c.TLS.Cert,
 		"tls.key", c.TLS.Key,
