@@ -355,3 +355,26 @@ func TestS3Config(t *testing.T) {
 		t.Fatalf("NewS3 for AWS = %v, %v", s, err)
 	}
 }
+
+// TestS3UploadStall checks the idle timeout of a request body: a server
+// that stops taking an upload in its middle.
+func TestS3UploadStall(t *testing.T) {
+	release := make(chan struct{})
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.CopyN(io.Discard, r.Body, 1<<20)
+		select { // takes no more of the body
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(ts.Close)
+	t.Cleanup(func() { close(release) })
+	const size = 40 << 20 // more than loopback socket buffers hold
+	s := newS3(t, objstore.S3Config{Endpoint: ts.URL, Bucket: "bkt", AccessKey: "a", SecretKey: "s", Attempts: 2, PartSize: 64 << 20,
+		Timeouts: objstore.S3Timeouts{ResponseHeader: time.Hour, Idle: 200 * time.Millisecond}})
+	err := s.Put(context.Background(), "k", bytes.NewReader(make([]byte, size)), size)
+	if !errors.Is(err, objstore.ErrStalled) || !strings.Contains(err.Error(), "no request body progress for 200ms") {
+		t.Fatalf("put to a server that stops reading: %v", err)
+	}
+	t.Logf("stalled put: %v", err)
+}
