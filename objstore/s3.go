@@ -127,16 +127,19 @@ func (s *S3) Check(ctx context.Context) error {
 	if !ok {
 		return fmt.Errorf("%s.bucket: bucket %q does not exist at %s: %w", S3ConfigKey, s.cfg.Bucket, s.Endpoint(), ErrNoBucket)
 	}
-	// Listing proves the credentials may read the bucket, not only find it.
-	for obj := range s.client.ListObjects(ctx, s.cfg.Bucket, minio.ListObjectsOptions{Prefix: s.full("x"), MaxKeys: 1}) {
+	prefix := ""
+	if s.cfg.Prefix != "" {
+		prefix = s.cfg.Prefix + "/"
+	}
+	// Listing proves the credentials may read the bucket, not only find
+	// it. Leaving the listing early needs its context cancelled.
+	lctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	for obj := range s.client.ListObjects(lctx, s.cfg.Bucket, minio.ListObjectsOptions{Prefix: prefix, MaxKeys: 1}) {
 		if obj.Err != nil {
 			return s.checkError(obj.Err)
 		}
 		break
-	}
-	prefix := ""
-	if s.cfg.Prefix != "" {
-		prefix = s.cfg.Prefix + "/"
 	}
 	if err := s.abortUploads(ctx, prefix, false); err != nil {
 		return fmt.Errorf("check %s: %w", s.name, err)
@@ -403,7 +406,9 @@ func (s *S3) List(ctx context.Context, prefix string) ([]Info, error) {
 		strip = s.cfg.Prefix + "/"
 	}
 	var out []Info
-	for obj := range s.client.ListObjects(ctx, s.cfg.Bucket, minio.ListObjectsOptions{Prefix: strip + prefix, Recursive: true}) {
+	lctx, cancel := context.WithCancel(ctx) // returning early ends the listing
+	defer cancel()
+	for obj := range s.client.ListObjects(lctx, s.cfg.Bucket, minio.ListObjectsOptions{Prefix: strip + prefix, Recursive: true}) {
 		if obj.Err != nil {
 			return nil, s.fail(ctx, "list", prefix, obj.Err)
 		}
