@@ -45,12 +45,12 @@ func (h *hookReader) Read(p []byte) (int, error) {
 // multipart upload: the Put fails, and once the server is back no object
 // and no unfinished upload is left after the next Put, which succeeds.
 func TestS3ServerStoppedDuringPut(t *testing.T) {
-	srv := s3test.Start(t)
+	srv := s3test.Shared(t)
 	cfg := s3Config(t, srv)
 	cfg.Attempts = 2
 	s := newS3(t, cfg)
 	data := storetest.Data(3, storetest.BigSize)
-	r := &hookReader{r: bytes.NewReader(data), after: 7 << 20, hook: srv.Stop}
+	r := &hookReader{r: bytes.NewReader(data), after: 7 << 20, hook: func() { srv.StopForTest(t) }}
 	err := s.Put(context.Background(), "snap/big", r, int64(len(data)))
 	if err == nil {
 		t.Fatal("a put whose server stopped succeeded")
@@ -73,7 +73,7 @@ func TestS3ServerStoppedDuringPut(t *testing.T) {
 // TestS3ServerStoppedDuringGet stops the server while an object is read:
 // the read fails instead of ending early or hanging.
 func TestS3ServerStoppedDuringGet(t *testing.T) {
-	srv := s3test.Start(t)
+	srv := s3test.Shared(t)
 	cfg := s3Config(t, srv)
 	s := newS3(t, cfg)
 	const size = 48 << 20 // more than loopback socket buffers hold
@@ -89,7 +89,7 @@ func TestS3ServerStoppedDuringGet(t *testing.T) {
 	if _, err := io.ReadFull(rc, make([]byte, 64<<10)); err != nil {
 		t.Fatal(err)
 	}
-	srv.Stop()
+	srv.StopForTest(t)
 	n, err := io.Copy(io.Discard, rc)
 	if err == nil {
 		t.Fatalf("read %d more bytes and no error after the server stopped", n)

@@ -98,8 +98,8 @@ func missing(tb testing.TB, err error) {
 }
 
 // Start starts a server of its own for tb over a new folder, stopped at
-// tb's cleanup: for tests that stop and restart it. Others share one
-// (Shared).
+// tb's cleanup. Most tests share one instead (Shared); one that stops the
+// shared server restarts it with StopForTest.
 func Start(tb testing.TB) *Server {
 	tb.Helper()
 	bin, err := Binary()
@@ -181,13 +181,13 @@ func StopShared() {
 	}
 }
 
-// Restart starts the server (again) on its port and folder and waits
-// until it answers.
+// Restart starts the server again, on its port and folder, unless it
+// runs, and waits until it answers.
 func (s *Server) Restart() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.cmd != nil {
-		return errors.New("server already running")
+		return nil
 	}
 	s.out.Reset()
 	cmd := exec.Command(s.bin, "--port", s.addr, "--access", AccessKey, "--secret", SecretKey, "--quiet", "posix", s.Dir)
@@ -229,6 +229,18 @@ func (s *Server) waitReady(exited chan struct{}) error {
 		case <-tick.C:
 		}
 	}
+}
+
+// StopForTest stops the server for the rest of tb (see Stop); it is
+// running again after tb, for the tests that follow.
+func (s *Server) StopForTest(tb testing.TB) {
+	tb.Helper()
+	tb.Cleanup(func() {
+		if err := s.Restart(); err != nil {
+			tb.Errorf("restart the S3 server: %v", err)
+		}
+	})
+	s.Stop()
 }
 
 // Stop kills the server (as a crash would) and waits for it to exit.
