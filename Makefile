@@ -5,7 +5,7 @@ PKGS      := ./...
 # -race needs cgo; the race detector is used wherever it is available.
 RACE      ?= -race
 
-.PHONY: all build run test test-unit test-race test-purego test-arm64 test-adversarial lint bench fuzz clean
+.PHONY: all build run test test-unit test-race test-purego test-arm64 test-adversarial lint bench fuzz clean versitygw
 
 all: build
 
@@ -23,8 +23,17 @@ test: test-race test-purego test-arm64 test-js test-adversarial
 test-unit:
 	$(GO) test $(PKGS)
 
-test-race:
+test-race: versitygw
 	$(GO) test $(RACE) -timeout 15m $(PKGS)
+
+# The S3 server the objstore and snapshot integration tests start on
+# loopback (github.com/versity/versitygw, Apache-2.0), installed into ./bin
+# when missing. Tests look for it at $$CAIRN_VERSITYGW, then bin/, then PATH.
+VERSITYGW_VERSION ?= v1.8.0
+versitygw: bin/versitygw
+
+bin/versitygw:
+	GOBIN=$(CURDIR)/bin $(GO) install github.com/versity/versitygw/cmd/versitygw@$(VERSITYGW_VERSION)
 
 test-purego:
 	$(GO) test -tags purego -count=1 ./simd/...

@@ -2,6 +2,7 @@ package config
 
 import (
 	"path/filepath"
+	"strings"
 )
 
 // DefaultPath is the configuration file read when no path is given and the
@@ -33,7 +34,8 @@ type TLS struct {
 	// CACert is a certificate authority file (PEM): client certificates
 	// are verified against it when service.verify_https_client_certificate
 	// is set, and https:// snapshot recover locations are trusted when
-	// signed by it as well as by the system roots.
+	// signed by it as well as by the system roots, and so is an https
+	// storage.snapshots_config.s3_config.endpoint_url.
 	CACert string `yaml:"ca_cert"`
 	// CertTTL is how many seconds a loaded certificate and key are used
 	// before the files are read again (certificate rotation); 0 (or null)
@@ -85,6 +87,56 @@ type Storage struct {
 	MaxSnapshotSizeMB int `yaml:"max_snapshot_size_mb"`
 	// Performance holds tuning knobs.
 	Performance Performance `yaml:"performance"`
+	// SnapshotsConfig says where snapshots are stored (Qdrant's
+	// storage.snapshots_config).
+	SnapshotsConfig SnapshotsConfig `yaml:"snapshots_config"`
+}
+
+// Values of storage.snapshots_config.snapshots_storage.
+const (
+	// SnapshotsLocal keeps snapshot archives under snapshots_path.
+	SnapshotsLocal = "local"
+	// SnapshotsS3 stores snapshots in the bucket of s3_config.
+	SnapshotsS3 = "s3"
+)
+
+// SnapshotsConfig says where snapshots are stored, with Qdrant's keys and
+// Cairn's compression.
+type SnapshotsConfig struct {
+	// SnapshotsStorage is "local" (archives under snapshots_path) or "s3"
+	// (objects in the bucket of S3Config).
+	SnapshotsStorage string `yaml:"snapshots_storage"`
+	// S3Config is the bucket used when SnapshotsStorage is "s3".
+	S3Config S3Config `yaml:"s3_config"`
+	// Compression is "none" or "zstd": how what leaves the machine for
+	// the bucket is compressed.
+	Compression string `yaml:"compression"`
+}
+
+// S3Config is Qdrant's storage.snapshots_config.s3_config, plus Cairn's
+// optional key prefix. With snapshots_storage s3, empty access_key and
+// secret_key are taken from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY (and
+// AWS_SESSION_TOKEN), an empty region from AWS_REGION.
+type S3Config struct {
+	// Bucket is the bucket snapshots are stored in; it must exist.
+	Bucket string `yaml:"bucket"`
+	// Region is the region requests are signed for (us-east-1 when empty
+	// with an endpoint_url); without endpoint_url it selects the AWS
+	// endpoint.
+	Region string `yaml:"region"`
+	// AccessKey is the access key id.
+	AccessKey string `yaml:"access_key"`
+	// SecretKey is the secret access key (never logged).
+	SecretKey string `yaml:"secret_key"`
+	// EndpointURL is an S3-compatible server (http:// or https://, host
+	// and port), addressed path-style; empty means AWS.
+	EndpointURL string `yaml:"endpoint_url"`
+	// Prefix, when set, is put before every key ({prefix}/snapshots/...),
+	// so that several nodes or clusters can share a bucket.
+	Prefix string `yaml:"prefix"`
+	// SessionToken is AWS_SESSION_TOKEN, taken from the environment only
+	// (not a configuration key).
+	SessionToken string `yaml:"-"`
 }
 
 // Performance holds tuning knobs, with Qdrant's meanings.
@@ -113,6 +165,12 @@ func Default() Config {
 		Storage: Storage{
 			StoragePath:   "./storage",
 			SnapshotsPath: "./snapshots",
+			SnapshotsConfig: SnapshotsConfig{
+				SnapshotsStorage: SnapshotsLocal,
+				// TODO(incr): the default is chosen from the zstd
+				// measurement on float vectors; none until then.
+				Compression: "none",
+			},
 		},
 		TLS: TLS{CertTTL: DefaultCertTTL},
 	}
@@ -132,6 +190,28 @@ func (c *Config) MaxSnapshotBytes() int64 { return int64(c.Storage.MaxSnapshotSi
 func (c *Config) fillDerived() {
 	if c.Storage.TempPath == "" {
 		c.Storage.TempPath = filepath.Join(c.Storage.StoragePath, "tmp")
+	}
+}
+
+// fillAWS completes an s3 snapshots configuration from the standard AWS
+// variables of environ: the keys when neither is configured, the region
+// when it is not.
+func (c *Config) fillAWS(environ []string) {
+	s3 := &c.Storage.SnapshotsConfig.S3Config
+	if c.Storage.SnapshotsConfig.SnapshotsStorage != SnapshotsS3 {
+		return
+	}
+	env := map[string]string{}
+	for _, kv := range environ {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			env[k] = v
+		}
+	}
+	if s3.AccessKey == "" && s3.SecretKey == "" {
+		s3.AccessKey, s3.SecretKey, s3.SessionToken = env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"], env["AWS_SESSION_TOKEN"]
+	}
+	if s3.Region == "" {
+		s3.Region = env["AWS_REGION"]
 	}
 }
 
@@ -155,6 +235,13 @@ func (c *Config) Summary() []any {
 		"storage.max_snapshot_size_mb", c.Storage.MaxSnapshotSizeMB,
 		"storage.performance.max_search_threads", c.Storage.Performance.MaxSearchThreads,
 		"storage.performance.max_optimization_threads", c.Storage.Performance.MaxOptimizationThreads,
+		"storage.snapshots_config.snapshots_storage", c.Storage.SnapshotsConfig.SnapshotsStorage,
+		"storage.snapshots_config.compression", c.Storage.SnapshotsConfig.Compression,
+		"storage.snapshots_config.s3_config.bucket", c.Storage.SnapshotsConfig.S3Config.Bucket,
+		"storage.snapshots_config.s3_config.region", c.Storage.SnapshotsConfig.S3Config.Region,
+		"storage.snapshots_config.s3_config.endpoint_url", c.Storage.SnapshotsConfig.S3Config.EndpointURL,
+		"storage.snapshots_config.s3_config.prefix", c.Storage.SnapshotsConfig.S3Config.Prefix,
+		"storage.snapshots_config.s3_config.credentials_set", c.Storage.SnapshotsConfig.S3Config.SecretKey != "",
 		"tls.cert", c.TLS.Cert,
 		"tls.key", c.TLS.Key,
 		"tls.ca_cert", c.TLS.CACert,

@@ -39,7 +39,7 @@ func field(c *Config, key string) (reflect.Value, bool) {
 func structField(v reflect.Value, name string) (reflect.Value, bool) {
 	t := v.Type()
 	for i := range t.NumField() {
-		if tagName(t.Field(i)) == name {
+		if tag := tagName(t.Field(i)); tag == name && tag != "-" {
 			return v.Field(i), true
 		}
 	}
@@ -57,6 +57,9 @@ func Keys() []string {
 	var walk func(t reflect.Type, prefix string)
 	walk = func(t reflect.Type, prefix string) {
 		for i := range t.NumField() {
+			if tagName(t.Field(i)) == "-" {
+				continue // not a configuration key
+			}
 			name := prefix + tagName(t.Field(i))
 			if t.Field(i).Type.Kind() == reflect.Struct {
 				walk(t.Field(i).Type, name+".")

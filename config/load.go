@@ -24,7 +24,9 @@ type Options struct {
 
 // Load builds the configuration: defaults, then the YAML file, then the
 // QDRANT__ and CAIRN__ environment variables (CAIRN__ wins), then Override;
-// it fills derived defaults (storage.temp_path) and validates the result.
+// it fills derived defaults (storage.temp_path, and for s3 snapshots the
+// credentials and region missing from the standard AWS variables) and
+// validates the result.
 func Load(opts Options) (*Config, error) {
 	c := Default()
 	if err := loadFile(&c, opts.Path); err != nil {
@@ -37,6 +39,7 @@ func Load(opts Options) (*Config, error) {
 		opts.Override(&c)
 	}
 	c.fillDerived()
+	c.fillAWS(opts.Environ)
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}

@@ -11,11 +11,7 @@ var LogLevels = []string{"TRACE", "DEBUG", "INFO", "WARN", "ERROR"}
 // Validate checks every key's range and returns an error naming the first
 // bad key.
 func (c *Config) Validate() error {
-	checks := []struct {
-		ok  bool
-		key string
-		why string
-	}{
+	checks := []check{
 		{validLevel(c.LogLevel), "log_level", fmt.Sprintf("%q is not one of %s", c.LogLevel, strings.Join(LogLevels, ", "))},
 		{c.Logger.Format == "text" || c.Logger.Format == "json", "logger.format", fmt.Sprintf("%q is not text or json", c.Logger.Format)},
 		{strings.TrimSpace(c.Service.Host) != "", "service.host", "must not be empty"},
@@ -34,12 +30,35 @@ func (c *Config) Validate() error {
 		{!c.Service.VerifyHTTPSClientCertificate || strings.TrimSpace(c.TLS.CACert) != "", "tls.ca_cert", "must be set when service.verify_https_client_certificate is true"},
 		{c.TLS.CertTTL >= 0, "tls.cert_ttl", "must not be negative (0 or null: never reload)"},
 	}
+	checks = append(checks, c.snapshotsChecks()...)
 	for _, ch := range checks {
 		if !ch.ok {
 			return fmt.Errorf("%w: %s: %s", ErrInvalid, ch.key, ch.why)
 		}
 	}
 	return nil
+}
+
+// check is one rule of Validate: ok, else key is refused for why.
+type check = struct {
+	ok  bool
+	key string
+	why string
+}
+
+// snapshotsChecks are the rules of storage.snapshots_config.
+func (c *Config) snapshotsChecks() []check {
+	sc := c.Storage.SnapshotsConfig
+	s3 := sc.S3Config
+	isS3 := sc.SnapshotsStorage == SnapshotsS3
+	const k = "storage.snapshots_config."
+	return []check{
+		{sc.SnapshotsStorage == SnapshotsLocal || isS3, k + "snapshots_storage", fmt.Sprintf("%q is not local or s3", sc.SnapshotsStorage)},
+		{sc.Compression == "none" || sc.Compression == "zstd", k + "compression", fmt.Sprintf("%q is not none or zstd", sc.Compression)},
+		{!isS3 || strings.TrimSpace(s3.Bucket) != "", k + "s3_config.bucket", "must be set when snapshots_storage is s3"},
+		{!isS3 || s3.EndpointURL != "" || s3.Region != "", k + "s3_config.endpoint_url", "must be set when snapshots_storage is s3, or region for AWS (or AWS_REGION)"},
+		{(s3.AccessKey == "") == (s3.SecretKey == ""), k + "s3_config.secret_key", "access_key and secret_key must be set together"},
+	}
 }
 
 func validLevel(s string) bool {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/cairn-db/cairn/engine"
+	"github.com/cairn-db/cairn/objstore"
 	"github.com/cairn-db/cairn/vfs"
 )
 
@@ -64,6 +65,13 @@ type Manager struct {
 	DownloadTimeouts Timeouts
 	// Now returns the cut time; nil means time.Now (tests set it).
 	Now func() time.Time
+	// Remote, when set, is the object store snapshots are kept in
+	// (storage.snapshots_config.snapshots_storage: s3); nil keeps them as
+	// self-contained archives under SnapshotsPath, today's behaviour.
+	Remote objstore.Store
+	// Compression is how what is sent to Remote is compressed, "none" or
+	// "zstd" (storage.snapshots_config.compression); empty means "none".
+	Compression string
 
 	idOnce sync.Once
 	id     uint64

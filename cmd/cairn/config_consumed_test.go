@@ -12,6 +12,7 @@ import (
 
 	"github.com/cairn-db/cairn/config"
 	"github.com/cairn-db/cairn/engine"
+	"github.com/cairn-db/cairn/objstore"
 	"github.com/cairn-db/cairn/server"
 	"github.com/cairn-db/cairn/snapshot"
 )
@@ -39,6 +40,9 @@ func buildAll(t *testing.T, cfg *config.Config) built {
 		snaps: newSnapshotManager(cfg, nil, log), addr: listenAddr(cfg), handler: fmt.Sprintf("%T", log.Handler())}
 	var err error
 	if b.snaps.RecoverRootCAs, err = recoverRootCAs(cfg); err != nil {
+		t.Fatal(err)
+	}
+	if b.snaps.Remote, err = newSnapshotStore(cfg, b.snaps.RecoverRootCAs); err != nil {
 		t.Fatal(err)
 	}
 	if b.tls, b.certs, err = newTLSConfig(cfg, log); err != nil {
@@ -75,6 +79,12 @@ func TestEveryConfigKeyIsConsumed(t *testing.T) {
 		c.TLS.Cert, c.TLS.Key, c.TLS.CACert = f.cert, f.key, f.ca
 	}
 	withVerify := func(c *config.Config) { withTLS(c); c.Service.VerifyHTTPSClientCertificate = true }
+	withS3 := func(c *config.Config) {
+		c.Storage.SnapshotsConfig.SnapshotsStorage = config.SnapshotsS3
+		c.Storage.SnapshotsConfig.S3Config = config.S3Config{Bucket: "backups", EndpointURL: "http://127.0.0.1:9000", AccessKey: "a", SecretKey: "s"}
+	}
+	s3 := func(b built) objstore.S3Config { return b.snaps.Remote.(*objstore.S3).Config() }
+	s3c := func(c *config.Config) *config.S3Config { return &c.Storage.SnapshotsConfig.S3Config }
 	consumers := map[string]consumer{
 		"log_level":                   {nil, func(c *config.Config) { c.LogLevel = "DEBUG" }, func(b built) any { return b.level }},
 		"logger.format":               {nil, func(c *config.Config) { c.Logger.Format = "json" }, func(b built) any { return b.handler }},
@@ -94,12 +104,28 @@ func TestEveryConfigKeyIsConsumed(t *testing.T) {
 		"storage.max_snapshot_size_mb":                 {nil, func(c *config.Config) { c.Storage.MaxSnapshotSizeMB = 5 }, func(b built) any { return b.snaps.MaxBytes }},
 		"storage.performance.max_search_threads":       {nil, func(c *config.Config) { c.Storage.Performance.MaxSearchThreads = 3 }, func(b built) any { return b.eng.MaxSearchThreads }},
 		"storage.performance.max_optimization_threads": {nil, func(c *config.Config) { c.Storage.Performance.MaxOptimizationThreads = 2 }, func(b built) any { return b.eng.MaxOptimizationThreads }},
+		"storage.snapshots_config.snapshots_storage": {func(c *config.Config) { withS3(c); c.Storage.SnapshotsConfig.SnapshotsStorage = "local" },
+			func(c *config.Config) { c.Storage.SnapshotsConfig.SnapshotsStorage = "s3" }, func(b built) any { return b.snaps.Remote != nil }},
+		"storage.snapshots_config.compression": {nil, func(c *config.Config) { c.Storage.SnapshotsConfig.Compression = "zstd" },
+			func(b built) any { return b.snaps.Compression }},
+		"storage.snapshots_config.s3_config.bucket": {withS3, func(c *config.Config) { s3c(c).Bucket = "other" },
+			func(b built) any { return s3(b).Bucket }},
+		"storage.snapshots_config.s3_config.region": {withS3, func(c *config.Config) { s3c(c).Region = "eu-west-3" },
+			func(b built) any { return s3(b).Region }},
+		"storage.snapshots_config.s3_config.access_key": {withS3, func(c *config.Config) { s3c(c).AccessKey = "other" },
+			func(b built) any { return s3(b).AccessKey }},
+		"storage.snapshots_config.s3_config.secret_key": {withS3, func(c *config.Config) { s3c(c).SecretKey = "other" },
+			func(b built) any { return s3(b).SecretKey }},
+		"storage.snapshots_config.s3_config.endpoint_url": {withS3, func(c *config.Config) { s3c(c).EndpointURL = "https://s3.example.com" },
+			func(b built) any { return b.snaps.Remote.(*objstore.S3).Endpoint() }},
+		"storage.snapshots_config.s3_config.prefix": {withS3, func(c *config.Config) { s3c(c).Prefix = "node1" },
+			func(b built) any { return b.snaps.Remote.String() }},
 		"tls.cert": {withTLS, func(c *config.Config) { c.TLS.Cert, c.TLS.Key = other.cert, other.key },
 			func(b built) any { return b.certs.cert.Leaf.Raw }},
 		"tls.key": {withTLS, func(c *config.Config) { c.TLS.Cert, c.TLS.Key = other.cert, other.key },
 			func(b built) any { return b.certs.cert.PrivateKey }},
-		"tls.ca_cert": {withVerify, func(c *config.Config) { c.TLS.CACert = other.ca },
-			func(b built) any { return [2]any{b.tls.ClientCAs, b.snaps.RecoverRootCAs} }},
+		"tls.ca_cert": {func(c *config.Config) { withVerify(c); withS3(c) }, func(c *config.Config) { c.TLS.CACert = other.ca },
+			func(b built) any { return [3]any{b.tls.ClientCAs, b.snaps.RecoverRootCAs, s3(b).RootCAs} }},
 		"tls.cert_ttl": {withTLS, func(c *config.Config) { c.TLS.CertTTL = 60 }, func(b built) any { return b.certs.ttl }},
 	}
 	for _, key := range config.Keys() {

@@ -11,8 +11,9 @@ import (
 )
 
 // Every configuration key reaches what it configures through one of the
-// functions below, newLogger, newSnapshotManager, newTLSConfig or
-// recoverRootCAs (TestEveryConfigKeyIsConsumed checks each key).
+// functions below, newLogger, newSnapshotManager, newSnapshotStore,
+// newTLSConfig or recoverRootCAs (TestEveryConfigKeyIsConsumed checks each
+// key).
 
 // engineOptions returns the engine's options: storage.storage_path and
 // storage.performance.

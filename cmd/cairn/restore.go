@@ -34,6 +34,7 @@ func newSnapshotManager(cfg *config.Config, eng *engine.Storage, log *slog.Logge
 		TempPath:      cfg.Storage.TempPath,
 		MaxBytes:      cfg.MaxSnapshotBytes(),
 		Logger:        log,
+		Compression:   cfg.Storage.SnapshotsConfig.Compression,
 	}
 }
 

@@ -51,12 +51,20 @@ func serve(ctx context.Context, args, environ []string, logOut io.Writer) error 
 	if err != nil {
 		return err
 	}
+	remote, err := newSnapshotStore(cfg, rootCAs)
+	if err != nil {
+		return err
+	}
+	if err := checkSnapshotStore(ctx, remote, log); err != nil {
+		return err
+	}
 	st, err := openStorage(cfg, log)
 	if err != nil {
 		return err
 	}
 	st.snaps = newSnapshotManager(cfg, st.eng, log)
 	st.snaps.RecoverRootCAs = rootCAs
+	st.snaps.Remote = remote
 	if err := restoreAtStartup(ctx, a, st.snaps, log); err != nil {
 		return errors.Join(err, st.close())
 	}
