@@ -69,7 +69,7 @@ func (st *Storage) RestoreShard(name string, id uint32, src string, sums FileSum
 		Trash:  workName("deleted", seq, name+"."+shardName(int(id))),
 	}
 	verify := func(known []SumLookup) error {
-		if err := st.verifyShardDir(name, cfg, id, filepath.Join(root, in.Staged), known[0]); err != nil {
+		if err := st.verifyShardDir(name, cfg, id, filepath.Join(root, in.Staged), known[0], nil); err != nil {
 			return fmt.Errorf("%s: %w", in.what(), err)
 		}
 		return nil
@@ -147,7 +147,7 @@ func sameShardLayout(name string, live, snap CollectionConfig) error {
 // verifyShards) and every graph, then closes it. Its errors wrap the
 // cause, and ErrVerify unless it is a fault of this machine (see
 // verifyErr).
-func (st *Storage) verifyShardDir(name string, cfg CollectionConfig, id uint32, dir string, known SumLookup) error {
+func (st *Storage) verifyShardDir(name string, cfg CollectionConfig, id uint32, dir string, known SumLookup, stats *VerifyStats) error {
 	if err := checkWALRoom(st.freeSpace, dir, 1, cfg.WalConfig.WalCapacityMB); err != nil {
 		return verifyErr(err)
 	}
@@ -160,6 +160,9 @@ func (st *Storage) verifyShardDir(name string, cfg CollectionConfig, id uint32, 
 	err = s.checkContents()
 	if err == nil {
 		err = verifyShards([]*shard{s}, known)
+	}
+	if err == nil && stats != nil {
+		stats.add([]*shard{s})
 	}
 	if err := errors.Join(err, s.close()); err != nil {
 		return verifyErr(err)

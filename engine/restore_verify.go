@@ -59,6 +59,12 @@ func (sums FileSums) lookup(src, staged string) SumLookup {
 // known, when not nil, gives the CRC-32C of files under dir that need not
 // be read again (see FileSums).
 func (st *Storage) VerifyCollectionDir(dir string, known SumLookup) error {
+	return st.verifyCollectionDir(dir, known, nil)
+}
+
+// verifyCollectionDir is VerifyCollectionDir; stats, when not nil, receives
+// the counts of what was checked.
+func (st *Storage) verifyCollectionDir(dir string, known SumLookup, stats *VerifyStats) error {
 	if err := checkStaged(dir, st.freeSpace); err != nil {
 		return verifyErr(err)
 	}
@@ -76,6 +82,9 @@ func (st *Storage) VerifyCollectionDir(dir string, known SumLookup) error {
 	}
 	if err == nil {
 		err = verifyShards(c.shards, known)
+	}
+	if err == nil && stats != nil {
+		stats.add(c.shards)
 	}
 	if err := errors.Join(err, c.closeShards()); err != nil {
 		return verifyErr(err)
