@@ -141,7 +141,7 @@ func checkShardWAL(sd string) (int64, error) {
 	}
 	n, err := wal.Check(d)
 	if err != nil {
-		return n, fmt.Errorf("%w: %s: %w", ErrCorrupt, filepath.Join(filepath.Base(sd), "wal"), err)
+		return n, fmt.Errorf("%w: %w", ErrCorrupt, err)
 	}
 	return n, nil
 }

@@ -2,7 +2,6 @@ package wal
 
 import (
 	"fmt"
-	"path/filepath"
 )
 
 // Check reads every segment file of the log in dir without opening the log
@@ -11,7 +10,7 @@ import (
 // disagrees with its name, a segment that does not start at the LSN after
 // the previous one's last record (a gap), a record whose checksum fails or
 // whose LSN is out of sequence, or a record cut short. The error names the
-// segment file (its base name) and wraps ErrCorrupt. Open would cut the
+// segment file (its path) and wraps ErrCorrupt. Open would cut the
 // log at such a flaw and go on; Check is for a log that must be whole, as
 // one in a snapshot. A folder with no segment holds 0 records.
 func Check(dir string) (records int64, err error) {
@@ -21,9 +20,17 @@ func Check(dir string) (records int64, err error) {
 	}
 	var want uint64
 	for _, s := range found {
+		switch {
+		case want != 0 && s.first > want:
+			return records, fmt.Errorf("check wal segment %s: %w", s.path, &corruption{0,
+				fmt.Sprintf("gap: records %d to %d are missing", want, s.first-1)})
+		case want != 0 && s.first < want:
+			return records, fmt.Errorf("check wal segment %s: %w", s.path, &corruption{0,
+				fmt.Sprintf("starts at lsn %d, inside the previous segment, which ends at %d", s.first, want-1)})
+		}
 		_, next, err := scanSegment(s, want)
 		if err != nil {
-			return records, fmt.Errorf("check wal segment %s: %w", filepath.Base(s.path), err)
+			return records, fmt.Errorf("check wal segment %s: %w", s.path, err)
 		}
 		records += int64(next - s.first)
 		want = next
