@@ -33,7 +33,7 @@ func TestVerifySnapshotRoutes(t *testing.T) {
 	sh := e.create(t, "/collections/c/shards/0/snapshots")
 	full := e.create(t, "/snapshots")
 	for path, kind := range map[string]string{
-		"/collections/c/snapshots/" + col.Name + "/verify":          "collection",
+		"/collections/c/snapshots/" + col.Name + "/verify":         "collection",
 		"/collections/c/shards/0/snapshots/" + sh.Name + "/verify": "shard",
 		"/snapshots/" + full.Name + "/verify":                      "full",
 	} {
