@@ -151,4 +151,3 @@ func printReport(w io.Writer, loc string, r snapshot.Report) {
 	}
 	fmt.Fprintf(w, "  took %.3fs\n", r.DurationSeconds)
 }
-
