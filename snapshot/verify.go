@@ -300,18 +300,19 @@ func (v *verifier) file(name string, size int64, tr *tar.Reader, rep *Report) (b
 		out = f
 	}
 	v.order = append(v.order, name)
+	sp := spillFile{f: out, name: name}
 	var crc uint32
 	var n int64
 	for {
 		k, err := tr.Read(v.buf)
 		if k > 0 {
 			crc = crc32.Update(crc, castagnoli, v.buf[:k])
-			n += int64(k)
 			if out != nil {
-				if _, werr := out.Write(v.buf[:k]); werr != nil {
+				if werr := sp.write(v.buf[:k], n); werr != nil {
 					return false, fmt.Errorf("spill %s: %w", name, werr)
 				}
 			}
+			n += int64(k)
 		}
 		if errors.Is(err, io.EOF) {
 			break
@@ -323,6 +324,11 @@ func (v *verifier) file(name string, size int64, tr *tar.Reader, rep *Report) (b
 				rep.fail(name, "%v: %v", ErrCorrupt, err)
 			}
 			return true, nil
+		}
+	}
+	if out != nil {
+		if err := out.Truncate(n); err != nil { // the size, holes included
+			return false, fmt.Errorf("spill %s: %w", name, err)
 		}
 	}
 	rep.Files++

@@ -5,8 +5,12 @@ import (
 	"crypto/sha256"
 	"hash"
 	"io"
+	"os"
+	"path"
 	"sync"
 	"sync/atomic"
+
+	"github.com/cairn-db/cairn/segment"
 )
 
 // The verifier reads an archive once. A reader goroutine reads the stream
@@ -147,4 +151,46 @@ func (t *teeStream) finish() (int64, []byte, error) {
 		err = nil
 	}
 	return t.n, t.h.Sum(nil), err
+}
+
+// spillFile writes one archive file to the spill folder, leaving out the
+// float data of a segment's vectors file (segment.VectorData): the
+// engine's checks never read it, and the stream has checked its CRC-32C
+// already, so the copy holds a hole there. Every other byte is written.
+type spillFile struct {
+	f         *os.File
+	name      string
+	head      []byte // the first segment.HeaderSize bytes, until known
+	known     bool   // whether the hole is known (or known absent)
+	holeFrom  int64
+	holeUntil int64
+}
+
+// write writes b, the bytes at offset off of the file.
+func (s *spillFile) write(b []byte, off int64) error {
+	if !s.known {
+		s.head = append(s.head, b[:min(len(b), segment.HeaderSize-len(s.head))]...)
+		if len(s.head) == segment.HeaderSize {
+			s.known = true
+			if o, n, ok := segment.VectorData(path.Base(s.name), s.head); ok {
+				s.holeFrom, s.holeUntil = o, o+n
+			}
+		}
+	}
+	end := off + int64(len(b))
+	if !s.known || s.holeUntil <= off || end <= s.holeFrom {
+		_, err := s.f.WriteAt(b, off)
+		return err
+	}
+	if off < s.holeFrom {
+		if _, err := s.f.WriteAt(b[:s.holeFrom-off], off); err != nil {
+			return err
+		}
+	}
+	if end > s.holeUntil {
+		if _, err := s.f.WriteAt(b[s.holeUntil-off:], s.holeUntil); err != nil {
+			return err
+		}
+	}
+	return nil
 }
