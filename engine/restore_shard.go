@@ -139,8 +139,9 @@ func sameShardLayout(name string, live, snap CollectionConfig) error {
 	return nil
 }
 
-// verifyShardDir opens the shard folder dir (not live) as shard id of a
-// collection configured as cfg, replays its WAL, checks its manifest and
+// verifyShardDir reads the WAL of the shard folder dir (not live) whole
+// (checkShardWAL), opens it as shard id of a collection configured as cfg,
+// replays its WAL, checks its manifest and
 // contents against the files and cfg (checkContents: vectors, point
 // counts, graphs, ids unique and routed to shard id, WAL reach, replayed
 // records), the full checksum of every listed segment file (known: see
@@ -150,6 +151,13 @@ func sameShardLayout(name string, live, snap CollectionConfig) error {
 func (st *Storage) verifyShardDir(name string, cfg CollectionConfig, id uint32, dir string, known SumLookup, stats *VerifyStats) error {
 	if err := checkWALRoom(st.freeSpace, dir, 1, cfg.WalConfig.WalCapacityMB); err != nil {
 		return verifyErr(err)
+	}
+	n, err := checkShardWAL(dir)
+	if err != nil {
+		return verifyErr(err)
+	}
+	if stats != nil {
+		stats.WALRecords += n
 	}
 	core := &collCore{name: name, dir: filepath.Dir(dir), fs: st.opts.FS, logger: st.opts.Logger,
 		cfg: cfg, indexes: map[string]payload.FieldSchema{}, specs: vectorSpecs(&cfg)}

@@ -68,35 +68,22 @@ func verifyStorage(opts Options) *Storage {
 
 // VerifyFolder runs on the collection folder dir, which is not live (for
 // example one unpacked from a snapshot into a temp folder), every check a
-// restore runs (VerifyCollectionDir), without an open Storage: opts gives
-// the filesystem, logger and free-space measure (Dir is not used). Before
-// any shard is opened, the WAL of each shard is read whole (wal.Check): a
-// gap or a corrupt record, which opening the WAL would cut, is an error
-// naming the segment file. It returns the counts of what it checked. It
+// restore runs (VerifyCollectionDir, the whole-WAL check included),
+// without an open Storage: opts gives the filesystem, logger and
+// free-space measure (Dir is not used). It returns the counts of what it
+// checked. It
 // changes nothing in dir except what opening a WAL does (preallocation);
 // errors wrap ErrVerify unless they are a fault of this machine.
 func VerifyFolder(dir string, opts Options, known SumLookup) (VerifyStats, error) {
 	var stats VerifyStats
-	shards, err := shardDirs(dir)
-	if err != nil {
-		return stats, verifyErr(err)
-	}
-	for _, sd := range shards {
-		n, err := checkShardWAL(sd)
-		if err != nil {
-			return stats, verifyErr(err)
-		}
-		stats.WALRecords += n
-	}
-	err = verifyStorage(opts).verifyCollectionDir(dir, known, &stats)
+	err := verifyStorage(opts).verifyCollectionDir(dir, known, &stats)
 	return stats, err
 }
 
 // VerifyShardFolder runs on dir, a folder holding a collection file and the
 // folder of shard id (a shard snapshot unpacked), the checks a shard
 // restore runs on that shard, with the collection file's configuration
-// standing for the live collection's; the WAL is read whole first, as in
-// VerifyFolder.
+// standing for the live collection's.
 func VerifyShardFolder(dir string, id uint32, opts Options, known SumLookup) (VerifyStats, error) {
 	var stats VerifyStats
 	f, err := loadCollectionFile(dir)
@@ -110,11 +97,27 @@ func VerifyShardFolder(dir string, id uint32, opts Options, known SumLookup) (Ve
 	if fi, err := os.Stat(sd); err != nil || !fi.IsDir() {
 		return stats, verifyErr(fmt.Errorf("%w: %s missing", ErrCorrupt, shardName(int(id))))
 	}
-	if stats.WALRecords, err = checkShardWAL(sd); err != nil {
-		return stats, verifyErr(err)
-	}
 	err = verifyStorage(opts).verifyShardDir(filepath.Base(dir), f.Config, id, sd, known, &stats)
 	return stats, err
+}
+
+// checkWALs reads the WAL of every shard folder of the collection folder
+// dir whole (checkShardWAL), adding the records to stats when not nil.
+func checkWALs(dir string, stats *VerifyStats) error {
+	shards, err := shardDirs(dir)
+	if err != nil {
+		return err
+	}
+	for _, sd := range shards {
+		n, err := checkShardWAL(sd)
+		if err != nil {
+			return err
+		}
+		if stats != nil {
+			stats.WALRecords += n
+		}
+	}
+	return nil
 }
 
 // shardDirs lists the shard-N folders of a collection folder.
@@ -132,8 +135,11 @@ func shardDirs(dir string) ([]string, error) {
 	return out, nil
 }
 
-// checkShardWAL reads the WAL of the shard folder sd whole; a shard without
-// a WAL folder holds no record (opening it creates an empty one).
+// checkShardWAL reads the WAL of the shard folder sd whole (wal.Check),
+// before the shard is opened: a gap or a corrupt record, which opening the
+// WAL would cut silently (losing the records after it), is an error naming
+// the segment file. A shard without a WAL folder holds no record (opening
+// it creates an empty one).
 func checkShardWAL(sd string) (int64, error) {
 	d := filepath.Join(sd, "wal")
 	if _, err := os.Stat(d); errors.Is(err, fs.ErrNotExist) {
