@@ -136,7 +136,9 @@ func VerifyArchive(ctx context.Context, r io.Reader, opts VerifyOptions) (rep Re
 			return rep, err
 		}
 		rep.EngineChecked = true
-		v.engineChecks(&rep)
+		if err := v.engineChecks(&rep); err != nil {
+			return rep, err
+		}
 	}
 	return rep, nil
 }

@@ -1,6 +1,8 @@
 package snapshot
 
 import (
+	"errors"
+	"fmt"
 	"path"
 	"path/filepath"
 	"regexp"
@@ -12,8 +14,11 @@ import (
 // engineChecks runs the engine's restore checks on the spilled files: one
 // collection folder, one shard, or every collection of a full snapshot
 // (and its alias table). Each failure names the file its message names,
-// as a path inside the archive.
-func (v *verifier) engineChecks(rep *Report) {
+// as a path inside the archive. An engine error that is not a failed check
+// (engine.ErrVerify) but a fault of this machine (out of space, memory or
+// descriptors, an I/O error) is returned instead: it says nothing of the
+// archive.
+func (v *verifier) engineChecks(rep *Report) error {
 	sums := make(map[string]uint32, len(v.files))
 	for name, f := range v.files {
 		sums[filepath.Join(v.spill, filepath.FromSlash(name))] = f.CRC32C
@@ -22,31 +27,38 @@ func (v *verifier) engineChecks(rep *Report) {
 		crc, ok := sums[filepath.Clean(p)]
 		return crc, ok
 	}
-	check := func(prefix string, st engine.VerifyStats, err error) {
+	check := func(prefix string, st engine.VerifyStats, err error) error {
 		rep.VerifyStats.Add(st)
+		if err != nil && !errors.Is(err, engine.ErrVerify) {
+			return fmt.Errorf("engine checks: %w", err)
+		}
 		if err != nil {
 			v.engineFailure(rep, prefix, err)
 		}
+		return nil
 	}
 	switch v.manifest.Kind {
 	case KindCollection:
 		st, err := engine.VerifyFolder(v.spill, v.opts.Engine, known)
-		check("", st, err)
+		return check("", st, err)
 	case KindShard:
 		st, err := engine.VerifyShardFolder(v.spill, v.manifest.Shard, v.opts.Engine, known)
-		check("", st, err)
+		return check("", st, err)
 	case KindFull:
 		names, _, err := readFull(v.spill)
 		if err != nil {
 			v.engineFailure(rep, "", err)
-			return
+			return nil
 		}
 		for _, n := range names {
 			prefix := CollectionsFolder + "/" + n
 			st, err := engine.VerifyFolder(filepath.Join(v.spill, CollectionsFolder, n), v.opts.Engine, known)
-			check(prefix, st, err)
+			if err := check(prefix, st, err); err != nil {
+				return err
+			}
 		}
 	}
+	return nil
 }
 
 // engineFailure records an engine error, one failure per line of its

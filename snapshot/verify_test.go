@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/cairn-db/cairn/engine"
@@ -358,6 +359,25 @@ func TestVerifyCorrupt(t *testing.T) {
 	}
 	if got := readTree(t, filepath.Join(e.dir, "storage", "collections")); !sameTree(got, storage) {
 		t.Fatal("verify changed the storage")
+	}
+	assertNoTemps(t, e.m.TempPath)
+}
+
+// TestVerifyMachineFault: an engine check stopped by this machine (here no
+// room for the WAL the check opens) is an error, not a failure of the
+// archive, and the spill is removed.
+func TestVerifyMachineFault(t *testing.T) {
+	e := newVerifyEnv(t)
+	f, err := os.Open(e.col)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	opts := e.m.VerifyOptions("", KindCollection)
+	opts.Engine.FreeSpace = func(string) (int64, error) { return 0, nil }
+	rep, err := VerifyArchive(ctxb, f, opts)
+	if !errors.Is(err, syscall.ENOSPC) || rep.OK || len(rep.Failures) != 0 {
+		t.Fatalf("%+v, %v; want an error wrapping ENOSPC and no failure", rep, err)
 	}
 	assertNoTemps(t, e.m.TempPath)
 }
