@@ -16,6 +16,8 @@ import (
 //
 //   - read: an io.Copy of the archive to io.Discard (1 MiB buffer);
 //   - cat: cat ARCHIVE > /dev/null;
+//   - dd-direct: dd iflag=direct bs=4M, reading it from the disk, past the
+//     page cache;
 //   - sha256: FileChecksum, reading and hashing it once (the floor of any
 //     verification that checks the archive's SHA-256);
 //   - archive: VerifyArchive without the engine checks (SHA-256 against the
@@ -26,8 +28,8 @@ import (
 //     meta and checksums, ids, vector sizes, graph links, the WAL chain).
 //
 // ns/op is their sum; the metrics are per-impl medians (read-ms, cat-ms,
-// sha256-ms, archive-ms, verify-ms) and the ratios of verify to read, cat
-// and sha256 and of archive to sha256.
+// dd-direct-ms, sha256-ms, archive-ms, verify-ms) and the ratios of verify
+// to read, cat, dd-direct and sha256 and of archive to sha256.
 // points=100000 is the cached indexed collection of BenchmarkRecoverIndexed
 // (one segment with its HNSW graph, m 16), points=1000000 the graph-free
 // one of BenchmarkSnapshotStall (both built on first use, see their
@@ -53,6 +55,9 @@ func BenchmarkVerify(b *testing.B) {
 			}{
 				{"read", func() error { return readOnce(archive) }},
 				{"cat", func() error { return exec.Command("sh", "-c", `cat "$1" > /dev/null`, "sh", archive).Run() }},
+				{"dd-direct", func() error {
+					return exec.Command("dd", "if="+archive, "of=/dev/null", "bs=4M", "iflag=direct", "status=none").Run()
+				}},
 				{"sha256", func() error { _, err := FileChecksum(archive); return err }},
 				{"archive", func() error {
 					f, err := os.Open(archive)
@@ -88,6 +93,7 @@ func BenchmarkVerify(b *testing.B) {
 			b.ReportMetric(ver/float64(read), "verify/read")
 			b.ReportMetric(ver/float64(median(times["cat"])), "verify/cat")
 			b.ReportMetric(ver/float64(median(times["sha256"])), "verify/sha256")
+			b.ReportMetric(ver/float64(median(times["dd-direct"])), "verify/dd-direct")
 			b.ReportMetric(float64(median(times["archive"]))/float64(median(times["sha256"])), "archive/sha256")
 			b.ReportMetric(float64(d.Size)/(1<<20), "archive-MiB")
 		})
