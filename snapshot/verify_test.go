@@ -3,6 +3,7 @@ package snapshot
 import (
 	"archive/tar"
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -378,6 +379,42 @@ func TestVerifyMachineFault(t *testing.T) {
 	rep, err := VerifyArchive(ctxb, f, opts)
 	if !errors.Is(err, syscall.ENOSPC) || rep.OK || len(rep.Failures) != 0 {
 		t.Fatalf("%+v, %v; want an error wrapping ENOSPC and no failure", rep, err)
+	}
+	assertNoTemps(t, e.m.TempPath)
+}
+
+// failingReader returns its bytes, then err.
+type failingReader struct {
+	b   []byte
+	err error
+}
+
+func (f *failingReader) Read(p []byte) (int, error) {
+	if len(f.b) == 0 {
+		return 0, f.err
+	}
+	n := copy(p, f.b)
+	f.b = f.b[n:]
+	return n, nil
+}
+
+// TestVerifyStops: a cancelled context and a reader that fails midway are
+// VerifyArchive's errors (not failures of the archive), and the spill is
+// removed.
+func TestVerifyStops(t *testing.T) {
+	e := newVerifyEnv(t)
+	good, err := os.ReadFile(e.col)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(ctxb)
+	cancel()
+	if _, err := VerifyArchive(ctx, bytes.NewReader(good), e.m.VerifyOptions("", "")); !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled: %v", err)
+	}
+	boom := errors.New("disk on fire")
+	if _, err := VerifyArchive(ctxb, &failingReader{good[:len(good)/2], boom}, e.m.VerifyOptions("", "")); !errors.Is(err, boom) {
+		t.Fatalf("failing reader: %v", err)
 	}
 	assertNoTemps(t, e.m.TempPath)
 }
