@@ -54,10 +54,11 @@ type Failure struct {
 type Report struct {
 	// OK is true when every check passed.
 	OK bool `json:"ok"`
-	// Kind, Collection and Shard are the manifest's (empty without one).
+	// Kind and Collection are the manifest's (empty without one).
 	Kind       Kind   `json:"kind,omitempty"`
 	Collection string `json:"collection,omitempty"`
-	Shard      uint32 `json:"shard,omitempty"`
+	// Shard is the shard id of a shard snapshot, nil for other kinds.
+	Shard *uint32 `json:"shard,omitempty"`
 	// CreatedAt is the snapshot's cut time; zero without a manifest.
 	CreatedAt time.Time `json:"created_at,omitzero"`
 	// Checksum is the archive's SHA-256 as read.
@@ -355,7 +356,11 @@ func (v *verifier) readManifest(hdr *tar.Header, tr *tar.Reader, rep *Report) bo
 		return true
 	}
 	v.manifest = m
-	rep.Kind, rep.Collection, rep.Shard, rep.CreatedAt = m.Kind, m.Collection, m.Shard, m.CreatedAt
+	rep.Kind, rep.Collection, rep.CreatedAt = m.Kind, m.Collection, m.CreatedAt
+	if m.Kind == KindShard {
+		id := m.Shard
+		rep.Shard = &id
+	}
 	if v.opts.Kind != "" && m.Kind != v.opts.Kind {
 		rep.fail(ManifestName, "%v: archive holds a %s snapshot, want %s", ErrWrongKind, m.Kind, v.opts.Kind)
 	}

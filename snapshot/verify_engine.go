@@ -78,10 +78,20 @@ func (v *verifier) engineFailure(rep *Report, prefix string, err error) {
 		}
 		msg := strings.ReplaceAll(line, v.spill+string(filepath.Separator), "")
 		msg = strings.ReplaceAll(msg, v.spill, ".")
-		msg = strings.ReplaceAll(msg, filepath.Base(v.spill), path.Join(".", prefix))
+		msg = strings.ReplaceAll(msg, filepath.Base(v.spill), v.spillName(prefix))
 		msg = strings.TrimPrefix(msg, engine.ErrVerify.Error()+": ")
 		rep.Failures = append(rep.Failures, Failure{File: file, Reason: msg})
 	}
+}
+
+// spillName is what stands for the spill folder's name in a message: the
+// collection a collection or shard snapshot holds (the engine names the
+// folder it opens as the collection), "." otherwise.
+func (v *verifier) spillName(prefix string) string {
+	if prefix == "" && v.manifest.Collection != "" {
+		return v.manifest.Collection
+	}
+	return path.Join(".", prefix)
 }
 
 var (

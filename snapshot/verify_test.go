@@ -99,6 +99,9 @@ func TestVerifyGood(t *testing.T) {
 			rep.Points < 20600 || rep.GraphNodes < 600 || rep.WALRecords < 80 {
 			t.Fatalf("%s: counts %+v", v.what, rep)
 		}
+		if (v.what == "shard") != (rep.Shard != nil) || rep.Shard != nil && *rep.Shard != 0 || string(rep.Kind) != v.what {
+			t.Fatalf("%s: kind %s, shard %v", v.what, rep.Kind, rep.Shard)
+		}
 		if _, err := json.Marshal(rep); err != nil {
 			t.Fatal(err)
 		}

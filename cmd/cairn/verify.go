@@ -125,8 +125,8 @@ func printReport(w io.Writer, loc string, r snapshot.Report) {
 		if r.Collection != "" {
 			what += " of " + r.Collection
 		}
-		if r.Kind == snapshot.KindShard {
-			what += fmt.Sprintf(" shard %d", r.Shard)
+		if r.Shard != nil {
+			what += fmt.Sprintf(" shard %d", *r.Shard)
 		}
 		fmt.Fprintf(w, "  %s, cut at %s\n", what, r.CreatedAt.Format("2006-01-02T15:04:05Z"))
 	}
