@@ -69,7 +69,7 @@ func (st *Storage) RestoreShard(name string, id uint32, src string, sums FileSum
 		Trash:  workName("deleted", seq, name+"."+shardName(int(id))),
 	}
 	verify := func(known []SumLookup) error {
-		if err := st.verifyShardDir(name, cfg, id, filepath.Join(root, in.Staged), known[0]); err != nil {
+		if err := st.verifyShardDir(name, cfg, id, filepath.Join(root, in.Staged), known[0], nil); err != nil {
 			return fmt.Errorf("%s: %w", in.what(), err)
 		}
 		return nil
@@ -139,17 +139,25 @@ func sameShardLayout(name string, live, snap CollectionConfig) error {
 	return nil
 }
 
-// verifyShardDir opens the shard folder dir (not live) as shard id of a
-// collection configured as cfg, replays its WAL, checks its manifest and
+// verifyShardDir reads the WAL of the shard folder dir (not live) whole
+// (checkShardWAL), opens it as shard id of a collection configured as cfg,
+// replays its WAL, checks its manifest and
 // contents against the files and cfg (checkContents: vectors, point
 // counts, graphs, ids unique and routed to shard id, WAL reach, replayed
 // records), the full checksum of every listed segment file (known: see
 // verifyShards) and every graph, then closes it. Its errors wrap the
 // cause, and ErrVerify unless it is a fault of this machine (see
 // verifyErr).
-func (st *Storage) verifyShardDir(name string, cfg CollectionConfig, id uint32, dir string, known SumLookup) error {
+func (st *Storage) verifyShardDir(name string, cfg CollectionConfig, id uint32, dir string, known SumLookup, stats *VerifyStats) error {
 	if err := checkWALRoom(st.freeSpace, dir, 1, cfg.WalConfig.WalCapacityMB); err != nil {
 		return verifyErr(err)
+	}
+	n, err := checkShardWAL(dir)
+	if err != nil {
+		return verifyErr(err)
+	}
+	if stats != nil {
+		stats.WALRecords += n
 	}
 	core := &collCore{name: name, dir: filepath.Dir(dir), fs: st.opts.FS, logger: st.opts.Logger,
 		cfg: cfg, indexes: map[string]payload.FieldSchema{}, specs: vectorSpecs(&cfg)}
@@ -160,6 +168,9 @@ func (st *Storage) verifyShardDir(name string, cfg CollectionConfig, id uint32, 
 	err = s.checkContents()
 	if err == nil {
 		err = verifyShards([]*shard{s}, known)
+	}
+	if err == nil && stats != nil {
+		stats.add([]*shard{s})
 	}
 	if err := errors.Join(err, s.close()); err != nil {
 		return verifyErr(err)

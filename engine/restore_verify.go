@@ -48,7 +48,9 @@ func (sums FileSums) lookup(src, staged string) SumLookup {
 // through CollectionConfig.Validate), its shard folders against
 // shard_number, every shard's manifest and contents against the files and
 // the config (checkContents: vectors, point counts, graphs, unique and
-// correctly routed ids, WAL reach, replayed records), the full checksum of
+// correctly routed ids, WAL reach, replayed records), every shard's WAL
+// read whole before it is opened (no gap, no corrupt record: checkShardWAL),
+// the full checksum of
 // every listed segment file (graph files included; a file whose checksum
 // known vouches for is compared without being read), every HNSW graph's
 // structure, and the WAL, which it replays. It
@@ -59,7 +61,16 @@ func (sums FileSums) lookup(src, staged string) SumLookup {
 // known, when not nil, gives the CRC-32C of files under dir that need not
 // be read again (see FileSums).
 func (st *Storage) VerifyCollectionDir(dir string, known SumLookup) error {
+	return st.verifyCollectionDir(dir, known, nil)
+}
+
+// verifyCollectionDir is VerifyCollectionDir; stats, when not nil, receives
+// the counts of what was checked.
+func (st *Storage) verifyCollectionDir(dir string, known SumLookup, stats *VerifyStats) error {
 	if err := checkStaged(dir, st.freeSpace); err != nil {
+		return verifyErr(err)
+	}
+	if err := checkWALs(dir, stats); err != nil {
 		return verifyErr(err)
 	}
 	opts := st.opts
@@ -76,6 +87,9 @@ func (st *Storage) VerifyCollectionDir(dir string, known SumLookup) error {
 	}
 	if err == nil {
 		err = verifyShards(c.shards, known)
+	}
+	if err == nil && stats != nil {
+		stats.add(c.shards)
 	}
 	if err := errors.Join(err, c.closeShards()); err != nil {
 		return verifyErr(err)

@@ -46,6 +46,7 @@ func (s *Server) snapshotRoutes() {
 	s.unlimited[http.MethodPost+" "+shard+"/upload"] = true
 	s.add(http.MethodPut, shard+"/recover", accessWrite, s.recoverShardSnapshot)
 	s.add(http.MethodGet, "/collections/:name/shards/:shard_id/snapshot", accessRead, s.streamShardSnapshot)
+	s.verifyRoutes()
 }
 
 // snapshots returns the manager, or a 503 when there is none.

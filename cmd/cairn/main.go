@@ -19,7 +19,8 @@ const usage = `usage: cairn <command> [flags]
 
 commands:
   serve   run the Qdrant-compatible HTTP server  (cairn serve -h lists the flags)
-  bench   run the benchmarks: gen, search, ingest, snapshot  (cairn bench lists them)`
+  bench   run the benchmarks: gen, search, ingest, snapshot  (cairn bench lists them)
+  snapshot verify PATH | URL   check a snapshot archive without restoring it`
 
 func main() {
 	os.Exit(dispatch(os.Args[1:], os.Stdout, os.Stderr))
@@ -40,6 +41,8 @@ func dispatch(args []string, stdout, stderr io.Writer) int {
 		err = serve(ctx, args[1:], os.Environ(), stderr)
 	case "bench":
 		err = runBench(ctx, args[1:], stdout, stderr)
+	case "snapshot":
+		return runSnapshot(ctx, args[1:], os.Environ(), stdout, stderr)
 	default:
 		fmt.Fprintln(stderr, usage)
 		return 2
