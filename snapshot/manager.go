@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/cairn-db/cairn/engine"
+	"github.com/cairn-db/cairn/objstore"
 	"github.com/cairn-db/cairn/vfs"
 )
 
@@ -64,6 +65,18 @@ type Manager struct {
 	DownloadTimeouts Timeouts
 	// Now returns the cut time; nil means time.Now (tests set it).
 	Now func() time.Time
+	// Remote, when set, is where snapshots are kept instead of
+	// SnapshotsPath (storage.snapshots_config.snapshots_storage: s3):
+	// incremental, content-addressed, see docs/format/remote.md. nil keeps
+	// today's self-contained local archives.
+	Remote objstore.Store
+	// Compression is how files are stored in Remote
+	// (snapshots_config.compression): "none" or "zstd"; "" means
+	// DefaultCompression. Local archives are never compressed.
+	Compression string
+	// RemoteGrace is how old an unreferenced object in Remote, or a lease,
+	// must be before a sweep deletes it; 0 means DefaultRemoteGrace.
+	RemoteGrace time.Duration
 
 	idOnce sync.Once
 	id     uint64
@@ -72,6 +85,7 @@ type Manager struct {
 	lt        lifetime // pending downloads, for Close
 	scrubOnce sync.Once
 	scrubber  *Scrubber
+	remote    remoteState // locks, name reservations and the hash cache of Remote
 }
 
 // Scrub returns msg with the absolute paths of the storage, snapshots and
@@ -175,6 +189,17 @@ func (m *Manager) CreateCollection(ctx context.Context, name string) (Descriptio
 	t := m.now()
 	meta := Meta{Kind: KindCollection, Collection: c.Name(), CreatedAt: t}
 	src := CollectionSource{Collection: c, FS: m.FS, Logger: m.Logger}
+	if m.Remote != nil {
+		rdir, err := remoteDir(c.Name(), nil)
+		if err != nil {
+			return Description{}, err
+		}
+		d, err := m.createRemote(ctx, rdir, CollectionName(c.Name(), id, t), meta, src)
+		if err != nil {
+			return Description{}, fmt.Errorf("create snapshot of %s: %w", c.Name(), m.createError(err))
+		}
+		return d, nil
+	}
 	info, err := Create(ctx, m.opts(), dir, CollectionName(c.Name(), id, t), meta, src)
 	if err != nil {
 		return Description{}, fmt.Errorf("create snapshot of %s: %w", c.Name(), m.createError(err))
@@ -185,9 +210,12 @@ func (m *Manager) CreateCollection(ctx context.Context, name string) (Descriptio
 
 // ListCollection lists the snapshots of a collection, oldest first.
 func (m *Manager) ListCollection(name string) ([]Description, error) {
-	_, dir, err := m.collection(name)
+	c, dir, err := m.collection(name)
 	if err != nil {
 		return nil, err
+	}
+	if m.Remote != nil {
+		return m.listRemote(c.Name(), nil)
 	}
 	return List(dir)
 }
@@ -203,9 +231,16 @@ func (m *Manager) OpenCollection(name, snap string) (*os.File, os.FileInfo, erro
 
 // DeleteCollection deletes a collection's snapshot and its checksum file.
 func (m *Manager) DeleteCollection(name, snap string) error {
-	_, dir, err := m.collection(name)
+	c, dir, err := m.collection(name)
 	if err != nil {
 		return err
+	}
+	if m.Remote != nil {
+		rdir, err := remoteDir(c.Name(), nil)
+		if err != nil {
+			return err
+		}
+		return m.deleteRemote(rdir, snap)
 	}
 	return Delete(m.fs(), dir, snap)
 }
@@ -215,6 +250,13 @@ func (m *Manager) DeleteCollection(name, snap string) error {
 func (m *Manager) CreateFull(ctx context.Context) (Description, error) {
 	t := m.now()
 	src := FullSource{Storage: m.Storage, FS: m.FS, Logger: m.Logger}
+	if m.Remote != nil {
+		d, err := m.createRemote(ctx, "", FullName(t), Meta{Kind: KindFull, CreatedAt: t}, src)
+		if err != nil {
+			return Description{}, fmt.Errorf("create full snapshot: %w", m.createError(err))
+		}
+		return d, nil
+	}
 	info, err := Create(ctx, m.opts(), m.SnapshotsPath, FullName(t), Meta{Kind: KindFull, CreatedAt: t}, src)
 	if err != nil {
 		return Description{}, fmt.Errorf("create full snapshot: %w", m.createError(err))
@@ -224,7 +266,12 @@ func (m *Manager) CreateFull(ctx context.Context) (Description, error) {
 }
 
 // ListFull lists the full snapshots, oldest first.
-func (m *Manager) ListFull() ([]Description, error) { return List(m.SnapshotsPath) }
+func (m *Manager) ListFull() ([]Description, error) {
+	if m.Remote != nil {
+		return m.listRemote("", nil)
+	}
+	return List(m.SnapshotsPath)
+}
 
 // OpenFull opens a full snapshot for download.
 func (m *Manager) OpenFull(snap string) (*os.File, os.FileInfo, error) {
@@ -232,7 +279,12 @@ func (m *Manager) OpenFull(snap string) (*os.File, os.FileInfo, error) {
 }
 
 // DeleteFull deletes a full snapshot and its checksum file.
-func (m *Manager) DeleteFull(snap string) error { return Delete(m.fs(), m.SnapshotsPath, snap) }
+func (m *Manager) DeleteFull(snap string) error {
+	if m.Remote != nil {
+		return m.deleteRemote("", snap)
+	}
+	return Delete(m.fs(), m.SnapshotsPath, snap)
+}
 
 // shard resolves a collection and shard id to the open collection and the
 // folder of the shard's snapshots.
@@ -261,6 +313,17 @@ func (m *Manager) CreateShard(ctx context.Context, name string, id uint32) (Desc
 	t := m.now()
 	meta := Meta{Kind: KindShard, Collection: c.Name(), Shard: id, CreatedAt: t}
 	src := ShardSource{Collection: c, Shard: id, FS: m.FS, Logger: m.Logger}
+	if m.Remote != nil {
+		rdir, err := remoteDir(c.Name(), &id)
+		if err != nil {
+			return Description{}, err
+		}
+		d, err := m.createRemote(ctx, rdir, ShardName(c.Name(), id, t), meta, src)
+		if err != nil {
+			return Description{}, fmt.Errorf("create snapshot of %s shard %d: %w", c.Name(), id, m.createError(err))
+		}
+		return d, nil
+	}
 	info, err := Create(ctx, m.opts(), dir, ShardName(c.Name(), id, t), meta, src)
 	if err != nil {
 		return Description{}, fmt.Errorf("create snapshot of %s shard %d: %w", c.Name(), id, m.createError(err))
@@ -270,9 +333,12 @@ func (m *Manager) CreateShard(ctx context.Context, name string, id uint32) (Desc
 
 // ListShard lists a shard's snapshots, oldest first.
 func (m *Manager) ListShard(name string, id uint32) ([]Description, error) {
-	_, dir, err := m.shard(name, id)
+	c, dir, err := m.shard(name, id)
 	if err != nil {
 		return nil, err
+	}
+	if m.Remote != nil {
+		return m.listRemote(c.Name(), &id)
 	}
 	return List(dir)
 }
@@ -288,9 +354,16 @@ func (m *Manager) OpenShard(name string, id uint32, snap string) (*os.File, os.F
 
 // DeleteShard deletes a shard's snapshot and its checksum file.
 func (m *Manager) DeleteShard(name string, id uint32, snap string) error {
-	_, dir, err := m.shard(name, id)
+	c, dir, err := m.shard(name, id)
 	if err != nil {
 		return err
+	}
+	if m.Remote != nil {
+		rdir, err := remoteDir(c.Name(), &id)
+		if err != nil {
+			return err
+		}
+		return m.deleteRemote(rdir, snap)
 	}
 	return Delete(m.fs(), dir, snap)
 }

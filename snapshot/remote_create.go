@@ -1,0 +1,332 @@
+package snapshot
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/klauspost/compress/zstd"
+
+	"github.com/cairn-db/cairn/objstore"
+)
+
+// RemoteStats counts what one remote create did.
+type RemoteStats struct {
+	// Files is how many files the snapshot lists.
+	Files int
+	// Hashed is how many files were read for their digests (the others
+	// came from the hash cache).
+	Hashed int
+	// Uploaded is how many objects were uploaded; the others were present.
+	Uploaded int
+	// UploadedBytes is the content bytes read for them (before compression).
+	UploadedBytes int64
+}
+
+// observeRemote, when set (tests and benchmarks only), receives the stats
+// of every remote create.
+var observeRemote func(RemoteStats)
+
+// stagedFile is a regular file of a stage folder and its digest.
+type stagedFile struct {
+	entry int    // index in the manifest's entries
+	path  string // on disk
+	info  os.FileInfo
+	d     digest
+}
+
+// createRemote makes the snapshot of src named name (or the next free name)
+// in the folder dir of Remote: the same cut and stage folder as Create,
+// then every file hashed (immutable ones through the hash cache), a lease
+// written naming every object the snapshot will reference, the objects the
+// store lacks uploaded, and the manifest written last.
+func (m *Manager) createRemote(ctx context.Context, dir, name string, meta Meta, src Source) (Description, error) {
+	comp, err := m.compression()
+	if err != nil {
+		return Description{}, err
+	}
+	key, final, release, err := m.reserveName(ctx, dir, name)
+	if err != nil {
+		return Description{}, err
+	}
+	defer release()
+	if meta.CreatedAt.IsZero() {
+		meta.CreatedAt = m.now()
+	}
+	var d Description
+	err = staged(ctx, m.opts(), &meta, src, func(stage string) error {
+		rm := &RemoteManifest{Kind: meta.Kind, Name: final, Collection: meta.Collection, Shard: meta.Shard,
+			CreatedAt: meta.CreatedAt.UTC().Truncate(time.Second), Config: meta.Config}
+		st, err := m.uploadStage(ctx, stage, key, rm, comp == CompressionZstd)
+		if err != nil {
+			return err
+		}
+		if observeRemote != nil {
+			observeRemote(st)
+		}
+		_, size, err := layout(rm)
+		d = Description{Name: final, CreationTime: creationTime(rm.CreatedAt), Size: size}
+		m.log().Info("created snapshot in remote store", "store", m.Remote.String(), "name", final, "files", st.Files,
+			"hashed", st.Hashed, "uploaded", st.Uploaded, "uploaded_bytes", st.UploadedBytes)
+		return err
+	})
+	return d, err
+}
+
+// uploadStage fills rm from the stage folder and stores it under key.
+func (m *Manager) uploadStage(ctx context.Context, stage, key string, rm *RemoteManifest, z bool) (RemoteStats, error) {
+	files, err := scanStage(stage, rm)
+	if err != nil {
+		return RemoteStats{}, err
+	}
+	st := RemoteStats{Files: len(files)}
+	if st.Hashed, err = m.hashStaged(ctx, files); err != nil {
+		return st, err
+	}
+	for _, f := range files {
+		e := &rm.Entries[f.entry]
+		e.SHA256, e.CRC32C, e.Object = f.d.SHA256, f.d.CRC32C, objectKey(f.d.SHA256, z)
+	}
+	// A sweep in this process waits for the manifest; one elsewhere finds
+	// the lease (see sweep).
+	m.remote.gc.RLock()
+	defer m.remote.gc.RUnlock()
+	lease, err := m.writeLease(ctx, rm)
+	if err != nil {
+		return st, err
+	}
+	defer m.dropLease(lease)
+	if st.Uploaded, st.UploadedBytes, err = m.uploadMissing(ctx, rm, files, z); err != nil {
+		return st, err
+	}
+	body, err := encodeRemote(rm)
+	if err != nil {
+		return st, err
+	}
+	if err := m.Remote.Put(ctx, key, bytes.NewReader(body), int64(len(body))); err != nil {
+		return st, fmt.Errorf("write snapshot manifest %s: %w", rm.Name, err)
+	}
+	if err := m.remote.hashes.save(m.fs(), filepath.Join(m.SnapshotsPath, HashCacheFile), m.now()); err != nil {
+		m.log().Warn("save snapshot hash cache", "err", err)
+	}
+	return st, nil
+}
+
+// scanStage lists the stage folder into rm.Entries in archive order (as
+// produce walks it) and returns its regular files.
+func scanStage(stage string, rm *RemoteManifest) ([]*stagedFile, error) {
+	var files []*stagedFile
+	rm.Entries = []RemoteEntry{}
+	err := filepath.WalkDir(stage, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || p == stage {
+			return err
+		}
+		rel, err := filepath.Rel(stage, p)
+		if err != nil {
+			return err
+		}
+		rel = filepath.ToSlash(rel)
+		if rel == ManifestName {
+			return fmt.Errorf("%w: %s is reserved for the manifest", ErrUnsafeEntry, p)
+		}
+		if err := checkEntryName(rel); err != nil {
+			return err
+		}
+		switch {
+		case d.IsDir():
+			rm.Entries = append(rm.Entries, RemoteEntry{Path: rel, Dir: true})
+		case d.Type().IsRegular():
+			info, err := os.Stat(p)
+			if err != nil {
+				return fmt.Errorf("stat %s: %w", p, err)
+			}
+			files = append(files, &stagedFile{entry: len(rm.Entries), path: p, info: info})
+			rm.Entries = append(rm.Entries, RemoteEntry{Path: rel, Size: info.Size()})
+		default:
+			return fmt.Errorf("%w: %s is a %v, not a regular file or folder", ErrUnsafeEntry, p, d.Type())
+		}
+		return nil
+	})
+	return files, err
+}
+
+// hashStaged computes every file's digest, remoteWorkers at a time, taking
+// cacheable files from the hash cache. It returns how many it read.
+func (m *Manager) hashStaged(ctx context.Context, files []*stagedFile) (int, error) {
+	cachePath := filepath.Join(m.SnapshotsPath, HashCacheFile)
+	now := m.now()
+	var read atomic.Int64
+	err := parallel(ctx, len(files), func(i int) error {
+		f := files[i]
+		id := identity(f.info)
+		if id != "" {
+			if d, ok := m.remote.hashes.get(cachePath, id, now); ok {
+				f.d = d
+				return nil
+			}
+		}
+		d, err := hashFile(f.path, f.info.Size())
+		if err != nil {
+			return err
+		}
+		read.Add(1)
+		f.d = d
+		if id != "" {
+			d.Used = now.Unix()
+			m.remote.hashes.put(cachePath, id, d)
+		}
+		return nil
+	})
+	return int(read.Load()), err
+}
+
+// lease is the object a create writes before it relies on objects already
+// in the store.
+type lease struct {
+	Created time.Time `json:"created"`
+	Name    string    `json:"name"`
+	Objects []string  `json:"objects"`
+}
+
+func (m *Manager) writeLease(ctx context.Context, rm *RemoteManifest) (string, error) {
+	l := lease{Created: m.now(), Name: rm.Name, Objects: referenced(rm)}
+	b, err := json.Marshal(l)
+	if err != nil {
+		return "", fmt.Errorf("encode lease: %w", err)
+	}
+	key := RemoteLeases + "/" + randomID()
+	if err := m.Remote.Put(ctx, key, bytes.NewReader(b), int64(len(b))); err != nil {
+		return "", fmt.Errorf("write snapshot lease: %w", err)
+	}
+	return key, nil
+}
+
+// dropLease deletes a lease once the manifest is written or the create
+// failed; one left behind expires after the grace period.
+func (m *Manager) dropLease(key string) {
+	ctx, cancel := opContext()
+	defer cancel()
+	if err := m.Remote.Delete(ctx, key); err != nil {
+		m.log().Warn("delete snapshot lease", "lease", key, "err", err)
+	}
+}
+
+// referenced lists the distinct objects a manifest names.
+func referenced(rm *RemoteManifest) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, e := range rm.Entries {
+		if !e.Dir && !seen[e.Object] {
+			seen[e.Object] = true
+			out = append(out, e.Object)
+		}
+	}
+	return out
+}
+
+// uploadMissing uploads, remoteWorkers at a time, each distinct object of
+// files that the store does not hold yet.
+func (m *Manager) uploadMissing(ctx context.Context, rm *RemoteManifest, files []*stagedFile, z bool) (int, int64, error) {
+	var todo []*stagedFile
+	seen := map[string]bool{}
+	for _, f := range files {
+		if k := rm.Entries[f.entry].Object; !seen[k] {
+			seen[k] = true
+			todo = append(todo, f)
+		}
+	}
+	var n, bytes atomic.Int64
+	err := parallel(ctx, len(todo), func(i int) error {
+		f := todo[i]
+		key := rm.Entries[f.entry].Object
+		_, err := m.Remote.Stat(ctx, key)
+		if err == nil {
+			return nil
+		}
+		if !errors.Is(err, objstore.ErrNotExist) {
+			return fmt.Errorf("check object of %s: %w", rm.Entries[f.entry].Path, err)
+		}
+		if err := putFile(ctx, m.Remote, key, f.path, f.info.Size(), z); err != nil {
+			return fmt.Errorf("upload %s: %w", rm.Entries[f.entry].Path, err)
+		}
+		n.Add(1)
+		bytes.Add(f.info.Size())
+		return nil
+	})
+	return int(n.Load()), bytes.Load(), err
+}
+
+// putFile stores the file at path under key, compressed with zstd when z.
+func putFile(ctx context.Context, store objstore.Store, key, path string, size int64, z bool) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("open %s: %w", path, err)
+	}
+	defer f.Close()
+	if !z {
+		return store.Put(ctx, key, f, size)
+	}
+	pr, pw := io.Pipe()
+	go func() {
+		enc, err := zstd.NewWriter(pw, zstd.WithEncoderLevel(zstdLevel), zstd.WithEncoderConcurrency(1), zstd.WithWindowSize(zstdWindow))
+		if err == nil {
+			_, err = io.CopyBuffer(enc, f, make([]byte, copyBufSize))
+			err = errors.Join(err, enc.Close())
+		}
+		pw.CloseWithError(err)
+	}()
+	err = store.Put(ctx, key, pr, -1)
+	pr.CloseWithError(errors.Join(err, io.ErrClosedPipe)) // ends the encoder if Put stopped early
+	return err
+}
+
+// The zstd settings objects are written with: fastest level (see
+// docs/BENCHMARKS.md), a window within what readers accept.
+const (
+	zstdLevel  = zstd.SpeedFastest
+	zstdWindow = 8 << 20
+)
+
+// parallel runs do(0..n-1), remoteWorkers at a time, and returns the first
+// error; after one, no new call starts.
+func parallel(ctx context.Context, n int, do func(i int) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		next  atomic.Int64
+		latch errLatch
+		wg    sync.WaitGroup
+	)
+	for range min(remoteWorkers, n) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n || latch.failed() != nil {
+					return
+				}
+				if err := ctx.Err(); err != nil {
+					latch.fail(err)
+					return
+				}
+				if err := do(i); err != nil {
+					latch.fail(err)
+					cancel()
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return latch.failed()
+}

@@ -1,0 +1,161 @@
+package snapshot
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"path"
+
+	"github.com/cairn-db/cairn/objstore"
+)
+
+// maxLeaseSize bounds a lease read from the store.
+const maxLeaseSize = 64 << 20
+
+// SweepStats counts what a sweep did.
+type SweepStats struct {
+	// Kept is how many objects a manifest or a live lease references, or
+	// are younger than the grace period.
+	Kept int
+	// Deleted is how many unreferenced objects were deleted.
+	Deleted int
+	// Leases is how many expired leases were deleted.
+	Leases int
+}
+
+// deleteRemote deletes the snapshot name of the folder dir: its manifest,
+// then, unless a create of this process is running (it will be collected
+// by a later delete or sweep), the objects no snapshot references any
+// longer (SweepRemote). A failed sweep is logged; the snapshot is gone.
+func (m *Manager) deleteRemote(dir, name string) error {
+	key, err := manifestKey(dir, name)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := opContext()
+	defer cancel()
+	if _, err := m.Remote.Stat(ctx, key); errors.Is(err, objstore.ErrNotExist) {
+		return fmt.Errorf("%w: %s", ErrNotFound, name)
+	} else if err != nil {
+		return fmt.Errorf("delete snapshot %s: %w", name, err)
+	}
+	if err := m.Remote.Delete(ctx, key); err != nil {
+		return fmt.Errorf("delete snapshot %s: %w", name, err)
+	}
+	if !m.remote.gc.TryLock() {
+		m.log().Info("snapshot deleted; its objects are collected by a later sweep (a create is running)", "name", name)
+		return nil
+	}
+	defer m.remote.gc.Unlock()
+	st, err := m.sweep(ctx)
+	if err != nil {
+		m.log().Warn("sweep snapshot objects", "store", m.Remote.String(), "err", err)
+		return nil
+	}
+	m.log().Info("deleted snapshot from remote store", "name", name, "objects_deleted", st.Deleted, "objects_kept", st.Kept)
+	return nil
+}
+
+// SweepRemote deletes every object of Remote that no manifest and no live
+// lease references and that is older than the grace period, and every
+// lease older than it (a create that crashed). It waits for the creates of
+// this process to finish. See docs/format/remote.md for why a create
+// running at the same moment, here or on another node, loses nothing.
+func (m *Manager) SweepRemote(ctx context.Context) (SweepStats, error) {
+	if m.Remote == nil {
+		return SweepStats{}, nil
+	}
+	m.remote.gc.Lock()
+	defer m.remote.gc.Unlock()
+	return m.sweep(ctx)
+}
+
+// sweep is SweepRemote under the lock. The creates of this process hold
+// the lock shared from before their lease is written until their manifest
+// is, so none is half done here. Leases (read first) and the grace period
+// keep what a create elsewhere is writing or relies on; see
+// docs/format/remote.md for the window a second node writing the same
+// prefix leaves.
+func (m *Manager) sweep(ctx context.Context) (SweepStats, error) {
+	var st SweepStats
+	now, grace := m.now(), m.grace()
+	keep := map[string]bool{}
+	leases, err := m.Remote.List(ctx, RemoteLeases+"/")
+	if err != nil {
+		return st, fmt.Errorf("list leases: %w", err)
+	}
+	for _, l := range leases {
+		if now.Sub(l.Modified) > grace {
+			if err := m.Remote.Delete(ctx, l.Key); err != nil {
+				return st, fmt.Errorf("delete expired lease: %w", err)
+			}
+			st.Leases++
+			continue
+		}
+		objs, err := m.readLease(ctx, l.Key)
+		if errors.Is(err, objstore.ErrNotExist) {
+			continue // its create finished: its manifest is listed below
+		}
+		if err != nil {
+			return st, err
+		}
+		for _, o := range objs {
+			keep[o] = true
+		}
+	}
+	mans, err := m.Remote.List(ctx, RemoteSnapshots+"/")
+	if err != nil {
+		return st, fmt.Errorf("list snapshots: %w", err)
+	}
+	for _, mi := range mans {
+		if ValidName(path.Base(mi.Key)) != nil {
+			continue
+		}
+		rm, err := m.readRemote(ctx, mi.Key)
+		if errors.Is(err, ErrNotFound) {
+			continue // deleted meanwhile
+		}
+		if err != nil {
+			// Its references are unknown: deleting anything could break it.
+			return st, fmt.Errorf("sweep stopped: %w", err)
+		}
+		for _, o := range referenced(rm) {
+			keep[o] = true
+		}
+	}
+	objs, err := m.Remote.List(ctx, RemoteObjects+"/")
+	if err != nil {
+		return st, fmt.Errorf("list objects: %w", err)
+	}
+	for _, o := range objs {
+		if keep[o.Key] || now.Sub(o.Modified) <= grace {
+			st.Kept++
+			continue
+		}
+		if err := m.Remote.Delete(ctx, o.Key); err != nil {
+			return st, fmt.Errorf("delete object: %w", err)
+		}
+		st.Deleted++
+	}
+	return st, nil
+}
+
+// readLease returns the objects a lease names.
+func (m *Manager) readLease(ctx context.Context, key string) ([]string, error) {
+	rc, err := m.Remote.Get(ctx, key, 0, -1)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(io.LimitReader(rc, maxLeaseSize))
+	if err != nil {
+		return nil, fmt.Errorf("read lease %s: %w", key, err)
+	}
+	var l lease
+	if err := json.Unmarshal(b, &l); err != nil {
+		return nil, fmt.Errorf("sweep stopped: lease %s: %w", key, err)
+	}
+	return l.Objects, nil
+}
