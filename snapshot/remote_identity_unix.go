@@ -17,4 +17,3 @@ func identity(st os.FileInfo) string {
 	}
 	return fmt.Sprintf("%d:%d:%d:%d:%s", sys.Dev, sys.Ino, st.Size(), st.ModTime().UnixNano(), st.Name())
 }
-
