@@ -94,7 +94,10 @@ func (m *Manager) uploadStage(ctx context.Context, stage, key string, rm *Remote
 	}
 	for _, f := range files {
 		e := &rm.Entries[f.entry]
-		e.SHA256, e.CRC32C, e.Object = f.d.SHA256, f.d.CRC32C, objectKey(f.d.SHA256, z)
+		e.CRC32C = f.d.CRC32C
+		for _, c := range f.d.Chunks {
+			e.Chunks = append(e.Chunks, RemoteChunk{Size: c.Size, SHA256: c.SHA256, Object: objectKey(c.SHA256, z)})
+		}
 	}
 	// A sweep in this process waits for the manifest; one elsewhere finds
 	// the lease (see sweep).
@@ -169,7 +172,7 @@ func (m *Manager) hashStaged(ctx context.Context, files []*stagedFile) (int, err
 		f := files[i]
 		id := identity(f.info)
 		if id != "" {
-			if d, ok := m.remote.hashes.get(cachePath, id, now); ok {
+			if d, ok := m.remote.hashes.get(cachePath, id, f.info.Size(), now); ok {
 				f.d = d
 				return nil
 			}
@@ -225,66 +228,81 @@ func referenced(rm *RemoteManifest) []string {
 	seen := map[string]bool{}
 	var out []string
 	for _, e := range rm.Entries {
-		if !e.Dir && !seen[e.Object] {
-			seen[e.Object] = true
-			out = append(out, e.Object)
+		for _, c := range e.Chunks {
+			if !seen[c.Object] {
+				seen[c.Object] = true
+				out = append(out, c.Object)
+			}
 		}
 	}
 	return out
 }
 
-// uploadMissing uploads, remoteWorkers at a time, each distinct object of
+// upload is one chunk to store: bytes [off, off+size) of a staged file.
+type upload struct {
+	path, rel string
+	off, size int64
+	key       string
+}
+
+// uploadMissing uploads, remoteWorkers at a time, each distinct chunk of
 // files that the store does not hold yet.
 func (m *Manager) uploadMissing(ctx context.Context, rm *RemoteManifest, files []*stagedFile, z bool) (int, int64, error) {
-	var todo []*stagedFile
+	var todo []upload
 	seen := map[string]bool{}
 	for _, f := range files {
-		if k := rm.Entries[f.entry].Object; !seen[k] {
-			seen[k] = true
-			todo = append(todo, f)
+		e := rm.Entries[f.entry]
+		var off int64
+		for _, c := range e.Chunks {
+			if !seen[c.Object] {
+				seen[c.Object] = true
+				todo = append(todo, upload{path: f.path, rel: e.Path, off: off, size: c.Size, key: c.Object})
+			}
+			off += c.Size
 		}
 	}
 	var n, bytes atomic.Int64
 	err := parallel(ctx, len(todo), func(i int) error {
-		f := todo[i]
-		key := rm.Entries[f.entry].Object
-		_, err := m.Remote.Stat(ctx, key)
+		u := todo[i]
+		_, err := m.Remote.Stat(ctx, u.key)
 		if err == nil {
 			return nil
 		}
 		if !errors.Is(err, objstore.ErrNotExist) {
-			return fmt.Errorf("check object of %s: %w", rm.Entries[f.entry].Path, err)
+			return fmt.Errorf("check object of %s: %w", u.rel, err)
 		}
-		if err := putFile(ctx, m.Remote, key, f.path, f.info.Size(), z); err != nil {
-			return fmt.Errorf("upload %s: %w", rm.Entries[f.entry].Path, err)
+		if err := putChunk(ctx, m.Remote, u, z); err != nil {
+			return fmt.Errorf("upload %s: %w", u.rel, err)
 		}
 		n.Add(1)
-		bytes.Add(f.info.Size())
+		bytes.Add(u.size)
 		return nil
 	})
 	return int(n.Load()), bytes.Load(), err
 }
 
-// putFile stores the file at path under key, compressed with zstd when z.
-func putFile(ctx context.Context, store objstore.Store, key, path string, size int64, z bool) error {
-	f, err := os.Open(path)
+// putChunk stores a chunk of a file under its key, compressed with zstd
+// when z.
+func putChunk(ctx context.Context, store objstore.Store, u upload, z bool) error {
+	f, err := os.Open(u.path)
 	if err != nil {
-		return fmt.Errorf("open %s: %w", path, err)
+		return fmt.Errorf("open %s: %w", u.path, err)
 	}
 	defer f.Close()
+	r := io.NewSectionReader(f, u.off, u.size)
 	if !z {
-		return store.Put(ctx, key, f, size)
+		return store.Put(ctx, u.key, r, u.size)
 	}
 	pr, pw := io.Pipe()
 	go func() {
 		enc, err := zstd.NewWriter(pw, zstd.WithEncoderLevel(zstdLevel), zstd.WithEncoderConcurrency(1), zstd.WithWindowSize(zstdWindow))
 		if err == nil {
-			_, err = io.CopyBuffer(enc, f, make([]byte, copyBufSize))
+			_, err = io.CopyBuffer(enc, r, make([]byte, copyBufSize))
 			err = errors.Join(err, enc.Close())
 		}
 		pw.CloseWithError(err)
 	}()
-	err = store.Put(ctx, key, pr, -1)
+	err = store.Put(ctx, u.key, pr, -1)
 	pr.CloseWithError(errors.Join(err, io.ErrClosedPipe)) // ends the encoder if Put stopped early
 	return err
 }
@@ -293,7 +311,7 @@ func putFile(ctx context.Context, store objstore.Store, key, path string, size i
 // docs/BENCHMARKS.md), a window within what readers accept.
 const (
 	zstdLevel  = zstd.SpeedFastest
-	zstdWindow = 8 << 20
+	zstdWindow = RemoteChunkSize
 )
 
 // parallel runs do(0..n-1), remoteWorkers at a time, and returns the first

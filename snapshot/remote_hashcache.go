@@ -26,11 +26,31 @@ const (
 	hashCacheMax = 1 << 20
 )
 
-// digest is a file's SHA-256 (hex) and CRC-32C.
+// digest is a file's CRC-32C and the size and SHA-256 (hex) of each of
+// its chunks (RemoteChunkSize).
 type digest struct {
+	CRC32C uint32     `json:"crc32c"`
+	Chunks []chunkSum `json:"chunks"`
+	Used   int64      `json:"used"` // unix seconds of the last snapshot that used it
+}
+
+// chunkSum is one chunk's length and SHA-256.
+type chunkSum struct {
+	Size   int64  `json:"size"`
 	SHA256 string `json:"sha256"`
-	CRC32C uint32 `json:"crc32c"`
-	Used   int64  `json:"used"` // unix seconds of the last snapshot that used it
+}
+
+// valid reports whether a digest read from the cache file describes size
+// bytes in well-formed chunks.
+func (d digest) valid(size int64) bool {
+	var n int64
+	for _, c := range d.Chunks {
+		if len(c.SHA256) != 64 || c.Size <= 0 || c.Size > RemoteChunkSize {
+			return false
+		}
+		n += c.Size
+	}
+	return n == size
 }
 
 // hashCache remembers the digests of immutable files by their identity, so
@@ -63,17 +83,18 @@ func (c *hashCache) load(path string) {
 		return
 	}
 	for k, d := range e {
-		if len(d.SHA256) == 64 && len(c.entries) < hashCacheMax {
+		if len(c.entries) < hashCacheMax {
 			c.entries[k] = d
 		}
 	}
 }
 
-func (c *hashCache) get(path, key string, now time.Time) (digest, bool) {
+func (c *hashCache) get(path, key string, size int64, now time.Time) (digest, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.load(path)
 	d, ok := c.entries[key]
+	ok = ok && d.valid(size)
 	if ok && d.Used != now.Unix() {
 		d.Used = now.Unix()
 		c.entries[key] = d
@@ -125,22 +146,43 @@ func (c *hashCache) save(fsys vfs.FS, path string, now time.Time) error {
 	return nil
 }
 
-// hashFile reads a file once for its SHA-256 and CRC-32C and checks that it
-// is size bytes long.
+// hashFile reads a file once for its CRC-32C and the SHA-256 of each of
+// its chunks, and checks that it is size bytes long.
 func hashFile(path string, size int64) (digest, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return digest{}, fmt.Errorf("open %s: %w", path, err)
 	}
 	defer f.Close()
-	h := sha256.New()
-	crc := crc32.New(castagnoli)
-	n, err := io.CopyBuffer(io.MultiWriter(h, crc), f, make([]byte, copyBufSize))
-	if err != nil {
-		return digest{}, fmt.Errorf("read %s: %w", path, err)
+	d := digest{Chunks: []chunkSum{}}
+	buf := make([]byte, copyBufSize)
+	var n int64
+	for {
+		h := sha256.New()
+		k, err := io.CopyBuffer(h, io.TeeReader(io.LimitReader(f, chunkBytes), crcWriter{&d.CRC32C}), buf)
+		if err != nil {
+			return digest{}, fmt.Errorf("read %s: %w", path, err)
+		}
+		if k == 0 {
+			break
+		}
+		n += k
+		d.Chunks = append(d.Chunks, chunkSum{Size: k, SHA256: hex.EncodeToString(h.Sum(nil))})
 	}
 	if n != size {
 		return digest{}, fmt.Errorf("read %s: %d bytes, want %d (file changed)", path, n, size)
 	}
-	return digest{SHA256: hex.EncodeToString(h.Sum(nil)), CRC32C: crc.Sum32()}, nil
+	return d, nil
+}
+
+// chunkBytes is the chunk length files are split into: RemoteChunkSize,
+// smaller in tests.
+var chunkBytes int64 = RemoteChunkSize
+
+// crcWriter updates a CRC-32C with what is written.
+type crcWriter struct{ crc *uint32 }
+
+func (w crcWriter) Write(b []byte) (int, error) {
+	*w.crc = crc32.Update(*w.crc, castagnoli, b)
+	return len(b), nil
 }

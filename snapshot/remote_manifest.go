@@ -24,6 +24,26 @@ const (
 // maxRemoteFileSize bounds one file a remote manifest may list (1 TiB).
 const maxRemoteFileSize = 1 << 40
 
+// RemoteChunkSize is the length of every chunk of a file but its last:
+// files are stored as fixed chunks, so a file that only grows (a WAL
+// segment) uploads only its new chunks, and a large file uploads and
+// downloads in parallel.
+const RemoteChunkSize = 4 << 20
+
+// maxChunks bounds the chunks a remote manifest may list in all.
+const maxChunks = 1 << 22
+
+// RemoteChunk is one chunk of a file: its bytes from the end of the chunk
+// before it.
+type RemoteChunk struct {
+	// Size is the chunk's length in bytes (uncompressed).
+	Size int64 `json:"size"`
+	// SHA256 is the chunk's SHA-256 in lowercase hex (uncompressed).
+	SHA256 string `json:"sha256"`
+	// Object is the key of the object holding it (objectKey).
+	Object string `json:"object"`
+}
+
 // RemoteEntry is one folder or regular file of a remote snapshot, in
 // archive order.
 type RemoteEntry struct {
@@ -35,10 +55,8 @@ type RemoteEntry struct {
 	Size int64 `json:"size,omitempty"`
 	// CRC32C is the file's CRC-32C (Castagnoli), as in the archive manifest.
 	CRC32C uint32 `json:"crc32c,omitempty"`
-	// SHA256 is the file's SHA-256 in lowercase hex (uncompressed content).
-	SHA256 string `json:"sha256,omitempty"`
-	// Object is the key of the object holding the file (objectKey).
-	Object string `json:"object,omitempty"`
+	// Chunks hold the file's content in order; an empty file has none.
+	Chunks []RemoteChunk `json:"chunks,omitempty"`
 }
 
 // RemoteManifest is the body of a remote snapshot's manifest object.
@@ -122,6 +140,7 @@ func (rm *RemoteManifest) check() error {
 		return fmt.Errorf("%w: %d entries, at most %d", ErrTooLarge, len(rm.Entries), DefaultMaxEntries)
 	}
 	kinds := make(map[string]bool, len(rm.Entries)) // path -> is a folder
+	chunks := 0
 	for _, e := range rm.Entries {
 		if err := checkEntryName(e.Path); err != nil || e.Path == ManifestName {
 			return fmt.Errorf("%w: bad entry path %q", ErrManifest, e.Path)
@@ -131,7 +150,7 @@ func (rm *RemoteManifest) check() error {
 		}
 		kinds[e.Path] = e.Dir
 		if e.Dir {
-			if e.Size != 0 || e.SHA256 != "" || e.Object != "" || e.CRC32C != 0 {
+			if e.Size != 0 || len(e.Chunks) != 0 || e.CRC32C != 0 {
 				return fmt.Errorf("%w: folder %q has file fields", ErrManifest, e.Path)
 			}
 			continue
@@ -139,9 +158,22 @@ func (rm *RemoteManifest) check() error {
 		if e.Size < 0 || e.Size > maxRemoteFileSize {
 			return fmt.Errorf("%w: %q has size %d", ErrManifest, e.Path, e.Size)
 		}
-		sum, _, err := parseObjectKey(e.Object)
-		if err != nil || sum != e.SHA256 || objstore.ValidKey(e.Object) != nil {
-			return fmt.Errorf("%w: %q has object %q for SHA-256 %q", ErrManifest, e.Path, e.Object, e.SHA256)
+		if chunks += len(e.Chunks); chunks > maxChunks {
+			return fmt.Errorf("%w: more than %d chunks", ErrTooLarge, maxChunks)
+		}
+		var total int64
+		for _, c := range e.Chunks {
+			sum, _, err := parseObjectKey(c.Object)
+			if err != nil || sum != c.SHA256 || objstore.ValidKey(c.Object) != nil {
+				return fmt.Errorf("%w: %q has object %q for SHA-256 %q", ErrManifest, e.Path, c.Object, c.SHA256)
+			}
+			if c.Size <= 0 || c.Size > RemoteChunkSize {
+				return fmt.Errorf("%w: %q has a chunk of %d bytes", ErrManifest, e.Path, c.Size)
+			}
+			total += c.Size
+		}
+		if total != e.Size {
+			return fmt.Errorf("%w: the chunks of %q hold %d bytes, its size is %d", ErrManifest, e.Path, total, e.Size)
 		}
 	}
 	for _, e := range rm.Entries {

@@ -25,7 +25,7 @@ import (
 // fails a check gives ErrCorrupt naming it. checksum, when not "", is the
 // SHA-256 the synthesized archive must have (read once more, first). On
 // error the folder is removed.
-func (m *Manager) fetchRemote(ctx context.Context, key, checksum string, want Kind) (dir string, man *Manifest, err error) {
+func (m *Manager) fetchRemote(ctx context.Context, key, checksum string, want Kind) (string, *Manifest, error) {
 	rm, err := m.readRemote(ctx, key)
 	if err != nil {
 		return "", nil, err
@@ -51,18 +51,15 @@ func (m *Manager) fetchRemote(ctx context.Context, key, checksum string, want Ki
 	if err := CheckFreeSpace(m.TempPath, total); err != nil {
 		return "", nil, err
 	}
-	if dir, err = TempName(m.TempPath, "restore"); err != nil {
+	dir, err := TempName(m.TempPath, "restore")
+	if err != nil {
 		return "", nil, err
 	}
 	if err := os.Mkdir(dir, dirMode); err != nil {
 		return "", nil, fmt.Errorf("create restore folder: %w", err)
 	}
-	defer func() {
-		if err != nil {
-			m.removeTemp(dir)
-		}
-	}()
 	if err := m.fetchEntries(ctx, dir, rm); err != nil {
+		m.removeTemp(dir)
 		return "", nil, err
 	}
 	return dir, rm.archiveManifest(), nil
@@ -112,39 +109,54 @@ func (m *Manager) fetchEntries(ctx context.Context, dir string, rm *RemoteManife
 	return nil
 }
 
-// fetchFile writes one file from its object, checks it and syncs it.
+// fetchFile writes one file from its chunks' objects, checks it and syncs
+// it.
 func (m *Manager) fetchFile(ctx context.Context, root *os.Root, e RemoteEntry) error {
 	out, err := root.OpenFile(e.Path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, fileMode)
 	if err != nil {
 		return fmt.Errorf("%w: create %q: %v", ErrUnsafeEntry, e.Path, err)
 	}
 	defer out.Close()
-	_, z, _ := parseObjectKey(e.Object)
-	rc, err := openObject(ctx, m.Remote, e.Object, z, 0, -1)
-	if errors.Is(err, objstore.ErrNotExist) {
-		return fmt.Errorf("%w: %q: its object %s is missing", ErrCorrupt, e.Path, e.Object)
+	crc := crc32.New(castagnoli)
+	buf := make([]byte, copyBufSize)
+	for _, c := range e.Chunks {
+		if err := m.fetchChunk(ctx, io.MultiWriter(out, crc), buf, e.Path, c); err != nil {
+			return err
+		}
 	}
-	if err != nil {
-		return fmt.Errorf("fetch %q: %w", e.Path, err)
-	}
-	defer rc.Close()
-	h, crc := sha256.New(), crc32.New(castagnoli)
-	// One byte more than the file: an object that is longer fails too.
-	n, err := io.CopyBuffer(io.MultiWriter(out, h, crc), io.LimitReader(rc, e.Size+1), make([]byte, copyBufSize))
-	switch {
-	case errors.Is(err, ErrCorrupt):
-		return fmt.Errorf("%w: %q: object %s: %v", ErrCorrupt, e.Path, e.Object, err)
-	case err != nil:
-		return fmt.Errorf("fetch %q: %w", e.Path, err)
-	case n != e.Size:
-		return fmt.Errorf("%w: %q: object %s holds %d bytes, manifest says %d", ErrCorrupt, e.Path, e.Object, n, e.Size)
-	case hex.EncodeToString(h.Sum(nil)) != e.SHA256:
-		return fmt.Errorf("%w: %q: object %s fails its SHA-256", ErrCorrupt, e.Path, e.Object)
-	case crc.Sum32() != e.CRC32C:
-		return fmt.Errorf("%w: %q: object %s fails its CRC-32C", ErrCorrupt, e.Path, e.Object)
+	if crc.Sum32() != e.CRC32C {
+		return fmt.Errorf("%w: %q fails its CRC-32C", ErrCorrupt, e.Path)
 	}
 	if err := out.Sync(); err != nil {
 		return fmt.Errorf("sync %q: %w", e.Path, err)
+	}
+	return nil
+}
+
+// fetchChunk copies one chunk's object to w, checking its length and
+// SHA-256.
+func (m *Manager) fetchChunk(ctx context.Context, w io.Writer, buf []byte, file string, c RemoteChunk) error {
+	_, z, _ := parseObjectKey(c.Object)
+	rc, err := openObject(ctx, m.Remote, c.Object, z, 0, -1)
+	if errors.Is(err, objstore.ErrNotExist) {
+		return fmt.Errorf("%w: %q: its object %s is missing", ErrCorrupt, file, c.Object)
+	}
+	if err != nil {
+		return fmt.Errorf("fetch %q: %w", file, err)
+	}
+	defer rc.Close()
+	h := sha256.New()
+	// One byte more than the chunk: an object that is longer fails too.
+	n, err := io.CopyBuffer(io.MultiWriter(w, h), io.LimitReader(rc, c.Size+1), buf)
+	switch {
+	case errors.Is(err, ErrCorrupt):
+		return fmt.Errorf("%w: %q: object %s: %v", ErrCorrupt, file, c.Object, err)
+	case err != nil:
+		return fmt.Errorf("fetch %q: %w", file, err)
+	case n != c.Size:
+		return fmt.Errorf("%w: %q: object %s holds %d bytes, manifest says %d", ErrCorrupt, file, c.Object, n, c.Size)
+	case hex.EncodeToString(h.Sum(nil)) != c.SHA256:
+		return fmt.Errorf("%w: %q: object %s fails its SHA-256", ErrCorrupt, file, c.Object)
 	}
 	return nil
 }

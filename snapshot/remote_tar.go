@@ -77,10 +77,10 @@ func layout(rm *RemoteManifest) ([]tarPart, int64, error) {
 			return nil, 0, err
 		}
 		flush()
-		if e.Size > 0 {
-			_, z, _ := parseObjectKey(e.Object)
-			parts = append(parts, tarPart{off: off, n: e.Size, key: e.Object, zstd: z, path: e.Path})
-			off += e.Size
+		for _, c := range e.Chunks {
+			_, z, _ := parseObjectKey(c.Object)
+			parts = append(parts, tarPart{off: off, n: c.Size, key: c.Object, zstd: z, path: e.Path})
+			off += c.Size
 		}
 		pad(e.Size)
 	}
@@ -212,7 +212,11 @@ func openObject(ctx context.Context, store objstore.Store, key string, z bool, i
 		_ = rc.Close()
 		return nil, err
 	}
-	zr := &zstdObject{d: d, rc: rc, r: io.LimitReader(d, n)}
+	var lr io.Reader = d
+	if n >= 0 {
+		lr = io.LimitReader(d, n)
+	}
+	zr := &zstdObject{d: d, rc: rc, r: lr}
 	if _, err := io.CopyN(io.Discard, d, in); err != nil {
 		_ = zr.Close()
 		return nil, fmt.Errorf("%w: decompress %s: %v", ErrCorrupt, key, err)

@@ -1,0 +1,126 @@
+package snapshot
+
+import (
+	"context"
+	"io"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/cairn-db/cairn/objstore"
+)
+
+// remoteStores are the stores the remote tests run on, by name: each
+// returns an empty store whose clock is now. The S3 tests add theirs.
+var remoteStores = map[string]func(t testing.TB, now func() time.Time) objstore.Store{
+	"mem": func(t testing.TB, now func() time.Time) objstore.Store { return objstore.NewMem(now) },
+}
+
+// forStores runs f once per store of remoteStores.
+func forStores(t *testing.T, f func(t *testing.T, mk func(t testing.TB, now func() time.Time) objstore.Store)) {
+	for name, mk := range remoteStores {
+		t.Run(name, func(t *testing.T) { f(t, mk) })
+	}
+}
+
+// clock is a settable test clock.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newClock() *clock { return &clock{t: time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)} }
+
+func (c *clock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// counting counts the objects and bytes Put into a store.
+type counting struct {
+	objstore.Store
+	puts, bytes atomic.Int64
+	fail        atomic.Pointer[func(op, key string) error]
+}
+
+func (c *counting) setFail(f func(op, key string) error) {
+	if f == nil {
+		c.fail.Store(nil)
+		return
+	}
+	c.fail.Store(&f)
+}
+
+func (c *counting) check(op, key string) error {
+	if f := c.fail.Load(); f != nil {
+		return (*f)(op, key)
+	}
+	return nil
+}
+
+func (c *counting) Put(ctx context.Context, key string, r io.Reader, size int64) error {
+	if err := c.check("put", key); err != nil {
+		return err
+	}
+	cr := &countReader{r: r}
+	err := c.Store.Put(ctx, key, cr, size)
+	if err == nil {
+		c.puts.Add(1)
+		c.bytes.Add(cr.n)
+	}
+	return err
+}
+
+func (c *counting) Get(ctx context.Context, key string, off, n int64) (io.ReadCloser, error) {
+	if err := c.check("get", key); err != nil {
+		return nil, err
+	}
+	return c.Store.Get(ctx, key, off, n)
+}
+
+func (c *counting) reset() { c.puts.Store(0); c.bytes.Store(0) }
+
+type countReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// bucketStore names a store as an S3 bucket with a prefix.
+type bucketStore struct{ objstore.Store }
+
+func (bucketStore) String() string { return "s3://test-bucket/backups/node1" }
+
+// remoteEnv is an env whose manager keeps its snapshots in a counting
+// store on the test clock.
+func remoteEnv(t *testing.T, mk func(t testing.TB, now func() time.Time) objstore.Store) (*env, *counting, *clock) {
+	t.Helper()
+	e := newEnv(t, nil)
+	clk := newClock()
+	cs := &counting{Store: mk(t, clk.now)}
+	e.m.Remote = bucketStore{cs}
+	e.m.Now = clk.now
+	return e, cs, clk
+}
+
+// captureStats records the stats of the remote creates of a test.
+func captureStats(t *testing.T) *[]RemoteStats {
+	var got []RemoteStats
+	var mu sync.Mutex
+	observeRemote = func(s RemoteStats) { mu.Lock(); got = append(got, s); mu.Unlock() }
+	t.Cleanup(func() { observeRemote = nil })
+	return &got
+}
