@@ -401,7 +401,7 @@ func TestRemoteLocation(t *testing.T) {
 	for loc, msg := range map[string]string{
 		"s3://other-bucket/backups/node1/snapshots/c/" + d.Name: "not in the configured bucket test-bucket",
 		"s3://test-bucket/elsewhere/snapshots/c/" + d.Name:      "not under the configured prefix",
-		"s3://test-bucket/backups/node1/objects/ab/cd":           "names no snapshot",
+		"s3://test-bucket/backups/node1/objects/ab/cd":          "names no snapshot",
 	} {
 		_, err := e.m.PrepareRecover("copy", loc, "", PrioritySnapshot, "")
 		if !errors.Is(err, ErrBadLocation) || !strings.Contains(err.Error(), msg) {
