@@ -189,8 +189,11 @@ func TestParseRemoteRefuses(t *testing.T) {
 		"key of other": func(rm *RemoteManifest) {
 			rm.Entries[1].Chunks[0].Object = objectKey(strings.Repeat("0b", 32), false)
 		},
-		"key escapes":  func(rm *RemoteManifest) { rm.Entries[1].Chunks[0].Object = "objects/0a/../../snapshots/x" },
-		"big chunk":    func(rm *RemoteManifest) { rm.Entries[1].Chunks[0].Size = RemoteChunkSize + 1; rm.Entries[1].Size = RemoteChunkSize + 1 },
+		"key escapes": func(rm *RemoteManifest) { rm.Entries[1].Chunks[0].Object = "objects/0a/../../snapshots/x" },
+		"big chunk": func(rm *RemoteManifest) {
+			rm.Entries[1].Chunks[0].Size = RemoteChunkSize + 1
+			rm.Entries[1].Size = RemoteChunkSize + 1
+		},
 		"folder+chunk": func(rm *RemoteManifest) { rm.Entries[0].Chunks = []RemoteChunk{chunk} },
 	}
 	for name, mod := range cases {
