@@ -6,6 +6,7 @@ import (
 	"errors"
 	"math/rand/v2"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -221,4 +222,61 @@ func TestParseRemoteRefuses(t *testing.T) {
 			t.Errorf("%s: accepted", name)
 		}
 	}
+}
+
+// TestRemoteSweepDuringCreate: a sweep on another node (the store's view
+// only, not this process's lock) while a create is between its lease and
+// its manifest keeps the old objects the create found present, although
+// the snapshot that uploaded them has just been deleted; the new snapshot
+// restores.
+func TestRemoteSweepDuringCreate(t *testing.T) {
+	forStores(t, func(t *testing.T, mk func(testing.TB, func() time.Time) objstore.Store) {
+		e, cs, clk := remoteEnv(t, mk)
+		e.m.RemoteGrace = time.Hour
+		c := e.create(t, "c", dim, 1)
+		fill(t, c, 13, dim)
+		d1, err := e.m.CreateCollection(ctxb, "c")
+		if err != nil {
+			t.Fatal(err)
+		}
+		upsert(t, c, points(rand.New(rand.NewPCG(6, 6)), 4000, 5, dim)) // the WAL changes: one new object at least
+		clk.add(2 * time.Hour)                                          // the first snapshot's objects are old
+		reached, release := make(chan struct{}), make(chan struct{})
+		var once sync.Once
+		cs.setFail(func(op, key string) error {
+			if op == "put" && strings.HasPrefix(key, RemoteObjects) {
+				once.Do(func() { close(reached); <-release })
+			}
+			return nil
+		})
+		done := make(chan error, 1)
+		var d2 Description
+		go func() {
+			var err error
+			d2, err = e.m.CreateCollection(ctxb, "c")
+			done <- err
+		}()
+		<-reached
+		// Another node deletes the first snapshot and sweeps.
+		key1, _ := manifestKey("c", d1.Name)
+		if err := cs.Delete(ctxb, key1); err != nil {
+			t.Fatal(err)
+		}
+		st, err := e.m.sweep(ctxb)
+		if err != nil {
+			t.Fatal(err)
+		}
+		close(release)
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		cs.setFail(nil)
+		t.Logf("sweep during the create: %+v", st)
+		key2, _ := manifestKey("c", d2.Name)
+		if err := e.m.RecoverRemote(ctxb, "copy", key2, "", PrioritySnapshot); err != nil {
+			t.Fatalf("snapshot made during a sweep: %v", err)
+		}
+		cp, _ := e.st.Collection("copy")
+		sameData(t, c, cp, dim)
+	})
 }

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -173,10 +174,10 @@ func TestRemotePutFailsMidCreate(t *testing.T) {
 		c := e.create(t, "c", dim, 1)
 		fill(t, c, 2, dim)
 		boom := errors.New("injected put failure")
-		n := 0
+		var n atomic.Int32
 		cs.setFail(func(op, key string) error {
 			if op == "put" && strings.HasPrefix(key, RemoteObjects) {
-				if n++; n == 3 {
+				if n.Add(1) == 3 {
 					return boom
 				}
 			}
@@ -231,10 +232,10 @@ func TestRemoteRestoreFaults(t *testing.T) {
 			assertNoTemps(t, e.m.TempPath)
 		}
 		boom := errors.New("injected get failure")
-		n := 0
+		var n atomic.Int32
 		cs.setFail(func(op, key string) error {
 			if op == "get" && strings.HasPrefix(key, RemoteObjects) {
-				if n++; n == 2 {
+				if n.Add(1) == 2 {
 					return boom
 				}
 			}
