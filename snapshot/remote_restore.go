@@ -65,13 +65,79 @@ func (m *Manager) fetchRemote(ctx context.Context, key, checksum string, want Ki
 	return dir, rm.archiveManifest(), nil
 }
 
-// fetchEntries makes the folders of rm under dir, then fetches its files.
+// fetchEntries makes the folders and the (empty) files of rm under dir,
+// fetches every chunk, remoteWorkers at a time (so a large file comes in
+// parallel), then checks each file's CRC-32C and syncs files and folders.
 func (m *Manager) fetchEntries(ctx context.Context, dir string, rm *RemoteManifest) error {
 	root, err := os.OpenRoot(dir)
 	if err != nil {
 		return fmt.Errorf("open restore folder: %w", err)
 	}
 	defer root.Close()
+	dirs, files, err := makeFolders(root, rm)
+	if err != nil {
+		return err
+	}
+	type job struct {
+		file, chunk int
+		off         int64
+	}
+	var jobs []job
+	crcs := make([][]uint32, len(files))
+	for i, e := range files {
+		f, err := root.OpenFile(e.Path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, fileMode)
+		if err != nil {
+			return fmt.Errorf("%w: create %q: %v", ErrUnsafeEntry, e.Path, err)
+		}
+		if err := f.Close(); err != nil {
+			return fmt.Errorf("create %q: %w", e.Path, err)
+		}
+		crcs[i] = make([]uint32, len(e.Chunks))
+		var off int64
+		for k, c := range e.Chunks {
+			jobs = append(jobs, job{file: i, chunk: k, off: off})
+			off += c.Size
+		}
+	}
+	err = parallel(ctx, len(jobs), func(i int) error {
+		j := jobs[i]
+		crc, err := m.fetchChunk(ctx, root, files[j.file].Path, j.off, files[j.file].Chunks[j.chunk])
+		crcs[j.file][j.chunk] = crc
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	err = parallel(ctx, len(files), func(i int) error {
+		e := files[i]
+		var crc uint32
+		for k, c := range e.Chunks {
+			crc = crcCombine(crc, crcs[i][k], c.Size)
+		}
+		if crc != e.CRC32C {
+			return fmt.Errorf("%w: %q fails its CRC-32C", ErrCorrupt, e.Path)
+		}
+		return syncIn(root, e.Path)
+	})
+	if err != nil {
+		return err
+	}
+	names := make([]string, 0, len(dirs))
+	for d := range dirs {
+		names = append(names, d)
+	}
+	sort.Strings(names)
+	for _, d := range names {
+		if err := syncIn(root, d); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// makeFolders creates every folder of rm (and every file's) and returns
+// them all, and the files.
+func makeFolders(root *os.Root, rm *RemoteManifest) (map[string]bool, []RemoteEntry, error) {
 	dirs := map[string]bool{".": true}
 	var files []RemoteEntry
 	for _, e := range rm.Entries {
@@ -82,83 +148,58 @@ func (m *Manager) fetchEntries(ctx context.Context, dir string, rm *RemoteManife
 		}
 		if !dirs[d] {
 			if err := root.MkdirAll(d, dirMode); err != nil {
-				return fmt.Errorf("%w: create folder %q: %v", ErrUnsafeEntry, d, err)
+				return nil, nil, fmt.Errorf("%w: create folder %q: %v", ErrUnsafeEntry, d, err)
 			}
 			for p := d; !dirs[p]; p = path.Dir(p) {
 				dirs[p] = true
 			}
 		}
 	}
-	if err := parallel(ctx, len(files), func(i int) error { return m.fetchFile(ctx, root, files[i]) }); err != nil {
-		return err
+	return dirs, files, nil
+}
+
+func syncIn(root *os.Root, name string) error {
+	f, err := root.Open(name)
+	if err != nil {
+		return fmt.Errorf("open %q: %w", name, err)
 	}
-	names := make([]string, 0, len(dirs))
-	for d := range dirs {
-		names = append(names, d)
-	}
-	sort.Strings(names)
-	for _, d := range names {
-		f, err := root.Open(d)
-		if err != nil {
-			return fmt.Errorf("open %q: %w", d, err)
-		}
-		if err := errors.Join(f.Sync(), f.Close()); err != nil {
-			return fmt.Errorf("sync %q: %w", d, err)
-		}
+	if err := errors.Join(f.Sync(), f.Close()); err != nil {
+		return fmt.Errorf("sync %q: %w", name, err)
 	}
 	return nil
 }
 
-// fetchFile writes one file from its chunks' objects, checks it and syncs
-// it.
-func (m *Manager) fetchFile(ctx context.Context, root *os.Root, e RemoteEntry) error {
-	out, err := root.OpenFile(e.Path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, fileMode)
+// fetchChunk writes one chunk's object at off in the file, checking its
+// length and SHA-256, and returns its CRC-32C.
+func (m *Manager) fetchChunk(ctx context.Context, root *os.Root, file string, off int64, c RemoteChunk) (uint32, error) {
+	out, err := root.OpenFile(file, os.O_WRONLY, fileMode)
 	if err != nil {
-		return fmt.Errorf("%w: create %q: %v", ErrUnsafeEntry, e.Path, err)
+		return 0, fmt.Errorf("open %q: %w", file, err)
 	}
 	defer out.Close()
-	crc := crc32.New(castagnoli)
-	buf := make([]byte, copyBufSize)
-	for _, c := range e.Chunks {
-		if err := m.fetchChunk(ctx, io.MultiWriter(out, crc), buf, e.Path, c); err != nil {
-			return err
-		}
-	}
-	if crc.Sum32() != e.CRC32C {
-		return fmt.Errorf("%w: %q fails its CRC-32C", ErrCorrupt, e.Path)
-	}
-	if err := out.Sync(); err != nil {
-		return fmt.Errorf("sync %q: %w", e.Path, err)
-	}
-	return nil
-}
-
-// fetchChunk copies one chunk's object to w, checking its length and
-// SHA-256.
-func (m *Manager) fetchChunk(ctx context.Context, w io.Writer, buf []byte, file string, c RemoteChunk) error {
 	_, z, _ := parseObjectKey(c.Object)
 	rc, err := openObject(ctx, m.Remote, c.Object, z, 0, -1)
 	if errors.Is(err, objstore.ErrNotExist) {
-		return fmt.Errorf("%w: %q: its object %s is missing", ErrCorrupt, file, c.Object)
+		return 0, fmt.Errorf("%w: %q: its object %s is missing", ErrCorrupt, file, c.Object)
 	}
 	if err != nil {
-		return fmt.Errorf("fetch %q: %w", file, err)
+		return 0, fmt.Errorf("fetch %q: %w", file, err)
 	}
 	defer rc.Close()
-	h := sha256.New()
+	h, crc := sha256.New(), crc32.New(castagnoli)
 	// One byte more than the chunk: an object that is longer fails too.
-	n, err := io.CopyBuffer(io.MultiWriter(w, h), io.LimitReader(rc, c.Size+1), buf)
+	n, err := io.CopyBuffer(io.MultiWriter(io.NewOffsetWriter(out, off), h, crc), io.LimitReader(rc, c.Size+1), make([]byte, copyBufSize))
 	switch {
 	case errors.Is(err, ErrCorrupt):
-		return fmt.Errorf("%w: %q: object %s: %v", ErrCorrupt, file, c.Object, err)
+		return 0, fmt.Errorf("%w: %q: object %s: %v", ErrCorrupt, file, c.Object, err)
 	case err != nil:
-		return fmt.Errorf("fetch %q: %w", file, err)
+		return 0, fmt.Errorf("fetch %q: %w", file, err)
 	case n != c.Size:
-		return fmt.Errorf("%w: %q: object %s holds %d bytes, manifest says %d", ErrCorrupt, file, c.Object, n, c.Size)
+		return 0, fmt.Errorf("%w: %q: object %s holds %d bytes, manifest says %d", ErrCorrupt, file, c.Object, n, c.Size)
 	case hex.EncodeToString(h.Sum(nil)) != c.SHA256:
-		return fmt.Errorf("%w: %q: object %s fails its SHA-256", ErrCorrupt, file, c.Object)
+		return 0, fmt.Errorf("%w: %q: object %s fails its SHA-256", ErrCorrupt, file, c.Object)
 	}
-	return nil
+	return crc.Sum32(), nil
 }
 
 // checkRemoteSum reads the synthesized archive of rm once for its SHA-256

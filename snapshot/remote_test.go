@@ -443,54 +443,42 @@ func sha256hex(b []byte) string {
 	return hex.EncodeToString(s[:])
 }
 
-// BenchmarkRemoteIncremental times a first snapshot of n × 128 sealed
-// points into an in-memory store, then, after 1% more points are sealed,
-// the second one; it reports both times and the bytes each uploaded.
-//
-//	go test -run '^$' -bench RemoteIncremental -benchtime 1x ./snapshot
-func BenchmarkRemoteIncremental(b *testing.B) {
-	const n, dimB = 100000, 128
-	for range b.N {
-		e := newEnv(b, nil)
-		cs := &counting{Store: objstore.NewMem(nil)}
-		e.m.Remote = cs
-		segs := 16
-		req := engine.CreateCollection{Vectors: engine.VectorsConfig{"": {Size: dimB, Distance: point.Dot}},
-			OptimizersConfig: &engine.OptimizersConfigDiff{DefaultSegmentNumber: &segs}}
-		if err := e.st.CreateCollection("c", req); err != nil {
-			b.Fatal(err)
-		}
-		c, _ := e.st.Collection("c")
-		r := rand.New(rand.NewPCG(1, 1))
-		for from := 0; from < n; from += 5000 {
-			upsert(b, c, points(r, from, 5000, dimB))
-		}
-		if err := c.Flush(); err != nil {
-			b.Fatal(err)
-		}
-		b.ResetTimer()
-		t0 := time.Now()
-		if _, err := e.m.CreateCollection(ctxb, "c"); err != nil {
-			b.Fatal(err)
-		}
-		first, firstBytes := time.Since(t0), cs.bytes.Load()
-		b.StopTimer()
-		cs.reset()
-		upsert(b, c, points(r, n, n/100, dimB))
-		if err := c.Flush(); err != nil {
-			b.Fatal(err)
-		}
-		now := time.Now().Add(time.Second)
-		e.m.Now = func() time.Time { return now }
-		b.StartTimer()
-		t0 = time.Now()
-		if _, err := e.m.CreateCollection(ctxb, "c"); err != nil {
-			b.Fatal(err)
-		}
-		second := time.Since(t0)
-		b.ReportMetric(float64(first.Milliseconds()), "first-ms")
-		b.ReportMetric(float64(second.Milliseconds()), "second-ms")
-		b.ReportMetric(float64(firstBytes)/1e6, "first-MB")
-		b.ReportMetric(float64(cs.bytes.Load())/1e6, "second-MB")
+// TestRemoteCRCMismatch: a manifest (well formed, its own checksum right)
+// whose CRC-32C of a file disagrees with the file's chunks fails the
+// restore with ErrCorrupt naming the file, before anything is installed.
+func TestRemoteCRCMismatch(t *testing.T) {
+	e, cs, _ := remoteEnv(t, remoteStores["mem"])
+	fill(t, e.create(t, "c", dim, 1), 14, dim)
+	d, err := e.m.CreateCollection(ctxb, "c")
+	if err != nil {
+		t.Fatal(err)
 	}
+	key, _ := manifestKey("c", d.Name)
+	rm, err := e.m.readRemote(ctxb, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var victim string
+	for i := range rm.Entries {
+		if en := &rm.Entries[i]; !en.Dir && len(en.Chunks) > 0 {
+			en.CRC32C ^= 1
+			victim = en.Path
+			break
+		}
+	}
+	b, err := encodeRemote(rm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cs.Put(ctxb, key, bytes.NewReader(b), int64(len(b))); err != nil {
+		t.Fatal(err)
+	}
+	err = e.m.RecoverRemote(ctxb, "copy", key, "", PrioritySnapshot)
+	if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), victim) || !strings.Contains(err.Error(), "CRC-32C") {
+		t.Fatalf("CRC mismatch: %v", err)
+	}
+	if e.st.CollectionExists("copy") {
+		t.Fatal("collection installed from a snapshot that failed its CRC")
+	}
+	assertNoTemps(t, e.m.TempPath)
 }
