@@ -108,7 +108,8 @@ func (m *Manager) uploadStage(ctx context.Context, stage, key string, rm *Remote
 		return st, err
 	}
 	defer m.dropLease(lease)
-	if st.Uploaded, st.UploadedBytes, err = m.uploadMissing(ctx, rm, files, z); err != nil {
+	reused, err := m.uploadMissing(ctx, files, rm, z, &st)
+	if err != nil {
 		return st, err
 	}
 	body, err := encodeRemote(rm)
@@ -117,6 +118,12 @@ func (m *Manager) uploadStage(ctx context.Context, stage, key string, rm *Remote
 	}
 	if err := m.Remote.Put(ctx, key, bytes.NewReader(body), int64(len(body))); err != nil {
 		return st, fmt.Errorf("write snapshot manifest %s: %w", rm.Name, err)
+	}
+	if err := m.verifyReused(ctx, reused, z, &st); err != nil {
+		dctx, cancel := opContext()
+		defer cancel()
+		_ = m.Remote.Delete(dctx, key) // not listed: it could not be made whole
+		return st, err
 	}
 	if err := m.remote.hashes.save(m.fs(), filepath.Join(m.SnapshotsPath, HashCacheFile), m.now()); err != nil {
 		m.log().Warn("save snapshot hash cache", "err", err)
@@ -246,8 +253,9 @@ type upload struct {
 }
 
 // uploadMissing uploads, remoteWorkers at a time, each distinct chunk of
-// files that the store does not hold yet.
-func (m *Manager) uploadMissing(ctx context.Context, rm *RemoteManifest, files []*stagedFile, z bool) (int, int64, error) {
+// files that the store does not hold yet, counting them in st; it returns
+// the chunks it found present.
+func (m *Manager) uploadMissing(ctx context.Context, files []*stagedFile, rm *RemoteManifest, z bool, st *RemoteStats) ([]upload, error) {
 	var todo []upload
 	seen := map[string]bool{}
 	for _, f := range files {
@@ -261,11 +269,26 @@ func (m *Manager) uploadMissing(ctx context.Context, rm *RemoteManifest, files [
 			off += c.Size
 		}
 	}
+	present := make([]bool, len(todo))
+	err := m.putAbsent(ctx, todo, present, z, st)
+	var reused []upload
+	for i, p := range present {
+		if p {
+			reused = append(reused, todo[i])
+		}
+	}
+	return reused, err
+}
+
+// putAbsent uploads each chunk of todo the store lacks and marks the others
+// present.
+func (m *Manager) putAbsent(ctx context.Context, todo []upload, present []bool, z bool, st *RemoteStats) error {
 	var n, bytes atomic.Int64
 	err := parallel(ctx, len(todo), func(i int) error {
 		u := todo[i]
 		_, err := m.Remote.Stat(ctx, u.key)
 		if err == nil {
+			present[i] = true
 			return nil
 		}
 		if !errors.Is(err, objstore.ErrNotExist) {
@@ -278,7 +301,20 @@ func (m *Manager) uploadMissing(ctx context.Context, rm *RemoteManifest, files [
 		bytes.Add(u.size)
 		return nil
 	})
-	return int(n.Load()), bytes.Load(), err
+	st.Uploaded += int(n.Load())
+	st.UploadedBytes += bytes.Load()
+	return err
+}
+
+// verifyReused checks, once the manifest is written, that the chunks the
+// create found present are still there, and uploads again any that a
+// sweep on another node deleted meanwhile (docs/format/remote.md).
+func (m *Manager) verifyReused(ctx context.Context, reused []upload, z bool, st *RemoteStats) error {
+	present := make([]bool, len(reused))
+	if err := m.putAbsent(ctx, reused, present, z, st); err != nil {
+		return fmt.Errorf("verify snapshot objects: %w", err)
+	}
+	return nil
 }
 
 // putChunk stores a chunk of a file under its key, compressed with zstd

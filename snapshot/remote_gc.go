@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"time"
 
 	"github.com/cairn-db/cairn/objstore"
 )
@@ -72,24 +73,77 @@ func (m *Manager) SweepRemote(ctx context.Context) (SweepStats, error) {
 	return m.sweep(ctx)
 }
 
+// sweepBatch is how many objects a sweep deletes between two looks at
+// the leases and manifests written since it started.
+const sweepBatch = 32
+
+// marks are the objects a sweep keeps, and the leases and manifests it
+// has read (by key and modification time).
+type marks struct {
+	keep map[string]bool
+	read map[string]time.Time
+}
+
 // sweep is SweepRemote under the lock. The creates of this process hold
 // the lock shared from before their lease is written until their manifest
-// is, so none is half done here. Leases (read first) and the grace period
-// keep what a create elsewhere is writing or relies on; see
-// docs/format/remote.md for the window a second node writing the same
-// prefix leaves.
+// is, so none is half done here. For creates elsewhere, the leases, then
+// the manifests, are read again before every batch of deletes, and the
+// grace period keeps what was uploaded lately; see docs/format/remote.md.
 func (m *Manager) sweep(ctx context.Context) (SweepStats, error) {
 	var st SweepStats
 	now, grace := m.now(), m.grace()
-	keep := map[string]bool{}
+	mk := &marks{keep: map[string]bool{}, read: map[string]time.Time{}}
+	if err := m.mark(ctx, mk, &st, now, grace); err != nil {
+		return st, err
+	}
+	objs, err := m.Remote.List(ctx, RemoteObjects+"/")
+	if err != nil {
+		return st, fmt.Errorf("list objects: %w", err)
+	}
+	var cands []string
+	for _, o := range objs {
+		if mk.keep[o.Key] || now.Sub(o.Modified) <= grace {
+			st.Kept++
+			continue
+		}
+		cands = append(cands, o.Key)
+	}
+	for len(cands) > 0 {
+		batch := cands[:min(sweepBatch, len(cands))]
+		cands = cands[len(batch):]
+		if err := m.mark(ctx, mk, &st, now, grace); err != nil {
+			return st, err
+		}
+		for _, k := range batch {
+			if mk.keep[k] {
+				st.Kept++
+				continue
+			}
+			if err := m.Remote.Delete(ctx, k); err != nil {
+				return st, fmt.Errorf("delete object: %w", err)
+			}
+			st.Deleted++
+		}
+	}
+	return st, nil
+}
+
+// mark adds to mk.keep the objects of every lease younger than grace and
+// then of every manifest that mk has not read yet, and deletes the older
+// leases (crashed creates). A lease or manifest that cannot be read stops
+// the sweep: its references are unknown.
+func (m *Manager) mark(ctx context.Context, mk *marks, st *SweepStats, now time.Time, grace time.Duration) error {
 	leases, err := m.Remote.List(ctx, RemoteLeases+"/")
 	if err != nil {
-		return st, fmt.Errorf("list leases: %w", err)
+		return fmt.Errorf("list leases: %w", err)
 	}
 	for _, l := range leases {
+		if t, ok := mk.read[l.Key]; ok && t.Equal(l.Modified) {
+			continue
+		}
 		if now.Sub(l.Modified) > grace {
 			if err := m.Remote.Delete(ctx, l.Key); err != nil {
-				return st, fmt.Errorf("delete expired lease: %w", err)
+				return fmt.Errorf("delete expired lease: %w", err)
 			}
 			st.Leases++
 			continue
@@ -99,18 +153,19 @@ func (m *Manager) sweep(ctx context.Context) (SweepStats, error) {
 			continue // its create finished: its manifest is listed below
 		}
 		if err != nil {
-			return st, err
+			return err
 		}
+		mk.read[l.Key] = l.Modified
 		for _, o := range objs {
-			keep[o] = true
+			mk.keep[o] = true
 		}
 	}
 	mans, err := m.Remote.List(ctx, RemoteSnapshots+"/")
 	if err != nil {
-		return st, fmt.Errorf("list snapshots: %w", err)
+		return fmt.Errorf("list snapshots: %w", err)
 	}
 	for _, mi := range mans {
-		if ValidName(path.Base(mi.Key)) != nil {
+		if t, ok := mk.read[mi.Key]; ok && t.Equal(mi.Modified) || ValidName(path.Base(mi.Key)) != nil {
 			continue
 		}
 		rm, err := m.readRemote(ctx, mi.Key)
@@ -118,28 +173,14 @@ func (m *Manager) sweep(ctx context.Context) (SweepStats, error) {
 			continue // deleted meanwhile
 		}
 		if err != nil {
-			// Its references are unknown: deleting anything could break it.
-			return st, fmt.Errorf("sweep stopped: %w", err)
+			return fmt.Errorf("sweep stopped: %w", err)
 		}
+		mk.read[mi.Key] = mi.Modified
 		for _, o := range referenced(rm) {
-			keep[o] = true
+			mk.keep[o] = true
 		}
 	}
-	objs, err := m.Remote.List(ctx, RemoteObjects+"/")
-	if err != nil {
-		return st, fmt.Errorf("list objects: %w", err)
-	}
-	for _, o := range objs {
-		if keep[o.Key] || now.Sub(o.Modified) <= grace {
-			st.Kept++
-			continue
-		}
-		if err := m.Remote.Delete(ctx, o.Key); err != nil {
-			return st, fmt.Errorf("delete object: %w", err)
-		}
-		st.Deleted++
-	}
-	return st, nil
+	return nil
 }
 
 // readLease returns the objects a lease names.

@@ -280,3 +280,89 @@ func TestRemoteSweepDuringCreate(t *testing.T) {
 		sameData(t, c, cp, dim)
 	})
 }
+
+// TestRemoteObjectDeletedBeforeManifest: an object a create found present
+// and that a sweep elsewhere (which read the leases before this create's
+// was written) deletes before the manifest is written is uploaded again
+// once the manifest is: the snapshot restores.
+func TestRemoteObjectDeletedBeforeManifest(t *testing.T) {
+	forStores(t, func(t *testing.T, mk func(testing.TB, func() time.Time) objstore.Store) {
+		e, cs, clk := remoteEnv(t, mk)
+		c := e.create(t, "c", dim, 1)
+		fill(t, c, 15, dim)
+		if _, err := e.m.CreateCollection(ctxb, "c"); err != nil {
+			t.Fatal(err)
+		}
+		old := objectKeys(t, cs)
+		clk.add(time.Second)
+		var once sync.Once
+		cs.setFail(func(op, key string) error {
+			if op == "put" && strings.HasPrefix(key, RemoteSnapshots+"/") {
+				once.Do(func() {
+					for k := range old { // the stale sweep's deletes
+						if err := cs.Delete(ctxb, k); err != nil {
+							t.Error(err)
+						}
+					}
+				})
+			}
+			return nil
+		})
+		d2, err := e.m.CreateCollection(ctxb, "c")
+		if err != nil {
+			t.Fatal(err)
+		}
+		cs.setFail(nil)
+		key2, _ := manifestKey("c", d2.Name)
+		if err := e.m.RecoverRemote(ctxb, "copy", key2, "", PrioritySnapshot); err != nil {
+			t.Fatalf("snapshot whose reused objects were deleted before its manifest: %v", err)
+		}
+		cp, _ := e.st.Collection("copy")
+		sameData(t, c, cp, dim)
+	})
+}
+
+// TestRemoteSweepSeesLateLease: a lease written while a sweep deletes
+// (a create elsewhere starting) keeps the objects it names from the
+// sweep's later batches.
+func TestRemoteSweepSeesLateLease(t *testing.T) {
+	forStores(t, func(t *testing.T, mk func(testing.TB, func() time.Time) objstore.Store) {
+		e, cs, clk := remoteEnv(t, mk)
+		e.m.RemoteGrace = time.Hour
+		var keys []string
+		for i := range 2*sweepBatch + 5 {
+			sum := sha256hex([]byte{byte(i)})
+			k := objectKey(sum, false)
+			keys = append(keys, k)
+			if err := cs.Put(ctxb, k, bytes.NewReader([]byte{byte(i)}), 1); err != nil {
+				t.Fatal(err)
+			}
+		}
+		clk.add(2 * time.Hour)
+		last := keys[len(keys)-1] // sorted last: in the sweep's last batch
+		for _, k := range keys {
+			if k > last {
+				last = k
+			}
+		}
+		var once sync.Once
+		cs.setFail(func(op, key string) error {
+			if op == "delete" && strings.HasPrefix(key, RemoteObjects+"/") {
+				once.Do(func() {
+					b, _ := json.Marshal(lease{Created: clk.now(), Name: "late.snapshot", Objects: []string{last}})
+					if err := cs.Put(ctxb, RemoteLeases+"/late", bytes.NewReader(b), int64(len(b))); err != nil {
+						t.Error(err)
+					}
+				})
+			}
+			return nil
+		})
+		st, err := e.m.SweepRemote(ctxb)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !objectKeys(t, cs)[last] || st.Deleted != len(keys)-1 {
+			t.Fatalf("object of a lease written during the sweep deleted: %+v", st)
+		}
+	})
+}

@@ -124,3 +124,10 @@ func captureStats(t *testing.T) *[]RemoteStats {
 	t.Cleanup(func() { observeRemote = nil })
 	return &got
 }
+
+func (c *counting) Delete(ctx context.Context, key string) error {
+	if err := c.check("delete", key); err != nil {
+		return err
+	}
+	return c.Store.Delete(ctx, key)
+}
