@@ -57,8 +57,9 @@ type Manager struct {
 	// passes the system roots plus tls.ca_cert); nil means the system
 	// roots. Not used when HTTPClient is set.
 	RecoverRootCAs *x509.CertPool
-	// MaxDownloads bounds the recovers from http(s):// locations running
-	// at once; 0 means DefaultMaxDownloads. One more is refused (ErrBusy).
+	// MaxDownloads bounds the recovers from http(s):// locations, and from
+	// Remote, running at once; 0 means DefaultMaxDownloads. One more is
+	// refused (ErrBusy).
 	MaxDownloads int
 	// DownloadTimeouts bound each phase of a recover download; zero fields
 	// mean those of DefaultTimeouts.

@@ -154,7 +154,8 @@ func (m *Manager) listRemote(collection string, shard *uint32) ([]Description, e
 // prepareRemote returns the Recovery of a recover from Remote when the
 // location is an s3://bucket/key URL, or a plain snapshot name that plain
 // turns into a manifest key while Remote is set; ok is false for any other
-// location, which prepare handles.
+// location, which prepare handles. The Recovery holds one of the
+// MaxDownloads slots (ErrBusy when none is free) and Close ends it.
 func (m *Manager) prepareRemote(location, checksum string, priority Priority, plain func(string) (string, error),
 	run func(ctx context.Context, key, checksum string) error) (r *Recovery, ok bool, err error) {
 	u, perr := url.Parse(location)
@@ -180,7 +181,19 @@ func (m *Manager) prepareRemote(location, checksum string, priority Priority, pl
 	if err != nil {
 		return nil, true, err
 	}
-	return &Recovery{release: func() {}, run: func(ctx context.Context) error { return run(ctx, key, checksum) }}, true, nil
+	release, err := m.reserve() // a download slot, as an http(s):// recover takes
+	if err != nil {
+		return nil, true, err
+	}
+	return &Recovery{release: release, run: func(ctx context.Context) error {
+		ctx, cancel := m.bind(ctx)
+		defer cancel()
+		err := run(ctx, key, checksum)
+		if err != nil && errors.Is(context.Cause(ctx), errShutdown) {
+			return fmt.Errorf("%w: %w: %w", engine.ErrClosed, errShutdown, err)
+		}
+		return err
+	}}, true, nil
 }
 
 // RecoverRemote restores the collection name from the snapshot manifest

@@ -2,6 +2,7 @@ package snapshot
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -10,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -481,4 +483,60 @@ func TestRemoteCRCMismatch(t *testing.T) {
 		t.Fatal("collection installed from a snapshot that failed its CRC")
 	}
 	assertNoTemps(t, e.m.TempPath)
+}
+
+// TestRemoteRecoverSlots: a recover from the store takes a download slot
+// (one more is refused with ErrBusy before any work), and Close ends it
+// with engine.ErrClosed, the live collection untouched.
+func TestRemoteRecoverSlots(t *testing.T) {
+	e, cs, _ := remoteEnv(t, remoteStores["mem"])
+	e.m.MaxDownloads = 1
+	c := e.create(t, "c", dim, 1)
+	fill(t, c, 16, dim)
+	d, err := e.m.CreateCollection(ctxb, "c")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := dump(t, c)
+	reached := make(chan struct{})
+	var once sync.Once
+	cs.setFail(func(op, key string) error {
+		if op == "get" && strings.HasPrefix(key, RemoteObjects) {
+			once.Do(func() { close(reached) })
+		}
+		return nil
+	})
+	blocking := &blockingGets{Store: e.m.Remote}
+	e.m.Remote = blocking
+	r, err := e.m.PrepareRecover("c", d.Name, "", PrioritySnapshot, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- r.Run(ctxb) }()
+	<-reached
+	if _, err := e.m.PrepareRecover("c", d.Name, "", PrioritySnapshot, ""); !errors.Is(err, ErrBusy) {
+		t.Fatalf("second recover: %v, want ErrBusy", err)
+	}
+	e.m.Close()
+	if err := <-done; !errors.Is(err, engine.ErrClosed) {
+		t.Fatalf("recover ended by Close: %v", err)
+	}
+	if got, _ := e.st.Collection("c"); dump(t, got) != want {
+		t.Fatal("live collection changed")
+	}
+	assertNoTemps(t, e.m.TempPath)
+}
+
+// blockingGets makes every object read wait for its context's end.
+type blockingGets struct{ objstore.Store }
+
+func (b *blockingGets) Get(ctx context.Context, key string, off, n int64) (io.ReadCloser, error) {
+	rc, err := b.Store.Get(ctx, key, off, n)
+	if err != nil || !strings.HasPrefix(key, RemoteObjects) {
+		return rc, err
+	}
+	rc.Close()
+	<-ctx.Done()
+	return nil, ctx.Err()
 }
