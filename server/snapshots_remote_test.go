@@ -14,8 +14,8 @@ import (
 )
 
 // remoteStores are the stores the REST tests of remote snapshots run on;
-// each returns an empty store named "s3://bkt/pfx" (the S3 tests add
-// theirs).
+// each returns an empty store whose String is "s3://bucket/prefix" (the
+// S3 tests add theirs).
 var remoteStores = map[string]func(t testing.TB) objstore.Store{
 	"mem": func(t testing.TB) objstore.Store { return namedStore{objstore.NewMem(nil)} },
 }
@@ -48,7 +48,8 @@ func (e *snapEnv) createRemote(t *testing.T, path string) snapshot.Description {
 func TestRemoteSnapshotRoutes(t *testing.T) {
 	for name, mk := range remoteStores {
 		t.Run(name, func(t *testing.T) {
-			e := newRemoteSnapEnv(t, mk(t))
+			store := mk(t)
+			e := newRemoteSnapEnv(t, store)
 			e.collection(t, "c", 20)
 			d := e.createRemote(t, "/collections/c/snapshots")
 			ls := e.list(t, "/collections/c/snapshots")
@@ -77,13 +78,14 @@ func TestRemoteSnapshotRoutes(t *testing.T) {
 			if n := e.count(t, "c"); n != 20 {
 				t.Fatalf("recover by name: %d points", n)
 			}
-			loc := "s3://bkt/pfx/snapshots/c/" + d.Name
+			loc := store.String() + "/snapshots/c/" + d.Name // s3://bucket/prefix/…
 			mustOK(t, e.s, "PUT", "/collections/copy/snapshots/recover", `{"location":"`+loc+`"}`)
 			if n := e.count(t, "copy"); n != 20 {
 				t.Fatalf("recover by s3 location: %d points", n)
 			}
-			mustFail(t, e.s, "PUT", "/collections/copy/snapshots/recover", `{"location":"s3://other/pfx/snapshots/c/`+d.Name+`"}`,
-				http.StatusBadRequest, "not in the configured bucket bkt")
+			bucket := strings.SplitN(strings.TrimPrefix(store.String(), "s3://"), "/", 2)[0]
+			mustFail(t, e.s, "PUT", "/collections/copy/snapshots/recover", `{"location":"s3://other-bucket/pfx/snapshots/c/`+d.Name+`"}`,
+				http.StatusBadRequest, "not in the configured bucket "+bucket)
 			mustFail(t, e.s, "GET", "/collections/c/snapshots/none.snapshot", "", http.StatusNotFound)
 
 			if r := do(t, e.s, "POST", "/collections/c/snapshots?wait=false", ""); r.Code != http.StatusAccepted {

@@ -24,13 +24,21 @@ func forStores(t *testing.T, f func(t *testing.T, mk func(t testing.TB, now func
 	}
 }
 
+// memOnly runs f on the in-memory store alone, for tests that need the
+// store to stamp objects with the test's clock.
+func memOnly(t *testing.T, f func(t *testing.T, mk func(t testing.TB, now func() time.Time) objstore.Store)) {
+	t.Run("mem", func(t *testing.T) { f(t, remoteStores["mem"]) })
+}
+
 // clock is a settable test clock.
 type clock struct {
 	mu sync.Mutex
 	t  time.Time
 }
 
-func newClock() *clock { return &clock{t: time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)} }
+// newClock starts at the current second: a real store (S3) stamps objects
+// with its own clock, which the grace period is compared with.
+func newClock() *clock { return &clock{t: time.Now().UTC().Truncate(time.Second)} }
 
 func (c *clock) now() time.Time {
 	c.mu.Lock()
