@@ -61,13 +61,16 @@ type remoteState struct {
 	// its manifest is, and exclusively by a sweep: within one process a
 	// sweep never sees a create half done.
 	gc sync.RWMutex
-	// mu guards names.
+	// mu guards names and last.
 	mu sync.Mutex
 	// names are the manifest keys being created, so two creates in the
 	// same second take different names.
 	names map[string]bool
 	// hashes caches the digests of immutable files (remote_hashcache.go).
 	hashes hashCache
+	// last is, per manifest folder, the manifest this process wrote last
+	// there (guarded by mu).
+	last map[string]lastManifest
 }
 
 func (m *Manager) compression() (string, error) {

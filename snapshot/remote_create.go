@@ -9,6 +9,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -108,7 +109,7 @@ func (m *Manager) uploadStage(ctx context.Context, stage, key string, rm *Remote
 		return st, err
 	}
 	defer m.dropLease(lease)
-	reused, err := m.uploadMissing(ctx, files, rm, z, &st)
+	reused, err := m.uploadMissing(ctx, files, rm, z, &st, m.knownObjects(ctx, key))
 	if err != nil {
 		return st, err
 	}
@@ -125,6 +126,7 @@ func (m *Manager) uploadStage(ctx context.Context, stage, key string, rm *Remote
 		_ = m.Remote.Delete(dctx, key) // not listed: it could not be made whole
 		return st, err
 	}
+	m.remember(key, rm)
 	if err := m.remote.hashes.save(m.fs(), filepath.Join(m.SnapshotsPath, HashCacheFile), m.now()); err != nil {
 		m.log().Warn("save snapshot hash cache", "err", err)
 	}
@@ -254,8 +256,9 @@ type upload struct {
 
 // uploadMissing uploads, remoteWorkers at a time, each distinct chunk of
 // files that the store does not hold yet, counting them in st; it returns
-// the chunks it found present.
-func (m *Manager) uploadMissing(ctx context.Context, files []*stagedFile, rm *RemoteManifest, z bool, st *RemoteStats) ([]upload, error) {
+// the chunks it found present. Chunks in known are present without a
+// look.
+func (m *Manager) uploadMissing(ctx context.Context, files []*stagedFile, rm *RemoteManifest, z bool, st *RemoteStats, known map[string]bool) ([]upload, error) {
 	var todo []upload
 	seen := map[string]bool{}
 	for _, f := range files {
@@ -270,6 +273,9 @@ func (m *Manager) uploadMissing(ctx context.Context, files []*stagedFile, rm *Re
 		}
 	}
 	present := make([]bool, len(todo))
+	for i, u := range todo {
+		present[i] = known[u.key]
+	}
 	err := m.putAbsent(ctx, todo, present, z, st)
 	var reused []upload
 	for i, p := range present {
@@ -280,12 +286,15 @@ func (m *Manager) uploadMissing(ctx context.Context, files []*stagedFile, rm *Re
 	return reused, err
 }
 
-// putAbsent uploads each chunk of todo the store lacks and marks the others
-// present.
+// putAbsent uploads each chunk of todo not marked present that the store
+// lacks, and marks the others present.
 func (m *Manager) putAbsent(ctx context.Context, todo []upload, present []bool, z bool, st *RemoteStats) error {
 	var n, bytes atomic.Int64
 	err := parallel(ctx, len(todo), func(i int) error {
 		u := todo[i]
+		if present[i] {
+			return nil
+		}
 		_, err := m.Remote.Stat(ctx, u.key)
 		if err == nil {
 			present[i] = true
@@ -306,15 +315,71 @@ func (m *Manager) putAbsent(ctx context.Context, todo []upload, present []bool, 
 	return err
 }
 
+// listAbove is how many chunks a create checks with one listing of the
+// objects rather than one look each.
+const listAbove = 32
+
 // verifyReused checks, once the manifest is written, that the chunks the
 // create found present are still there, and uploads again any that a
 // sweep on another node deleted meanwhile (docs/format/remote.md).
 func (m *Manager) verifyReused(ctx context.Context, reused []upload, z bool, st *RemoteStats) error {
 	present := make([]bool, len(reused))
+	if len(reused) > listAbove {
+		infos, err := m.Remote.List(ctx, RemoteObjects+"/")
+		if err != nil {
+			return fmt.Errorf("verify snapshot objects: %w", err)
+		}
+		have := make(map[string]bool, len(infos))
+		for _, in := range infos {
+			have[in.Key] = true
+		}
+		for i, u := range reused {
+			present[i] = have[u.key]
+		}
+	}
 	if err := m.putAbsent(ctx, reused, present, z, st); err != nil {
 		return fmt.Errorf("verify snapshot objects: %w", err)
 	}
 	return nil
+}
+
+// lastManifest is the manifest a create of this process wrote last in a
+// folder, and the objects it references.
+type lastManifest struct {
+	key     string
+	objects map[string]bool
+}
+
+// remember notes the manifest just written at key for the next create in
+// its folder.
+func (m *Manager) remember(key string, rm *RemoteManifest) {
+	objs := map[string]bool{}
+	for _, o := range referenced(rm) {
+		objs[o] = true
+	}
+	m.remote.mu.Lock()
+	defer m.remote.mu.Unlock()
+	if m.remote.last == nil {
+		m.remote.last = map[string]lastManifest{}
+	}
+	m.remote.last[path.Dir(key)] = lastManifest{key: key, objects: objs}
+}
+
+// knownObjects returns the objects of the last manifest this process wrote
+// in key's folder when that manifest still exists: the create holds the
+// sweep lock shared, and no sweep deletes what a manifest it read names,
+// so they are all present. It costs one look instead of one per chunk.
+func (m *Manager) knownObjects(ctx context.Context, key string) map[string]bool {
+	m.remote.mu.Lock()
+	l, ok := m.remote.last[path.Dir(key)]
+	m.remote.mu.Unlock()
+	if !ok {
+		return nil
+	}
+	if _, err := m.Remote.Stat(ctx, l.key); err != nil {
+		return nil
+	}
+	return l.objects
 }
 
 // putChunk stores a chunk of a file under its key, compressed with zstd

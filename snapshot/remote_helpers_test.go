@@ -56,6 +56,7 @@ func (c *clock) add(d time.Duration) {
 type counting struct {
 	objstore.Store
 	puts, bytes atomic.Int64
+	stats       atomic.Int64
 	fail        atomic.Pointer[func(op, key string) error]
 }
 
@@ -94,7 +95,7 @@ func (c *counting) Get(ctx context.Context, key string, off, n int64) (io.ReadCl
 	return c.Store.Get(ctx, key, off, n)
 }
 
-func (c *counting) reset() { c.puts.Store(0); c.bytes.Store(0) }
+func (c *counting) reset() { c.puts.Store(0); c.bytes.Store(0); c.stats.Store(0) }
 
 type countReader struct {
 	r io.Reader
@@ -138,4 +139,12 @@ func (c *counting) Delete(ctx context.Context, key string) error {
 		return err
 	}
 	return c.Store.Delete(ctx, key)
+}
+
+func (c *counting) Stat(ctx context.Context, key string) (objstore.Info, error) {
+	if err := c.check("stat", key); err != nil {
+		return objstore.Info{}, err
+	}
+	c.stats.Add(1)
+	return c.Store.Stat(ctx, key)
 }

@@ -16,10 +16,16 @@ import (
 //
 //	go test -run '^$' -bench RemoteIncremental -benchtime 1x ./snapshot
 func BenchmarkRemoteIncremental(b *testing.B) {
+	for name, mk := range remoteStores {
+		b.Run("store="+name, func(b *testing.B) { benchIncremental(b, mk) })
+	}
+}
+
+func benchIncremental(b *testing.B, mk func(testing.TB, func() time.Time) objstore.Store) {
 	const n, dimB = 100000, 128
 	for range b.N {
 		e := newEnv(b, nil)
-		cs := &counting{Store: objstore.NewMem(nil)}
+		cs := &counting{Store: mk(b, nil)}
 		e.m.Remote = cs
 		segs := 16
 		req := engine.CreateCollection{Vectors: engine.VectorsConfig{"": {Size: dimB, Distance: point.Dot}},

@@ -152,6 +152,17 @@ func TestRemoteIncremental(t *testing.T) {
 		if s1.Hashed != s1.Files || s2.Hashed*2 > s2.Files || s2.Uploaded >= s2.Files {
 			t.Fatalf("hash cache or dedup not used: %+v then %+v", s1, s2)
 		}
+		// A third one by the same manager looks up no chunk of the second:
+		// that manifest still exists, so its objects do.
+		cs.reset()
+		clk.add(time.Second)
+		if _, err := m2.CreateCollection(ctxb, "c"); err != nil {
+			t.Fatal(err)
+		}
+		s3 := (*stats)[2]
+		if n := cs.stats.Load(); n*4 > int64(s3.Files) {
+			t.Fatalf("third snapshot looked up %d objects for %d files (%+v)", n, s3.Files, s3)
+		}
 		rec, err := m2.PrepareRecover("copy", "s3://test-bucket/backups/node1/snapshots/c/"+d2.Name, "", PrioritySnapshot, "")
 		if err != nil {
 			t.Fatal(err)
