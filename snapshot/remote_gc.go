@@ -2,10 +2,8 @@ package snapshot
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"path"
 	"time"
 
@@ -24,6 +22,9 @@ type SweepStats struct {
 	Deleted int
 	// Leases is how many expired leases were deleted.
 	Leases int
+	// Paused reports that a live lease (a create running, here or on
+	// another node) stopped the sweep before it deleted what remained.
+	Paused bool
 }
 
 // deleteRemote deletes the snapshot name of the folder dir: its manifest,
@@ -80,14 +81,16 @@ const sweepBatch = 32
 // marks are the objects a sweep keeps, and the leases and manifests it
 // has read (by key and modification time).
 type marks struct {
-	keep map[string]bool
-	read map[string]time.Time
+	keep   map[string]bool
+	read   map[string]time.Time
+	paused bool // a live lease was seen: a create is running
 }
 
 // sweep is SweepRemote under the lock. The creates of this process hold
 // the lock shared from before their lease is written until their manifest
 // is, so none is half done here. For creates elsewhere, the leases, then
-// the manifests, are read again before every batch of deletes, and the
+// the new manifests, are looked at again before every batch of deletes: a
+// live lease stops the deletes, a new manifest keeps its objects, and the
 // grace period keeps what was uploaded lately; see docs/format/remote.md.
 func (m *Manager) sweep(ctx context.Context) (SweepStats, error) {
 	var st SweepStats
@@ -114,6 +117,11 @@ func (m *Manager) sweep(ctx context.Context) (SweepStats, error) {
 		if err := m.mark(ctx, mk, &st, now, grace); err != nil {
 			return st, err
 		}
+		if mk.paused {
+			st.Kept += len(batch) + len(cands)
+			st.Paused = true
+			break
+		}
 		for _, k := range batch {
 			if mk.keep[k] {
 				st.Kept++
@@ -128,19 +136,16 @@ func (m *Manager) sweep(ctx context.Context) (SweepStats, error) {
 	return st, nil
 }
 
-// mark adds to mk.keep the objects of every lease younger than grace and
-// then of every manifest that mk has not read yet, and deletes the older
-// leases (crashed creates). A lease or manifest that cannot be read stops
-// the sweep: its references are unknown.
+// mark deletes the leases older than grace (crashed creates) and sets
+// mk.paused when a younger one exists, then adds to mk.keep the objects of
+// every manifest that mk has not read yet. A manifest that cannot be read
+// stops the sweep: its references are unknown.
 func (m *Manager) mark(ctx context.Context, mk *marks, st *SweepStats, now time.Time, grace time.Duration) error {
 	leases, err := m.Remote.List(ctx, RemoteLeases+"/")
 	if err != nil {
 		return fmt.Errorf("list leases: %w", err)
 	}
 	for _, l := range leases {
-		if t, ok := mk.read[l.Key]; ok && t.Equal(l.Modified) {
-			continue
-		}
 		if now.Sub(l.Modified) > grace {
 			if err := m.Remote.Delete(ctx, l.Key); err != nil {
 				return fmt.Errorf("delete expired lease: %w", err)
@@ -148,17 +153,7 @@ func (m *Manager) mark(ctx context.Context, mk *marks, st *SweepStats, now time.
 			st.Leases++
 			continue
 		}
-		objs, err := m.readLease(ctx, l.Key)
-		if errors.Is(err, objstore.ErrNotExist) {
-			continue // its create finished: its manifest is listed below
-		}
-		if err != nil {
-			return err
-		}
-		mk.read[l.Key] = l.Modified
-		for _, o := range objs {
-			mk.keep[o] = true
-		}
+		mk.paused = true // a create is running (here or elsewhere): delete nothing
 	}
 	mans, err := m.Remote.List(ctx, RemoteSnapshots+"/")
 	if err != nil {
@@ -181,22 +176,4 @@ func (m *Manager) mark(ctx context.Context, mk *marks, st *SweepStats, now time.
 		}
 	}
 	return nil
-}
-
-// readLease returns the objects a lease names.
-func (m *Manager) readLease(ctx context.Context, key string) ([]string, error) {
-	rc, err := m.Remote.Get(ctx, key, 0, -1)
-	if err != nil {
-		return nil, err
-	}
-	defer rc.Close()
-	b, err := io.ReadAll(io.LimitReader(rc, maxLeaseSize))
-	if err != nil {
-		return nil, fmt.Errorf("read lease %s: %w", key, err)
-	}
-	var l lease
-	if err := json.Unmarshal(b, &l); err != nil {
-		return nil, fmt.Errorf("sweep stopped: lease %s: %w", key, err)
-	}
-	return l.Objects, nil
 }

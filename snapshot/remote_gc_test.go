@@ -107,9 +107,10 @@ func TestRemoteDeleteCollects(t *testing.T) {
 	})
 }
 
-// TestRemoteSweepKeepsLeased: a sweep keeps the objects a live lease names
-// (a create on another node that found them present), and deletes them
-// and the lease once the lease has expired.
+// TestRemoteSweepKeepsLeased: while a live lease exists (a create running
+// on another node, which may rely on any object present) a sweep deletes
+// no object; once the lease has expired, the sweep deletes it and the
+// unreferenced objects.
 func TestRemoteSweepKeepsLeased(t *testing.T) {
 	// The store's clock must be the test's: the lease is stamped "now",
 	// after the objects were made old.
@@ -121,11 +122,11 @@ func TestRemoteSweepKeepsLeased(t *testing.T) {
 			t.Fatal(err)
 		}
 		clk.add(2 * time.Hour) // the object is old
-		b, _ := json.Marshal(lease{Created: clk.now(), Name: "n.snapshot", Objects: []string{key}})
+		b, _ := json.Marshal(lease{Created: clk.now(), Name: "n.snapshot"})
 		if err := cs.Put(ctxb, RemoteLeases+"/elsewhere", bytes.NewReader(b), int64(len(b))); err != nil {
 			t.Fatal(err)
 		}
-		if st, err := e.m.SweepRemote(ctxb); err != nil || st.Deleted != 0 || !objectKeys(t, cs)[key] {
+		if st, err := e.m.SweepRemote(ctxb); err != nil || st.Deleted != 0 || !st.Paused || !objectKeys(t, cs)[key] {
 			t.Fatalf("leased object not kept: %+v, %v", st, err)
 		}
 		clk.add(2 * time.Hour)
@@ -324,9 +325,8 @@ func TestRemoteObjectDeletedBeforeManifest(t *testing.T) {
 	})
 }
 
-// TestRemoteSweepSeesLateLease: a lease written while a sweep deletes
-// (a create elsewhere starting) keeps the objects it names from the
-// sweep's later batches.
+// TestRemoteSweepSeesLateLease: a lease written while a sweep deletes (a
+// create elsewhere starting) stops the sweep before its next batch.
 func TestRemoteSweepSeesLateLease(t *testing.T) {
 	// The store's clock must be the test's: the lease is stamped "now",
 	// after the objects were made old.
@@ -353,7 +353,7 @@ func TestRemoteSweepSeesLateLease(t *testing.T) {
 		cs.setFail(func(op, key string) error {
 			if op == "delete" && strings.HasPrefix(key, RemoteObjects+"/") {
 				once.Do(func() {
-					b, _ := json.Marshal(lease{Created: clk.now(), Name: "late.snapshot", Objects: []string{last}})
+					b, _ := json.Marshal(lease{Created: clk.now(), Name: "late.snapshot"})
 					if err := cs.Put(ctxb, RemoteLeases+"/late", bytes.NewReader(b), int64(len(b))); err != nil {
 						t.Error(err)
 					}
@@ -365,7 +365,7 @@ func TestRemoteSweepSeesLateLease(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !objectKeys(t, cs)[last] || st.Deleted != len(keys)-1 {
+		if !objectKeys(t, cs)[last] || st.Deleted != sweepBatch || !st.Paused {
 			t.Fatalf("object of a lease written during the sweep deleted: %+v", st)
 		}
 	})

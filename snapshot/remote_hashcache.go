@@ -1,12 +1,8 @@
 package snapshot
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"hash/crc32"
-	"io"
 	"os"
 	"path/filepath"
 	"sync"
@@ -103,6 +99,16 @@ func (c *hashCache) get(path, key string, size int64, now time.Time) (digest, bo
 	return d, ok
 }
 
+// drop forgets key (a digest found wrong).
+func (c *hashCache) drop(key string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.entries[key]; ok {
+		delete(c.entries, key)
+		c.dirty = true
+	}
+}
+
 func (c *hashCache) put(path, key string, d digest) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -144,45 +150,4 @@ func (c *hashCache) save(fsys vfs.FS, path string, now time.Time) error {
 	}
 	c.dirty = false
 	return nil
-}
-
-// hashFile reads a file once for its CRC-32C and the SHA-256 of each of
-// its chunks, and checks that it is size bytes long.
-func hashFile(path string, size int64) (digest, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return digest{}, fmt.Errorf("open %s: %w", path, err)
-	}
-	defer f.Close()
-	d := digest{Chunks: []chunkSum{}}
-	buf := make([]byte, copyBufSize)
-	var n int64
-	for {
-		h := sha256.New()
-		k, err := io.CopyBuffer(h, io.TeeReader(io.LimitReader(f, chunkBytes), crcWriter{&d.CRC32C}), buf)
-		if err != nil {
-			return digest{}, fmt.Errorf("read %s: %w", path, err)
-		}
-		if k == 0 {
-			break
-		}
-		n += k
-		d.Chunks = append(d.Chunks, chunkSum{Size: k, SHA256: hex.EncodeToString(h.Sum(nil))})
-	}
-	if n != size {
-		return digest{}, fmt.Errorf("read %s: %d bytes, want %d (file changed)", path, n, size)
-	}
-	return d, nil
-}
-
-// chunkBytes is the chunk length files are split into: RemoteChunkSize,
-// smaller in tests.
-var chunkBytes int64 = RemoteChunkSize
-
-// crcWriter updates a CRC-32C with what is written.
-type crcWriter struct{ crc *uint32 }
-
-func (w crcWriter) Write(b []byte) (int, error) {
-	*w.crc = crc32.Update(*w.crc, castagnoli, b)
-	return len(b), nil
 }
