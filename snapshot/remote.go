@@ -61,7 +61,7 @@ type remoteState struct {
 	// its manifest is, and exclusively by a sweep: within one process a
 	// sweep never sees a create half done.
 	gc sync.RWMutex
-	// mu guards names and last.
+	// mu guards names, last and described.
 	mu sync.Mutex
 	// names are the manifest keys being created, so two creates in the
 	// same second take different names.
@@ -71,6 +71,9 @@ type remoteState struct {
 	// last is, per manifest folder, the manifest this process wrote last
 	// there (guarded by mu).
 	last map[string]lastManifest
+	// described keeps the listing entries of the manifests read, by key
+	// (guarded by mu).
+	described map[string]described
 }
 
 func (m *Manager) compression() (string, error) {

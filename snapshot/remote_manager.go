@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/cairn-db/cairn/engine"
+	"github.com/cairn-db/cairn/objstore"
 )
 
 // Download is a snapshot opened for GET …/snapshots/{name}: a local
@@ -125,21 +126,13 @@ func (m *Manager) listRemote(collection string, shard *uint32) ([]Description, e
 		if strings.Contains(name, "/") || ValidName(name) != nil {
 			continue
 		}
-		rm, err := m.readRemote(ctx, in.Key)
-		switch {
-		case errors.Is(err, ErrNotFound):
-			continue // deleted while listing
-		case errors.Is(err, ErrCorrupt) || errors.Is(err, ErrManifest) || errors.Is(err, ErrFormatVersion) || errors.Is(err, ErrTooLarge):
-			m.log().Warn("snapshot manifest left out of the listing", "key", in.Key, "err", err)
-			continue
-		case err != nil:
-			return nil, err
-		}
-		_, size, err := layout(rm)
+		d, ok, err := m.describeRemote(ctx, in)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, Description{Name: rm.Name, CreationTime: creationTime(rm.CreatedAt), Size: size})
+		if ok {
+			out = append(out, d)
+		}
 	}
 	sort.Slice(out, func(i, j int) bool {
 		ti, tj := time.Time(out[i].CreationTime), time.Time(out[j].CreationTime)
@@ -149,6 +142,52 @@ func (m *Manager) listRemote(collection string, shard *uint32) ([]Description, e
 		return out[i].Name < out[j].Name
 	})
 	return out, nil
+}
+
+// maxDescribed bounds the listing entries kept in memory.
+const maxDescribed = 1 << 16
+
+// described is a listing entry kept for a manifest object, valid while the
+// object keeps its size and modification time (manifests are written once).
+type described struct {
+	size     int64
+	modified time.Time
+	d        Description
+}
+
+// describeRemote returns the listing entry of the manifest in, reading it
+// unless this process has already; ok is false when it names no
+// snapshot that could be restored (deleted meanwhile, or failing its
+// checks: then it is logged).
+func (m *Manager) describeRemote(ctx context.Context, in objstore.Info) (Description, bool, error) {
+	m.remote.mu.Lock()
+	c, hit := m.remote.described[in.Key]
+	m.remote.mu.Unlock()
+	if hit && c.size == in.Size && c.modified.Equal(in.Modified) {
+		return c.d, true, nil
+	}
+	rm, err := m.readRemote(ctx, in.Key)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return Description{}, false, nil // deleted while listing
+	case errors.Is(err, ErrCorrupt) || errors.Is(err, ErrManifest) || errors.Is(err, ErrFormatVersion) || errors.Is(err, ErrTooLarge):
+		m.log().Warn("snapshot manifest left out of the listing", "key", in.Key, "err", err)
+		return Description{}, false, nil
+	case err != nil:
+		return Description{}, false, err
+	}
+	_, size, err := layout(rm)
+	if err != nil {
+		return Description{}, false, err
+	}
+	d := Description{Name: rm.Name, CreationTime: creationTime(rm.CreatedAt), Size: size}
+	m.remote.mu.Lock()
+	defer m.remote.mu.Unlock()
+	if m.remote.described == nil || len(m.remote.described) >= maxDescribed {
+		m.remote.described = map[string]described{}
+	}
+	m.remote.described[in.Key] = described{size: in.Size, modified: in.Modified, d: d}
+	return d, true, nil
 }
 
 // prepareRemote returns the Recovery of a recover from Remote when the

@@ -387,3 +387,44 @@ func sha256hex(b []byte) string {
 	s := sha256.Sum256(b)
 	return hex.EncodeToString(s[:])
 }
+
+// TestRemoteListReadsOnce: listing again reads no manifest already read;
+// a manifest rewritten under the same key is read again.
+func TestRemoteListReadsOnce(t *testing.T) {
+	e, cs, clk := remoteEnv(t, remoteStores["mem"])
+	fill(t, e.create(t, "c", dim, 1), 17, dim)
+	for range 3 {
+		if _, err := e.m.CreateCollection(ctxb, "c"); err != nil {
+			t.Fatal(err)
+		}
+		clk.add(time.Second)
+	}
+	gets := 0
+	cs.setFail(func(op, key string) error {
+		if op == "get" {
+			gets++
+		}
+		return nil
+	})
+	first, err := e.m.ListCollection("c")
+	if err != nil || len(first) != 3 || gets != 3 {
+		t.Fatalf("first listing: %d entries, %d reads, %v", len(first), gets, err)
+	}
+	gets = 0
+	again, err := e.m.ListCollection("c")
+	if err != nil || len(again) != 3 || gets != 0 {
+		t.Fatalf("second listing: %d entries, %d reads, %v", len(again), gets, err)
+	}
+	// The same name made again (deleted, then recreated): read again.
+	key, _ := manifestKey("c", first[0].Name)
+	clk.add(time.Second)
+	rc, _ := cs.Get(ctxb, key, 0, -1)
+	b, _ := io.ReadAll(rc)
+	if err := cs.Put(ctxb, key, bytes.NewReader(b), int64(len(b))); err != nil {
+		t.Fatal(err)
+	}
+	gets = 0
+	if _, err := e.m.ListCollection("c"); err != nil || gets != 1 {
+		t.Fatalf("after a rewrite: %d reads, %v", gets, err)
+	}
+}
