@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"mime"
 	"net/http"
-	"os"
 	"strconv"
 	"time"
 
@@ -148,20 +147,21 @@ func list(c echo.Context, ds []snapshot.Description, err error) error {
 	return ok(c, ds)
 }
 
-// serveSnapshot streams an opened archive with Range support, the checksum
-// as ETag and an attachment disposition.
-func serveSnapshot(c echo.Context, f *os.File, fi os.FileInfo, err error) error {
+// serveSnapshot streams an opened archive (a local file, or one
+// synthesized from a remote store's objects) with Range support, the
+// checksum as ETag when known and an attachment disposition.
+func serveSnapshot(c echo.Context, d *snapshot.Download, err error) error {
 	if err != nil {
 		return err
 	}
-	defer f.Close()
+	defer d.Close()
 	h := c.Response().Header()
 	h.Set(echo.HeaderContentType, "application/octet-stream")
-	h.Set(echo.HeaderContentDisposition, mime.FormatMediaType("attachment", map[string]string{"filename": fi.Name()}))
-	if sum := snapshot.ReadChecksumFile(f.Name()); sum != "" {
-		h.Set("ETag", `"`+sum+`"`)
+	h.Set(echo.HeaderContentDisposition, mime.FormatMediaType("attachment", map[string]string{"filename": d.Name}))
+	if d.Checksum != "" {
+		h.Set("ETag", `"`+d.Checksum+`"`)
 	}
-	http.ServeContent(c.Response(), c.Request(), fi.Name(), fi.ModTime(), f)
+	http.ServeContent(c.Response(), c.Request(), d.Name, d.ModTime, d.Content)
 	return nil
 }
 
@@ -193,8 +193,8 @@ func (s *Server) downloadCollectionSnapshot(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	f, fi, err := m.OpenCollection(c.Param("name"), c.Param("snapshot_name"))
-	return serveSnapshot(c, f, fi, err)
+	d, err := m.DownloadCollection(c.Request().Context(), c.Param("name"), c.Param("snapshot_name"))
+	return serveSnapshot(c, d, err)
 }
 
 // deleteNow deletes a snapshot; deleting is quick, so wait=false only
@@ -245,8 +245,8 @@ func (s *Server) downloadFullSnapshot(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	f, fi, err := m.OpenFull(c.Param("snapshot_name"))
-	return serveSnapshot(c, f, fi, err)
+	d, err := m.DownloadFull(c.Request().Context(), c.Param("snapshot_name"))
+	return serveSnapshot(c, d, err)
 }
 
 func (s *Server) deleteFullSnapshot(c echo.Context) error {
@@ -285,8 +285,8 @@ func (s *Server) downloadShardSnapshot(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	f, fi, err := m.OpenShard(c.Param("name"), id, c.Param("snapshot_name"))
-	return serveSnapshot(c, f, fi, err)
+	d, err := m.DownloadShard(c.Request().Context(), c.Param("name"), id, c.Param("snapshot_name"))
+	return serveSnapshot(c, d, err)
 }
 
 func (s *Server) deleteShardSnapshot(c echo.Context) error {

@@ -57,21 +57,27 @@ type Manager struct {
 	// passes the system roots plus tls.ca_cert); nil means the system
 	// roots. Not used when HTTPClient is set.
 	RecoverRootCAs *x509.CertPool
-	// MaxDownloads bounds the recovers from http(s):// locations running
-	// at once; 0 means DefaultMaxDownloads. One more is refused (ErrBusy).
+	// MaxDownloads bounds the recovers from http(s):// locations, and from
+	// Remote, running at once; 0 means DefaultMaxDownloads. One more is
+	// refused (ErrBusy).
 	MaxDownloads int
 	// DownloadTimeouts bound each phase of a recover download; zero fields
 	// mean those of DefaultTimeouts.
 	DownloadTimeouts Timeouts
 	// Now returns the cut time; nil means time.Now (tests set it).
 	Now func() time.Time
-	// Remote, when set, is the object store snapshots are kept in
-	// (storage.snapshots_config.snapshots_storage: s3); nil keeps them as
-	// self-contained archives under SnapshotsPath, today's behaviour.
+	// Remote, when set, is where snapshots are kept instead of
+	// SnapshotsPath (storage.snapshots_config.snapshots_storage: s3):
+	// incremental, content-addressed, see docs/format/remote.md. nil keeps
+	// today's self-contained local archives.
 	Remote objstore.Store
-	// Compression is how what is sent to Remote is compressed, "none" or
-	// "zstd" (storage.snapshots_config.compression); empty means "none".
+	// Compression is how files are stored in Remote
+	// (snapshots_config.compression): "none" or "zstd"; "" means
+	// DefaultCompression. Local archives are never compressed.
 	Compression string
+	// RemoteGrace is how old an unreferenced object in Remote, or a lease,
+	// must be before a sweep deletes it; 0 means DefaultRemoteGrace.
+	RemoteGrace time.Duration
 
 	idOnce sync.Once
 	id     uint64
@@ -80,6 +86,7 @@ type Manager struct {
 	lt        lifetime // pending downloads, for Close
 	scrubOnce sync.Once
 	scrubber  *Scrubber
+	remote    remoteState // locks, name reservations and the hash cache of Remote
 }
 
 // Scrub returns msg with the absolute paths of the storage, snapshots and
@@ -183,6 +190,17 @@ func (m *Manager) CreateCollection(ctx context.Context, name string) (Descriptio
 	t := m.now()
 	meta := Meta{Kind: KindCollection, Collection: c.Name(), CreatedAt: t}
 	src := CollectionSource{Collection: c, FS: m.FS, Logger: m.Logger}
+	if m.Remote != nil {
+		rdir, err := remoteDir(c.Name(), nil)
+		if err != nil {
+			return Description{}, err
+		}
+		d, err := m.createRemote(ctx, rdir, CollectionName(c.Name(), id, t), meta, src)
+		if err != nil {
+			return Description{}, fmt.Errorf("create snapshot of %s: %w", c.Name(), m.createError(err))
+		}
+		return d, nil
+	}
 	info, err := Create(ctx, m.opts(), dir, CollectionName(c.Name(), id, t), meta, src)
 	if err != nil {
 		return Description{}, fmt.Errorf("create snapshot of %s: %w", c.Name(), m.createError(err))
@@ -193,9 +211,12 @@ func (m *Manager) CreateCollection(ctx context.Context, name string) (Descriptio
 
 // ListCollection lists the snapshots of a collection, oldest first.
 func (m *Manager) ListCollection(name string) ([]Description, error) {
-	_, dir, err := m.collection(name)
+	c, dir, err := m.collection(name)
 	if err != nil {
 		return nil, err
+	}
+	if m.Remote != nil {
+		return m.listRemote(c.Name(), nil)
 	}
 	return List(dir)
 }
@@ -211,9 +232,16 @@ func (m *Manager) OpenCollection(name, snap string) (*os.File, os.FileInfo, erro
 
 // DeleteCollection deletes a collection's snapshot and its checksum file.
 func (m *Manager) DeleteCollection(name, snap string) error {
-	_, dir, err := m.collection(name)
+	c, dir, err := m.collection(name)
 	if err != nil {
 		return err
+	}
+	if m.Remote != nil {
+		rdir, err := remoteDir(c.Name(), nil)
+		if err != nil {
+			return err
+		}
+		return m.deleteRemote(rdir, snap)
 	}
 	return Delete(m.fs(), dir, snap)
 }
@@ -223,6 +251,13 @@ func (m *Manager) DeleteCollection(name, snap string) error {
 func (m *Manager) CreateFull(ctx context.Context) (Description, error) {
 	t := m.now()
 	src := FullSource{Storage: m.Storage, FS: m.FS, Logger: m.Logger}
+	if m.Remote != nil {
+		d, err := m.createRemote(ctx, "", FullName(t), Meta{Kind: KindFull, CreatedAt: t}, src)
+		if err != nil {
+			return Description{}, fmt.Errorf("create full snapshot: %w", m.createError(err))
+		}
+		return d, nil
+	}
 	info, err := Create(ctx, m.opts(), m.SnapshotsPath, FullName(t), Meta{Kind: KindFull, CreatedAt: t}, src)
 	if err != nil {
 		if fe := failedCause(err); fe != nil {
@@ -248,7 +283,12 @@ func failedCause(err error) error {
 }
 
 // ListFull lists the full snapshots, oldest first.
-func (m *Manager) ListFull() ([]Description, error) { return List(m.SnapshotsPath) }
+func (m *Manager) ListFull() ([]Description, error) {
+	if m.Remote != nil {
+		return m.listRemote("", nil)
+	}
+	return List(m.SnapshotsPath)
+}
 
 // OpenFull opens a full snapshot for download.
 func (m *Manager) OpenFull(snap string) (*os.File, os.FileInfo, error) {
@@ -256,7 +296,12 @@ func (m *Manager) OpenFull(snap string) (*os.File, os.FileInfo, error) {
 }
 
 // DeleteFull deletes a full snapshot and its checksum file.
-func (m *Manager) DeleteFull(snap string) error { return Delete(m.fs(), m.SnapshotsPath, snap) }
+func (m *Manager) DeleteFull(snap string) error {
+	if m.Remote != nil {
+		return m.deleteRemote("", snap)
+	}
+	return Delete(m.fs(), m.SnapshotsPath, snap)
+}
 
 // shard resolves a collection and shard id to the open collection and the
 // folder of the shard's snapshots.
@@ -285,6 +330,17 @@ func (m *Manager) CreateShard(ctx context.Context, name string, id uint32) (Desc
 	t := m.now()
 	meta := Meta{Kind: KindShard, Collection: c.Name(), Shard: id, CreatedAt: t}
 	src := ShardSource{Collection: c, Shard: id, FS: m.FS, Logger: m.Logger}
+	if m.Remote != nil {
+		rdir, err := remoteDir(c.Name(), &id)
+		if err != nil {
+			return Description{}, err
+		}
+		d, err := m.createRemote(ctx, rdir, ShardName(c.Name(), id, t), meta, src)
+		if err != nil {
+			return Description{}, fmt.Errorf("create snapshot of %s shard %d: %w", c.Name(), id, m.createError(err))
+		}
+		return d, nil
+	}
 	info, err := Create(ctx, m.opts(), dir, ShardName(c.Name(), id, t), meta, src)
 	if err != nil {
 		return Description{}, fmt.Errorf("create snapshot of %s shard %d: %w", c.Name(), id, m.createError(err))
@@ -294,9 +350,12 @@ func (m *Manager) CreateShard(ctx context.Context, name string, id uint32) (Desc
 
 // ListShard lists a shard's snapshots, oldest first.
 func (m *Manager) ListShard(name string, id uint32) ([]Description, error) {
-	_, dir, err := m.shard(name, id)
+	c, dir, err := m.shard(name, id)
 	if err != nil {
 		return nil, err
+	}
+	if m.Remote != nil {
+		return m.listRemote(c.Name(), &id)
 	}
 	return List(dir)
 }
@@ -312,9 +371,16 @@ func (m *Manager) OpenShard(name string, id uint32, snap string) (*os.File, os.F
 
 // DeleteShard deletes a shard's snapshot and its checksum file.
 func (m *Manager) DeleteShard(name string, id uint32, snap string) error {
-	_, dir, err := m.shard(name, id)
+	c, dir, err := m.shard(name, id)
 	if err != nil {
 		return err
+	}
+	if m.Remote != nil {
+		rdir, err := remoteDir(c.Name(), &id)
+		if err != nil {
+			return err
+		}
+		return m.deleteRemote(rdir, snap)
 	}
 	return Delete(m.fs(), dir, snap)
 }

@@ -170,6 +170,19 @@ func (m *Manager) PrepareRecover(name, location, checksum string, priority Prior
 	if err := CheckRecoverName(name); err != nil {
 		return nil, err
 	}
+	plain := func(snap string) (string, error) {
+		dir, err := remoteDir(name, nil)
+		if err != nil {
+			return "", err
+		}
+		return manifestKey(dir, snap)
+	}
+	r, ok, err := m.prepareRemote(location, checksum, priority, plain, func(ctx context.Context, key, checksum string) error {
+		return m.RecoverRemote(ctx, name, key, checksum, priority)
+	})
+	if ok {
+		return r, err
+	}
 	return m.prepare(location, checksum, priority, apiKey, nil, func(ctx context.Context, path, checksum string) error {
 		return m.Recover(ctx, name, path, checksum, priority)
 	})
@@ -368,36 +381,49 @@ func (m *Manager) downloadError(ctx context.Context, u *url.URL, err error, body
 // state or the whole snapshot, never some of its collections. Collections
 // and aliases the snapshot does not name are kept.
 func (m *Manager) RecoverFull(ctx context.Context, archivePath, checksum string, force bool) error {
-	var names []string
-	var aliases map[string]string
-	err := m.restoreArchive(ctx, "full snapshot", archivePath, checksum, PrioritySnapshot, KindFull, func(dir string, sums engine.FileSums) error {
+	var fi fullInstall
+	err := m.restoreArchive(ctx, "full snapshot", archivePath, checksum, PrioritySnapshot, KindFull, fi.install(m, force))
+	if err != nil {
+		return fmt.Errorf("recover full snapshot: %w", err)
+	}
+	m.log().Info("recovered full snapshot", "archive", filepath.Base(archivePath), "collections", len(fi.names), "aliases", len(fi.aliases))
+	return nil
+}
+
+// fullInstall installs an unpacked full snapshot and remembers what it
+// held, for the log.
+type fullInstall struct {
+	names   []string
+	aliases map[string]string
+}
+
+// install returns the install step of a full restore: unless force, a
+// collection or alias of the snapshot that exists stops it; then
+// engine.Storage.RestoreAll switches every collection and the aliases.
+func (fi *fullInstall) install(m *Manager, force bool) func(dir string, sums engine.FileSums) error {
+	return func(dir string, sums engine.FileSums) error {
 		var err error
-		if names, aliases, err = readFull(dir); err != nil {
+		if fi.names, fi.aliases, err = readFull(dir); err != nil {
 			return err
 		}
 		if !force {
-			for _, n := range names {
+			for _, n := range fi.names {
 				if m.Storage.CollectionExists(n) {
 					return fmt.Errorf("%w: collection %s (use --force-snapshot to overwrite)", ErrTargetExists, n)
 				}
 			}
-			for _, a := range slices.Sorted(maps.Keys(aliases)) {
+			for _, a := range slices.Sorted(maps.Keys(fi.aliases)) {
 				if m.Storage.CollectionExists(a) { // an alias, or a collection, of that name
 					return fmt.Errorf("%w: alias %s (use --force-snapshot to overwrite)", ErrTargetExists, a)
 				}
 			}
 		}
-		dirs := make(map[string]string, len(names))
-		for _, n := range names {
+		dirs := make(map[string]string, len(fi.names))
+		for _, n := range fi.names {
 			dirs[n] = filepath.Join(dir, CollectionsFolder, n)
 		}
-		return m.Storage.RestoreAll(dirs, aliases, sums)
-	})
-	if err != nil {
-		return fmt.Errorf("recover full snapshot: %w", err)
+		return m.Storage.RestoreAll(dirs, fi.aliases, sums)
 	}
-	m.log().Info("recovered full snapshot", "archive", filepath.Base(archivePath), "collections", len(names), "aliases", len(aliases))
-	return nil
 }
 
 // readFull lists the collections of an unpacked full snapshot and reads

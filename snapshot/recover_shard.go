@@ -59,9 +59,22 @@ func (m *Manager) RecoverShardFromLocation(ctx context.Context, name string, id 
 // PrepareRecoverShard is PrepareRecover for RecoverShardFromLocation: the
 // collection and the shard must exist (engine.ErrNotFound, ErrNoShard).
 func (m *Manager) PrepareRecoverShard(name string, id uint32, location, checksum string, priority Priority, apiKey string) (*Recovery, error) {
-	_, dir, err := m.shard(name, id)
+	c, dir, err := m.shard(name, id)
 	if err != nil {
 		return nil, err
+	}
+	rplain := func(snap string) (string, error) {
+		rdir, err := remoteDir(c.Name(), &id)
+		if err != nil {
+			return "", err
+		}
+		return manifestKey(rdir, snap)
+	}
+	r, ok, err := m.prepareRemote(location, checksum, priority, rplain, func(ctx context.Context, key, checksum string) error {
+		return m.RecoverShardRemote(ctx, name, id, key, checksum, priority)
+	})
+	if ok {
+		return r, err
 	}
 	plain := func(snap string) (string, error) { return snapshotFile(dir, snap) }
 	return m.prepare(location, checksum, priority, apiKey, plain, func(ctx context.Context, path, checksum string) error {
