@@ -37,7 +37,8 @@ type chunkRef struct {
 // time is not after to. Every chunk needed is read and checked before any
 // record is applied; a missing LSN range before the moment fails with
 // ErrGap naming it, a damaged chunk with ErrCorruptChunk, and the
-// collection is left as it was. The archive ending before the moment is
+// collection is left as it was (a chunk that changes between the check and
+// the replay fails the replay with the records before it applied). The archive ending before the moment is
 // not an error: what it holds is replayed.
 func Replay(ctx context.Context, store objstore.Store, c *engine.Collection, source string, to time.Time) (Result, error) {
 	plans := make([][]chunkRef, c.Shards())
