@@ -146,4 +146,6 @@ func TestReplayCorruptChunkRefused(t *testing.T) {
 	}
 }
 
-func itoa(n uint64) string { return strings.TrimLeft(ChunkKey("", 0, n, n)[len("wal//0/"):20+len("wal//0/")], "0") }
+func itoa(n uint64) string {
+	return strings.TrimLeft(ChunkKey("", 0, n, n)[len("wal//0/"):20+len("wal//0/")], "0")
+}
