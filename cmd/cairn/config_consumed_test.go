@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/cairn-db/cairn/config"
 	"github.com/cairn-db/cairn/engine"
@@ -27,6 +28,10 @@ type built struct {
 	addr    string
 	handler string     // the logger's handler type
 	level   slog.Level // the lowest level the logger writes
+	// walTarget and walEvery are the WAL archiver's store and interval
+	// ("" and 0: archiving off).
+	walTarget string
+	walEvery  time.Duration
 }
 
 func buildAll(t *testing.T, cfg *config.Config) built {
@@ -43,6 +48,13 @@ func buildAll(t *testing.T, cfg *config.Config) built {
 	}
 	if b.tls, b.certs, err = newTLSConfig(cfg, log); err != nil {
 		t.Fatal(err)
+	}
+	wa, err := newWALArchiving(cfg, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if wa != nil {
+		b.walTarget, b.walEvery = wa.arch.Store.String(), wa.every
 	}
 	for b.level = levelTrace; !log.Enabled(context.Background(), b.level); b.level++ {
 	}
@@ -75,6 +87,7 @@ func TestEveryConfigKeyIsConsumed(t *testing.T) {
 		c.TLS.Cert, c.TLS.Key, c.TLS.CACert = f.cert, f.key, f.ca
 	}
 	withVerify := func(c *config.Config) { withTLS(c); c.Service.VerifyHTTPSClientCertificate = true }
+	withArchive := func(c *config.Config) { c.Backup.WALArchive.Target = "local" }
 	consumers := map[string]consumer{
 		"log_level":                   {nil, func(c *config.Config) { c.LogLevel = "DEBUG" }, func(b built) any { return b.level }},
 		"logger.format":               {nil, func(c *config.Config) { c.Logger.Format = "json" }, func(b built) any { return b.handler }},
@@ -100,6 +113,9 @@ func TestEveryConfigKeyIsConsumed(t *testing.T) {
 			func(b built) any { return b.certs.cert.PrivateKey }},
 		"tls.ca_cert": {withVerify, func(c *config.Config) { c.TLS.CACert = other.ca },
 			func(b built) any { return [2]any{b.tls.ClientCAs, b.snaps.RecoverRootCAs} }},
+		"backup.wal_archive.target": {nil, withArchive, func(b built) any { return b.walTarget }},
+		"backup.wal_archive.every": {withArchive, func(c *config.Config) { c.Backup.WALArchive.Every = "5s" },
+			func(b built) any { return b.walEvery }},
 		"tls.cert_ttl": {withTLS, func(c *config.Config) { c.TLS.CertTTL = 60 }, func(b built) any { return b.certs.ttl }},
 	}
 	for _, key := range config.Keys() {
@@ -111,6 +127,7 @@ func TestEveryConfigKeyIsConsumed(t *testing.T) {
 		base := config.Default()
 		base.Storage.StoragePath = filepath.Join(dir, "storage")
 		base.Storage.TempPath = filepath.Join(dir, "storage", "tmp")
+		base.Storage.SnapshotsPath = filepath.Join(dir, "snapshots")
 		if c.base != nil {
 			c.base(&base)
 		}
