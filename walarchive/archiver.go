@@ -321,3 +321,18 @@ func (a *Archiver) Lags() []Lag {
 	}
 	return out
 }
+
+// Forget drops what the archiver knows of collection's shards, after the
+// collection was replaced (a restore): the next round reads its archive's
+// end from the listing again, and until then its WAL is not truncated. An
+// archive that ends past the restored WAL (the replaced collection's) is
+// then refused each round, logged, until its chunks are moved away.
+func (a *Archiver) Forget(collection string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for k := range a.shards {
+		if k.collection == collection {
+			delete(a.shards, k)
+		}
+	}
+}
