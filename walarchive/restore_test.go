@@ -115,3 +115,33 @@ func mustColl(t *testing.T, e *env, name string) *engine.Collection {
 	}
 	return c
 }
+
+// TestSnapshotRecordsWALLSNs: a collection snapshot's manifest records,
+// per shard, the last WAL LSN it covers, which is where a restore of it
+// ends and the replay starts.
+func TestSnapshotRecordsWALLSNs(t *testing.T) {
+	e, o := snapHistory(t)
+	path, err := NewestSnapshotBefore(o.SnapshotsPath, "src", newClock().Now().Add(25*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir, man, err := snapshot.Unpack(path, "", t.TempDir(), snapshot.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = os.RemoveAll(dir)
+	o.As, o.To = "r", newClock().Now().Add(25*time.Second)
+	res, err := RestoreToMoment(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(man.WALLSNs) != 2 || res.Applied != 0 || man.WALLSNs[0] != res.LastLSN[0] || man.WALLSNs[1] != res.LastLSN[1] {
+		t.Fatalf("manifest wal_lsns %v, restored shards end at %v (%d replayed)", man.WALLSNs, res.LastLSN, res.Applied)
+	}
+	c := mustColl(t, e, "src")
+	for id := range 2 {
+		if _, _, last, _ := c.WALState(id); last < man.WALLSNs[id] {
+			t.Fatalf("shard %d: snapshot covers lsn %d past the collection's %d", id, man.WALLSNs[id], last)
+		}
+	}
+}
