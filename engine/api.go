@@ -92,9 +92,11 @@ type Options struct {
 	Now func() time.Time
 	// ArchivedLSN, when set (WAL archiving is on), returns the last LSN of
 	// a shard's WAL that has been archived: a seal then never truncates the
-	// WAL past it (see Collection.TrimWAL). Nil: seals truncate up to the
-	// sealed LSN.
-	ArchivedLSN func(collection string, shard int) uint64
+	// WAL past it (see Collection.TrimWAL). The incarnation
+	// (Collection.Incarnation) tells a collection from an earlier one of the
+	// same name, whose archive says nothing of this one's WAL. Nil: seals
+	// truncate up to the sealed LSN.
+	ArchivedLSN func(collection string, incarnation uint64, shard int) uint64
 
 	// lim holds the semaphores of MaxSearchThreads and
 	// MaxOptimizationThreads, made on first use (see sharedLimits).

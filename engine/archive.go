@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/cairn-db/cairn/wal"
@@ -35,6 +36,15 @@ func RecordTime(data []byte) (time.Time, bool) {
 	}
 	return time.Unix(0, int64(binary.LittleEndian.Uint64(data[2:10]))).UTC(), true
 }
+
+// incarnations numbers the collections opened by this process.
+var incarnations atomic.Uint64
+
+// Incarnation identifies this opening of the collection within the
+// process: a collection deleted and created again, or replaced by a
+// restore, under the same name has another. The WAL archiver keys what it
+// knows of a WAL by it.
+func (c *Collection) Incarnation() uint64 { return c.core.incarnation }
 
 // Shards returns the number of shards of the collection.
 func (c *Collection) Shards() int { return len(c.shards) }
@@ -94,7 +104,7 @@ func (c *Collection) ReadWAL(id int, from uint64, fn func(lsn uint64, data []byt
 func (s *shard) truncateCut(sealed uint64) uint64 {
 	cut := sealed
 	if a := s.core.archived; a != nil {
-		cut = min(cut, a(s.core.name, s.id))
+		cut = min(cut, a(s.core.name, s.core.incarnation, s.id))
 	}
 	return cut + 1
 }

@@ -44,6 +44,7 @@ type shardKey struct {
 
 // shardState is what the archiver knows of one shard's archive.
 type shardState struct {
+	incarnation uint64 // engine.Collection.Incarnation the state is about
 	archived   uint64    // last LSN in the archive
 	known      bool      // archived was read from the listing
 	pending    int64     // bytes found durable and not archived at the last round
@@ -75,28 +76,46 @@ func (a *Archiver) Attach(st *engine.Storage) {
 // ArchivedLSN returns the last archived LSN of a shard, 0 while unknown
 // (before the first round reads the listing). It is engine.Options.
 // ArchivedLSN: the WAL is never truncated past it.
-func (a *Archiver) ArchivedLSN(collection string, shard int) uint64 {
+// A collection of another incarnation than the one the archiver knows (a
+// new collection of the same name, a restored one) gets 0.
+func (a *Archiver) ArchivedLSN(collection string, incarnation uint64, shard int) uint64 {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if s := a.shards[shardKey{collection, shard}]; s != nil && s.known {
+	if s := a.shards[shardKey{collection, shard}]; s != nil && s.known && s.incarnation == incarnation {
 		return s.archived
 	}
 	return 0
 }
 
-// state returns the state of a shard, made on first use.
-func (a *Archiver) state(k shardKey) *shardState {
+// state returns the state of a shard of collection incarnation inc, made
+// afresh on first use and when the collection was replaced.
+func (a *Archiver) state(k shardKey, inc uint64) *shardState {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.shards == nil {
 		a.shards = map[shardKey]*shardState{}
 	}
 	s := a.shards[k]
-	if s == nil {
-		s = &shardState{caughtUpAt: a.now()}
+	if s == nil || s.incarnation != inc {
+		s = &shardState{incarnation: inc, caughtUpAt: a.now()}
 		a.shards[k] = s
 	}
 	return s
+}
+
+// prune drops the states of collections that no longer exist.
+func (a *Archiver) prune(names []string) {
+	live := make(map[string]bool, len(names))
+	for _, n := range names {
+		live[n] = true
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for k := range a.shards {
+		if !live[k.collection] {
+			delete(a.shards, k)
+		}
+	}
 }
 
 // Run ships once per tick until ctx is cancelled (production passes a
@@ -129,7 +148,9 @@ func (a *Archiver) ShipOnce(ctx context.Context) error {
 		return fmt.Errorf("wal archive: no storage attached")
 	}
 	var errs []error
-	for _, name := range st.ListCollections() {
+	names := st.ListCollections()
+	a.prune(names)
+	for _, name := range names {
 		c, err := st.Collection(name)
 		if err != nil {
 			continue // deleted meanwhile
@@ -153,7 +174,7 @@ func (a *Archiver) ShipOnce(ctx context.Context) error {
 // shipShard archives one shard's durable records past its archive's end.
 func (a *Archiver) shipShard(ctx context.Context, c *engine.Collection, name string, id int) error {
 	k := shardKey{name, id}
-	s := a.state(k)
+	s := a.state(k, c.Incarnation())
 	start := a.now()
 	err := a.shipShardRecords(ctx, c, k, s, start)
 	a.mu.Lock()

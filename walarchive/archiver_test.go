@@ -35,7 +35,7 @@ func TestRunShipsEachTick(t *testing.T) {
 		if durable == 0 {
 			t.Fatalf("shard %d got no write", id)
 		}
-		if got := e.arch.ArchivedLSN("c", id); got != durable {
+		if got := e.arch.ArchivedLSN("c", c.Incarnation(), id); got != durable {
 			t.Fatalf("shard %d: archived %d, durable %d", id, got, durable)
 		}
 		want := ChunkKey("c", id, 1, durable)
@@ -126,7 +126,7 @@ func TestSealTruncationGated(t *testing.T) {
 	if first == 1 {
 		t.Fatal("archived and sealed wal segments were not trimmed")
 	}
-	if got := e.arch.ArchivedLSN("c", 0); got != durable {
+	if got := e.arch.ArchivedLSN("c", c.Incarnation(), 0); got != durable {
 		t.Fatalf("archived %d, want %d", got, durable)
 	}
 }
@@ -149,7 +149,7 @@ func TestRestartResumes(t *testing.T) {
 		t.Fatal(err)
 	}
 	e2 := newEnv(t, store, clk, dir)
-	if got := e2.arch.ArchivedLSN("c", 0); got != 0 {
+	if got := e2.arch.ArchivedLSN("c", mustColl(t, e2, "c").Incarnation(), 0); got != 0 {
 		t.Fatalf("archived lsn known before the first round: %d", got)
 	}
 	if err := e2.arch.ShipOnce(context.Background()); err != nil {
@@ -158,5 +158,40 @@ func TestRestartResumes(t *testing.T) {
 	want := ChunkKey("c", 0, 1, 2) + " " + ChunkKey("c", 0, 3, 3)
 	if got := join(keys(t, store, "wal/")); got != want {
 		t.Fatalf("chunks after restart: %s, want %s", got, want)
+	}
+}
+
+// TestRecreatedCollectionNotTruncated: a collection deleted and created
+// again under the same name is not taken for the archived one: its WAL is
+// not truncated on the strength of the old archive, and the old archive,
+// which runs past the new WAL, is refused rather than continued.
+func TestRecreatedCollectionNotTruncated(t *testing.T) {
+	clk := newClock()
+	e := newEnv(t, objstore.NewMem(clk.Now), clk, t.TempDir())
+	c := e.create("c", 1, 1)
+	for i := range 8 {
+		bigUpsert(t, c, i*1000, 1000)
+	}
+	if err := e.arch.ShipOnce(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.st.DeleteCollection("c"); err != nil {
+		t.Fatal(err)
+	}
+	c2 := e.create("c", 1, 1)
+	for i := range 3 {
+		bigUpsert(t, c2, i*1000, 1000)
+	}
+	if got := e.arch.ArchivedLSN("c", c2.Incarnation(), 0); got != 0 {
+		t.Fatalf("the new collection counts as archived up to %d", got)
+	}
+	if err := c2.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if first, _, _, _ := c2.WALState(0); first != 1 {
+		t.Fatalf("the new collection's wal was truncated to %d on the old archive's word", first)
+	}
+	if err := e.arch.ShipOnce(context.Background()); err == nil || !strings.Contains(err.Error(), "past the wal's durable") {
+		t.Fatalf("old archive continued: %v", err)
 	}
 }
