@@ -44,12 +44,12 @@ type shardKey struct {
 
 // shardState is what the archiver knows of one shard's archive.
 type shardState struct {
-	incarnation uint64 // engine.Collection.Incarnation the state is about
-	archived   uint64    // last LSN in the archive
-	known      bool      // archived was read from the listing
-	pending    int64     // bytes found durable and not archived at the last round
-	caughtUpAt time.Time // start of the last round that shipped all that was durable
-	lastErr    error
+	incarnation uint64    // engine.Collection.Incarnation the state is about
+	archived    uint64    // last LSN in the archive
+	known       bool      // archived was read from the listing
+	pending     int64     // bytes found durable and not archived at the last round
+	caughtUpAt  time.Time // start of the last round that shipped all that was durable
+	lastErr     error
 }
 
 func (a *Archiver) now() time.Time {
