@@ -34,6 +34,9 @@ type Archiver struct {
 	mu     sync.Mutex
 	st     *engine.Storage
 	shards map[shardKey]*shardState
+	// marked is, per collection, the incarnation whose watermark this
+	// process has written.
+	marked map[string]uint64
 	round  sync.Mutex // one ShipOnce at a time
 }
 
@@ -103,6 +106,21 @@ func (a *Archiver) state(k shardKey, inc uint64) *shardState {
 	return s
 }
 
+func (a *Archiver) watermarked(name string, inc uint64) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.marked[name] == inc
+}
+
+func (a *Archiver) setWatermarked(name string, inc uint64) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.marked == nil {
+		a.marked = map[string]uint64{}
+	}
+	a.marked[name] = inc
+}
+
 // prune drops the states of collections that no longer exist.
 func (a *Archiver) prune(names []string) {
 	live := make(map[string]bool, len(names))
@@ -114,6 +132,11 @@ func (a *Archiver) prune(names []string) {
 	for k := range a.shards {
 		if !live[k.collection] {
 			delete(a.shards, k)
+		}
+	}
+	for n := range a.marked {
+		if !live[n] {
+			delete(a.marked, n)
 		}
 	}
 }
@@ -155,17 +178,28 @@ func (a *Archiver) ShipOnce(ctx context.Context) error {
 		if err != nil {
 			continue // deleted meanwhile
 		}
-		shipped := true
+		start := a.now()
+		shipped, moved := true, !a.watermarked(name, c.Incarnation())
 		for id := range c.Shards() {
+			before := a.ArchivedLSN(name, c.Incarnation(), id)
 			if err := a.shipShard(ctx, c, name, id); err != nil {
 				errs = append(errs, err)
 				shipped = false
 			}
+			moved = moved || a.ArchivedLSN(name, c.Incarnation(), id) != before
 		}
-		if shipped {
-			if err := c.TrimWAL(); err != nil && !errors.Is(err, engine.ErrClosed) {
+		if !shipped {
+			continue
+		}
+		if moved {
+			if err := a.writeWatermark(ctx, c, name, start); err != nil {
 				errs = append(errs, err)
+				continue
 			}
+			a.setWatermarked(name, c.Incarnation())
+		}
+		if err := c.TrimWAL(); err != nil && !errors.Is(err, engine.ErrClosed) {
+			errs = append(errs, err)
 		}
 	}
 	return errors.Join(errs...)

@@ -156,7 +156,7 @@ func TestRestartResumes(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := ChunkKey("c", 0, 1, 2) + " " + ChunkKey("c", 0, 3, 3)
-	if got := join(keys(t, store, "wal/")); got != want {
+	if got := join(keys(t, store, "wal/c/0/")); got != want {
 		t.Fatalf("chunks after restart: %s, want %s", got, want)
 	}
 }

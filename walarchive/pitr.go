@@ -39,8 +39,19 @@ type chunkRef struct {
 // ErrGap naming it, a damaged chunk with ErrCorruptChunk, and the
 // collection is left as it was (a chunk that changes between the check and
 // the replay fails the replay with the records before it applied). The archive ending before the moment is
-// not an error: what it holds is replayed.
+// not an error: every shard is replayed up to the same moment, the earlier
+// of to and the archive's watermark (see Watermark), so the result is the
+// collection as it was at one moment.
 func Replay(ctx context.Context, store objstore.Store, c *engine.Collection, source string, to time.Time) (Result, error) {
+	w, err := ReadWatermark(ctx, store, source)
+	if errors.Is(err, objstore.ErrNotExist) {
+		w.Time = time.Time{} // nothing archived completely: the snapshot alone
+	} else if err != nil {
+		return Result{}, err
+	}
+	if w.Time.Before(to) {
+		to = w.Time // every shard is archived up to it, not all past it
+	}
 	plans := make([][]chunkRef, c.Shards())
 	res := Result{LastLSN: make([]uint64, c.Shards())}
 	for id := range plans {
