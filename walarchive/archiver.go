@@ -141,9 +141,15 @@ func (a *Archiver) prune(names []string) {
 	}
 }
 
+// RoundInterval is the period of the rounds that ship within every
+// (backup.wal_archive.every): half of it, so that a record made durable
+// just after a round started is picked up by the next one and shipped
+// within every, as long as a round takes less than the other half.
+func RoundInterval(every time.Duration) time.Duration { return max(every/2, time.Millisecond) }
+
 // Run ships once per tick until ctx is cancelled (production passes a
-// time.Ticker's channel with backup.wal_archive.every; tests a channel
-// they send on). A failed round is logged and retried at the next tick.
+// time.Ticker's channel with RoundInterval(backup.wal_archive.every);
+// tests a channel they send on). A failed round is logged and retried at the next tick.
 func (a *Archiver) Run(ctx context.Context, tick <-chan time.Time) {
 	for {
 		select {

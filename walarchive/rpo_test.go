@@ -47,7 +47,7 @@ func TestRPOChild(t *testing.T) {
 		return
 	}
 	arch.Attach(st)
-	tick := time.NewTicker(rpoEvery)
+	tick := time.NewTicker(RoundInterval(rpoEvery))
 	go arch.Run(context.Background(), tick.C)
 	c, err := st.Collection("c")
 	if err != nil {
@@ -130,7 +130,10 @@ func rpoRound(t *testing.T, round int) time.Duration {
 	n := prefixLen(t, st2, "all")
 	for i, at := range acks {
 		if at.Before(killAt.Add(-rpoEvery)) && uint64(i+1) > n {
-			t.Fatalf("round %d: write %d acknowledged %v before the kill is missing (restore holds 1..%d)", round, i+1, killAt.Sub(at), n)
+			// Reported, not fatal: the figure over every round still
+			// prints (a starved machine can stall a round).
+			t.Errorf("round %d: write %d acknowledged %v before the kill is missing (restore holds 1..%d)", round, i+1, killAt.Sub(at), n)
+			break
 		}
 	}
 	mid := uint64(sort.Search(len(acks), func(i int) bool { return acks[i].After(killAt.Add(-3 * rpoEvery)) }))

@@ -59,7 +59,7 @@ func newWALArchiving(cfg *config.Config, log *slog.Logger) (*walArchiving, error
 // a clean shutdown leaves nothing durable unarchived.
 func (w *walArchiving) start(log *slog.Logger) (stop func()) {
 	ctx, cancel := context.WithCancel(context.Background())
-	t := time.NewTicker(w.every)
+	t := time.NewTicker(walarchive.RoundInterval(w.every))
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
