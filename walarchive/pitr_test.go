@@ -149,3 +149,62 @@ func TestReplayCorruptChunkRefused(t *testing.T) {
 func itoa(n uint64) string {
 	return strings.TrimLeft(ChunkKey("", 0, n, n)[len("wal//0/"):20+len("wal//0/")], "0")
 }
+
+// TestReplayUsesRecordTimes: the moment is compared with each record's
+// own time (taken when it was appended), not with when it was shipped.
+func TestReplayUsesRecordTimes(t *testing.T) {
+	clk := newClock()
+	e := newEnv(t, objstore.NewMem(clk.Now), clk, t.TempDir())
+	c := e.create("src", 1, 1)
+	base := clk.Now()
+	clk.Set(base.Add(10 * time.Second))
+	upsert(t, c, []uint64{1}, `{"v":"a"}`)
+	clk.Set(base.Add(20 * time.Second))
+	upsert(t, c, []uint64{2}, `{"v":"b"}`)
+	clk.Set(base.Add(40 * time.Second))
+	ship(t, e) // both in one chunk, shipped at +40s
+	dst := e.create("dst", 1, 1)
+	if _, err := Replay(context.Background(), e.store, dst, "src", base.Add(15*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := join(contents(t, dst)), `1={"v":"a"}`; got != want {
+		t.Fatalf("replay to +15s: %s, want %s", got, want)
+	}
+}
+
+// TestReplayCutsShardsAtWatermark: when a round shipped one shard and
+// failed on another, a restore does not hold the shipped shard's later
+// writes: every shard is cut at the last moment all were archived.
+func TestReplayCutsShardsAtWatermark(t *testing.T) {
+	clk := newClock()
+	e := newEnv(t, objstore.NewMem(clk.Now), clk, t.TempDir())
+	c := e.create("src", 2, 1)
+	base := clk.Now()
+	clk.Set(base.Add(10 * time.Second))
+	ids := []uint64{1, 2, 3, 4, 5, 6}
+	upsert(t, c, ids, `{"v":"a"}`)
+	ship(t, e)
+	clk.Set(base.Add(20 * time.Second))
+	upsert(t, c, ids, `{"v":"b"}`)
+	e.store.Fail = func(op, key string) error {
+		if op == "put" && strings.HasPrefix(key, "wal/src/1/") {
+			return errors.New("target down")
+		}
+		return nil
+	}
+	if err := e.arch.ShipOnce(context.Background()); err == nil {
+		t.Fatal("round with a failing shard succeeded")
+	}
+	e.store.Fail = nil
+	if n := len(keys(t, e.store, "wal/src/0/")); n != 2 {
+		t.Fatalf("shard 0 has %d chunks, want 2 (its round succeeded)", n)
+	}
+	dst := e.create("dst", 2, 1)
+	if _, err := Replay(context.Background(), e.store, dst, "src", base.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	want := `1={"v":"a"} 2={"v":"a"} 3={"v":"a"} 4={"v":"a"} 5={"v":"a"} 6={"v":"a"}`
+	if got := join(contents(t, dst)); got != want {
+		t.Fatalf("replay after a half-shipped round: %s, want %s", got, want)
+	}
+}
