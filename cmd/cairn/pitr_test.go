@@ -121,3 +121,13 @@ func TestRestoreCommandRefusals(t *testing.T) {
 		t.Fatalf("bad command line exit code %d, want 2", code)
 	}
 }
+
+// TestWALArchiveS3RefusedUntilBuilt: the s3 target is refused at start-up
+// with a message, never accepted and ignored.
+func TestWALArchiveS3RefusedUntilBuilt(t *testing.T) {
+	cfg := config.Default()
+	cfg.Backup.WALArchive.Target = "s3"
+	if _, err := newWALArchiving(&cfg, slog.New(slog.DiscardHandler)); !errors.Is(err, errNoS3) {
+		t.Fatalf("s3 target: %v", err)
+	}
+}
