@@ -32,6 +32,9 @@ func (s *Server) recoverToMoment(c echo.Context, m *snapshot.Manager, loc, check
 	if err := snapshot.CheckRecoverName(name); err != nil {
 		return err
 	}
+	if !strings.HasPrefix(loc, "file://") {
+		return badRequest("point_in_time: the location must be a file:// snapshot inside the snapshots folder (a download cannot be recovered to a moment yet)")
+	}
 	path, err := snapshot.ResolveFileLocation(m.SnapshotsPath, loc)
 	if err != nil {
 		return err

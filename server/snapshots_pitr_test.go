@@ -123,3 +123,11 @@ func TestMetricsWALArchiveLag(t *testing.T) {
 		}
 	}
 }
+
+// TestRecoverPointInTimeNeedsFileLocation: a download location is refused
+// with a clear message.
+func TestRecoverPointInTimeNeedsFileLocation(t *testing.T) {
+	e, _, _ := newPITREnv(t)
+	mustFail(t, e.s, "PUT", "/collections/d/snapshots/recover",
+		`{"location":"https://example.invalid/c.snapshot","point_in_time":"2026-12-07T10:00:00Z"}`, 400, "file://")
+}

@@ -150,14 +150,25 @@ func RoundInterval(every time.Duration) time.Duration { return max(every/2, time
 // Run ships once per tick until ctx is cancelled (production passes a
 // time.Ticker's channel with RoundInterval(backup.wal_archive.every);
 // tests a channel they send on). A failed round is logged and retried at the next tick.
+// A failure is logged when it starts or changes, and the recovery once.
 func (a *Archiver) Run(ctx context.Context, tick <-chan time.Time) {
+	last := ""
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-tick:
-			if err := a.ShipOnce(ctx); err != nil && ctx.Err() == nil {
-				a.log().Warn("wal archive: round failed, retrying at the next interval", "err", err)
+			err := a.ShipOnce(ctx)
+			if ctx.Err() != nil {
+				return
+			}
+			switch {
+			case err != nil && err.Error() != last:
+				a.log().Warn("wal archive: round failed, retrying each interval (the wal is kept until archived)", "err", err)
+				last = err.Error()
+			case err == nil && last != "":
+				a.log().Info("wal archive: rounds succeed again")
+				last = ""
 			}
 		}
 	}
