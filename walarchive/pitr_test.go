@@ -208,3 +208,30 @@ func TestReplayCutsShardsAtWatermark(t *testing.T) {
 		t.Fatalf("replay after a half-shipped round: %s, want %s", got, want)
 	}
 }
+
+// TestApplyArchivedRefusesOutOfSequence: a record whose LSN does not
+// follow the shard's last one is refused and changes nothing.
+func TestApplyArchivedRefusesOutOfSequence(t *testing.T) {
+	clk := newClock()
+	e := newEnv(t, objstore.NewMem(clk.Now), clk, t.TempDir())
+	src := e.create("src", 1, 1)
+	upsert(t, src, []uint64{1}, `{"v":"a"}`)
+	upsert(t, src, []uint64{2}, `{"v":"b"}`)
+	var recs [][]byte
+	if _, err := src.ReadWAL(0, 1, func(lsn uint64, data []byte) error { recs = append(recs, data); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	dst := e.create("dst", 1, 1)
+	if err := dst.ApplyArchived(context.Background(), 0, 2, recs[1]); !errors.Is(err, engine.ErrLSNMismatch) {
+		t.Fatalf("lsn 2 onto an empty shard: %v", err)
+	}
+	if got := contents(t, dst); len(got) != 0 {
+		t.Fatalf("a refused record was applied: %v", got)
+	}
+	if err := dst.ApplyArchived(context.Background(), 0, 1, recs[0]); err != nil {
+		t.Fatal(err)
+	}
+	if err := dst.ApplyArchived(context.Background(), 0, 1, recs[0]); !errors.Is(err, engine.ErrLSNMismatch) {
+		t.Fatalf("lsn 1 twice: %v", err)
+	}
+}
