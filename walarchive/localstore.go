@@ -21,10 +21,19 @@ import (
 type localStore struct{ dir string }
 
 // NewLocalStore returns a Store keeping its objects as files under dir,
-// created if absent.
+// created if absent. Temp files a crash left during a Put are removed.
 func NewLocalStore(dir string) (objstore.Store, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("open wal archive folder: %w", err)
+	}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() && strings.HasPrefix(d.Name(), ".tmp-") {
+			err = os.Remove(p)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("open wal archive folder: remove temp files: %w", err)
 	}
 	return &localStore{dir: dir}, nil
 }

@@ -64,4 +64,14 @@ func TestLocalStore(t *testing.T) {
 	if len(left) != 0 {
 		t.Fatalf("temp files left: %v", left)
 	}
+	crashed := filepath.Join(dir, "wal", "c", "0", ".tmp-123")
+	if err := os.WriteFile(crashed, []byte("half"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := NewLocalStore(dir); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(crashed); !os.IsNotExist(err) {
+		t.Fatalf("a crashed put's temp file is still there: %v", err)
+	}
 }
