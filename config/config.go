@@ -22,6 +22,8 @@ type Config struct {
 	Storage Storage `yaml:"storage"`
 	// TLS holds the certificate files used when service.enable_tls is set.
 	TLS TLS `yaml:"tls"`
+	// Backup holds the backup settings (WAL archiving).
+	Backup Backup `yaml:"backup"`
 }
 
 // TLS holds the certificate files of the HTTPS service (Qdrant's tls
@@ -172,7 +174,8 @@ func Default() Config {
 				Compression: "none",
 			},
 		},
-		TLS: TLS{CertTTL: DefaultCertTTL},
+		TLS:    TLS{CertTTL: DefaultCertTTL},
+		Backup: Backup{WALArchive: WALArchive{Every: "1s"}},
 	}
 }
 
@@ -246,5 +249,7 @@ func (c *Config) Summary() []any {
 		"tls.key", c.TLS.Key,
 		"tls.ca_cert", c.TLS.CACert,
 		"tls.cert_ttl", c.TLS.CertTTL,
+		"backup.wal_archive.target", c.Backup.WALArchive.Target,
+		"backup.wal_archive.every", c.Backup.WALArchive.Every,
 	}
 }

@@ -36,7 +36,7 @@ func (c *Config) Validate() error {
 			return fmt.Errorf("%w: %s: %s", ErrInvalid, ch.key, ch.why)
 		}
 	}
-	return nil
+	return c.validateWALArchive()
 }
 
 // check is one rule of Validate: ok, else key is refused for why.

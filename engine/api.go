@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 
+	"time"
+
 	"github.com/cairn-db/cairn/payload"
 	"github.com/cairn-db/cairn/point"
 	"github.com/cairn-db/cairn/vfs"
@@ -85,6 +87,16 @@ type Options struct {
 	// nil means vfs.FreeSpace. Checked before a collection's WAL segments
 	// are preallocated; tests inject a small value.
 	FreeSpace func(dir string) (int64, error)
+	// Now is the clock whose time each WAL record carries (see RecordTime);
+	// nil means time.Now. Tests inject a fake clock.
+	Now func() time.Time
+	// ArchivedLSN, when set (WAL archiving is on), returns the last LSN of
+	// a shard's WAL that has been archived: a seal then never truncates the
+	// WAL past it (see Collection.TrimWAL). The incarnation
+	// (Collection.Incarnation) tells a collection from an earlier one of the
+	// same name, whose archive says nothing of this one's WAL. Nil: seals
+	// truncate up to the sealed LSN.
+	ArchivedLSN func(collection string, incarnation uint64, shard int) uint64
 
 	// lim holds the semaphores of MaxSearchThreads and
 	// MaxOptimizationThreads, made on first use (see sharedLimits).

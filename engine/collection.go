@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"sort"
 	"sync"
+	"time"
 
 	"github.com/cairn-db/cairn/payload"
 	"github.com/cairn-db/cairn/segment"
@@ -43,6 +44,13 @@ type collCore struct {
 	limits *limits
 	// freeSpace is Options.FreeSpace, passed to the shards' WALs.
 	freeSpace func(dir string) (int64, error)
+	// now is Options.Now (or time.Now): the time put in each WAL record.
+	now func() time.Time
+	// archived is Options.ArchivedLSN, nil without WAL archiving.
+	archived func(collection string, incarnation uint64, shard int) uint64
+	// incarnation identifies this opening of the collection (see
+	// Collection.Incarnation).
+	incarnation uint64
 
 	mu      sync.RWMutex // guards cfg and indexes
 	cfg     CollectionConfig
@@ -146,7 +154,8 @@ func openCollection(name, dir string, opts *Options, unverified bool) (*Collecti
 	}
 	core := &collCore{name: name, dir: dir, fs: opts.FS, logger: opts.Logger, hooks: opts.Hooks,
 		cfg: f.Config, indexes: f.PayloadIndexes, specs: vectorSpecs(&f.Config),
-		limits: opts.sharedLimits(), freeSpace: opts.FreeSpace}
+		limits: opts.sharedLimits(), freeSpace: opts.FreeSpace, now: opts.now(), archived: opts.ArchivedLSN,
+		incarnation: incarnations.Add(1)}
 	c := &Collection{core: core}
 	for i := range f.Config.Params.ShardNumber {
 		s, err := openShard(core, i, shardDir(dir, i), unverified)

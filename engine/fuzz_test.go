@@ -11,8 +11,8 @@ import (
 // never panic, and what it accepts must re-encode to a record that decodes
 // to the same operation.
 func FuzzDecodeRecord(f *testing.F) {
-	f.Add(encodePut([]pointData{{id: point.NumID(7), vectors: map[string][]float32{"": {1, 2}}, payload: []byte(`{"a":1}`)}}))
-	f.Add(encodeDelete([]point.ID{point.NumID(1), point.NumID(1 << 63)}))
+	f.Add(encodePut([]pointData{{id: point.NumID(7), vectors: map[string][]float32{"": {1, 2}}, payload: []byte(`{"a":1}`)}}, 5))
+	f.Add(encodeDelete([]point.ID{point.NumID(1), point.NumID(1 << 63)}, 0))
 	f.Add([]byte{1, 1, 200, 1})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		o, err := decodeRecord(b)
@@ -22,16 +22,16 @@ func FuzzDecodeRecord(f *testing.F) {
 		var again []byte
 		switch o.kind {
 		case kindDelete:
-			again = encodeDelete(o.dels)
+			again = encodeDelete(o.dels, o.ts)
 		case kindPut:
-			again = encodePut(o.puts)
+			again = encodePut(o.puts, o.ts)
 		}
 		o2, err := decodeRecord(again)
 		if err != nil {
 			t.Fatalf("re-decode: %v", err)
 		}
-		if o2.kind == kindPut && !bytes.Equal(encodePut(o2.puts), again) ||
-			o2.kind == kindDelete && !bytes.Equal(encodeDelete(o2.dels), again) {
+		if o2.kind == kindPut && !bytes.Equal(encodePut(o2.puts, o2.ts), again) ||
+			o2.kind == kindDelete && !bytes.Equal(encodeDelete(o2.dels, o2.ts), again) {
 			t.Fatalf("re-encoding of %x is not stable", b)
 		}
 	})

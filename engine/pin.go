@@ -42,7 +42,10 @@ type Pin struct {
 	// Dir is the collection folder.
 	Dir string
 	// Files lists every file a restore needs.
-	Files   []PinnedFile
+	Files []PinnedFile
+	// LSNs is, per shard, the last WAL LSN the cut covers: a replay of a
+	// WAL archive onto a restore of it starts after it.
+	LSNs    []uint64
 	shards  []*shard
 	segs    []*segHandle
 	resumed bool
@@ -70,6 +73,7 @@ func (c *Collection) Pin() (*Pin, error) {
 		if err := s.log.Sync(s.lastLSN); err != nil {
 			return nil, fmt.Errorf("pin shard %d: sync wal: %w", s.id, err)
 		}
+		p.LSNs = append(p.LSNs, s.lastLSN)
 		files, err := c.shardFiles(s)
 		if err != nil {
 			return nil, err

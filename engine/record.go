@@ -11,15 +11,21 @@ import (
 
 // WAL record layout (the WAL adds length and CRC-32C around it):
 //
-//	byte    format version (1)
+//	byte    format version (2; 1 is still read)
 //	byte    kind: 1 = put, 2 = delete
+//	int64   LE, version 2 only: the record's time, Unix nanoseconds, taken
+//	        when it was appended (WAL archiving and point-in-time recovery
+//	        need it; a version 1 record has no time)
 //	uvarint number of points
 //	put, per point:   id (17 bytes, point.AppendBinary)
 //	                  uvarint number of vectors, per vector:
 //	                    uvarint name length, name, uvarint dim, dim × float32 LE
 //	                  uvarint payload length + 1 (0 = no payload), payload JSON
 //	delete, per point: id (17 bytes)
-const recordVersion = 1
+const recordVersion = 2
+
+// recordVersionNoTime is the first record version, without a time.
+const recordVersionNoTime = 1
 
 const (
 	kindPut    byte = 1
@@ -39,6 +45,9 @@ type op struct {
 	kind byte
 	puts []pointData
 	dels []point.ID
+	// ts is the record's time in Unix nanoseconds, 0 when unknown (a
+	// version 1 record).
+	ts int64
 }
 
 // recordPool recycles record buffers: a fresh half-megabyte buffer per
@@ -61,8 +70,8 @@ func putBuffer(b []byte) {
 	}
 }
 
-func encodePut(pts []pointData) []byte {
-	size := 3 + binary.MaxVarintLen64
+func encodePut(pts []pointData, ts int64) []byte {
+	size := 11 + binary.MaxVarintLen64
 	for i := range pts {
 		size += point.BinarySize + 2*binary.MaxVarintLen64 + len(pts[i].payload)
 		for name, v := range pts[i].vectors {
@@ -71,6 +80,7 @@ func encodePut(pts []pointData) []byte {
 	}
 	b := getBuffer(size)
 	b = append(b, recordVersion, kindPut)
+	b = binary.LittleEndian.AppendUint64(b, uint64(ts))
 	b = binary.AppendUvarint(b, uint64(len(pts)))
 	for i := range pts {
 		p := &pts[i]
@@ -95,9 +105,10 @@ func encodePut(pts []pointData) []byte {
 	return b
 }
 
-func encodeDelete(ids []point.ID) []byte {
-	b := make([]byte, 0, 3+binary.MaxVarintLen64+len(ids)*point.BinarySize)
+func encodeDelete(ids []point.ID, ts int64) []byte {
+	b := make([]byte, 0, 11+binary.MaxVarintLen64+len(ids)*point.BinarySize)
 	b = append(b, recordVersion, kindDelete)
+	b = binary.LittleEndian.AppendUint64(b, uint64(ts))
 	b = binary.AppendUvarint(b, uint64(len(ids)))
 	for _, id := range ids {
 		b = id.AppendBinary(b)
@@ -157,11 +168,17 @@ func (r *recordReader) id() point.ID {
 
 // decodeRecord parses a WAL record. The result does not alias b.
 func decodeRecord(b []byte) (op, error) {
-	if len(b) < 2 || b[0] != recordVersion {
+	if len(b) < 2 || (b[0] != recordVersion && b[0] != recordVersionNoTime) {
 		return op{}, fmt.Errorf("decode wal record: %w: bad version", ErrCorrupt)
 	}
 	r := &recordReader{b: b[2:]}
 	o := op{kind: b[1]}
+	if b[0] == recordVersion {
+		o.ts = int64(binary.LittleEndian.Uint64(r.bytes(8, "short time")))
+		if r.err != nil {
+			return op{}, r.err
+		}
+	}
 	n := r.uvarint("count", uint64(len(b)))
 	switch o.kind {
 	case kindPut:

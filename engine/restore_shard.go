@@ -160,7 +160,7 @@ func (st *Storage) verifyShardDir(name string, cfg CollectionConfig, id uint32, 
 		stats.WALRecords += n
 	}
 	core := &collCore{name: name, dir: filepath.Dir(dir), fs: st.opts.FS, logger: st.opts.Logger,
-		cfg: cfg, indexes: map[string]payload.FieldSchema{}, specs: vectorSpecs(&cfg)}
+		cfg: cfg, indexes: map[string]payload.FieldSchema{}, specs: vectorSpecs(&cfg), now: st.opts.now()}
 	s, err := openShard(core, int(id), dir, true) // verifyShards checks the graphs
 	if err != nil {
 		return verifyErr(fmt.Errorf("open shard: %w", err))

@@ -52,7 +52,8 @@ func (s *shard) seal(ctx context.Context) error {
 		return fmt.Errorf("seal shard %d: commit: %w", s.id, err)
 	}
 	// Still under commitMu: a Pin never lists WAL files being removed.
-	if err := s.log.TruncateBefore(lsn + 1); err != nil {
+	// With WAL archiving, never past what the archive holds.
+	if err := s.log.TruncateBefore(s.truncateCut(lsn)); err != nil {
 		return fmt.Errorf("seal shard %d: truncate wal: %w", s.id, err)
 	}
 	return nil

@@ -24,10 +24,11 @@ func (s *shard) appendLocked(o *op, wait bool) (uint64, <-chan error, error) {
 		return 0, nil, nil
 	}
 	var rec []byte
+	ts := s.core.now().UnixNano()
 	if o.kind == kindPut {
-		rec = encodePut(o.puts)
+		rec = encodePut(o.puts, ts)
 	} else {
-		rec = encodeDelete(o.dels)
+		rec = encodeDelete(o.dels, ts)
 	}
 	lsn, err := s.log.Append(rec)
 	gen := s.log.Generation() // no repair runs while mu is held

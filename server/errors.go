@@ -10,6 +10,7 @@ import (
 	"github.com/cairn-db/cairn/engine"
 	"github.com/cairn-db/cairn/point"
 	"github.com/cairn-db/cairn/snapshot"
+	"github.com/cairn-db/cairn/walarchive"
 )
 
 // Errors the server itself raises while decoding and checking requests.
@@ -69,6 +70,11 @@ var statusTable = []struct {
 	{snapshot.ErrTooLarge, http.StatusRequestEntityTooLarge},
 	{snapshot.ErrTargetExists, http.StatusConflict},
 	{snapshot.ErrBusy, http.StatusServiceUnavailable},
+	// Point-in-time recovery: a hole in the archive conflicts with the
+	// request; a damaged chunk is the server's own storage failing.
+	{walarchive.ErrGap, http.StatusConflict},
+	{walarchive.ErrNoSnapshot, http.StatusNotFound},
+	{walarchive.ErrCorruptChunk, http.StatusInternalServerError},
 }
 
 // statusOf returns the HTTP status code and client message for err.

@@ -34,6 +34,9 @@ func newMetrics(reg prometheus.Registerer, s *Server) *metrics {
 	}, []string{"name", "version", "qdrant_api_version"})
 	info.WithLabelValues("cairn", Version, QdrantAPIVersion).Set(1)
 	reg.MustRegister(m.responses, m.duration, info, collectionCollector{s})
+	if s.walArchive != nil {
+		reg.MustRegister(s.walArchive.Collector())
+	}
 	return m
 }
 

@@ -14,6 +14,7 @@ import (
 
 	"github.com/cairn-db/cairn/engine"
 	"github.com/cairn-db/cairn/snapshot"
+	"github.com/cairn-db/cairn/walarchive"
 )
 
 // Version is Cairn's own version.
@@ -50,6 +51,10 @@ type Options struct {
 	// Snapshots serves the snapshot routes; nil answers them with 503.
 	// Its Storage should be the same as Storage.
 	Snapshots *snapshot.Manager
+	// WALArchive, when WAL archiving is on, is the archiver whose lag
+	// GET /metrics reports and whose archive a recover with
+	// "point_in_time" replays; nil: archiving is off.
+	WALArchive *walarchive.Archiver
 }
 
 // Server is Cairn's HTTP API. It is an http.Handler.
@@ -63,6 +68,7 @@ type Server struct {
 	access      map[string]access
 	unlimited   map[string]bool
 	snaps       *snapshot.Manager
+	walArchive  *walarchive.Archiver
 	bg          sync.WaitGroup
 	reg         *prometheus.Registry
 	metrics     *metrics
@@ -81,6 +87,7 @@ func New(opts Options) *Server {
 		access:      map[string]access{},
 		unlimited:   map[string]bool{},
 		snaps:       opts.Snapshots,
+		walArchive:  opts.WALArchive,
 		reg:         opts.Registry,
 		id:          newID(),
 		started:     time.Now().UTC(),

@@ -19,6 +19,9 @@ type recoverRequest struct {
 	Priority *string `json:"priority"`
 	Checksum *string `json:"checksum"`
 	APIKey   *string `json:"api_key"`
+	// PointInTime (Cairn's extension, RFC 3339) replays the WAL archive
+	// onto the snapshot up to that moment (see recoverToMoment).
+	PointInTime *string `json:"point_in_time"`
 }
 
 func deref(p *string) string {
@@ -42,19 +45,18 @@ func recoverArgs(checksum, priority string) (string, snapshot.Priority, error) {
 
 // recoverBody reads a recover route's body and checks its location,
 // checksum and priority before any work.
-func (s *Server) recoverBody(c echo.Context) (loc, checksum string, prio snapshot.Priority, key string, err error) {
+func (s *Server) recoverBody(c echo.Context) (req recoverRequest, checksum string, prio snapshot.Priority, err error) {
 	if _, err := snapshotWait(c); err != nil { // before a Recovery holds a download slot
-		return "", "", "", "", err
+		return req, "", "", err
 	}
-	var req recoverRequest
 	if err := s.bind(c, &req); err != nil {
-		return "", "", "", "", err
+		return req, "", "", err
 	}
 	if req.Location == nil {
-		return "", "", "", "", badJSON(errors.New("missing field `location`"))
+		return req, "", "", badJSON(errors.New("missing field `location`"))
 	}
 	checksum, prio, err = recoverArgs(deref(req.Checksum), deref(req.Priority))
-	return *req.Location, checksum, prio, deref(req.APIKey), err
+	return req, checksum, prio, err
 }
 
 func (s *Server) recoverCollectionSnapshot(c echo.Context) error {
@@ -62,12 +64,15 @@ func (s *Server) recoverCollectionSnapshot(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	loc, checksum, prio, key, err := s.recoverBody(c)
+	req, checksum, prio, err := s.recoverBody(c)
 	if err != nil {
 		return err
 	}
+	if req.PointInTime != nil {
+		return s.recoverToMoment(c, m, *req.Location, checksum, *req.PointInTime)
+	}
 	// Refuse what can be refused at once, so wait=false answers it too.
-	r, err := m.PrepareRecover(c.Param("name"), loc, checksum, prio, key)
+	r, err := m.PrepareRecover(c.Param("name"), *req.Location, checksum, prio, deref(req.APIKey))
 	if err != nil {
 		return err
 	}

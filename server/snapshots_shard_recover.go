@@ -18,12 +18,15 @@ func (s *Server) recoverShardSnapshot(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	loc, checksum, prio, key, err := s.recoverBody(c)
+	req, checksum, prio, err := s.recoverBody(c)
 	if err != nil {
 		return err
 	}
+	if req.PointInTime != nil {
+		return badRequest("point_in_time: a shard snapshot cannot be recovered to a moment; recover the collection")
+	}
 	// Refuse what can be refused at once, so wait=false answers it too.
-	r, err := m.PrepareRecoverShard(c.Param("name"), id, loc, checksum, prio, key)
+	r, err := m.PrepareRecoverShard(c.Param("name"), id, *req.Location, checksum, prio, deref(req.APIKey))
 	if err != nil {
 		return err
 	}

@@ -37,6 +37,9 @@ type Pinned struct {
 	Files []string
 	// Config is the owner's configuration, stored in the manifest.
 	Config json.RawMessage
+	// WALLSNs is, per shard, the last WAL LSN the cut covers (collection
+	// snapshots), stored in the manifest.
+	WALLSNs []uint64
 	// Unpin releases the pinned files; nil means nothing to release.
 	Unpin func()
 }
@@ -121,6 +124,9 @@ func staged(ctx context.Context, o Options, meta *Meta, src Source, write func(s
 	}
 	if meta.Config == nil {
 		meta.Config = p.Config
+	}
+	if meta.WALLSNs == nil {
+		meta.WALLSNs = p.WALLSNs
 	}
 	return write(stage)
 }

@@ -46,11 +46,19 @@ func (s CollectionSource) Pin(ctx context.Context, stage string) (Pinned, error)
 	if err != nil {
 		return Pinned{}, fmt.Errorf("encode collection config: %w", err)
 	}
-	unpin, err := cut(ctx, fsOr(s.FS), s.Logger, stage, pinOne(plan{c: s.Collection}))
+	var lsns []uint64
+	hold := func() ([]plan, []*engine.Pin, error) {
+		plans, pins, err := pinOne(plan{c: s.Collection})()
+		if err == nil {
+			lsns = pins[0].LSNs
+		}
+		return plans, pins, err
+	}
+	unpin, err := cut(ctx, fsOr(s.FS), s.Logger, stage, hold)
 	if err != nil {
 		return Pinned{}, err
 	}
-	return Pinned{Config: cfg, Unpin: unpin}, nil
+	return Pinned{Config: cfg, WALLSNs: lsns, Unpin: unpin}, nil
 }
 
 // ShardSource is a Source over one shard of a collection: the collection

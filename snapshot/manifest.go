@@ -43,6 +43,8 @@ type Meta struct {
 	CreatedAt time.Time
 	// Config is the owner's configuration (JSON), opaque to this package.
 	Config json.RawMessage
+	// WALLSNs is, per shard, the last WAL LSN a collection snapshot covers.
+	WALLSNs []uint64
 }
 
 // FileEntry describes one regular file of an archive.
@@ -69,6 +71,10 @@ type Manifest struct {
 	CreatedAt time.Time `json:"created_at"`
 	// Config is the owner's configuration, opaque to this package.
 	Config json.RawMessage `json:"config,omitempty"`
+	// WALLSNs is, per shard, the last WAL LSN a collection snapshot covers:
+	// a point-in-time recovery replays the WAL archive after it. Absent in
+	// older snapshots and in shard and full ones.
+	WALLSNs []uint64 `json:"wal_lsns,omitempty"`
 	// Files lists every regular file of the archive except the manifest, in
 	// archive order.
 	Files []FileEntry `json:"files"`
@@ -80,7 +86,7 @@ func newManifest(m Meta) *Manifest {
 	}
 	return &Manifest{
 		Format: FormatVersion, Kind: m.Kind, Collection: m.Collection, Shard: m.Shard,
-		CreatedAt: m.CreatedAt.UTC().Truncate(time.Second), Config: m.Config, Files: []FileEntry{},
+		CreatedAt: m.CreatedAt.UTC().Truncate(time.Second), Config: m.Config, WALLSNs: m.WALLSNs, Files: []FileEntry{},
 	}
 }
 

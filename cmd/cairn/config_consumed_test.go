@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/cairn-db/cairn/config"
 	"github.com/cairn-db/cairn/engine"
@@ -28,6 +29,10 @@ type built struct {
 	addr    string
 	handler string     // the logger's handler type
 	level   slog.Level // the lowest level the logger writes
+	// walTarget and walEvery are the WAL archiver's store and interval
+	// ("" and 0: archiving off).
+	walTarget string
+	walEvery  time.Duration
 }
 
 func buildAll(t *testing.T, cfg *config.Config) built {
@@ -47,6 +52,13 @@ func buildAll(t *testing.T, cfg *config.Config) built {
 	}
 	if b.tls, b.certs, err = newTLSConfig(cfg, log); err != nil {
 		t.Fatal(err)
+	}
+	wa, err := newWALArchiving(cfg, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if wa != nil {
+		b.walTarget, b.walEvery = wa.arch.Store.String(), wa.every
 	}
 	for b.level = levelTrace; !log.Enabled(context.Background(), b.level); b.level++ {
 	}
@@ -85,6 +97,7 @@ func TestEveryConfigKeyIsConsumed(t *testing.T) {
 	}
 	s3 := func(b built) objstore.S3Config { return b.snaps.Remote.(*objstore.S3).Config() }
 	s3c := func(c *config.Config) *config.S3Config { return &c.Storage.SnapshotsConfig.S3Config }
+	withArchive := func(c *config.Config) { c.Backup.WALArchive.Target = "local" }
 	consumers := map[string]consumer{
 		"log_level":                   {nil, func(c *config.Config) { c.LogLevel = "DEBUG" }, func(b built) any { return b.level }},
 		"logger.format":               {nil, func(c *config.Config) { c.Logger.Format = "json" }, func(b built) any { return b.handler }},
@@ -126,6 +139,9 @@ func TestEveryConfigKeyIsConsumed(t *testing.T) {
 			func(b built) any { return b.certs.cert.PrivateKey }},
 		"tls.ca_cert": {func(c *config.Config) { withVerify(c); withS3(c) }, func(c *config.Config) { c.TLS.CACert = other.ca },
 			func(b built) any { return [3]any{b.tls.ClientCAs, b.snaps.RecoverRootCAs, s3(b).RootCAs} }},
+		"backup.wal_archive.target": {nil, withArchive, func(b built) any { return b.walTarget }},
+		"backup.wal_archive.every": {withArchive, func(c *config.Config) { c.Backup.WALArchive.Every = "5s" },
+			func(b built) any { return b.walEvery }},
 		"tls.cert_ttl": {withTLS, func(c *config.Config) { c.TLS.CertTTL = 60 }, func(b built) any { return b.certs.ttl }},
 	}
 	for _, key := range config.Keys() {
@@ -137,6 +153,7 @@ func TestEveryConfigKeyIsConsumed(t *testing.T) {
 		base := config.Default()
 		base.Storage.StoragePath = filepath.Join(dir, "storage")
 		base.Storage.TempPath = filepath.Join(dir, "storage", "tmp")
+		base.Storage.SnapshotsPath = filepath.Join(dir, "snapshots")
 		if c.base != nil {
 			c.base(&base)
 		}

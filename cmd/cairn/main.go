@@ -1,6 +1,7 @@
 // Command cairn is the Cairn vector database: `cairn serve` runs the
-// Qdrant-compatible HTTP server over the configured storage, and `cairn
-// bench` runs the search, ingest and snapshot benchmarks.
+// Qdrant-compatible HTTP server over the configured storage, `cairn bench`
+// runs the search, ingest and snapshot benchmarks, and `cairn restore`
+// restores a collection to a moment from its snapshots and WAL archive.
 package main
 
 import (
@@ -19,6 +20,8 @@ const usage = `usage: cairn <command> [flags]
 
 commands:
   serve   run the Qdrant-compatible HTTP server  (cairn serve -h lists the flags)
+  restore restore a collection to a moment from its snapshots and WAL archive, server stopped
+          (cairn restore [--config-path F] --collection NAME --to 2026-12-07T10:00:00Z [--as NEW])
   bench   run the benchmarks: gen, search, ingest, snapshot  (cairn bench lists them)
   snapshot verify PATH | URL   check a snapshot archive without restoring it`
 
@@ -43,6 +46,8 @@ func dispatch(args []string, stdout, stderr io.Writer) int {
 		err = runBench(ctx, args[1:], stdout, stderr)
 	case "snapshot":
 		return runSnapshot(ctx, args[1:], os.Environ(), stdout, stderr)
+	case "restore":
+		err = runRestore(ctx, args[1:], os.Environ(), stdout, stderr)
 	default:
 		fmt.Fprintln(stderr, usage)
 		return 2
@@ -51,7 +56,7 @@ func dispatch(args []string, stdout, stderr io.Writer) int {
 		return 0
 	}
 	fmt.Fprintln(stderr, "cairn:", err)
-	if errors.Is(err, bench.ErrUsage) {
+	if errors.Is(err, bench.ErrUsage) || errors.Is(err, errRestoreUsage) {
 		return 2
 	}
 	return 1

@@ -38,6 +38,9 @@ func serverOptions(cfg *config.Config, log *slog.Logger, st *storage) server.Opt
 	}
 	if st != nil {
 		o.Storage, o.Snapshots = st.eng, st.snaps
+		if st.wal != nil {
+			o.WALArchive = st.wal.arch
+		}
 	}
 	return o
 }

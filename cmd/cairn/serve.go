@@ -68,7 +68,12 @@ func serve(ctx context.Context, args, environ []string, logOut io.Writer) error 
 	if err := restoreAtStartup(ctx, a, st.snaps, log); err != nil {
 		return errors.Join(err, st.close())
 	}
+	stopArchive := func() {}
+	if st.wal != nil {
+		stopArchive = st.wal.start(log)
+	}
 	srvErr := run(ctx, cfg, log, st, tlsCfg)
+	stopArchive() // after the last request, before the storage closes
 	if err := st.close(); err != nil {
 		srvErr = errors.Join(srvErr, fmt.Errorf("close storage: %w", err))
 	}

@@ -14,16 +14,32 @@ type storage struct {
 	eng *engine.Storage
 	// snaps serves the snapshot routes and the start-up restores.
 	snaps *snapshot.Manager
+	// wal is the WAL archiver, nil when backup.wal_archive is off.
+	wal *walArchiving
 }
 
 // openStorage opens (or creates) the storage folder.
+// With backup.wal_archive on, the archiver gates the engine's WAL
+// truncation (see walarchive) and is attached to the storage.
 func openStorage(cfg *config.Config, log *slog.Logger) (*storage, error) {
-	eng, err := engine.Open(engineOptions(cfg, log))
+	wa, err := newWALArchiving(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	opts := engineOptions(cfg, log)
+	if wa != nil {
+		opts.ArchivedLSN = wa.arch.ArchivedLSN
+	}
+	eng, err := engine.Open(opts)
 	if err != nil {
 		return nil, fmt.Errorf("open storage %s: %w", cfg.Storage.StoragePath, err)
 	}
+	if wa != nil {
+		wa.arch.Attach(eng)
+		log.Info("wal archiving on", "target", wa.arch.Store.String(), "every", wa.every)
+	}
 	log.Info("storage open", "path", cfg.Storage.StoragePath, "collections", len(eng.ListCollections()))
-	return &storage{eng: eng}, nil
+	return &storage{eng: eng, wal: wa}, nil
 }
 
 // close flushes and closes the storage once no request uses it.

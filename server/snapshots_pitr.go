@@ -1,0 +1,74 @@
+package server
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/cairn-db/cairn/snapshot"
+	"github.com/cairn-db/cairn/walarchive"
+)
+
+// recoverToMoment answers PUT /collections/{name}/snapshots/recover with
+// "point_in_time": the snapshot at location (a file:// URL inside the
+// snapshots folder) is restored and the WAL archive of the collection
+// replayed onto it up to the moment (walarchive.RestoreToMoment); the
+// collection is replaced (or created) only if all of it succeeds. The
+// archive replayed is that of the collection whose snapshots folder holds
+// the snapshot ({snapshots_path}/{source}/...), so a snapshot of c can be
+// recovered to a moment as d.
+func (s *Server) recoverToMoment(c echo.Context, m *snapshot.Manager, loc, checksum, at string) error {
+	if s.walArchive == nil {
+		return badRequest("point_in_time: WAL archiving is off (backup.wal_archive.target): there is no archive to replay")
+	}
+	to, err := time.Parse(time.RFC3339Nano, at)
+	if err != nil {
+		return badRequest("point_in_time: %q is not an RFC 3339 time such as 2026-12-07T10:00:00Z", at)
+	}
+	name := c.Param("name")
+	if err := snapshot.CheckRecoverName(name); err != nil {
+		return err
+	}
+	if !strings.HasPrefix(loc, "file://") {
+		return badRequest("point_in_time: the location must be a file:// snapshot inside the snapshots folder (a download cannot be recovered to a moment yet)")
+	}
+	path, err := snapshot.ResolveFileLocation(m.SnapshotsPath, loc)
+	if err != nil {
+		return err
+	}
+	if checksum != "" {
+		if err := snapshot.VerifyChecksum(path, checksum); err != nil {
+			return err
+		}
+	}
+	source := name
+	if rel, ok := relToSnapshots(m.SnapshotsPath, path); ok && strings.Count(filepath.ToSlash(rel), "/") == 1 {
+		source = filepath.Dir(rel)
+	}
+	return s.runOrAccept(c, "recover collection to a moment", func(ctx context.Context) (any, error) {
+		_, err := walarchive.RestoreToMoment(ctx, walarchive.RestoreOptions{Storage: s.eng, Archive: s.walArchive.Store,
+			SnapshotsPath: m.SnapshotsPath, TempPath: m.TempPath, MaxBytes: m.MaxBytes,
+			Source: source, As: name, Snapshot: path, To: to, Logger: s.log})
+		if err == nil {
+			s.walArchive.Forget(name) // its WAL now continues from the restored lsn
+		}
+		return true, err
+	})
+}
+
+// relToSnapshots returns path (resolved, as ResolveFileLocation returns
+// it) relative to the snapshots folder, also resolved.
+func relToSnapshots(snapshotsPath, path string) (string, bool) {
+	base, err := filepath.Abs(snapshotsPath)
+	if err != nil {
+		return "", false
+	}
+	if r, err := filepath.EvalSymlinks(base); err == nil {
+		base = r
+	}
+	rel, err := filepath.Rel(base, path)
+	return rel, err == nil && !strings.HasPrefix(rel, "..")
+}
