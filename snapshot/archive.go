@@ -192,8 +192,12 @@ const writebackChunk = 4 << 20
 // in its cache until the next flush, and the next flush is whoever syncs
 // next: a wait=true upsert's WAL fdatasync would then wait for every
 // archive byte written so far. Flushing the archive as it goes bounds that
-// wait to about this many bytes.
-const directSyncEvery = 16 << 20
+// wait to about this many bytes. It is one pipeline chunk: at 16 MiB the
+// longest WAL fdatasync during a 1,000,000-point snapshot was the whole
+// write stall (12-151 ms against 4-25 ms with no snapshot), and syncing
+// every chunk did not slow the archive measurably (BenchmarkWriteArchive,
+// docs/BENCHMARKS.md).
+const directSyncEvery = chunkSize
 
 // ioMode is how WriteArchive writes the archive file.
 type ioMode int

@@ -103,8 +103,10 @@ func BenchmarkRecoverIndexed(b *testing.B) {
 
 // benchRecoverInterleaved snapshots the collection "bench" of m, then in
 // each iteration recovers it as "restored" (timing the first search with
-// q), and extracts it with tar -xf and with tar -xf plus fsyncs, in a
-// rotating order. check, when not nil, runs on the restored collection
+// q), and extracts it with tar -xf, with tar -xf plus fsyncs, and with tar
+// -xf into a fresh folder plus rm -rf of the previous such output, timed
+// together (tar-xf-rm-ms, x-tar-rm: the hand-made counterpart of a recover
+// over an existing collection), in a rotating order. check, when not nil, runs on the restored collection
 // right after the first search. target "absent" deletes "restored" before
 // each recover, untimed (see BenchmarkRecover).
 func benchRecoverInterleaved(b *testing.B, m *Manager, q []float32, target string, check func(*engine.Collection) error) {
@@ -120,8 +122,11 @@ func benchRecoverInterleaved(b *testing.B, m *Manager, q []float32, target strin
 		b.Fatal(err)
 	}
 	tmp := b.TempDir()
-	var rec, tarx, tarf []time.Duration
+	var rec, tarx, tarf, tarr, firsts []time.Duration
 	var first time.Duration
+	// tar's counterpart of a recover over an existing collection: extract
+	// into a fresh folder and remove the previous output, timed together.
+	prev := tarInto(b, archive, tmp)
 	runs := []func(){
 		func() {
 			if target == "absent" {
@@ -141,8 +146,10 @@ func benchRecoverInterleaved(b *testing.B, m *Manager, q []float32, target strin
 			if res, err := r.Search(ctxb, engine.SearchRequest{Vector: engine.NamedVector{Vector: q}, Limit: 10}); err != nil || len(res) != 10 {
 				b.Fatalf("first search: %d results, %v", len(res), err)
 			}
-			first = max(first, time.Since(t1))
-			rec = append(rec, t1.Sub(t0))
+			fq := time.Since(t1)
+			first = max(first, fq)
+			rec, firsts = append(rec, t1.Sub(t0)), append(firsts, fq)
+			b.Logf("recover %d (%s): %.1f ms, first query %.2f ms", len(rec), target, float64(t1.Sub(t0).Microseconds())/1000, float64(fq.Microseconds())/1000)
 			if check != nil {
 				if err := check(r); err != nil {
 					b.Fatal(err)
@@ -151,6 +158,15 @@ func benchRecoverInterleaved(b *testing.B, m *Manager, q []float32, target strin
 		},
 		func() { tarx = append(tarx, tarExtract(b, archive, tmp, false)) },
 		func() { tarf = append(tarf, tarExtract(b, archive, tmp, true)) },
+		func() {
+			t0 := time.Now()
+			next := tarInto(b, archive, tmp)
+			if err := os.RemoveAll(prev); err != nil {
+				b.Fatal(err)
+			}
+			tarr = append(tarr, time.Since(t0))
+			prev = next
+		},
 	}
 	b.ReportAllocs()
 	i := 0
@@ -161,13 +177,29 @@ func benchRecoverInterleaved(b *testing.B, m *Manager, q []float32, target strin
 		i++
 	}
 	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-	r, t, f := median(rec), median(tarx), median(tarf)
+	r, t, f, tr := median(rec), median(tarx), median(tarf), median(tarr)
 	b.ReportMetric(ms(r), "recover-ms")
 	b.ReportMetric(ms(t), "tar-xf-ms")
 	b.ReportMetric(ms(f), "tar-xf-fsync-ms")
 	b.ReportMetric(float64(r)/float64(t), "x-tar")
 	b.ReportMetric(float64(r)/float64(f), "x-tar-fsync")
+	b.ReportMetric(ms(tr), "tar-xf-rm-ms")
+	b.ReportMetric(float64(r)/float64(tr), "x-tar-rm")
 	b.ReportMetric(ms(first), "first-query-ms")
+	b.ReportMetric(ms(median(firsts)), "first-query-med-ms")
+}
+
+// tarInto extracts archive with tar -xf into a new folder under tmp and
+// returns the folder.
+func tarInto(b *testing.B, archive, tmp string) string {
+	dst, err := os.MkdirTemp(tmp, "r")
+	if err != nil {
+		b.Fatal(err)
+	}
+	if msg, err := exec.Command("tar", "-xf", archive, "-C", dst).CombinedOutput(); err != nil {
+		b.Fatalf("tar: %v %s", err, msg)
+	}
+	return dst
 }
 
 // tarExtract times tar -xf of archive into a fresh folder under tmp and,

@@ -39,8 +39,23 @@ func (m *Manager) Recover(ctx context.Context, name, archivePath, checksum strin
 	if err != nil {
 		return fmt.Errorf("recover %s: %w", name, err)
 	}
+	m.prefetch(name)
 	m.log().Info("recovered collection from snapshot", "collection", name, "archive", filepath.Base(archivePath), "priority", priority)
 	return nil
+}
+
+// prefetch maps the restored collection's graphs and vectors before the
+// recover answers (engine.Collection.Prefetch), so that its first searches
+// do not pay for the page faults. The collection is live already: a
+// failure is logged, not returned.
+func (m *Manager) prefetch(name string) {
+	c, err := m.Storage.Collection(name)
+	if err == nil {
+		err = c.Prefetch()
+	}
+	if err != nil {
+		m.log().Warn("recover: prefetch the restored collection", "collection", name, "err", err)
+	}
 }
 
 // restoreArchive unpacks and checks the archive of kind want (see unpack),

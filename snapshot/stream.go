@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"time"
 	"unsafe"
@@ -80,7 +81,7 @@ func newPipeline(h hash.Hash, sink func(b []byte) error) *pipeline {
 		defer close(p.toSink)
 		for c := range p.toHash {
 			if h != nil {
-				h.Write(c.buf[:c.n])
+				hashYielding(h, c.buf[:c.n])
 			}
 			p.toSink <- c
 		}
@@ -98,6 +99,26 @@ func newPipeline(h hash.Hash, sink func(b []byte) error) *pipeline {
 		}
 	}()
 	return p
+}
+
+// hashSlice is how many bytes the hashing goroutine hashes between two
+// yields of its P (about 0.2 ms of SHA-256 here).
+const hashSlice = 256 << 10
+
+// hashYielding feeds b to h in slices of hashSlice bytes, yielding the
+// processor after each (runtime.Gosched). The producer and the hasher are
+// busy for the whole archive, and with GOMAXPROCS 2 they hold both Ps: a
+// goroutine that becomes runnable meanwhile (a wait=true write's WAL sync
+// returning from fdatasync, the writer it then wakes) waits for the
+// scheduler to preempt one of them, up to 10 ms a hand-off, where a yield
+// every slice bounds that wait to one slice.
+func hashYielding(h hash.Hash, b []byte) {
+	for len(b) > 0 {
+		n := min(len(b), hashSlice)
+		h.Write(b[:n])
+		b = b[n:]
+		runtime.Gosched()
+	}
 }
 
 // chunkPool keeps pipeline buffers between archives.
@@ -130,10 +151,13 @@ func (l *errLatch) failed() error {
 	return l.err
 }
 
-// send passes the current chunk on and takes a free one.
+// send passes the current chunk on and takes a free one, then yields the
+// processor (see hashYielding: the producer reading and checksumming files
+// is the archive's other busy goroutine).
 func (p *pipeline) send() error {
 	p.toHash <- p.cur
 	p.cur = <-p.free
+	runtime.Gosched()
 	return p.failed()
 }
 

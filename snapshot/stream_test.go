@@ -8,6 +8,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
+	"sync/atomic"
 	"testing"
 
 	"github.com/cairn-db/cairn/vfs"
@@ -110,4 +112,44 @@ func TestStreamFileGrows(t *testing.T) {
 		t.Fatal("a file longer than its noted size was archived")
 	}
 	p.abort()
+}
+
+// yieldProbe is a hash that records, at each Write, whether a goroutine
+// started before the hashing has run yet.
+type yieldProbe struct {
+	ran    *atomic.Bool
+	writes int
+	sawRun int // index of the first Write that saw it, or -1
+}
+
+func (y *yieldProbe) Write(b []byte) (int, error) {
+	if y.sawRun < 0 && y.ran.Load() {
+		y.sawRun = y.writes
+	}
+	y.writes++
+	return len(b), nil
+}
+func (y *yieldProbe) Sum(b []byte) []byte { return b }
+func (y *yieldProbe) Reset()              {}
+func (y *yieldProbe) Size() int           { return 0 }
+func (y *yieldProbe) BlockSize() int      { return 64 }
+
+// TestHashYieldsProcessor: the archive's hashing goroutine yields its P
+// after every slice, so a goroutine made runnable meanwhile (a wait=true
+// write's WAL sync) runs before the hash of one chunk is done, even when
+// the hashing goroutine holds the only P.
+func TestHashYieldsProcessor(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	var ran atomic.Bool
+	done := make(chan struct{})
+	y := &yieldProbe{ran: &ran, sawRun: -1}
+	go func() { ran.Store(true); close(done) }()
+	hashYielding(y, make([]byte, 4*hashSlice))
+	<-done
+	if y.writes != 4 {
+		t.Fatalf("%d slices hashed, want 4", y.writes)
+	}
+	if y.sawRun != 1 {
+		t.Fatalf("the waiting goroutine first ran before slice %d of 4, want before the second", y.sawRun)
+	}
 }
