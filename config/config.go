@@ -21,6 +21,8 @@ type Config struct {
 	Storage Storage `yaml:"storage"`
 	// TLS holds the certificate files used when service.enable_tls is set.
 	TLS TLS `yaml:"tls"`
+	// Backup holds the backup schedules the server runs.
+	Backup Backup `yaml:"backup"`
 }
 
 // TLS holds the certificate files of the HTTPS service (Qdrant's tls
@@ -114,7 +116,8 @@ func Default() Config {
 			StoragePath:   "./storage",
 			SnapshotsPath: "./snapshots",
 		},
-		TLS: TLS{CertTTL: DefaultCertTTL},
+		TLS:    TLS{CertTTL: DefaultCertTTL},
+		Backup: Backup{Schedules: []BackupSchedule{}},
 	}
 }
 
@@ -159,5 +162,14 @@ func (c *Config) Summary() []any {
 		"tls.key", c.TLS.Key,
 		"tls.ca_cert", c.TLS.CACert,
 		"tls.cert_ttl", c.TLS.CertTTL,
+		"backup.schedules", scheduleNames(c.Backup.Schedules),
 	}
+}
+
+func scheduleNames(ss []BackupSchedule) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = s.Name
+	}
+	return out
 }

@@ -39,7 +39,7 @@ func (c *Config) Validate() error {
 			return fmt.Errorf("%w: %s: %s", ErrInvalid, ch.key, ch.why)
 		}
 	}
-	return nil
+	return c.validateBackup()
 }
 
 func validLevel(s string) bool {
