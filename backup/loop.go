@@ -47,12 +47,16 @@ func (s *Scheduler) loop(ctx context.Context, sc *sched) {
 			}
 			continue
 		}
+		timer := s.o.Clock.After(wake.Sub(now))
+		if s.idle != nil {
+			s.idle(sc.Name, wake)
+		}
 		select {
 		case <-ctx.Done():
 			return
 		case reply := <-sc.trigger:
 			s.manual(ctx, sc, reply)
-		case <-s.o.Clock.After(wake.Sub(now)):
+		case <-timer:
 		}
 	}
 }
