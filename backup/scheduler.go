@@ -110,7 +110,7 @@ type Scheduler struct {
 	done    chan struct{} // closed by Close
 	wg      sync.WaitGroup
 
-	afterRun func(name string, res RunResult)   // tests: called after every run
+	afterRun func(name string, res RunResult)  // tests: called after every run
 	idle     func(name string, wake time.Time) // tests: called when a loop waits
 }
 

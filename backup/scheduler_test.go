@@ -7,8 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
-	"testing"
 	"strings"
+	"testing"
 	"time"
 
 	"github.com/cairn-db/cairn/snapshot"
