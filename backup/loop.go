@@ -2,8 +2,14 @@ package backup
 
 import (
 	"context"
+	"fmt"
 	"time"
 )
+
+// UnknownSchedule returns the error for a schedule name not configured.
+func UnknownSchedule(name string) error {
+	return fmt.Errorf("%w %s does not exist", ErrUnknownSchedule, name)
+}
 
 // RunResult is the outcome of one run.
 type RunResult struct {
@@ -186,7 +192,7 @@ func (s *Scheduler) saveLocked() {
 func (s *Scheduler) RunNow(ctx context.Context, name string, wait bool) (RunResult, error) {
 	sc := s.byName[name]
 	if sc == nil {
-		return RunResult{}, ErrUnknownSchedule
+		return RunResult{}, UnknownSchedule(name)
 	}
 	s.mu.Lock()
 	if s.cancel == nil || s.closed {
@@ -195,7 +201,7 @@ func (s *Scheduler) RunNow(ctx context.Context, name string, wait bool) (RunResu
 	}
 	if sc.running {
 		s.mu.Unlock()
-		return RunResult{}, ErrRunning
+		return RunResult{}, fmt.Errorf("%w: %s", ErrRunning, name)
 	}
 	sc.running = true
 	s.mu.Unlock()

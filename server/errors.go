@@ -7,6 +7,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/cairn-db/cairn/backup"
 	"github.com/cairn-db/cairn/engine"
 	"github.com/cairn-db/cairn/point"
 	"github.com/cairn-db/cairn/snapshot"
@@ -69,6 +70,9 @@ var statusTable = []struct {
 	{snapshot.ErrTooLarge, http.StatusRequestEntityTooLarge},
 	{snapshot.ErrTargetExists, http.StatusConflict},
 	{snapshot.ErrBusy, http.StatusServiceUnavailable},
+	{backup.ErrUnknownSchedule, http.StatusNotFound},
+	{backup.ErrRunning, http.StatusConflict},
+	{backup.ErrClosed, http.StatusServiceUnavailable},
 }
 
 // statusOf returns the HTTP status code and client message for err.

@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/cairn-db/cairn/backup"
 	"github.com/cairn-db/cairn/engine"
 	"github.com/cairn-db/cairn/snapshot"
 )
@@ -50,6 +51,9 @@ type Options struct {
 	// Snapshots serves the snapshot routes; nil answers them with 503.
 	// Its Storage should be the same as Storage.
 	Snapshots *snapshot.Manager
+	// Backup serves the backup schedule routes and adds its issues to
+	// GET /issues and its warnings to collection info; nil: no schedules.
+	Backup *backup.Scheduler
 }
 
 // Server is Cairn's HTTP API. It is an http.Handler.
@@ -63,6 +67,7 @@ type Server struct {
 	access      map[string]access
 	unlimited   map[string]bool
 	snaps       *snapshot.Manager
+	backup      *backup.Scheduler
 	bg          sync.WaitGroup
 	reg         *prometheus.Registry
 	metrics     *metrics
@@ -81,6 +86,7 @@ func New(opts Options) *Server {
 		access:      map[string]access{},
 		unlimited:   map[string]bool{},
 		snaps:       opts.Snapshots,
+		backup:      opts.Backup,
 		reg:         opts.Registry,
 		id:          newID(),
 		started:     time.Now().UTC(),
@@ -154,6 +160,7 @@ func (s *Server) routes() {
 	s.add(http.MethodGet, "/metrics", accessRead, s.metricsHandler())
 	s.collectionRoutes()
 	s.snapshotRoutes()
+	s.backupRoutes()
 }
 
 func newID() string {
