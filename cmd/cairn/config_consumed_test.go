@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/cairn-db/cairn/backup"
 	"github.com/cairn-db/cairn/config"
 	"github.com/cairn-db/cairn/engine"
 	"github.com/cairn-db/cairn/server"
@@ -22,6 +23,7 @@ type built struct {
 	eng     engine.Options
 	srv     server.Options
 	snaps   *snapshot.Manager
+	backup  backup.Options
 	tls     *tls.Config
 	certs   *certReloader
 	addr    string
@@ -38,6 +40,9 @@ func buildAll(t *testing.T, cfg *config.Config) built {
 	b := built{eng: engineOptions(cfg, log), srv: serverOptions(cfg, log, nil),
 		snaps: newSnapshotManager(cfg, nil, log), addr: listenAddr(cfg), handler: fmt.Sprintf("%T", log.Handler())}
 	var err error
+	if b.backup, err = backupOptions(cfg, nil, b.snaps, log, nil); err != nil {
+		t.Fatal(err)
+	}
 	if b.snaps.RecoverRootCAs, err = recoverRootCAs(cfg); err != nil {
 		t.Fatal(err)
 	}
@@ -100,6 +105,9 @@ func TestEveryConfigKeyIsConsumed(t *testing.T) {
 			func(b built) any { return b.certs.cert.PrivateKey }},
 		"tls.ca_cert": {withVerify, func(c *config.Config) { c.TLS.CACert = other.ca },
 			func(b built) any { return [2]any{b.tls.ClientCAs, b.snaps.RecoverRootCAs} }},
+		"backup.schedules": {nil, func(c *config.Config) {
+			c.Backup.Schedules = []config.BackupSchedule{{Name: "h", Collections: []string{"*"}, Every: "1h", Keep: config.BackupKeep{Last: 2}}}
+		}, func(b built) any { return b.backup.Schedules }},
 		"tls.cert_ttl": {withTLS, func(c *config.Config) { c.TLS.CertTTL = 60 }, func(b built) any { return b.certs.ttl }},
 	}
 	for _, key := range config.Keys() {

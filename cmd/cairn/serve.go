@@ -60,6 +60,9 @@ func serve(ctx context.Context, args, environ []string, logOut io.Writer) error 
 	if err := restoreAtStartup(ctx, a, st.snaps, log); err != nil {
 		return errors.Join(err, st.close())
 	}
+	if err := startBackups(ctx, cfg, st, log); err != nil {
+		return errors.Join(err, st.close())
+	}
 	srvErr := run(ctx, cfg, log, st, tlsCfg)
 	if err := st.close(); err != nil {
 		srvErr = errors.Join(srvErr, fmt.Errorf("close storage: %w", err))

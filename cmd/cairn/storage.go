@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/cairn-db/cairn/backup"
 	"github.com/cairn-db/cairn/config"
 	"github.com/cairn-db/cairn/engine"
 	"github.com/cairn-db/cairn/snapshot"
@@ -14,6 +17,11 @@ type storage struct {
 	eng *engine.Storage
 	// snaps serves the snapshot routes and the start-up restores.
 	snaps *snapshot.Manager
+	// backup runs backup.schedules; nil until startBackups.
+	backup *backup.Scheduler
+	// reg is the Prometheus registry /metrics exposes: the server's and
+	// the backup scheduler's metrics.
+	reg *prometheus.Registry
 }
 
 // openStorage opens (or creates) the storage folder.
@@ -23,8 +31,14 @@ func openStorage(cfg *config.Config, log *slog.Logger) (*storage, error) {
 		return nil, fmt.Errorf("open storage %s: %w", cfg.Storage.StoragePath, err)
 	}
 	log.Info("storage open", "path", cfg.Storage.StoragePath, "collections", len(eng.ListCollections()))
-	return &storage{eng: eng}, nil
+	return &storage{eng: eng, reg: prometheus.NewRegistry()}, nil
 }
 
-// close flushes and closes the storage once no request uses it.
-func (s *storage) close() error { return s.eng.Close() }
+// close stops the backup schedules (aborting a run in progress), then
+// flushes and closes the storage once no request uses it.
+func (s *storage) close() error {
+	if s.backup != nil {
+		s.backup.Close()
+	}
+	return s.eng.Close()
+}
