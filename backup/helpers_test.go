@@ -201,6 +201,7 @@ type harness struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	reg    *prometheus.Registry
+	first  bool // untilRunOrFirst saw the first run
 }
 
 var t0 = time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC) // a Monday
@@ -271,4 +272,14 @@ func (h *harness) noEvent() {
 
 func hourly(keep Keep) Schedule {
 	return Schedule{Name: "hourly", Every: time.Hour, Spec: "every 1h", Target: "local", Keep: keep}
+}
+
+// untilRunOrFirst returns the first run at start, then each next run.
+func (h *harness) untilRunOrFirst() event {
+	h.t.Helper()
+	if !h.first {
+		h.first = true
+		return h.next("run")
+	}
+	return h.untilRun()
 }

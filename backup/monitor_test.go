@@ -204,3 +204,26 @@ func TestRetainRules(t *testing.T) {
 		t.Errorf("bad snapshot kept: %q", names(keep))
 	}
 }
+
+// TestNewCollectionNotStale: a collection created after the schedule's
+// last success is not stale before the schedule had two intervals to
+// back it up.
+func TestNewCollectionNotStale(t *testing.T) {
+	clock := newFakeClock(t0)
+	target := newFakeTarget(clock)
+	var mu sync.Mutex
+	colls := []string{"a"}
+	h := newHarness(t, t.TempDir(), clock, target, []Schedule{hourly(Keep{Last: 5})}, func(o *Options) {
+		o.Collections = func() []string { mu.Lock(); defer mu.Unlock(); return append([]string(nil), colls...) }
+	})
+	h.start()
+	for range 5 { // 10:00 to 14:00: the schedule is older than two intervals
+		h.untilRunOrFirst()
+	}
+	mu.Lock()
+	colls = append(colls, "new")
+	mu.Unlock()
+	if is := h.s.Issues(); len(is) != 0 {
+		t.Fatalf("a new collection reported stale: %+v", is)
+	}
+}

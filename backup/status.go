@@ -48,7 +48,13 @@ func (s *Scheduler) statusOf(sc *sched, now time.Time) schedStatus {
 	out := schedStatus{sc: sc, running: sc.running, next: sc.nextRun, st: st, held: st.Snapshots, series: st.Series}
 	s.mu.Unlock()
 	for _, c := range series {
+		// A series never backed up is counted from the schedule's first
+		// sighting, or from its last success, which would have included a
+		// collection that existed then.
 		v := seriesStaleness{series: c, last: st.Since, never: true}
+		if st.LastSuccess != nil && st.LastSuccess.After(v.last) {
+			v.last = *st.LastSuccess
+		}
 		if t, ok := st.Series[c]; ok {
 			v.last, v.never = t, false
 		}
