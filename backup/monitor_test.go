@@ -124,6 +124,7 @@ func TestStaleIssues(t *testing.T) {
 	target.setFail(nil)
 	clock.Set(next.wake)
 	h.next("run")
+	h.next("idle") // the loop has checked the staleness again
 	if w := h.s.Warnings("a"); len(w) != 0 || logs.count("backup is fresh again") != 1 {
 		t.Fatalf("after success: %+v, log %d", w, logs.count("fresh again"))
 	}
