@@ -35,9 +35,7 @@ func (s *Scheduler) loop(ctx context.Context, sc *sched) {
 		now := s.o.Clock.Now().UTC()
 		s.checkStale(sc, now)
 		slot, at := s.plan(sc, now)
-		s.mu.Lock()
-		sc.nextRun = at
-		s.mu.Unlock()
+		s.locked(func() { sc.nextRun = at })
 		wake := at
 		if st := s.staleAt(sc); st.After(now) && st.Before(wake) {
 			wake = st
@@ -88,10 +86,9 @@ func (s *Scheduler) plan(sc *sched, now time.Time) (slot, at time.Time) {
 	if !sc.retrySlot.IsZero() {
 		return sc.retrySlot, sc.retryAt
 	}
-	s.mu.Lock()
-	last := s.st.Schedules[sc.Name].LastSlot
-	started := s.started
-	s.mu.Unlock()
+	var last *time.Time
+	var started time.Time
+	s.locked(func() { last, started = s.st.Schedules[sc.Name].LastSlot, s.started })
 	if last == nil {
 		slot = sc.slotAt(now)
 	} else if slot = sc.next(*last); !slot.After(now) {
@@ -115,9 +112,7 @@ func (s *Scheduler) jitterFor(sc *sched, slot time.Time) time.Duration {
 	}
 	sc.jitterSlot, sc.jitter = slot, 0
 	if max > 0 {
-		s.mu.Lock()
-		sc.jitter = time.Duration(s.rnd.Int63n(int64(max) + 1))
-		s.mu.Unlock()
+		s.locked(func() { sc.jitter = time.Duration(s.rnd.Int63n(int64(max) + 1)) })
 	}
 	return sc.jitter
 }
@@ -134,9 +129,7 @@ func (s *Scheduler) claim(sc *sched) bool {
 }
 
 func (s *Scheduler) release(sc *sched) {
-	s.mu.Lock()
-	sc.running = false
-	s.mu.Unlock()
+	s.locked(func() { sc.running = false })
 }
 
 // scheduled runs slot's attempt and plans what follows: the slot is served
@@ -186,6 +179,20 @@ func (s *Scheduler) saveLocked() {
 	}
 }
 
+// claimManual marks sc running for RunNow, or says why it cannot.
+func (s *Scheduler) claimManual(sc *sched) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cancel == nil || s.closed {
+		return ErrClosed
+	}
+	if sc.running {
+		return fmt.Errorf("%w: %s", ErrRunning, sc.Name)
+	}
+	sc.running = true
+	return nil
+}
+
 // RunNow runs the schedule name now, outside its timer. With wait it
 // returns the run's result; without, it returns once the run is accepted.
 // It fails with ErrUnknownSchedule, ErrRunning or ErrClosed.
@@ -194,17 +201,9 @@ func (s *Scheduler) RunNow(ctx context.Context, name string, wait bool) (RunResu
 	if sc == nil {
 		return RunResult{}, UnknownSchedule(name)
 	}
-	s.mu.Lock()
-	if s.cancel == nil || s.closed {
-		s.mu.Unlock()
-		return RunResult{}, ErrClosed
+	if err := s.claimManual(sc); err != nil {
+		return RunResult{}, err
 	}
-	if sc.running {
-		s.mu.Unlock()
-		return RunResult{}, fmt.Errorf("%w: %s", ErrRunning, name)
-	}
-	sc.running = true
-	s.mu.Unlock()
 	reply := make(chan RunResult, 1)
 	sc.trigger <- reply // buffered, and only the claimer sends
 	if !wait {

@@ -80,14 +80,14 @@ func (s *Scheduler) snapshotOne(ctx context.Context, sc *sched, tgt Target, c st
 	// weeks), not the archive's modification time.
 	now := s.o.Clock.Now().UTC()
 	h := heldSnapshot{Collection: c, Name: d.Name, Target: sc.Target, Created: now, Size: d.Size, Bad: verr != nil}
-	s.mu.Lock()
-	ss := s.st.Schedules[sc.Name]
-	ss.Snapshots = append(ss.Snapshots, h)
-	if verr == nil {
-		ss.Series[c] = now
-	}
-	s.saveLocked()
-	s.mu.Unlock()
+	s.locked(func() {
+		ss := s.st.Schedules[sc.Name]
+		ss.Snapshots = append(ss.Snapshots, h)
+		if verr == nil {
+			ss.Series[c] = now
+		}
+		s.saveLocked()
+	})
 	return d, verr
 }
 
@@ -96,9 +96,8 @@ func (s *Scheduler) snapshotOne(ctx context.Context, sc *sched, tgt Target, c st
 // gone is forgotten; one that cannot be deleted stays recorded and is
 // tried again after the next successful run.
 func (s *Scheduler) retain(sc *sched) []string {
-	s.mu.Lock()
-	held := append([]heldSnapshot(nil), s.st.Schedules[sc.Name].Snapshots...)
-	s.mu.Unlock()
+	var held []heldSnapshot
+	s.locked(func() { held = append(held, s.st.Schedules[sc.Name].Snapshots...) })
 	gone := map[string]bool{}
 	deleted := []string{}
 	for _, snaps := range seriesOf(held) {
@@ -117,17 +116,17 @@ func (s *Scheduler) retain(sc *sched) []string {
 			}
 		}
 	}
-	s.mu.Lock()
-	ss := s.st.Schedules[sc.Name]
-	kept := ss.Snapshots[:0]
-	for _, h := range ss.Snapshots {
-		if !gone[key(h)] {
-			kept = append(kept, h)
+	s.locked(func() {
+		ss := s.st.Schedules[sc.Name]
+		kept := ss.Snapshots[:0]
+		for _, h := range ss.Snapshots {
+			if !gone[key(h)] {
+				kept = append(kept, h)
+			}
 		}
-	}
-	ss.Snapshots = kept
-	s.saveLocked()
-	s.mu.Unlock()
+		ss.Snapshots = kept
+		s.saveLocked()
+	})
 	return deleted
 }
 
@@ -149,18 +148,18 @@ func (s *Scheduler) deleteOne(h heldSnapshot) error {
 // finish records a run's outcome in the state file, the metrics and the
 // log.
 func (s *Scheduler) finish(sc *sched, res RunResult, manual bool, attempt int, written int64) {
-	s.mu.Lock()
-	ss := s.st.Schedules[sc.Name]
-	ss.LastRun = &runRecord{Start: res.Start, End: res.End, Outcome: res.Outcome, Error: res.Error, Manual: manual, Attempt: attempt}
-	switch res.Outcome {
-	case OutcomeSuccess:
-		t := res.End
-		ss.LastSuccess, ss.Failures = &t, 0
-	case OutcomeFailed:
-		ss.Failures++
-	}
-	s.saveLocked()
-	s.mu.Unlock()
+	s.locked(func() {
+		ss := s.st.Schedules[sc.Name]
+		ss.LastRun = &runRecord{Start: res.Start, End: res.End, Outcome: res.Outcome, Error: res.Error, Manual: manual, Attempt: attempt}
+		switch res.Outcome {
+		case OutcomeSuccess:
+			t := res.End
+			ss.LastSuccess, ss.Failures = &t, 0
+		case OutcomeFailed:
+			ss.Failures++
+		}
+		s.saveLocked()
+	})
 	s.m.observe(sc, res, written)
 	attrs := []any{"schedule", sc.Name, "outcome", res.Outcome, "manual", manual, "snapshots", len(res.Snapshots),
 		"deleted", len(res.Deleted), "bytes", written, "duration", res.End.Sub(res.Start)}

@@ -241,26 +241,24 @@ func (s *Scheduler) Start(ctx context.Context) {
 // Close aborts the runs in progress (their context is cancelled; what they
 // made is recorded, nothing is deleted) and waits for every loop to end.
 func (s *Scheduler) Close() {
-	s.mu.Lock()
-	if !s.closed {
-		close(s.done)
-	}
-	s.closed = true
-	cancel := s.cancel
-	s.mu.Unlock()
+	var cancel context.CancelFunc
+	s.locked(func() {
+		if !s.closed {
+			close(s.done)
+		}
+		s.closed, cancel = true, s.cancel
+	})
 	if cancel != nil {
 		cancel()
 	}
 	s.wg.Wait()
 }
 
-// names returns the schedule names in configuration order.
-func (s *Scheduler) names() []string {
-	out := make([]string, len(s.scheds))
-	for i, sc := range s.scheds {
-		out[i] = sc.Name
-	}
-	return out
+// locked runs fn holding mu, released even if fn panics.
+func (s *Scheduler) locked(fn func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	fn()
 }
 
 // collections returns the collections a run of sc snapshots, sorted.

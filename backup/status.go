@@ -43,10 +43,12 @@ func (s *Scheduler) statusOf(sc *sched, now time.Time) schedStatus {
 	if !sc.Full {
 		series = s.collections(sc) // outside mu: it takes the storage's lock
 	}
-	s.mu.Lock()
-	st := s.st.Schedules[sc.Name].clone()
-	out := schedStatus{sc: sc, running: sc.running, next: sc.nextRun, st: st, held: st.Snapshots, series: st.Series}
-	s.mu.Unlock()
+	var st schedState
+	var out schedStatus
+	s.locked(func() {
+		st = s.st.Schedules[sc.Name].clone()
+		out = schedStatus{sc: sc, running: sc.running, next: sc.nextRun, st: st, held: st.Snapshots, series: st.Series}
+	})
 	for _, c := range series {
 		// A series never backed up is counted from the schedule's first
 		// sighting, or from its last success, which would have included a
@@ -117,9 +119,8 @@ func (s *Scheduler) Issues() []engine.Issue {
 		s.checkStale(sc, now)
 		for _, v := range s.statusOf(sc, now).staleness {
 			k := staleKey(sc.Name, v.series)
-			s.mu.Lock()
-			cleared := s.cleared[k]
-			s.mu.Unlock()
+			var cleared bool
+			s.locked(func() { cleared = s.cleared[k] })
 			if !v.stale || cleared {
 				continue
 			}
@@ -160,9 +161,7 @@ func (s *Scheduler) ClearIssues() {
 	for _, sc := range s.scheds {
 		for _, v := range s.statusOf(sc, now).staleness {
 			if v.stale {
-				s.mu.Lock()
-				s.cleared[staleKey(sc.Name, v.series)] = true
-				s.mu.Unlock()
+				s.locked(func() { s.cleared[staleKey(sc.Name, v.series)] = true })
 			}
 		}
 	}
