@@ -88,6 +88,3 @@ func (s *Scheduler) List() []ScheduleInfo {
 	}
 	return out
 }
-
-// Has reports whether name is a configured schedule.
-func (s *Scheduler) Has(name string) bool { return s.byName[name] != nil }

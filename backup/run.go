@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/cairn-db/cairn/engine"
 	"github.com/cairn-db/cairn/snapshot"
 )
 
@@ -110,6 +111,9 @@ func (s *Scheduler) retain(sc *sched) []string {
 				gone[key(h)] = true
 			case errors.Is(err, snapshot.ErrNotFound):
 				gone[key(h)] = true
+			case errors.Is(err, engine.ErrNotFound):
+				// The collection was deleted; its snapshots stay on disk
+				// (as Qdrant keeps them) and recorded.
 			default:
 				s.log.Warn("backup retention could not delete a snapshot; it stays recorded", "schedule", sc.Name,
 					"collection", h.Collection, "snapshot", h.Name, "error", err)
