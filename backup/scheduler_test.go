@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cairn-db/cairn/config"
 	"github.com/cairn-db/cairn/snapshot"
 )
 
@@ -317,5 +318,32 @@ func TestNewRefuses(t *testing.T) {
 		if !errors.Is(err, ErrConfig) || !contains(err.Error(), c.want) {
 			t.Errorf("%+v: %v", c.sc, err)
 		}
+	}
+}
+
+// TestFullCronSchedule: a full schedule on a cron expression makes one
+// full snapshot per run, at the expression's times.
+func TestFullCronSchedule(t *testing.T) {
+	scs, err := FromConfig([]config.BackupSchedule{{Name: "nightly", Full: true, Cron: "30 2 * * *", Keep: config.BackupKeep{Daily: 2}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := newFakeClock(t0)
+	target := newFakeTarget(clock)
+	h := newHarness(t, t.TempDir(), clock, target, scs, nil)
+	h.start()
+	if r := h.next("run"); r.res.Outcome != OutcomeSuccess || len(r.res.Snapshots) != 1 || !strings.HasPrefix(r.res.Snapshots[0], "*-") {
+		t.Fatalf("first run %+v", r.res)
+	}
+	for day := 8; day <= 10; day++ {
+		ev := h.next("idle")
+		if want := time.Date(2026, 12, day, 2, 30, 0, 0, time.UTC); !ev.wake.Equal(want) {
+			t.Fatalf("wake %v, want %v", ev.wake, want)
+		}
+		clock.Set(ev.wake)
+		h.next("run")
+	}
+	if got := target.names(FullSeries); len(got) != 2 || len(target.names("a")) != 0 {
+		t.Fatalf("full snapshots %v (daily: 2)", got)
 	}
 }
