@@ -22,7 +22,8 @@ type Config struct {
 	Storage Storage `yaml:"storage"`
 	// TLS holds the certificate files used when service.enable_tls is set.
 	TLS TLS `yaml:"tls"`
-	// Backup holds the backup settings (WAL archiving).
+	// Backup holds the backup settings: the schedules the server runs and
+	// WAL archiving.
 	Backup Backup `yaml:"backup"`
 }
 
@@ -175,7 +176,7 @@ func Default() Config {
 			},
 		},
 		TLS:    TLS{CertTTL: DefaultCertTTL},
-		Backup: Backup{WALArchive: WALArchive{Every: "1s"}},
+		Backup: Backup{Schedules: []BackupSchedule{}, WALArchive: WALArchive{Every: "1s"}},
 	}
 }
 
@@ -251,5 +252,14 @@ func (c *Config) Summary() []any {
 		"tls.cert_ttl", c.TLS.CertTTL,
 		"backup.wal_archive.target", c.Backup.WALArchive.Target,
 		"backup.wal_archive.every", c.Backup.WALArchive.Every,
+		"backup.schedules", scheduleNames(c.Backup.Schedules),
 	}
+}
+
+func scheduleNames(ss []BackupSchedule) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = s.Name
+	}
+	return out
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -27,7 +28,7 @@ func TestDefaults(t *testing.T) {
 	}
 	want := Default()
 	want.Storage.TempPath = filepath.Join("storage", "tmp")
-	if *c != want {
+	if !reflect.DeepEqual(*c, want) {
 		t.Fatalf("got %+v\nwant %+v", *c, want)
 	}
 	if c.Service.HTTPPort != 6333 || c.Service.Host != "0.0.0.0" || c.Service.MaxRequestSizeMB != 32 || !c.Service.EnableCORS || c.LogLevel != "INFO" {
@@ -65,7 +66,7 @@ func TestShippedFileListsEveryKey(t *testing.T) {
 	}
 	want := Default()
 	want.fillDerived()
-	if *c != want {
+	if !reflect.DeepEqual(*c, want) {
 		t.Fatalf("shipped file differs from defaults:\n%+v\n%+v", *c, want)
 	}
 	data, err := os.ReadFile("config.yaml")

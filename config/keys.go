@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"gopkg.in/yaml.v3"
 )
 
 // aliases maps alternative key spellings to their canonical key.
@@ -20,6 +22,14 @@ func field(c *Config, key string) (reflect.Value, bool) {
 	}
 	v := reflect.ValueOf(c).Elem()
 	for part := range strings.SplitSeq(key, ".") {
+		if v.Kind() == reflect.Slice && v.Type().Elem().Kind() == reflect.Struct {
+			next, ok := listElem(v, part)
+			if !ok {
+				return reflect.Value{}, false
+			}
+			v = next
+			continue
+		}
 		if v.Kind() != reflect.Struct {
 			return reflect.Value{}, false
 		}
@@ -33,6 +43,25 @@ func field(c *Config, key string) (reflect.Value, bool) {
 		return reflect.Value{}, false // a section, not a key
 	}
 	return v, true
+}
+
+// maxListIndex bounds the index of a list element named in a key
+// (backup.schedules.3.every): lists are short.
+const maxListIndex = 1000
+
+// listElem returns element part (a decimal index) of the list v, growing
+// the list with zero elements up to it, so that environment variables may
+// set the fields of list entries in any order; an entry left incomplete
+// fails Validate.
+func listElem(v reflect.Value, part string) (reflect.Value, bool) {
+	i, err := strconv.Atoi(part)
+	if err != nil || i < 0 || i >= maxListIndex || strconv.Itoa(i) != part {
+		return reflect.Value{}, false
+	}
+	for v.Len() <= i {
+		v.Set(reflect.Append(v, reflect.Zero(v.Type().Elem())))
+	}
+	return v.Index(i), true
 }
 
 // structField returns the field of struct v whose yaml tag is name.
@@ -94,8 +123,35 @@ func setString(c *Config, key, s string) error {
 			return fmt.Errorf("%w for %s: %q is not a boolean", ErrBadValue, key, s)
 		}
 		f.SetBool(b)
+	case reflect.Slice:
+		return setList(f, key, s)
 	default:
 		return fmt.Errorf("%w for %s: unsupported kind %s", ErrBadValue, key, f.Kind())
 	}
+	return nil
+}
+
+// setList sets a list from one variable: a YAML flow sequence
+// ('[{name: hourly, every: 1h, collections: ["*"], keep: {last: 24}}]'),
+// or, for a list of strings, also a comma-separated list ("a,b").
+func setList(f reflect.Value, key, s string) error {
+	t := strings.TrimSpace(s)
+	if f.Type().Elem().Kind() == reflect.String && !strings.HasPrefix(t, "[") {
+		parts := []string{}
+		if t != "" {
+			for p := range strings.SplitSeq(t, ",") {
+				parts = append(parts, strings.TrimSpace(p))
+			}
+		}
+		f.Set(reflect.ValueOf(parts))
+		return nil
+	}
+	dec := yaml.NewDecoder(strings.NewReader(t))
+	dec.KnownFields(true)
+	next := reflect.New(f.Type())
+	if err := dec.Decode(next.Interface()); err != nil {
+		return fmt.Errorf("%w for %s: %q is not a YAML list of the key's entries: %v", ErrBadValue, key, s, err)
+	}
+	f.Set(next.Elem())
 	return nil
 }

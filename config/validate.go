@@ -36,7 +36,10 @@ func (c *Config) Validate() error {
 			return fmt.Errorf("%w: %s: %s", ErrInvalid, ch.key, ch.why)
 		}
 	}
-	return c.validateWALArchive()
+	if err := c.validateWALArchive(); err != nil {
+		return err
+	}
+	return c.validateBackup()
 }
 
 // check is one rule of Validate: ok, else key is refused for why.

@@ -5,12 +5,6 @@ import (
 	"time"
 )
 
-// Backup holds the backup settings.
-type Backup struct {
-	// WALArchive configures WAL archiving (point-in-time recovery).
-	WALArchive WALArchive `yaml:"wal_archive"`
-}
-
 // WALArchive configures the shipping of every durable WAL record to a
 // target (see package walarchive).
 type WALArchive struct {

@@ -457,6 +457,15 @@ type CollectionInfo struct {
 	SegmentsCount       int                         `json:"segments_count"`
 	Config              CollectionConfig            `json:"config"`
 	PayloadSchema       map[string]PayloadIndexInfo `json:"payload_schema"`
+	// Warnings are Qdrant's collection warnings; the engine sets none,
+	// the server adds those of other parts (stale backups).
+	Warnings []CollectionWarning `json:"warnings,omitempty"`
+}
+
+// CollectionWarning is one entry of CollectionInfo.Warnings.
+type CollectionWarning struct {
+	// Message says what is wrong.
+	Message string `json:"message"`
 }
 
 // AliasOp is one action of Qdrant's change-aliases request; exactly one

@@ -79,6 +79,7 @@ func (s *Server) getCollection(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	info.Warnings = append(info.Warnings, s.backupWarnings(st, c.Param("name"))...)
 	return ok(c, info)
 }
 
@@ -86,14 +87,14 @@ type issuesReport struct {
 	Issues []engine.Issue `json:"issues"`
 }
 
-// getIssues answers GET /issues: the problems the engine found (today the
-// collections that failed to open).
+// getIssues answers GET /issues: the problems the engine found (the
+// collections that failed to open), then the stale backups.
 func (s *Server) getIssues(c echo.Context) error {
 	st, err := s.storage()
 	if err != nil {
 		return err
 	}
-	return ok(c, issuesReport{Issues: st.Issues()})
+	return ok(c, issuesReport{Issues: append(st.Issues(), s.backupIssues()...)})
 }
 
 // clearIssues answers DELETE /issues.
@@ -103,6 +104,9 @@ func (s *Server) clearIssues(c echo.Context) error {
 		return err
 	}
 	st.ClearIssues()
+	if s.backup != nil {
+		s.backup.ClearIssues()
+	}
 	return ok(c, true)
 }
 

@@ -7,6 +7,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/cairn-db/cairn/backup"
 	"github.com/cairn-db/cairn/engine"
 	"github.com/cairn-db/cairn/point"
 	"github.com/cairn-db/cairn/snapshot"
@@ -75,6 +76,9 @@ var statusTable = []struct {
 	{walarchive.ErrGap, http.StatusConflict},
 	{walarchive.ErrNoSnapshot, http.StatusNotFound},
 	{walarchive.ErrCorruptChunk, http.StatusInternalServerError},
+	{backup.ErrUnknownSchedule, http.StatusNotFound},
+	{backup.ErrRunning, http.StatusConflict},
+	{backup.ErrClosed, http.StatusServiceUnavailable},
 }
 
 // statusOf returns the HTTP status code and client message for err.

@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/cairn-db/cairn/backup"
 	"github.com/cairn-db/cairn/engine"
 	"github.com/cairn-db/cairn/snapshot"
 	"github.com/cairn-db/cairn/walarchive"
@@ -55,6 +56,9 @@ type Options struct {
 	// GET /metrics reports and whose archive a recover with
 	// "point_in_time" replays; nil: archiving is off.
 	WALArchive *walarchive.Archiver
+	// Backup serves the backup schedule routes and adds its issues to
+	// GET /issues and its warnings to collection info; nil: no schedules.
+	Backup *backup.Scheduler
 }
 
 // Server is Cairn's HTTP API. It is an http.Handler.
@@ -69,6 +73,7 @@ type Server struct {
 	unlimited   map[string]bool
 	snaps       *snapshot.Manager
 	walArchive  *walarchive.Archiver
+	backup      *backup.Scheduler
 	bg          sync.WaitGroup
 	reg         *prometheus.Registry
 	metrics     *metrics
@@ -88,6 +93,7 @@ func New(opts Options) *Server {
 		unlimited:   map[string]bool{},
 		snaps:       opts.Snapshots,
 		walArchive:  opts.WALArchive,
+		backup:      opts.Backup,
 		reg:         opts.Registry,
 		id:          newID(),
 		started:     time.Now().UTC(),
@@ -161,6 +167,7 @@ func (s *Server) routes() {
 	s.add(http.MethodGet, "/metrics", accessRead, s.metricsHandler())
 	s.collectionRoutes()
 	s.snapshotRoutes()
+	s.backupRoutes()
 }
 
 func newID() string {

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cairn-db/cairn/backup"
 	"github.com/cairn-db/cairn/config"
 	"github.com/cairn-db/cairn/engine"
 	"github.com/cairn-db/cairn/objstore"
@@ -24,6 +25,7 @@ type built struct {
 	eng     engine.Options
 	srv     server.Options
 	snaps   *snapshot.Manager
+	backup  backup.Options
 	tls     *tls.Config
 	certs   *certReloader
 	addr    string
@@ -44,6 +46,9 @@ func buildAll(t *testing.T, cfg *config.Config) built {
 	b := built{eng: engineOptions(cfg, log), srv: serverOptions(cfg, log, nil),
 		snaps: newSnapshotManager(cfg, nil, log), addr: listenAddr(cfg), handler: fmt.Sprintf("%T", log.Handler())}
 	var err error
+	if b.backup, err = backupOptions(cfg, nil, b.snaps, log, nil); err != nil {
+		t.Fatal(err)
+	}
 	if b.snaps.RecoverRootCAs, err = recoverRootCAs(cfg); err != nil {
 		t.Fatal(err)
 	}
@@ -142,6 +147,9 @@ func TestEveryConfigKeyIsConsumed(t *testing.T) {
 		"backup.wal_archive.target": {nil, withArchive, func(b built) any { return b.walTarget }},
 		"backup.wal_archive.every": {withArchive, func(c *config.Config) { c.Backup.WALArchive.Every = "5s" },
 			func(b built) any { return b.walEvery }},
+		"backup.schedules": {nil, func(c *config.Config) {
+			c.Backup.Schedules = []config.BackupSchedule{{Name: "h", Collections: []string{"*"}, Every: "1h", Keep: config.BackupKeep{Last: 2}}}
+		}, func(b built) any { return b.backup.Schedules }},
 		"tls.cert_ttl": {withTLS, func(c *config.Config) { c.TLS.CertTTL = 60 }, func(b built) any { return b.certs.ttl }},
 	}
 	for _, key := range config.Keys() {

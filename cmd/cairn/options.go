@@ -12,8 +12,8 @@ import (
 
 // Every configuration key reaches what it configures through one of the
 // functions below, newLogger, newSnapshotManager, newSnapshotStore,
-// newTLSConfig or recoverRootCAs (TestEveryConfigKeyIsConsumed checks each
-// key).
+// backupOptions, newTLSConfig or recoverRootCAs (TestEveryConfigKeyIsConsumed
+// checks each key).
 
 // engineOptions returns the engine's options: storage.storage_path and
 // storage.performance.
@@ -37,7 +37,7 @@ func serverOptions(cfg *config.Config, log *slog.Logger, st *storage) server.Opt
 		EnableCORS:      cfg.Service.EnableCORS,
 	}
 	if st != nil {
-		o.Storage, o.Snapshots = st.eng, st.snaps
+		o.Storage, o.Snapshots, o.Backup, o.Registry = st.eng, st.snaps, st.backup, st.reg
 		if st.wal != nil {
 			o.WALArchive = st.wal.arch
 		}

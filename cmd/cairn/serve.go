@@ -68,6 +68,9 @@ func serve(ctx context.Context, args, environ []string, logOut io.Writer) error 
 	if err := restoreAtStartup(ctx, a, st.snaps, log); err != nil {
 		return errors.Join(err, st.close())
 	}
+	if err := startBackups(ctx, cfg, st, log); err != nil {
+		return errors.Join(err, st.close())
+	}
 	stopArchive := func() {}
 	if st.wal != nil {
 		stopArchive = st.wal.start(log)

@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/cairn-db/cairn/backup"
 	"github.com/cairn-db/cairn/config"
 	"github.com/cairn-db/cairn/engine"
 	"github.com/cairn-db/cairn/snapshot"
@@ -16,6 +19,11 @@ type storage struct {
 	snaps *snapshot.Manager
 	// wal is the WAL archiver, nil when backup.wal_archive is off.
 	wal *walArchiving
+	// backup runs backup.schedules; nil until startBackups.
+	backup *backup.Scheduler
+	// reg is the Prometheus registry /metrics exposes: the server's and
+	// the backup scheduler's metrics.
+	reg *prometheus.Registry
 }
 
 // openStorage opens (or creates) the storage folder.
@@ -39,8 +47,14 @@ func openStorage(cfg *config.Config, log *slog.Logger) (*storage, error) {
 		log.Info("wal archiving on", "target", wa.arch.Store.String(), "every", wa.every)
 	}
 	log.Info("storage open", "path", cfg.Storage.StoragePath, "collections", len(eng.ListCollections()))
-	return &storage{eng: eng, wal: wa}, nil
+	return &storage{eng: eng, wal: wa, reg: prometheus.NewRegistry()}, nil
 }
 
-// close flushes and closes the storage once no request uses it.
-func (s *storage) close() error { return s.eng.Close() }
+// close stops the backup schedules (aborting a run in progress), then
+// flushes and closes the storage once no request uses it.
+func (s *storage) close() error {
+	if s.backup != nil {
+		s.backup.Close()
+	}
+	return s.eng.Close()
+}
