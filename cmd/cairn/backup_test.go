@@ -9,13 +9,12 @@ import (
 	"testing"
 )
 
-// TestServeRefusesUnavailableBackups: a schedule with target s3 (no S3
-// snapshots storage in this build) or verify: true (no verifier) stops
+// TestServeRefusesUnavailableBackups: a schedule with target s3 on a
+// server whose snapshots are local, or with an empty keep policy, stops
 // the start-up with a message naming why.
 func TestServeRefusesUnavailableBackups(t *testing.T) {
 	for _, c := range []struct{ env, want string }{
 		{`CAIRN__BACKUP__SCHEDULES=[{name: h, full: true, every: 1h, target: s3, keep: {last: 1}}]`, "target s3 needs the S3 snapshots storage"},
-		{`CAIRN__BACKUP__SCHEDULES=[{name: h, full: true, every: 1h, verify: true, keep: {last: 1}}]`, "verify: true is not available in this build"},
 		{`CAIRN__BACKUP__SCHEDULES=[{name: h, full: true, every: 1h, keep: {}}]`, "backup.schedules[0].keep"},
 	} {
 		dir := t.TempDir()
