@@ -23,10 +23,10 @@ func s3Env(srv *s3test.Server, bucket, prefix string) []string {
 		p + "S3_CONFIG__PREFIX=" + prefix, "AWS_ACCESS_KEY_ID=" + s3test.AccessKey, "AWS_SECRET_ACCESS_KEY=" + s3test.SecretKey}
 }
 
-// makeRemoteSnapshot creates collection c (3 points, a sealed segment) in
-// a storage under dir and a snapshot of it in store; it returns the
-// snapshot's name.
-func makeRemoteSnapshot(t *testing.T, dir string, store objstore.Store) string {
+// makeRemoteSnapshots creates collection c (3 points, a sealed segment)
+// in a storage under dir, and a snapshot of it and a full snapshot in
+// store; it returns their names.
+func makeRemoteSnapshots(t *testing.T, dir string, store objstore.Store) (col, full string) {
 	t.Helper()
 	log := slog.New(slog.DiscardHandler)
 	st, err := engine.Open(engine.Options{Dir: filepath.Join(dir, "src"), DisableBackground: true, Logger: log})
@@ -61,7 +61,11 @@ func makeRemoteSnapshot(t *testing.T, dir string, store objstore.Store) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return d.Name
+	f, err := m.CreateFull(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d.Name, f.Name
 }
 
 // TestSnapshotVerifyS3: cairn snapshot verify s3://BUCKET/KEY verifies a
@@ -77,7 +81,7 @@ func TestSnapshotVerifyS3(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	name := makeRemoteSnapshot(t, dir, store)
+	name, _ := makeRemoteSnapshots(t, dir, store)
 	local := []string{"QDRANT__STORAGE__TEMP_PATH=" + filepath.Join(dir, "tmp"),
 		"QDRANT__STORAGE__STORAGE_PATH=" + filepath.Join(dir, "storage"),
 		"QDRANT__STORAGE__SNAPSHOTS_PATH=" + filepath.Join(dir, "snapshots")}
