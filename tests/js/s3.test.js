@@ -113,7 +113,7 @@ test('s3 shard snapshots: create, list, recover by name, delete', async () => {
   assert.deepEqual(await client.listShardSnapshots('s3snap', 1), []);
 });
 
-test('s3 full snapshots: create, list, download, delete', async () => {
+test('s3 full snapshots: create, list, download, verify, recover at start-up, delete', async () => {
   const full = await client.createFullSnapshot();
   assert.match(full.name, /^full-snapshot-.*\.snapshot$/);
   assert.deepEqual((await client.listFullSnapshots()).map((s) => s.name), [full.name]);
@@ -124,6 +124,19 @@ test('s3 full snapshots: create, list, download, delete', async () => {
   const verify = await raw(srv.url, 'POST', `/snapshots/${full.name}/verify`);
   assert.equal(verify.status, 200, verify.text);
   assert.equal(verify.json.result.ok, true, verify.text);
+
+  // Recover: a second cairn on the same bucket restores it at start-up
+  // (Qdrant has no REST route for a full recover either).
+  const second = await startCairn({ env: s3Env(), args: ['--storage-snapshot', `s3://${bucket}/${prefix}/snapshots/${full.name}`] });
+  try {
+    const other = new QdrantClient({ url: second.url, checkCompatibility: false });
+    const names = (await other.getCollections()).collections.map((c) => c.name).sort();
+    assert.ok(names.includes('s3snap'), `restored ${names}`);
+    assert.equal((await other.count('s3snap', { exact: true })).count, 20);
+    assert.deepEqual((await other.listFullSnapshots()).map((s) => s.name), [full.name]);
+  } finally {
+    assert.equal((await second.stop()).code, 0);
+  }
   assert.equal(await client.deleteFullSnapshot(full.name), true);
   assert.deepEqual(await client.listFullSnapshots(), []);
   await assert.rejects(client.deleteFullSnapshot(full.name), (err) => err.status === 404);
