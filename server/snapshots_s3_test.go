@@ -1,11 +1,13 @@
 package server
 
 import (
+	"net/http"
 	"os"
 	"testing"
 
 	"github.com/cairn-db/cairn/objstore"
 	"github.com/cairn-db/cairn/objstore/s3test"
+	"github.com/cairn-db/cairn/snapshot"
 )
 
 // The REST tests of remote snapshots also run on a real S3 server
@@ -32,4 +34,23 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	s3test.StopShared()
 	os.Exit(code)
+}
+
+// TestRemoteVerifyRoutes: with a remote store the verify routes verify the
+// store's snapshots (collection, shard, full); an unknown one is 404.
+func TestRemoteVerifyRoutes(t *testing.T) {
+	for name, mk := range remoteStores {
+		t.Run(name, func(t *testing.T) {
+			e := newRemoteSnapEnv(t, mk(t))
+			e.collection(t, "c", 10)
+			for _, base := range []string{"/collections/c/snapshots", "/collections/c/shards/0/snapshots", "/snapshots"} {
+				d := e.createRemote(t, base)
+				rep := decode[snapshot.Report](t, mustOK(t, e.s, "POST", base+"/"+d.Name+"/verify", ""))
+				if !rep.OK || !rep.EngineChecked || rep.ArchiveBytes != d.Size {
+					t.Fatalf("%s: %+v", base, rep)
+				}
+				mustFail(t, e.s, "POST", base+"/none.snapshot/verify", "", http.StatusNotFound)
+			}
+		})
+	}
 }
