@@ -195,6 +195,9 @@ func (a *RemoteArchive) open(i int, in int64) error {
 	a.closeCur()
 	pt := a.parts[i]
 	r, err := openObject(a.ctx, a.store, pt.key, pt.zstd, in, pt.n-in)
+	if errors.Is(err, objstore.ErrNotExist) {
+		err = fmt.Errorf("%w: object %s is missing: %w", ErrCorrupt, pt.key, err)
+	}
 	if errors.Is(err, ErrCorrupt) {
 		return &objectError{Path: pt.path, err: fmt.Errorf("read %q: %w", pt.path, err)}
 	}
@@ -266,8 +269,9 @@ func (a *RemoteArchive) Close() error {
 	return nil
 }
 
-// objectError is a RemoteArchive read stopped by an object whose content
-// is wrong (ErrCorrupt): Path is the archive file it holds content of.
+// objectError is a RemoteArchive read stopped by an object that is
+// missing or whose content is wrong (ErrCorrupt): Path is the archive file
+// it holds content of.
 type objectError struct {
 	Path string
 	err  error

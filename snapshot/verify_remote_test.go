@@ -65,10 +65,19 @@ func TestVerifyRemote(t *testing.T) {
 					t.Fatalf("missing snapshot: %v", err)
 				}
 
-				victim := damageObject(t, e.m, cs, must(manifestKey("c", dc.Name)))
+				victim, obj := damageObject(t, e.m, cs, must(manifestKey("c", dc.Name)))
 				rep, err = e.m.VerifyCollection(ctxb, "c", dc.Name)
 				if err != nil || rep.OK || len(rep.Failures) == 0 || !strings.Contains(rep.Failures[0].File, victim) {
 					t.Fatalf("damaged object of %s: %+v, %v", victim, rep, err)
+				}
+				assertNoTemps(t, e.m.TempPath)
+				if err := cs.Store.Delete(ctxb, obj); err != nil {
+					t.Fatal(err)
+				}
+				rep, err = e.m.VerifyCollection(ctxb, "c", dc.Name)
+				if err != nil || rep.OK || len(rep.Failures) == 0 || rep.Failures[0].File != victim ||
+					!strings.Contains(rep.Failures[0].Reason, "missing") {
+					t.Fatalf("missing object of %s: %+v, %v", victim, rep, err)
 				}
 				assertNoTemps(t, e.m.TempPath)
 			})
@@ -77,9 +86,9 @@ func TestVerifyRemote(t *testing.T) {
 }
 
 // damageObject flips a byte in the middle of the first object of the
-// first file over 8 bytes of the snapshot manifest key, and returns that
-// file's path.
-func damageObject(t *testing.T, m *Manager, cs *counting, key string) string {
+// first file over 64 bytes of the snapshot manifest key, and returns that
+// file's path and the object's key.
+func damageObject(t *testing.T, m *Manager, cs *counting, key string) (file, object string) {
 	t.Helper()
 	rm, err := m.readRemote(ctxb, key)
 	if err != nil {
@@ -103,8 +112,8 @@ func damageObject(t *testing.T, m *Manager, cs *counting, key string) string {
 		if err := cs.Store.Put(ctxb, obj, bytes.NewReader(b), int64(len(b))); err != nil {
 			t.Fatal(err)
 		}
-		return en.Path
+		return en.Path, obj
 	}
 	t.Fatal("no file to damage")
-	return ""
+	return "", ""
 }
