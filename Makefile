@@ -76,5 +76,5 @@ clean:
 
 # The official Qdrant JavaScript client (pinned by tests/js/package-lock.json)
 # against a real bin/cairn.
-test-js: build
+test-js: build versitygw
 	cd tests/js && npm ci --no-audit --no-fund && node --test

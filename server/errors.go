@@ -9,6 +9,7 @@ import (
 
 	"github.com/cairn-db/cairn/backup"
 	"github.com/cairn-db/cairn/engine"
+	"github.com/cairn-db/cairn/objstore"
 	"github.com/cairn-db/cairn/point"
 	"github.com/cairn-db/cairn/snapshot"
 	"github.com/cairn-db/cairn/walarchive"
@@ -45,6 +46,17 @@ var statusTable = []struct {
 	// Before the engine's kinds: a corrupt archive also wraps the engine
 	// error that found it (engine.ErrCorrupt would answer 500).
 	{snapshot.ErrCorrupt, http.StatusBadRequest},
+	// The snapshot store (snapshots_storage: s3). Qdrant answers every
+	// failure of its snapshot storage as a service error (500); Cairn
+	// tells the transient ones apart (503: try again once the store is
+	// back) from a configuration the server refuses (500, the message
+	// names the setting). A missing object is a snapshot that is not
+	// there (404).
+	{objstore.ErrUnavailable, http.StatusServiceUnavailable},
+	{objstore.ErrStalled, http.StatusServiceUnavailable},
+	{objstore.ErrDenied, http.StatusInternalServerError},
+	{objstore.ErrNoBucket, http.StatusInternalServerError},
+	{objstore.ErrNotExist, http.StatusNotFound},
 	{engine.ErrNotFound, http.StatusNotFound},
 	{engine.ErrPointNotFound, http.StatusNotFound},
 	{engine.ErrAlreadyExists, http.StatusConflict},
@@ -81,6 +93,16 @@ var statusTable = []struct {
 	{backup.ErrClosed, http.StatusServiceUnavailable},
 }
 
+// statusPrefix puts Qdrant's wording of a kind before the message of
+// errors of that kind that carry none of their own (the object store's).
+var statusPrefix = map[error]string{
+	objstore.ErrUnavailable: "Service unavailable: snapshot storage: ",
+	objstore.ErrStalled:     "Service unavailable: snapshot storage: ",
+	objstore.ErrDenied:      "Service internal error: snapshot storage: ",
+	objstore.ErrNoBucket:    "Service internal error: snapshot storage: ",
+	objstore.ErrNotExist:    "Not found: ",
+}
+
 // statusOf returns the HTTP status code and client message for err.
 func statusOf(err error) (int, string) {
 	var he *echo.HTTPError
@@ -94,7 +116,7 @@ func statusOf(err error) (int, string) {
 	}
 	for _, row := range statusTable {
 		if errors.Is(err, row.kind) {
-			return row.code, err.Error()
+			return row.code, statusPrefix[row.kind] + err.Error()
 		}
 	}
 	return http.StatusInternalServerError, "Service internal error: " + err.Error()

@@ -172,10 +172,16 @@ func (a *RemoteArchive) Read(p []byte) (int, error) {
 	if errors.Is(err, io.EOF) {
 		err = nil
 		if n == 0 {
-			err = fmt.Errorf("%w: object %s of %q ends before its %d bytes", ErrCorrupt, pt.key, pt.path, pt.n)
+			err = &objectError{Path: pt.path, err: fmt.Errorf("%w: object %s of %q ends before its %d bytes", ErrCorrupt, pt.key, pt.path, pt.n)}
 		}
 	}
-	if err != nil && !errors.Is(err, ErrCorrupt) {
+	switch {
+	case err == nil:
+	case errors.Is(err, ErrCorrupt):
+		if !errors.As(err, new(*objectError)) {
+			err = &objectError{Path: pt.path, err: fmt.Errorf("%q: object %s: %w", pt.path, pt.key, err)}
+		}
+	default:
 		err = fmt.Errorf("read %q from %s: %w", pt.path, a.store, err)
 	}
 	if a.pos == pt.off+pt.n || err != nil {
@@ -189,6 +195,12 @@ func (a *RemoteArchive) open(i int, in int64) error {
 	a.closeCur()
 	pt := a.parts[i]
 	r, err := openObject(a.ctx, a.store, pt.key, pt.zstd, in, pt.n-in)
+	if errors.Is(err, objstore.ErrNotExist) {
+		err = fmt.Errorf("%w: object %s is missing: %w", ErrCorrupt, pt.key, err)
+	}
+	if errors.Is(err, ErrCorrupt) {
+		return &objectError{Path: pt.path, err: fmt.Errorf("read %q: %w", pt.path, err)}
+	}
 	if err != nil {
 		return fmt.Errorf("read %q: %w", pt.path, err)
 	}
@@ -256,3 +268,14 @@ func (a *RemoteArchive) Close() error {
 	a.closeCur()
 	return nil
 }
+
+// objectError is a RemoteArchive read stopped by an object that is
+// missing or whose content is wrong (ErrCorrupt): Path is the archive file
+// it holds content of.
+type objectError struct {
+	Path string
+	err  error
+}
+
+func (e *objectError) Error() string { return e.err.Error() }
+func (e *objectError) Unwrap() error { return e.err }

@@ -45,11 +45,18 @@ func (m *Manager) VerifyFile(ctx context.Context, path string, want Kind) (Repor
 
 // VerifyCollection verifies the snapshot snap of the collection name (or
 // alias); an unknown collection or snapshot gives the errors OpenCollection
-// gives.
+// gives. With Remote set, the snapshot is Remote's (see verifyRemote).
 func (m *Manager) VerifyCollection(ctx context.Context, name, snap string) (Report, error) {
-	_, dir, err := m.collection(name)
+	c, dir, err := m.collection(name)
 	if err != nil {
 		return Report{}, err
+	}
+	if m.Remote != nil {
+		rdir, err := remoteDir(c.Name(), nil)
+		if err != nil {
+			return Report{}, err
+		}
+		return m.verifyRemoteIn(ctx, rdir, snap, KindCollection)
 	}
 	p, err := snapshotFile(dir, snap)
 	if err != nil {
@@ -61,9 +68,16 @@ func (m *Manager) VerifyCollection(ctx context.Context, name, snap string) (Repo
 // VerifyShard verifies the snapshot snap of shard id of the collection
 // name.
 func (m *Manager) VerifyShard(ctx context.Context, name string, id uint32, snap string) (Report, error) {
-	_, dir, err := m.shard(name, id)
+	c, dir, err := m.shard(name, id)
 	if err != nil {
 		return Report{}, err
+	}
+	if m.Remote != nil {
+		rdir, err := remoteDir(c.Name(), &id)
+		if err != nil {
+			return Report{}, err
+		}
+		return m.verifyRemoteIn(ctx, rdir, snap, KindShard)
 	}
 	p, err := snapshotFile(dir, snap)
 	if err != nil {
@@ -74,6 +88,9 @@ func (m *Manager) VerifyShard(ctx context.Context, name string, id uint32, snap 
 
 // VerifyFull verifies the full snapshot snap.
 func (m *Manager) VerifyFull(ctx context.Context, snap string) (Report, error) {
+	if m.Remote != nil {
+		return m.verifyRemoteIn(ctx, "", snap, KindFull)
+	}
 	p, err := snapshotFile(m.SnapshotsPath, snap)
 	if err != nil {
 		return Report{}, err

@@ -53,7 +53,7 @@ func parseServeArgs(args []string, out io.Writer) (*serveArgs, error) {
 	fs.IntVar(&a.httpPort, "http-port", 0, "HTTP port (service.http_port)")
 	fs.StringVar(&a.storagePath, "storage-path", "", "storage folder (storage.storage_path)")
 	fs.StringVar(&a.snapshotsPath, "snapshots-path", "", "snapshots folder (storage.snapshots_path)")
-	fs.Func("snapshot", "restore a collection snapshot before serving: `PATH:NAME` (repeatable; split on the last ':')", func(v string) error {
+	fs.Func("snapshot", "restore a collection snapshot before serving: `PATH:NAME`, PATH a file or s3://BUCKET/KEY of the configured S3 store (repeatable; split on the last ':')", func(v string) error {
 		path, name, err := snapshot.ParseSnapshotFlag(v)
 		if err != nil {
 			return err
@@ -61,7 +61,7 @@ func parseServeArgs(args []string, out io.Writer) (*serveArgs, error) {
 		a.snapshots = append(a.snapshots, snapshotFlag{path: path, name: name})
 		return nil
 	})
-	fs.StringVar(&a.storageSnapshot, "storage-snapshot", "", "restore a full snapshot (every collection and alias) before serving")
+	fs.StringVar(&a.storageSnapshot, "storage-snapshot", "", "restore a full snapshot (every collection and alias) before serving: a file or s3://BUCKET/KEY of the configured S3 store")
 	fs.BoolVar(&a.forceSnapshot, "force-snapshot", false, "let --snapshot and --storage-snapshot replace existing collections")
 	fs.BoolVar(&a.forceSnapshot, "force_snapshot", false, "same as --force-snapshot")
 	for _, h := range startHooks {

@@ -39,19 +39,31 @@ func newSnapshotManager(cfg *config.Config, eng *engine.Storage, log *slog.Logge
 }
 
 // restoreAtStartup performs --storage-snapshot, then each --snapshot, in
-// order, before the server listens. Without --force-snapshot an existing
+// order, before the server listens; an s3://bucket/key location is a
+// snapshot of the configured snapshots_storage: s3 store. Without --force-snapshot an existing
 // target collection stops start-up with an error naming it.
 func restoreAtStartup(ctx context.Context, a *serveArgs, m *snapshot.Manager, log *slog.Logger) error {
 	if a.storageSnapshot != "" {
 		log.Info("restoring full snapshot", "path", a.storageSnapshot, "force", a.forceSnapshot)
-		sum := snapshot.ReadChecksumFile(a.storageSnapshot)
-		if err := m.RecoverFull(ctx, a.storageSnapshot, sum, a.forceSnapshot); err != nil {
+		var err error
+		if snapshot.IsRemoteLocation(a.storageSnapshot) {
+			err = m.RecoverFullRemoteAtStartup(ctx, a.storageSnapshot, a.forceSnapshot)
+		} else {
+			err = m.RecoverFull(ctx, a.storageSnapshot, snapshot.ReadChecksumFile(a.storageSnapshot), a.forceSnapshot)
+		}
+		if err != nil {
 			return fmt.Errorf("--storage-snapshot %s: %w", a.storageSnapshot, err)
 		}
 	}
 	for _, s := range a.snapshots {
 		log.Info("restoring collection snapshot", "path", s.path, "collection", s.name, "force", a.forceSnapshot)
-		if err := m.RecoverAtStartup(ctx, s.path, s.name, a.forceSnapshot); err != nil {
+		var err error
+		if snapshot.IsRemoteLocation(s.path) {
+			err = m.RecoverRemoteAtStartup(ctx, s.path, s.name, a.forceSnapshot)
+		} else {
+			err = m.RecoverAtStartup(ctx, s.path, s.name, a.forceSnapshot)
+		}
+		if err != nil {
 			return fmt.Errorf("--snapshot %s:%s: %w", s.path, s.name, err)
 		}
 	}

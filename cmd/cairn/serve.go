@@ -75,7 +75,12 @@ func serve(ctx context.Context, args, environ []string, logOut io.Writer) error 
 	if st.wal != nil {
 		stopArchive = st.wal.start(log)
 	}
+	stopSweeps := func() {}
+	if remote != nil {
+		stopSweeps = startRemoteSweeps(ctx, st.snaps, log, serveSweepClock, sweepFirstAfter, sweepEvery)
+	}
 	srvErr := run(ctx, cfg, log, st, tlsCfg)
+	stopSweeps()  // a sweep under way is cancelled before the storage closes
 	stopArchive() // after the last request, before the storage closes
 	if err := st.close(); err != nil {
 		srvErr = errors.Join(srvErr, fmt.Errorf("close storage: %w", err))

@@ -53,3 +53,24 @@ func checkSnapshotStore(ctx context.Context, st objstore.Store, log *slog.Logger
 	log.Info("snapshot storage", "store", s3.String(), "endpoint", s3.Endpoint())
 	return nil
 }
+
+func init() { remoteStore = configuredSnapshotStore }
+
+// configuredSnapshotStore is the store cairn snapshot verify reads an
+// s3://BUCKET/KEY location from: the one storage.snapshots_config
+// configures, which must be s3 and of that bucket (else a usage error). It
+// sends nothing before the verify's first read.
+func configuredSnapshotStore(_ context.Context, cfg *config.Config, bucket string) (objstore.Store, error) {
+	sc := cfg.Storage.SnapshotsConfig
+	if sc.SnapshotsStorage != config.SnapshotsS3 {
+		return nil, &usageError{"s3:// locations need storage.snapshots_config.snapshots_storage: s3"}
+	}
+	if bucket != sc.S3Config.Bucket {
+		return nil, &usageError{fmt.Sprintf("s3://%s is not the configured bucket %s (%s.bucket)", bucket, sc.S3Config.Bucket, objstore.S3ConfigKey)}
+	}
+	rootCAs, err := recoverRootCAs(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return newSnapshotStore(cfg, rootCAs)
+}

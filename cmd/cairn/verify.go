@@ -18,14 +18,17 @@ import (
 const snapshotUsage = `usage: cairn snapshot verify [--config-path F] [--json] PATH | file://PATH | http(s)://URL | s3://BUCKET/KEY
 
 Reads the snapshot archive once and checks it without restoring it: its
-SHA-256 against its .checksum file (PATH.checksum, KEY.checksum) when there
-is one, every file against the manifest, and the engine's checks of a
-restore on the files spilled to storage.temp_path. Prints the report; exits
+SHA-256 against its .checksum file (PATH.checksum) when there is one, every
+file against the manifest, and the engine's checks of a restore on the files
+spilled to storage.temp_path. An s3:// location is a snapshot of the
+configured snapshots_storage: s3 bucket (KEY: {prefix}/snapshots/…, as
+listed by the recover routes), its archive streamed from its objects. Prints the report; exits
 0 when every check passes, 1 when one fails, 2 for a bad command line.`
 
 // remoteStore returns the object store that snapshots_storage: s3
-// configures, for s3://BUCKET/KEY locations; nil when this build has none
-// (then such a location is a usage error).
+// configures, for s3://BUCKET/KEY locations (KEY a snapshot manifest,
+// {prefix}/snapshots/…, as a recover location); nil when this build has
+// none (then such a location is a usage error).
 var remoteStore func(ctx context.Context, cfg *config.Config, bucket string) (objstore.Store, error)
 
 // runSnapshot runs `cairn snapshot …` and returns the exit code.
@@ -107,7 +110,12 @@ func verifyLocation(ctx context.Context, cfg *config.Config, loc string) (snapsh
 		if err != nil {
 			return snapshot.Report{}, err
 		}
-		return m.VerifyObject(ctx, store, key)
+		m.Remote = store
+		rep, err := m.VerifyRemoteLocation(ctx, loc)
+		if errors.Is(err, snapshot.ErrBadLocation) {
+			return rep, &usageError{err.Error()}
+		}
+		return rep, err
 	default:
 		return snapshot.Report{}, &usageError{fmt.Sprintf("unsupported location scheme %q: use a path, file://, http(s):// or s3://", scheme)}
 	}
