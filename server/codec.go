@@ -22,8 +22,17 @@ import (
 // decoded by point.ID's UnmarshalJSON, payloads by the payload package.
 type codec struct{}
 
-func (codec) marshal(v any) ([]byte, error)   { return gojson.Marshal(v) }
-func (codec) unmarshal(b []byte, v any) error { return gojson.Unmarshal(b, v) }
+func (codec) marshal(v any) ([]byte, error) { return gojson.Marshal(v) }
+func (codec) unmarshal(b []byte, v any) error {
+	if testHookUnmarshal != nil {
+		testHookUnmarshal(len(b))
+	}
+	return gojson.Unmarshal(b, v)
+}
+
+// testHookUnmarshal, set by tests only, is told the size of every text
+// codec decodes: the work a request's decoding does.
+var testHookUnmarshal func(n int)
 
 // serializer installs codec as echo's JSONSerializer.
 type serializer struct{ s *Server }
@@ -141,6 +150,12 @@ func decodeJSON(body []byte, v any) error {
 	if err := payload.CheckRequest(body, requestMaps); err != nil {
 		return badJSON(err)
 	}
+	if n, ok := v.(bodyNormalizer); ok {
+		var err error
+		if body, err = n.normalizeBody(body); err != nil {
+			return err
+		}
+	}
 	if err := (codec{}).unmarshal(body, v); err != nil {
 		if errors.Is(err, engine.ErrInvalid) {
 			return err // a value out of range, found while decoding: 422
@@ -148,6 +163,12 @@ func decodeJSON(body []byte, v any) error {
 		return badJSON(err)
 	}
 	return nil
+}
+
+// bodyNormalizer is a request type whose checked body is bounded and
+// rewritten before it is decoded (the query routes' prefetch trees).
+type bodyNormalizer interface {
+	normalizeBody(b []byte) ([]byte, error)
 }
 
 // requestMaps are the fields of Qdrant's request bodies whose values are
