@@ -76,9 +76,11 @@ type Manager struct {
 	idMu sync.Mutex
 	id   uint64 // the loaded or created node id; 0 until one succeeds
 
-	lt        lifetime // pending downloads, for Close
-	scrubOnce sync.Once
-	scrubber  *Scrubber
+	lt lifetime // pending downloads, for Close
+	// testFreeSpace, set by tests, stands for the temp path's free space.
+	testFreeSpace func() (int64, error)
+	scrubOnce     sync.Once
+	scrubber      *Scrubber
 }
 
 // Scrub returns msg with the absolute paths of the storage, snapshots and

@@ -137,7 +137,7 @@ func (m *Manager) VerifyURL(ctx context.Context, location, checksum string) (Rep
 	if client == nil {
 		client = m.downloadClient(u.Host, t)
 	}
-	headers := time.AfterFunc(t.ResponseHeader, func() { cancel(&stallError{"response headers", t.ResponseHeader}) })
+	headers := time.AfterFunc(t.ResponseHeader, func() { cancel(&stallError{what: "response headers", d: t.ResponseHeader}) })
 	resp, err := client.Do(req)
 	headers.Stop()
 	if err != nil {
@@ -147,9 +147,11 @@ func (m *Manager) VerifyURL(ctx context.Context, location, checksum string) (Rep
 	if resp.StatusCode != http.StatusOK {
 		return Report{}, fmt.Errorf("%w: download %s: %s", ErrBadLocation, u.Redacted(), resp.Status)
 	}
-	body := newIdleReader(resp.Body, t.Idle, func() { cancel(&stallError{"data", t.Idle}) })
+	body := newIdleReader(resp.Body, t.Idle, func() { cancel(&stallError{what: "data", d: t.Idle}) })
 	defer body.stop()
-	rep, err := VerifyArchive(ctx, body, m.VerifyOptions(checksum, ""))
+	rate := newRateReader(body, t.RateWindow, t.MinBytes, func() { cancel(&stallError{d: t.RateWindow, min: t.MinBytes}) })
+	defer rate.stop()
+	rep, err := VerifyArchive(ctx, rate, m.VerifyOptions(checksum, ""))
 	if err != nil {
 		return rep, m.downloadError(ctx, u, err, true)
 	}
