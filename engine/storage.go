@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"unicode/utf8"
 
 	"github.com/cairn-db/cairn/payload"
 	"github.com/cairn-db/cairn/vfs"
@@ -109,17 +110,22 @@ func Open(opts Options) (*Storage, error) {
 // wording, for a name no collection may have.
 func ValidateCollectionName(name string) error { return validateName("collection_name", name) }
 
-// validateName checks a collection or alias name as Qdrant does.
+// validateName checks a collection or alias name as Qdrant does, and that
+// it is valid UTF-8 and makes a plain folder name (names from a URL path
+// are not checked by the JSON text checks).
 func validateName(field, name string) error {
 	switch {
 	case name == "":
 		return errInvalid(field, "name must not be empty")
 	case len(name) > maxCollectionNameLen:
 		return errInvalid(field, "name is longer than %d bytes", maxCollectionNameLen)
+	case !utf8.ValidString(name):
+		return errInvalid(field, "name must be valid UTF-8")
 	case name == "." || name == ".." || strings.HasPrefix(name, "."):
 		return errInvalid(field, "name must not start with \".\"")
 	}
-	for _, ch := range []string{"/", "\\", ":", "*", "?", "\"", "<", ">", "|", "\x00"} {
+	// Qdrant's INVALID_CHARS (validate_collection_name), in its order.
+	for _, ch := range []string{"<", ">", ":", "\"", "/", "\\", "|", "?", "*", "\x00", "\x1f"} {
 		if strings.Contains(name, ch) {
 			return errInvalid(field, "collection name cannot contain %q char", ch)
 		}
