@@ -147,9 +147,6 @@ func (st *Storage) CreateCollection(name string, req CreateCollection) error {
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
-	if err := st.checkCreateSpace(name, &cfg); err != nil {
-		return err
-	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	if st.closed {
@@ -161,6 +158,12 @@ func (st *Storage) CreateCollection(name string, req CreateCollection) error {
 	if _, ok := st.aliases[name]; ok {
 		// Qdrant answers this with bad_input (400), not AlreadyExists (409).
 		return errBadRequest("Can't create collection with name %s. Alias with the same name already exists", name)
+	}
+	// Measured under the lock: creates run one at a time from here, each
+	// preallocating its WAL before the next measures, so two cannot pass
+	// the check together on the space only one of them fits in.
+	if err := st.checkCreateSpace(name, &cfg); err != nil {
+		return err
 	}
 	root := filepath.Join(st.dir, collectionsDir)
 	final := filepath.Join(root, name)
