@@ -85,7 +85,7 @@ func (s *Server) readBody(c echo.Context) ([]byte, error) {
 		return nil, badRequest("read request body: %v", err)
 	}
 	if int64(buf.Len()) > s.maxBody {
-		return nil, tooLarge(int64(buf.Len()), s.maxBody)
+		return nil, tooLargeStream(s.maxBody) // only more than the limit is known
 	}
 	return buf.Bytes(), nil
 }
@@ -124,11 +124,13 @@ func (s *Server) readPooledBody(c echo.Context) (body []byte, release func(), er
 }
 
 func tooLarge(n, limit int64) error {
-	what := fmt.Sprintf("(%d bytes)", n)
-	if n > limit && n == limit+1 {
-		what = "(more than the limit)"
-	}
-	return fmt.Errorf("%w: JSON payload %s is larger than allowed (limit: %d bytes)", errTooLarge, what, limit)
+	return fmt.Errorf("%w: JSON payload (%d bytes) is larger than allowed (limit: %d bytes)", errTooLarge, n, limit)
+}
+
+// tooLargeStream is tooLarge for a body of no declared length that went
+// past the limit (its size is not known), in actix's words.
+func tooLargeStream(limit int64) error {
+	return fmt.Errorf("%w: JSON payload has exceeded limit (%d bytes)", errTooLarge, limit)
 }
 
 // bind decodes the JSON request body into v; an empty body decodes as {}.

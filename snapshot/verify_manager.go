@@ -30,7 +30,7 @@ func (m *Manager) VerifyOptions(checksum string, want Kind) VerifyOptions {
 func (m *Manager) VerifyFile(ctx context.Context, path string, want Kind) (Report, error) {
 	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return Report{}, fmt.Errorf("%w: %s", ErrNotFound, filepath.Base(path))
+		return Report{}, notFound(filepath.Base(path))
 	}
 	if err != nil {
 		return Report{}, fmt.Errorf("open snapshot: %w", relErr(err, m.SnapshotsPath))
@@ -99,7 +99,7 @@ func (m *Manager) VerifyObject(ctx context.Context, store objstore.Store, key st
 	}
 	rc, err := store.Get(ctx, key, 0, -1)
 	if errors.Is(err, objstore.ErrNotExist) {
-		return Report{}, fmt.Errorf("%w: %s in %s", ErrNotFound, key, store)
+		return Report{}, notFound(fmt.Sprintf("%s in %s", key, store))
 	}
 	if err != nil {
 		return Report{}, fmt.Errorf("read %s from %s: %w", key, store, err)

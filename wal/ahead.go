@@ -75,7 +75,7 @@ func (l *Log) adoptSpares() error {
 	}
 	if removed {
 		if err := l.fs.SyncDir(l.dir); err != nil {
-			return fmt.Errorf("sync dir %s: %w", l.dir, err)
+			return vfs.PathError("sync dir", l.dir, err)
 		}
 	}
 	for len(l.spares) < l.ahead {
@@ -103,7 +103,7 @@ func (l *Log) makeSpare(seq uint64) (string, error) {
 	}
 	f, err := l.fs.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
-		return "", fmt.Errorf("create %s: %w", path, err)
+		return "", vfs.PathError("create", path, err)
 	}
 	l.preallocate(f)
 	err = f.Sync()
@@ -115,7 +115,7 @@ func (l *Log) makeSpare(seq uint64) (string, error) {
 	}
 	if err != nil {
 		_ = l.fs.Remove(path)
-		return "", fmt.Errorf("create %s: %w", path, err)
+		return "", vfs.PathError("create", path, err)
 	}
 	return path, nil
 }
