@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	gojson "github.com/goccy/go-json"
 	"github.com/labstack/echo/v4"
@@ -24,15 +25,15 @@ type codec struct{}
 
 func (codec) marshal(v any) ([]byte, error) { return gojson.Marshal(v) }
 func (codec) unmarshal(b []byte, v any) error {
-	if testHookUnmarshal != nil {
-		testHookUnmarshal(len(b))
+	if hook := testHookUnmarshal.Load(); hook != nil {
+		(*hook)(len(b))
 	}
 	return gojson.Unmarshal(b, v)
 }
 
 // testHookUnmarshal, set by tests only, is told the size of every text
 // codec decodes: the work a request's decoding does.
-var testHookUnmarshal func(n int)
+var testHookUnmarshal atomic.Pointer[func(n int)]
 
 // serializer installs codec as echo's JSONSerializer.
 type serializer struct{ s *Server }

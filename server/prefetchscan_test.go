@@ -2,6 +2,7 @@ package server
 
 import (
 	"strings"
+	"sync/atomic"
 	"testing"
 )
 
@@ -16,11 +17,12 @@ func nestedPrefetch(n int) string {
 // decodedBytes runs f and returns how many bytes codec decoded meanwhile.
 func decodedBytes(t *testing.T, f func()) int {
 	t.Helper()
-	n := 0
-	testHookUnmarshal = func(b int) { n += b }
-	defer func() { testHookUnmarshal = nil }()
+	var n atomic.Int64
+	hook := func(b int) { n.Add(int64(b)) }
+	testHookUnmarshal.Store(&hook)
+	defer testHookUnmarshal.Store(nil)
 	f()
-	return n
+	return int(n.Load())
 }
 
 // TestDeepPrefetchRefusedBeforeDecoding checks that a prefetch tree
