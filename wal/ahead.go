@@ -45,7 +45,7 @@ func parseAheadName(name string) (uint64, bool) {
 func (l *Log) adoptSpares() error {
 	ents, err := os.ReadDir(l.dir)
 	if err != nil {
-		return fmt.Errorf("list wal dir %s: %w", l.dir, err)
+		return vfs.PathError("list wal dir", l.dir, err)
 	}
 	type spare struct {
 		seq  uint64
@@ -69,7 +69,7 @@ func (l *Log) adoptSpares() error {
 			continue
 		}
 		if err := l.fs.Remove(s.path); err != nil {
-			return fmt.Errorf("remove spare wal segment %s: %w", s.path, err)
+			return vfs.PathError("remove spare wal segment", s.path, err)
 		}
 		removed = true
 	}
@@ -137,7 +137,7 @@ func (l *Log) takeSpare(first uint64) (f vfs.File, s segment, ok bool, err error
 	s = segment{first: first, path: filepath.Join(l.dir, segmentName(first))}
 	if err := l.fs.Rename(spare, s.path); err != nil {
 		_ = l.fs.Remove(spare)
-		return nil, s, true, fmt.Errorf("use spare wal segment %s: %w", spare, err)
+		return nil, s, true, vfs.PathError("use spare wal segment", spare, err)
 	}
 	f, err = l.fs.OpenFile(s.path, os.O_WRONLY, 0)
 	if err == nil {

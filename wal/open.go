@@ -35,18 +35,18 @@ func Open(dir string, opts Options) (*Log, error) {
 	l.cond.L = &l.mu
 	l.fillCond.L = &l.mu
 	if err := vfs.MkdirAllSynced(l.fs, dir, 0o755); err != nil {
-		return nil, fmt.Errorf("create wal dir %s: %w", dir, err)
+		return nil, vfs.PathError("create wal dir", dir, err)
 	}
 	found, err := listSegments(dir)
 	if err != nil {
 		return nil, err
 	}
 	if err := l.recover(found); err != nil {
-		return nil, fmt.Errorf("open wal %s: %w", dir, err)
+		return nil, vfs.PathError("open wal", dir, err)
 	}
 	if err := l.adoptSpares(); err != nil {
 		_ = l.cur.Close()
-		return nil, fmt.Errorf("open wal %s: %w", dir, err)
+		return nil, vfs.PathError("open wal", dir, err)
 	}
 	l.startFill()
 	return l, nil
@@ -57,7 +57,7 @@ func Open(dir string, opts Options) (*Log, error) {
 func listSegments(dir string) ([]segment, error) {
 	ents, err := os.ReadDir(dir)
 	if err != nil {
-		return nil, fmt.Errorf("list wal dir %s: %w", dir, err)
+		return nil, vfs.PathError("list wal dir", dir, err)
 	}
 	var segs []segment
 	for _, e := range ents {

@@ -51,7 +51,7 @@ func (l *Log) Repair() error {
 		return fmt.Errorf("repair wal %s: %w: segment %s of the last good record is gone", l.dir, ErrCorrupt, to.path)
 	}
 	if err := l.removeAfter(l.segs[k]); err != nil {
-		return fmt.Errorf("repair wal %s: %w", l.dir, err)
+		return vfs.PathError("repair wal", l.dir, err)
 	}
 	l.segs = l.segs[:k+1]
 	f, err := l.fs.OpenFile(to.path, os.O_WRONLY, 0)
