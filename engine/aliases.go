@@ -91,8 +91,8 @@ func (st *Storage) applyAliasOp(m map[string]string, o AliasOp) error {
 		if !st.hasCollectionLocked(a.CollectionName) {
 			return errNotFound(a.CollectionName)
 		}
-		if st.hasCollectionLocked(a.AliasName) {
-			return errAlreadyExists("Collection", a.AliasName)
+		if err := st.aliasFreeLocked(a.AliasName); err != nil {
+			return err
 		}
 		m[a.AliasName] = a.CollectionName
 	case o.DeleteAlias != nil:
@@ -112,10 +112,24 @@ func (st *Storage) applyAliasOp(m map[string]string, o AliasOp) error {
 		if _, ok := m[r.NewAliasName]; ok {
 			return errAlreadyExists("Alias", r.NewAliasName)
 		}
+		if err := st.aliasFreeLocked(r.NewAliasName); err != nil {
+			return err
+		}
 		delete(m, r.OldAliasName)
 		m[r.NewAliasName] = target
 	default:
 		return errBadRequest("empty alias action")
+	}
+	return nil
+}
+
+// aliasFreeLocked refuses an alias name a collection has (one that failed
+// to open included): a name resolves to one thing, and a full snapshot
+// holding both could not be restored. Qdrant's answer for create_alias
+// (validate_collection_not_exists: BadInput, 400). Caller holds mu.
+func (st *Storage) aliasFreeLocked(name string) error {
+	if st.hasCollectionLocked(name) {
+		return errBadRequest("Collection `%s` already exists!", name)
 	}
 	return nil
 }

@@ -63,3 +63,45 @@ func TestWalSegmentsAhead(t *testing.T) {
 		}
 	}
 }
+
+// TestCreateSpaceCheckedUnderLock: the free space of a create is measured
+// with the storage lock held, so that concurrent creates are checked one
+// after the other, each against the space the previous one's WAL left
+// (before, the check ran before the lock and two creates could pass it
+// together on room for one). The second create here is refused because the
+// first one's folder counts against the space.
+func TestCreateSpaceCheckedUnderLock(t *testing.T) {
+	dir := t.TempDir()
+	var st *Storage
+	unlocked := 0
+	free := func(string) (int64, error) {
+		if st.mu.TryLock() {
+			st.mu.Unlock()
+			unlocked++
+		}
+		entries, err := os.ReadDir(filepath.Join(dir, collectionsDir))
+		n := 0
+		for _, e := range entries {
+			if !strings.HasPrefix(e.Name(), ".") {
+				n++
+			}
+		}
+		return 100<<20 - int64(n)*64<<20, err // each collection's WAL takes 64 MiB
+	}
+	st, err := Open(Options{Dir: dir, Logger: quietLogger(), DisableBackground: true, FreeSpace: free})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	req := simpleReq(4, point.Cosine)
+	req.ShardNumber = intp(2) // 2 × 32 MiB
+	if err := st.CreateCollection("first", req); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.CreateCollection("second", req); !errors.Is(err, ErrNoSpace) {
+		t.Fatalf("second create with room for one: %v, want ErrNoSpace", err)
+	}
+	if unlocked != 0 {
+		t.Fatalf("free space measured %d times without the storage lock", unlocked)
+	}
+}

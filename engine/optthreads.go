@@ -26,11 +26,9 @@ func (t *OptimizationThreads) UnmarshalJSON(b []byte) error {
 		*t = OptimizationThreads{Auto: true}
 		return nil
 	}
-	var num json.Number
-	n, err := int64(0), json.Unmarshal(b, &num)
-	if err == nil {
-		n, err = strconv.ParseInt(num.String(), 10, 64)
-	}
+	// A number only: a string spelling one ("8") is no variant of Qdrant's
+	// MaxOptimizationThreads.
+	n, err := strconv.ParseInt(string(b), 10, 64)
 	if err != nil || n < 0 || n > MaxIndexingThreads {
 		return errBadRequest("optimizers_config.max_optimization_threads: invalid value: %s, expected \"auto\" or an integer from 0 to %d", b, MaxIndexingThreads)
 	}

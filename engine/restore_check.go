@@ -9,6 +9,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/cairn-db/cairn/payload"
 	"github.com/cairn-db/cairn/point"
 	"github.com/cairn-db/cairn/segment"
 )
@@ -110,7 +111,7 @@ func (s *shard) checkSegment(h *segHandle, e manifestEntry) error {
 	if !slices.Equal(listed, has) {
 		return fmt.Errorf("manifest lists graphs %q, the segment has %q", listed, has)
 	}
-	return nil
+	return checkPayloads(h)
 }
 
 // idCursor walks the live (not deleted) ids of one segment in id order.
@@ -217,9 +218,11 @@ func (s *shard) mergeIDs() error {
 
 // checkRecord refuses a replayed WAL operation that the write path could
 // not have logged in this shard: a vector the collection does not have, of
-// another size or with a NaN or infinite component, or a point routed to
-// another shard. Applying it would corrupt the head (its vectors are laid
-// out by the configured sizes) or hide the point from every lookup.
+// another size or with a NaN or infinite component, a point routed to
+// another shard, or a payload that is not valid UTF-8 or nests deeper
+// than payload.MaxDepth (checkPayload). Applying it would corrupt the head
+// (its vectors are laid out by the configured sizes), hide the point from
+// every lookup, or store a payload no write could have stored.
 func (s *shard) checkRecord(o *op) error {
 	shards := uint64(s.core.config().Params.ShardNumber)
 	for i := range o.puts {
@@ -237,6 +240,33 @@ func (s *shard) checkRecord(o *op) error {
 		}
 		if shards > 1 && p.id.Hash()%shards != uint64(s.id) {
 			return fmt.Errorf("%w: point %s belongs to shard %d", ErrCorrupt, p.id, p.id.Hash()%shards)
+		}
+		if err := checkPayload(p.payload); err != nil {
+			return fmt.Errorf("%w: point %s: %v", ErrCorrupt, p.id, err)
+		}
+	}
+	return nil
+}
+
+// checkPayload refuses stored payload JSON that the write path would not
+// have stored: text that is not valid UTF-8 (or a \u escape leaving a
+// surrogate unpaired) or nested deeper than payload.MaxDepth. One linear
+// pass over the bytes, no decoding.
+func checkPayload(b []byte) error {
+	if b == nil {
+		return nil
+	}
+	if err := payload.CheckText(b, payload.MaxDepth); err != nil {
+		return fmt.Errorf("payload: %w", err)
+	}
+	return nil
+}
+
+// checkPayloads runs checkPayload on every payload of a segment.
+func checkPayloads(h *segHandle) error {
+	for off := range h.seg.Len() {
+		if err := checkPayload(h.seg.Payload(uint32(off))); err != nil {
+			return fmt.Errorf("point at offset %d: %v", off, err)
 		}
 	}
 	return nil

@@ -160,8 +160,8 @@ func TestFailedCollectionAliasesAndFullSnapshot(t *testing.T) {
 	if err := st.UpdateAliases([]AliasOp{{CreateAlias: &CreateAlias{CollectionName: "a", AliasName: "x"}}}); err != nil {
 		t.Fatalf("alias to a failed collection: %v", err)
 	}
-	if err := st.UpdateAliases([]AliasOp{{CreateAlias: &CreateAlias{CollectionName: "b", AliasName: "a"}}}); !errors.Is(err, ErrAlreadyExists) {
-		t.Fatalf("alias named as a failed collection: %v, want ErrAlreadyExists", err)
+	if err := st.UpdateAliases([]AliasOp{{CreateAlias: &CreateAlias{CollectionName: "b", AliasName: "a"}}}); !errors.Is(err, ErrBadRequest) {
+		t.Fatalf("alias named as a failed collection: %v, want ErrBadRequest", err)
 	}
 	if as, err := st.CollectionAliases("a"); err != nil || len(as) != 1 || as[0].AliasName != "x" {
 		t.Fatalf("aliases of the failed collection: %v %v", as, err)

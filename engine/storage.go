@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"unicode/utf8"
 
 	"github.com/cairn-db/cairn/payload"
 	"github.com/cairn-db/cairn/vfs"
@@ -109,17 +110,22 @@ func Open(opts Options) (*Storage, error) {
 // wording, for a name no collection may have.
 func ValidateCollectionName(name string) error { return validateName("collection_name", name) }
 
-// validateName checks a collection or alias name as Qdrant does.
+// validateName checks a collection or alias name as Qdrant does, and that
+// it is valid UTF-8 and makes a plain folder name (names from a URL path
+// are not checked by the JSON text checks).
 func validateName(field, name string) error {
 	switch {
 	case name == "":
 		return errInvalid(field, "name must not be empty")
 	case len(name) > maxCollectionNameLen:
 		return errInvalid(field, "name is longer than %d bytes", maxCollectionNameLen)
+	case !utf8.ValidString(name):
+		return errInvalid(field, "name must be valid UTF-8")
 	case name == "." || name == ".." || strings.HasPrefix(name, "."):
 		return errInvalid(field, "name must not start with \".\"")
 	}
-	for _, ch := range []string{"/", "\\", ":", "*", "?", "\"", "<", ">", "|", "\x00"} {
+	// Qdrant's INVALID_CHARS (validate_collection_name), in its order.
+	for _, ch := range []string{"<", ">", ":", "\"", "/", "\\", "|", "?", "*", "\x00", "\x1f"} {
 		if strings.Contains(name, ch) {
 			return errInvalid(field, "collection name cannot contain %q char", ch)
 		}
@@ -141,9 +147,6 @@ func (st *Storage) CreateCollection(name string, req CreateCollection) error {
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
-	if err := st.checkCreateSpace(name, &cfg); err != nil {
-		return err
-	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	if st.closed {
@@ -155,6 +158,12 @@ func (st *Storage) CreateCollection(name string, req CreateCollection) error {
 	if _, ok := st.aliases[name]; ok {
 		// Qdrant answers this with bad_input (400), not AlreadyExists (409).
 		return errBadRequest("Can't create collection with name %s. Alias with the same name already exists", name)
+	}
+	// Measured under the lock: creates run one at a time from here, each
+	// preallocating its WAL before the next measures, so two cannot pass
+	// the check together on the space only one of them fits in.
+	if err := st.checkCreateSpace(name, &cfg); err != nil {
+		return err
 	}
 	root := filepath.Join(st.dir, collectionsDir)
 	final := filepath.Join(root, name)

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"math"
+	"unicode/utf8"
 
 	"github.com/cairn-db/cairn/point"
 )
@@ -57,6 +58,9 @@ func (c *CollectionConfig) Validate() error {
 		return errInvalid("vectors", "at least one vector must be configured")
 	}
 	for _, name := range c.Params.Vectors.Names() {
+		if !utf8.ValidString(name) {
+			return errInvalid("vectors", "vector name %q is not valid UTF-8", name)
+		}
 		if err := validateVector(name, c.Params.Vectors[name]); err != nil {
 			return err
 		}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // pathItem is one step of a key path: an object key, an array index, or
@@ -73,8 +74,12 @@ func parsePathKey(s string, i int) (string, int, error) {
 	return s[i:j], j, nil
 }
 
-// ValidateKey reports whether key is a key path Qdrant accepts.
+// ValidateKey reports whether key is a key path Qdrant accepts (valid
+// UTF-8: a key from a URL path has not been through the JSON text checks).
 func ValidateKey(key string) error {
+	if !utf8.ValidString(key) {
+		return fmt.Errorf("%w %q: not valid UTF-8", ErrBadKey, key)
+	}
 	_, err := parsePath(key)
 	return err
 }

@@ -15,6 +15,15 @@ type searchesIn[T any] struct {
 	Searches *[]T `json:"searches"`
 }
 
+// normalizeBody implements bodyNormalizer for the batches of requests that
+// need it (query/batch).
+func (*searchesIn[T]) normalizeBody(b []byte) ([]byte, error) {
+	if _, ok := any(new(T)).(bodyNormalizer); !ok {
+		return b, nil
+	}
+	return normalizeQueryBody(b, true)
+}
+
 // serveBatch decodes a batch body, checks it as a whole with check (nil:
 // no check) and answers its requests in order with run. The first failure
 // answers for the whole batch, naming the request by its index; batches

@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	gojson "github.com/goccy/go-json"
 	"github.com/labstack/echo/v4"
@@ -22,8 +23,17 @@ import (
 // decoded by point.ID's UnmarshalJSON, payloads by the payload package.
 type codec struct{}
 
-func (codec) marshal(v any) ([]byte, error)   { return gojson.Marshal(v) }
-func (codec) unmarshal(b []byte, v any) error { return gojson.Unmarshal(b, v) }
+func (codec) marshal(v any) ([]byte, error) { return gojson.Marshal(v) }
+func (codec) unmarshal(b []byte, v any) error {
+	if hook := testHookUnmarshal.Load(); hook != nil {
+		(*hook)(len(b))
+	}
+	return gojson.Unmarshal(b, v)
+}
+
+// testHookUnmarshal, set by tests only, is told the size of every text
+// codec decodes: the work a request's decoding does.
+var testHookUnmarshal atomic.Pointer[func(n int)]
 
 // serializer installs codec as echo's JSONSerializer.
 type serializer struct{ s *Server }
@@ -76,7 +86,7 @@ func (s *Server) readBody(c echo.Context) ([]byte, error) {
 		return nil, badRequest("read request body: %v", err)
 	}
 	if int64(buf.Len()) > s.maxBody {
-		return nil, tooLarge(int64(buf.Len()), s.maxBody)
+		return nil, tooLargeStream(s.maxBody) // only more than the limit is known
 	}
 	return buf.Bytes(), nil
 }
@@ -115,11 +125,13 @@ func (s *Server) readPooledBody(c echo.Context) (body []byte, release func(), er
 }
 
 func tooLarge(n, limit int64) error {
-	what := fmt.Sprintf("(%d bytes)", n)
-	if n > limit && n == limit+1 {
-		what = "(more than the limit)"
-	}
-	return fmt.Errorf("%w: JSON payload %s is larger than allowed (limit: %d bytes)", errTooLarge, what, limit)
+	return fmt.Errorf("%w: JSON payload (%d bytes) is larger than allowed (limit: %d bytes)", errTooLarge, n, limit)
+}
+
+// tooLargeStream is tooLarge for a body of no declared length that went
+// past the limit (its size is not known), in actix's words.
+func tooLargeStream(limit int64) error {
+	return fmt.Errorf("%w: JSON payload has exceeded limit (%d bytes)", errTooLarge, limit)
 }
 
 // bind decodes the JSON request body into v; an empty body decodes as {}.
@@ -141,6 +153,12 @@ func decodeJSON(body []byte, v any) error {
 	if err := payload.CheckRequest(body, requestMaps); err != nil {
 		return badJSON(err)
 	}
+	if n, ok := v.(bodyNormalizer); ok {
+		var err error
+		if body, err = n.normalizeBody(body); err != nil {
+			return err
+		}
+	}
 	if err := (codec{}).unmarshal(body, v); err != nil {
 		if errors.Is(err, engine.ErrInvalid) {
 			return err // a value out of range, found while decoding: 422
@@ -148,6 +166,12 @@ func decodeJSON(body []byte, v any) error {
 		return badJSON(err)
 	}
 	return nil
+}
+
+// bodyNormalizer is a request type whose checked body is bounded and
+// rewritten before it is decoded (the query routes' prefetch trees).
+type bodyNormalizer interface {
+	normalizeBody(b []byte) ([]byte, error)
 }
 
 // requestMaps are the fields of Qdrant's request bodies whose values are

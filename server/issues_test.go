@@ -59,7 +59,7 @@ func TestFailedCollectionRoutes(t *testing.T) {
 	// It exists, as /exists says: it may get an alias, which lists, and an
 	// alias may not take its name.
 	mustOK(t, s, "POST", "/collections/aliases", `{"actions":[{"create_alias":{"collection_name":"bad","alias_name":"al"}}]}`)
-	mustFail(t, s, "POST", "/collections/aliases", `{"actions":[{"create_alias":{"collection_name":"good","alias_name":"bad"}}]}`, 409)
+	mustFail(t, s, "POST", "/collections/aliases", `{"actions":[{"create_alias":{"collection_name":"good","alias_name":"bad"}}]}`, 400, "Wrong input: Collection `bad` already exists!")
 	if as := string(mustOK(t, s, "GET", "/collections/bad/aliases", "")); !strings.Contains(as, `"alias_name":"al"`) {
 		t.Fatalf("aliases of bad: %s", as)
 	}

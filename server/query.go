@@ -92,31 +92,14 @@ type queryIn struct {
 	LookupFrom     *lookupIn            `json:"lookup_from"`
 }
 
-// prefetchList reads one prefetch object or a list of them.
+// prefetchList is a query's prefetches. Qdrant accepts one prefetch object
+// or a list of them; normalizeQueryBody rewrites the object form as a list
+// before the body is decoded, so the tree decodes in one pass.
 type prefetchList []queryIn
 
-// UnmarshalJSON accepts an object, an array or null.
-func (p *prefetchList) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
-	switch {
-	case len(b) == 0 || string(b) == "null":
-		*p = nil
-		return nil
-	case b[0] == '{':
-		var one queryIn
-		if err := (codec{}).unmarshal(b, &one); err != nil {
-			return err
-		}
-		*p = prefetchList{one}
-		return nil
-	}
-	var many []queryIn
-	if err := (codec{}).unmarshal(b, &many); err != nil {
-		return err
-	}
-	*p = many
-	return nil
-}
+// normalizeBody implements bodyNormalizer: it bounds the prefetch tree and
+// writes single prefetch objects as lists.
+func (*queryIn) normalizeBody(b []byte) ([]byte, error) { return normalizeQueryBody(b, false) }
 
 type queryResponse struct {
 	Points []engine.ScoredPoint `json:"points"`

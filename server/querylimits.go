@@ -25,10 +25,15 @@ func checkPrefetches(qs []queryIn) error {
 	n := 0
 	for i := range qs {
 		if n = countPrefetches(&qs[i], n); n > MaxQueryPrefetches {
-			return badRequest("Limit exceeded: the request has more than %d prefetch queries. Help: reduce the number of prefetch queries to %d or below", MaxQueryPrefetches, MaxQueryPrefetches)
+			return prefetchCountError()
 		}
 	}
 	return nil
+}
+
+// prefetchCountError is the answer for more than MaxQueryPrefetches.
+func prefetchCountError() error {
+	return badRequest("Limit exceeded: the request has more than %d prefetch queries. Help: reduce the number of prefetch queries to %d or below", MaxQueryPrefetches, MaxQueryPrefetches)
 }
 
 // countPrefetches adds the prefetches of q's tree to n and returns the

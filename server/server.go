@@ -150,7 +150,10 @@ func (s *Server) add(method, path string, a access, h echo.HandlerFunc) {
 // Streaming routes (snapshot uploads) are exempt.
 func (s *Server) limitBody(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if c.Request().ContentLength > s.maxBody && !s.unlimited[c.Request().Method+" "+c.Path()] {
+		key := c.Request().Method + " " + c.Path()
+		// Only a route that exists reads a body: any other request is
+		// answered 404 by the router, whatever its length.
+		if _, known := s.access[key]; known && c.Request().ContentLength > s.maxBody && !s.unlimited[key] {
 			return tooLarge(c.Request().ContentLength, s.maxBody)
 		}
 		return next(c)

@@ -83,7 +83,13 @@ func TestDownloadLimitDefault(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	limit, bound, err := e.m.downloadLimit()
+	g, err := e.m.downloadLimit()
+	var limit int64
+	var bound string
+	if g != nil {
+		defer g.release()
+		limit, bound = g.limit, g.bound
+	}
 	if free <= DownloadReserve {
 		if !errors.Is(err, ErrTooLarge) {
 			t.Fatalf("limit on a full disk: %d, %v", limit, err)

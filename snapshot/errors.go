@@ -62,3 +62,9 @@ var (
 // Manager.MaxDownloads downloads are running (503, as Qdrant's answer to an
 // overloaded service). Its text is the whole start of the message.
 var ErrBusy = errors.New("Service unavailable: too many snapshot downloads running")
+
+// notFound is ErrNotFound for the snapshot what, in Qdrant's words
+// ("Not found: Snapshot x.snapshot", its CollectionError::NotFound).
+func notFound(what string) error {
+	return kindErrorf(ErrNotFound, "Not found: Snapshot %s", what)
+}

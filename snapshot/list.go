@@ -125,14 +125,14 @@ func Open(dir, name string) (*os.File, os.FileInfo, error) {
 	}
 	f, err := os.Open(p)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil, fmt.Errorf("%w: %s", ErrNotFound, name)
+		return nil, nil, notFound(name)
 	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("open snapshot %s: %w", p, err)
 	}
 	st, err := f.Stat()
 	if err == nil && (!st.Mode().IsRegular() || !os.SameFile(li, st)) {
-		err = fmt.Errorf("%w: %s", ErrNotFound, name)
+		err = notFound(name)
 	}
 	if err != nil {
 		_ = f.Close()
@@ -155,7 +155,7 @@ func regularSnapshot(dir, name string) (string, os.FileInfo, error) {
 	}
 	li, err := os.Lstat(p)
 	if errors.Is(err, fs.ErrNotExist) || err == nil && !li.Mode().IsRegular() {
-		return "", nil, fmt.Errorf("%w: %s", ErrNotFound, name)
+		return "", nil, notFound(name)
 	}
 	if err != nil {
 		return "", nil, fmt.Errorf("open snapshot %s: %w", p, err)
@@ -179,11 +179,11 @@ func Delete(fsys vfs.FS, dir, name string) error {
 		return err
 	}
 	if st, err := os.Lstat(p); err != nil || !st.Mode().IsRegular() {
-		return fmt.Errorf("%w: %s", ErrNotFound, name)
+		return notFound(name)
 	}
 	if err := fsys.Remove(p); err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("%w: %s", ErrNotFound, name)
+			return notFound(name)
 		}
 		return fmt.Errorf("delete snapshot %s: %w", p, err)
 	}

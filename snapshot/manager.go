@@ -79,14 +79,15 @@ type Manager struct {
 	// must be before a sweep deletes it; 0 means DefaultRemoteGrace.
 	RemoteGrace time.Duration
 
-	idOnce sync.Once
-	id     uint64
-	idErr  error
+	idMu sync.Mutex
+	id   uint64 // the loaded or created node id; 0 until one succeeds
 
-	lt        lifetime // pending downloads, for Close
-	scrubOnce sync.Once
-	scrubber  *Scrubber
-	remote    remoteState // locks, name reservations and the hash cache of Remote
+	lt lifetime // pending downloads, for Close
+	// testFreeSpace, set by tests, stands for the temp path's free space.
+	testFreeSpace func() (int64, error)
+	scrubOnce     sync.Once
+	scrubber      *Scrubber
+	remote        remoteState // locks, name reservations and the hash cache of Remote
 }
 
 // Scrub returns msg with the absolute paths of the storage, snapshots and
@@ -123,18 +124,28 @@ func (m *Manager) now() time.Time {
 
 func (m *Manager) limits() Limits { return Limits{MaxBytes: m.MaxBytes} }
 
+// nodeID returns Manager.NodeID or the id kept in the snapshots folder,
+// loading or creating it on first use. Only success is kept: after a
+// failure (a full disk) the next call tries again, so one failed write does
+// not fail every later snapshot until a restart.
 func (m *Manager) nodeID() (uint64, error) {
 	if m.NodeID != 0 {
 		return m.NodeID, nil
 	}
-	m.idOnce.Do(func() {
-		if err := m.fs().MkdirAll(m.SnapshotsPath, dirMode); err != nil {
-			m.idErr = fmt.Errorf("create snapshots path: %w", err)
-			return
-		}
-		m.id, m.idErr = LoadNodeID(m.fs(), filepath.Join(m.SnapshotsPath, NodeIDFile))
-	})
-	return m.id, m.idErr
+	m.idMu.Lock()
+	defer m.idMu.Unlock()
+	if m.id != 0 {
+		return m.id, nil
+	}
+	if err := m.fs().MkdirAll(m.SnapshotsPath, dirMode); err != nil {
+		return 0, m.createError(fmt.Errorf("create snapshots path: %w", err))
+	}
+	id, err := LoadNodeID(m.fs(), filepath.Join(m.SnapshotsPath, NodeIDFile))
+	if err != nil {
+		return 0, m.createError(err)
+	}
+	m.id = id
+	return id, nil
 }
 
 // collection resolves a collection name (or alias) to the open collection
@@ -185,7 +196,7 @@ func (m *Manager) CreateCollection(ctx context.Context, name string) (Descriptio
 	}
 	id, err := m.nodeID()
 	if err != nil {
-		return Description{}, err
+		return Description{}, fmt.Errorf("create snapshot of %s: %w", c.Name(), err)
 	}
 	t := m.now()
 	meta := Meta{Kind: KindCollection, Collection: c.Name(), CreatedAt: t}

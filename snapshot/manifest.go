@@ -69,7 +69,9 @@ type Manifest struct {
 	Shard uint32 `json:"shard,omitempty"`
 	// CreatedAt is the snapshot's cut time in UTC.
 	CreatedAt time.Time `json:"created_at"`
-	// Config is the owner's configuration, opaque to this package.
+	// Config is the owner's configuration, opaque to this package and
+	// informational only: restores and verify ignore it and read the
+	// archive's collection file instead (docs/format/snapshot.md).
 	Config json.RawMessage `json:"config,omitempty"`
 	// WALLSNs is, per shard, the last WAL LSN a collection snapshot covers:
 	// a point-in-time recovery replays the WAL archive after it. Absent in

@@ -173,7 +173,7 @@ func ValidName(name string) error {
 
 // validElement accepts a single, plain, visible path element: not empty,
 // not starting with a dot (so neither "." nor ".."), without a path
-// separator or control character. ".." inside a name ("v1..2-…") is plain.
+// separator or control character, valid UTF-8. ".." inside a name ("v1..2-…") is plain.
 func validElement(s string) error {
 	switch {
 	case s == "":
@@ -184,6 +184,8 @@ func validElement(s string) error {
 		return fmt.Errorf("contains a path separator")
 	case !filepath.IsLocal(s):
 		return fmt.Errorf("not a local path")
+	case !utf8.ValidString(s):
+		return fmt.Errorf("not valid UTF-8")
 	}
 	for _, c := range []byte(s) {
 		if c < 0x20 || c == 0x7f {

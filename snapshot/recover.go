@@ -244,7 +244,14 @@ func (m *Manager) prepare(location, checksum string, priority Priority, apiKey s
 		return &Recovery{release: release, run: func(ctx context.Context) error {
 			ctx, cancel := m.bind(ctx)
 			defer cancel()
-			path, err := m.download(ctx, u, checksum, apiKey)
+			// The grant is held until the archive is restored and removed:
+			// its bytes stay on the disk until then.
+			g, err := m.downloadLimit()
+			if err != nil {
+				return err
+			}
+			defer g.release()
+			path, err := m.download(ctx, g, u, checksum, apiKey)
 			if err != nil {
 				return err
 			}
@@ -303,27 +310,31 @@ func (m *Manager) downloadClient(host string, t Timeouts) *http.Client {
 	return &http.Client{Transport: tr, CheckRedirect: keyOnlyTo(host)}
 }
 
-// stallError is the cause of a download cancelled for want of progress.
+// stallError is the cause of a download cancelled for want of progress:
+// no `what` for d, or, with min set, fewer than min bytes in d.
 type stallError struct {
 	what string
 	d    time.Duration
+	min  int64
 }
 
-func (e *stallError) Error() string { return fmt.Sprintf("stalled: no %s for %s", e.what, e.d) }
+func (e *stallError) Error() string {
+	if e.min > 0 {
+		return fmt.Sprintf("stalled: fewer than %d bytes in %s", e.min, e.d)
+	}
+	return fmt.Sprintf("stalled: no %s for %s", e.what, e.d)
+}
 
 // download streams an http(s) location into a file under the temp path,
-// within the size bound of downloadLimit. A location that sends no
+// within the size bound of its grant g (downloadLimit). A location that sends no
 // response headers, or no body bytes, for the timeouts of
 // DownloadTimeouts gives ErrIncomplete ("… stalled: no data for 30s"); a
 // bigger archive ErrTooLarge; Close ends it with engine.ErrClosed.
-func (m *Manager) download(ctx context.Context, u *url.URL, checksum, apiKey string) (string, error) {
+func (m *Manager) download(ctx context.Context, g *grant, u *url.URL, checksum, apiKey string) (string, error) {
 	if err := m.fs().MkdirAll(m.TempPath, dirMode); err != nil {
 		return "", fmt.Errorf("create temp path: %w", relErr(err, m.TempPath))
 	}
-	limit, bound, err := m.downloadLimit()
-	if err != nil {
-		return "", err
-	}
+	limit, bound := g.limit, g.bound
 	t := m.DownloadTimeouts.withDefaults()
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -338,7 +349,7 @@ func (m *Manager) download(ctx context.Context, u *url.URL, checksum, apiKey str
 	if client == nil {
 		client = m.downloadClient(u.Host, t)
 	}
-	headers := time.AfterFunc(t.ResponseHeader, func() { cancel(&stallError{"response headers", t.ResponseHeader}) })
+	headers := time.AfterFunc(t.ResponseHeader, func() { cancel(&stallError{what: "response headers", d: t.ResponseHeader}) })
 	resp, err := client.Do(req)
 	headers.Stop()
 	if err != nil {
@@ -351,10 +362,12 @@ func (m *Manager) download(ctx context.Context, u *url.URL, checksum, apiKey str
 	if resp.ContentLength > limit {
 		return "", fmt.Errorf("download %s: %w: %d bytes, more than the %d allowed (%s)", u.Redacted(), ErrTooLarge, resp.ContentLength, limit, bound)
 	}
-	body := newIdleReader(resp.Body, t.Idle, func() { cancel(&stallError{"data", t.Idle}) })
+	body := newIdleReader(resp.Body, t.Idle, func() { cancel(&stallError{what: "data", d: t.Idle}) })
 	defer body.stop()
-	path, _, err := Receive(m.fs(), body, m.TempPath, checksum, limit)
-	if errors.Is(err, ErrTooLarge) {
+	rate := newRateReader(body, t.RateWindow, t.MinBytes, func() { cancel(&stallError{d: t.RateWindow, min: t.MinBytes}) })
+	defer rate.stop()
+	path, _, err := Receive(m.fs(), budgetReader{rate, g}, m.TempPath, checksum, limit)
+	if errors.Is(err, ErrTooLarge) || errors.Is(err, errBudgetSpent) {
 		return "", fmt.Errorf("download %s: %w: more than the %d bytes allowed (%s)", u.Redacted(), ErrTooLarge, limit, bound)
 	}
 	if err != nil {

@@ -30,7 +30,7 @@ func (m *Manager) VerifyOptions(checksum string, want Kind) VerifyOptions {
 func (m *Manager) VerifyFile(ctx context.Context, path string, want Kind) (Report, error) {
 	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return Report{}, fmt.Errorf("%w: %s", ErrNotFound, filepath.Base(path))
+		return Report{}, notFound(filepath.Base(path))
 	}
 	if err != nil {
 		return Report{}, fmt.Errorf("open snapshot: %w", relErr(err, m.SnapshotsPath))
@@ -116,7 +116,7 @@ func (m *Manager) VerifyObject(ctx context.Context, store objstore.Store, key st
 	}
 	rc, err := store.Get(ctx, key, 0, -1)
 	if errors.Is(err, objstore.ErrNotExist) {
-		return Report{}, fmt.Errorf("%w: %s in %s", ErrNotFound, key, store)
+		return Report{}, notFound(fmt.Sprintf("%s in %s", key, store))
 	}
 	if err != nil {
 		return Report{}, fmt.Errorf("read %s from %s: %w", key, store, err)
@@ -154,7 +154,7 @@ func (m *Manager) VerifyURL(ctx context.Context, location, checksum string) (Rep
 	if client == nil {
 		client = m.downloadClient(u.Host, t)
 	}
-	headers := time.AfterFunc(t.ResponseHeader, func() { cancel(&stallError{"response headers", t.ResponseHeader}) })
+	headers := time.AfterFunc(t.ResponseHeader, func() { cancel(&stallError{what: "response headers", d: t.ResponseHeader}) })
 	resp, err := client.Do(req)
 	headers.Stop()
 	if err != nil {
@@ -164,9 +164,11 @@ func (m *Manager) VerifyURL(ctx context.Context, location, checksum string) (Rep
 	if resp.StatusCode != http.StatusOK {
 		return Report{}, fmt.Errorf("%w: download %s: %s", ErrBadLocation, u.Redacted(), resp.Status)
 	}
-	body := newIdleReader(resp.Body, t.Idle, func() { cancel(&stallError{"data", t.Idle}) })
+	body := newIdleReader(resp.Body, t.Idle, func() { cancel(&stallError{what: "data", d: t.Idle}) })
 	defer body.stop()
-	rep, err := VerifyArchive(ctx, body, m.VerifyOptions(checksum, ""))
+	rate := newRateReader(body, t.RateWindow, t.MinBytes, func() { cancel(&stallError{d: t.RateWindow, min: t.MinBytes}) })
+	defer rate.stop()
+	rep, err := VerifyArchive(ctx, rate, m.VerifyOptions(checksum, ""))
 	if err != nil {
 		return rep, m.downloadError(ctx, u, err, true)
 	}

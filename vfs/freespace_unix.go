@@ -3,7 +3,6 @@
 package vfs
 
 import (
-	"fmt"
 	"syscall"
 )
 
@@ -12,7 +11,7 @@ import (
 func FreeSpace(path string) (int64, error) {
 	var st syscall.Statfs_t
 	if err := syscall.Statfs(path, &st); err != nil {
-		return 0, fmt.Errorf("statfs %s: %w", path, err)
+		return 0, PathError("statfs", path, err)
 	}
 	free := uint64(st.Bavail) * uint64(st.Bsize)
 	if free > 1<<62 {

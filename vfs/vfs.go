@@ -4,8 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // File is an open file.
@@ -85,7 +87,7 @@ func MkdirAllSynced(fs FS, dir string, perm os.FileMode) error {
 	for i := len(created) - 1; i >= 0; i-- {
 		parent := filepath.Dir(created[i])
 		if err := fs.SyncDir(parent); err != nil {
-			return fmt.Errorf("sync dir %s: %w", parent, err)
+			return PathError("sync dir", parent, err)
 		}
 	}
 	return nil
@@ -101,7 +103,7 @@ func WriteFileAtomic(fs FS, path string, data []byte) (err error) {
 	tmp := path + ".tmp"
 	f, err := fs.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
-		return fmt.Errorf("create %s: %w", tmp, err)
+		return PathError("create", tmp, err)
 	}
 	defer func() {
 		if err != nil {
@@ -110,20 +112,38 @@ func WriteFileAtomic(fs FS, path string, data []byte) (err error) {
 	}()
 	if _, err = f.Write(data); err != nil {
 		_ = f.Close()
-		return fmt.Errorf("write %s: %w", tmp, err)
+		return PathError("write", tmp, err)
 	}
 	if err = f.Sync(); err != nil {
 		_ = f.Close()
-		return fmt.Errorf("sync %s: %w", tmp, err)
+		return PathError("sync", tmp, err)
 	}
 	if err = f.Close(); err != nil {
-		return fmt.Errorf("close %s: %w", tmp, err)
+		return PathError("close", tmp, err)
 	}
 	if err = fs.Rename(tmp, path); err != nil {
-		return fmt.Errorf("rename %s: %w", tmp, err)
+		return PathError("rename", tmp, err)
 	}
 	if err = fs.SyncDir(dir); err != nil {
-		return fmt.Errorf("sync dir %s: %w", dir, err)
+		return PathError("sync dir", dir, err)
 	}
 	return nil
+}
+
+// PathError wraps err, from the operation op on path, as "op path: err",
+// unless err already names path (an *fs.PathError or *os.LinkError of
+// the os package for it, or a lower layer's message that does), in which
+// case err is returned unchanged: a path appears once in a message, never
+// as "write X: write X: …".
+func PathError(op, path string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var pe *fs.PathError
+	var le *os.LinkError
+	if (errors.As(err, &pe) && pe.Path == path) || (errors.As(err, &le) && (le.Old == path || le.New == path)) ||
+		strings.Contains(err.Error(), path) {
+		return err
+	}
+	return fmt.Errorf("%s %s: %w", op, path, err)
 }

@@ -45,7 +45,7 @@ func parseAheadName(name string) (uint64, bool) {
 func (l *Log) adoptSpares() error {
 	ents, err := os.ReadDir(l.dir)
 	if err != nil {
-		return fmt.Errorf("list wal dir %s: %w", l.dir, err)
+		return vfs.PathError("list wal dir", l.dir, err)
 	}
 	type spare struct {
 		seq  uint64
@@ -69,13 +69,13 @@ func (l *Log) adoptSpares() error {
 			continue
 		}
 		if err := l.fs.Remove(s.path); err != nil {
-			return fmt.Errorf("remove spare wal segment %s: %w", s.path, err)
+			return vfs.PathError("remove spare wal segment", s.path, err)
 		}
 		removed = true
 	}
 	if removed {
 		if err := l.fs.SyncDir(l.dir); err != nil {
-			return fmt.Errorf("sync dir %s: %w", l.dir, err)
+			return vfs.PathError("sync dir", l.dir, err)
 		}
 	}
 	for len(l.spares) < l.ahead {
@@ -103,7 +103,7 @@ func (l *Log) makeSpare(seq uint64) (string, error) {
 	}
 	f, err := l.fs.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
-		return "", fmt.Errorf("create %s: %w", path, err)
+		return "", vfs.PathError("create", path, err)
 	}
 	l.preallocate(f)
 	err = f.Sync()
@@ -115,7 +115,7 @@ func (l *Log) makeSpare(seq uint64) (string, error) {
 	}
 	if err != nil {
 		_ = l.fs.Remove(path)
-		return "", fmt.Errorf("create %s: %w", path, err)
+		return "", vfs.PathError("create", path, err)
 	}
 	return path, nil
 }
@@ -137,7 +137,7 @@ func (l *Log) takeSpare(first uint64) (f vfs.File, s segment, ok bool, err error
 	s = segment{first: first, path: filepath.Join(l.dir, segmentName(first))}
 	if err := l.fs.Rename(spare, s.path); err != nil {
 		_ = l.fs.Remove(spare)
-		return nil, s, true, fmt.Errorf("use spare wal segment %s: %w", spare, err)
+		return nil, s, true, vfs.PathError("use spare wal segment", spare, err)
 	}
 	f, err = l.fs.OpenFile(s.path, os.O_WRONLY, 0)
 	if err == nil {

@@ -97,7 +97,7 @@ func (l *Log) write() error {
 		l.buf = nil
 	}
 	if err != nil {
-		return l.fail(fmt.Errorf("write %s: %w", l.cur.Name(), err), false)
+		return l.fail(vfs.PathError("write", l.cur.Name(), err), false)
 	}
 	return nil
 }
@@ -113,7 +113,7 @@ func (l *Log) position() position {
 func (l *Log) rotate() error {
 	old := l.cur
 	if err := vfs.Datasync(old); err != nil {
-		return l.fail(fmt.Errorf("sync %s: %w", old.Name(), err), true)
+		return l.fail(vfs.PathError("sync", old.Name(), err), true)
 	}
 	// While a leader's fsync is in flight its outcome decides: a sync that
 	// completes after a failed one proves nothing (see the package doc).

@@ -2,6 +2,8 @@ package wal
 
 import (
 	"fmt"
+
+	"github.com/cairn-db/cairn/vfs"
 )
 
 // Check reads every segment file of the log in dir without opening the log
@@ -30,7 +32,7 @@ func Check(dir string) (records int64, err error) {
 		}
 		_, next, err := scanSegment(s, want)
 		if err != nil {
-			return records, fmt.Errorf("check wal segment %s: %w", s.path, err)
+			return records, vfs.PathError("check wal segment", s.path, err)
 		}
 		records += int64(next - s.first)
 		want = next

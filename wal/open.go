@@ -35,18 +35,18 @@ func Open(dir string, opts Options) (*Log, error) {
 	l.cond.L = &l.mu
 	l.fillCond.L = &l.mu
 	if err := vfs.MkdirAllSynced(l.fs, dir, 0o755); err != nil {
-		return nil, fmt.Errorf("create wal dir %s: %w", dir, err)
+		return nil, vfs.PathError("create wal dir", dir, err)
 	}
 	found, err := listSegments(dir)
 	if err != nil {
 		return nil, err
 	}
 	if err := l.recover(found); err != nil {
-		return nil, fmt.Errorf("open wal %s: %w", dir, err)
+		return nil, vfs.PathError("open wal", dir, err)
 	}
 	if err := l.adoptSpares(); err != nil {
 		_ = l.cur.Close()
-		return nil, fmt.Errorf("open wal %s: %w", dir, err)
+		return nil, vfs.PathError("open wal", dir, err)
 	}
 	l.startFill()
 	return l, nil
@@ -57,7 +57,7 @@ func Open(dir string, opts Options) (*Log, error) {
 func listSegments(dir string) ([]segment, error) {
 	ents, err := os.ReadDir(dir)
 	if err != nil {
-		return nil, fmt.Errorf("list wal dir %s: %w", dir, err)
+		return nil, vfs.PathError("list wal dir", dir, err)
 	}
 	var segs []segment
 	for _, e := range ents {
@@ -103,7 +103,7 @@ func (l *Log) recover(found []segment) error {
 func scanSegment(s segment, want uint64) (end int64, next uint64, err error) {
 	f, err := os.Open(s.path)
 	if err != nil {
-		return 0, 0, fmt.Errorf("open %s: %w", s.path, err)
+		return 0, 0, vfs.PathError("open", s.path, err)
 	}
 	defer f.Close()
 	sr, err := openSegReader(f, s.first, want)
@@ -130,12 +130,12 @@ func (l *Log) cutLog(drop []segment, cut *corruption, at segment, end int64, tru
 		"last_good_lsn", l.last, "removed_segments", len(drop))
 	for _, s := range slices.Backward(drop) {
 		if err := l.fs.Remove(s.path); err != nil {
-			return fmt.Errorf("remove %s: %w", s.path, err)
+			return vfs.PathError("remove", s.path, err)
 		}
 	}
 	if len(drop) > 0 {
 		if err := l.fs.SyncDir(l.dir); err != nil {
-			return fmt.Errorf("sync dir %s: %w", l.dir, err)
+			return vfs.PathError("sync dir", l.dir, err)
 		}
 	}
 	return l.openCurrent(end, truncate)
@@ -171,7 +171,7 @@ func (l *Log) openCurrent(end int64, cut bool) error {
 	}
 	f, err := l.fs.OpenFile(s.path, os.O_WRONLY, 0)
 	if err != nil {
-		return fmt.Errorf("open %s: %w", s.path, err)
+		return vfs.PathError("open", s.path, err)
 	}
 	if err := l.prepareCurrent(f, end, stale); err != nil {
 		_ = f.Close()
@@ -180,7 +180,7 @@ func (l *Log) openCurrent(end int64, cut bool) error {
 	st, err := f.Stat()
 	if err != nil {
 		_ = f.Close()
-		return fmt.Errorf("stat %s: %w", s.path, err)
+		return vfs.PathError("stat", s.path, err)
 	}
 	l.cur, l.curSize, l.durable, l.fileEnd = f, end, l.last, st.Size()
 	l.dur = l.position()
@@ -211,7 +211,7 @@ func (l *Log) prepareCurrent(f vfs.File, end int64, stale bool) error {
 func staleTail(path string, end int64) (bool, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return false, fmt.Errorf("open %s: %w", path, err)
+		return false, vfs.PathError("open", path, err)
 	}
 	defer f.Close()
 	buf := make([]byte, 256<<10)
@@ -228,7 +228,7 @@ func staleTail(path string, end int64) (bool, error) {
 			return false, nil
 		}
 		if err != nil {
-			return false, fmt.Errorf("read %s: %w", path, err)
+			return false, vfs.PathError("read", path, err)
 		}
 		off += int64(n)
 	}
@@ -261,7 +261,7 @@ func (l *Log) createSegment(first uint64) (vfs.File, segment, error) {
 	}
 	f, err := l.fs.OpenFile(s.path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
-		return nil, s, fmt.Errorf("create %s: %w", s.path, err)
+		return nil, s, vfs.PathError("create", s.path, err)
 	}
 	err = l.writeHeader(f, first)
 	if err == nil {
@@ -270,7 +270,7 @@ func (l *Log) createSegment(first uint64) (vfs.File, segment, error) {
 	if err != nil {
 		_ = f.Close()
 		_ = l.fs.Remove(s.path)
-		return nil, s, fmt.Errorf("create %s: %w", s.path, err)
+		return nil, s, vfs.PathError("create", s.path, err)
 	}
 	return f, s, nil
 }

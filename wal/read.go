@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/cairn-db/cairn/vfs"
 )
 
 // corruption describes the first invalid byte range of a segment: every
@@ -61,7 +63,7 @@ func newSegReader(r io.Reader, size int64, first, want uint64) (*segReader, erro
 func openSegReader(f *os.File, first, want uint64) (*segReader, error) {
 	st, err := f.Stat()
 	if err != nil {
-		return nil, fmt.Errorf("stat %s: %w", f.Name(), err)
+		return nil, vfs.PathError("stat", f.Name(), err)
 	}
 	return newSegReader(f, st.Size(), first, want)
 }

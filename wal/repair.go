@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"os"
 	"slices"
+
+	"github.com/cairn-db/cairn/vfs"
 )
 
 // Repair makes a broken log (see ErrBroken) writable again, without a
@@ -49,7 +51,7 @@ func (l *Log) Repair() error {
 		return fmt.Errorf("repair wal %s: %w: segment %s of the last good record is gone", l.dir, ErrCorrupt, to.path)
 	}
 	if err := l.removeAfter(l.segs[k]); err != nil {
-		return fmt.Errorf("repair wal %s: %w", l.dir, err)
+		return vfs.PathError("repair wal", l.dir, err)
 	}
 	l.segs = l.segs[:k+1]
 	f, err := l.fs.OpenFile(to.path, os.O_WRONLY, 0)
@@ -103,13 +105,13 @@ func (l *Log) removeAfter(keep segment) error {
 			continue
 		}
 		if err := l.fs.Remove(s.path); err != nil {
-			return fmt.Errorf("remove %s: %w", s.path, err)
+			return vfs.PathError("remove", s.path, err)
 		}
 		removed = true
 	}
 	if removed {
 		if err := l.fs.SyncDir(l.dir); err != nil {
-			return fmt.Errorf("sync dir %s: %w", l.dir, err)
+			return vfs.PathError("sync dir", l.dir, err)
 		}
 	}
 	return nil

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/cairn-db/cairn/vfs"
 )
 
 // Replay calls fn for every record with an LSN >= from, in LSN order, up to
@@ -64,7 +66,7 @@ func (l *Log) openForReplay(from uint64) ([]*os.File, []segment, uint64, error) 
 func replaySegment(f *os.File, first, from, last uint64, fn func(uint64, []byte) error) error {
 	sr, err := openSegReader(f, first, 0)
 	if err != nil {
-		return fmt.Errorf("replay %s: %w", f.Name(), err)
+		return vfs.PathError("replay", f.Name(), err)
 	}
 	for sr.next <= last {
 		lsn, data, err := sr.record(sr.next >= from)
@@ -72,7 +74,7 @@ func replaySegment(f *os.File, first, from, last uint64, fn func(uint64, []byte)
 			return nil
 		}
 		if err != nil {
-			return fmt.Errorf("replay %s: %w", f.Name(), err)
+			return vfs.PathError("replay", f.Name(), err)
 		}
 		if lsn < from {
 			continue

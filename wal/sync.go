@@ -51,7 +51,7 @@ func (l *Log) leadSync() {
 	l.mu.Lock()
 	l.syncing = false
 	if err != nil {
-		l.fail(fmt.Errorf("sync %s: %w", f.Name(), err), true)
+		l.fail(vfs.PathError("sync", f.Name(), err), true)
 	} else if l.err == nil && at.last > l.durable {
 		l.durable, l.dur = at.last, at
 	}
@@ -85,13 +85,13 @@ func (l *Log) close() (chan struct{}, error) {
 	var errs []error
 	if l.err == nil && l.last > l.durable {
 		if err := vfs.Datasync(l.cur); err != nil {
-			errs = append(errs, l.fail(fmt.Errorf("sync %s: %w", l.cur.Name(), err), true))
+			errs = append(errs, l.fail(vfs.PathError("sync", l.cur.Name(), err), true))
 		} else {
 			l.durable = l.last
 		}
 	}
 	if err := l.cur.Close(); err != nil {
-		errs = append(errs, fmt.Errorf("close %s: %w", l.cur.Name(), err))
+		errs = append(errs, vfs.PathError("close", l.cur.Name(), err))
 	}
 	l.closeRetired()
 	l.cond.Broadcast()

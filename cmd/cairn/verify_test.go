@@ -59,7 +59,7 @@ func TestSnapshotVerifyCommand(t *testing.T) {
 	if code, out, _ := run("verify", bad); code != 1 || !strings.Contains(out, "FAILED") {
 		t.Fatalf("damaged: exit %d\n%s", code, out)
 	}
-	if code, _, errs := run("verify", filepath.Join(dir, "none.snapshot")); code != 1 || !strings.Contains(errs, "not found") {
+	if code, _, errs := run("verify", filepath.Join(dir, "none.snapshot")); code != 1 || !strings.Contains(errs, "Not found: Snapshot none.snapshot") {
 		t.Fatalf("missing: exit %d %s", code, errs)
 	}
 	for _, args := range [][]string{{}, {"check", col}, {"verify"}, {"verify", col, col}, {"verify", "--nope", col},
