@@ -97,6 +97,17 @@ type Options struct {
 	// same name, whose archive says nothing of this one's WAL. Nil: seals
 	// truncate up to the sealed LSN.
 	ArchivedLSN func(collection string, incarnation uint64, shard int) uint64
+	// MaxQueryPrefetches bounds the prefetches of one query request,
+	// counted over the whole prefetch tree (and summed over the queries of
+	// a QueryBatch): each prefetch is a search of its own, so a fan-out of
+	// 10^5 leaves would keep a core busy for minutes. Qdrant has no such
+	// default; more are refused (ErrBadRequest). 0 means
+	// DefaultMaxQueryPrefetches. Documented in docs/limits.md.
+	MaxQueryPrefetches int
+
+	// lookup resolves lookup_from collections (Storage.Collection); set by
+	// Open.
+	lookup func(nameOrAlias string) (*Collection, error)
 
 	// lim holds the semaphores of MaxSearchThreads and
 	// MaxOptimizationThreads, made on first use (see sharedLimits).

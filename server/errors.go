@@ -79,6 +79,8 @@ var statusTable = []struct {
 	{backup.ErrUnknownSchedule, http.StatusNotFound},
 	{backup.ErrRunning, http.StatusConflict},
 	{backup.ErrClosed, http.StatusServiceUnavailable},
+	// engine.ErrTimeout has no row on purpose: like any other error it
+	// answers 500 "Service internal error: Timeout error: ...".
 }
 
 // statusOf returns the HTTP status code and client message for err.
