@@ -109,6 +109,12 @@ func (c *Collection) QueryBatch(ctx context.Context, reqs []QueryRequest) ([][]S
 	})
 }
 
+// MaxQueryPrefetches returns the prefetch bound of the collection's
+// storage (Options.MaxQueryPrefetches). A transport converting a decoded
+// prefetch tree need not convert more than one prefetch past it: Query
+// refuses such a tree anyway.
+func (c *Collection) MaxQueryPrefetches() int { return c.maxPrefetches() }
+
 // maxPrefetches returns the prefetch bound of the collection's storage.
 func (c *Collection) maxPrefetches() int {
 	if c.core.maxPrefetches > 0 {

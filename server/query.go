@@ -118,7 +118,8 @@ func (s *Server) query(c echo.Context) error {
 	if err := s.bind(c, &in); err != nil {
 		return err
 	}
-	pts, err := col.Query(c.Request().Context(), in.request())
+	budget := col.MaxQueryPrefetches() + 1
+	pts, err := col.Query(c.Request().Context(), in.request(&budget))
 	if err != nil {
 		return err
 	}
@@ -130,8 +131,9 @@ func (s *Server) query(c echo.Context) error {
 func (s *Server) queryBatch(c echo.Context) error {
 	return serveBatch(s, c, func(ctx context.Context, col *engine.Collection, qs []queryIn) ([]queryResponse, error) {
 		reqs := make([]engine.QueryRequest, len(qs))
+		budget := col.MaxQueryPrefetches() + 1
 		for i := range qs {
-			reqs[i] = qs[i].request()
+			reqs[i] = qs[i].request(&budget)
 		}
 		res, err := col.QueryBatch(ctx, reqs)
 		if err != nil {
@@ -145,8 +147,11 @@ func (s *Server) queryBatch(c echo.Context) error {
 	})
 }
 
-// request returns the engine's form of a decoded query.
-func (q *queryIn) request() engine.QueryRequest {
+// request returns the engine's form of a decoded query. budget is how
+// many more prefetches to convert: set to one more than the engine's
+// bound, a tree over it stays over it (and is refused) while a hostile
+// fan-out is not copied in full.
+func (q *queryIn) request(budget *int) engine.QueryRequest {
 	r := engine.QueryRequest{
 		Using: q.Using, Filter: q.Filter, Params: q.Params, ScoreThreshold: q.ScoreThreshold,
 		Limit: q.Limit, Offset: q.Offset, WithPayload: q.WithPayload,
@@ -156,10 +161,11 @@ func (q *queryIn) request() engine.QueryRequest {
 		r.Query = &engine.QueryExpr{Kind: q.Query.kind, Nearest: q.Query.nearest.input(),
 			Recommend: q.Query.recommend.input(), Fusion: q.Query.fusion}
 	}
-	if len(q.Prefetch) > 0 {
-		r.Prefetch = make([]engine.QueryRequest, len(q.Prefetch))
-		for i := range q.Prefetch {
-			r.Prefetch[i] = q.Prefetch[i].request()
+	if n := min(len(q.Prefetch), max(*budget, 0)); n > 0 {
+		*budget -= n
+		r.Prefetch = make([]engine.QueryRequest, n)
+		for i := range n {
+			r.Prefetch[i] = q.Prefetch[i].request(budget)
 		}
 	}
 	return r
