@@ -56,6 +56,9 @@ import (
 //	Scroll(ctx, ScrollRequest) (ScrollResult, error)
 //	Count(ctx, CountRequest) (int, error)
 //	Search(ctx, SearchRequest) ([]ScoredPoint, error)
+//	Query(ctx, QueryRequest) ([]ScoredPoint, error)                  // prefetch tree, rescoring, fusion (query.go)
+//	Recommend(ctx, RecommendRequest) ([]ScoredPoint, error)          // average_vector, lookup_from (recommend.go)
+//	SearchBatch / QueryBatch / RecommendBatch(ctx, []…)              // RunBatch's semantics (batch.go)
 //	Info() CollectionInfo; Config() CollectionConfig; Name() string
 //	Pin() (*Pin, error)                                              // snapshots: hold writes, list files, pin segments
 
