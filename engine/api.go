@@ -56,6 +56,9 @@ import (
 //	Scroll(ctx, ScrollRequest) (ScrollResult, error)
 //	Count(ctx, CountRequest) (int, error)
 //	Search(ctx, SearchRequest) ([]ScoredPoint, error)
+//	Query(ctx, QueryRequest) ([]ScoredPoint, error)                  // prefetch tree, rescoring, fusion (query.go)
+//	Recommend(ctx, RecommendRequest) ([]ScoredPoint, error)          // average_vector, lookup_from (recommend.go)
+//	SearchBatch / QueryBatch / RecommendBatch(ctx, []…)              // RunBatch's semantics (batch.go)
 //	Info() CollectionInfo; Config() CollectionConfig; Name() string
 //	Pin() (*Pin, error)                                              // snapshots: hold writes, list files, pin segments
 
@@ -97,6 +100,17 @@ type Options struct {
 	// same name, whose archive says nothing of this one's WAL. Nil: seals
 	// truncate up to the sealed LSN.
 	ArchivedLSN func(collection string, incarnation uint64, shard int) uint64
+	// MaxQueryPrefetches bounds the prefetches of one query request,
+	// counted over the whole prefetch tree (and summed over the queries of
+	// a QueryBatch): each prefetch is a search of its own, so a fan-out of
+	// 10^5 leaves would keep a core busy for minutes. Qdrant has no such
+	// default; more are refused (ErrBadRequest). 0 means
+	// DefaultMaxQueryPrefetches. Documented in docs/limits.md.
+	MaxQueryPrefetches int
+
+	// lookup resolves lookup_from collections (Storage.Collection); set by
+	// Open.
+	lookup func(nameOrAlias string) (*Collection, error)
 
 	// lim holds the semaphores of MaxSearchThreads and
 	// MaxOptimizationThreads, made on first use (see sharedLimits).

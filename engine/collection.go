@@ -51,6 +51,10 @@ type collCore struct {
 	// incarnation identifies this opening of the collection (see
 	// Collection.Incarnation).
 	incarnation uint64
+	// lookup is Options.lookup: where lookup_from collections are found.
+	lookup func(nameOrAlias string) (*Collection, error)
+	// maxPrefetches is Options.MaxQueryPrefetches.
+	maxPrefetches int
 
 	mu      sync.RWMutex // guards cfg and indexes
 	cfg     CollectionConfig
@@ -155,7 +159,7 @@ func openCollection(name, dir string, opts *Options, unverified bool) (*Collecti
 	core := &collCore{name: name, dir: dir, fs: opts.FS, logger: opts.Logger, hooks: opts.Hooks,
 		cfg: f.Config, indexes: f.PayloadIndexes, specs: vectorSpecs(&f.Config),
 		limits: opts.sharedLimits(), freeSpace: opts.FreeSpace, now: opts.now(), archived: opts.ArchivedLSN,
-		incarnation: incarnations.Add(1)}
+		incarnation: incarnations.Add(1), lookup: opts.lookup, maxPrefetches: opts.MaxQueryPrefetches}
 	c := &Collection{core: core}
 	for i := range f.Config.Params.ShardNumber {
 		s, err := openShard(core, i, shardDir(dir, i), unverified)

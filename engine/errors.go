@@ -55,6 +55,10 @@ var (
 	// was written. Its message names the bytes needed and the bytes free.
 	// The server answers it as Qdrant answers a storage error (500).
 	ErrNoSpace = errors.New("Not enough free space")
+	// ErrTimeout reports an operation stopped by its client's timeout (see
+	// WithTimeout): "Timeout error: Operation 'Search' timed out after 2
+	// seconds". Qdrant answers it 500.
+	ErrTimeout = errors.New("Timeout error")
 )
 
 // engineError carries a sentinel kind and a complete, client-facing message.
@@ -80,6 +84,13 @@ func errAlreadyExists(what, name string) error {
 
 func errBadRequest(format string, args ...any) error {
 	return &engineError{ErrBadRequest, "Wrong input: " + fmt.Sprintf(format, args...)}
+}
+
+// errBadRequestText returns an ErrBadRequest whose whole message is the
+// formatted text: Qdrant's "Bad request: ..." and "Format error in JSON
+// body: ..." answers (400) to requests the engine refuses.
+func errBadRequestText(format string, args ...any) error {
+	return &engineError{ErrBadRequest, fmt.Sprintf(format, args...)}
 }
 
 func errInvalid(field, format string, args ...any) error {

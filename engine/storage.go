@@ -58,6 +58,7 @@ func Open(opts Options) (*Storage, error) {
 		return nil, fmt.Errorf("open storage: %w", err)
 	}
 	st := &Storage{opts: opts, dir: opts.Dir, collections: map[string]*Collection{}, failed: map[string]*failedCollection{}}
+	st.opts.lookup = st.Collection
 	// Two passes, collection and shard intents first, then restore-all
 	// intents, on purpose: both kinds can be left at once (a restore whose
 	// roll-back failed keeps its intent, errIntentPending, and later

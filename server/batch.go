@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/labstack/echo/v4"
 
@@ -24,11 +23,9 @@ func (*searchesIn[T]) normalizeBody(b []byte) ([]byte, error) {
 	return normalizeQueryBody(b, true)
 }
 
-// serveBatch decodes a batch body, checks it as a whole with check (nil:
-// no check) and answers its requests in order with run. The first failure
-// answers for the whole batch, naming the request by its index; batches
-// only read, so nothing is left half done.
-func serveBatch[T, R any](s *Server, c echo.Context, check func([]T) error, run func(context.Context, *engine.Collection, *T) (R, error)) error {
+// serveBatch decodes a batch body and answers it with run, which calls
+// the engine's batch (its semantics are engine.RunBatch's).
+func serveBatch[T, R any](s *Server, c echo.Context, run func(context.Context, *engine.Collection, []T) ([]R, error)) error {
 	col, err := s.collection(c)
 	if err != nil {
 		return err
@@ -40,22 +37,9 @@ func serveBatch[T, R any](s *Server, c echo.Context, check func([]T) error, run 
 	if in.Searches == nil {
 		return badJSON(&fieldError{Field: "searches", Msg: "missing field"})
 	}
-	if check != nil {
-		if err := check(*in.Searches); err != nil {
-			return err
-		}
-	}
-	out := make([]R, len(*in.Searches))
-	ctx := c.Request().Context()
-	for i := range *in.Searches {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		r, err := run(ctx, col, &(*in.Searches)[i])
-		if err != nil {
-			return fmt.Errorf("searches[%d]: %w", i, err)
-		}
-		out[i] = r
+	out, err := run(c.Request().Context(), col, *in.Searches)
+	if err != nil {
+		return err
 	}
 	return ok(c, out)
 }

@@ -91,6 +91,8 @@ var statusTable = []struct {
 	{backup.ErrUnknownSchedule, http.StatusNotFound},
 	{backup.ErrRunning, http.StatusConflict},
 	{backup.ErrClosed, http.StatusServiceUnavailable},
+	// engine.ErrTimeout has no row on purpose: like any other error it
+	// answers 500 "Service internal error: Timeout error: ...".
 }
 
 // statusPrefix puts Qdrant's wording of a kind before the message of

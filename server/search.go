@@ -110,15 +110,18 @@ func (s *Server) search(c echo.Context) error {
 	return ok(c, nonNil(res))
 }
 
-// searchBatch answers POST /points/search/batch.
+// searchBatch answers POST /points/search/batch. Each request's fields
+// are checked when its turn comes, as Qdrant does.
 func (s *Server) searchBatch(c echo.Context) error {
-	return serveBatch(s, c, nil, func(ctx context.Context, col *engine.Collection, in *searchIn) ([]engine.ScoredPoint, error) {
-		r, err := in.request()
-		if err != nil {
-			return nil, err
-		}
-		res, err := col.Search(ctx, r)
-		return nonNil(res), err
+	return serveBatch(s, c, func(ctx context.Context, col *engine.Collection, ins []searchIn) ([][]engine.ScoredPoint, error) {
+		return engine.RunBatch(ctx, ins, func(ctx context.Context, in *searchIn) ([]engine.ScoredPoint, error) {
+			r, err := in.request()
+			if err != nil {
+				return nil, err
+			}
+			res, err := col.Search(ctx, r)
+			return nonNil(res), err
+		})
 	})
 }
 
@@ -140,10 +143,7 @@ type recommendIn struct {
 }
 
 // lookupIn is Qdrant's LookupLocation: where example ids are looked up.
-type lookupIn struct {
-	Collection string `json:"collection"`
-	Vector     string `json:"vector"`
-}
+type lookupIn = engine.LookupLocation
 
 func (s *Server) recommend(c echo.Context) error {
 	col, err := s.collection(c)
@@ -154,52 +154,34 @@ func (s *Server) recommend(c echo.Context) error {
 	if err := s.bind(c, &in); err != nil {
 		return err
 	}
-	res, err := s.runRecommend(c.Request().Context(), col, &in)
+	res, err := col.Recommend(c.Request().Context(), in.request())
 	if err != nil {
 		return err
 	}
-	return ok(c, res)
+	return ok(c, nonNil(res))
 }
 
 // recommendBatch answers POST /points/recommend/batch.
 func (s *Server) recommendBatch(c echo.Context) error {
-	return serveBatch(s, c, nil, s.runRecommend)
+	return serveBatch(s, c, func(ctx context.Context, col *engine.Collection, ins []recommendIn) ([][]engine.ScoredPoint, error) {
+		reqs := make([]engine.RecommendRequest, len(ins))
+		for i := range ins {
+			reqs[i] = ins[i].request()
+		}
+		res, err := col.RecommendBatch(ctx, reqs)
+		for i := range res {
+			res[i] = nonNil(res[i])
+		}
+		return res, err
+	})
 }
 
-// runRecommend answers one recommend request.
-func (s *Server) runRecommend(ctx context.Context, col *engine.Collection, in *recommendIn) ([]engine.ScoredPoint, error) {
-	if in.Limit == nil {
-		return nil, badJSON(&fieldError{Field: "limit", Msg: "missing field"})
+// request returns the engine's form of a decoded recommend request.
+func (in *recommendIn) request() engine.RecommendRequest {
+	return engine.RecommendRequest{
+		Positive: inputs(in.Positive), Negative: inputs(in.Negative), Strategy: in.Strategy,
+		Filter: in.Filter, Params: in.Params, Limit: in.Limit, Offset: in.Offset,
+		WithPayload: in.WithPayload, WithVector: vectorSelector(in.WithVector, in.WithVectors),
+		ScoreThreshold: in.ScoreThreshold, Using: in.Using, LookupFrom: in.LookupFrom,
 	}
-	offset := 0
-	if in.Offset != nil {
-		offset = *in.Offset
-	}
-	if err := checkPaging(*in.Limit, offset); err != nil {
-		return nil, err
-	}
-	base := engine.SearchRequest{
-		Filter: in.Filter, Params: in.Params, Limit: *in.Limit, Offset: offset,
-		WithPayload: in.WithPayload, WithVector: vectorSelector(in.WithVector, in.WithVectors), ScoreThreshold: in.ScoreThreshold,
-	}
-	rec := recommendSpec{Positive: in.Positive, Negative: in.Negative, Strategy: in.Strategy}
-	req, err := s.recommendRequest(ctx, col, rec, in.Using, in.LookupFrom, base)
-	if err != nil {
-		return nil, err
-	}
-	res, err := col.Search(ctx, req)
-	return nonNil(res), err
-}
-
-// excludeIDs returns f narrowed to points not in ids.
-func excludeIDs(f *payload.Filter, ex []exampleIn) *payload.Filter {
-	ids := exampleIDs(ex)
-	if len(ids) == 0 {
-		return f
-	}
-	out := &payload.Filter{MustNot: []payload.Condition{{HasID: &payload.HasID{IDs: ids}}}}
-	if f != nil {
-		out.Must = []payload.Condition{{Filter: f}}
-	}
-	return out
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -74,7 +73,6 @@ type Server struct {
 	snaps       *snapshot.Manager
 	walArchive  *walarchive.Archiver
 	backup      *backup.Scheduler
-	bg          sync.WaitGroup
 	reg         *prometheus.Registry
 	metrics     *metrics
 	id          string

@@ -80,22 +80,14 @@ func accepted(c echo.Context) error {
 	return c.JSON(http.StatusAccepted, acceptedBody{Status: "accepted", Time: elapsed(c)})
 }
 
-// background runs work after the request has been answered 202; Wait
-// waits for it. Failures can only be logged.
-func (s *Server) background(what string, work func(ctx context.Context) error) {
-	s.bg.Add(1)
-	go func() {
-		defer s.bg.Done()
-		if err := work(context.Background()); err != nil {
-			s.log.Error("background snapshot work failed", "op", what, "err", err)
-		}
-	}()
-}
-
 // Wait blocks until the snapshot work accepted with wait=false has
-// finished. Call it after the HTTP server has shut down, before the
-// storage is closed.
-func (s *Server) Wait() { s.bg.Wait() }
+// finished (the snapshot manager owns it: snapshot.Manager.Wait). Call it
+// after the HTTP server has shut down, before the storage is closed.
+func (s *Server) Wait() {
+	if s.snaps != nil {
+		s.snaps.Wait()
+	}
+}
 
 // runOrAccept runs work now and answers with its result, or, with
 // wait=false, answers 202 and runs it in the background.
@@ -105,7 +97,11 @@ func (s *Server) runOrAccept(c echo.Context, what string, work func(ctx context.
 		return err
 	}
 	if !wait {
-		s.background(what, func(ctx context.Context) error { _, err := work(ctx); return err })
+		m, err := s.snapshots()
+		if err != nil {
+			return err
+		}
+		m.Go(what, func(ctx context.Context) error { _, err := work(ctx); return err })
 		return accepted(c)
 	}
 	res, err := work(c.Request().Context())

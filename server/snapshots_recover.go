@@ -3,14 +3,12 @@ package server
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
-	"os"
+	"mime/multipart"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/cairn-db/cairn/snapshot"
-	"github.com/cairn-db/cairn/vfs"
 )
 
 // recoverRequest is Qdrant's SnapshotRecover body.
@@ -114,16 +112,16 @@ func (s *Server) recoverUpload(c echo.Context, m *snapshot.Manager, what string,
 	if err := check(); err != nil {
 		return err
 	}
-	path, err := receiveUpload(c, m, checksum)
+	up, err := receiveUpload(c, m, checksum)
 	if err != nil {
 		return err
 	}
 	work := func(ctx context.Context) error {
-		defer removeUpload(s, m, path)
-		return restore(ctx, path, prio)
+		defer up.Remove()
+		return restore(ctx, up.Path, prio)
 	}
 	if !wait {
-		s.background(what, work)
+		m.Go(what, work)
 		return accepted(c)
 	}
 	if err := work(c.Request().Context()); err != nil {
@@ -132,56 +130,34 @@ func (s *Server) recoverUpload(c echo.Context, m *snapshot.Manager, what string,
 	return ok(c, true)
 }
 
-// receiveUpload streams the multipart field "snapshot" to a temp file and
-// returns its path.
-func receiveUpload(c echo.Context, m *snapshot.Manager, checksum string) (string, error) {
+// receiveUpload finds the multipart field "snapshot" of an upload and
+// has the manager receive it (size and free-space checks first).
+func receiveUpload(c echo.Context, m *snapshot.Manager, checksum string) (*snapshot.Upload, error) {
 	r := c.Request()
 	mr, err := r.MultipartReader()
 	if err != nil {
-		return "", badRequest("snapshot upload: want a multipart/form-data body: %v", err)
+		return nil, badRequest("snapshot upload: want a multipart/form-data body: %v", err)
 	}
-	fsys := m.FS
-	if fsys == nil {
-		fsys = vfs.OS
-	}
-	if err := fsys.MkdirAll(m.TempPath, 0o755); err != nil {
-		return "", fmt.Errorf("create temp path: %w", err)
-	}
-	if r.ContentLength > 0 { // refuse what cannot fit before reading it
-		if m.MaxBytes > 0 && r.ContentLength > m.MaxBytes {
-			return "", fmt.Errorf("%w: upload of %d bytes (limit %d)", snapshot.ErrTooLarge, r.ContentLength, m.MaxBytes)
-		}
-		if err := snapshot.CheckFreeSpace(m.TempPath, r.ContentLength); err != nil {
-			return "", err
-		}
-	}
-	for {
-		part, err := mr.NextPart()
-		if errors.Is(err, io.EOF) {
-			return "", badRequest("snapshot upload: no `snapshot` field in the form")
-		}
-		if err != nil {
-			return "", badRequest("snapshot upload: read form: %v", err)
-		}
-		if part.FormName() != "snapshot" {
+	var part *multipart.Part
+	defer func() {
+		if part != nil {
 			part.Close()
-			continue
 		}
-		path, _, err := snapshot.Receive(fsys, part, m.TempPath, checksum, m.MaxBytes)
-		part.Close()
-		if err != nil {
-			return "", fmt.Errorf("snapshot upload: %w", err)
+	}()
+	return m.ReceiveUpload(r.ContentLength, checksum, func() (io.Reader, error) {
+		for {
+			p, err := mr.NextPart()
+			if errors.Is(err, io.EOF) {
+				return nil, badRequest("snapshot upload: no `snapshot` field in the form")
+			}
+			if err != nil {
+				return nil, badRequest("snapshot upload: read form: %v", err)
+			}
+			if p.FormName() == "snapshot" {
+				part = p
+				return p, nil
+			}
+			p.Close()
 		}
-		return path, nil
-	}
-}
-
-func removeUpload(s *Server, m *snapshot.Manager, path string) {
-	fsys := m.FS
-	if fsys == nil {
-		fsys = vfs.OS
-	}
-	if err := fsys.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
-		s.log.Warn("remove uploaded snapshot", "path", path, "err", err)
-	}
+	})
 }

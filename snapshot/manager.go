@@ -88,6 +88,7 @@ type Manager struct {
 	scrubOnce     sync.Once
 	scrubber      *Scrubber
 	remote        remoteState // locks, name reservations and the hash cache of Remote
+	jobs          jobs        // work accepted with wait=false (Go, Wait)
 }
 
 // Scrub returns msg with the absolute paths of the storage, snapshots and

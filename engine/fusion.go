@@ -1,26 +1,25 @@
-package server
+package engine
 
 import (
 	"math"
 	"sort"
 
-	"github.com/cairn-db/cairn/engine"
 	"github.com/cairn-db/cairn/point"
 )
 
 // rrfK is Qdrant's default k of Reciprocal Rank Fusion.
 const rrfK = 2
 
-// fuse combines ranked lists (best first) into one, best first: "rrf"
+// Fuse combines ranked lists (best first) into one, best first: FusionRRF
 // scores a point Σ 1/(k + rank) over the lists it appears in (rank from
-// 0); "dbsf" normalises each list's scores to [0, 1] between mean ± 3σ and
+// 0); FusionDBSF normalises each list's scores to [0, 1] between mean ± 3σ and
 // sums them. higher says whether a larger raw score is better (false for
 // Euclid and Manhattan distances).
-func fuse(method string, lists [][]engine.ScoredPoint, higher bool) []engine.ScoredPoint {
+func Fuse(method string, lists [][]ScoredPoint, higher bool) []ScoredPoint {
 	score := map[point.ID]float64{}
-	first := map[point.ID]engine.ScoredPoint{}
+	first := map[point.ID]ScoredPoint{}
 	var order []point.ID
-	add := func(p engine.ScoredPoint, s float64) {
+	add := func(p ScoredPoint, s float64) {
 		if _, seen := first[p.ID]; !seen {
 			first[p.ID] = p
 			order = append(order, p.ID)
@@ -28,7 +27,7 @@ func fuse(method string, lists [][]engine.ScoredPoint, higher bool) []engine.Sco
 		score[p.ID] += s
 	}
 	for _, l := range lists {
-		if method == "rrf" {
+		if method == FusionRRF {
 			for rank, p := range l {
 				add(p, 1/float64(rrfK+rank))
 			}
@@ -39,7 +38,7 @@ func fuse(method string, lists [][]engine.ScoredPoint, higher bool) []engine.Sco
 			add(p, norm(p.Score))
 		}
 	}
-	out := make([]engine.ScoredPoint, len(order))
+	out := make([]ScoredPoint, len(order))
 	for i, id := range order {
 		p := first[id]
 		p.Score = float32(score[id])
@@ -55,7 +54,7 @@ func fuse(method string, lists [][]engine.ScoredPoint, higher bool) []engine.Sco
 }
 
 // dbsfNormalizer maps a list's scores into [0, 1] using mean ± 3σ.
-func dbsfNormalizer(l []engine.ScoredPoint, higher bool) func(float32) float64 {
+func dbsfNormalizer(l []ScoredPoint, higher bool) func(float32) float64 {
 	sign := 1.0
 	if !higher {
 		sign = -1

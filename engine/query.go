@@ -1,0 +1,258 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/cairn-db/cairn/payload"
+	"github.com/cairn-db/cairn/point"
+)
+
+// DefaultQueryLimit is Qdrant's limit when a query or prefetch sets none.
+const DefaultQueryLimit = 10
+
+// DefaultMaxQueryPrefetches is Options.MaxQueryPrefetches when it is 0.
+const DefaultMaxQueryPrefetches = 1024
+
+// QueryKind says what a query expression asks for.
+type QueryKind uint8
+
+// The query expressions Cairn serves.
+const (
+	// QueryNearest searches with a vector, or with a stored point's vector.
+	QueryNearest QueryKind = iota + 1
+	// QueryRecommend searches with the average_vector of examples.
+	QueryRecommend
+	// QueryFusion combines the results of the prefetches.
+	QueryFusion
+)
+
+// Fusion methods of a QueryFusion expression.
+const (
+	// FusionRRF is Reciprocal Rank Fusion.
+	FusionRRF = "rrf"
+	// FusionDBSF is Distribution-Based Score Fusion.
+	FusionDBSF = "dbsf"
+)
+
+// VectorInput is Qdrant's VectorInput in its dense forms: a vector, or
+// (ID set) the id of a stored point whose vector is used.
+type VectorInput struct {
+	ID     *point.ID
+	Vector []float32
+}
+
+// RecommendInput is Qdrant's RecommendInput: examples to move towards
+// (Positive) and away from (Negative). Strategy is "" or
+// "average_vector"; Qdrant's best_score and sum_scores are refused.
+type RecommendInput struct {
+	Positive []VectorInput
+	Negative []VectorInput
+	Strategy string
+}
+
+// QueryExpr is Qdrant's QueryInterface in the forms Cairn serves.
+type QueryExpr struct {
+	Kind      QueryKind
+	Nearest   VectorInput    // QueryNearest
+	Recommend RecommendInput // QueryRecommend
+	Fusion    string         // QueryFusion: FusionRRF or FusionDBSF
+}
+
+// LookupLocation is Qdrant's LookupLocation: the collection (and vector)
+// where example ids are looked up instead of the queried collection.
+type LookupLocation struct {
+	Collection string `json:"collection"`
+	Vector     string `json:"vector"`
+}
+
+// QueryRequest is Qdrant's QueryRequest; a prefetch is one too (its
+// Offset, WithPayload and WithVector are ignored). Nil pointers are fields
+// the client did not set: Limit defaults to DefaultQueryLimit, Offset to 0.
+type QueryRequest struct {
+	Prefetch       []QueryRequest
+	Query          *QueryExpr
+	Using          string
+	Filter         *payload.Filter
+	Params         *SearchParams
+	ScoreThreshold *float32
+	Limit          *int
+	Offset         *int
+	WithPayload    *WithPayload
+	WithVector     *WithVector
+	LookupFrom     *LookupLocation
+}
+
+// Query answers Qdrant's universal query: it runs the prefetch tree
+// (each prefetch a search or scroll of its own, the parent's filter
+// applying to it too), then rescores the union of the prefetches' results
+// with the query, fuses them, or (one prefetch, no query) passes them
+// through; without prefetches it is a search, or a scroll without a
+// query. Only the top level honours Offset and the selectors. A tree of
+// more than Options.MaxQueryPrefetches prefetches is refused before any
+// work.
+func (c *Collection) Query(ctx context.Context, req QueryRequest) ([]ScoredPoint, error) {
+	if err := c.checkPrefetches([]QueryRequest{req}); err != nil {
+		return nil, err
+	}
+	return c.runQuery(ctx, &req, nil, true)
+}
+
+// QueryBatch answers several queries in order (see RunBatch); the
+// prefetch bound applies to all their prefetches together.
+func (c *Collection) QueryBatch(ctx context.Context, reqs []QueryRequest) ([][]ScoredPoint, error) {
+	if err := c.checkPrefetches(reqs); err != nil {
+		return nil, err
+	}
+	return RunBatch(ctx, reqs, func(ctx context.Context, q *QueryRequest) ([]ScoredPoint, error) {
+		return c.runQuery(ctx, q, nil, true)
+	})
+}
+
+// MaxQueryPrefetches returns the prefetch bound of the collection's
+// storage (Options.MaxQueryPrefetches). A transport converting a decoded
+// prefetch tree need not convert more than one prefetch past it: Query
+// refuses such a tree anyway.
+func (c *Collection) MaxQueryPrefetches() int { return c.maxPrefetches() }
+
+// maxPrefetches returns the prefetch bound of the collection's storage.
+func (c *Collection) maxPrefetches() int {
+	if c.core.maxPrefetches > 0 {
+		return c.core.maxPrefetches
+	}
+	return DefaultMaxQueryPrefetches
+}
+
+// checkPrefetches refuses queries whose prefetches, all together, exceed
+// the bound: each prefetch is a search of its own, so a fan-out of 10^5
+// leaves would keep a core busy for minutes.
+func (c *Collection) checkPrefetches(qs []QueryRequest) error {
+	limit, n := c.maxPrefetches(), 0
+	for i := range qs {
+		if n = countPrefetches(&qs[i], n, limit); n > limit {
+			return errBadRequestText("Bad request: Limit exceeded: the request has more than %d prefetch queries. Help: reduce the number of prefetch queries to %d or below", limit, limit)
+		}
+	}
+	return nil
+}
+
+// countPrefetches adds the prefetches of q's tree to n and returns the
+// sum, stopping as soon as it passes limit.
+func countPrefetches(q *QueryRequest, n, limit int) int {
+	for i := range q.Prefetch {
+		if n++; n > limit {
+			return n
+		}
+		if n = countPrefetches(&q.Prefetch[i], n, limit); n > limit {
+			return n
+		}
+	}
+	return n
+}
+
+// runQuery answers one query node. The parent's filter applies to its
+// prefetches too; only the top node honours offset and the selectors.
+func (c *Collection) runQuery(ctx context.Context, q *QueryRequest, parent *payload.Filter, top bool) ([]ScoredPoint, error) {
+	limit, offset := DefaultQueryLimit, 0
+	if q.Limit != nil {
+		limit = *q.Limit
+	}
+	if q.Offset != nil && top {
+		offset = *q.Offset
+	}
+	if err := checkPaging(limit, offset); err != nil {
+		return nil, err
+	}
+	base := SearchRequest{Filter: andFilter(parent, q.Filter), Params: q.Params, Limit: limit, Offset: offset, ScoreThreshold: q.ScoreThreshold}
+	if top {
+		base.WithPayload, base.WithVector = q.WithPayload, q.WithVector
+	}
+	if len(q.Prefetch) > 0 {
+		return c.runPrefetched(ctx, q, base)
+	}
+	if q.Query == nil {
+		return c.scrollAsQuery(ctx, base)
+	}
+	if q.Query.Kind == QueryFusion {
+		return nil, errBadRequestText("Bad request: fusion needs prefetch queries to combine")
+	}
+	return c.searchExpr(ctx, q, base)
+}
+
+// searchExpr runs a nearest or recommend expression as one search.
+func (c *Collection) searchExpr(ctx context.Context, q *QueryRequest, base SearchRequest) ([]ScoredPoint, error) {
+	var req SearchRequest
+	var err error
+	if q.Query.Kind == QueryRecommend {
+		req, err = c.recommendSearch(ctx, q.Query.Recommend, q.Using, q.LookupFrom, base)
+	} else {
+		req, err = c.nearestSearch(ctx, q, base)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return c.Search(ctx, req)
+}
+
+// nearestSearch resolves a nearest query; a point id searches with that
+// point's vector and leaves the point out of the results.
+func (c *Collection) nearestSearch(ctx context.Context, q *QueryRequest, base SearchRequest) (SearchRequest, error) {
+	ex := q.Query.Nearest
+	if ex.ID == nil {
+		base.Vector = NamedVector{Name: q.Using, Vector: ex.Vector}
+		return base, nil
+	}
+	src, name, err := c.lookupSource(q.Using, q.LookupFrom)
+	if err != nil {
+		return base, err
+	}
+	vecs, err := resolveExamples(ctx, src, name, []VectorInput{ex})
+	if err != nil {
+		return base, err
+	}
+	base.Vector = NamedVector{Name: q.Using, Vector: vecs[0]}
+	if src == c {
+		base.Filter = excludeIDs(base.Filter, []VectorInput{ex})
+	}
+	return base, nil
+}
+
+// runPrefetched runs the prefetches, then rescores their union with the
+// query, fuses them, or (one prefetch, no query) passes it through.
+func (c *Collection) runPrefetched(ctx context.Context, q *QueryRequest, base SearchRequest) ([]ScoredPoint, error) {
+	lists := make([][]ScoredPoint, len(q.Prefetch))
+	for i := range q.Prefetch {
+		res, err := c.runQuery(ctx, &q.Prefetch[i], base.Filter, false)
+		if err != nil {
+			return nil, fmt.Errorf("prefetch[%d]: %w", i, err)
+		}
+		lists[i] = res
+	}
+	switch {
+	case q.Query == nil && len(lists) == 1:
+		return c.withSelectors(ctx, pageOf(lists[0], base.Offset, base.Limit), base)
+	case q.Query == nil:
+		return nil, errBadRequestText("Bad request: several prefetches need a query (e.g. {\"fusion\": \"rrf\"}) to combine them")
+	case q.Query.Kind == QueryFusion:
+		fused := Fuse(q.Query.Fusion, lists, c.higherIsBetter(q.Using))
+		fused = applyThreshold(fused, q.ScoreThreshold)
+		return c.withSelectors(ctx, pageOf(fused, base.Offset, base.Limit), base)
+	}
+	var ids []point.ID
+	seen := map[point.ID]bool{}
+	for _, l := range lists {
+		for _, p := range l {
+			if !seen[p.ID] {
+				seen[p.ID] = true
+				ids = append(ids, p.ID)
+			}
+		}
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	base.Filter = idFilter(base.Filter, ids)
+	inner := *q
+	inner.Prefetch = nil
+	return c.searchExpr(ctx, &inner, base)
+}

@@ -1,0 +1,182 @@
+package engine
+
+import (
+	"context"
+
+	"github.com/cairn-db/cairn/payload"
+	"github.com/cairn-db/cairn/point"
+)
+
+// RecommendRequest is Qdrant's RecommendRequest. A nil Limit is a request
+// without its required limit (refused); a nil Offset is 0.
+type RecommendRequest struct {
+	Positive       []VectorInput
+	Negative       []VectorInput
+	Strategy       string
+	Filter         *payload.Filter
+	Params         *SearchParams
+	Limit          *int
+	Offset         *int
+	WithPayload    *WithPayload
+	WithVector     *WithVector
+	ScoreThreshold *float32
+	Using          string
+	LookupFrom     *LookupLocation
+}
+
+// Recommend answers a recommend request as one search: Qdrant's
+// average_vector strategy, query = avg(positive) + (avg(positive) −
+// avg(negative)), the example points themselves left out of the results.
+// Example ids are looked up in LookupFrom's collection when it is set.
+func (c *Collection) Recommend(ctx context.Context, in RecommendRequest) ([]ScoredPoint, error) {
+	if in.Limit == nil {
+		return nil, errBadRequestText("Format error in JSON body: limit: missing field")
+	}
+	offset := 0
+	if in.Offset != nil {
+		offset = *in.Offset
+	}
+	if err := checkPaging(*in.Limit, offset); err != nil {
+		return nil, err
+	}
+	base := SearchRequest{
+		Filter: in.Filter, Params: in.Params, Limit: *in.Limit, Offset: offset,
+		WithPayload: in.WithPayload, WithVector: in.WithVector, ScoreThreshold: in.ScoreThreshold,
+	}
+	rec := RecommendInput{Positive: in.Positive, Negative: in.Negative, Strategy: in.Strategy}
+	req, err := c.recommendSearch(ctx, rec, in.Using, in.LookupFrom, base)
+	if err != nil {
+		return nil, err
+	}
+	return c.Search(ctx, req)
+}
+
+// RecommendBatch answers several recommend requests in order (see
+// RunBatch).
+func (c *Collection) RecommendBatch(ctx context.Context, reqs []RecommendRequest) ([][]ScoredPoint, error) {
+	return RunBatch(ctx, reqs, func(ctx context.Context, r *RecommendRequest) ([]ScoredPoint, error) {
+		return c.Recommend(ctx, *r)
+	})
+}
+
+// recommendSearch turns examples into one search request (see Recommend).
+func (c *Collection) recommendSearch(ctx context.Context, r RecommendInput, using string, lookup *LookupLocation, base SearchRequest) (SearchRequest, error) {
+	switch r.Strategy {
+	case "", "average_vector":
+	case "best_score", "sum_scores":
+		return base, errBadRequestText("Bad request: recommend strategy %q is not supported by Cairn; use average_vector", r.Strategy)
+	default:
+		return base, errBadRequestText("Format error in JSON body: strategy: unknown variant `%s`, expected one of `average_vector`, `best_score`, `sum_scores`", r.Strategy)
+	}
+	if len(r.Positive) == 0 {
+		return base, errBadRequestText("Bad request: No positive examples given")
+	}
+	src, vecName, err := c.lookupSource(using, lookup)
+	if err != nil {
+		return base, err
+	}
+	pos, err := resolveExamples(ctx, src, vecName, r.Positive)
+	if err != nil {
+		return base, err
+	}
+	neg, err := resolveExamples(ctx, src, vecName, r.Negative)
+	if err != nil {
+		return base, err
+	}
+	q, err := averageVector(pos, neg)
+	if err != nil {
+		return base, err
+	}
+	base.Vector = NamedVector{Name: using, Vector: q}
+	if src == c {
+		base.Filter = excludeIDs(base.Filter, append(append([]VectorInput(nil), r.Positive...), r.Negative...))
+	}
+	return base, nil
+}
+
+// lookupSource resolves lookup_from: the collection where example ids
+// are looked up and the vector read from them; c and using without it.
+func (c *Collection) lookupSource(using string, lookup *LookupLocation) (*Collection, string, error) {
+	if lookup == nil || lookup.Collection == "" {
+		return c, using, nil
+	}
+	if c.core.lookup == nil {
+		return nil, "", ErrClosed
+	}
+	src, err := c.core.lookup(lookup.Collection)
+	if err != nil {
+		return nil, "", err
+	}
+	return src, lookup.Vector, nil
+}
+
+func exampleIDs(ex []VectorInput) []point.ID {
+	var ids []point.ID
+	for _, e := range ex {
+		if e.ID != nil {
+			ids = append(ids, *e.ID)
+		}
+	}
+	return ids
+}
+
+// resolveExamples returns each example's vector, fetching ids from col.
+func resolveExamples(ctx context.Context, col *Collection, name string, ex []VectorInput) ([][]float32, error) {
+	ids := exampleIDs(ex)
+	byID := map[point.ID][]float32{}
+	if len(ids) > 0 {
+		recs, err := col.Get(ctx, ids, WithPayload{}, WithVector{Enable: true, Names: []string{name}})
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range recs {
+			byID[r.ID] = r.Vector[name]
+		}
+	}
+	out := make([][]float32, len(ex))
+	for i, e := range ex {
+		if e.ID == nil {
+			out[i] = e.Vector
+			continue
+		}
+		v, found := byID[*e.ID]
+		if !found {
+			return nil, errPointNotFound(e.ID)
+		}
+		if v == nil {
+			return nil, errBadRequest("point %s has no vector %q", e.ID, name)
+		}
+		out[i] = v
+	}
+	return out, nil
+}
+
+func averageVector(pos, neg [][]float32) ([]float32, error) {
+	dim := len(pos[0])
+	for _, v := range append(append([][]float32(nil), pos...), neg...) {
+		if len(v) != dim {
+			return nil, errBadRequest("Vector dimension error: expected dim: %d, got %d", dim, len(v))
+		}
+	}
+	avg := func(vs [][]float32) []float32 {
+		out := make([]float32, dim)
+		for _, v := range vs {
+			for i, x := range v {
+				out[i] += x
+			}
+		}
+		for i := range out {
+			out[i] /= float32(len(vs))
+		}
+		return out
+	}
+	p := avg(pos)
+	if len(neg) == 0 {
+		return p, nil
+	}
+	n := avg(neg)
+	for i := range p {
+		p[i] += p[i] - n[i]
+	}
+	return p, nil
+}
