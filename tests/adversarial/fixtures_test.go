@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -66,7 +67,16 @@ func waitFor(t *testing.T, what string, bound time.Duration, cond func() bool) {
 // segmentFiles lists the meta.seg files of a collection's sealed segments.
 func (c *cairn) segmentFiles(name string) []string {
 	m, _ := filepath.Glob(filepath.Join(c.storage, "collections", name, "shard-*", "segments", "*", "meta.seg"))
-	return m
+	sealed := m[:0]
+	for _, f := range m {
+		// A seal writes seg-N.tmp and renames it: a .tmp folder is a seal
+		// under way, which a shutdown may abandon (its points stay in the
+		// WAL), not a sealed segment.
+		if !strings.HasSuffix(filepath.Dir(f), ".tmp") {
+			sealed = append(sealed, f)
+		}
+	}
+	return sealed
 }
 
 // sealedCollection creates a dim-d collection that seals small segments
