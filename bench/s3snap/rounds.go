@@ -1,0 +1,205 @@
+package s3snap
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/cairn-db/cairn/bench"
+	"github.com/cairn-db/cairn/engine"
+	"github.com/cairn-db/cairn/snapshot"
+)
+
+// firstRound runs one round: the first snapshot of the collection into an
+// empty prefix with the writer's stall, and the reference PutObject of the
+// archive, in an order alternating from round to round. The snapshot's
+// prefix is emptied afterwards unless last; its manager is returned.
+func (r *runner) firstRound(ctx context.Context, i int, last bool) (*snapshot.Manager, *counting, error) {
+	x := bench.S3Round{SnapshotFst: i%2 == 1, Load: loadavg()}
+	m, cs, err := r.manager(fmt.Sprintf("r%d", i))
+	if err != nil {
+		return nil, nil, err
+	}
+	put := func() error {
+		d, err := r.putArchive(ctx, i)
+		x.UploadS = d.Seconds()
+		return err
+	}
+	snap := func() error { return r.stalledSnapshot(ctx, m, cs, &x) }
+	steps := []func() error{put, snap}
+	if x.SnapshotFst {
+		steps[0], steps[1] = snap, put
+	}
+	for _, step := range steps {
+		if err := settle(r.storageDir); err != nil {
+			return nil, nil, err
+		}
+		if err := step(); err != nil {
+			return nil, nil, err
+		}
+	}
+	x.Ratio = x.SnapshotS / x.UploadS
+	r.res.Rounds = append(r.res.Rounds, x)
+	bench.Logf(r.o.Log, "round %d: snapshot %.2f s, PutObject %.2f s (x%.2f); base-max %.1f ms, stall-max %.1f ms (%+.1f), %d writes; %.1f MB in %d objects; load %s",
+		i+1, x.SnapshotS, x.UploadS, x.Ratio, x.BaseMaxMS, x.StallMaxMS, x.StallMaxMS-x.BaseMaxMS, x.Writes, float64(x.BytesPut)/1e6, x.ObjectsPut, x.Load)
+	if !last {
+		if err := emptyStore(ctx, cs.Store); err != nil {
+			return nil, nil, err
+		}
+	}
+	return m, cs, nil
+}
+
+// stalledSnapshot runs the writer alone for as long as the previous create
+// took (the round's base: its longest call), then creates the snapshot
+// with the writer still running (the stall: the longest call that
+// overlapped the create), as BenchmarkSnapshotStall measures.
+func (r *runner) stalledSnapshot(ctx context.Context, m *snapshot.Manager, cs *counting, x *bench.S3Round) (err error) {
+	w := startWriter(r.c, r.dim)
+	defer func() { err = errors.Join(err, w.finish()) }()
+	w.waitCalls(ctx, 3)
+	tb := time.Now()
+	time.Sleep(r.window) // a measuring window, not synchronisation
+	base, _ := w.maxOverlapping(tb, time.Now())
+	cs.take()
+	t0 := time.Now()
+	d, err := m.CreateCollection(ctx, r.o.Collection)
+	t1 := time.Now()
+	if err != nil {
+		return fmt.Errorf("snapshot into S3: %w", err)
+	}
+	r.lastName = d.Name
+	stall, k := w.maxOverlapping(t0, t1)
+	r.window = t1.Sub(t0)
+	x.SnapshotS, x.BaseMaxMS, x.StallMaxMS, x.Writes = r.window.Seconds(), ms(base), ms(stall), k
+	x.ObjectsPut, x.BytesPut = cs.take()
+	return nil
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// series follows the last round's first snapshot (entry 0) with
+// o.Series snapshots into the same prefix, each after o.Churn × the points
+// were upserted and flushed into a new sealed segment; it returns the last
+// snapshot's name. default_segment_number is first raised above the
+// segments the series makes, so that the optimizer merges none of them
+// (a merge rewrites its inputs, which the next snapshot uploads again).
+func (r *runner) series(ctx context.Context, m *snapshot.Manager, cs *counting) (string, error) {
+	first := r.res.Rounds[len(r.res.Rounds)-1]
+	info := r.c.Info()
+	segs := min(engine.MaxDefaultSegmentNumber, info.SegmentsCount+r.o.Series+2)
+	if err := r.st.UpdateCollection(r.o.Collection, engine.CollectionUpdate{
+		OptimizersConfig: &engine.OptimizersConfigDiff{DefaultSegmentNumber: &segs}}); err != nil {
+		return "", err
+	}
+	r.res.Series = append(r.res.Series, bench.S3SeriesPoint{Points: info.PointsCount, Segments: info.SegmentsCount,
+		Seconds: first.SnapshotS, BytesPut: first.BytesPut, ObjectsPut: first.ObjectsPut, ShareBytes: 1, ShareTime: 1})
+	add := max(1, int(r.o.Churn*float64(r.res.Points)))
+	name := r.lastName
+	for k := 1; k <= r.o.Series; k++ {
+		for from := 0; from < add; from += 5000 {
+			pts := randomPoints(r.rng, churnFirstID+(k-1)*add+from, min(5000, add-from), r.dim)
+			if _, err := r.c.Upsert(ctx, pts, false); err != nil {
+				return "", err
+			}
+		}
+		if err := r.c.Flush(); err != nil {
+			return "", err
+		}
+		if err := settle(r.storageDir); err != nil {
+			return "", err
+		}
+		cs.take()
+		t0 := time.Now()
+		d, err := m.CreateCollection(ctx, r.o.Collection)
+		took := time.Since(t0)
+		if err != nil {
+			return "", fmt.Errorf("snapshot %d: %w", k, err)
+		}
+		name = d.Name
+		objs, n := cs.take()
+		info := r.c.Info()
+		p := bench.S3SeriesPoint{Index: k, Points: info.PointsCount, Segments: info.SegmentsCount, Seconds: took.Seconds(),
+			BytesPut: n, ObjectsPut: objs, ShareBytes: float64(n) / float64(first.BytesPut), ShareTime: took.Seconds() / first.SnapshotS}
+		r.res.Series = append(r.res.Series, p)
+		bench.Logf(r.o.Log, "series %d: %d points in %d segments, %.3f s (%.1f%% of the first), %.2f MB in %d objects (%.2f%%); load %s",
+			k, p.Points, p.Segments, p.Seconds, 100*p.ShareTime, float64(n)/1e6, objs, 100*p.ShareBytes, loadavg())
+	}
+	return name, nil
+}
+
+// restores restores the snapshot key into a new collection (then over
+// it), o.Restores times, each beside a GetObject of every chunk the
+// restore fetches (same parallelism), in alternating order, and times the
+// first query after each restore.
+func (r *runner) restores(ctx context.Context, m *snapshot.Manager, cs *counting, key string) error {
+	refs, total, err := manifestChunks(ctx, cs.Store, key)
+	if err != nil {
+		return err
+	}
+	r.res.RestoreBytes = total
+	target := r.o.Collection + "-restored"
+	for i := range r.o.Restores {
+		x := bench.S3Restore{Load: loadavg()}
+		restore := func() error {
+			t0 := time.Now()
+			if err := m.RecoverRemote(ctx, target, key, "", snapshot.PrioritySnapshot); err != nil {
+				return err
+			}
+			x.RestoreS = time.Since(t0).Seconds()
+			q, err := r.firstQuery(ctx, target)
+			x.FirstQueryMS = ms(q)
+			return err
+		}
+		download := func() error {
+			dir := filepath.Join(r.work, "download")
+			t0 := time.Now()
+			err := getAll(ctx, r.client, r.cfg.Bucket, r.lastPrefix, dir, refs, restoreWorkers)
+			x.DownloadS = time.Since(t0).Seconds()
+			return errors.Join(err, os.RemoveAll(dir))
+		}
+		steps := []func() error{download, restore}
+		if i%2 == 1 {
+			steps[0], steps[1] = restore, download
+		}
+		for _, step := range steps {
+			if err := settle(r.storageDir); err != nil {
+				return err
+			}
+			if err := step(); err != nil {
+				return fmt.Errorf("restore round %d: %w", i+1, err)
+			}
+		}
+		x.Ratio = x.RestoreS / x.DownloadS
+		r.res.Restores = append(r.res.Restores, x)
+		bench.Logf(r.o.Log, "restore %d: %.2f s, GetObject of the same %.1f MB %.2f s (x%.2f), first query %.2f ms; load %s",
+			i+1, x.RestoreS, float64(total)/1e6, x.DownloadS, x.Ratio, x.FirstQueryMS, x.Load)
+	}
+	return nil
+}
+
+// firstQuery times the first search (top 10) on the restored collection
+// and checks it holds every point.
+func (r *runner) firstQuery(ctx context.Context, name string) (time.Duration, error) {
+	c, err := r.st.Collection(name)
+	if err != nil {
+		return 0, err
+	}
+	q := randomPoints(r.rng, 0, 1, r.dim)[0].Vector[""]
+	t0 := time.Now()
+	res, err := c.Search(ctx, engine.SearchRequest{Vector: engine.NamedVector{Name: r.vec, Vector: q}, Limit: 10})
+	took := time.Since(t0)
+	if err != nil {
+		return 0, err
+	}
+	if len(res) != 10 {
+		return 0, fmt.Errorf("first query on %s: %d results, want 10", name, len(res))
+	}
+	if got, want := c.Info().PointsCount, r.c.Info().PointsCount; got != want {
+		return 0, fmt.Errorf("restored %s holds %d points, want %d", name, got, want)
+	}
+	return took, nil
+}
