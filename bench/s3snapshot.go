@@ -53,12 +53,19 @@ type S3Options struct {
 
 // S3Round is one interleaved round of first snapshot and reference upload.
 type S3Round struct {
-	SnapshotS   float64 `json:"snapshot_s"`
-	UploadS     float64 `json:"put_archive_s"`
-	Ratio       float64 `json:"ratio"`
-	BaseMaxMS   float64 `json:"base_max_ms"`
-	StallMaxMS  float64 `json:"stall_max_ms"`
-	Writes      int     `json:"writes"`
+	SnapshotS  float64 `json:"snapshot_s"`
+	UploadS    float64 `json:"put_archive_s"`
+	Ratio      float64 `json:"ratio"`
+	BaseMaxMS  float64 `json:"base_max_ms"`
+	StallMaxMS float64 `json:"stall_max_ms"`
+	Writes     int     `json:"writes"`
+	// StallSnapshotS is the time of the round's second first snapshot,
+	// the one the writer ran beside (BaseMaxMS to Writes are its).
+	StallSnapshotS float64 `json:"stall_snapshot_s"`
+	// SchedBaseMS and SchedSnapMS are the longest a goroutine of the
+	// benchmark waited for a P during the base window and the snapshot.
+	SchedBaseMS float64 `json:"sched_base_ms"`
+	SchedSnapMS float64 `json:"sched_snapshot_ms"`
 	BytesPut    int64   `json:"bytes_put"`
 	ObjectsPut  int     `json:"objects_put"`
 	Load        string  `json:"load"`
@@ -156,19 +163,19 @@ func writeS3Markdown(b *strings.Builder, r *S3Result) {
 	}
 	fmt.Fprintf(b, "S3 snapshots: %d × %d (%s), archive %.1f MB, %s at %s, part size %d MiB, %d threads\n\n",
 		r.Points, r.Dim, idx, float64(r.ArchiveBytes)/1e6, r.Server, r.Endpoint, r.PartSize>>20, r.Threads)
-	b.WriteString("| round | order | first snapshot s | PutObject of the archive s | ratio | base max ms | stall max ms | above base ms | writes | MB put | objects | load |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+	b.WriteString("| round | order | first snapshot s | PutObject of the archive s | ratio | base max ms | stall max ms | above base ms | snapshot with writer s | writes | wait for a P ms (base, snapshot) | MB put | objects | load |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	var snaps, puts, ratios, above []float64
 	for i, x := range r.Rounds {
 		order := "put, snapshot"
 		if x.SnapshotFst {
 			order = "snapshot, put"
 		}
-		fmt.Fprintf(b, "| %d | %s | %.2f | %.2f | %.2f | %.1f | %.1f | %+.1f | %d | %.1f | %d | %s |\n", i+1, order, x.SnapshotS, x.UploadS, x.Ratio,
-			x.BaseMaxMS, x.StallMaxMS, x.StallMaxMS-x.BaseMaxMS, x.Writes, float64(x.BytesPut)/1e6, x.ObjectsPut, x.Load)
+		fmt.Fprintf(b, "| %d | %s | %.2f | %.2f | %.2f | %.1f | %.1f | %+.1f | %.2f | %d | %.1f, %.1f | %.1f | %d | %s |\n", i+1, order, x.SnapshotS, x.UploadS, x.Ratio,
+			x.BaseMaxMS, x.StallMaxMS, x.StallMaxMS-x.BaseMaxMS, x.StallSnapshotS, x.Writes, x.SchedBaseMS, x.SchedSnapMS, float64(x.BytesPut)/1e6, x.ObjectsPut, x.Load)
 		snaps, puts, ratios, above = append(snaps, x.SnapshotS), append(puts, x.UploadS), append(ratios, x.Ratio), append(above, x.StallMaxMS-x.BaseMaxMS)
 	}
 	if len(r.Rounds) > 0 {
-		fmt.Fprintf(b, "| median | | %.2f | %.2f | %.2f | | | %+.1f | | | | |\n", Median(snaps), Median(puts), Median(ratios), Median(above))
+		fmt.Fprintf(b, "| median | | %.2f | %.2f | %.2f | | | %+.1f | | | | | | |\n", Median(snaps), Median(puts), Median(ratios), Median(above))
 	}
 	b.WriteString("\n| snapshot | points | segments | seconds | MB put | objects | bytes / first | time / first |\n|---|---|---|---|---|---|---|---|\n")
 	for _, s := range r.Series {

@@ -14,12 +14,19 @@ import (
 )
 
 // firstRound runs one round: the first snapshot of the collection into an
-// empty prefix with the writer's stall, and the reference PutObject of the
-// archive, in an order alternating from round to round. The snapshot's
-// prefix is emptied afterwards unless last; its manager is returned.
+// empty prefix and the reference PutObject of the archive, in an order
+// alternating from round to round, with nothing else running; before
+// them, another first snapshot, into another empty prefix, with the
+// writer's stall measured. The first snapshot's prefix is kept when last (the
+// series continues from it), every other one emptied; the manager of the
+// first is returned.
 func (r *runner) firstRound(ctx context.Context, i int, last bool) (*snapshot.Manager, *counting, error) {
 	x := bench.S3Round{SnapshotFst: i%2 == 1, Load: loadavg()}
 	m, cs, err := r.manager(fmt.Sprintf("r%d", i))
+	if err != nil {
+		return nil, nil, err
+	}
+	mw, csw, err := r.manager(fmt.Sprintf("r%d-writer", i))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -28,10 +35,14 @@ func (r *runner) firstRound(ctx context.Context, i int, last bool) (*snapshot.Ma
 		x.UploadS = d.Seconds()
 		return err
 	}
-	snap := func() error { return r.stalledSnapshot(ctx, m, cs, &x) }
-	steps := []func() error{put, snap}
+	snap := func() error { return r.quietSnapshot(ctx, m, cs, &x) }
+	stalled := func() error {
+		err := r.stalledSnapshot(ctx, mw, csw, &x)
+		return errors.Join(err, emptyStore(ctx, csw.Store))
+	}
+	steps := []func() error{stalled, put, snap}
 	if x.SnapshotFst {
-		steps[0], steps[1] = snap, put
+		steps[1], steps[2] = snap, put
 	}
 	for _, step := range steps {
 		if err := settle(r.storageDir); err != nil {
@@ -43,9 +54,12 @@ func (r *runner) firstRound(ctx context.Context, i int, last bool) (*snapshot.Ma
 	}
 	x.Ratio = x.SnapshotS / x.UploadS
 	r.res.Rounds = append(r.res.Rounds, x)
-	bench.Logf(r.o.Log, "round %d: snapshot %.2f s, PutObject %.2f s (x%.2f); base-max %.1f ms, stall-max %.1f ms (%+.1f), %d writes; %.1f MB in %d objects; load %s",
-		i+1, x.SnapshotS, x.UploadS, x.Ratio, x.BaseMaxMS, x.StallMaxMS, x.StallMaxMS-x.BaseMaxMS, x.Writes, float64(x.BytesPut)/1e6, x.ObjectsPut, x.Load)
-	if !last {
+	bench.Logf(r.o.Log, "round %d: snapshot %.2f s, PutObject %.2f s (x%.2f), %.1f MB in %d objects; with the writer: snapshot %.2f s, base-max %.1f ms, stall-max %.1f ms (%+.1f), %d writes, longest wait for a P: base %.2f ms, snapshot %.2f ms; load %s",
+		i+1, x.SnapshotS, x.UploadS, x.Ratio, float64(x.BytesPut)/1e6, x.ObjectsPut, x.StallSnapshotS, x.BaseMaxMS, x.StallMaxMS,
+		x.StallMaxMS-x.BaseMaxMS, x.Writes, x.SchedBaseMS, x.SchedSnapMS, x.Load)
+	if last {
+		r.lastPrefix = fmt.Sprintf("%s-r%d", r.prefix, i)
+	} else {
 		if err := emptyStore(ctx, cs.Store); err != nil {
 			return nil, nil, err
 		}
@@ -53,29 +67,45 @@ func (r *runner) firstRound(ctx context.Context, i int, last bool) (*snapshot.Ma
 	return m, cs, nil
 }
 
+// quietSnapshot times the first snapshot into m's store, nothing else
+// running, and counts what it put.
+func (r *runner) quietSnapshot(ctx context.Context, m *snapshot.Manager, cs *counting, x *bench.S3Round) error {
+	cs.take()
+	t0 := time.Now()
+	d, err := m.CreateCollection(ctx, r.o.Collection)
+	x.SnapshotS = time.Since(t0).Seconds()
+	if err != nil {
+		return fmt.Errorf("snapshot into S3: %w", err)
+	}
+	r.lastName = d.Name
+	x.ObjectsPut, x.BytesPut = cs.take()
+	return nil
+}
+
 // stalledSnapshot runs the writer alone for as long as the previous create
-// took (the round's base: its longest call), then creates the snapshot
-// with the writer still running (the stall: the longest call that
+// with it took (the round's base: its longest call), then creates the
+// snapshot with the writer still running (the stall: the longest call that
 // overlapped the create), as BenchmarkSnapshotStall measures.
 func (r *runner) stalledSnapshot(ctx context.Context, m *snapshot.Manager, cs *counting, x *bench.S3Round) (err error) {
 	w := startWriter(r.c, r.dim)
 	defer func() { err = errors.Join(err, w.finish()) }()
 	w.waitCalls(ctx, 3)
 	tb := time.Now()
+	sched0 := readSched()
 	time.Sleep(r.window) // a measuring window, not synchronisation
 	base, _ := w.maxOverlapping(tb, time.Now())
-	cs.take()
+	x.SchedBaseMS = ms(schedMax(sched0))
+	sched0 = readSched()
 	t0 := time.Now()
-	d, err := m.CreateCollection(ctx, r.o.Collection)
+	_, err = m.CreateCollection(ctx, r.o.Collection)
 	t1 := time.Now()
 	if err != nil {
-		return fmt.Errorf("snapshot into S3: %w", err)
+		return fmt.Errorf("snapshot into S3 with the writer: %w", err)
 	}
-	r.lastName = d.Name
 	stall, k := w.maxOverlapping(t0, t1)
+	x.SchedSnapMS = ms(schedMax(sched0))
 	r.window = t1.Sub(t0)
-	x.SnapshotS, x.BaseMaxMS, x.StallMaxMS, x.Writes = r.window.Seconds(), ms(base), ms(stall), k
-	x.ObjectsPut, x.BytesPut = cs.take()
+	x.StallSnapshotS, x.BaseMaxMS, x.StallMaxMS, x.Writes = r.window.Seconds(), ms(base), ms(stall), k
 	return nil
 }
 

@@ -168,7 +168,6 @@ func (r *runner) measure(ctx context.Context) error {
 func (r *runner) manager(sub string) (*snapshot.Manager, *counting, error) {
 	cfg := r.cfg
 	cfg.Prefix = r.prefix + "-" + sub
-	r.lastPrefix = cfg.Prefix
 	s, err := objstore.NewS3(cfg)
 	if err != nil {
 		return nil, nil, err
