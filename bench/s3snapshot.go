@@ -34,6 +34,10 @@ type S3Options struct {
 	// port over WorkDir/s3 and creates the bucket itself.
 	Endpoint, Region, Bucket, AccessKey, SecretKey string
 	VersityGW                                      string
+	// GatewayDir is the folder the started versitygw serves ("": WorkDir/s3);
+	// on another disk or a tmpfs, the bucket's writes leave the storage's
+	// disk alone.
+	GatewayDir string
 	// PartSize and Threads are the S3 client's, for both the snapshot and
 	// the reference upload (0: objstore's defaults).
 	PartSize int64
@@ -143,6 +147,7 @@ func s3Flags(f *flag.FlagSet) (*bool, *S3Options) {
 	}
 	f.StringVar(&o.Storage, "s3-storage", "", "closed storage folder holding -collection (copied by hard links), e.g. $TMPDIR/cairn-bench-cache/storage-points=1000000-dim=128-m=0-v1")
 	f.StringVar(&o.VersityGW, "versitygw", "", "versitygw binary to start on a loopback port over the work folder (instead of -s3-endpoint)")
+	f.StringVar(&o.GatewayDir, "versitygw-dir", "", "folder the started versitygw serves (default: WORK-DIR/s3); e.g. on a tmpfs to keep the bucket's writes off the storage's disk")
 	f.StringVar(&o.Endpoint, "s3-endpoint", env("CAIRN_BENCH_S3_ENDPOINT", ""), "S3 endpoint URL (default $CAIRN_BENCH_S3_ENDPOINT)")
 	f.StringVar(&o.Region, "s3-region", env("AWS_REGION", ""), "S3 region (default $AWS_REGION)")
 	f.StringVar(&o.Bucket, "s3-bucket", env("CAIRN_BENCH_S3_BUCKET", ""), "existing bucket (default $CAIRN_BENCH_S3_BUCKET); the run writes under prefixes cairn-bench-s3-*")

@@ -65,14 +65,18 @@ func Run(ctx context.Context, o bench.S3Options) (res *bench.S3Result, err error
 		SecretKey: o.SecretKey, PartSize: o.PartSize, Threads: o.Threads}
 	server := "S3 server"
 	if o.VersityGW != "" {
-		gw, err := startGateway(ctx, o.VersityGW, filepath.Join(r.work, "s3"))
+		dir := o.GatewayDir
+		if dir == "" {
+			dir = filepath.Join(r.work, "s3")
+		}
+		gw, err := startGateway(ctx, o.VersityGW, dir)
 		if err != nil {
 			return nil, fmt.Errorf("s3 snapshot bench: %w", err)
 		}
 		defer gw.stop()
 		cfg = objstore.S3Config{Endpoint: gw.endpoint, Bucket: gwBucket, AccessKey: gwAccess, SecretKey: gwSecret,
 			PartSize: o.PartSize, Threads: o.Threads}
-		server = "versitygw (posix, loopback) " + o.VersityGW
+		server = "versitygw (posix, loopback) serving " + dir
 	}
 	if err := r.open(ctx, cfg); err != nil {
 		return nil, fmt.Errorf("s3 snapshot bench: %w", err)
