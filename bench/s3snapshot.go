@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -223,6 +224,10 @@ func PlotS3Series(dir, name string, pts []S3SeriesPoint) ([]string, error) {
 		p.Legend.Top, p.Legend.Left = true, false
 		if err := addSeries(p, []Series{positive(s.s)}); err != nil {
 			return paths, err
+		}
+		p.Legend = plot.NewLegend() // one curve: the axis names it
+		if p.Y.Min > 0 {            // down to a power of ten, so that one is labelled
+			p.Y.Min = 0.99 * math.Pow(10, math.Floor(math.Log10(p.Y.Min)))
 		}
 		more, err := savePNG(p, dir, s.file)
 		paths = append(paths, more...)
