@@ -67,6 +67,13 @@ type S3Round struct {
 	// StallSnapshotS is the time of the round's second first snapshot,
 	// the one the writer ran beside (BaseMaxMS to Writes are its).
 	StallSnapshotS float64 `json:"stall_snapshot_s"`
+	// PutBaseMaxMS and PutStallMaxMS are the same figures for a PutObject
+	// of the archive with the writer running (after a base window of its
+	// own), PutSchedMS its longest wait for a P: the stall any upload of
+	// these bytes to this server causes.
+	PutBaseMaxMS  float64 `json:"put_base_max_ms"`
+	PutStallMaxMS float64 `json:"put_stall_max_ms"`
+	PutSchedMS    float64 `json:"put_sched_ms"`
 	// SchedBaseMS and SchedSnapMS are the longest a goroutine of the
 	// benchmark waited for a P during the base window and the snapshot.
 	SchedBaseMS float64 `json:"sched_base_ms"`
@@ -169,19 +176,19 @@ func writeS3Markdown(b *strings.Builder, r *S3Result) {
 	}
 	fmt.Fprintf(b, "S3 snapshots: %d × %d (%s), archive %.1f MB, %s at %s, part size %d MiB, %d threads\n\n",
 		r.Points, r.Dim, idx, float64(r.ArchiveBytes)/1e6, r.Server, r.Endpoint, r.PartSize>>20, r.Threads)
-	b.WriteString("| round | order | first snapshot s | PutObject of the archive s | ratio | base max ms | stall max ms | above base ms | snapshot with writer s | writes | wait for a P ms (base, snapshot) | MB put | objects | load |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+	b.WriteString("| round | order | first snapshot s | PutObject of the archive s | ratio | base max ms | stall max ms | above base ms | snapshot with writer s | writes | wait for a P ms (base, snapshot) | PutObject with writer: base → stall ms (wait for a P) | MB put | objects | load |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	var snaps, puts, ratios, above []float64
 	for i, x := range r.Rounds {
 		order := "put, snapshot"
 		if x.SnapshotFst {
 			order = "snapshot, put"
 		}
-		fmt.Fprintf(b, "| %d | %s | %.2f | %.2f | %.2f | %.1f | %.1f | %+.1f | %.2f | %d | %.1f, %.1f | %.1f | %d | %s |\n", i+1, order, x.SnapshotS, x.UploadS, x.Ratio,
-			x.BaseMaxMS, x.StallMaxMS, x.StallMaxMS-x.BaseMaxMS, x.StallSnapshotS, x.Writes, x.SchedBaseMS, x.SchedSnapMS, float64(x.BytesPut)/1e6, x.ObjectsPut, x.Load)
+		fmt.Fprintf(b, "| %d | %s | %.2f | %.2f | %.2f | %.1f | %.1f | %+.1f | %.2f | %d | %.1f, %.1f | %.1f → %.1f (%.1f) | %.1f | %d | %s |\n", i+1, order, x.SnapshotS, x.UploadS, x.Ratio,
+			x.BaseMaxMS, x.StallMaxMS, x.StallMaxMS-x.BaseMaxMS, x.StallSnapshotS, x.Writes, x.SchedBaseMS, x.SchedSnapMS, x.PutBaseMaxMS, x.PutStallMaxMS, x.PutSchedMS, float64(x.BytesPut)/1e6, x.ObjectsPut, x.Load)
 		snaps, puts, ratios, above = append(snaps, x.SnapshotS), append(puts, x.UploadS), append(ratios, x.Ratio), append(above, x.StallMaxMS-x.BaseMaxMS)
 	}
 	if len(r.Rounds) > 0 {
-		fmt.Fprintf(b, "| median | | %.2f | %.2f | %.2f | | | %+.1f | | | | | | |\n", Median(snaps), Median(puts), Median(ratios), Median(above))
+		fmt.Fprintf(b, "| median | | %.2f | %.2f | %.2f | | | %+.1f | | | | | | | |\n", Median(snaps), Median(puts), Median(ratios), Median(above))
 	}
 	b.WriteString("\n| snapshot | points | segments | seconds | MB put | objects | bytes / first | time / first |\n|---|---|---|---|---|---|---|---|\n")
 	for _, s := range r.Series {

@@ -37,7 +37,7 @@ func (r *runner) firstRound(ctx context.Context, i int, last bool) (*snapshot.Ma
 	}
 	snap := func() error { return r.quietSnapshot(ctx, m, cs, &x) }
 	stalled := func() error {
-		err := r.stalledSnapshot(ctx, mw, csw, &x)
+		err := r.stalledSnapshot(ctx, mw, i, &x)
 		return errors.Join(err, emptyStore(ctx, csw.Store))
 	}
 	steps := []func() error{stalled, put, snap}
@@ -54,9 +54,9 @@ func (r *runner) firstRound(ctx context.Context, i int, last bool) (*snapshot.Ma
 	}
 	x.Ratio = x.SnapshotS / x.UploadS
 	r.res.Rounds = append(r.res.Rounds, x)
-	bench.Logf(r.o.Log, "round %d: snapshot %.2f s, PutObject %.2f s (x%.2f), %.1f MB in %d objects; with the writer: snapshot %.2f s, base-max %.1f ms, stall-max %.1f ms (%+.1f), %d writes, longest wait for a P: base %.2f ms, snapshot %.2f ms; load %s",
+	bench.Logf(r.o.Log, "round %d: snapshot %.2f s, PutObject %.2f s (x%.2f), %.1f MB in %d objects; with the writer: snapshot %.2f s, base-max %.1f ms, stall-max %.1f ms (%+.1f), %d writes, longest wait for a P: base %.2f ms, snapshot %.2f ms; PutObject with the writer: base-max %.1f ms, stall-max %.1f ms (%+.1f), wait for a P %.2f ms; load %s",
 		i+1, x.SnapshotS, x.UploadS, x.Ratio, float64(x.BytesPut)/1e6, x.ObjectsPut, x.StallSnapshotS, x.BaseMaxMS, x.StallMaxMS,
-		x.StallMaxMS-x.BaseMaxMS, x.Writes, x.SchedBaseMS, x.SchedSnapMS, x.Load)
+		x.StallMaxMS-x.BaseMaxMS, x.Writes, x.SchedBaseMS, x.SchedSnapMS, x.PutBaseMaxMS, x.PutStallMaxMS, x.PutStallMaxMS-x.PutBaseMaxMS, x.PutSchedMS, x.Load)
 	if last {
 		r.lastPrefix = fmt.Sprintf("%s-r%d", r.prefix, i)
 	} else {
@@ -82,30 +82,61 @@ func (r *runner) quietSnapshot(ctx context.Context, m *snapshot.Manager, cs *cou
 	return nil
 }
 
-// stalledSnapshot runs the writer alone for as long as the previous create
-// with it took (the round's base: its longest call), then creates the
-// snapshot with the writer still running (the stall: the longest call that
-// overlapped the create), as BenchmarkSnapshotStall measures.
-func (r *runner) stalledSnapshot(ctx context.Context, m *snapshot.Manager, cs *counting, x *bench.S3Round) (err error) {
+// stallFig is what withWriter measured.
+type stallFig struct {
+	took, base, stall, schedBase, schedOp time.Duration
+	writes                                int
+}
+
+// withWriter runs the writer alone for window (the base: its longest
+// call), then op with the writer still running (the stall: the longest
+// call that overlapped op), as BenchmarkSnapshotStall measures, with the
+// longest wait of a goroutine for a P in each.
+func (r *runner) withWriter(ctx context.Context, window time.Duration, op func() error) (f stallFig, err error) {
 	w := startWriter(r.c, r.dim)
 	defer func() { err = errors.Join(err, w.finish()) }()
 	w.waitCalls(ctx, 3)
 	tb := time.Now()
 	sched0 := readSched()
-	time.Sleep(r.window) // a measuring window, not synchronisation
-	base, _ := w.maxOverlapping(tb, time.Now())
-	x.SchedBaseMS = ms(schedMax(sched0))
+	time.Sleep(window) // a measuring window, not synchronisation
+	f.base, _ = w.maxOverlapping(tb, time.Now())
+	f.schedBase = schedMax(sched0)
 	sched0 = readSched()
 	t0 := time.Now()
-	_, err = m.CreateCollection(ctx, r.o.Collection)
+	if err := op(); err != nil {
+		return f, err
+	}
 	t1 := time.Now()
+	f.stall, f.writes = w.maxOverlapping(t0, t1)
+	f.schedOp, f.took = schedMax(sched0), t1.Sub(t0)
+	return f, nil
+}
+
+// stalledSnapshot creates a first snapshot into m's store with the writer
+// running (withWriter, its base window as long as the previous one took),
+// then, the same way, the reference PutObject of the archive.
+func (r *runner) stalledSnapshot(ctx context.Context, m *snapshot.Manager, i int, x *bench.S3Round) error {
+	f, err := r.withWriter(ctx, r.window, func() error {
+		_, err := m.CreateCollection(ctx, r.o.Collection)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("snapshot into S3 with the writer: %w", err)
 	}
-	stall, k := w.maxOverlapping(t0, t1)
-	x.SchedSnapMS = ms(schedMax(sched0))
-	r.window = t1.Sub(t0)
-	x.StallSnapshotS, x.BaseMaxMS, x.StallMaxMS, x.Writes = r.window.Seconds(), ms(base), ms(stall), k
+	r.window = f.took
+	x.StallSnapshotS, x.BaseMaxMS, x.StallMaxMS, x.Writes = f.took.Seconds(), ms(f.base), ms(f.stall), f.writes
+	x.SchedBaseMS, x.SchedSnapMS = ms(f.schedBase), ms(f.schedOp)
+	if err := settle(r.storageDir); err != nil {
+		return err
+	}
+	f, err = r.withWriter(ctx, r.window, func() error {
+		_, err := r.putArchive(ctx, i)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("PutObject with the writer: %w", err)
+	}
+	x.PutBaseMaxMS, x.PutStallMaxMS, x.PutSchedMS = ms(f.base), ms(f.stall), ms(f.schedOp)
 	return nil
 }
 
