@@ -58,9 +58,12 @@ type S3Options struct {
 
 // S3Round is one interleaved round of first snapshot and reference upload.
 type S3Round struct {
-	SnapshotS  float64 `json:"snapshot_s"`
-	UploadS    float64 `json:"put_archive_s"`
-	Ratio      float64 `json:"ratio"`
+	SnapshotS float64 `json:"snapshot_s"`
+	UploadS   float64 `json:"put_archive_s"`
+	Ratio     float64 `json:"ratio"`
+	// SHA256S is the SHA-256 of the archive read from the page cache: the
+	// content hash a snapshot computes beyond what the upload does.
+	SHA256S    float64 `json:"sha256_s"`
 	BaseMaxMS  float64 `json:"base_max_ms"`
 	StallMaxMS float64 `json:"stall_max_ms"`
 	Writes     int     `json:"writes"`
@@ -98,11 +101,16 @@ type S3SeriesPoint struct {
 
 // S3Restore is one interleaved round of restore and reference download.
 type S3Restore struct {
-	RestoreS     float64 `json:"restore_s"`
-	DownloadS    float64 `json:"get_objects_s"`
-	Ratio        float64 `json:"ratio"`
-	FirstQueryMS float64 `json:"first_query_ms"`
-	Load         string  `json:"load"`
+	RestoreS  float64 `json:"restore_s"`
+	DownloadS float64 `json:"get_objects_s"`
+	Ratio     float64 `json:"ratio"`
+	// DownloadVerifyS is the same download checking each chunk's SHA-256
+	// as it streams (what a restore must do), RatioVerify the restore
+	// against it.
+	DownloadVerifyS float64 `json:"get_objects_sha256_s"`
+	RatioVerify     float64 `json:"ratio_sha256"`
+	FirstQueryMS    float64 `json:"first_query_ms"`
+	Load            string  `json:"load"`
 }
 
 // S3Result is the outcome of an S3Runner.
@@ -176,33 +184,34 @@ func writeS3Markdown(b *strings.Builder, r *S3Result) {
 	}
 	fmt.Fprintf(b, "S3 snapshots: %d × %d (%s), archive %.1f MB, %s at %s, part size %d MiB, %d threads\n\n",
 		r.Points, r.Dim, idx, float64(r.ArchiveBytes)/1e6, r.Server, r.Endpoint, r.PartSize>>20, r.Threads)
-	b.WriteString("| round | order | first snapshot s | PutObject of the archive s | ratio | base max ms | stall max ms | above base ms | snapshot with writer s | writes | wait for a P ms (base, snapshot) | PutObject with writer: base → stall ms (wait for a P) | MB put | objects | load |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+	b.WriteString("| round | order | first snapshot s | PutObject of the archive s | ratio | SHA-256 of the archive s | base max ms | stall max ms | above base ms | snapshot with writer s | writes | wait for a P ms (base, snapshot) | PutObject with writer: base → stall ms (wait for a P) | MB put | objects | load |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	var snaps, puts, ratios, above []float64
 	for i, x := range r.Rounds {
 		order := "put, snapshot"
 		if x.SnapshotFst {
 			order = "snapshot, put"
 		}
-		fmt.Fprintf(b, "| %d | %s | %.2f | %.2f | %.2f | %.1f | %.1f | %+.1f | %.2f | %d | %.1f, %.1f | %.1f → %.1f (%.1f) | %.1f | %d | %s |\n", i+1, order, x.SnapshotS, x.UploadS, x.Ratio,
+		fmt.Fprintf(b, "| %d | %s | %.2f | %.2f | %.2f | %.2f | %.1f | %.1f | %+.1f | %.2f | %d | %.1f, %.1f | %.1f → %.1f (%.1f) | %.1f | %d | %s |\n", i+1, order, x.SnapshotS, x.UploadS, x.Ratio, x.SHA256S,
 			x.BaseMaxMS, x.StallMaxMS, x.StallMaxMS-x.BaseMaxMS, x.StallSnapshotS, x.Writes, x.SchedBaseMS, x.SchedSnapMS, x.PutBaseMaxMS, x.PutStallMaxMS, x.PutSchedMS, float64(x.BytesPut)/1e6, x.ObjectsPut, x.Load)
 		snaps, puts, ratios, above = append(snaps, x.SnapshotS), append(puts, x.UploadS), append(ratios, x.Ratio), append(above, x.StallMaxMS-x.BaseMaxMS)
 	}
 	if len(r.Rounds) > 0 {
-		fmt.Fprintf(b, "| median | | %.2f | %.2f | %.2f | | | %+.1f | | | | | | | |\n", Median(snaps), Median(puts), Median(ratios), Median(above))
+		fmt.Fprintf(b, "| median | | %.2f | %.2f | %.2f | | | | %+.1f | | | | | | | |\n", Median(snaps), Median(puts), Median(ratios), Median(above))
 	}
 	b.WriteString("\n| snapshot | points | segments | seconds | MB put | objects | bytes / first | time / first |\n|---|---|---|---|---|---|---|---|\n")
 	for _, s := range r.Series {
 		fmt.Fprintf(b, "| %d | %d | %d | %.3f | %.2f | %d | %.2f%% | %.2f%% |\n", s.Index, s.Points, s.Segments, s.Seconds,
 			float64(s.BytesPut)/1e6, s.ObjectsPut, 100*s.ShareBytes, 100*s.ShareTime)
 	}
-	fmt.Fprintf(b, "\n| restore | restore from S3 s | GetObject of the same %.1f MB s | ratio | first query ms | load |\n|---|---|---|---|---|---|\n", float64(r.RestoreBytes)/1e6)
-	var rs, ds, rr, fq []float64
+	fmt.Fprintf(b, "\n| restore | restore from S3 s | GetObject of the same %.1f MB s | ratio | GetObject + SHA-256 of each chunk s | ratio | first query ms | load |\n|---|---|---|---|---|---|---|---|\n", float64(r.RestoreBytes)/1e6)
+	var rs, ds, rr, dv, rv, fq []float64
 	for i, x := range r.Restores {
-		fmt.Fprintf(b, "| %d | %.2f | %.2f | %.2f | %.2f | %s |\n", i+1, x.RestoreS, x.DownloadS, x.Ratio, x.FirstQueryMS, x.Load)
+		fmt.Fprintf(b, "| %d | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %s |\n", i+1, x.RestoreS, x.DownloadS, x.Ratio, x.DownloadVerifyS, x.RatioVerify, x.FirstQueryMS, x.Load)
 		rs, ds, rr, fq = append(rs, x.RestoreS), append(ds, x.DownloadS), append(rr, x.Ratio), append(fq, x.FirstQueryMS)
+		dv, rv = append(dv, x.DownloadVerifyS), append(rv, x.RatioVerify)
 	}
 	if len(r.Restores) > 0 {
-		fmt.Fprintf(b, "| median | %.2f | %.2f | %.2f | %.2f | |\n", Median(rs), Median(ds), Median(rr), Median(fq))
+		fmt.Fprintf(b, "| median | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | |\n", Median(rs), Median(ds), Median(rr), Median(dv), Median(rv), Median(fq))
 	}
 }
 

@@ -15,9 +15,9 @@ func TestMainSnapshotS3(t *testing.T) {
 		got = o
 		return &S3Result{Endpoint: "http://127.0.0.1:1", Server: "fake", Points: 1000, Dim: 8, ArchiveBytes: 4 << 20,
 			PartSize: 16 << 20, Threads: 4,
-			Rounds:   []S3Round{{SnapshotS: 2, UploadS: 1.9, Ratio: 2 / 1.9, BaseMaxMS: 5, StallMaxMS: 7, Writes: 10, BytesPut: 4 << 20, ObjectsPut: 3, Load: "1.00 1.00 1.00"}},
+			Rounds:   []S3Round{{SnapshotS: 2, UploadS: 1.9, Ratio: 2 / 1.9, SHA256S: 0.4, BaseMaxMS: 5, StallMaxMS: 7, Writes: 10, BytesPut: 4 << 20, ObjectsPut: 3, Load: "1.00 1.00 1.00"}},
 			Series:   []S3SeriesPoint{{Index: 0, Points: 1000, Seconds: 2, BytesPut: 4 << 20, ShareBytes: 1, ShareTime: 1}, {Index: 1, Points: 1010, Seconds: 0.1, BytesPut: 1 << 20, ShareBytes: 0.25, ShareTime: 0.05}},
-			Restores: []S3Restore{{RestoreS: 1.2, DownloadS: 1, Ratio: 1.2, FirstQueryMS: 3}}, RestoreBytes: 4 << 20}, nil
+			Restores: []S3Restore{{RestoreS: 1.2, DownloadS: 1, Ratio: 1.2, DownloadVerifyS: 1.1, RatioVerify: 1.2 / 1.1, FirstQueryMS: 3}}, RestoreBytes: 4 << 20}, nil
 	}}
 	out := filepath.Join(t.TempDir(), "out")
 	stdout, _, err := runMain(t, h, "snapshot", "-s3", "-versitygw", "/bin/gw", "-s3-storage", "/st", "-collection", "c",
@@ -30,7 +30,7 @@ func TestMainSnapshotS3(t *testing.T) {
 	if got != want {
 		t.Fatalf("options %+v, want %+v", got, want)
 	}
-	for _, s := range []string{"| 1 | put, snapshot | 2.00 | 1.90 | 1.05 |", "| 1 | 1010 | 0 | 0.100 | 1.05 | 0 | 25.00% | 5.00% |", "| 1 | 1.20 | 1.00 | 1.20 | 3.00 |"} {
+	for _, s := range []string{"| 1 | put, snapshot | 2.00 | 1.90 | 1.05 | 0.40 |", "| 1 | 1010 | 0 | 0.100 | 1.05 | 0 | 25.00% | 5.00% |", "| 1 | 1.20 | 1.00 | 1.20 | 1.10 | 1.09 | 3.00 |"} {
 		if !strings.Contains(stdout, s) {
 			t.Errorf("stdout lacks %q:\n%s", s, stdout)
 		}

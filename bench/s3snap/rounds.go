@@ -53,9 +53,14 @@ func (r *runner) firstRound(ctx context.Context, i int, last bool) (*snapshot.Ma
 		}
 	}
 	x.Ratio = x.SnapshotS / x.UploadS
+	sum, err := hashFile(r.archive)
+	if err != nil {
+		return nil, nil, err
+	}
+	x.SHA256S = sum.Seconds()
 	r.res.Rounds = append(r.res.Rounds, x)
-	bench.Logf(r.o.Log, "round %d: snapshot %.2f s, PutObject %.2f s (x%.2f), %.1f MB in %d objects; with the writer: snapshot %.2f s, base-max %.1f ms, stall-max %.1f ms (%+.1f), %d writes, longest wait for a P: base %.2f ms, snapshot %.2f ms; PutObject with the writer: base-max %.1f ms, stall-max %.1f ms (%+.1f), wait for a P %.2f ms; load %s",
-		i+1, x.SnapshotS, x.UploadS, x.Ratio, float64(x.BytesPut)/1e6, x.ObjectsPut, x.StallSnapshotS, x.BaseMaxMS, x.StallMaxMS,
+	bench.Logf(r.o.Log, "round %d: snapshot %.2f s, PutObject %.2f s (x%.2f), SHA-256 of the archive %.2f s, %.1f MB in %d objects; with the writer: snapshot %.2f s, base-max %.1f ms, stall-max %.1f ms (%+.1f), %d writes, longest wait for a P: base %.2f ms, snapshot %.2f ms; PutObject with the writer: base-max %.1f ms, stall-max %.1f ms (%+.1f), wait for a P %.2f ms; load %s",
+		i+1, x.SnapshotS, x.UploadS, x.Ratio, x.SHA256S, float64(x.BytesPut)/1e6, x.ObjectsPut, x.StallSnapshotS, x.BaseMaxMS, x.StallMaxMS,
 		x.StallMaxMS-x.BaseMaxMS, x.Writes, x.SchedBaseMS, x.SchedSnapMS, x.PutBaseMaxMS, x.PutStallMaxMS, x.PutStallMaxMS-x.PutBaseMaxMS, x.PutSchedMS, x.Load)
 	if last {
 		r.lastPrefix = fmt.Sprintf("%s-r%d", r.prefix, i)
@@ -215,16 +220,18 @@ func (r *runner) restores(ctx context.Context, m *snapshot.Manager, cs *counting
 			x.FirstQueryMS = ms(q)
 			return err
 		}
-		download := func() error {
-			dir := filepath.Join(r.work, "download")
-			t0 := time.Now()
-			err := getAll(ctx, r.client, r.cfg.Bucket, r.lastPrefix, dir, refs, restoreWorkers)
-			x.DownloadS = time.Since(t0).Seconds()
-			return errors.Join(err, os.RemoveAll(dir))
+		get := func(verify bool, into *float64) func() error {
+			return func() error {
+				dir := filepath.Join(r.work, "download")
+				t0 := time.Now()
+				err := getAll(ctx, r.client, r.cfg.Bucket, r.lastPrefix, dir, refs, restoreWorkers, verify)
+				*into = time.Since(t0).Seconds()
+				return errors.Join(err, os.RemoveAll(dir))
+			}
 		}
-		steps := []func() error{download, restore}
+		steps := []func() error{get(false, &x.DownloadS), get(true, &x.DownloadVerifyS), restore}
 		if i%2 == 1 {
-			steps[0], steps[1] = restore, download
+			steps[0], steps[2] = restore, steps[0]
 		}
 		for _, step := range steps {
 			if err := settle(r.storageDir); err != nil {
@@ -234,10 +241,10 @@ func (r *runner) restores(ctx context.Context, m *snapshot.Manager, cs *counting
 				return fmt.Errorf("restore round %d: %w", i+1, err)
 			}
 		}
-		x.Ratio = x.RestoreS / x.DownloadS
+		x.Ratio, x.RatioVerify = x.RestoreS/x.DownloadS, x.RestoreS/x.DownloadVerifyS
 		r.res.Restores = append(r.res.Restores, x)
-		bench.Logf(r.o.Log, "restore %d: %.2f s, GetObject of the same %.1f MB %.2f s (x%.2f), first query %.2f ms; load %s",
-			i+1, x.RestoreS, float64(total)/1e6, x.DownloadS, x.Ratio, x.FirstQueryMS, x.Load)
+		bench.Logf(r.o.Log, "restore %d: %.2f s, GetObject of the same %.1f MB %.2f s (x%.2f), with their SHA-256 checked %.2f s (x%.2f), first query %.2f ms; load %s",
+			i+1, x.RestoreS, float64(total)/1e6, x.DownloadS, x.Ratio, x.DownloadVerifyS, x.RatioVerify, x.FirstQueryMS, x.Load)
 	}
 	return nil
 }

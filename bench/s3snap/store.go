@@ -2,6 +2,8 @@ package s3snap
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -11,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/minio/minio-go/v7"
 
@@ -109,8 +112,8 @@ func loadavg() string {
 
 // chunkRef is one chunk a remote snapshot's restore fetches.
 type chunkRef struct {
-	object string
-	size   int64
+	object, sha256 string
+	size           int64
 }
 
 // manifestChunks reads the remote manifest key of s and returns every
@@ -140,7 +143,7 @@ func manifestChunks(ctx context.Context, s objstore.Store, key string) ([]chunkR
 	var total int64
 	for _, e := range rm.Entries {
 		for _, c := range e.Chunks {
-			refs = append(refs, chunkRef{object: c.Object, size: c.Size})
+			refs = append(refs, chunkRef{object: c.Object, sha256: c.SHA256, size: c.Size})
 			total += c.Size
 		}
 	}
@@ -149,8 +152,9 @@ func manifestChunks(ctx context.Context, s objstore.Store, key string) ([]chunkR
 
 // getAll downloads every chunk of refs with GetObject of client, workers
 // at a time, each into its own file under dir, synced: the bytes a restore
-// fetches, moved by the same library with the same parallelism.
-func getAll(ctx context.Context, client *minio.Client, bucket, prefix, dir string, refs []chunkRef, workers int) error {
+// fetches, moved by the same library with the same parallelism. With
+// verify, each chunk's SHA-256 is computed as it streams and checked.
+func getAll(ctx context.Context, client *minio.Client, bucket, prefix, dir string, refs []chunkRef, workers int, verify bool) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("create download folder: %w", err)
 	}
@@ -176,7 +180,7 @@ func getAll(ctx context.Context, client *minio.Client, bucket, prefix, dir strin
 				if i >= len(refs) {
 					return
 				}
-				if err := getOne(ctx, client, bucket, prefix+"/"+refs[i].object, filepath.Join(dir, fmt.Sprint(i)), refs[i].size); err != nil {
+				if err := getOne(ctx, client, bucket, prefix+"/"+refs[i].object, filepath.Join(dir, fmt.Sprint(i)), refs[i], verify); err != nil {
 					fail(err)
 					return
 				}
@@ -187,7 +191,7 @@ func getAll(ctx context.Context, client *minio.Client, bucket, prefix, dir strin
 	return first
 }
 
-func getOne(ctx context.Context, client *minio.Client, bucket, key, path string, size int64) error {
+func getOne(ctx context.Context, client *minio.Client, bucket, key, path string, ref chunkRef, verify bool) error {
 	obj, err := client.GetObject(ctx, bucket, key, minio.GetObjectOptions{})
 	if err != nil {
 		return fmt.Errorf("get %s: %w", key, err)
@@ -197,9 +201,17 @@ func getOne(ctx context.Context, client *minio.Client, bucket, key, path string,
 	if err != nil {
 		return fmt.Errorf("create %s: %w", path, err)
 	}
-	n, err := io.Copy(f, obj)
-	if err == nil && n != size {
-		err = fmt.Errorf("got %d bytes of %d", n, size)
+	h := sha256.New()
+	var w io.Writer = f
+	if verify {
+		w = io.MultiWriter(f, h)
+	}
+	n, err := io.Copy(w, obj)
+	if err == nil && n != ref.size {
+		err = fmt.Errorf("got %d bytes of %d", n, ref.size)
+	}
+	if err == nil && verify && hex.EncodeToString(h.Sum(nil)) != ref.sha256 {
+		err = fmt.Errorf("SHA-256 mismatch")
 	}
 	if err == nil {
 		err = f.Sync()
@@ -211,4 +223,17 @@ func getOne(ctx context.Context, client *minio.Client, bucket, key, path string,
 		return fmt.Errorf("get %s: %w", key, err)
 	}
 	return nil
+}
+
+// hashFile returns how long the SHA-256 of the file at path takes, read
+// first (so from the page cache): the content hash a snapshot adds to an
+// upload of the same bytes.
+func hashFile(path string) (time.Duration, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0, err
+	}
+	t0 := time.Now()
+	sha256.Sum256(b)
+	return time.Since(t0), nil
 }
