@@ -25,6 +25,9 @@ type Hooks struct {
 	// that `cairn bench snapshot` starts to time restores at start-up.
 	// WIRING: cmd/cairn sets it to its own executable; "" skips them.
 	CairnBin string
+	// S3Snapshot runs `snapshot -s3`. WIRING: cmd/cairn sets it to
+	// bench/s3snap.Run; nil makes -s3 fail with ErrNoS3Runner.
+	S3Snapshot S3Runner
 }
 
 const usage = `usage: cairn bench <command> [flags]
@@ -323,8 +326,13 @@ func runSnapshotCmd(ctx context.Context, args []string, env *runEnv) error {
 	indexTimeout := f.Duration("index-timeout", 30*time.Minute, "longest wait for a collection to be fully indexed")
 	segments := f.Int("segments", 2, "default_segment_number of the indexed collections (0: server default, the number of CPUs)")
 	cairnBin := f.String("cairn-bin", env.hooks.CairnBin, "cairn binary started as serve --snapshot FILE:NAME on each downloaded snapshot to time the restore at start-up (empty: skipped)")
+	s3, s3o := s3Flags(f.FlagSet)
 	if err := parse(f, args, env); err != nil {
 		return err
+	}
+	if *s3 {
+		s3o.WorkDir, s3o.Rounds, s3o.Log = *work, *rounds, env.stderr
+		return runS3SnapshotCmd(ctx, f, *s3o, env)
 	}
 	sz, err := parseInts(*sizes)
 	if err != nil {
@@ -400,6 +408,11 @@ func writePlots(r *Report, dir string) ([]string, error) {
 		}
 		all = append(all, p...)
 	}
+	p, err := writeS3Plots(r.S3Snapshot, dir)
+	if err != nil {
+		return nil, err
+	}
+	all = append(all, p...)
 	if s := r.Snapshot; s != nil && len(s.Rows) > 0 {
 		p, err := PlotSnapshot(dir, "snapshot", s.Rows)
 		if err != nil {

@@ -14,16 +14,18 @@ import (
 // Report is everything one `cairn bench` run measured, with where and how.
 // Its JSON form is the results file.
 type Report struct {
-	Tool      string          `json:"tool"`
-	Command   string          `json:"command"`
-	Started   time.Time       `json:"started"`
-	Seconds   float64         `json:"seconds"`
-	Machine   Machine         `json:"machine"`
-	Search    *SearchResult   `json:"search,omitempty"`
-	Ingest    *IngestResult   `json:"ingest,omitempty"`
-	Snapshot  *SnapshotResult `json:"snapshot,omitempty"`
-	Reference *HNSWTable      `json:"reference,omitempty"` // e.g. hnswlib_ref's table, given with --hnswlib
-	Plots     []string        `json:"plots,omitempty"`
+	Tool     string          `json:"tool"`
+	Command  string          `json:"command"`
+	Started  time.Time       `json:"started"`
+	Seconds  float64         `json:"seconds"`
+	Machine  Machine         `json:"machine"`
+	Search   *SearchResult   `json:"search,omitempty"`
+	Ingest   *IngestResult   `json:"ingest,omitempty"`
+	Snapshot *SnapshotResult `json:"snapshot,omitempty"`
+	// S3Snapshot holds the figures of `snapshot -s3`.
+	S3Snapshot *S3Result  `json:"s3_snapshot,omitempty"`
+	Reference  *HNSWTable `json:"reference,omitempty"` // e.g. hnswlib_ref's table, given with --hnswlib
+	Plots      []string   `json:"plots,omitempty"`
 }
 
 // WriteJSON writes the report, indented, to path (temp, fsync, rename).
@@ -63,6 +65,9 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	}
 	if sn := r.Snapshot; sn != nil {
 		writeSnapshotMarkdown(&b, sn)
+	}
+	if s3 := r.S3Snapshot; s3 != nil {
+		writeS3Markdown(&b, s3)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

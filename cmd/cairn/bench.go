@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/cairn-db/cairn/bench"
+	"github.com/cairn-db/cairn/bench/s3snap"
 	"github.com/cairn-db/cairn/engine"
 	"github.com/cairn-db/cairn/point"
 )
@@ -25,7 +26,7 @@ const inProcessCollection = "bench"
 // restores at start-up) wired in.
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	return bench.MainWithHooks(ctx, args, stdout, stderr, bench.Hooks{InProcess: inProcessBuilder(log), CairnBin: cairnExecutable()})
+	return bench.MainWithHooks(ctx, args, stdout, stderr, bench.Hooks{InProcess: inProcessBuilder(log), CairnBin: cairnExecutable(), S3Snapshot: s3snap.Run})
 }
 
 // cairnExecutable is the running cairn executable, which `cairn bench

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -252,5 +253,17 @@ func TestBenchSnapshotRestoreAtStartup(t *testing.T) {
 	svg, err := os.ReadFile(filepath.Join(out, "snapshot-time.svg"))
 	if err != nil || !bytes.Contains(svg, []byte("restore at start-up")) {
 		t.Errorf("snapshot time plot lacks the restore at start-up: %v", err)
+	}
+}
+
+// TestBenchSnapshotS3Wired checks that `cairn bench snapshot -s3` reaches
+// the S3 runner (bench/s3snap): with a gateway binary that does not exist
+// it fails starting it, not with bench.ErrNoS3Runner.
+func TestBenchSnapshotS3Wired(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	err := runBench(context.Background(), []string{"snapshot", "-s3", "-versitygw", filepath.Join(t.TempDir(), "no-such-gateway"),
+		"-s3-storage", t.TempDir(), "-work-dir", t.TempDir()}, &stdout, &stderr)
+	if err == nil || errors.Is(err, bench.ErrNoS3Runner) || !strings.Contains(err.Error(), "start versitygw") {
+		t.Fatalf("err %v, want a failure starting versitygw", err)
 	}
 }
