@@ -168,6 +168,7 @@ func (s *Server) routes() {
 	s.collectionRoutes()
 	s.snapshotRoutes()
 	s.backupRoutes()
+	s.dashboardRoutes()
 }
 
 func newID() string {

@@ -1,0 +1,86 @@
+// The dashboard's entry: the API key form, the hash router and the pages
+// (#/collections, #/collections/NAME, #/console, #/search, #/backups).
+import { getKey, setKey, request, canWrite, resetAccess } from './api.js';
+import { h, fill, errorBox } from './ui.js';
+import { collectionsPage, collectionPage } from './pages/collections.js';
+import { consolePage } from './pages/console.js';
+import { searchPage } from './pages/search.js';
+import { backupsPage } from './pages/backups.js';
+
+const page = document.getElementById('page');
+const banner = document.getElementById('banner');
+const keyState = document.getElementById('key-state');
+let renderSeq = 0;
+
+/** Parses '#/a/b?x=1' into {parts: ['a','b'], query: URLSearchParams}. */
+function route() {
+  const hash = location.hash.replace(/^#\/?/, '');
+  const [path, qs] = hash.split('?');
+  const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
+  return { parts, query: new URLSearchParams(qs || '') };
+}
+
+const pages = {
+  collections: (ctx) => (ctx.parts[1] !== undefined ? collectionPage(ctx, ctx.parts[1]) : collectionsPage(ctx)),
+  console: consolePage,
+  search: searchPage,
+  backups: backupsPage,
+};
+
+function showBanner(node) {
+  if (!node) { banner.hidden = true; banner.replaceChildren(); return; }
+  fill(banner, node);
+  banner.hidden = false;
+}
+
+/** Checks the key against the server and says what it allows. */
+async function checkKey() {
+  const r = await request('GET', '/collections');
+  if (!r.ok) {
+    keyState.textContent = r.status === 401 ? 'key refused' : '';
+    showBanner(errorBox(r.status === 401
+      ? `${r.error} — enter the server's API key above.` : r.error));
+    return false;
+  }
+  const writable = await canWrite();
+  keyState.textContent = getKey() ? (writable ? 'full access' : 'read-only key') : (writable ? 'no key needed' : 'read-only');
+  showBanner(null);
+  return writable;
+}
+
+async function render() {
+  const seq = ++renderSeq;
+  const r = route();
+  if (!r.parts.length) { location.replace('#/collections'); return; }
+  const name = r.parts[0];
+  for (const a of document.querySelectorAll('#nav a')) a.classList.toggle('active', a.dataset.page === name);
+  const writable = await checkKey();
+  if (seq !== renderSeq) return;
+  const ctx = { ...r, writable, isCurrent: () => seq === renderSeq };
+  const fn = pages[name];
+  fill(page, h('p.muted', 'Loading…'));
+  try {
+    const node = fn ? await fn(ctx) : h('div', h('h1', 'Not found'), errorBox(`No page "${name}".`));
+    if (seq === renderSeq) fill(page, node);
+  } catch (e) {
+    if (seq === renderSeq) fill(page, h('h1', name), errorBox(e.message || String(e)));
+  }
+  document.title = `Cairn · ${name}`;
+}
+
+document.getElementById('key-form').addEventListener('submit', (ev) => {
+  ev.preventDefault();
+  const input = document.getElementById('key-input');
+  setKey(input.value.trim());
+  input.value = '';
+  resetAccess();
+  render();
+});
+document.getElementById('key-clear').addEventListener('click', () => {
+  setKey('');
+  resetAccess();
+  render();
+});
+window.addEventListener('hashchange', render);
+window.addEventListener('unhandledrejection', (ev) => showBanner(errorBox(String(ev.reason && ev.reason.message || ev.reason))));
+render();
