@@ -114,6 +114,7 @@ test('one collection: config, payload indexes, shards', async () => {
   await page.locator('h2:text("Payload indexes") + table td', { hasText: 'color' }).waitFor();
   const text = await page.locator('#page').innerText();
   assert.match(text, /keyword/);
+  assert.match(text, /Points\s+5\s+Segments\s+0\s+Indexed vectors\s+0/, 'zero counts are shown, not blank');
   assert.match(text, /"distance": "Cosine"/);
   assert.match(text, /Shards/);
   assert.match(text, /Backup schedule `yearly`.*twice its interval/, 'the stale schedule warns in the collection info');

@@ -27,6 +27,8 @@ const pages = {
   backups: backupsPage,
 };
 
+const titles = { collections: 'Collections', console: 'Console', search: 'Search', backups: 'Backups' };
+
 function showBanner(node) {
   if (!node) { banner.hidden = true; banner.replaceChildren(); return; }
   fill(banner, node);
@@ -63,7 +65,7 @@ async function render() {
     const node = fn ? await fn(ctx) : h('div', h('h1', 'Not found'), errorBox(`No page "${name}".`));
     if (seq === renderSeq) fill(page, node);
   } catch (e) {
-    if (seq === renderSeq) fill(page, h('h1', name), errorBox(e.message || String(e)));
+    if (seq === renderSeq) fill(page, h('h1', titles[name] || name), errorBox(e.message || String(e)));
   }
   document.title = `Cairn · ${name}`;
 }
