@@ -185,6 +185,11 @@ test('backups: overdue schedule flagged, create, verify and restore a snapshot',
   assert.equal(info.result.points_count, 5);
   await page.locator('#page svg[aria-label="Snapshot sizes over time"] circle').first().waitFor();
   await shot('backups');
+
+  // A manual run that succeeds makes the schedule fresh again.
+  await page.locator('#schedules-table tr', { hasText: 'yearly' }).locator('button:text("Run now")').click();
+  await page.locator('#freshness[data-level="green"]').waitFor();
+  assert.match(await page.locator('#schedules-table tr', { hasText: 'yearly' }).innerText(), /success/);
 });
 
 test('a read-only key: write buttons disabled, reads work', async () => {

@@ -41,6 +41,7 @@ export async function restoreInto(e, path, status) {
   p.set(1 / 3, `Accepted; the server is downloading and restoring ${e.name}…`);
   for (;;) {
     await sleep(POLL_MS);
+    if (!status.isConnected) return; // the user left the page: the server goes on alone
     const secs = Math.round((Date.now() - started) / 1000);
     let info = null;
     try { info = await call('GET', `/collections/${seg(target)}`); } catch (err) {

@@ -1,7 +1,7 @@
 // The schedules part of #/backups: last and next run, outcome, duration,
 // what each holds, the freshness of each and overall, and "Run now".
 import { call, request, seg } from '../api.js';
-import { h, table, bytes, age, utc, errorBox } from '../ui.js';
+import { h, fill, table, bytes, age, utc, errorBox } from '../ui.js';
 import { writeButton, busy } from './common.js';
 import { scheduleFreshness, staleIssuesBySchedule, worse } from './freshness.js';
 
@@ -34,11 +34,12 @@ export async function schedulesSection(ctx, reload) {
     const f = scheduleFreshness(s, staleBy[s.name] || []);
     overall = worse(overall, f.level);
     if (f.level === 'red' || f.level === 'amber') reasons.push(`${s.name}: ${f.reason}`);
+    const runMsg = h('div');
     const run = writeButton(ctx, 'Run now', async (ev) => {
       await busy(ev.currentTarget, async () => {
+        fill(runMsg, h('span.muted', 'running…'));
         const r = await request('POST', `/backup/schedules/${seg(s.name)}/run?wait=true`);
-        if (!r.ok) window.alert(r.error);
-        reload();
+        if (!r.ok) fill(runMsg, errorBox(r.error)); else reload();
       });
     });
     const next = s.next_run ? new Date(s.next_run) : null;
@@ -51,7 +52,7 @@ export async function schedulesSection(ctx, reload) {
       h('span', { title: utc(next) }, s.running ? 'running now' : age(next)),
       s.failures, `${s.snapshots_held} · ${bytes(s.snapshots_bytes)}`,
       h('span.fresh', { dataset: { level: f.level } }, h(`span.dot.${f.level}`), f.reason),
-      run];
+      h('div', run, runMsg)];
   });
   const label = { green: 'Backups are fresh', amber: 'A backup is late', red: 'A backup is overdue', grey: 'No backup schedule has run' }[overall];
   const freshness = h('div#freshness.card.fresh', { dataset: { level: overall } }, h(`span.dot.${overall}`), label,
