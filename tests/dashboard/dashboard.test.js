@@ -178,6 +178,12 @@ test('backups: overdue schedule flagged, create, verify and restore a snapshot',
   await row.locator('button:text("Verify")').click();
   await page.locator('#backup-status .verify-result', { hasText: `Verified ${created}` }).waitFor();
 
+  const [dl] = await Promise.all([page.waitForEvent('download'), row.locator('button:text("Download")').click()]);
+  assert.equal(dl.suggestedFilename(), created);
+  const archive = readFileSync(await dl.path());
+  const listed = await api(srv.url, KEY, 'GET', '/collections/demo/snapshots');
+  assert.equal(archive.length, listed.result.find((e) => e.name === created).size, 'the whole archive is downloaded');
+
   page.once('dialog', (d) => d.accept('demo_copy'));
   await page.locator('#snapshots-table tr', { hasText: created }).locator('button:text("Restore…")').click();
   await page.locator('#backup-status .restore-text', { hasText: 'Restored demo_copy: 5 points' }).waitFor();
@@ -185,6 +191,11 @@ test('backups: overdue schedule flagged, create, verify and restore a snapshot',
   assert.equal(info.result.points_count, 5);
   await page.locator('#page svg[aria-label="Snapshot sizes over time"] circle').first().waitFor();
   await shot('backups');
+
+  page.once('dialog', (d) => d.accept());
+  await page.locator('#snapshots-table tr', { hasText: created }).locator('button:text("Delete")').click();
+  await page.locator('#backup-status .okmsg', { hasText: `Deleted ${created}` }).waitFor();
+  await page.locator('#snapshots-table tr', { hasText: created }).waitFor({ state: 'detached' });
 
   // A manual run that succeeds makes the schedule fresh again.
   await page.locator('#schedules-table tr', { hasText: 'yearly' }).locator('button:text("Run now")').click();
