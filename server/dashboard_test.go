@@ -47,3 +47,18 @@ func TestDashboardRoutes(t *testing.T) {
 		t.Errorf("write with the read-only key: %d", rec.Code)
 	}
 }
+
+// TestDashboardDisabled: service.enable_static_content: false leaves
+// /dashboard out, an unknown route like any other.
+func TestDashboardDisabled(t *testing.T) {
+	s := testServer(Options{NoDashboard: true})
+	for _, path := range []string{"/dashboard", "/dashboard/", "/dashboard/js/app.js"} {
+		rec := do(t, s, http.MethodGet, path, "")
+		if rec.Code != http.StatusNotFound || !strings.Contains(errorOf(t, rec), "Not found") {
+			t.Errorf("GET %s with the dashboard off: %d %s", path, rec.Code, rec.Body)
+		}
+	}
+	if rec := do(t, testServer(Options{}), http.MethodGet, "/dashboard/", ""); rec.Code != http.StatusOK {
+		t.Errorf("GET /dashboard/ by default: %d", rec.Code)
+	}
+}
