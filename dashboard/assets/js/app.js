@@ -16,7 +16,9 @@ let renderSeq = 0;
 function route() {
   const hash = location.hash.replace(/^#\/?/, '');
   const [path, qs] = hash.split('?');
-  const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
+  const parts = path.split('/').filter(Boolean).map((p) => {
+    try { return decodeURIComponent(p); } catch { return p; } // a stray '%': taken as it is
+  });
   return { parts, query: new URLSearchParams(qs || '') };
 }
 
@@ -52,20 +54,28 @@ async function checkKey() {
 
 async function render() {
   const seq = ++renderSeq;
+  // The page shown stays until the new one is ready (no flicker), dimmed.
+  page.classList.add('loading');
   const r = route();
-  if (!r.parts.length) { location.replace('#/collections'); return; }
+  if (!r.parts.length) { location.replace('#/collections'); return; } // renders again on hashchange
   const name = r.parts[0];
   for (const a of document.querySelectorAll('#nav a')) a.classList.toggle('active', a.dataset.page === name);
-  const writable = await checkKey();
+  let writable = false;
+  try {
+    writable = await checkKey();
+  } catch (e) {
+    showBanner(errorBox(e.message || String(e)));
+  }
   if (seq !== renderSeq) return;
   const ctx = { ...r, writable, isCurrent: () => seq === renderSeq };
   const fn = pages[name];
-  fill(page, h('p.muted', 'Loading…'));
   try {
     const node = fn ? await fn(ctx) : h('div', h('h1', 'Not found'), errorBox(`No page "${name}".`));
     if (seq === renderSeq) fill(page, node);
   } catch (e) {
     if (seq === renderSeq) fill(page, h('h1', titles[name] || name), errorBox(e.message || String(e)));
+  } finally {
+    if (seq === renderSeq) page.classList.remove('loading');
   }
   document.title = `Cairn · ${name}`;
 }
