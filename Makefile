@@ -5,7 +5,7 @@ PKGS      := ./...
 # -race needs cgo; the race detector is used wherever it is available.
 RACE      ?= -race
 
-.PHONY: all build run test test-unit test-race test-purego test-arm64 test-adversarial lint bench fuzz clean versitygw
+.PHONY: all build run test test-unit test-race test-purego test-arm64 test-adversarial test-dashboard lint bench fuzz clean versitygw
 
 all: build
 
@@ -17,8 +17,9 @@ run: build
 
 # The whole suite: unit and integration tests under the race detector, the
 # kernels once more with the portable build, the arm64 kernels executed
-# under qemu-user, the JS client and issue 21's adversarial cases.
-test: test-race test-purego test-arm64 test-js test-adversarial
+# under qemu-user, the JS client, issue 21's adversarial cases and the
+# dashboard in headless Chromium.
+test: test-race test-purego test-arm64 test-js test-adversarial test-dashboard
 
 test-unit:
 	$(GO) test $(PKGS)
@@ -78,3 +79,10 @@ clean:
 # against a real bin/cairn.
 test-js: build versitygw
 	cd tests/js && npm ci --no-audit --no-fund && node --test
+
+# The web dashboard (/dashboard) end to end in headless Chromium (Debian's
+# chromium, installed when missing; playwright-core pinned by
+# tests/dashboard/package-lock.json) against a real bin/cairn. Screenshots
+# of each page land in tests/dashboard/screenshots/ (ignored by git).
+test-dashboard: build
+	scripts/test-dashboard.sh

@@ -66,6 +66,9 @@ type Service struct {
 	MaxRequestSizeMB int `yaml:"max_request_size_mb"`
 	// EnableCORS adds permissive CORS headers to every answer.
 	EnableCORS bool `yaml:"enable_cors"`
+	// EnableStaticContent serves the web dashboard at /dashboard (Qdrant's
+	// key for its Web UI; docs/dashboard.md).
+	EnableStaticContent bool `yaml:"enable_static_content"`
 	// EnableTLS serves the REST API over HTTPS with tls.cert and tls.key.
 	EnableTLS bool `yaml:"enable_tls"`
 	// VerifyHTTPSClientCertificate requires every HTTPS client to present
@@ -160,10 +163,11 @@ func Default() Config {
 		LogLevel: "INFO",
 		Logger:   Logger{Format: "text"},
 		Service: Service{
-			Host:             "0.0.0.0",
-			HTTPPort:         6333,
-			MaxRequestSizeMB: 32,
-			EnableCORS:       true,
+			Host:                "0.0.0.0",
+			HTTPPort:            6333,
+			MaxRequestSizeMB:    32,
+			EnableCORS:          true,
+			EnableStaticContent: true,
 		},
 		Storage: Storage{
 			StoragePath:   "./storage",
@@ -231,6 +235,7 @@ func (c *Config) Summary() []any {
 		"service.read_only_api_key_set", c.Service.ReadOnlyAPIKey != "",
 		"service.max_request_size_mb", c.Service.MaxRequestSizeMB,
 		"service.enable_cors", c.Service.EnableCORS,
+		"service.enable_static_content", c.Service.EnableStaticContent,
 		"service.enable_tls", c.Service.EnableTLS,
 		"service.verify_https_client_certificate", c.Service.VerifyHTTPSClientCertificate,
 		"storage.storage_path", c.Storage.StoragePath,

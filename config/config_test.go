@@ -31,7 +31,7 @@ func TestDefaults(t *testing.T) {
 	if !reflect.DeepEqual(*c, want) {
 		t.Fatalf("got %+v\nwant %+v", *c, want)
 	}
-	if c.Service.HTTPPort != 6333 || c.Service.Host != "0.0.0.0" || c.Service.MaxRequestSizeMB != 32 || !c.Service.EnableCORS || c.LogLevel != "INFO" {
+	if c.Service.HTTPPort != 6333 || c.Service.Host != "0.0.0.0" || c.Service.MaxRequestSizeMB != 32 || !c.Service.EnableCORS || !c.Service.EnableStaticContent || c.LogLevel != "INFO" {
 		t.Fatalf("defaults %+v", c)
 	}
 	if c.MaxRequestBytes() != 32<<20 {
@@ -117,6 +117,7 @@ func TestFileLayer(t *testing.T) {
 			return c.Service.APIKey == "s3cret" && c.Service.ReadOnlyAPIKey == "ro"
 		}},
 		{"cors off", "service:\n  enable_cors: false\n", func(c *Config) bool { return !c.Service.EnableCORS }},
+		{"dashboard off", "service:\n  enable_static_content: false\n", func(c *Config) bool { return !c.Service.EnableStaticContent }},
 		{"storage and derived temp", "storage:\n  storage_path: /data/s\n", func(c *Config) bool {
 			return c.Storage.StoragePath == "/data/s" && c.Storage.TempPath == "/data/s/tmp"
 		}},

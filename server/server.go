@@ -44,6 +44,9 @@ type Options struct {
 	MaxRequestBytes int64
 	// EnableCORS answers preflight requests and allows every origin.
 	EnableCORS bool
+	// NoDashboard leaves the web dashboard out (service.enable_static_content:
+	// false): /dashboard is then an unknown route.
+	NoDashboard bool
 	// Registry receives the server's Prometheus metrics and is what
 	// GET /metrics exposes; nil means a fresh registry. Other packages
 	// (snapshots) register their metrics on the same registry.
@@ -117,6 +120,9 @@ func New(opts Options) *Server {
 	e.Use(s.auth, s.limitBody)
 	s.e = e
 	s.routes()
+	if !opts.NoDashboard {
+		s.dashboardRoutes()
+	}
 	return s
 }
 

@@ -112,6 +112,8 @@ func TestEveryConfigKeyIsConsumed(t *testing.T) {
 		"service.read_only_api_key":   {nil, func(c *config.Config) { c.Service.ReadOnlyAPIKey = "r" }, func(b built) any { return b.srv.ReadOnlyAPIKey }},
 		"service.max_request_size_mb": {nil, func(c *config.Config) { c.Service.MaxRequestSizeMB = 64 }, func(b built) any { return b.srv.MaxRequestBytes }},
 		"service.enable_cors":         {nil, func(c *config.Config) { c.Service.EnableCORS = false }, func(b built) any { return b.srv.EnableCORS }},
+		"service.enable_static_content": {nil, func(c *config.Config) { c.Service.EnableStaticContent = false },
+			func(b built) any { return b.srv.NoDashboard }},
 		"service.enable_tls": {func(c *config.Config) { withTLS(c); c.Service.EnableTLS = false },
 			func(c *config.Config) { c.Service.EnableTLS = true }, func(b built) any { return b.tls != nil }},
 		"service.verify_https_client_certificate": {withTLS, func(c *config.Config) { c.Service.VerifyHTTPSClientCertificate = true },

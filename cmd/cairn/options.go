@@ -35,6 +35,7 @@ func serverOptions(cfg *config.Config, log *slog.Logger, st *storage) server.Opt
 		ReadOnlyAPIKey:  cfg.Service.ReadOnlyAPIKey,
 		MaxRequestBytes: cfg.MaxRequestBytes(),
 		EnableCORS:      cfg.Service.EnableCORS,
+		NoDashboard:     !cfg.Service.EnableStaticContent,
 	}
 	if st != nil {
 		o.Storage, o.Snapshots, o.Backup, o.Registry = st.eng, st.snaps, st.backup, st.reg
