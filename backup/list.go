@@ -41,6 +41,27 @@ type ScheduleInfo struct {
 	// Stale lists the collections ("*": the full storage) whose last
 	// success is older than twice the interval.
 	Stale []string `json:"stale"`
+	// Runs is the run history, newest first, at most MaxRunHistory.
+	Runs []RunHistory `json:"runs"`
+}
+
+// RunHistory is one past run of a schedule.
+type RunHistory struct {
+	// Start and End bound the run.
+	Start time.Time `json:"start"`
+	End   time.Time `json:"end"`
+	// DurationSeconds is End - Start.
+	DurationSeconds float64 `json:"duration_seconds"`
+	// Outcome is OutcomeSuccess, OutcomeFailed or OutcomeAborted.
+	Outcome string `json:"outcome"`
+	// Error says why the run failed ("" on success).
+	Error string `json:"error,omitempty"`
+	// Manual is set for a run asked for by POST /backup/schedules/{name}/run.
+	Manual bool `json:"manual"`
+	// Bytes is the total size of the snapshots the run made.
+	Bytes int64 `json:"bytes"`
+	// Snapshots counts the snapshots the run made.
+	Snapshots int `json:"snapshots"`
 }
 
 // RunInfo is a run's outcome in a listing.
@@ -84,7 +105,19 @@ func (s *Scheduler) List() []ScheduleInfo {
 				in.Stale = append(in.Stale, v.series)
 			}
 		}
+		in.Runs = runHistory(st.st.Runs)
 		out = append(out, in)
+	}
+	return out
+}
+
+// runHistory returns runs (oldest first) newest first.
+func runHistory(runs []runEntry) []RunHistory {
+	out := make([]RunHistory, 0, len(runs))
+	for i := len(runs) - 1; i >= 0; i-- {
+		r := runs[i]
+		out = append(out, RunHistory{Start: r.Start, End: r.End, DurationSeconds: r.End.Sub(r.Start).Seconds(),
+			Outcome: r.Outcome, Error: r.Error, Manual: r.Manual, Bytes: r.Bytes, Snapshots: r.Snapshots})
 	}
 	return out
 }

@@ -155,6 +155,8 @@ func (s *Scheduler) finish(sc *sched, res RunResult, manual bool, attempt int, w
 	s.locked(func() {
 		ss := s.st.Schedules[sc.Name]
 		ss.LastRun = &runRecord{Start: res.Start, End: res.End, Outcome: res.Outcome, Error: res.Error, Manual: manual, Attempt: attempt}
+		ss.addRun(runEntry{Start: res.Start, End: res.End, Outcome: res.Outcome, Error: res.Error, Manual: manual,
+			Bytes: written, Snapshots: len(res.Snapshots)})
 		switch res.Outcome {
 		case OutcomeSuccess:
 			t := res.End

@@ -24,8 +24,11 @@ const StateFile = ".backup-state"
 // stateMagic and stateVersion open the state file.
 const (
 	stateMagic   = "CAIRNBKS"
-	stateVersion = 1
-	headerLen    = len(stateMagic) + 12
+	stateVersion = 2
+	// stateVersionV1 is the previous version, read as well: it had no run
+	// history.
+	stateVersionV1 = 1
+	headerLen      = len(stateMagic) + 12
 	// maxStateBytes bounds the body read back.
 	maxStateBytes = 64 << 20
 )
@@ -66,6 +69,32 @@ type schedState struct {
 	Snapshots []heldSnapshot `json:"snapshots"`
 	// Failures counts the failed attempts since the last success.
 	Failures int `json:"failures"`
+	// Runs is the run history, oldest first, at most MaxRunHistory
+	// (version 2; absent in version 1).
+	Runs []runEntry `json:"runs,omitempty"`
+}
+
+// MaxRunHistory bounds the run history kept per schedule.
+const MaxRunHistory = 100
+
+// runEntry is one run in the history.
+type runEntry struct {
+	Start     time.Time `json:"start"`
+	End       time.Time `json:"end"`
+	Outcome   string    `json:"outcome"`
+	Error     string    `json:"error,omitempty"`
+	Manual    bool      `json:"manual,omitempty"`
+	Bytes     int64     `json:"bytes"`
+	Snapshots int       `json:"snapshots"`
+}
+
+// addRun appends r to the history, dropping the oldest beyond
+// MaxRunHistory.
+func (s *schedState) addRun(r runEntry) {
+	s.Runs = append(s.Runs, r)
+	if n := len(s.Runs) - MaxRunHistory; n > 0 {
+		s.Runs = append([]runEntry(nil), s.Runs[n:]...)
+	}
 }
 
 // runRecord is one run's outcome.
@@ -114,8 +143,9 @@ func decodeState(b []byte) (*state, error) {
 		return nil, fmt.Errorf("%w: no %s header", ErrState, stateMagic)
 	}
 	h := b[len(stateMagic):headerLen]
-	if v := binary.LittleEndian.Uint32(h[0:]); v != stateVersion {
-		return nil, fmt.Errorf("%w: version %d, this build reads %d", ErrState, v, stateVersion)
+	v := binary.LittleEndian.Uint32(h[0:])
+	if v != stateVersion && v != stateVersionV1 {
+		return nil, fmt.Errorf("%w: version %d, this build reads %d and %d", ErrState, v, stateVersionV1, stateVersion)
 	}
 	n := binary.LittleEndian.Uint32(h[4:])
 	body := b[headerLen:]
@@ -135,6 +165,12 @@ func decodeState(b []byte) (*state, error) {
 	for name, s := range st.Schedules {
 		if s == nil {
 			return nil, fmt.Errorf("%w: schedule %q has no entry", ErrState, name)
+		}
+		if v == stateVersionV1 {
+			s.Runs = nil // version 1 had no history
+		}
+		if n := len(s.Runs) - MaxRunHistory; n > 0 {
+			s.Runs = s.Runs[n:]
 		}
 	}
 	return st, nil
@@ -187,5 +223,6 @@ func (s *schedState) clone() schedState {
 		c.Series[k] = v
 	}
 	c.Snapshots = append([]heldSnapshot(nil), s.Snapshots...)
+	c.Runs = append([]runEntry(nil), s.Runs...)
 	return c
 }

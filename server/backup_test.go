@@ -90,6 +90,9 @@ func TestBackupRoutes(t *testing.T) {
 	if len(list) != 1 || list[0]["name"] != "daily" || list[0]["last_run"] != nil || list[0]["every"] != "24h" || list[0]["next_run"] == nil {
 		t.Fatalf("list %v", list)
 	}
+	if runs, ok := list[0]["runs"].([]any); !ok || len(runs) != 0 {
+		t.Fatalf("runs before the first run: %#v", list[0]["runs"])
+	}
 	hand := decode[snapshot.Description](t, mustOK(t, s, "POST", "/collections/c/snapshots", ""))
 	var made []string
 	for range 3 {
@@ -111,6 +114,16 @@ func TestBackupRoutes(t *testing.T) {
 	lr := list[0]["last_run"].(map[string]any)
 	if lr["outcome"] != "success" || lr["manual"] != true || fmt.Sprint(list[0]["snapshots_held"]) != "1" {
 		t.Fatalf("list after runs %v", list)
+	}
+	runs := list[0]["runs"].([]any)
+	if len(runs) != 3 {
+		t.Fatalf("runs %v", runs)
+	}
+	for _, r := range runs {
+		r := r.(map[string]any)
+		if r["outcome"] != "success" || r["manual"] != true || fmt.Sprint(r["snapshots"]) != "1" || fmt.Sprint(r["bytes"]) == "0" || r["duration_seconds"] == nil {
+			t.Fatalf("run in the history %v", r)
+		}
 	}
 	mustFail(t, s, "POST", "/backup/schedules/nope/run", "", 404, "backup schedule nope does not exist")
 	mustFail(t, s, "POST", "/backup/schedules/daily/run?wait=maybe", "", 400)

@@ -26,7 +26,10 @@ export function crc32c(buf) {
   return (c ^ 0xffffffff) >>> 0;
 }
 
-/** Writes {snapshotsPath}/.backup-state holding state (the JSON body). */
+/**
+ * Writes {snapshotsPath}/.backup-state holding state (the JSON body), as
+ * version 1 (no run history), as an older build wrote it: still read.
+ */
 export function writeBackupState(snapshotsPath, state) {
   const body = Buffer.from(JSON.stringify(state), 'utf8');
   const head = Buffer.alloc(20);

@@ -180,6 +180,8 @@ test('backups: overdue schedule flagged, create, verify and restore a snapshot',
   const sched = page.locator('#schedules-table tr', { hasText: 'yearly' });
   assert.equal(await sched.locator('.fresh').getAttribute('data-level'), 'red');
   assert.match(await sched.innerText(), /disk unplugged/);
+  // The state file is version 1 (no run history): no run to chart yet.
+  await page.locator('#duration-chart', { hasText: 'No backup run yet.' }).waitFor();
 
   await page.selectOption('#snap-collection', 'demo');
   await page.click('#snap-create');
@@ -215,6 +217,22 @@ test('backups: overdue schedule flagged, create, verify and restore a snapshot',
   await page.locator('#schedules-table tr', { hasText: 'yearly' }).locator('button:text("Run now")').click();
   await page.locator('#freshness[data-level="green"]').waitFor();
   assert.match(await page.locator('#schedules-table tr', { hasText: 'yearly' }).innerText(), /success/);
+
+  // The run is in the history: a point on the durations chart, and its
+  // bytes a point of the size chart's per-run series.
+  const dur = page.locator('#duration-chart svg[aria-label="Backup run durations over time"]');
+  await dur.locator('circle').first().waitFor();
+  assert.equal(await dur.locator('circle').count(), 1);
+  assert.match(await dur.locator('circle title').first().textContent(), /^yearly: \d+\.\d\d s at .* · success, manual, 1 snapshot, /);
+  await page.locator('#size-chart .legend', { hasText: 'yearly (per run)' }).waitFor();
+  const sched2 = await api(srv.url, KEY, 'GET', '/backup/schedules');
+  const runs = sched2.result.schedules[0].runs;
+  assert.equal(runs.length, 1);
+  assert.equal(runs[0].outcome, 'success');
+  assert.equal(runs[0].snapshots, 1);
+  assert.ok(runs[0].bytes > 0, 'the run wrote bytes');
+  await page.locator('#duration-chart').scrollIntoViewIfNeeded();
+  await shot('backups-durations');
 });
 
 test('a read-only key: write buttons disabled, reads work', async () => {

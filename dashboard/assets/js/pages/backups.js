@@ -1,10 +1,11 @@
 // #/backups: every snapshot (collection, full, shard) with size, age and
 // checksum; create, download, verify, delete, restore into a new
-// collection; the backup schedules with their freshness; a size chart.
+// collection; the backup schedules with their freshness; charts of snapshot
+// sizes and of backup run durations over time.
 import { call, request, seg, getKey } from '../api.js';
 import { h, fill, table, bytes, age, utc, parseTime, errorBox } from '../ui.js';
 import { writeButton, busy } from './common.js';
-import { sizeChart } from './chart.js';
+import { sizeChart, durationChart, runSizePoints } from './chart.js';
 import { schedulesSection } from './schedules.js';
 import { restoreInto } from './restore.js';
 
@@ -114,7 +115,8 @@ export async function backupsPage(ctx) {
     const [{ names, snapshots, errors }, sched] = await Promise.all([allSnapshots(), schedulesSection(ctx, () => reload())]);
     if (!ctx.isCurrent()) return;
     const points = snapshots.filter((e) => e.time && e.kind !== 'shard')
-      .map((e) => ({ series: e.kind === 'full' ? 'full' : e.collection, time: e.time, size: e.size }));
+      .map((e) => ({ series: e.kind === 'full' ? 'full' : e.collection, time: e.time, size: e.size }))
+      .concat(runSizePoints(sched.schedules));
     fill(root,
       h('h1', 'Backups'),
       sched.freshness,
@@ -124,7 +126,8 @@ export async function backupsPage(ctx) {
       errors.map((m) => errorBox(m)),
       h('div#snapshots-table', table(['Kind', 'Collection', 'Shard', 'Name', 'Size', 'Age', 'Checksum', ''],
         snapshotRows(ctx, snapshots, status, reload), { numeric: [4] })),
-      h('h2', 'Snapshot sizes over time'), sizeChart(points),
+      h('h2', 'Snapshot sizes over time'), h('div#size-chart', sizeChart(points)),
+      h('h2', 'Backup run durations over time'), h('div#duration-chart', durationChart(sched.schedules)),
       h('p.muted', getKey() ? 'Requests carry the API key entered above.' : ''));
   };
   await reload();

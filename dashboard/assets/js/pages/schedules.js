@@ -15,8 +15,9 @@ function lastRunCell(run) {
 }
 
 /**
- * Loads the schedules and the backup issues; returns {freshness, table}:
- * the overall indicator and the schedules' table.
+ * Loads the schedules and the backup issues; returns {freshness, table,
+ * schedules}: the overall indicator, the schedules' table and the listing
+ * (with each schedule's run history).
  */
 export async function schedulesSection(ctx, reload) {
   let schedules;
@@ -25,7 +26,7 @@ export async function schedulesSection(ctx, reload) {
     schedules = (await call('GET', '/backup/schedules')).schedules;
     issues = (await call('GET', '/issues')).issues;
   } catch (e) {
-    return { freshness: errorBox(e.message), table: h('div') };
+    return { freshness: errorBox(e.message), table: h('div'), schedules: [] };
   }
   const staleBy = staleIssuesBySchedule(issues);
   let overall = schedules.length ? 'green' : 'grey';
@@ -60,6 +61,7 @@ export async function schedulesSection(ctx, reload) {
     schedules.length ? null : h('span.muted', ' (none configured: backup.schedules, docs/backup.md)'));
   return {
     freshness,
+    schedules,
     table: h('div#schedules-table', table(['Schedule', 'Covers', 'When', 'Target', 'Last run', 'Last success', 'Next run',
       'Failures', 'Held', 'Freshness', ''], rows, { numeric: [7] })),
   };
