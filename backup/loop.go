@@ -65,15 +65,25 @@ func (s *Scheduler) loop(ctx context.Context, sc *sched) {
 	}
 }
 
-// manual runs a run RunNow claimed and answers it on reply.
+// manual runs a run RunNow claimed and answers it on reply. The claim is
+// released before the answer is sent, so a caller that runs the schedule
+// again as soon as it has its answer is not refused as still running; a
+// panic releases it too.
 func (s *Scheduler) manual(ctx context.Context, sc *sched, reply chan RunResult) {
-	defer s.release(sc)
+	released := false
+	defer func() {
+		if !released {
+			s.release(sc)
+		}
+	}()
 	res := s.execute(ctx, sc, true, 0)
 	if res.Outcome == OutcomeSuccess && !sc.retrySlot.IsZero() {
 		s.markSlot(sc, sc.retrySlot) // a fresh backup serves the slot being retried
 		sc.retrySlot, sc.attempt = time.Time{}, 0
 	}
-	reply <- res
+	s.release(sc)
+	released = true
+	reply <- res // buffered: never blocks
 }
 
 // plan returns the slot the schedule serves next and when to run it: a

@@ -217,6 +217,9 @@ func TestRunNow(t *testing.T) {
 	if err != nil || res.Outcome != OutcomeSuccess || len(res.Snapshots) != 2 {
 		t.Fatalf("run now: %+v %v", res, err)
 	}
+	if h.s.List()[0].Running {
+		t.Fatal("still running once its answer is back: a second run now would be refused")
+	}
 	h.next("run")
 	h.next("idle")
 	if _, err := h.s.RunNow(ctx, "nope", true); !errors.Is(err, ErrUnknownSchedule) {

@@ -18,11 +18,16 @@ import (
 	"github.com/cairn-db/cairn/snapshot"
 )
 
-// stepClock advances a second on every Now; its timers never fire, so a
-// schedule runs only when asked (POST .../run) in these tests.
+// stepClock is two clocks. Now, the snapshot manager's, advances a second
+// on every call so that snapshot names differ. The scheduler's (sched)
+// moves only with add: the snapshot manager's calls must not bring a
+// schedule's first run due while a test runs it by hand (POST .../run
+// answered 409 under -race and load when they did). Its timers never fire,
+// so a schedule runs only when asked in these tests.
 type stepClock struct {
-	mu  sync.Mutex
-	now time.Time
+	mu    sync.Mutex
+	now   time.Time
+	sched time.Time
 }
 
 func (c *stepClock) Now() time.Time {
@@ -32,13 +37,23 @@ func (c *stepClock) Now() time.Time {
 	return c.now
 }
 
-func (c *stepClock) After(time.Duration) <-chan time.Time { return nil }
-
 func (c *stepClock) add(d time.Duration) {
 	c.mu.Lock()
 	c.now = c.now.Add(d)
+	c.sched = c.sched.Add(d)
 	c.mu.Unlock()
 }
+
+// schedClock is the scheduler's view of a stepClock.
+type schedClock struct{ c *stepClock }
+
+func (s schedClock) Now() time.Time {
+	s.c.mu.Lock()
+	defer s.c.mu.Unlock()
+	return s.c.sched
+}
+
+func (schedClock) After(time.Duration) <-chan time.Time { return nil }
 
 // backupServer is a server over a real engine and snapshot manager with
 // one daily schedule of collection c keeping one snapshot.
@@ -50,7 +65,8 @@ func backupServer(t *testing.T, keys ...string) (*Server, *stepClock, *prometheu
 	if err != nil {
 		t.Fatal(err)
 	}
-	clock := &stepClock{now: time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)}
+	start := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
+	clock := &stepClock{now: start, sched: start}
 	m := &snapshot.Manager{Storage: st, StoragePath: dir, SnapshotsPath: filepath.Join(dir, "snapshots"),
 		TempPath: filepath.Join(dir, "tmp"), Logger: quiet, NodeID: 7, Now: clock.Now}
 	reg := prometheus.NewRegistry()
@@ -59,7 +75,7 @@ func backupServer(t *testing.T, keys ...string) (*Server, *stepClock, *prometheu
 		Targets:     map[string]backup.Target{"local": m},
 		Collections: st.ListCollections,
 		StatePath:   filepath.Join(m.SnapshotsPath, backup.StateFile),
-		Logger:      quiet, Clock: clock, Rand: rand.New(rand.NewSource(1)), MaxJitter: time.Hour, Registerer: reg,
+		Logger:      quiet, Clock: schedClock{clock}, Rand: rand.New(rand.NewSource(1)), MaxJitter: time.Hour, Registerer: reg,
 	})
 	if err != nil {
 		t.Fatal(err)
