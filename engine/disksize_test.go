@@ -105,6 +105,21 @@ func TestDiskUsageMatchesDu(t *testing.T) {
 		t.Fatalf("DiskUsage after delete: %v", err)
 	}
 	checkAgainstDu(t, u, dir)
+	// A file attached to a cached segment (as segment.Attach does) is seen.
+	for seg := range c.core.disk.segs {
+		if err := os.WriteFile(filepath.Join(seg, "index-late.pidx"), make([]byte, 5000), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		break
+	}
+	attached, err := c.DiskUsage()
+	if err != nil {
+		t.Fatalf("DiskUsage after attach: %v", err)
+	}
+	checkAgainstDu(t, attached, dir)
+	if attached.Payload.Apparent != u.Payload.Apparent+5000 {
+		t.Fatalf("payload %d after attaching 5000 bytes, was %d", attached.Payload.Apparent, u.Payload.Apparent)
+	}
 }
 
 // TestDiskUsageSkipsRemovedSegment: a segment folder removed while the walk
