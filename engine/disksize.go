@@ -99,6 +99,9 @@ func (c *Collection) diskUsage(beforeSeg func(dir string)) (DiskUsage, error) {
 	w := diskWalk{cache: &c.core.disk, seen: map[string]segDisk{}, beforeSeg: beforeSeg}
 	var u DiskUsage
 	if err := w.walk(c.core.dir, &u); err != nil {
+		if _, serr := os.Lstat(c.core.dir); errors.Is(serr, fs.ErrNotExist) {
+			return DiskUsage{}, errNotFound(c.core.name) // deleted meanwhile
+		}
 		return DiskUsage{}, fmt.Errorf("measure collection %s: %w", c.core.name, err)
 	}
 	w.cache.keep(w.seen)

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"errors"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -151,4 +152,16 @@ func TestDiskUsageSkipsRemovedSegment(t *testing.T) {
 		t.Fatalf("removed segment %s still cached", removed)
 	}
 	checkAgainstDu(t, u, dir)
+}
+
+// TestDiskUsageDeletedCollection: a collection deleted while a caller still
+// holds it answers ErrNotFound, not an I/O error.
+func TestDiskUsageDeletedCollection(t *testing.T) {
+	st, c, _ := diskTestCollection(t)
+	if _, err := st.DeleteCollection("sized"); err != nil {
+		t.Fatalf("DeleteCollection: %v", err)
+	}
+	if _, err := c.DiskUsage(); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("DiskUsage of a deleted collection: %v, want ErrNotFound", err)
+	}
 }
