@@ -165,3 +165,40 @@ func TestDiskUsageDeletedCollection(t *testing.T) {
 		t.Fatalf("DiskUsage of a deleted collection: %v, want ErrNotFound", err)
 	}
 }
+
+// TestDiskUsageDuringFlushes: DiskUsage polled while seals and merges add
+// and remove segment folders never fails (run with -race).
+func TestDiskUsageDuringFlushes(t *testing.T) {
+	_, c, _ := diskTestCollection(t)
+	done := make(chan struct{})
+	errs := make(chan error, 1)
+	go func() {
+		defer close(errs)
+		for {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			if _, err := c.DiskUsage(); err != nil {
+				errs <- err
+				return
+			}
+		}
+	}()
+	r := rand.New(rand.NewPCG(9, 9))
+	for batch := range 6 {
+		pts := make([]PointStruct, 50)
+		for i := range pts {
+			pts[i] = PointStruct{ID: point.NumID(uint64(1000 + batch*50 + i)), Vector: Vectors{"": randVec(r, 8)}}
+		}
+		mustUpsert(t, c, pts...)
+		if err := c.Flush(); err != nil {
+			t.Fatalf("Flush: %v", err)
+		}
+	}
+	close(done)
+	if err := <-errs; err != nil {
+		t.Fatalf("DiskUsage during flushes: %v", err)
+	}
+}
