@@ -55,6 +55,8 @@ type collCore struct {
 	lookup func(nameOrAlias string) (*Collection, error)
 	// maxPrefetches is Options.MaxQueryPrefetches.
 	maxPrefetches int
+	// disk caches the measured size of sealed segments (DiskUsage).
+	disk diskCache
 
 	mu      sync.RWMutex // guards cfg and indexes
 	cfg     CollectionConfig

@@ -22,6 +22,7 @@ func (s *Server) collectionRoutes() {
 	s.add(http.MethodPatch, "/collections/:name", accessWrite, s.updateCollection)
 	s.add(http.MethodDelete, "/collections/:name", accessWrite, s.deleteCollection)
 	s.add(http.MethodGet, "/collections/:name/exists", accessRead, s.collectionExists)
+	s.add(http.MethodGet, DiskPath, accessRead, s.getCollectionDisk)
 	s.add(http.MethodGet, "/issues", accessRead, s.getIssues)
 	s.add(http.MethodDelete, "/issues", accessWrite, s.clearIssues)
 	s.add(http.MethodPost, "/collections/aliases", accessWrite, s.updateAliases)

@@ -117,6 +117,11 @@ test('log in and list the collections', async () => {
   assert.equal(cells[0], 'demo');
   assert.equal(cells[1], 'green');
   assert.equal(cells[2], '5', 'points');
+  // The disk size from GET /cairn/collections/demo/disk: allocated, then apparent.
+  assert.match(cells[7], /^[\d.]+ (B|KiB|MiB|GiB) \([\d.]+ (B|KiB|MiB|GiB) apparent\)$/, 'disk size');
+  const disk = await page.locator('#collections-table tbody tr', { hasText: 'demo' }).locator('.disk-size').first();
+  assert.ok(Number(await disk.getAttribute('data-allocated')) > 0, 'allocated disk size is non-zero');
+  assert.ok(Number(await disk.getAttribute('data-apparent')) > 0, 'apparent disk size is non-zero');
   assert.equal(await page.evaluate(() => sessionStorage.getItem('cairn.apiKey')), KEY);
   assert.match(await page.locator('#key-state').innerText(), /full access/);
   await shot('collections');
@@ -131,6 +136,9 @@ test('one collection: config, payload indexes, shards', async () => {
   assert.match(text, /Points\s+5\s+Segments\s+\d+\s+Indexed vectors\s+\d+\s+Optimizer/, 'counts, zero included, are shown');
   assert.match(text, /"distance": "Cosine"/);
   assert.match(text, /Shards/);
+  assert.match(text, /Disk size\s+[\d.]+ (B|KiB|MiB|GiB) \([\d.]+ (B|KiB|MiB|GiB) apparent\)/, 'the disk size card');
+  const total = await page.locator('#disk-table tr', { hasText: 'Total' }).innerText();
+  assert.match(total, /Total\s+[1-9][\d.]* (B|KiB|MiB|GiB)\s+[1-9][\d.]* (B|KiB|MiB|GiB)/, 'non-zero totals by kind');
   assert.match(text, /Backup schedule `yearly`.*twice its interval/, 'the stale schedule warns in the collection info');
   await shot('collection');
 });
