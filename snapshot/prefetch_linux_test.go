@@ -121,7 +121,9 @@ func firstSearchFaults(t *testing.T, e *env, name string) {
 	// 20 MB is 4,883 pages: faulted in, even with the page cache's large
 	// folios mapped a folio a fault, that was 24 faults here; mapped, 0-4
 	// (the heap's own).
-	if faults > 8 {
+	// Under the race detector the search's own heap faults its shadow
+	// memory in (once 1,833 faults); the count is only logged there.
+	if faults > 8 && !raceEnabled {
 		t.Fatalf("first search after the recover took %d page faults, want the vectors mapped already", faults)
 	}
 	t.Logf("first search: %d minor faults", faults)
