@@ -46,8 +46,11 @@ func (m *Manager) Recover(ctx context.Context, name, archivePath, checksum strin
 
 // prefetch maps the restored collection's graphs and vectors before the
 // recover answers (engine.Collection.Prefetch), so that its first searches
-// do not pay for the page faults. The collection is live already: a
-// failure is logged, not returned.
+// do not pay for the page faults. Every restore calls it, local or remote,
+// of a collection, a shard (the collection's other shards are mapped
+// already, or read only what the page cache lacks) or a full snapshot
+// (prefetchAll). The collection is live already: a failure is logged, not
+// returned.
 func (m *Manager) prefetch(name string) {
 	c, err := m.Storage.Collection(name)
 	if err == nil {
@@ -55,6 +58,13 @@ func (m *Manager) prefetch(name string) {
 	}
 	if err != nil {
 		m.log().Warn("recover: prefetch the restored collection", "collection", name, "err", err)
+	}
+}
+
+// prefetchAll prefetches every collection a full restore installed.
+func (m *Manager) prefetchAll(names []string) {
+	for _, n := range names {
+		m.prefetch(n)
 	}
 }
 
@@ -414,6 +424,7 @@ func (m *Manager) RecoverFull(ctx context.Context, archivePath, checksum string,
 	if err != nil {
 		return fmt.Errorf("recover full snapshot: %w", err)
 	}
+	m.prefetchAll(fi.names)
 	m.log().Info("recovered full snapshot", "archive", filepath.Base(archivePath), "collections", len(fi.names), "aliases", len(fi.aliases))
 	return nil
 }

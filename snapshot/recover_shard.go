@@ -29,6 +29,7 @@ func (m *Manager) RecoverShard(ctx context.Context, name string, id uint32, arch
 	if err != nil {
 		return fmt.Errorf("recover %s shard %d: %w", name, id, err)
 	}
+	m.prefetch(name)
 	m.log().Info("recovered shard from snapshot", "collection", name, "shard", id,
 		"archive", filepath.Base(archivePath), "priority", priority)
 	return nil

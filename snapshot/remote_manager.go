@@ -249,6 +249,7 @@ func (m *Manager) RecoverRemote(ctx context.Context, name, key, checksum string,
 	if err != nil {
 		return fmt.Errorf("recover %s: %w", name, err)
 	}
+	m.prefetch(name)
 	m.log().Info("recovered collection from remote snapshot", "collection", name, "snapshot", path.Base(key), "priority", priority)
 	return nil
 }
@@ -265,6 +266,7 @@ func (m *Manager) RecoverShardRemote(ctx context.Context, name string, id uint32
 	if err != nil {
 		return fmt.Errorf("recover %s shard %d: %w", name, id, err)
 	}
+	m.prefetch(name)
 	m.log().Info("recovered shard from remote snapshot", "collection", name, "shard", id, "snapshot", path.Base(key), "priority", priority)
 	return nil
 }
@@ -283,6 +285,7 @@ func (m *Manager) RecoverFullRemote(ctx context.Context, snap string, force bool
 	if err := m.restoreRemote(ctx, key, "", KindFull, fi.install(m, force)); err != nil {
 		return fmt.Errorf("recover full snapshot: %w", err)
 	}
+	m.prefetchAll(fi.names)
 	m.log().Info("recovered full snapshot from remote store", "snapshot", snap, "collections", len(fi.names), "aliases", len(fi.aliases))
 	return nil
 }

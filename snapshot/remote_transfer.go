@@ -12,6 +12,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"time"
 
@@ -68,7 +69,9 @@ var chunkBufs = sync.Pool{New: func() any { b := make([]byte, RemoteChunkSize); 
 // transfer stores every chunk the store lacks, remoteWorkers at a time. A
 // chunk not hashed yet is read once into a buffer, hashed (SHA-256 and
 // CRC-32C), looked up, and uploaded from the same buffer: every byte is
-// read from disk once, and hashing overlaps the uploads. Chunks in known
+// read from disk once, and hashing overlaps the uploads. Reading, hashing
+// and compressing hold one of the process's cpuSlots, uploads (network
+// waits, which hold no P) do not. Chunks in known
 // are present without a look.
 func (m *Manager) transfer(ctx context.Context, jobs []*chunkJob, z bool, known map[string]bool, st *RemoteStats) error {
 	read := map[*stagedFile]bool{}
@@ -85,12 +88,17 @@ func (m *Manager) transfer(ctx context.Context, jobs []*chunkJob, z bool, known 
 		defer chunkBufs.Put(bp)
 		var data []byte
 		if j.sum == "" {
-			var err error
-			if data, err = readChunk(j, *bp); err != nil {
+			err := withCPU(ctx, func() error {
+				var err error
+				if data, err = readChunk(j, *bp); err != nil {
+					return err
+				}
+				j.sum, j.crc = chunkSums(data)
+				return nil
+			})
+			if err != nil {
 				return err
 			}
-			h := sha256.Sum256(data)
-			j.sum, j.crc = hex.EncodeToString(h[:]), crc32.Checksum(data, castagnoli)
 		}
 		key := objectKey(j.sum, z)
 		if known[key] {
@@ -125,18 +133,65 @@ func (m *Manager) putIfAbsent(ctx context.Context, j *chunkJob, key string, data
 		return 0, fmt.Errorf("check object of %s: %w", j.f.path, err)
 	}
 	if data == nil {
-		if data, err = readChunk(j, buf); err != nil {
+		err := withCPU(ctx, func() error {
+			var err error
+			if data, err = readChunk(j, buf); err != nil {
+				return err
+			}
+			if sum, _ := chunkSums(data); sum != j.sum {
+				m.remote.hashes.drop(j.f.cacheKey)
+				return fmt.Errorf("read %s: bytes %d-%d differ from their cached digest (file changed?)", j.f.path, j.off, j.off+j.size)
+			}
+			return nil
+		})
+		if err != nil {
 			return 0, err
 		}
-		if h := sha256.Sum256(data); hex.EncodeToString(h[:]) != j.sum {
-			m.remote.hashes.drop(j.f.cacheKey)
-			return 0, fmt.Errorf("read %s: bytes %d-%d differ from their cached digest (file changed?)", j.f.path, j.off, j.off+j.size)
+	}
+	n := int64(len(data))
+	if z {
+		if data, err = compress(ctx, data); err != nil {
+			return 0, fmt.Errorf("upload %s: %w", j.f.path, err)
 		}
 	}
-	if err := putData(ctx, m.Remote, key, data, z); err != nil {
+	if err := m.Remote.Put(ctx, key, bytes.NewReader(data), int64(len(data))); err != nil {
 		return 0, fmt.Errorf("upload %s: %w", j.f.path, err)
 	}
-	return int64(len(data)), nil
+	return n, nil
+}
+
+// newChunkHash makes the SHA-256 of a chunk (a probe in tests).
+var newChunkHash = sha256.New
+
+// chunkSums returns the SHA-256 (hex) and the CRC-32C of a chunk, hashed
+// in slices with a yield of the processor after each (hashYielding), so
+// that a goroutine made runnable meanwhile (a wait=true write's WAL sync)
+// waits for one slice, not for the hash of a whole chunk.
+func chunkSums(data []byte) (string, uint32) {
+	h := newChunkHash()
+	hashYielding(h, data)
+	c := crc32.New(castagnoli)
+	hashYielding(c, data)
+	return hex.EncodeToString(h.Sum(nil)), c.Sum32()
+}
+
+// cpuSlots bounds the goroutines of the process's remote creates that
+// read, hash or compress chunks at once to what the machine can spare
+// beside its writers and searches: GOMAXPROCS-1 as the process started,
+// at least 1 (on 2 cores, one P stays free however many uploads are under
+// way).
+var cpuSlots = make(chan struct{}, max(1, runtime.GOMAXPROCS(0)-1))
+
+// withCPU runs f holding one of cpuSlots, waiting for one unless ctx is
+// done first (then ctx's error, without running f).
+func withCPU(ctx context.Context, f func() error) error {
+	select {
+	case cpuSlots <- struct{}{}:
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	}
+	defer func() { <-cpuSlots }()
+	return f()
 }
 
 // readChunk reads chunk j of its file into buf.
@@ -165,16 +220,18 @@ var zstdEnc = sync.OnceValues(func() (*zstd.Encoder, error) {
 	return zstd.NewWriter(nil, zstd.WithEncoderLevel(zstdLevel), zstd.WithEncoderConcurrency(remoteWorkers), zstd.WithWindowSize(zstdWindow))
 })
 
-// putData stores data under key, compressed with zstd when z.
-func putData(ctx context.Context, store objstore.Store, key string, data []byte, z bool) error {
-	if z {
+// compress returns data compressed with zstd, holding one of cpuSlots.
+func compress(ctx context.Context, data []byte) ([]byte, error) {
+	var out []byte
+	err := withCPU(ctx, func() error {
 		enc, err := zstdEnc()
 		if err != nil {
 			return fmt.Errorf("start zstd: %w", err)
 		}
-		data = enc.EncodeAll(data, nil)
-	}
-	return store.Put(ctx, key, bytes.NewReader(data), int64(len(data)))
+		out = enc.EncodeAll(data, nil)
+		return nil
+	})
+	return out, err
 }
 
 // fillEntries writes the chunks and CRC-32C of every file into rm, and
