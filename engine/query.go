@@ -130,10 +130,17 @@ func (c *Collection) checkPrefetches(qs []QueryRequest) error {
 	limit, n := c.maxPrefetches(), 0
 	for i := range qs {
 		if n = countPrefetches(&qs[i], n, limit); n > limit {
-			return errBadRequestText("Bad request: Limit exceeded: the request has more than %d prefetch queries. Help: reduce the number of prefetch queries to %d or below", limit, limit)
+			return PrefetchLimitError(limit)
 		}
 	}
 	return nil
+}
+
+// PrefetchLimitError is the answer to a query request with more than limit
+// prefetches; a transport that bounds them while decoding (REST's body
+// scan) answers with it too.
+func PrefetchLimitError(limit int) error {
+	return errBadRequestText("Bad request: Limit exceeded: the request has more than %d prefetch queries. Help: reduce the number of prefetch queries to %d or below", limit, limit)
 }
 
 // countPrefetches adds the prefetches of q's tree to n and returns the

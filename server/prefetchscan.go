@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	gojson "github.com/goccy/go-json"
+
+	"github.com/cairn-db/cairn/engine"
 )
 
 // MaxPrefetchDepth bounds how deeply prefetch queries nest (a query's own
@@ -126,7 +128,7 @@ func (s *prefetchScan) enter(depth int) error {
 		return badRequest("Limit exceeded: prefetch queries are nested deeper than %d levels. Help: nest prefetch queries %d levels deep or less", MaxPrefetchDepth, MaxPrefetchDepth)
 	}
 	if s.count++; s.count > MaxQueryPrefetches {
-		return prefetchCountError()
+		return engine.PrefetchLimitError(MaxQueryPrefetches)
 	}
 	return nil
 }

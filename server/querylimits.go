@@ -54,11 +54,3 @@ func timed(op string, h echo.HandlerFunc) echo.HandlerFunc {
 		return done(h(c))
 	}
 }
-
-// prefetchCountError is the answer of the body scan (prefetchscan.go) for
-// more than MaxQueryPrefetches prefetches, in the engine's words: the scan
-// refuses such a body before it is decoded, the engine refuses a request
-// built any other way.
-func prefetchCountError() error {
-	return badRequest("Limit exceeded: the request has more than %d prefetch queries. Help: reduce the number of prefetch queries to %d or below", MaxQueryPrefetches, MaxQueryPrefetches)
-}
