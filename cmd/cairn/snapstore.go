@@ -54,8 +54,6 @@ func checkSnapshotStore(ctx context.Context, st objstore.Store, log *slog.Logger
 	return nil
 }
 
-func init() { remoteStore = configuredSnapshotStore }
-
 // configuredSnapshotStore is the store cairn snapshot verify reads an
 // s3://BUCKET/KEY location from: the one storage.snapshots_config
 // configures, which must be s3 and of that bucket (else a usage error). It
