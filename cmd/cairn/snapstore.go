@@ -66,6 +66,12 @@ func configuredSnapshotStore(_ context.Context, cfg *config.Config, bucket strin
 	if bucket != sc.S3Config.Bucket {
 		return nil, &usageError{fmt.Sprintf("s3://%s is not the configured bucket %s (%s.bucket)", bucket, sc.S3Config.Bucket, objstore.S3ConfigKey)}
 	}
+	return configuredS3Store(cfg)
+}
+
+// configuredS3Store builds the store of storage.snapshots_config (see
+// newSnapshotStore), trusting recoverRootCAs.
+func configuredS3Store(cfg *config.Config) (objstore.Store, error) {
 	rootCAs, err := recoverRootCAs(cfg)
 	if err != nil {
 		return nil, err

@@ -36,11 +36,7 @@ func walArchiveStore(cfg *config.Config) (objstore.Store, error) {
 		if cfg.Storage.SnapshotsConfig.SnapshotsStorage != config.SnapshotsS3 {
 			return nil, errNoS3
 		}
-		roots, err := recoverRootCAs(cfg)
-		if err != nil {
-			return nil, err
-		}
-		return newSnapshotStore(cfg, roots)
+		return configuredS3Store(cfg)
 	}
 	return nil, fmt.Errorf("backup.wal_archive.target %q: %w", cfg.Backup.WALArchive.Target, config.ErrInvalid)
 }
