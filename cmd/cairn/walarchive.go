@@ -30,9 +30,9 @@ func walArchiveStore(cfg *config.Config) (objstore.Store, error) {
 	switch cfg.Backup.WALArchive.Target {
 	case "":
 		return nil, nil
-	case "local":
+	case config.TargetLocal:
 		return objstore.NewLocal(filepath.Join(cfg.Storage.SnapshotsPath, localArchiveDir))
-	case "s3":
+	case config.TargetS3:
 		if cfg.Storage.SnapshotsConfig.SnapshotsStorage != config.SnapshotsS3 {
 			return nil, errNoS3
 		}
