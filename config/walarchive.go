@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -17,7 +18,7 @@ type WALArchive struct {
 }
 
 // WALArchiveTargets are the accepted values of backup.wal_archive.target.
-var WALArchiveTargets = []string{"", "local", "s3"}
+var WALArchiveTargets = []string{"", TargetLocal, TargetS3}
 
 // Bounds of backup.wal_archive.every.
 const (
@@ -41,11 +42,7 @@ func (c *Config) WALArchiveEvery() (time.Duration, error) {
 // validateWALArchive checks the backup.wal_archive keys.
 func (c *Config) validateWALArchive() error {
 	t := c.Backup.WALArchive.Target
-	ok := false
-	for _, v := range WALArchiveTargets {
-		ok = ok || t == v
-	}
-	if !ok {
+	if !slices.Contains(WALArchiveTargets, t) {
 		return fmt.Errorf("%w: backup.wal_archive.target: %q is not local, s3 or empty", ErrInvalid, t)
 	}
 	_, err := c.WALArchiveEvery()

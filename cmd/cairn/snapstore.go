@@ -54,8 +54,6 @@ func checkSnapshotStore(ctx context.Context, st objstore.Store, log *slog.Logger
 	return nil
 }
 
-func init() { remoteStore = configuredSnapshotStore }
-
 // configuredSnapshotStore is the store cairn snapshot verify reads an
 // s3://BUCKET/KEY location from: the one storage.snapshots_config
 // configures, which must be s3 and of that bucket (else a usage error). It
@@ -68,6 +66,12 @@ func configuredSnapshotStore(_ context.Context, cfg *config.Config, bucket strin
 	if bucket != sc.S3Config.Bucket {
 		return nil, &usageError{fmt.Sprintf("s3://%s is not the configured bucket %s (%s.bucket)", bucket, sc.S3Config.Bucket, objstore.S3ConfigKey)}
 	}
+	return configuredS3Store(cfg)
+}
+
+// configuredS3Store builds the store of storage.snapshots_config (see
+// newSnapshotStore), trusting recoverRootCAs.
+func configuredS3Store(cfg *config.Config) (objstore.Store, error) {
 	rootCAs, err := recoverRootCAs(cfg)
 	if err != nil {
 		return nil, err

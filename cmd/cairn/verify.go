@@ -11,7 +11,6 @@ import (
 	"strings"
 
 	"github.com/cairn-db/cairn/config"
-	"github.com/cairn-db/cairn/objstore"
 	"github.com/cairn-db/cairn/snapshot"
 )
 
@@ -24,12 +23,6 @@ spilled to storage.temp_path. An s3:// location is a snapshot of the
 configured snapshots_storage: s3 bucket (KEY: {prefix}/snapshots/…, as
 listed by the recover routes), its archive streamed from its objects. Prints the report; exits
 0 when every check passes, 1 when one fails, 2 for a bad command line.`
-
-// remoteStore returns the object store that snapshots_storage: s3
-// configures, for s3://BUCKET/KEY locations (KEY a snapshot manifest,
-// {prefix}/snapshots/…, as a recover location); nil when this build has
-// none (then such a location is a usage error).
-var remoteStore func(ctx context.Context, cfg *config.Config, bucket string) (objstore.Store, error)
 
 // runSnapshot runs `cairn snapshot …` and returns the exit code.
 func runSnapshot(ctx context.Context, args, environ []string, stdout, stderr io.Writer) int {
@@ -103,10 +96,7 @@ func verifyLocation(ctx context.Context, cfg *config.Config, loc string) (snapsh
 		if !ok || bucket == "" || key == "" {
 			return snapshot.Report{}, &usageError{fmt.Sprintf("%q is not s3://BUCKET/KEY", loc)}
 		}
-		if remoteStore == nil {
-			return snapshot.Report{}, &usageError{"s3:// locations need snapshots_storage: s3, which this build does not support"}
-		}
-		store, err := remoteStore(ctx, cfg, bucket)
+		store, err := configuredSnapshotStore(ctx, cfg, bucket)
 		if err != nil {
 			return snapshot.Report{}, err
 		}

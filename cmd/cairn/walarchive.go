@@ -30,17 +30,13 @@ func walArchiveStore(cfg *config.Config) (objstore.Store, error) {
 	switch cfg.Backup.WALArchive.Target {
 	case "":
 		return nil, nil
-	case "local":
+	case config.TargetLocal:
 		return objstore.NewLocal(filepath.Join(cfg.Storage.SnapshotsPath, localArchiveDir))
-	case "s3":
+	case config.TargetS3:
 		if cfg.Storage.SnapshotsConfig.SnapshotsStorage != config.SnapshotsS3 {
 			return nil, errNoS3
 		}
-		roots, err := recoverRootCAs(cfg)
-		if err != nil {
-			return nil, err
-		}
-		return newSnapshotStore(cfg, roots)
+		return configuredS3Store(cfg)
 	}
 	return nil, fmt.Errorf("backup.wal_archive.target %q: %w", cfg.Backup.WALArchive.Target, config.ErrInvalid)
 }
