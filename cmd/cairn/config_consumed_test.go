@@ -58,7 +58,7 @@ func buildAll(t *testing.T, cfg *config.Config) built {
 	if b.tls, b.certs, err = newTLSConfig(cfg, log); err != nil {
 		t.Fatal(err)
 	}
-	wa, err := newWALArchiving(cfg, log)
+	wa, err := newWALArchiving(cfg, log, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

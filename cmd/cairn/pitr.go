@@ -57,7 +57,7 @@ func runRestore(ctx context.Context, args, environ []string, stdout, stderr io.W
 		return err
 	}
 	log := newLogger(cfg, stderr)
-	store, err := walArchiveStore(cfg)
+	store, err := walArchiveStore(cfg, nil)
 	if err != nil {
 		return err
 	}

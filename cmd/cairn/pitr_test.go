@@ -56,7 +56,7 @@ func TestRestoreCommand(t *testing.T) {
 	dir := t.TempDir()
 	path, cfg := pitrConfig(t, dir, "local")
 	log := slog.New(slog.DiscardHandler)
-	st, err := openStorage(cfg, log)
+	st, err := openStorage(cfg, log, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,7 +128,7 @@ func TestRestoreCommandRefusals(t *testing.T) {
 func TestWALArchiveS3NeedsS3Snapshots(t *testing.T) {
 	cfg := config.Default()
 	cfg.Backup.WALArchive.Target = "s3"
-	if _, err := newWALArchiving(&cfg, slog.New(slog.DiscardHandler)); !errors.Is(err, errNoS3) {
+	if _, err := newWALArchiving(&cfg, slog.New(slog.DiscardHandler), nil); !errors.Is(err, errNoS3) {
 		t.Fatalf("s3 target: %v", err)
 	}
 }

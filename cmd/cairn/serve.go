@@ -58,7 +58,7 @@ func serve(ctx context.Context, args, environ []string, logOut io.Writer) error 
 	if err := checkSnapshotStore(ctx, remote, log); err != nil {
 		return err
 	}
-	st, err := openStorage(cfg, log)
+	st, err := openStorage(cfg, log, remote)
 	if err != nil {
 		return err
 	}

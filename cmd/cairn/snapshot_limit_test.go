@@ -30,7 +30,7 @@ func TestSnapshotSizeLimitWired(t *testing.T) {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	st, err := openStorage(cfg, log)
+	st, err := openStorage(cfg, log, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/cairn-db/cairn/backup"
 	"github.com/cairn-db/cairn/config"
 	"github.com/cairn-db/cairn/engine"
+	"github.com/cairn-db/cairn/objstore"
 	"github.com/cairn-db/cairn/snapshot"
 )
 
@@ -28,9 +29,10 @@ type storage struct {
 
 // openStorage opens (or creates) the storage folder.
 // With backup.wal_archive on, the archiver gates the engine's WAL
-// truncation (see walarchive) and is attached to the storage.
-func openStorage(cfg *config.Config, log *slog.Logger) (*storage, error) {
-	wa, err := newWALArchiving(cfg, log)
+// truncation (see walarchive) and is attached to the storage; snaps is the
+// S3 snapshot store serve built (nil: none), which an s3 archive shares.
+func openStorage(cfg *config.Config, log *slog.Logger, snaps objstore.Store) (*storage, error) {
+	wa, err := newWALArchiving(cfg, log, snaps)
 	if err != nil {
 		return nil, err
 	}

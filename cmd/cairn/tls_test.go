@@ -236,7 +236,7 @@ func TestRecoverHTTPSTrustsCACert(t *testing.T) {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.DiscardHandler)
-	st, err := openStorage(&cfg, log)
+	st, err := openStorage(&cfg, log, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -25,8 +25,9 @@ var errNoS3 = errors.New("backup.wal_archive.target s3 needs storage.snapshots_c
 // names, or returns nil when archiving is off: a folder store under the
 // snapshots path for local, the snapshots' S3 bucket for s3 (its chunks
 // live under wal/, beside the snapshots' snapshots/, objects/ and leases/,
-// which the remote sweep alone collects).
-func walArchiveStore(cfg *config.Config) (objstore.Store, error) {
+// which the remote sweep alone collects). snaps, when not nil, is that
+// bucket's store already built (serve's); nil builds it.
+func walArchiveStore(cfg *config.Config, snaps objstore.Store) (objstore.Store, error) {
 	switch cfg.Backup.WALArchive.Target {
 	case "":
 		return nil, nil
@@ -35,6 +36,9 @@ func walArchiveStore(cfg *config.Config) (objstore.Store, error) {
 	case config.TargetS3:
 		if cfg.Storage.SnapshotsConfig.SnapshotsStorage != config.SnapshotsS3 {
 			return nil, errNoS3
+		}
+		if snaps != nil {
+			return snaps, nil
 		}
 		return configuredS3Store(cfg)
 	}
@@ -49,8 +53,8 @@ type walArchiving struct {
 
 // newWALArchiving builds the archiver of the configuration, or nil when
 // archiving is off.
-func newWALArchiving(cfg *config.Config, log *slog.Logger) (*walArchiving, error) {
-	store, err := walArchiveStore(cfg)
+func newWALArchiving(cfg *config.Config, log *slog.Logger, snaps objstore.Store) (*walArchiving, error) {
+	store, err := walArchiveStore(cfg, snaps)
 	if err != nil || store == nil {
 		return nil, err
 	}
