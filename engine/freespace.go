@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"log/slog"
 	"path/filepath"
 
 	"github.com/cairn-db/cairn/vfs"
@@ -12,7 +13,7 @@ import (
 // wal_segments_ahead more) does not fit in the free space of the storage's
 // filesystem.
 func (st *Storage) checkCreateSpace(name string, cfg *CollectionConfig) error {
-	free, err := st.freeSpace(filepath.Join(st.dir, collectionsDir))
+	free, err := st.opts.FreeSpace(filepath.Join(st.dir, collectionsDir))
 	if err != nil {
 		return fmt.Errorf("create collection %s: check free space: %w", name, err)
 	}
@@ -26,11 +27,17 @@ func (st *Storage) checkCreateSpace(name string, cfg *CollectionConfig) error {
 	return nil
 }
 
-// freeSpace returns the bytes free on the filesystem holding dir:
-// Options.FreeSpace, vfs.FreeSpace when that is nil.
-func (st *Storage) freeSpace(dir string) (int64, error) {
-	if st.opts.FreeSpace != nil {
-		return st.opts.FreeSpace(dir)
+// setDefaults fills the Options fields whose nil means a default: FS,
+// Logger and FreeSpace. Open and verifyStorage call it, so nothing past
+// them checks for nil.
+func (o *Options) setDefaults() {
+	if o.FS == nil {
+		o.FS = vfs.OS
 	}
-	return vfs.FreeSpace(dir)
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.FreeSpace == nil {
+		o.FreeSpace = vfs.FreeSpace
+	}
 }

@@ -149,7 +149,7 @@ func sameShardLayout(name string, live, snap CollectionConfig) error {
 // cause, and ErrVerify unless it is a fault of this machine (see
 // verifyErr).
 func (st *Storage) verifyShardDir(name string, cfg CollectionConfig, id uint32, dir string, known SumLookup, stats *VerifyStats) error {
-	if err := checkWALRoom(st.freeSpace, dir, 1, cfg.WalConfig.WalCapacityMB); err != nil {
+	if err := checkWALRoom(st.opts.FreeSpace, dir, 1, cfg.WalConfig.WalCapacityMB); err != nil {
 		return verifyErr(err)
 	}
 	n, err := checkShardWAL(dir)

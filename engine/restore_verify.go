@@ -67,7 +67,7 @@ func (st *Storage) VerifyCollectionDir(dir string, known SumLookup) error {
 // verifyCollectionDir is VerifyCollectionDir; stats, when not nil, receives
 // the counts of what was checked.
 func (st *Storage) verifyCollectionDir(dir string, known SumLookup, stats *VerifyStats) error {
-	if err := checkStaged(dir, st.freeSpace); err != nil {
+	if err := checkStaged(dir, st.opts.FreeSpace); err != nil {
 		return verifyErr(err)
 	}
 	if err := checkWALs(dir, stats); err != nil {

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"sort"
@@ -16,7 +15,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/cairn-db/cairn/payload"
-	"github.com/cairn-db/cairn/vfs"
 )
 
 const collectionsDir = "collections"
@@ -44,12 +42,7 @@ type Storage struct {
 // collection that does not open is kept as failed (see failedCollection)
 // and logged; it never stops the others from being served.
 func Open(opts Options) (*Storage, error) {
-	if opts.FS == nil {
-		opts.FS = vfs.OS
-	}
-	if opts.Logger == nil {
-		opts.Logger = slog.Default()
-	}
+	opts.setDefaults()
 	if opts.Dir == "" {
 		return nil, fmt.Errorf("open storage: %w: empty Dir", ErrInvalid)
 	}

@@ -4,11 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"log/slog"
 	"os"
 	"path/filepath"
 
-	"github.com/cairn-db/cairn/vfs"
 	"github.com/cairn-db/cairn/wal"
 )
 
@@ -55,12 +53,7 @@ func (v *VerifyStats) add(shards []*shard) {
 // verifyStorage is a Storage that only verifies folders: no collection, no
 // background work.
 func verifyStorage(opts Options) *Storage {
-	if opts.FS == nil {
-		opts.FS = vfs.OS
-	}
-	if opts.Logger == nil {
-		opts.Logger = slog.Default()
-	}
+	opts.setDefaults()
 	opts.DisableBackground = true
 	opts.Hooks = nil
 	return &Storage{opts: opts, dir: opts.Dir}

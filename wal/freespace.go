@@ -1,10 +1,6 @@
 package wal
 
-import (
-	"fmt"
-
-	"github.com/cairn-db/cairn/vfs"
-)
+import "fmt"
 
 // checkSpace returns an error wrapping ErrNoSpace when the filesystem of the
 // log's folder cannot hold need more bytes: called before a segment file is
@@ -21,9 +17,6 @@ func (l *Log) checkSpace(need int64) error {
 	}
 	return nil
 }
-
-// defaultFreeSpace is vfs.FreeSpace, the Options.FreeSpace default.
-var defaultFreeSpace = vfs.FreeSpace
 
 // checkRotateSpace refuses, before anything of the batch is written, an
 // append of size bytes that will need a new segment the disk cannot hold.

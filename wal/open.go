@@ -21,7 +21,7 @@ func Open(dir string, opts Options) (*Log, error) {
 	l := &Log{dir: dir, fs: opts.FS, segSize: opts.SegmentSize, logger: opts.Logger, freeSpace: opts.FreeSpace,
 		ahead: max(opts.SegmentsAhead, 0)}
 	if l.freeSpace == nil {
-		l.freeSpace = defaultFreeSpace
+		l.freeSpace = vfs.FreeSpace
 	}
 	if l.fs == nil {
 		l.fs = vfs.OS
