@@ -174,8 +174,9 @@ func Default() Config {
 			SnapshotsPath: "./snapshots",
 			SnapshotsConfig: SnapshotsConfig{
 				SnapshotsStorage: SnapshotsLocal,
-				// TODO(incr): the default is chosen from the zstd
-				// measurement on float vectors; none until then.
+				// none: float32 vectors do not compress (zstd keeps
+				// 100% of them and costs CPU), docs/BENCHMARKS.md
+				// "Snapshot compression".
 				Compression: "none",
 			},
 		},
