@@ -53,21 +53,7 @@ func newVerifyEnv(t *testing.T) *verifyEnv {
 		upsert(t, c, points(r, 600+i*250, 250, verifyDim))
 	}
 	ve := &verifyEnv{env: e}
-	col, err := e.m.CreateCollection(ctxb, "g")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sh, err := e.m.CreateShard(ctxb, "g", 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	full, err := e.m.CreateFull(ctxb)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ve.col = filepath.Join(e.m.SnapshotsPath, "g", col.Name)
-	ve.shard = filepath.Join(e.m.SnapshotsPath, "g", "shards", "0", sh.Name)
-	ve.full = filepath.Join(e.m.SnapshotsPath, full.Name)
+	ve.col, ve.shard, ve.full = e.snapshotAll(t, "g")
 	return ve
 }
 
