@@ -84,18 +84,24 @@ func backupOnly(cs []config.BackupSchedule) error {
 	return c.Validate()
 }
 
+// periods returns how many whole periods of d nanoseconds lie between the
+// Unix epoch and t, rounded toward minus infinity.
+func periods(t time.Time, d int64) int64 {
+	n := t.UTC().UnixNano()
+	k := n / d
+	if n < 0 && n%d != 0 {
+		k--
+	}
+	return k
+}
+
 // next returns the first scheduled time strictly after t: the next
 // multiple of Every since the Unix epoch, or the cron expression's next
 // minute.
 func (s *Schedule) next(t time.Time) time.Time {
 	if s.Every > 0 {
 		d := int64(s.Every)
-		n := t.UTC().UnixNano()
-		k := n / d
-		if n < 0 && n%d != 0 {
-			k--
-		}
-		return time.Unix(0, (k+1)*d).UTC()
+		return time.Unix(0, (periods(t, d)+1)*d).UTC()
 	}
 	return s.Cron.Next(t)
 }
@@ -104,12 +110,7 @@ func (s *Schedule) next(t time.Time) time.Time {
 func (s *Schedule) slotAt(t time.Time) time.Time {
 	if s.Every > 0 {
 		d := int64(s.Every)
-		n := t.UTC().UnixNano()
-		k := n / d
-		if n < 0 && n%d != 0 {
-			k--
-		}
-		return time.Unix(0, k*d).UTC()
+		return time.Unix(0, periods(t, d)*d).UTC()
 	}
 	// The cron slot at or before t: search back a growing window.
 	for back := time.Hour; back <= 10*366*24*time.Hour; back *= 4 {

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
+	"net/url"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -340,4 +342,32 @@ func (rr *rateReader) check() {
 func (rr *rateReader) stop() {
 	rr.stopped.Store(true)
 	rr.timer.Stop()
+}
+
+// get sends the GET of a download of u (with apiKey, when not ""), and
+// returns its 200 answer; the caller closes its body. cancel ends ctx
+// with a stall when no response headers come within t.ResponseHeader.
+func (m *Manager) get(ctx context.Context, cancel context.CancelCauseFunc, u *url.URL, t Timeouts, apiKey string) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return nil, kindErrorf(ErrBadLocation, "Bad request: invalid snapshot location %s: %v", u.Redacted(), err)
+	}
+	if apiKey != "" {
+		req.Header.Set("api-key", apiKey)
+	}
+	var client HTTPDoer = m.HTTPClient
+	if client == nil {
+		client = m.downloadClient(u.Host, t)
+	}
+	headers := time.AfterFunc(t.ResponseHeader, func() { cancel(&stallError{what: "response headers", d: t.ResponseHeader}) })
+	resp, err := client.Do(req)
+	headers.Stop()
+	if err != nil {
+		return nil, m.downloadError(ctx, u, err, false)
+	}
+	if resp.StatusCode != http.StatusOK {
+		resp.Body.Close()
+		return nil, fmt.Errorf("%w: download %s: %s", ErrBadLocation, u.Redacted(), resp.Status)
+	}
+	return resp, nil
 }

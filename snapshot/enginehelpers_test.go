@@ -158,3 +158,24 @@ func download(t testing.TB, f *os.File, dst string) string {
 }
 
 func seeded(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, 7)) }
+
+// snapshotAll creates a collection, a shard 0 and a full snapshot of the
+// collection name, and returns their paths.
+func (e *env) snapshotAll(t testing.TB, name string) (col, shard, full string) {
+	t.Helper()
+	c, err := e.m.CreateCollection(ctxb, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sh, err := e.m.CreateShard(ctxb, name, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := e.m.CreateFull(ctxb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return filepath.Join(e.m.SnapshotsPath, name, c.Name),
+		filepath.Join(e.m.SnapshotsPath, name, "shards", "0", sh.Name),
+		filepath.Join(e.m.SnapshotsPath, f.Name)
+}

@@ -79,6 +79,12 @@ func List(dir string) ([]Description, error) {
 		}
 		out = append(out, d)
 	}
+	sortDescriptions(out)
+	return out, nil
+}
+
+// sortDescriptions orders listing entries oldest first, by name on a tie.
+func sortDescriptions(out []Description) {
 	sort.Slice(out, func(i, j int) bool {
 		ti, tj := time.Time(out[i].CreationTime), time.Time(out[j].CreationTime)
 		if !ti.Equal(tj) {
@@ -86,7 +92,6 @@ func List(dir string) ([]Description, error) {
 		}
 		return out[i].Name < out[j].Name
 	})
-	return out, nil
 }
 
 // Describe returns the listing entry of the snapshot name in dir, or an

@@ -2,10 +2,7 @@ package snapshot
 
 import (
 	"archive/tar"
-	"bytes"
 	"encoding/json"
-	"errors"
-	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -15,43 +12,21 @@ import (
 // replaced by cfg (the manifest is the last entry; nothing checksums it).
 func withManifestConfig(t *testing.T, b []byte, cfg string) []byte {
 	t.Helper()
-	var out bytes.Buffer
-	tw := tar.NewWriter(&out)
-	tr := tar.NewReader(bytes.NewReader(b))
-	for {
-		h, err := tr.Next()
-		if errors.Is(err, io.EOF) {
-			break
+	return rewriteTar(t, b, func(h *tar.Header, body []byte) ([]byte, bool) {
+		if h.Name != ManifestName {
+			return body, true
 		}
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal(body, &m); err != nil {
+			t.Fatal(err)
+		}
+		m["config"] = json.RawMessage(cfg)
+		body, err := json.Marshal(m)
 		if err != nil {
 			t.Fatal(err)
 		}
-		body, err := io.ReadAll(tr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if h.Name == ManifestName {
-			var m map[string]json.RawMessage
-			if err := json.Unmarshal(body, &m); err != nil {
-				t.Fatal(err)
-			}
-			m["config"] = json.RawMessage(cfg)
-			if body, err = json.Marshal(m); err != nil {
-				t.Fatal(err)
-			}
-			h.Size = int64(len(body))
-		}
-		if err := tw.WriteHeader(h); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := tw.Write(body); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := tw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return out.Bytes()
+		return body, true
+	})
 }
 
 // TestManifestConfigIgnored: the manifest's config is informational; a

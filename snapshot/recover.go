@@ -348,27 +348,11 @@ func (m *Manager) download(ctx context.Context, g *grant, u *url.URL, checksum, 
 	t := m.DownloadTimeouts.withDefaults()
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	resp, err := m.get(ctx, cancel, u, t, apiKey)
 	if err != nil {
-		return "", kindErrorf(ErrBadLocation, "Bad request: invalid snapshot location %s: %v", u.Redacted(), err)
-	}
-	if apiKey != "" {
-		req.Header.Set("api-key", apiKey)
-	}
-	var client HTTPDoer = m.HTTPClient
-	if client == nil {
-		client = m.downloadClient(u.Host, t)
-	}
-	headers := time.AfterFunc(t.ResponseHeader, func() { cancel(&stallError{what: "response headers", d: t.ResponseHeader}) })
-	resp, err := client.Do(req)
-	headers.Stop()
-	if err != nil {
-		return "", m.downloadError(ctx, u, err, false)
+		return "", err
 	}
 	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return "", fmt.Errorf("%w: download %s: %s", ErrBadLocation, u.Redacted(), resp.Status)
-	}
 	if resp.ContentLength > limit {
 		return "", fmt.Errorf("download %s: %w: %d bytes, more than the %d allowed (%s)", u.Redacted(), ErrTooLarge, resp.ContentLength, limit, bound)
 	}

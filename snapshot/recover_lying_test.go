@@ -51,25 +51,11 @@ func TestRecoverLyingArchives(t *testing.T) {
 	e := newEnv(t, nil)
 	c := e.create(t, "c", dim, 1)
 	fill(t, c, 41, dim)
-	col, err := e.m.CreateCollection(ctxb, "c")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sh, err := e.m.CreateShard(ctxb, "c", 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	full, err := e.m.CreateFull(ctxb)
-	if err != nil {
-		t.Fatal(err)
-	}
+	colPath, shPath, fullPath := e.snapshotAll(t, "c")
 	upsert(t, c, points(seeded(42), 500, 10, dim))
 	want := dump(t, c)
 	live := filepath.Join(e.dir, "storage", "collections", "c")
 	files := readTree(t, live)
-	colPath := filepath.Join(e.m.SnapshotsPath, "c", col.Name)
-	shPath := filepath.Join(e.m.SnapshotsPath, "c", "shards", "0", sh.Name)
-	fullPath := filepath.Join(e.m.SnapshotsPath, full.Name)
 	restores := []struct {
 		what string
 		src  string

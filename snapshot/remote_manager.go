@@ -8,7 +8,6 @@ import (
 	"net/url"
 	"os"
 	"path"
-	"sort"
 	"strings"
 	"time"
 
@@ -134,13 +133,7 @@ func (m *Manager) listRemote(collection string, shard *uint32) ([]Description, e
 			out = append(out, d)
 		}
 	}
-	sort.Slice(out, func(i, j int) bool {
-		ti, tj := time.Time(out[i].CreationTime), time.Time(out[j].CreationTime)
-		if !ti.Equal(tj) {
-			return ti.Before(tj)
-		}
-		return out[i].Name < out[j].Name
-	})
+	sortDescriptions(out)
 	return out, nil
 }
 

@@ -109,14 +109,21 @@ func (m *Manager) transfer(ctx context.Context, jobs []*chunkJob, z bool, known 
 		if err != nil {
 			return err
 		}
-		mu.Lock()
-		defer mu.Unlock()
-		if n > 0 {
-			st.Uploaded++
-			st.UploadedBytes += n
-		}
+		st.addUpload(&mu, n)
 		return nil
 	})
+}
+
+// addUpload counts, under mu, an upload of n content bytes; n is 0 when
+// the object was present and nothing was uploaded.
+func (st *RemoteStats) addUpload(mu *sync.Mutex, n int64) {
+	if n <= 0 {
+		return
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	st.Uploaded++
+	st.UploadedBytes += n
 }
 
 // putIfAbsent uploads chunk j under key unless the store holds it (then
@@ -300,12 +307,7 @@ func (m *Manager) verifyReused(ctx context.Context, jobs []*chunkJob, z bool, st
 		if err != nil {
 			return err
 		}
-		mu.Lock()
-		defer mu.Unlock()
-		if n > 0 {
-			st.Uploaded++
-			st.UploadedBytes += n
-		}
+		st.addUpload(&mu, n)
 		return nil
 	})
 	if err != nil {

@@ -6,11 +6,9 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
-	"time"
 
 	"github.com/cairn-db/cairn/engine"
 	"github.com/cairn-db/cairn/objstore"
@@ -146,24 +144,11 @@ func (m *Manager) VerifyURL(ctx context.Context, location, checksum string) (Rep
 	t := m.DownloadTimeouts.withDefaults()
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	resp, err := m.get(ctx, cancel, u, t, "")
 	if err != nil {
-		return Report{}, kindErrorf(ErrBadLocation, "Bad request: invalid snapshot location %s: %v", u.Redacted(), err)
-	}
-	var client HTTPDoer = m.HTTPClient
-	if client == nil {
-		client = m.downloadClient(u.Host, t)
-	}
-	headers := time.AfterFunc(t.ResponseHeader, func() { cancel(&stallError{what: "response headers", d: t.ResponseHeader}) })
-	resp, err := client.Do(req)
-	headers.Stop()
-	if err != nil {
-		return Report{}, m.downloadError(ctx, u, err, false)
+		return Report{}, err
 	}
 	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return Report{}, fmt.Errorf("%w: download %s: %s", ErrBadLocation, u.Redacted(), resp.Status)
-	}
 	body := newIdleReader(resp.Body, t.Idle, func() { cancel(&stallError{what: "data", d: t.Idle}) })
 	defer body.stop()
 	rate := newRateReader(body, t.RateWindow, t.MinBytes, func() { cancel(&stallError{d: t.RateWindow, min: t.MinBytes}) })

@@ -53,21 +53,7 @@ func newVerifyEnv(t *testing.T) *verifyEnv {
 		upsert(t, c, points(r, 600+i*250, 250, verifyDim))
 	}
 	ve := &verifyEnv{env: e}
-	col, err := e.m.CreateCollection(ctxb, "g")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sh, err := e.m.CreateShard(ctxb, "g", 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	full, err := e.m.CreateFull(ctxb)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ve.col = filepath.Join(e.m.SnapshotsPath, "g", col.Name)
-	ve.shard = filepath.Join(e.m.SnapshotsPath, "g", "shards", "0", sh.Name)
-	ve.full = filepath.Join(e.m.SnapshotsPath, full.Name)
+	ve.col, ve.shard, ve.full = e.snapshotAll(t, "g")
 	return ve
 }
 
@@ -187,8 +173,10 @@ func flipIn(t *testing.T, b []byte, name string) []byte {
 	}
 }
 
-// editManifest returns the archive b with its manifest changed by edit.
-func editManifest(t *testing.T, b []byte, edit func(m *Manifest)) []byte {
+// rewriteTar returns the archive b with each entry passed through edit,
+// which returns the entry's new body (its header's size is set to it) or
+// false to drop the entry.
+func rewriteTar(t *testing.T, b []byte, edit func(h *tar.Header, body []byte) ([]byte, bool)) []byte {
 	t.Helper()
 	tr := tar.NewReader(bytes.NewReader(b))
 	var out bytes.Buffer
@@ -205,17 +193,11 @@ func editManifest(t *testing.T, b []byte, edit func(m *Manifest)) []byte {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if h.Name == ManifestName {
-			var m Manifest
-			if err := json.Unmarshal(body, &m); err != nil {
-				t.Fatal(err)
-			}
-			edit(&m)
-			if body, err = json.Marshal(m); err != nil {
-				t.Fatal(err)
-			}
-			h.Size = int64(len(body))
+		body, keep := edit(h, body)
+		if !keep {
+			continue
 		}
+		h.Size = int64(len(body))
 		if err := tw.WriteHeader(h); err != nil {
 			t.Fatal(err)
 		}
@@ -227,6 +209,26 @@ func editManifest(t *testing.T, b []byte, edit func(m *Manifest)) []byte {
 		t.Fatal(err)
 	}
 	return out.Bytes()
+}
+
+// editManifest returns the archive b with its manifest changed by edit.
+func editManifest(t *testing.T, b []byte, edit func(m *Manifest)) []byte {
+	t.Helper()
+	return rewriteTar(t, b, func(h *tar.Header, body []byte) ([]byte, bool) {
+		if h.Name != ManifestName {
+			return body, true
+		}
+		var m Manifest
+		if err := json.Unmarshal(body, &m); err != nil {
+			t.Fatal(err)
+		}
+		edit(&m)
+		body, err := json.Marshal(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return body, true
+	})
 }
 
 // dropFile returns the archive b without the file name, the manifest's
@@ -243,32 +245,9 @@ func dropFile(t *testing.T, b []byte, name string) []byte {
 		}
 		t.Fatalf("%s not listed", name)
 	})
-	tr := tar.NewReader(bytes.NewReader(b))
-	var out bytes.Buffer
-	tw := tar.NewWriter(&out)
-	for {
-		h, err := tr.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, _ := io.ReadAll(tr)
-		if h.Name == name {
-			continue
-		}
-		if err := tw.WriteHeader(h); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := tw.Write(body); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := tw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return out.Bytes()
+	return rewriteTar(t, b, func(h *tar.Header, body []byte) ([]byte, bool) {
+		return body, h.Name != name
+	})
 }
 
 // archiveWALs lists the WAL segment files of the archive b, in order.
