@@ -48,7 +48,7 @@ func newTestEnv(t *testing.T, o Options) *testEnv {
 		o.Logger = quiet
 	}
 	e := &testEnv{st: st, snaps: m}
-	e.srv, e.addr, e.conn = startServer(t, o, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	e.srv, e.addr, e.conn = startServer(t, o, insecureDial())
 	t.Cleanup(func() {
 		m.Close()
 		m.Wait()
@@ -58,6 +58,8 @@ func newTestEnv(t *testing.T, o Options) *testEnv {
 	})
 	return e
 }
+
+func insecureDial() grpc.DialOption { return grpc.WithTransportCredentials(insecure.NewCredentials()) }
 
 // startServer serves o on a loopback port until the test ends and dials it
 // with the dial options.
