@@ -88,7 +88,7 @@ func startServer(t *testing.T, o Options, dial ...grpc.DialOption) (*Server, *ne
 	return srv, ln.Addr().(*net.TCPAddr), conn
 }
 
-func (e *testEnv) collections() qdrant.CollectionsClient { return qdrant.NewCollectionsClient(e.conn) }
+func (e *testEnv) collections() qdrant.CollectionsClient   { return qdrant.NewCollectionsClient(e.conn) }
 func (e *testEnv) snapshotsClient() qdrant.SnapshotsClient { return qdrant.NewSnapshotsClient(e.conn) }
 
 // officialClient is Qdrant's Go client connected to the server with key.
