@@ -5,7 +5,7 @@ import (
 
 	"github.com/qdrant/go-client/qdrant"
 
-	"github.com/cairn-db/cairn/server"
+	"github.com/cairn-db/cairn/version"
 )
 
 // healthTitle is the title REST's GET / answers.
@@ -22,5 +22,5 @@ type qdrantService struct {
 // own). Cairn has no commit hash to report; the field stays unset, as
 // Qdrant leaves it when built without one.
 func (q *qdrantService) HealthCheck(context.Context, *qdrant.HealthCheckRequest) (*qdrant.HealthCheckReply, error) {
-	return &qdrant.HealthCheckReply{Title: healthTitle, Version: server.QdrantAPIVersion}, nil
+	return &qdrant.HealthCheckReply{Title: healthTitle, Version: version.QdrantAPI}, nil
 }

@@ -14,15 +14,17 @@ import (
 	"github.com/cairn-db/cairn/backup"
 	"github.com/cairn-db/cairn/engine"
 	"github.com/cairn-db/cairn/snapshot"
+	"github.com/cairn-db/cairn/version"
 	"github.com/cairn-db/cairn/walarchive"
 )
 
-// Version is Cairn's own version.
-const Version = "0.1.0"
+// Version is Cairn's own version (version.Cairn).
+const Version = version.Cairn
 
-// QdrantAPIVersion is the version of Qdrant's REST API that Cairn implements;
-// GET / reports it as "version" so that Qdrant clients accept the server.
-const QdrantAPIVersion = "1.19.0"
+// QdrantAPIVersion is the version of Qdrant's API that Cairn implements
+// (version.QdrantAPI); GET / reports it as "version" so that Qdrant
+// clients accept the server.
+const QdrantAPIVersion = version.QdrantAPI
 
 // DefaultMaxRequestBytes is the body limit when Options sets none (32 MiB,
 // Qdrant's default max_request_size_mb).
