@@ -76,7 +76,11 @@ func TestRecoverPointInTime(t *testing.T) {
 	mustFail(t, e.s, "PUT", "/collections/d3/snapshots/recover", fmt.Sprintf(`{"location":"file://%s","point_in_time":"soon"}`, path), 400, "RFC 3339")
 	mustFail(t, e.s, "PUT", "/collections/c/shards/0/snapshots/recover", fmt.Sprintf(`{"location":"file://%s","point_in_time":"2026-12-07T10:00:00Z"}`, path), 400, "point_in_time")
 
-	infos, err := store.List(context.Background(), "wal/c/0/")
+	live, err := e.m.Storage.Collection("c")
+	if err != nil {
+		t.Fatal(err)
+	}
+	infos, err := store.List(context.Background(), "wal/c/t-"+live.Timeline().String()+"/0/")
 	if err != nil || len(infos) != 1 {
 		t.Fatalf("chunks %v %v", infos, err)
 	}

@@ -1,0 +1,300 @@
+package snapshot
+
+import (
+	"archive/tar"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/cairn-db/cairn/engine"
+)
+
+// Candidate is a snapshot a point-in-time recovery of one collection may
+// start from: a collection snapshot of it, or a full snapshot (which may or
+// may not hold it), in the snapshots folder or in the remote store.
+type Candidate struct {
+	// Name is the snapshot's name.
+	Name string
+	// Kind is KindCollection or KindFull.
+	Kind Kind
+	// Path is a local archive's path; "" for a remote snapshot.
+	Path string
+	// Key is a remote snapshot's manifest key; "" for a local one.
+	Key string
+	// At bounds the snapshot's cut from above: every write it holds is at
+	// or before At. A local archive's is its modification time (its
+	// completion, to the nanosecond); a remote snapshot's is the cut time
+	// its manifest records (created_at, whole seconds, rounded down) plus
+	// one second, since the cut came before the next whole second.
+	At time.Time
+	// Checksum, when not "", is the SHA-256 (hex) the archive must have.
+	Checksum string
+}
+
+// LocalCandidate describes the local archive at p (a resolved path, e.g.
+// from ResolveFileLocation): a full snapshot if its name is a full
+// snapshot's, a collection snapshot otherwise (UnpackFor checks the kind
+// against the manifest).
+func LocalCandidate(p string) (Candidate, error) {
+	st, err := os.Stat(p)
+	if err != nil {
+		return Candidate{}, fmt.Errorf("%w: %s", ErrNotFound, filepath.Base(p))
+	}
+	kind := KindCollection
+	if strings.HasPrefix(filepath.Base(p), fullPrefix) {
+		kind = KindFull
+	}
+	return Candidate{Name: filepath.Base(p), Kind: kind, Path: p, At: st.ModTime()}, nil
+}
+
+// RemoteCandidate describes the remote snapshot at location: an
+// s3://bucket/key URL of Remote's bucket, or the name of a snapshot of
+// collection (or of a full snapshot) in Remote.
+func (m *Manager) RemoteCandidate(ctx context.Context, collection, location string) (Candidate, error) {
+	if m.Remote == nil {
+		return Candidate{}, kindErrorf(ErrBadLocation, "Bad request: %s: remote snapshot locations need snapshots_storage: s3", location)
+	}
+	var key string
+	var err error
+	if IsRemoteLocation(location) {
+		key, err = m.remoteLocation(location)
+	} else {
+		if err = ValidName(location); err != nil {
+			return Candidate{}, kindErrorf(ErrBadLocation, "Bad request: invalid snapshot location %q", location)
+		}
+		c := collection
+		if strings.HasPrefix(location, fullPrefix) {
+			c = ""
+		}
+		var dir string
+		if dir, err = remoteDir(c, nil); err == nil {
+			key, err = manifestKey(dir, location)
+		}
+	}
+	if err != nil {
+		return Candidate{}, err
+	}
+	rm, err := m.readRemote(ctx, key)
+	if err != nil {
+		return Candidate{}, err
+	}
+	return Candidate{Name: rm.Name, Kind: rm.Kind, Key: key, At: rm.CreatedAt.Truncate(time.Second).Add(time.Second)}, nil
+}
+
+// Candidates lists the snapshots a point-in-time recovery of collection
+// may start from, newest first: its collection snapshots and the full
+// snapshots, from the snapshots folder, or from Remote when it is set
+// (snapshots_storage: s3).
+func (m *Manager) Candidates(ctx context.Context, collection string) ([]Candidate, error) {
+	if err := CheckRecoverName(collection); err != nil {
+		return nil, err
+	}
+	var out []Candidate
+	if m.Remote != nil {
+		for _, c := range []string{collection, ""} {
+			cs, err := m.remoteCandidates(ctx, c)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, cs...)
+		}
+	} else {
+		dir, err := CollectionDir(m.SnapshotsPath, collection)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, localCandidates(dir, KindCollection)...)
+		for _, c := range localCandidates(m.SnapshotsPath, KindFull) {
+			if strings.HasPrefix(c.Name, fullPrefix) {
+				out = append(out, c)
+			}
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].At.After(out[j].At) })
+	return out, nil
+}
+
+// localCandidates lists the archives in dir with their modification times.
+func localCandidates(dir string, kind Kind) []Candidate {
+	descs, err := List(dir)
+	if err != nil {
+		return nil // no folder: no snapshot
+	}
+	var out []Candidate
+	for _, d := range descs {
+		p := filepath.Join(dir, d.Name)
+		st, err := os.Stat(p)
+		if err != nil {
+			continue // deleted while listing
+		}
+		out = append(out, Candidate{Name: d.Name, Kind: kind, Path: p, At: st.ModTime()})
+	}
+	return out
+}
+
+// remoteCandidates lists the remote snapshots of collection ("" for the
+// full ones) from their manifests.
+func (m *Manager) remoteCandidates(ctx context.Context, collection string) ([]Candidate, error) {
+	dir, err := remoteDir(collection, nil)
+	if err != nil {
+		return nil, err
+	}
+	prefix := path.Join(RemoteSnapshots, dir) + "/"
+	infos, err := m.Remote.List(ctx, prefix)
+	if err != nil {
+		return nil, fmt.Errorf("list snapshots in %s: %w", m.Remote, err)
+	}
+	var out []Candidate
+	for _, in := range infos {
+		name := strings.TrimPrefix(in.Key, prefix)
+		if strings.Contains(name, "/") || ValidName(name) != nil || (collection == "" && !strings.HasPrefix(name, fullPrefix)) {
+			continue
+		}
+		rm, err := m.readRemote(ctx, in.Key)
+		switch {
+		case errors.Is(err, ErrNotFound):
+			continue // deleted while listing
+		case errors.Is(err, ErrCorrupt) || errors.Is(err, ErrManifest) || errors.Is(err, ErrFormatVersion) || errors.Is(err, ErrTooLarge):
+			m.log().Warn("point-in-time recovery: snapshot manifest left out", "key", in.Key, "err", err)
+			continue
+		case err != nil:
+			return nil, err
+		}
+		kind := KindCollection
+		if collection == "" {
+			kind = KindFull
+		}
+		if rm.Kind != kind {
+			continue
+		}
+		out = append(out, Candidate{Name: rm.Name, Kind: kind, Key: in.Key, At: rm.CreatedAt.Truncate(time.Second).Add(time.Second)})
+	}
+	return out, nil
+}
+
+// Unpacked is a snapshot unpacked for the restore of one collection.
+type Unpacked struct {
+	// Dir is the collection's folder, laid out as a live one.
+	Dir string
+	// Sums vouches for the checksums of the files under Dir
+	// (engine.FileSums), as a recover passes them.
+	Sums engine.FileSums
+	// Manifest is the snapshot's manifest.
+	Manifest *Manifest
+	root     string
+	m        *Manager
+}
+
+// Close removes the unpacked folder.
+func (u *Unpacked) Close() {
+	if u != nil && u.root != "" {
+		u.m.removeTemp(u.root)
+	}
+}
+
+// UnpackFor unpacks candidate c under the temp path, checked as a recover
+// checks it (archive or remote files, checksums, size bound), and returns
+// the folder of collection in it: the archive's root for a collection
+// snapshot, collections/{collection} for a full one (ErrNotFound when it
+// does not hold the collection; a local full archive is scanned for it
+// first, without extracting anything).
+func (m *Manager) UnpackFor(ctx context.Context, collection string, c Candidate) (*Unpacked, error) {
+	if c.Kind != KindCollection && c.Kind != KindFull {
+		return nil, fmt.Errorf("%w: a %s snapshot cannot start a point-in-time recovery", ErrWrongKind, c.Kind)
+	}
+	var root string
+	var man *Manifest
+	var err error
+	if c.Key != "" {
+		if c.Kind == KindFull {
+			rm, err := m.readRemote(ctx, c.Key)
+			if err != nil {
+				return nil, err
+			}
+			if !remoteHolds(rm, collection) {
+				return nil, fmt.Errorf("%w: full snapshot %s holds no collection %s", ErrNotFound, c.Name, collection)
+			}
+		}
+		root, man, err = m.fetchRemote(ctx, c.Key, c.Checksum, c.Kind)
+	} else {
+		if c.Kind == KindFull {
+			ok, err := archiveHolds(c.Path, collection)
+			if err != nil {
+				return nil, err
+			}
+			if !ok {
+				return nil, fmt.Errorf("%w: full snapshot %s holds no collection %s", ErrNotFound, c.Name, collection)
+			}
+		}
+		sum := c.Checksum
+		if sum == "" {
+			sum = ReadChecksumFile(c.Path)
+		}
+		root, man, err = m.unpack(collection, c.Path, sum, PrioritySnapshot, c.Kind)
+	}
+	if err != nil {
+		return nil, err
+	}
+	u := &Unpacked{Dir: root, Sums: unpackedSums(root, man), Manifest: man, root: root, m: m}
+	if c.Kind == KindFull {
+		u.Dir = filepath.Join(root, CollectionsFolder, collection)
+		if _, err := os.Stat(filepath.Join(u.Dir, engine.CollectionFile)); err != nil {
+			u.Close()
+			return nil, fmt.Errorf("%w: full snapshot %s holds no collection %s", ErrNotFound, c.Name, collection)
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		u.Close()
+		return nil, err
+	}
+	return u, nil
+}
+
+// collectionFileEntry is the path of a collection's file in a full
+// snapshot.
+func collectionFileEntry(collection string) string {
+	return path.Join(CollectionsFolder, collection, engine.CollectionFile)
+}
+
+// remoteHolds reports whether a remote full snapshot holds collection.
+func remoteHolds(rm *RemoteManifest, collection string) bool {
+	want := collectionFileEntry(collection)
+	for _, e := range rm.Entries {
+		if !e.Dir && e.Path == want {
+			return true
+		}
+	}
+	return false
+}
+
+// archiveHolds reports whether the local full archive at p holds
+// collection, reading its tar headers only (archive/tar seeks over the
+// bodies of a file).
+func archiveHolds(p, collection string) (bool, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return false, fmt.Errorf("open archive: %w", err)
+	}
+	defer f.Close()
+	want := collectionFileEntry(collection)
+	tr := tar.NewReader(f)
+	for {
+		hdr, err := tr.Next()
+		if err == io.EOF {
+			return false, nil
+		}
+		if err != nil {
+			return false, fmt.Errorf("%w: read %s: %v", ErrCorrupt, filepath.Base(p), err)
+		}
+		if path.Clean(hdr.Name) == want && hdr.Typeflag == tar.TypeReg {
+			return true, nil
+		}
+	}
+}
