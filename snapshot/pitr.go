@@ -30,9 +30,11 @@ type Candidate struct {
 	Key string
 	// At bounds the snapshot's cut from above: every write it holds is at
 	// or before At. A local archive's is its modification time (its
-	// completion, to the nanosecond); a remote snapshot's is the cut time
-	// its manifest records (created_at, whole seconds, rounded down) plus
-	// one second, since the cut came before the next whole second.
+	// completion, to the nanosecond); a remote snapshot's is the cut_at
+	// its manifest records (version 2: when the cut's hold had ended), or
+	// for a version 1 manifest, which has none, its object's modification
+	// time (written after every file was uploaded) truncated to the whole
+	// second, the store's precision, plus one second.
 	At time.Time
 	// Checksum, when not "", is the SHA-256 (hex) the archive must have.
 	Checksum string
@@ -85,7 +87,20 @@ func (m *Manager) RemoteCandidate(ctx context.Context, collection, location stri
 	if err != nil {
 		return Candidate{}, err
 	}
-	return Candidate{Name: rm.Name, Kind: rm.Kind, Key: key, At: rm.CreatedAt.Truncate(time.Second).Add(time.Second)}, nil
+	return Candidate{Name: rm.Name, Kind: rm.Kind, Key: key, At: remoteAt(rm, time.Time{})}, nil
+}
+
+// remoteAt is a remote snapshot's Candidate.At: its manifest's cut_at, or
+// (version 1) its manifest object's modification time truncated to the
+// second plus one second (zero when unknown).
+func remoteAt(rm *RemoteManifest, modified time.Time) time.Time {
+	if !rm.CutAt.IsZero() {
+		return rm.CutAt
+	}
+	if modified.IsZero() {
+		return time.Time{}
+	}
+	return modified.Truncate(time.Second).Add(time.Second) // within [t, t+1s) of a whole-second t
 }
 
 // Candidates lists the snapshots a point-in-time recovery of collection
@@ -174,7 +189,7 @@ func (m *Manager) remoteCandidates(ctx context.Context, collection string) ([]Ca
 		if rm.Kind != kind {
 			continue
 		}
-		out = append(out, Candidate{Name: rm.Name, Kind: kind, Key: in.Key, At: rm.CreatedAt.Truncate(time.Second).Add(time.Second)})
+		out = append(out, Candidate{Name: rm.Name, Kind: kind, Key: in.Key, At: remoteAt(rm, in.Modified)})
 	}
 	return out, nil
 }

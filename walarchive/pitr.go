@@ -61,7 +61,11 @@ func Replay(ctx context.Context, store objstore.Store, c *engine.Collection, sou
 			return res, err
 		}
 		res.LastLSN[id] = last
-		if plans[id], err = planShard(ctx, store, source, timeline, id, last, to); err != nil {
+		var archived uint64 // what the watermark says is archived
+		if id < len(w.LSNs) {
+			archived = w.LSNs[id]
+		}
+		if plans[id], err = planShard(ctx, store, source, timeline, id, last, archived, to); err != nil {
 			return res, err
 		}
 	}
@@ -74,8 +78,10 @@ func Replay(ctx context.Context, store objstore.Store, c *engine.Collection, sou
 }
 
 // planShard lists and checks the chunks of one shard that hold records
-// after lsn up to the moment.
-func planShard(ctx context.Context, store objstore.Store, source string, timeline uint64, id int, lsn uint64, to time.Time) ([]chunkRef, error) {
+// after lsn up to the moment. archived is the shard's last LSN the
+// watermark vouches for: a listing that ends before it without reaching
+// the moment has lost its last chunks, a gap.
+func planShard(ctx context.Context, store objstore.Store, source string, timeline uint64, id int, lsn, archived uint64, to time.Time) ([]chunkRef, error) {
 	prefix := shardPrefix(source, timeline, id)
 	infos, err := store.List(ctx, prefix)
 	if err != nil {
@@ -97,13 +103,17 @@ func planShard(ctx context.Context, store objstore.Store, source string, timelin
 			return nil, err
 		}
 		if ch.Records[max(next, first)-first].Time.After(to) {
-			break // the moment is before this chunk's first needed record
+			return plan, nil // the moment is before this chunk's first needed record
 		}
 		plan = append(plan, chunkRef{key: in.Key, first: first, last: last})
 		next = last + 1
 		if ch.LastTime.After(to) {
-			break
+			return plan, nil
 		}
+	}
+	if next <= archived {
+		return nil, fmt.Errorf("%w: %s timeline %s shard %d is missing lsn %d..%d (between the snapshot's lsn %d and the moment %s; the watermark says they were archived)",
+			ErrGap, source, engine.FormatTimeline(timeline), id, next, archived, lsn, to.Format(time.RFC3339Nano))
 	}
 	return plan, nil
 }
