@@ -1,10 +1,14 @@
 package walarchive
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -231,5 +235,57 @@ func TestPITRFromRemoteSnapshots(t *testing.T) {
 		if _, err := l.restore("c", "gap", d); !errors.Is(err, ErrGap) {
 			t.Fatalf("restore to +%v across the lost archive: %v, want ErrGap", d, err)
 		}
+	}
+}
+
+// TestReplayOldLayout: an archive written by an earlier version, without
+// timelines (wal/{c}/{shard}/… and wal/{c}/watermark), is timeline 0 and
+// replays as before.
+func TestReplayOldLayout(t *testing.T) {
+	e := history(t, 2)
+	ctx := context.Background()
+	tl := tlOf(t, e, "src")
+	from := timelinePrefix("src", tl)
+	for _, k := range keys(t, e.store, from) {
+		r, err := e.store.Get(ctx, k, 0, -1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := io.ReadAll(r)
+		_ = r.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.HasSuffix(k, "/"+watermarkName) {
+			var w Watermark
+			if err := json.Unmarshal(b, &w); err != nil {
+				t.Fatal(err)
+			}
+			w.Timeline, w.Began = "", time.Time{}
+			b, _ = json.Marshal(w)
+		}
+		if err := e.store.Put(ctx, "wal/src/"+strings.TrimPrefix(k, from), bytes.NewReader(b), int64(len(b))); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.store.Delete(ctx, k); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if ks := keys(t, e.store, "wal/src/0/"); len(ks) == 0 {
+		t.Fatal("no chunk in the old layout")
+	}
+	ws, err := Timelines(ctx, e.store, "src")
+	if err != nil || len(ws) != 1 || ws[0].Timeline != "" {
+		t.Fatalf("timelines of the old layout: %+v, %v", ws, err)
+	}
+	dst := e.create("dst", 2, 1)
+	if _, err := Replay(ctx, e.store, dst, "src", 0, newClock().Now().Add(25*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := join(contents(t, dst)), `1={"v":"a"} 2={"v":"b"} 3={"v":"a"} 4={"v":"b"}`; got != want {
+		t.Fatalf("replay of the old layout: %s, want %s", got, want)
+	}
+	if _, err := Replay(ctx, e.store, e.create("dst2", 2, 1), "src", tl, newClock().Now().Add(25*time.Second)); err != nil {
+		t.Fatal(err) // the moved timeline: nothing left, no watermark: the snapshot alone
 	}
 }
