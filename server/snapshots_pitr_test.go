@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -128,10 +130,41 @@ func TestMetricsWALArchiveLag(t *testing.T) {
 	}
 }
 
-// TestRecoverPointInTimeNeedsFileLocation: a download location is refused
-// with a clear message.
-func TestRecoverPointInTimeNeedsFileLocation(t *testing.T) {
-	e, _, _ := newPITREnv(t)
+// TestRecoverPointInTimeLocations: point_in_time takes the locations a
+// recover takes: an http:// URL (downloaded first) and a full snapshot's
+// file:// location (that one collection restored from it); a location of
+// another scheme, an s3:// one without an s3 snapshot store, and a
+// snapshot cut after the moment are refused with 400 naming why.
+func TestRecoverPointInTimeLocations(t *testing.T) {
+	e, arch, _ := newPITREnv(t)
+	e.collection(t, "c", 3)
+	path, _ := e.archive(t, "c")
+	full := e.create(t, "/snapshots")
+	e.upsert(t, "c", 4, 5)
+	m1 := after()
+	e.upsert(t, "c", 6, 9)
+	if err := arch.ShipOnce(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.ServeFile(w, r, path)
+	}))
+	defer srv.Close()
+	at := m1.Format(time.RFC3339Nano)
+	mustOK(t, e.s, "PUT", "/collections/h/snapshots/recover", fmt.Sprintf(`{"location":"%s/c.snapshot","point_in_time":%q}`, srv.URL, at))
+	if n := e.count(t, "h"); n != 5 {
+		t.Fatalf("recovered from http to a moment: %d points, want 5", n)
+	}
+	mustOK(t, e.s, "PUT", "/collections/c/snapshots/recover",
+		fmt.Sprintf(`{"location":"file://%s","point_in_time":%q}`, filepath.Join(e.snaps, full.Name), at))
+	if n := e.count(t, "c"); n != 5 {
+		t.Fatalf("recovered from a full snapshot to a moment: %d points, want 5", n)
+	}
+	mustFail(t, e.s, "PUT", "/collections/d/snapshots/recover", fmt.Sprintf(`{"location":"ftp://x/c.snapshot","point_in_time":%q}`, at), 400, "ftp")
+	mustFail(t, e.s, "PUT", "/collections/d/snapshots/recover", fmt.Sprintf(`{"location":"s3://b/snapshots/c/x.snapshot","point_in_time":%q}`, at), 400, "snapshots_storage: s3")
 	mustFail(t, e.s, "PUT", "/collections/d/snapshots/recover",
-		`{"location":"https://example.invalid/c.snapshot","point_in_time":"2026-12-07T10:00:00Z"}`, 400, "file://")
+		fmt.Sprintf(`{"location":"file://%s","point_in_time":"2020-01-01T00:00:00Z"}`, path), 404, "after the moment 2020-01-01T00:00:00Z")
+	if strings.Contains(string(call(t, e.s, "GET", "/collections/d", "").raw), `"status":"ok"`) {
+		t.Fatal("a refused point-in-time recover created the collection")
+	}
 }

@@ -41,53 +41,63 @@ type Candidate struct {
 }
 
 // LocalCandidate describes the local archive at p (a resolved path, e.g.
-// from ResolveFileLocation): a full snapshot if its name is a full
-// snapshot's, a collection snapshot otherwise (UnpackFor checks the kind
-// against the manifest).
+// from ResolveFileLocation): its kind read from its manifest (the tar's
+// headers are read, its bodies skipped), At its modification time.
 func LocalCandidate(p string) (Candidate, error) {
 	st, err := os.Stat(p)
 	if err != nil {
 		return Candidate{}, fmt.Errorf("%w: %s", ErrNotFound, filepath.Base(p))
 	}
-	kind := KindCollection
-	if strings.HasPrefix(filepath.Base(p), fullPrefix) {
-		kind = KindFull
+	man, _, err := scanArchive(p, "")
+	if err != nil {
+		return Candidate{}, err
 	}
-	return Candidate{Name: filepath.Base(p), Kind: kind, Path: p, At: st.ModTime()}, nil
+	return Candidate{Name: filepath.Base(p), Kind: man.Kind, Path: p, At: st.ModTime()}, nil
 }
 
-// RemoteCandidate describes the remote snapshot at location: an
-// s3://bucket/key URL of Remote's bucket, or the name of a snapshot of
-// collection (or of a full snapshot) in Remote.
-func (m *Manager) RemoteCandidate(ctx context.Context, collection, location string) (Candidate, error) {
-	if m.Remote == nil {
-		return Candidate{}, kindErrorf(ErrBadLocation, "Bad request: %s: remote snapshot locations need snapshots_storage: s3", location)
+// PrepareMoment checks the location of a point-in-time recover of the
+// collection name as PrepareRecover checks a recover's, and returns the
+// Recovery that resolves it to the Candidate to start from and calls run
+// with it: a file:// location inside the snapshots folder; an http(s)://
+// one, downloaded into the temp path first within the bounds of a
+// recover's download (one of the MaxDownloads slots, the size bound, the
+// stall timeouts; removed afterwards); with Remote set, an s3://bucket/key
+// location or a snapshot name (a full snapshot's name names a full one).
+// The snapshot may be a collection snapshot or a full one (UnpackFor checks
+// which against its manifest). A Candidate's At is informational here.
+func (m *Manager) PrepareMoment(name, location, checksum, apiKey string, run func(ctx context.Context, from Candidate) error) (*Recovery, error) {
+	if err := CheckRecoverName(name); err != nil {
+		return nil, err
 	}
-	var key string
-	var err error
-	if IsRemoteLocation(location) {
-		key, err = m.remoteLocation(location)
-	} else {
-		if err = ValidName(location); err != nil {
-			return Candidate{}, kindErrorf(ErrBadLocation, "Bad request: invalid snapshot location %q", location)
-		}
-		c := collection
-		if strings.HasPrefix(location, fullPrefix) {
+	plain := func(snap string) (string, error) {
+		c := name
+		if strings.HasPrefix(snap, fullPrefix) {
 			c = ""
 		}
-		var dir string
-		if dir, err = remoteDir(c, nil); err == nil {
-			key, err = manifestKey(dir, location)
+		dir, err := remoteDir(c, nil)
+		if err != nil {
+			return "", err
 		}
+		return manifestKey(dir, snap)
 	}
-	if err != nil {
-		return Candidate{}, err
+	r, ok, err := m.prepareRemote(location, checksum, PrioritySnapshot, plain, func(ctx context.Context, key, checksum string) error {
+		rm, err := m.readRemote(ctx, key)
+		if err != nil {
+			return err
+		}
+		return run(ctx, Candidate{Name: rm.Name, Kind: rm.Kind, Key: key, At: remoteAt(rm, time.Time{}), Checksum: checksum})
+	})
+	if ok {
+		return r, err
 	}
-	rm, err := m.readRemote(ctx, key)
-	if err != nil {
-		return Candidate{}, err
-	}
-	return Candidate{Name: rm.Name, Kind: rm.Kind, Key: key, At: remoteAt(rm, time.Time{})}, nil
+	return m.prepare(location, checksum, PrioritySnapshot, apiKey, nil, func(ctx context.Context, path, checksum string) error {
+		from, err := LocalCandidate(path)
+		if err != nil {
+			return err
+		}
+		from.Checksum = checksum
+		return run(ctx, from)
+	})
 }
 
 // remoteAt is a remote snapshot's Candidate.At: its manifest's cut_at, or
@@ -240,7 +250,7 @@ func (m *Manager) UnpackFor(ctx context.Context, collection string, c Candidate)
 		root, man, err = m.fetchRemote(ctx, c.Key, c.Checksum, c.Kind)
 	} else {
 		if c.Kind == KindFull {
-			ok, err := archiveHolds(c.Path, collection)
+			_, ok, err := scanArchive(c.Path, collection)
 			if err != nil {
 				return nil, err
 			}
@@ -289,27 +299,50 @@ func remoteHolds(rm *RemoteManifest, collection string) bool {
 	return false
 }
 
-// archiveHolds reports whether the local full archive at p holds
-// collection, reading its tar headers only (archive/tar seeks over the
-// bodies of a file).
-func archiveHolds(p, collection string) (bool, error) {
+// scanArchive reads the local archive at p's tar headers (archive/tar
+// seeks over the bodies of a file) and its manifest, and reports whether
+// it holds collection's collection file at collections/{collection}/
+// ("" skips that). An archive without a valid manifest is refused as a
+// recover refuses it.
+func scanArchive(p, collection string) (*Manifest, bool, error) {
 	f, err := os.Open(p)
 	if err != nil {
-		return false, fmt.Errorf("open archive: %w", err)
+		return nil, false, fmt.Errorf("open archive: %w", err)
 	}
 	defer f.Close()
-	want := collectionFileEntry(collection)
+	want := ""
+	if collection != "" {
+		want = collectionFileEntry(collection)
+	}
+	var man *Manifest
+	holds := false
 	tr := tar.NewReader(f)
 	for {
 		hdr, err := tr.Next()
 		if err == io.EOF {
-			return false, nil
+			break
 		}
 		if err != nil {
-			return false, fmt.Errorf("%w: read %s: %v", ErrCorrupt, filepath.Base(p), err)
+			return nil, false, fmt.Errorf("%w: read %s: %v", ErrCorrupt, filepath.Base(p), err)
 		}
-		if path.Clean(hdr.Name) == want && hdr.Typeflag == tar.TypeReg {
-			return true, nil
+		switch name := path.Clean(hdr.Name); {
+		case name == ManifestName && hdr.Typeflag == tar.TypeReg:
+			if hdr.Size > maxManifestSize {
+				return nil, false, fmt.Errorf("%w: %s is %d bytes", ErrTooLarge, ManifestName, hdr.Size)
+			}
+			b, err := io.ReadAll(tr)
+			if err != nil {
+				return nil, false, fmt.Errorf("%w: read %s: %v", ErrCorrupt, ManifestName, err)
+			}
+			if man, err = parseManifest(b); err != nil {
+				return nil, false, fmt.Errorf("%s: %w", filepath.Base(p), err)
+			}
+		case want != "" && name == want && hdr.Typeflag == tar.TypeReg:
+			holds = true
 		}
 	}
+	if man == nil {
+		return nil, false, fmt.Errorf("%w: %s has no %s", ErrManifest, filepath.Base(p), ManifestName)
+	}
+	return man, holds, nil
 }

@@ -36,7 +36,10 @@ type RestoreOptions struct {
 	SnapshotsPath, TempPath string
 	MaxBytes                int64
 	// Source is the collection whose snapshot and archive are read; As is
-	// the collection made (Source when empty: replaced in place).
+	// the collection made (Source when empty: replaced in place). With
+	// From set, an empty Source is the collection the snapshot's manifest
+	// names (a collection snapshot) or As (a full snapshot, which As is
+	// restored from).
 	Source, As string
 	// From is the snapshot to start from (a collection snapshot, or a full
 	// one holding Source); nil chooses the newest of Source's collection
@@ -70,6 +73,10 @@ func RestoreToMoment(ctx context.Context, o RestoreOptions) (Result, error) {
 	if o.As == "" {
 		o.As = o.Source
 	}
+	deduce := o.Source == "" && o.From != nil
+	if deduce {
+		o.Source = o.As
+	}
 	for _, n := range []string{o.Source, o.As} {
 		if err := snapshot.CheckRecoverName(n); err != nil {
 			return Result{}, err
@@ -81,9 +88,21 @@ func RestoreToMoment(ctx context.Context, o RestoreOptions) (Result, error) {
 		return Result{}, err
 	}
 	defer u.Close()
+	if deduce && u.Manifest.Kind == snapshot.KindCollection && u.Manifest.Collection != "" {
+		if err := snapshot.CheckRecoverName(u.Manifest.Collection); err != nil {
+			return Result{}, fmt.Errorf("restore to a moment: snapshot %s: %w", from.Name, err)
+		}
+		o.Source = u.Manifest.Collection // the archive of the collection snapshotted
+	}
 	tl, err := engine.ReadTimeline(u.Dir)
 	if err != nil {
 		return Result{}, fmt.Errorf("restore to a moment: snapshot %s: %w", from.Name, err)
+	}
+	if o.From != nil && u.Manifest.CreatedAt.After(o.To) {
+		// created_at is taken before the cut: the snapshot surely holds
+		// a later state than the moment's.
+		return Result{}, fmt.Errorf("%w: snapshot %s was cut at %s, after the moment %s",
+			ErrNoSnapshot, from.Name, u.Manifest.CreatedAt.Format(time.RFC3339), o.To.Format(time.RFC3339Nano))
 	}
 	if o.From == nil {
 		if err := checkTimeline(ctx, o.Archive, o.Source, from, tl, o.To); err != nil {
