@@ -123,6 +123,9 @@ func parseManifest(b []byte) (*Manifest, error) {
 	default:
 		return nil, fmt.Errorf("%w: unknown kind %q", ErrManifest, m.Kind)
 	}
+	if err := checkTimelines(m.Timelines); err != nil {
+		return nil, err
+	}
 	seen := make(map[string]bool, len(m.Files))
 	for _, f := range m.Files {
 		if err := checkEntryName(f.Path); err != nil || f.Path == ManifestName {

@@ -346,3 +346,17 @@ func scanArchive(p, collection string) (*Manifest, bool, error) {
 	}
 	return man, holds, nil
 }
+
+// checkTimelines checks a manifest's timelines: collection names a
+// recover accepts, each with a non-zero timeline in FormatTimeline form.
+func checkTimelines(tls map[string]string) error {
+	for c, tl := range tls {
+		if err := CheckRecoverName(c); err != nil {
+			return fmt.Errorf("%w: timeline of a bad collection name %q", ErrManifest, c)
+		}
+		if id, err := engine.ParseTimeline(tl); err != nil || id == 0 || engine.FormatTimeline(id) != tl {
+			return fmt.Errorf("%w: collection %s has a bad timeline %q", ErrManifest, c, tl)
+		}
+	}
+	return nil
+}

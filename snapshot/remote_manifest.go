@@ -12,7 +12,6 @@ import (
 	"path"
 	"time"
 
-	"github.com/cairn-db/cairn/engine"
 	"github.com/cairn-db/cairn/objstore"
 )
 
@@ -143,13 +142,8 @@ func parseRemote(b []byte) (*RemoteManifest, error) {
 }
 
 func (rm *RemoteManifest) check() error {
-	for c, tl := range rm.Timelines {
-		if err := CheckRecoverName(c); err != nil {
-			return fmt.Errorf("%w: timeline of a bad collection name %q", ErrManifest, c)
-		}
-		if id, err := engine.ParseTimeline(tl); err != nil || id == 0 {
-			return fmt.Errorf("%w: collection %s has a bad timeline %q", ErrManifest, c, tl)
-		}
+	if err := checkTimelines(rm.Timelines); err != nil {
+		return err
 	}
 	switch rm.Kind {
 	case KindCollection, KindShard, KindFull:
