@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -167,4 +168,44 @@ func TestRecoverPointInTimeLocations(t *testing.T) {
 	if strings.Contains(string(call(t, e.s, "GET", "/collections/d", "").raw), `"status":"ok"`) {
 		t.Fatal("a refused point-in-time recover created the collection")
 	}
+}
+
+// TestRecoverPointInTimeRemote: with an s3 snapshot store, point_in_time
+// takes a snapshot name of the store, a collection's or a full one; an
+// unknown name is 404.
+func TestRecoverPointInTimeRemote(t *testing.T) {
+	e, arch, _ := newPITREnv(t)
+	e.m.Remote = objstore.NewMem(nil)
+	e.collection(t, "c", 3)
+	snap := remoteCreate(t, e, "/collections/c/snapshots")
+	e.upsert(t, "c", 4, 5)
+	full := remoteCreate(t, e, "/snapshots")
+	m1 := after()
+	e.upsert(t, "c", 6, 9)
+	if err := arch.ShipOnce(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	at := m1.Format(time.RFC3339Nano)
+	// A name is one of the recovered collection's snapshots (as for an
+	// ordinary recover), or a full snapshot's, which the collection of
+	// the route's name is restored from.
+	for _, loc := range []string{snap.Name, full.Name} {
+		mustOK(t, e.s, "PUT", "/collections/c/snapshots/recover", fmt.Sprintf(`{"location":%q,"point_in_time":%q}`, loc, at))
+		if n := e.count(t, "c"); n != 5 {
+			t.Fatalf("c from %s: %d points, want 5", loc, n)
+		}
+	}
+	mustFail(t, e.s, "PUT", "/collections/r2/snapshots/recover", fmt.Sprintf(`{"location":%q,"point_in_time":%q}`, full.Name, at), 404, "holds no collection r2")
+	mustFail(t, e.s, "PUT", "/collections/r3/snapshots/recover", fmt.Sprintf(`{"location":"nope.snapshot","point_in_time":%q}`, at), 404, "nope.snapshot")
+}
+
+// remoteCreate makes a snapshot in the remote store (no checksum in the
+// answer) and returns its description.
+func remoteCreate(t *testing.T, e *snapEnv, path string) snapshot.Description {
+	t.Helper()
+	var d snapshot.Description
+	if err := json.Unmarshal(mustOK(t, e.s, "POST", path, ""), &d); err != nil || d.Name == "" {
+		t.Fatalf("create %s: %+v %v", path, d, err)
+	}
+	return d
 }
