@@ -30,6 +30,10 @@ const (
 type collectionFile struct {
 	Config         CollectionConfig               `json:"config"`
 	PayloadIndexes map[string]payload.FieldSchema `json:"payload_indexes"`
+	// Timeline and TimelineBegan are the collection's timeline (see
+	// Timeline); absent in a file of an earlier version (timeline 0).
+	Timeline      string     `json:"timeline,omitempty"`
+	TimelineBegan *time.Time `json:"timeline_began,omitempty"`
 }
 
 // collCore is what every shard of a collection shares.
@@ -51,6 +55,8 @@ type collCore struct {
 	// incarnation identifies this opening of the collection (see
 	// Collection.Incarnation).
 	incarnation uint64
+	// timeline is the timeline the collection opened with (Timeline).
+	timeline Timeline
 	// lookup is Options.lookup: where lookup_from collections are found.
 	lookup func(nameOrAlias string) (*Collection, error)
 	// maxPrefetches is Options.MaxQueryPrefetches.
@@ -61,6 +67,9 @@ type collCore struct {
 	mu      sync.RWMutex // guards cfg and indexes
 	cfg     CollectionConfig
 	indexes map[string]payload.FieldSchema
+	// stored is the timeline the collection file records: timeline, or
+	// the new one a shard restore wrote just before its swap.
+	stored Timeline
 }
 
 func (c *collCore) config() CollectionConfig {
@@ -90,7 +99,9 @@ func (c *collCore) indexDefs() map[string]payload.FieldSchema {
 
 // store persists the config and index definitions atomically. Caller holds mu.
 func (c *collCore) storeLocked() error {
-	return storeCollectionFile(c.fs, c.dir, &collectionFile{Config: c.cfg, PayloadIndexes: c.indexes})
+	f := &collectionFile{Config: c.cfg, PayloadIndexes: c.indexes}
+	f.setTimeline(c.stored)
+	return storeCollectionFile(c.fs, c.dir, f)
 }
 
 func storeCollectionFile(fsys vfs.FS, dir string, f *collectionFile) error {
@@ -158,7 +169,11 @@ func openCollection(name, dir string, opts *Options, unverified bool) (*Collecti
 	if f.PayloadIndexes == nil {
 		f.PayloadIndexes = map[string]payload.FieldSchema{}
 	}
-	core := &collCore{name: name, dir: dir, fs: opts.FS, logger: opts.Logger, hooks: opts.Hooks,
+	tl, err := f.timeline()
+	if err != nil {
+		return nil, fmt.Errorf("decode collection file %s: %w", dir, err)
+	}
+	core := &collCore{timeline: tl, stored: tl, name: name, dir: dir, fs: opts.FS, logger: opts.Logger, hooks: opts.Hooks,
 		cfg: f.Config, indexes: f.PayloadIndexes, specs: vectorSpecs(&f.Config),
 		limits: opts.sharedLimits(), freeSpace: opts.FreeSpace, now: opts.now(), archived: opts.ArchivedLSN,
 		incarnation: incarnations.Add(1), lookup: opts.lookup, maxPrefetches: opts.MaxQueryPrefetches}

@@ -58,6 +58,9 @@ func (st *Storage) RestoreCollection(name, src string, sums FileSums) error {
 		if _, ok := st.aliases[name]; ok {
 			return errAlreadyExists("Alias", name)
 		}
+		if err := st.renewTimeline(filepath.Join(root, in.Staged)); err != nil {
+			return fmt.Errorf("%s: %w", in.what(), err)
+		}
 		return st.swapLocked(in, root)
 	})
 }

@@ -107,6 +107,11 @@ func (st *Storage) RestoreAll(collections map[string]string, aliases map[string]
 		if err := st.conflictsLocked(names, aliases); err != nil {
 			return err // changed meanwhile
 		}
+		for _, s := range in.Steps {
+			if err := st.renewTimeline(filepath.Join(root, s.Staged)); err != nil {
+				return fmt.Errorf("%s: %w", s.what(), err)
+			}
+		}
 		in.Aliases = maps.Clone(st.aliases)
 		maps.Copy(in.Aliases, aliases)
 		return st.swapAllLocked(in, root, seq)

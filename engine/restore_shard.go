@@ -82,6 +82,9 @@ func (st *Storage) RestoreShard(name string, id uint32, src string, sums FileSum
 		if err := sameShardLayout(name, cur.Config(), cfg); err != nil {
 			return err // recreated meanwhile with another layout
 		}
+		if err := st.renewLiveTimeline(cur); err != nil {
+			return fmt.Errorf("%s: %w", in.what(), err)
+		}
 		return st.swapLocked(in, root)
 	})
 }

@@ -200,7 +200,9 @@ func (st *Storage) stageCollection(name, root, final string, cfg CollectionConfi
 	if err := fsys.MkdirAll(tmp, 0o755); err != nil {
 		return err
 	}
-	if err := storeCollectionFile(fsys, tmp, &collectionFile{Config: cfg, PayloadIndexes: map[string]payload.FieldSchema{}}); err != nil {
+	f := &collectionFile{Config: cfg, PayloadIndexes: map[string]payload.FieldSchema{}}
+	f.setTimeline(newTimeline(st.opts.now()()))
+	if err := storeCollectionFile(fsys, tmp, f); err != nil {
 		return err
 	}
 	// Opening the staged folder creates every shard's files; closing makes

@@ -2,8 +2,6 @@ package server
 
 import (
 	"context"
-	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -13,14 +11,19 @@ import (
 )
 
 // recoverToMoment answers PUT /collections/{name}/snapshots/recover with
-// "point_in_time": the snapshot at location (a file:// URL inside the
-// snapshots folder) is restored and the WAL archive of the collection
-// replayed onto it up to the moment (walarchive.RestoreToMoment); the
-// collection is replaced (or created) only if all of it succeeds. The
-// archive replayed is that of the collection whose snapshots folder holds
-// the snapshot ({snapshots_path}/{source}/...), so a snapshot of c can be
-// recovered to a moment as d.
-func (s *Server) recoverToMoment(c echo.Context, m *snapshot.Manager, loc, checksum, at string) error {
+// "point_in_time": the snapshot at location is restored and the WAL archive
+// of its timeline replayed onto it up to the moment
+// (walarchive.RestoreToMoment); the collection is replaced (or created)
+// only if all of it succeeds. The location is what an ordinary recover
+// takes (snapshot.Manager.PrepareMoment): a file:// URL inside the
+// snapshots folder, an http(s):// URL (downloaded first, within the same
+// bounds), or with snapshots_storage: s3 an s3://bucket/key URL or a
+// snapshot name; the snapshot is a collection snapshot or a full one
+// holding the collection. The archive replayed is that of the collection
+// the snapshot's manifest names (a full snapshot: the collection
+// recovered), so a snapshot of c can be recovered to a moment as d.
+// location stays required, as in Qdrant's SnapshotRecover.
+func (s *Server) recoverToMoment(c echo.Context, m *snapshot.Manager, loc, checksum, apiKey, at string) error {
 	if s.walArchive == nil {
 		return badRequest("point_in_time: WAL archiving is off (backup.wal_archive.target): there is no archive to replay")
 	}
@@ -32,43 +35,19 @@ func (s *Server) recoverToMoment(c echo.Context, m *snapshot.Manager, loc, check
 	if err := snapshot.CheckRecoverName(name); err != nil {
 		return err
 	}
-	if !strings.HasPrefix(loc, "file://") {
-		return badRequest("point_in_time: the location must be a file:// snapshot inside the snapshots folder (a download cannot be recovered to a moment yet)")
-	}
-	path, err := snapshot.ResolveFileLocation(m.SnapshotsPath, loc)
-	if err != nil {
-		return err
-	}
-	if checksum != "" {
-		if err := snapshot.VerifyChecksum(path, checksum); err != nil {
-			return err
-		}
-	}
-	source := name
-	if rel, ok := relToSnapshots(m.SnapshotsPath, path); ok && strings.Count(filepath.ToSlash(rel), "/") == 1 {
-		source = filepath.Dir(rel)
-	}
-	return s.runOrAccept(c, "recover collection to a moment", func(ctx context.Context) (any, error) {
-		_, err := walarchive.RestoreToMoment(ctx, walarchive.RestoreOptions{Storage: s.eng, Archive: s.walArchive.Store,
+	r, err := m.PrepareMoment(name, loc, checksum, apiKey, func(ctx context.Context, from snapshot.Candidate) error {
+		_, err := walarchive.RestoreToMoment(ctx, walarchive.RestoreOptions{Storage: s.eng, Archive: s.walArchive.Store, Snapshots: m,
 			SnapshotsPath: m.SnapshotsPath, TempPath: m.TempPath, MaxBytes: m.MaxBytes,
-			Source: source, As: name, Snapshot: path, To: to, Logger: s.log})
+			As: name, From: &from, To: to, Logger: s.log})
 		if err == nil {
 			s.walArchive.Forget(name) // its WAL now continues from the restored lsn
 		}
-		return true, err
+		return err
 	})
-}
-
-// relToSnapshots returns path (resolved, as ResolveFileLocation returns
-// it) relative to the snapshots folder, also resolved.
-func relToSnapshots(snapshotsPath, path string) (string, bool) {
-	base, err := filepath.Abs(snapshotsPath)
 	if err != nil {
-		return "", false
+		return err
 	}
-	if r, err := filepath.EvalSymlinks(base); err == nil {
-		base = r
-	}
-	rel, err := filepath.Rel(base, path)
-	return rel, err == nil && !strings.HasPrefix(rel, "..")
+	return s.runOrAccept(c, "recover collection to a moment", func(ctx context.Context) (any, error) {
+		return true, r.Run(ctx)
+	})
 }

@@ -2,8 +2,11 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -76,7 +79,11 @@ func TestRecoverPointInTime(t *testing.T) {
 	mustFail(t, e.s, "PUT", "/collections/d3/snapshots/recover", fmt.Sprintf(`{"location":"file://%s","point_in_time":"soon"}`, path), 400, "RFC 3339")
 	mustFail(t, e.s, "PUT", "/collections/c/shards/0/snapshots/recover", fmt.Sprintf(`{"location":"file://%s","point_in_time":"2026-12-07T10:00:00Z"}`, path), 400, "point_in_time")
 
-	infos, err := store.List(context.Background(), "wal/c/0/")
+	live, err := e.m.Storage.Collection("c")
+	if err != nil {
+		t.Fatal(err)
+	}
+	infos, err := store.List(context.Background(), "wal/c/t-"+live.Timeline().String()+"/0/")
 	if err != nil || len(infos) != 1 {
 		t.Fatalf("chunks %v %v", infos, err)
 	}
@@ -124,10 +131,81 @@ func TestMetricsWALArchiveLag(t *testing.T) {
 	}
 }
 
-// TestRecoverPointInTimeNeedsFileLocation: a download location is refused
-// with a clear message.
-func TestRecoverPointInTimeNeedsFileLocation(t *testing.T) {
-	e, _, _ := newPITREnv(t)
+// TestRecoverPointInTimeLocations: point_in_time takes the locations a
+// recover takes: an http:// URL (downloaded first) and a full snapshot's
+// file:// location (that one collection restored from it); a location of
+// another scheme, an s3:// one without an s3 snapshot store, and a
+// snapshot cut after the moment are refused with 400 naming why.
+func TestRecoverPointInTimeLocations(t *testing.T) {
+	e, arch, _ := newPITREnv(t)
+	e.collection(t, "c", 3)
+	path, _ := e.archive(t, "c")
+	full := e.create(t, "/snapshots")
+	e.upsert(t, "c", 4, 5)
+	m1 := after()
+	e.upsert(t, "c", 6, 9)
+	if err := arch.ShipOnce(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.ServeFile(w, r, path)
+	}))
+	defer srv.Close()
+	at := m1.Format(time.RFC3339Nano)
+	mustOK(t, e.s, "PUT", "/collections/h/snapshots/recover", fmt.Sprintf(`{"location":"%s/c.snapshot","point_in_time":%q}`, srv.URL, at))
+	if n := e.count(t, "h"); n != 5 {
+		t.Fatalf("recovered from http to a moment: %d points, want 5", n)
+	}
+	mustOK(t, e.s, "PUT", "/collections/c/snapshots/recover",
+		fmt.Sprintf(`{"location":"file://%s","point_in_time":%q}`, filepath.Join(e.snaps, full.Name), at))
+	if n := e.count(t, "c"); n != 5 {
+		t.Fatalf("recovered from a full snapshot to a moment: %d points, want 5", n)
+	}
+	mustFail(t, e.s, "PUT", "/collections/d/snapshots/recover", fmt.Sprintf(`{"location":"ftp://x/c.snapshot","point_in_time":%q}`, at), 400, "ftp")
+	mustFail(t, e.s, "PUT", "/collections/d/snapshots/recover", fmt.Sprintf(`{"location":"s3://b/snapshots/c/x.snapshot","point_in_time":%q}`, at), 400, "snapshots_storage: s3")
 	mustFail(t, e.s, "PUT", "/collections/d/snapshots/recover",
-		`{"location":"https://example.invalid/c.snapshot","point_in_time":"2026-12-07T10:00:00Z"}`, 400, "file://")
+		fmt.Sprintf(`{"location":"file://%s","point_in_time":"2020-01-01T00:00:00Z"}`, path), 404, "after the moment 2020-01-01T00:00:00Z")
+	if strings.Contains(string(call(t, e.s, "GET", "/collections/d", "").raw), `"status":"ok"`) {
+		t.Fatal("a refused point-in-time recover created the collection")
+	}
+}
+
+// TestRecoverPointInTimeRemote: with an s3 snapshot store, point_in_time
+// takes a snapshot name of the store, a collection's or a full one; an
+// unknown name is 404.
+func TestRecoverPointInTimeRemote(t *testing.T) {
+	e, arch, _ := newPITREnv(t)
+	e.m.Remote = objstore.NewMem(nil)
+	e.collection(t, "c", 3)
+	snap := remoteCreate(t, e, "/collections/c/snapshots")
+	e.upsert(t, "c", 4, 5)
+	full := remoteCreate(t, e, "/snapshots")
+	m1 := after()
+	e.upsert(t, "c", 6, 9)
+	if err := arch.ShipOnce(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	at := m1.Format(time.RFC3339Nano)
+	// A name is one of the recovered collection's snapshots (as for an
+	// ordinary recover), or a full snapshot's, which the collection of
+	// the route's name is restored from.
+	for _, loc := range []string{snap.Name, full.Name} {
+		mustOK(t, e.s, "PUT", "/collections/c/snapshots/recover", fmt.Sprintf(`{"location":%q,"point_in_time":%q}`, loc, at))
+		if n := e.count(t, "c"); n != 5 {
+			t.Fatalf("c from %s: %d points, want 5", loc, n)
+		}
+	}
+	mustFail(t, e.s, "PUT", "/collections/r2/snapshots/recover", fmt.Sprintf(`{"location":%q,"point_in_time":%q}`, full.Name, at), 404, "holds no collection r2")
+	mustFail(t, e.s, "PUT", "/collections/r3/snapshots/recover", fmt.Sprintf(`{"location":"nope.snapshot","point_in_time":%q}`, at), 404, "nope.snapshot")
+}
+
+// remoteCreate makes a snapshot in the remote store (no checksum in the
+// answer) and returns its description.
+func remoteCreate(t *testing.T, e *snapEnv, path string) snapshot.Description {
+	t.Helper()
+	var d snapshot.Description
+	if err := json.Unmarshal(mustOK(t, e.s, "POST", path, ""), &d); err != nil || d.Name == "" {
+		t.Fatalf("create %s: %+v %v", path, d, err)
+	}
+	return d
 }

@@ -67,7 +67,7 @@ func (s *Server) recoverCollectionSnapshot(c echo.Context) error {
 		return err
 	}
 	if req.PointInTime != nil {
-		return s.recoverToMoment(c, m, *req.Location, checksum, *req.PointInTime)
+		return s.recoverToMoment(c, m, *req.Location, checksum, deref(req.APIKey), *req.PointInTime)
 	}
 	// Refuse what can be refused at once, so wait=false answers it too.
 	r, err := m.PrepareRecover(c.Param("name"), *req.Location, checksum, prio, deref(req.APIKey))

@@ -40,6 +40,9 @@ type Pinned struct {
 	// WALLSNs is, per shard, the last WAL LSN the cut covers (collection
 	// snapshots), stored in the manifest.
 	WALLSNs []uint64
+	// Timelines maps each collection pinned to its timeline, stored in
+	// the manifest.
+	Timelines map[string]string
 	// Unpin releases the pinned files; nil means nothing to release.
 	Unpin func()
 }
@@ -127,6 +130,9 @@ func staged(ctx context.Context, o Options, meta *Meta, src Source, write func(s
 	}
 	if meta.WALLSNs == nil {
 		meta.WALLSNs = p.WALLSNs
+	}
+	if meta.Timelines == nil {
+		meta.Timelines = p.Timelines
 	}
 	return write(stage)
 }

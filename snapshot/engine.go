@@ -58,7 +58,7 @@ func (s CollectionSource) Pin(ctx context.Context, stage string) (Pinned, error)
 	if err != nil {
 		return Pinned{}, err
 	}
-	return Pinned{Config: cfg, WALLSNs: lsns, Unpin: unpin}, nil
+	return Pinned{Config: cfg, WALLSNs: lsns, Timelines: timelines(s.Collection), Unpin: unpin}, nil
 }
 
 // ShardSource is a Source over one shard of a collection: the collection
@@ -92,7 +92,21 @@ func (s ShardSource) Pin(ctx context.Context, stage string) (Pinned, error) {
 	if err != nil {
 		return Pinned{}, err
 	}
-	return Pinned{Config: cfg, Unpin: unpin}, nil
+	return Pinned{Config: cfg, Timelines: timelines(s.Collection), Unpin: unpin}, nil
+}
+
+// timelines maps each collection of cs on a timeline other than 0 to it.
+func timelines(cs ...*engine.Collection) map[string]string {
+	out := map[string]string{}
+	for _, c := range cs {
+		if t := c.Timeline(); t.ID != 0 {
+			out[c.Name()] = t.String()
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
 }
 
 // ShardFolder is the folder of shard id inside a collection folder, as the
@@ -124,6 +138,7 @@ type FullConfig struct {
 // Pin implements Source.
 func (s FullSource) Pin(ctx context.Context, stage string) (Pinned, error) {
 	fc := FullConfig{Collections: map[string]engine.CollectionConfig{}, Aliases: map[string]string{}}
+	var tls map[string]string
 	hold := func() ([]plan, []*engine.Pin, error) {
 		sp, err := s.Storage.PinAll()
 		if err != nil {
@@ -135,6 +150,7 @@ func (s FullSource) Pin(ctx context.Context, stage string) (Pinned, error) {
 			fc.Collections[n] = sp.Collections[i].Config()
 		}
 		maps.Copy(fc.Aliases, sp.Aliases) // read in the same cut: every alias names a pinned collection
+		tls = timelines(sp.Collections...)
 		return plans, sp.Pins, nil
 	}
 	unpin, err := cut(ctx, fsOr(s.FS), s.Logger, stage, hold)
@@ -155,7 +171,7 @@ func (s FullSource) Pin(ctx context.Context, stage string) (Pinned, error) {
 		unpin()
 		return Pinned{}, fmt.Errorf("pin storage: %w", err)
 	}
-	return Pinned{Config: cfg, Unpin: unpin}, nil
+	return Pinned{Config: cfg, Timelines: tls, Unpin: unpin}, nil
 }
 
 // plan is one collection of a cut: its files go under prefix in the stage

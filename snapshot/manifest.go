@@ -45,6 +45,9 @@ type Meta struct {
 	Config json.RawMessage
 	// WALLSNs is, per shard, the last WAL LSN a collection snapshot covers.
 	WALLSNs []uint64
+	// Timelines maps each collection the snapshot holds to the timeline it
+	// was cut on (engine.Timeline, FormatTimeline form).
+	Timelines map[string]string
 }
 
 // FileEntry describes one regular file of an archive.
@@ -77,6 +80,11 @@ type Manifest struct {
 	// a point-in-time recovery replays the WAL archive after it. Absent in
 	// older snapshots and in shard and full ones.
 	WALLSNs []uint64 `json:"wal_lsns,omitempty"`
+	// Timelines maps each collection the snapshot holds to the timeline
+	// (engine.FormatTimeline) it was cut on: the WAL archive a
+	// point-in-time recovery replays. Absent in older snapshots and for a
+	// collection on timeline 0 (docs/format/wal-archive.md).
+	Timelines map[string]string `json:"timelines,omitempty"`
 	// Files lists every regular file of the archive except the manifest, in
 	// archive order.
 	Files []FileEntry `json:"files"`
@@ -88,7 +96,7 @@ func newManifest(m Meta) *Manifest {
 	}
 	return &Manifest{
 		Format: FormatVersion, Kind: m.Kind, Collection: m.Collection, Shard: m.Shard,
-		CreatedAt: m.CreatedAt.UTC().Truncate(time.Second), Config: m.Config, WALLSNs: m.WALLSNs, Files: []FileEntry{},
+		CreatedAt: m.CreatedAt.UTC().Truncate(time.Second), Config: m.Config, WALLSNs: m.WALLSNs, Timelines: m.Timelines, Files: []FileEntry{},
 	}
 }
 
@@ -114,6 +122,9 @@ func parseManifest(b []byte) (*Manifest, error) {
 	case KindCollection, KindShard, KindFull:
 	default:
 		return nil, fmt.Errorf("%w: unknown kind %q", ErrManifest, m.Kind)
+	}
+	if err := checkTimelines(m.Timelines); err != nil {
+		return nil, err
 	}
 	seen := make(map[string]bool, len(m.Files))
 	for _, f := range m.Files {

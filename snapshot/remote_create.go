@@ -60,8 +60,10 @@ func (m *Manager) createRemote(ctx context.Context, dir, name string, meta Meta,
 	}
 	var d Description
 	err = staged(ctx, m.opts(), &meta, src, func(stage string) error {
+		// The cut's hold has ended: every write the stage holds is older.
 		rm := &RemoteManifest{Kind: meta.Kind, Name: final, Collection: meta.Collection, Shard: meta.Shard,
-			CreatedAt: meta.CreatedAt.UTC().Truncate(time.Second), Config: meta.Config}
+			CreatedAt: meta.CreatedAt.UTC().Truncate(time.Second), Config: meta.Config,
+			CutAt: m.now().UTC(), WALLSNs: meta.WALLSNs, Timelines: meta.Timelines}
 		st, err := m.uploadStage(ctx, stage, key, rm, comp == CompressionZstd)
 		if err != nil {
 			return err

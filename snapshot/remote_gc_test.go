@@ -198,7 +198,10 @@ func TestParseRemoteRefuses(t *testing.T) {
 			rm.Entries[1].Chunks[0].Size = RemoteChunkSize + 1
 			rm.Entries[1].Size = RemoteChunkSize + 1
 		},
-		"folder+chunk": func(rm *RemoteManifest) { rm.Entries[0].Chunks = []RemoteChunk{chunk} },
+		"folder+chunk":  func(rm *RemoteManifest) { rm.Entries[0].Chunks = []RemoteChunk{chunk} },
+		"bad timeline":  func(rm *RemoteManifest) { rm.Timelines = map[string]string{"c": "xyz"} },
+		"timeline 0":    func(rm *RemoteManifest) { rm.Timelines = map[string]string{"c": "0000000000000000"} },
+		"timeline name": func(rm *RemoteManifest) { rm.Timelines = map[string]string{"../c": "00000000000000ab"} },
 	}
 	for name, mod := range cases {
 		rm := good()
@@ -212,8 +215,13 @@ func TestParseRemoteRefuses(t *testing.T) {
 		}
 	}
 	for name, mod := range map[string]func(e *remoteEnvelope){
-		"magic":    func(e *remoteEnvelope) { e.Magic = "tar" },
-		"version":  func(e *remoteEnvelope) { e.Version = 2 },
+		"magic":     func(e *remoteEnvelope) { e.Magic = "tar" },
+		"version":   func(e *remoteEnvelope) { e.Version = RemoteVersion + 1 },
+		"version 0": func(e *remoteEnvelope) { e.Version = 0 },
+		"v2 fields in v1": func(e *remoteEnvelope) {
+			e.Version = 1
+			e.Body = bytes.Replace(e.Body, []byte(`{`), []byte(`{"cut_at":"2026-12-07T10:00:00Z",`), 1)
+		},
 		"checksum": func(e *remoteEnvelope) { e.Body = bytes.Replace(e.Body, []byte(`"c"`), []byte(`"d"`), 1) },
 	} {
 		b, _ := encodeRemote(good())

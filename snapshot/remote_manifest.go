@@ -15,10 +15,13 @@ import (
 	"github.com/cairn-db/cairn/objstore"
 )
 
-// RemoteMagic and RemoteVersion open every remote snapshot manifest.
+// RemoteMagic and RemoteVersion open every remote snapshot manifest this
+// build writes; it reads versions remoteMinVersion to RemoteVersion
+// (version 2 added cut_at, wal_lsns and timelines).
 const (
-	RemoteMagic   = "cairn-remote-snapshot"
-	RemoteVersion = 1
+	RemoteMagic      = "cairn-remote-snapshot"
+	RemoteVersion    = 2
+	remoteMinVersion = 1
 )
 
 // maxRemoteFileSize bounds one file a remote manifest may list (1 TiB).
@@ -73,6 +76,14 @@ type RemoteManifest struct {
 	CreatedAt time.Time `json:"created_at"`
 	// Config is the owner's configuration, as in the archive manifest.
 	Config json.RawMessage `json:"config,omitempty"`
+	// CutAt is when the cut's hold on writes had ended, UTC, to the
+	// nanosecond: every write the snapshot holds is older (a
+	// point-in-time recovery's choice of snapshot). Version 2; zero in
+	// version 1 manifests.
+	CutAt time.Time `json:"cut_at,omitzero"`
+	// WALLSNs and Timelines are as in the archive manifest. Version 2.
+	WALLSNs   []uint64          `json:"wal_lsns,omitempty"`
+	Timelines map[string]string `json:"timelines,omitempty"`
 	// Entries lists every folder and file of the archive but its manifest.
 	Entries []RemoteEntry `json:"entries"`
 }
@@ -108,8 +119,8 @@ func parseRemote(b []byte) (*RemoteManifest, error) {
 	if env.Magic != RemoteMagic {
 		return nil, fmt.Errorf("%w: not a remote snapshot manifest (magic %q)", ErrManifest, env.Magic)
 	}
-	if env.Version != RemoteVersion {
-		return nil, fmt.Errorf("%w: remote manifest version %d (this build reads %d)", ErrFormatVersion, env.Version, RemoteVersion)
+	if env.Version < remoteMinVersion || env.Version > RemoteVersion {
+		return nil, fmt.Errorf("%w: remote manifest version %d (this build reads %d to %d)", ErrFormatVersion, env.Version, remoteMinVersion, RemoteVersion)
 	}
 	sum := sha256.Sum256(env.Body)
 	if hex.EncodeToString(sum[:]) != env.SHA256 {
@@ -121,6 +132,9 @@ func parseRemote(b []byte) (*RemoteManifest, error) {
 	if err := dec.Decode(&rm); err != nil {
 		return nil, fmt.Errorf("%w: decode remote manifest body: %v", ErrManifest, err)
 	}
+	if env.Version < 2 && (!rm.CutAt.IsZero() || rm.WALLSNs != nil || rm.Timelines != nil) {
+		return nil, fmt.Errorf("%w: a version %d remote manifest has version 2 fields", ErrManifest, env.Version)
+	}
 	if err := rm.check(); err != nil {
 		return nil, err
 	}
@@ -128,6 +142,9 @@ func parseRemote(b []byte) (*RemoteManifest, error) {
 }
 
 func (rm *RemoteManifest) check() error {
+	if err := checkTimelines(rm.Timelines); err != nil {
+		return err
+	}
 	switch rm.Kind {
 	case KindCollection, KindShard, KindFull:
 	default:
@@ -189,7 +206,8 @@ func (rm *RemoteManifest) check() error {
 // archiveManifest is the manifest the synthesized archive ends with, the
 // one a local archive of the same snapshot holds.
 func (rm *RemoteManifest) archiveManifest() *Manifest {
-	m := newManifest(Meta{Kind: rm.Kind, Collection: rm.Collection, Shard: rm.Shard, CreatedAt: rm.CreatedAt, Config: rm.Config})
+	m := newManifest(Meta{Kind: rm.Kind, Collection: rm.Collection, Shard: rm.Shard, CreatedAt: rm.CreatedAt, Config: rm.Config,
+		WALLSNs: rm.WALLSNs, Timelines: rm.Timelines})
 	for _, e := range rm.Entries {
 		if !e.Dir {
 			m.Files = append(m.Files, FileEntry{Path: e.Path, Size: e.Size, CRC32C: e.CRC32C})

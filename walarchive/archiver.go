@@ -48,6 +48,7 @@ type shardKey struct {
 // shardState is what the archiver knows of one shard's archive.
 type shardState struct {
 	incarnation uint64    // engine.Collection.Incarnation the state is about
+	timeline    uint64    // its engine.Collection.Timeline: the archive's keys
 	archived    uint64    // last LSN in the archive
 	known       bool      // archived was read from the listing
 	pending     int64     // bytes found durable and not archived at the last round
@@ -90,9 +91,10 @@ func (a *Archiver) ArchivedLSN(collection string, incarnation uint64, shard int)
 	return 0
 }
 
-// state returns the state of a shard of collection incarnation inc, made
-// afresh on first use and when the collection was replaced.
-func (a *Archiver) state(k shardKey, inc uint64) *shardState {
+// state returns the state of a shard of collection c, made afresh on first
+// use and when the collection was replaced.
+func (a *Archiver) state(k shardKey, c *engine.Collection) *shardState {
+	inc := c.Incarnation()
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.shards == nil {
@@ -100,7 +102,7 @@ func (a *Archiver) state(k shardKey, inc uint64) *shardState {
 	}
 	s := a.shards[k]
 	if s == nil || s.incarnation != inc {
-		s = &shardState{incarnation: inc, caughtUpAt: a.now()}
+		s = &shardState{incarnation: inc, timeline: c.Timeline().ID, caughtUpAt: a.now()}
 		a.shards[k] = s
 	}
 	return s
@@ -225,7 +227,7 @@ func (a *Archiver) ShipOnce(ctx context.Context) error {
 // shipShard archives one shard's durable records past its archive's end.
 func (a *Archiver) shipShard(ctx context.Context, c *engine.Collection, name string, id int) error {
 	k := shardKey{name, id}
-	s := a.state(k, c.Incarnation())
+	s := a.state(k, c)
 	start := a.now()
 	err := a.shipShardRecords(ctx, c, k, s, start)
 	a.mu.Lock()
@@ -247,7 +249,13 @@ func (a *Archiver) shipShardRecords(ctx context.Context, c *engine.Collection, k
 	a.mu.Lock()
 	from := s.archived + 1
 	a.mu.Unlock()
-	if from < first {
+	if from < first && from == 1 && s.timeline != 0 {
+		// A timeline's archive starts where its WAL does: a restored
+		// collection's WAL begins after the snapshot's last sealed LSN.
+		a.log().Info("wal archive: timeline's archive begins", "collection", k.collection, "timeline", engine.FormatTimeline(s.timeline),
+			"shard", k.shard, "lsn", first)
+		from = first
+	} else if from < first {
 		// Truncated before archiving was on (or before this archive
 		// existed): the archive starts at the oldest record held and
 		// a recovery across the missing range is refused.
@@ -261,7 +269,7 @@ func (a *Archiver) shipShardRecords(ctx context.Context, c *engine.Collection, k
 		if len(recs) == 0 {
 			return nil
 		}
-		if err := a.put(ctx, k, recs); err != nil {
+		if err := a.put(ctx, k, s.timeline, recs); err != nil {
 			return err
 		}
 		a.mu.Lock()
@@ -311,7 +319,7 @@ func (a *Archiver) shipShardRecords(ctx context.Context, c *engine.Collection, k
 // resume reads where a shard's archive ends from the store's listing, so a
 // restart neither repeats nor skips records.
 func (a *Archiver) resume(ctx context.Context, c *engine.Collection, k shardKey, s *shardState) error {
-	prefix := shardPrefix(k.collection, k.shard)
+	prefix := shardPrefix(k.collection, s.timeline, k.shard)
 	infos, err := a.Store.List(ctx, prefix)
 	if err != nil {
 		return fmt.Errorf("wal archive: list %s: %w", prefix, err)
@@ -327,8 +335,8 @@ func (a *Archiver) resume(ctx context.Context, c *engine.Collection, k shardKey,
 		return err
 	}
 	if last > durable {
-		return fmt.Errorf("wal archive: %s shard %d: the archive ends at lsn %d, past the wal's durable %d (a collection of the same name was archived before; move its chunks away)",
-			k.collection, k.shard, last, durable)
+		return fmt.Errorf("wal archive: %s timeline %s shard %d: the archive ends at lsn %d, past the wal's durable %d (another collection archived under this timeline; move its chunks away)",
+			k.collection, engine.FormatTimeline(s.timeline), k.shard, last, durable)
 	}
 	a.mu.Lock()
 	s.archived, s.known = last, true
@@ -336,13 +344,13 @@ func (a *Archiver) resume(ctx context.Context, c *engine.Collection, k shardKey,
 	return nil
 }
 
-// put writes one chunk.
-func (a *Archiver) put(ctx context.Context, k shardKey, recs []Record) error {
+// put writes one chunk on a timeline.
+func (a *Archiver) put(ctx context.Context, k shardKey, timeline uint64, recs []Record) error {
 	b, err := EncodeChunk(k.collection, k.shard, recs)
 	if err != nil {
 		return err
 	}
-	key := ChunkKey(k.collection, k.shard, recs[0].LSN, recs[len(recs)-1].LSN)
+	key := ChunkKey(k.collection, timeline, k.shard, recs[0].LSN, recs[len(recs)-1].LSN)
 	if err := a.Store.Put(ctx, key, bytes.NewReader(b), int64(len(b))); err != nil {
 		return fmt.Errorf("wal archive: put %s: %w", key, err)
 	}
@@ -396,9 +404,8 @@ func (a *Archiver) Lags() []Lag {
 
 // Forget drops what the archiver knows of collection's shards, after the
 // collection was replaced (a restore): the next round reads its archive's
-// end from the listing again, and until then its WAL is not truncated. An
-// archive that ends past the restored WAL (the replaced collection's) is
-// then refused each round, logged, until its chunks are moved away.
+// end from the listing of its (new) timeline, and until then its WAL is
+// not truncated.
 func (a *Archiver) Forget(collection string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()

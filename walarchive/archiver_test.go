@@ -38,8 +38,8 @@ func TestRunShipsEachTick(t *testing.T) {
 		if got := e.arch.ArchivedLSN("c", c.Incarnation(), id); got != durable {
 			t.Fatalf("shard %d: archived %d, durable %d", id, got, durable)
 		}
-		want := ChunkKey("c", id, 1, durable)
-		if ks := keys(t, e.store, shardPrefix("c", id)); join(ks) != want {
+		want := ChunkKey("c", c.Timeline().ID, id, 1, durable)
+		if ks := keys(t, e.store, shardPrefix("c", c.Timeline().ID, id)); join(ks) != want {
 			t.Fatalf("shard %d: chunks %v, want %s", id, ks, want)
 		}
 	}
@@ -155,16 +155,17 @@ func TestRestartResumes(t *testing.T) {
 	if err := e2.arch.ShipOnce(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	want := ChunkKey("c", 0, 1, 2) + " " + ChunkKey("c", 0, 3, 3)
-	if got := join(keys(t, store, "wal/c/0/")); got != want {
+	tl := mustColl(t, e2, "c").Timeline().ID
+	want := ChunkKey("c", tl, 0, 1, 2) + " " + ChunkKey("c", tl, 0, 3, 3)
+	if got := join(keys(t, store, shardPrefix("c", tl, 0))); got != want {
 		t.Fatalf("chunks after restart: %s, want %s", got, want)
 	}
 }
 
 // TestRecreatedCollectionNotTruncated: a collection deleted and created
 // again under the same name is not taken for the archived one: its WAL is
-// not truncated on the strength of the old archive, and the old archive,
-// which runs past the new WAL, is refused rather than continued.
+// not truncated on the strength of the old archive, and it archives under
+// its own timeline from lsn 1, the old timeline's chunks left as they are.
 func TestRecreatedCollectionNotTruncated(t *testing.T) {
 	clk := newClock()
 	e := newEnv(t, objstore.NewMem(clk.Now), clk, t.TempDir())
@@ -175,10 +176,14 @@ func TestRecreatedCollectionNotTruncated(t *testing.T) {
 	if err := e.arch.ShipOnce(context.Background()); err != nil {
 		t.Fatal(err)
 	}
+	old := join(keys(t, e.store, shardPrefix("c", c.Timeline().ID, 0)))
 	if _, err := e.st.DeleteCollection("c"); err != nil {
 		t.Fatal(err)
 	}
 	c2 := e.create("c", 1, 1)
+	if c2.Timeline().ID == c.Timeline().ID || c2.Timeline().ID == 0 {
+		t.Fatalf("recreated collection on timeline %s, the first was on %s", c2.Timeline(), c.Timeline())
+	}
 	for i := range 3 {
 		bigUpsert(t, c2, i*1000, 1000)
 	}
@@ -191,7 +196,18 @@ func TestRecreatedCollectionNotTruncated(t *testing.T) {
 	if first, _, _, _ := c2.WALState(0); first != 1 {
 		t.Fatalf("the new collection's wal was truncated to %d on the old archive's word", first)
 	}
-	if err := e.arch.ShipOnce(context.Background()); err == nil || !strings.Contains(err.Error(), "past the wal's durable") {
-		t.Fatalf("old archive continued: %v", err)
+	if err := e.arch.ShipOnce(context.Background()); err != nil {
+		t.Fatalf("archiving the recreated collection: %v", err)
+	}
+	_, durable, _, _ := c2.WALState(0)
+	if got := e.arch.ArchivedLSN("c", c2.Incarnation(), 0); got != durable {
+		t.Fatalf("recreated collection archived to %d, durable %d", got, durable)
+	}
+	ks := keys(t, e.store, shardPrefix("c", c2.Timeline().ID, 0))
+	if len(ks) == 0 || !strings.HasPrefix(ks[0], shardPrefix("c", c2.Timeline().ID, 0)+"00000000000000000001-") {
+		t.Fatalf("new timeline's chunks %v, want them from lsn 1", ks)
+	}
+	if got := join(keys(t, e.store, shardPrefix("c", c.Timeline().ID, 0))); got != old {
+		t.Fatalf("old timeline's chunks changed: %s, were %s", got, old)
 	}
 }

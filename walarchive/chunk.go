@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cairn-db/cairn/engine"
 	"github.com/cairn-db/cairn/wal"
 )
 
@@ -175,15 +176,27 @@ func DecodeChunk(b []byte) (*Chunk, error) {
 	return c, nil
 }
 
-// shardPrefix is the key prefix of a shard's chunks.
-func shardPrefix(collection string, shard int) string {
-	return fmt.Sprintf("wal/%s/%d/", collection, shard)
+// timelinePrefix is the key prefix of a collection's timeline: the old
+// layout (no timeline folder) for timeline 0, written by earlier versions
+// and by collections they created, "wal/{collection}/t-{timeline}/"
+// otherwise (docs/format/wal-archive.md, "Keys").
+func timelinePrefix(collection string, timeline uint64) string {
+	if timeline == 0 {
+		return "wal/" + collection + "/"
+	}
+	return "wal/" + collection + "/t-" + engine.FormatTimeline(timeline) + "/"
 }
 
-// ChunkKey is the object key of a shard's chunk of records first..last;
-// keys list in LSN order.
-func ChunkKey(collection string, shard int, first, last uint64) string {
-	return fmt.Sprintf("%s%020d-%020d.chunk", shardPrefix(collection, shard), first, last)
+// shardPrefix is the key prefix of a shard's chunks on a timeline.
+func shardPrefix(collection string, timeline uint64, shard int) string {
+	return fmt.Sprintf("%s%d/", timelinePrefix(collection, timeline), shard)
+}
+
+// ChunkKey is the object key of a shard's chunk of records first..last on
+// a timeline (engine.Timeline; 0 for the old layout); keys list in LSN
+// order.
+func ChunkKey(collection string, timeline uint64, shard int, first, last uint64) string {
+	return fmt.Sprintf("%s%020d-%020d.chunk", shardPrefix(collection, timeline, shard), first, last)
 }
 
 // parseChunkKey returns the LSN range a chunk key under prefix names.

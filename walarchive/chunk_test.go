@@ -62,11 +62,11 @@ func TestEncodeChunkRefusesNonConsecutive(t *testing.T) {
 }
 
 func TestParseChunkKey(t *testing.T) {
-	p := shardPrefix("c", 1)
-	if f, l, ok := parseChunkKey(p, ChunkKey("c", 1, 5, 9)); !ok || f != 5 || l != 9 {
+	p := shardPrefix("c", 7, 1)
+	if f, l, ok := parseChunkKey(p, ChunkKey("c", 7, 1, 5, 9)); !ok || f != 5 || l != 9 {
 		t.Fatalf("parse: %d %d %v", f, l, ok)
 	}
-	for _, k := range []string{p + "x.chunk", p + "00000000000000000009-00000000000000000005.chunk", "wal/c/2/00000000000000000001-00000000000000000001.chunk"} {
+	for _, k := range []string{p + "x.chunk", p + "00000000000000000009-00000000000000000005.chunk", "wal/c/2/00000000000000000001-00000000000000000001.chunk", ChunkKey("c", 0, 1, 5, 9), ChunkKey("c", 8, 1, 5, 9)} {
 		if _, _, ok := parseChunkKey(p, k); ok {
 			t.Fatalf("parsed %q", k)
 		}

@@ -32,9 +32,10 @@ type chunkRef struct {
 }
 
 // Replay brings collection c, just restored from a snapshot of collection
-// source, to the moment to: for every shard it takes the archived records
-// of source after the shard's last LSN, in order, and applies those whose
-// time is not after to. Every chunk needed is read and checked before any
+// source cut on timeline (engine.Timeline.ID; 0 for the old key layout), to
+// the moment to: for every shard it takes the records archived on that
+// timeline of source after the shard's last LSN, in order, and applies
+// those whose time is not after to. Every chunk needed is read and checked before any
 // record is applied; a missing LSN range before the moment fails with
 // ErrGap naming it, a damaged chunk with ErrCorruptChunk, and the
 // collection is left as it was (a chunk that changes between the check and
@@ -42,8 +43,8 @@ type chunkRef struct {
 // not an error: every shard is replayed up to the same moment, the earlier
 // of to and the archive's watermark (see Watermark), so the result is the
 // collection as it was at one moment.
-func Replay(ctx context.Context, store objstore.Store, c *engine.Collection, source string, to time.Time) (Result, error) {
-	w, err := ReadWatermark(ctx, store, source)
+func Replay(ctx context.Context, store objstore.Store, c *engine.Collection, source string, timeline uint64, to time.Time) (Result, error) {
+	w, err := ReadWatermark(ctx, store, source, timeline)
 	if errors.Is(err, objstore.ErrNotExist) {
 		w.Time = time.Time{} // nothing archived completely: the snapshot alone
 	} else if err != nil {
@@ -60,7 +61,11 @@ func Replay(ctx context.Context, store objstore.Store, c *engine.Collection, sou
 			return res, err
 		}
 		res.LastLSN[id] = last
-		if plans[id], err = planShard(ctx, store, source, id, last, to); err != nil {
+		var archived uint64 // what the watermark says is archived
+		if id < len(w.LSNs) {
+			archived = w.LSNs[id]
+		}
+		if plans[id], err = planShard(ctx, store, source, timeline, id, last, archived, to); err != nil {
 			return res, err
 		}
 	}
@@ -73,9 +78,11 @@ func Replay(ctx context.Context, store objstore.Store, c *engine.Collection, sou
 }
 
 // planShard lists and checks the chunks of one shard that hold records
-// after lsn up to the moment.
-func planShard(ctx context.Context, store objstore.Store, source string, id int, lsn uint64, to time.Time) ([]chunkRef, error) {
-	prefix := shardPrefix(source, id)
+// after lsn up to the moment. archived is the shard's last LSN the
+// watermark vouches for: a listing that ends before it without reaching
+// the moment has lost its last chunks, a gap.
+func planShard(ctx context.Context, store objstore.Store, source string, timeline uint64, id int, lsn, archived uint64, to time.Time) ([]chunkRef, error) {
+	prefix := shardPrefix(source, timeline, id)
 	infos, err := store.List(ctx, prefix)
 	if err != nil {
 		return nil, fmt.Errorf("wal archive: list %s: %w", prefix, err)
@@ -88,21 +95,25 @@ func planShard(ctx context.Context, store objstore.Store, source string, id int,
 			continue
 		}
 		if first > next {
-			return nil, fmt.Errorf("%w: %s shard %d is missing lsn %d..%d (between the snapshot's lsn %d and the moment %s; chunk %s follows)",
-				ErrGap, source, id, next, first-1, lsn, to.Format(time.RFC3339Nano), in.Key)
+			return nil, fmt.Errorf("%w: %s timeline %s shard %d is missing lsn %d..%d (between the snapshot's lsn %d and the moment %s; chunk %s follows)",
+				ErrGap, source, engine.FormatTimeline(timeline), id, next, first-1, lsn, to.Format(time.RFC3339Nano), in.Key)
 		}
 		ch, err := readChunk(ctx, store, in.Key, source, id, first, last)
 		if err != nil {
 			return nil, err
 		}
 		if ch.Records[max(next, first)-first].Time.After(to) {
-			break // the moment is before this chunk's first needed record
+			return plan, nil // the moment is before this chunk's first needed record
 		}
 		plan = append(plan, chunkRef{key: in.Key, first: first, last: last})
 		next = last + 1
 		if ch.LastTime.After(to) {
-			break
+			return plan, nil
 		}
+	}
+	if next <= archived {
+		return nil, fmt.Errorf("%w: %s timeline %s shard %d is missing lsn %d..%d (between the snapshot's lsn %d and the moment %s; the watermark says they were archived)",
+			ErrGap, source, engine.FormatTimeline(timeline), id, next, archived, lsn, to.Format(time.RFC3339Nano))
 	}
 	return plan, nil
 }

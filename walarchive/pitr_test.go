@@ -61,7 +61,7 @@ func TestReplayToThreeMoments(t *testing.T) {
 	for i, tc := range cases {
 		name := "dst" + string(rune('0'+i))
 		dst := e.create(name, 2, 1)
-		res, err := Replay(context.Background(), e.store, dst, "src", base.Add(tc.at))
+		res, err := Replay(context.Background(), e.store, dst, "src", tlOf(t, e, "src"), base.Add(tc.at))
 		if err != nil {
 			t.Fatalf("replay to +%v: %v", tc.at, err)
 		}
@@ -80,10 +80,10 @@ func TestReplayOntoSnapshotLSN(t *testing.T) {
 	e := history(t, 2)
 	dst := e.create("dst", 2, 1)
 	base := newClock().Now()
-	if _, err := Replay(context.Background(), e.store, dst, "src", base.Add(15*time.Second)); err != nil {
+	if _, err := Replay(context.Background(), e.store, dst, "src", tlOf(t, e, "src"), base.Add(15*time.Second)); err != nil {
 		t.Fatal(err)
 	}
-	res, err := Replay(context.Background(), e.store, dst, "src", base.Add(25*time.Second))
+	res, err := Replay(context.Background(), e.store, dst, "src", tlOf(t, e, "src"), base.Add(25*time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,16 +99,16 @@ func TestReplayOntoSnapshotLSN(t *testing.T) {
 // moment is refused naming the missing range, and nothing is applied.
 func TestReplayGapRefused(t *testing.T) {
 	e := history(t, 1)
-	ks := keys(t, e.store, shardPrefix("src", 0))
+	ks := keys(t, e.store, shardPrefix("src", tlOf(t, e, "src"), 0))
 	if len(ks) < 3 {
 		t.Fatalf("want 3 chunks on shard 0, got %v", ks)
 	}
-	first, last, _ := parseChunkKey(shardPrefix("src", 0), ks[1])
+	first, last, _ := parseChunkKey(shardPrefix("src", tlOf(t, e, "src"), 0), ks[1])
 	if err := e.store.Delete(context.Background(), ks[1]); err != nil {
 		t.Fatal(err)
 	}
 	dst := e.create("dst", 1, 1)
-	_, err := Replay(context.Background(), e.store, dst, "src", newClock().Now().Add(time.Hour))
+	_, err := Replay(context.Background(), e.store, dst, "src", tlOf(t, e, "src"), newClock().Now().Add(time.Hour))
 	if !errors.Is(err, ErrGap) {
 		t.Fatalf("replay across a gap: %v, want ErrGap", err)
 	}
@@ -125,7 +125,7 @@ func TestReplayGapRefused(t *testing.T) {
 // before anything is applied.
 func TestReplayCorruptChunkRefused(t *testing.T) {
 	e := history(t, 1)
-	key := keys(t, e.store, shardPrefix("src", 0))[2]
+	key := keys(t, e.store, shardPrefix("src", tlOf(t, e, "src"), 0))[2]
 	r, err := e.store.Get(context.Background(), key, 0, -1)
 	if err != nil {
 		t.Fatal(err)
@@ -137,7 +137,7 @@ func TestReplayCorruptChunkRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	dst := e.create("dst", 1, 1)
-	_, err = Replay(context.Background(), e.store, dst, "src", newClock().Now().Add(time.Hour))
+	_, err = Replay(context.Background(), e.store, dst, "src", tlOf(t, e, "src"), newClock().Now().Add(time.Hour))
 	if !errors.Is(err, ErrCorruptChunk) {
 		t.Fatalf("replay of a corrupt chunk: %v, want ErrCorruptChunk", err)
 	}
@@ -147,7 +147,7 @@ func TestReplayCorruptChunkRefused(t *testing.T) {
 }
 
 func itoa(n uint64) string {
-	return strings.TrimLeft(ChunkKey("", 0, n, n)[len("wal//0/"):20+len("wal//0/")], "0")
+	return strings.TrimLeft(ChunkKey("", 0, 0, n, n)[len("wal//0/"):20+len("wal//0/")], "0")
 }
 
 // TestReplayUsesRecordTimes: the moment is compared with each record's
@@ -164,7 +164,7 @@ func TestReplayUsesRecordTimes(t *testing.T) {
 	clk.Set(base.Add(40 * time.Second))
 	ship(t, e) // both in one chunk, shipped at +40s
 	dst := e.create("dst", 1, 1)
-	if _, err := Replay(context.Background(), e.store, dst, "src", base.Add(15*time.Second)); err != nil {
+	if _, err := Replay(context.Background(), e.store, dst, "src", tlOf(t, e, "src"), base.Add(15*time.Second)); err != nil {
 		t.Fatal(err)
 	}
 	if got, want := join(contents(t, dst)), `1={"v":"a"}`; got != want {
@@ -186,8 +186,9 @@ func TestReplayCutsShardsAtWatermark(t *testing.T) {
 	ship(t, e)
 	clk.Set(base.Add(20 * time.Second))
 	upsert(t, c, ids, `{"v":"b"}`)
+	down := shardPrefix("src", c.Timeline().ID, 1)
 	e.store.Fail = func(op, key string) error {
-		if op == "put" && strings.HasPrefix(key, "wal/src/1/") {
+		if op == "put" && strings.HasPrefix(key, down) {
 			return errors.New("target down")
 		}
 		return nil
@@ -196,11 +197,11 @@ func TestReplayCutsShardsAtWatermark(t *testing.T) {
 		t.Fatal("round with a failing shard succeeded")
 	}
 	e.store.Fail = nil
-	if n := len(keys(t, e.store, "wal/src/0/")); n != 2 {
+	if n := len(keys(t, e.store, shardPrefix("src", tlOf(t, e, "src"), 0))); n != 2 {
 		t.Fatalf("shard 0 has %d chunks, want 2 (its round succeeded)", n)
 	}
 	dst := e.create("dst", 2, 1)
-	if _, err := Replay(context.Background(), e.store, dst, "src", base.Add(time.Hour)); err != nil {
+	if _, err := Replay(context.Background(), e.store, dst, "src", tlOf(t, e, "src"), base.Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	want := `1={"v":"a"} 2={"v":"a"} 3={"v":"a"} 4={"v":"a"} 5={"v":"a"} 6={"v":"a"}`

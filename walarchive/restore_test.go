@@ -89,7 +89,7 @@ func TestRestoreToMoment(t *testing.T) {
 func TestRestoreToMomentGapLeavesStorage(t *testing.T) {
 	e, o := snapHistory(t)
 	for id := range 2 {
-		ks := keys(t, e.store, shardPrefix("src", id))
+		ks := keys(t, e.store, shardPrefix("src", tlOf(t, e, "src"), id))
 		if err := e.store.Delete(context.Background(), ks[len(ks)-1]); err != nil {
 			t.Fatal(err)
 		}
@@ -107,6 +107,12 @@ func TestRestoreToMomentGapLeavesStorage(t *testing.T) {
 	}
 }
 
+// tlOf returns the timeline id of collection name.
+func tlOf(t *testing.T, e *env, name string) uint64 {
+	t.Helper()
+	return mustColl(t, e, name).Timeline().ID
+}
+
 func mustColl(t *testing.T, e *env, name string) *engine.Collection {
 	t.Helper()
 	c, err := e.st.Collection(name)
@@ -121,19 +127,20 @@ func mustColl(t *testing.T, e *env, name string) *engine.Collection {
 // ends and the replay starts.
 func TestSnapshotRecordsWALLSNs(t *testing.T) {
 	e, o := snapHistory(t)
-	path, err := NewestSnapshotBefore(o.SnapshotsPath, "src", newClock().Now().Add(25*time.Second))
-	if err != nil {
-		t.Fatal(err)
-	}
+	path := newestBefore(t, o, "src", newClock().Now().Add(25*time.Second))
 	dir, man, err := snapshot.Unpack(path, "", t.TempDir(), snapshot.Limits{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	_ = os.RemoveAll(dir)
+	c0 := mustColl(t, e, "src")
 	o.As, o.To = "r", newClock().Now().Add(25*time.Second)
 	res, err := RestoreToMoment(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if want := c0.Timeline().String(); len(man.Timelines) != 1 || man.Timelines["src"] != want {
+		t.Fatalf("manifest timelines %v, want src: %s", man.Timelines, want)
 	}
 	if len(man.WALLSNs) != 2 || res.Applied != 0 || man.WALLSNs[0] != res.LastLSN[0] || man.WALLSNs[1] != res.LastLSN[1] {
 		t.Fatalf("manifest wal_lsns %v, restored shards end at %v (%d replayed)", man.WALLSNs, res.LastLSN, res.Applied)
@@ -144,4 +151,21 @@ func TestSnapshotRecordsWALLSNs(t *testing.T) {
 			t.Fatalf("shard %d: snapshot covers lsn %d past the collection's %d", id, man.WALLSNs[id], last)
 		}
 	}
+}
+
+// newestBefore returns the path of the newest local candidate of
+// collection completed at or before to.
+func newestBefore(t *testing.T, o RestoreOptions, collection string, to time.Time) string {
+	t.Helper()
+	cs, err := o.manager(quiet()).Candidates(context.Background(), collection)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cs {
+		if !c.At.After(to) {
+			return c.Path
+		}
+	}
+	t.Fatalf("no snapshot of %s before %s", collection, to)
+	return ""
 }

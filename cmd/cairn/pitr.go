@@ -46,7 +46,10 @@ func parseRestoreArgs(args []string, out io.Writer) (*restoreArgs, error) {
 }
 
 // runRestore is `cairn restore`: point-in-time recovery, with the server
-// stopped, from the configuration's snapshots folder and WAL archive.
+// stopped, from the configuration's snapshot store (the snapshots folder,
+// or the bucket with snapshots_storage: s3: the newest collection snapshot
+// or full snapshot holding the collection cut before the moment) and WAL
+// archive.
 func runRestore(ctx context.Context, args, environ []string, stdout, stderr io.Writer) error {
 	a, err := parseRestoreArgs(args, stderr)
 	if err != nil {
@@ -57,7 +60,11 @@ func runRestore(ctx context.Context, args, environ []string, stdout, stderr io.W
 		return err
 	}
 	log := newLogger(cfg, stderr)
-	store, err := walArchiveStore(cfg, nil)
+	remote, err := configuredS3Store(cfg) // nil with snapshots_storage: local
+	if err != nil {
+		return err
+	}
+	store, err := walArchiveStore(cfg, remote)
 	if err != nil {
 		return err
 	}
@@ -73,7 +80,9 @@ func runRestore(ctx context.Context, args, environ []string, stdout, stderr io.W
 	if err != nil {
 		return fmt.Errorf("open storage %s: %w", cfg.Storage.StoragePath, err)
 	}
-	res, err := walarchive.RestoreToMoment(ctx, walarchive.RestoreOptions{Storage: st, Archive: store,
+	m := newSnapshotManager(cfg, st, log)
+	m.Remote = remote
+	res, err := walarchive.RestoreToMoment(ctx, walarchive.RestoreOptions{Storage: st, Archive: store, Snapshots: m,
 		SnapshotsPath: cfg.Storage.SnapshotsPath, TempPath: cfg.Storage.TempPath, MaxBytes: cfg.MaxSnapshotBytes(),
 		Source: a.collection, As: a.as, To: a.to, Logger: log})
 	if cerr := st.Close(); cerr != nil {
