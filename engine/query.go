@@ -21,7 +21,7 @@ type QueryKind uint8
 const (
 	// QueryNearest searches with a vector, or with a stored point's vector.
 	QueryNearest QueryKind = iota + 1
-	// QueryRecommend searches with the average_vector of examples.
+	// QueryRecommend searches with examples by a recommend strategy.
 	QueryRecommend
 	// QueryFusion combines the results of the prefetches.
 	QueryFusion
@@ -43,8 +43,9 @@ type VectorInput struct {
 }
 
 // RecommendInput is Qdrant's RecommendInput: examples to move towards
-// (Positive) and away from (Negative). Strategy is "" or
-// "average_vector"; Qdrant's best_score and sum_scores are refused.
+// (Positive) and away from (Negative). Strategy is "" or "average_vector"
+// (one search with the average vector), "best_score" or "sum_scores"
+// (Qdrant's custom scorings, computed exactly; see customQuery.score).
 type RecommendInput struct {
 	Positive []VectorInput
 	Negative []VectorInput
