@@ -25,6 +25,10 @@ const (
 	QueryRecommend
 	// QueryFusion combines the results of the prefetches.
 	QueryFusion
+	// QueryDiscover searches near a target within context pairs.
+	QueryDiscover
+	// QueryContext searches where the context pairs' positives overlap.
+	QueryContext
 )
 
 // Fusion methods of a QueryFusion expression.
@@ -58,6 +62,8 @@ type QueryExpr struct {
 	Nearest   VectorInput    // QueryNearest
 	Recommend RecommendInput // QueryRecommend
 	Fusion    string         // QueryFusion: FusionRRF or FusionDBSF
+	Discover  DiscoverInput  // QueryDiscover
+	Context   []ContextPair  // QueryContext
 }
 
 // LookupLocation is Qdrant's LookupLocation: the collection (and vector)
@@ -187,13 +193,19 @@ func (c *Collection) runQuery(ctx context.Context, q *QueryRequest, parent *payl
 	return c.searchExpr(ctx, q, base)
 }
 
-// searchExpr runs a nearest or recommend expression as one search.
+// searchExpr runs a nearest, recommend, discover or context expression as
+// one search.
 func (c *Collection) searchExpr(ctx context.Context, q *QueryRequest, base SearchRequest) ([]ScoredPoint, error) {
 	var req SearchRequest
 	var err error
-	if q.Query.Kind == QueryRecommend {
+	switch q.Query.Kind {
+	case QueryRecommend:
 		req, err = c.recommendSearch(ctx, q.Query.Recommend, q.Using, q.LookupFrom, base)
-	} else {
+	case QueryDiscover:
+		req, err = c.discoverSearch(ctx, &q.Query.Discover.Target, q.Query.Discover.Context, q.Using, q.LookupFrom, base)
+	case QueryContext:
+		req, err = c.discoverSearch(ctx, nil, q.Query.Context, q.Using, q.LookupFrom, base)
+	default:
 		req, err = c.nearestSearch(ctx, q, base)
 	}
 	if err != nil {

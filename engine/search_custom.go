@@ -142,21 +142,83 @@ func keepCustom(d point.Distance, score, threshold float32) bool {
 	return score >= threshold
 }
 
+// customTop keeps the k best (key, id) of a custom scan: a higher key,
+// and among equal keys the smaller id, is better, so that the many equal
+// scores of a context search (0 for every point in the best zone) keep the
+// same points whatever the storage order. worse is a min-heap by that order.
+type customTop struct {
+	k     int
+	items []customHit
+}
+
+type customHit struct {
+	key float32
+	id  point.ID
+	ref int
+}
+
+// worse reports whether a ranks below b.
+func (a customHit) worse(b customHit) bool {
+	if a.key != b.key {
+		return a.key < b.key
+	}
+	return point.Compare(a.id, b.id) > 0
+}
+
+func (t *customTop) add(h customHit) {
+	if len(t.items) < t.k {
+		t.items = append(t.items, h)
+		for j := len(t.items) - 1; j > 0; {
+			i := (j - 1) / 2
+			if !t.items[j].worse(t.items[i]) {
+				break
+			}
+			t.items[i], t.items[j] = t.items[j], t.items[i]
+			j = i
+		}
+		return
+	}
+	if !t.items[0].worse(h) {
+		return
+	}
+	t.items[0] = h
+	for i, n := 0, len(t.items); ; {
+		j := 2*i + 1
+		if j >= n {
+			break
+		}
+		if j+1 < n && t.items[j+1].worse(t.items[j]) {
+			j++
+		}
+		if !t.items[j].worse(t.items[i]) {
+			break
+		}
+		t.items[i], t.items[j] = t.items[j], t.items[i]
+		i = j
+	}
+}
+
+// flush hands the kept hits to the search's per-part heap (which has room
+// for all of them).
+func (t *customTop) flush(dst *topK) {
+	for _, h := range t.items {
+		dst.add(h.key, h.ref)
+	}
+}
+
 // scanMemCustom scores a memtable's live points having vector si with the
 // plan's custom query into the heap t. Caller holds the shard's mu.
 func scanMemCustom(m *memTable, si int, p *searchPlan, defs map[string]payload.FieldSchema, t *topK) {
+	top := customTop{k: t.k}
+	defer top.flush(t)
 	for slot := range m.slots() {
 		if slot%ctxCheckEvery == 0 && stopped(p.ctx) {
 			return
 		}
-		if !m.live[slot] || !m.has[si][slot] {
+		if !m.live[slot] || !m.has[si][slot] || (p.filter != nil && !m.match(p.filter, slot, defs)) {
 			continue
 		}
-		key := p.custom.score(p.dist, m.vector(si, slot))
-		if !t.admits(key) || (p.filter != nil && !m.match(p.filter, slot, defs)) {
-			continue
-		}
-		t.add(key, slot)
+		top.add(customHit{p.custom.score(p.dist, m.vector(si, slot)), m.ids[slot], slot})
 	}
 }
 
@@ -164,18 +226,16 @@ func scanMemCustom(m *memTable, si int, p *searchPlan, defs map[string]payload.F
 // query, exactly.
 func (sv segView) scanCustom(mt *payload.Matcher, p *searchPlan, t *topK) {
 	seg := sv.h.seg
+	top := customTop{k: t.k}
+	defer top.flush(t)
 	for off := range seg.Len() {
 		if off%ctxCheckEvery == 0 && stopped(p.ctx) {
 			return
 		}
 		o := uint32(off)
-		if sv.del.Has(off) || !seg.HasVector(p.name, o) {
+		if sv.del.Has(off) || !seg.HasVector(p.name, o) || (mt != nil && !mt.Match(o)) {
 			continue
 		}
-		key := p.custom.score(p.dist, seg.Vector(p.name, o))
-		if !t.admits(key) || (mt != nil && !mt.Match(o)) {
-			continue
-		}
-		t.add(key, off)
+		top.add(customHit{p.custom.score(p.dist, seg.Vector(p.name, o)), seg.ID(o), off})
 	}
 }

@@ -22,6 +22,8 @@ func (s *Server) readRoutes() {
 	s.add(http.MethodPost, p+"/search/batch", accessRead, timed("Search", s.searchBatch))
 	s.add(http.MethodPost, p+"/recommend", accessRead, timed("Recommend", s.recommend))
 	s.add(http.MethodPost, p+"/recommend/batch", accessRead, timed("Recommend", s.recommendBatch))
+	s.add(http.MethodPost, p+"/discover", accessRead, timed("Discover", s.discover))
+	s.add(http.MethodPost, p+"/discover/batch", accessRead, timed("Discover", s.discoverBatch))
 	s.add(http.MethodPost, p+"/query", accessRead, timed("Query", s.query))
 	s.add(http.MethodPost, p+"/query/batch", accessRead, timed("Query", s.queryBatch))
 }
