@@ -26,6 +26,9 @@ func (s *Server) readRoutes() {
 	s.add(http.MethodPost, p+"/discover/batch", accessRead, timed("Discover", s.discoverBatch))
 	s.add(http.MethodPost, p+"/query", accessRead, timed("Query", s.query))
 	s.add(http.MethodPost, p+"/query/batch", accessRead, timed("Query", s.queryBatch))
+	s.add(http.MethodPost, p+"/query/groups", accessRead, timed("Query", s.queryGroups))
+	s.add(http.MethodPost, p+"/search/groups", accessRead, timed("Search", s.searchGroups))
+	s.add(http.MethodPost, p+"/recommend/groups", accessRead, timed("Recommend", s.recommendGroups))
 }
 
 func (s *Server) getPoint(c echo.Context) error {
