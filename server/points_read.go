@@ -29,6 +29,7 @@ func (s *Server) readRoutes() {
 	s.add(http.MethodPost, p+"/query/groups", accessRead, timed("Query", s.queryGroups))
 	s.add(http.MethodPost, p+"/search/groups", accessRead, timed("Search", s.searchGroups))
 	s.add(http.MethodPost, p+"/recommend/groups", accessRead, timed("Recommend", s.recommendGroups))
+	s.add(http.MethodPost, "/collections/:name/facet", accessRead, timed("Facet", s.facet))
 }
 
 func (s *Server) getPoint(c echo.Context) error {
