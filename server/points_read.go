@@ -29,6 +29,8 @@ func (s *Server) readRoutes() {
 	s.add(http.MethodPost, p+"/query/groups", accessRead, timed("Query", s.queryGroups))
 	s.add(http.MethodPost, p+"/search/groups", accessRead, timed("Search", s.searchGroups))
 	s.add(http.MethodPost, p+"/recommend/groups", accessRead, timed("Recommend", s.recommendGroups))
+	s.add(http.MethodPost, p+"/search/matrix/pairs", accessRead, timed("Search", s.matrixPairs))
+	s.add(http.MethodPost, p+"/search/matrix/offsets", accessRead, timed("Search", s.matrixOffsets))
 	s.add(http.MethodPost, "/collections/:name/facet", accessRead, timed("Facet", s.facet))
 }
 
