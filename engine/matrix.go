@@ -149,29 +149,42 @@ func (c *Collection) searchMatrix(ctx context.Context, req MatrixRequest) (matri
 	if !ok {
 		return matrix{}, errBadRequest("Not existing vector name error: %s", vectorLabel(req.Using))
 	}
-	using := req.Using
-	hasVector := &payload.Filter{Must: []payload.Condition{{HasVector: &using}}}
-	all, err := c.Scroll(ctx, ScrollRequest{Filter: andFilter(req.Filter, hasVector), Limit: math.MaxInt, WithPayload: &WithPayload{}})
-	if err != nil {
+	ids, vecs, err := c.sampleMatrix(ctx, req.Filter, req.Using, sample)
+	if err != nil || len(ids) < 2 {
 		return matrix{}, err
+	}
+	m := matrix{ids: ids, nearests: make([][]ScoredPoint, len(ids))}
+	for i, a := range ids {
+		if i%64 == 0 && ctx.Err() != nil {
+			return matrix{}, ctx.Err()
+		}
+		m.nearests[i] = matrixRow(vp.Distance, a, ids, vecs, limit)
+	}
+	return m, nil
+}
+
+// sampleMatrix picks up to n points at random among those matching f that
+// have the vector using, and returns their ids sorted with their vectors.
+func (c *Collection) sampleMatrix(ctx context.Context, f *payload.Filter, using string, n int) ([]point.ID, map[point.ID][]float32, error) {
+	hasVector := &payload.Filter{Must: []payload.Condition{{HasVector: &using}}}
+	all, err := c.Scroll(ctx, ScrollRequest{Filter: andFilter(f, hasVector), Limit: math.MaxInt, WithPayload: &WithPayload{}})
+	if err != nil {
+		return nil, nil, err
 	}
 	ids := make([]point.ID, len(all.Points))
 	for i, r := range all.Points {
 		ids[i] = r.ID
 	}
 	// A partial Fisher–Yates shuffle picks the sample.
-	for i := 0; i < min(sample, len(ids)); i++ {
+	for i := 0; i < min(n, len(ids)); i++ {
 		j := i + rand.IntN(len(ids)-i)
 		ids[i], ids[j] = ids[j], ids[i]
 	}
-	ids = ids[:min(sample, len(ids))]
-	if len(ids) < 2 {
-		return matrix{}, nil
-	}
+	ids = ids[:min(n, len(ids))]
 	slices.SortFunc(ids, point.Compare)
 	recs, err := c.Get(ctx, ids, WithPayload{}, WithVector{Enable: true, Names: []string{using}})
 	if err != nil {
-		return matrix{}, err
+		return nil, nil, err
 	}
 	vecs := make(map[point.ID][]float32, len(recs))
 	for _, r := range recs {
@@ -179,34 +192,31 @@ func (c *Collection) searchMatrix(ctx context.Context, req MatrixRequest) (matri
 	}
 	// A point deleted since the scroll has no vector: it is left out.
 	ids = slices.DeleteFunc(ids, func(id point.ID) bool { return vecs[id] == nil })
-	if len(ids) < 2 {
-		return matrix{}, nil
-	}
-	m := matrix{ids: ids, nearests: make([][]ScoredPoint, len(ids))}
-	for i, a := range ids {
-		if i%64 == 0 && ctx.Err() != nil {
-			return matrix{}, ctx.Err()
-		}
-		row := make([]candidate, 0, len(ids)-1)
-		for _, b := range ids {
-			if b != a {
-				row = append(row, candidate{key: similarity(vp.Distance, vecs[a], vecs[b]), id: b})
-			}
-		}
-		slices.SortStableFunc(row, func(x, y candidate) int {
-			if x.key != y.key {
-				if x.key > y.key {
-					return -1
-				}
-				return 1
-			}
-			return point.Compare(x.id, y.id)
-		})
-		row = row[:min(limit, len(row))]
-		m.nearests[i] = make([]ScoredPoint, len(row))
-		for j, r := range row {
-			m.nearests[i][j] = ScoredPoint{ID: r.id, Score: keyToScore(vp.Distance, r.key)}
+	return ids, vecs, nil
+}
+
+// matrixRow returns a's limit nearest other points of ids, best first
+// (ties by id), with Qdrant's scores.
+func matrixRow(d point.Distance, a point.ID, ids []point.ID, vecs map[point.ID][]float32, limit int) []ScoredPoint {
+	row := make([]candidate, 0, len(ids)-1)
+	for _, b := range ids {
+		if b != a {
+			row = append(row, candidate{key: similarity(d, vecs[a], vecs[b]), id: b})
 		}
 	}
-	return m, nil
+	slices.SortStableFunc(row, func(x, y candidate) int {
+		if x.key != y.key {
+			if x.key > y.key {
+				return -1
+			}
+			return 1
+		}
+		return point.Compare(x.id, y.id)
+	})
+	row = row[:min(limit, len(row))]
+	out := make([]ScoredPoint, len(row))
+	for j, r := range row {
+		out[j] = ScoredPoint{ID: r.id, Score: keyToScore(d, r.key)}
+	}
+	return out
 }
