@@ -138,10 +138,10 @@ func checkGroupRequest(g GroupRequest) error {
 // there (a point holding any other value, or none, joins no group); the
 // groups are ranked by their best hit, each keeps its g.GroupSize best
 // hits, and the first g.Limit groups are answered. Results are fetched in
-// rounds of growing size, each leaving out the points already grouped and
-// those whose every value names a full group, until the best g.Limit
-// groups are full (later points rank lower and cannot change them) or the
-// results run out. The hits then get the payload and vectors wp and wv ask.
+// rounds of doubling size, each leaving out the points whose every value
+// names a full group, until the best g.Limit groups are full (later points
+// rank lower and cannot change them) or the results run out. The hits then
+// get the payload and vectors wp and wv ask.
 func (c *Collection) groupBy(ctx context.Context, g GroupRequest, wp *WithPayload, wv *WithVector, fetch groupFetch) (GroupsResult, error) {
 	if err := checkGroupRequest(g); err != nil {
 		return GroupsResult{}, err
@@ -156,11 +156,12 @@ func (c *Collection) groupBy(ctx context.Context, g GroupRequest, wp *WithPayloa
 	agg := newGroupAggregator(g)
 	notEmpty := payload.Condition{IsEmpty: &g.GroupBy}
 	for limit := satMul(g.Limit, g.GroupSize); ; limit = satMul(limit, 2) {
-		f := &payload.Filter{MustNot: []payload.Condition{notEmpty}}
-		if len(agg.seen) > 0 {
-			f.MustNot = append(f.MustNot, payload.Condition{HasID: &payload.HasID{IDs: agg.seenIDs()}})
-		}
-		f.Must = agg.exceptFull()
+		// Each round ranks a subset of the previous round's points (fewer
+		// groups are open), so the points it adds rank below all those
+		// seen: adding them in order keeps the aggregation exact. The seen
+		// points are skipped by the aggregator, not by a has_id filter,
+		// which heads would test against the whole list for every point.
+		f := &payload.Filter{MustNot: []payload.Condition{notEmpty}, Must: agg.exceptFull()}
 		pts, err := fetch(ctx, f, limit)
 		if err != nil {
 			return GroupsResult{}, err
@@ -177,11 +178,10 @@ func (c *Collection) groupBy(ctx context.Context, g GroupRequest, wp *WithPayloa
 
 // groupAggregator collects ranked points into groups.
 type groupAggregator struct {
-	g      GroupRequest
-	order  []*pointGroup // groups by their best hit, best first
-	byKey  map[string]*pointGroup
-	seen   map[point.ID]bool
-	seenAt []point.ID
+	g     GroupRequest
+	order []*pointGroup // groups by their best hit, best first
+	byKey map[string]*pointGroup
+	seen  map[point.ID]bool
 }
 
 type pointGroup struct {
@@ -237,7 +237,7 @@ func (a *groupAggregator) add(p *ScoredPoint) {
 	if !ok || len(ids) == 0 {
 		return
 	}
-	a.seen[p.ID], a.seenAt = true, append(a.seenAt, p.ID)
+	a.seen[p.ID] = true
 	for i, k := range keys {
 		grp := a.byKey[k]
 		if grp == nil {
@@ -250,8 +250,6 @@ func (a *groupAggregator) add(p *ScoredPoint) {
 		}
 	}
 }
-
-func (a *groupAggregator) seenIDs() []point.ID { return a.seenAt }
 
 // bestFull reports whether the g.Limit best groups exist and are all full.
 func (a *groupAggregator) bestFull() bool {
