@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -210,4 +211,34 @@ func TestRecommendBestScoreByHand(t *testing.T) {
 	wantErr(t, "dimension", err, ErrBadRequest, "Vector dimension error: expected dim: 2, got 1")
 	_, err = c.Recommend(ctxb, RecommendRequest{Positive: []VectorInput{{Vector: []float32{1, 0}}}, Strategy: "best_score", Limit: intp(2), Using: "nope"})
 	wantErr(t, "using", err, ErrBadRequest, "Not existing vector name error: nope")
+}
+
+// TestCustomThresholdOrder checks score_threshold on a custom scoring as
+// Qdrant reads it: in the distance's order, over the results ranked best
+// (highest) first, kept while they pass. For Euclid sum_scores (minus the
+// squared distance to the positive) only a threshold at or above the best
+// score keeps anything.
+func TestCustomThresholdOrder(t *testing.T) {
+	st := openTest(t, t.TempDir(), nil)
+	defer st.Close()
+	c := mustCreate(t, st, "c", simpleReq(1, point.Euclid))
+	for id := uint64(1); id <= 4; id++ {
+		mustUpsert(t, c, PointStruct{ID: point.NumID(id), Vector: Vectors{"": {float32(id)}}})
+	}
+	in := RecommendRequest{Positive: []VectorInput{{Vector: []float32{0}}}, Strategy: "sum_scores", Limit: intp(4)}
+	got, err := c.Recommend(ctxb, in)
+	wantIDs(t, "no threshold", got, err, 1, 2, 3, 4) // scores −1, −4, −9, −16
+	for _, tc := range []struct {
+		threshold float32
+		want      []uint64
+	}{{-1, []uint64{1, 2, 3, 4}}, {-2, []uint64{}}, {0, []uint64{1, 2, 3, 4}}} {
+		in.ScoreThreshold = &tc.threshold
+		got, err := c.Recommend(ctxb, in)
+		wantIDs(t, fmt.Sprint("threshold ", tc.threshold), got, err, tc.want...)
+	}
+	// Dot: at least the threshold.
+	_, d := queryFixture(t, Options{})
+	thr := float32(0.6)
+	got, err = d.Recommend(ctxb, RecommendRequest{Positive: []VectorInput{{Vector: []float32{1, 0}}}, Strategy: "sum_scores", Limit: intp(5), ScoreThreshold: &thr})
+	wantIDs(t, "dot threshold", got, err, 1, 2, 5)
 }
