@@ -129,6 +129,14 @@ func TestGroupsBruteForce(t *testing.T) {
 			if err != nil || groupsText(res) != want {
 				t.Fatalf("%s query groups:\n got %s %v\nwant %s", what, groupsText(res), err, want)
 			}
+			// A prefetch of 60 rescored: its limit times the group limit
+			// (at least 300) reaches every point, so the grouping is the same.
+			if 60*g.Limit >= len(vecs) {
+				res, err = c.QueryGroups(ctxb, QueryRequest{Prefetch: []QueryRequest{{Query: nearest(q...), Limit: intp(60)}}, Query: nearest(q...)}, g)
+				if err != nil || groupsText(res) != want {
+					t.Fatalf("%s prefetched query groups:\n got %s %v\nwant %s", what, groupsText(res), err, want)
+				}
+			}
 		}
 		// Recommend groups: the average of one positive is the vector itself,
 		// and the example is left out.

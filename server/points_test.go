@@ -303,6 +303,13 @@ func TestRecommendRoute(t *testing.T) {
 	mustFail(t, s, "POST", p, `{"positive":[1]}`, 400, "limit")
 	mustOK(t, s, "POST", p, `{"negative":[1],"limit":1,"strategy":"best_score"}`)
 	mustFail(t, s, "POST", p, `{"limit":1,"strategy":"sum_scores"}`, 400, "At least one positive or negative vector ID required")
+	strat := decode[[][]scored](t, mustOK(t, s, "POST", p+"/batch", `{"searches":[{"positive":[1],"negative":[2],"strategy":"best_score","limit":3},{"positive":[1],"negative":[2],"strategy":"sum_scores","limit":3}]}`))
+	for i, st := range []string{"best_score", "sum_scores"} {
+		one := decode[[]scored](t, mustOK(t, s, "POST", p, `{"positive":[1],"negative":[2],"strategy":"`+st+`","limit":3}`))
+		if len(strat) != 2 || ids(strat[i]) != ids(one) || ids(one) == "" {
+			t.Fatalf("%s batch %+v, single %+v", st, strat, one)
+		}
+	}
 	mustFail(t, s, "POST", p, `{"positive":[1],"limit":1,"strategy":"magic"}`, 400, "strategy")
 	mustFail(t, s, "POST", p, `{"positive":[[1,2]],"limit":1}`, 400, "expected dim: 4")
 
