@@ -422,6 +422,9 @@ type SearchRequest struct {
 	// ScoreThreshold keeps results at least this similar: a minimum score
 	// for Cosine and Dot, a maximum distance for Euclid and Manhattan.
 	ScoreThreshold *float32 `json:"score_threshold,omitempty"`
+	// custom, when set, scores with Qdrant's recommend best_score or
+	// sum_scores, discover or context instead of Vector (exactly, by scan).
+	custom *customQuery
 }
 
 // CollectionStatus is Qdrant's collection status.

@@ -21,10 +21,14 @@ type QueryKind uint8
 const (
 	// QueryNearest searches with a vector, or with a stored point's vector.
 	QueryNearest QueryKind = iota + 1
-	// QueryRecommend searches with the average_vector of examples.
+	// QueryRecommend searches with examples by a recommend strategy.
 	QueryRecommend
 	// QueryFusion combines the results of the prefetches.
 	QueryFusion
+	// QueryDiscover searches near a target within context pairs.
+	QueryDiscover
+	// QueryContext searches where the context pairs' positives overlap.
+	QueryContext
 )
 
 // Fusion methods of a QueryFusion expression.
@@ -43,8 +47,9 @@ type VectorInput struct {
 }
 
 // RecommendInput is Qdrant's RecommendInput: examples to move towards
-// (Positive) and away from (Negative). Strategy is "" or
-// "average_vector"; Qdrant's best_score and sum_scores are refused.
+// (Positive) and away from (Negative). Strategy is "" or "average_vector"
+// (one search with the average vector), "best_score" or "sum_scores"
+// (Qdrant's custom scorings, computed exactly; see customQuery.score).
 type RecommendInput struct {
 	Positive []VectorInput
 	Negative []VectorInput
@@ -57,6 +62,8 @@ type QueryExpr struct {
 	Nearest   VectorInput    // QueryNearest
 	Recommend RecommendInput // QueryRecommend
 	Fusion    string         // QueryFusion: FusionRRF or FusionDBSF
+	Discover  DiscoverInput  // QueryDiscover
+	Context   []ContextPair  // QueryContext
 }
 
 // LookupLocation is Qdrant's LookupLocation: the collection (and vector)
@@ -186,13 +193,19 @@ func (c *Collection) runQuery(ctx context.Context, q *QueryRequest, parent *payl
 	return c.searchExpr(ctx, q, base)
 }
 
-// searchExpr runs a nearest or recommend expression as one search.
+// searchExpr runs a nearest, recommend, discover or context expression as
+// one search.
 func (c *Collection) searchExpr(ctx context.Context, q *QueryRequest, base SearchRequest) ([]ScoredPoint, error) {
 	var req SearchRequest
 	var err error
-	if q.Query.Kind == QueryRecommend {
+	switch q.Query.Kind {
+	case QueryRecommend:
 		req, err = c.recommendSearch(ctx, q.Query.Recommend, q.Using, q.LookupFrom, base)
-	} else {
+	case QueryDiscover:
+		req, err = c.discoverSearch(ctx, &q.Query.Discover.Target, q.Query.Discover.Context, q.Using, q.LookupFrom, base)
+	case QueryContext:
+		req, err = c.discoverSearch(ctx, nil, q.Query.Context, q.Using, q.LookupFrom, base)
+	default:
 		req, err = c.nearestSearch(ctx, q, base)
 	}
 	if err != nil {

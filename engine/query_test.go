@@ -196,7 +196,6 @@ func TestRecommend(t *testing.T) {
 		text string
 	}{
 		{RecommendRequest{Positive: pos}, ErrBadRequest, "Format error in JSON body: limit: missing field"},
-		{RecommendRequest{Positive: pos, Limit: &three, Strategy: "best_score"}, ErrBadRequest, `Bad request: recommend strategy "best_score" is not supported`},
 		{RecommendRequest{Positive: pos, Limit: &three, Strategy: "x"}, ErrBadRequest, "Format error in JSON body: strategy: unknown variant `x`"},
 		{RecommendRequest{Limit: &three}, ErrBadRequest, "Bad request: No positive examples given"},
 		{RecommendRequest{Positive: []VectorInput{{ID: ptrID(8)}}, Limit: &three}, ErrPointNotFound, "No point with id 8 found"},

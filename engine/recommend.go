@@ -24,9 +24,11 @@ type RecommendRequest struct {
 	LookupFrom     *LookupLocation
 }
 
-// Recommend answers a recommend request as one search: Qdrant's
-// average_vector strategy, query = avg(positive) + (avg(positive) −
-// avg(negative)), the example points themselves left out of the results.
+// Recommend answers a recommend request as one search: with Qdrant's
+// average_vector strategy (the default) the query is avg(positive) +
+// (avg(positive) − avg(negative)); best_score and sum_scores score every
+// point by its similarities to the examples (customQuery.score). The
+// example points themselves are left out of the results.
 // Example ids are looked up in LookupFrom's collection when it is set.
 func (c *Collection) Recommend(ctx context.Context, in RecommendRequest) ([]ScoredPoint, error) {
 	if in.Limit == nil {
@@ -59,17 +61,25 @@ func (c *Collection) RecommendBatch(ctx context.Context, reqs []RecommendRequest
 	})
 }
 
-// recommendSearch turns examples into one search request (see Recommend).
+// recommendSearch turns examples into one search request (see Recommend):
+// a search with the average vector, or a custom scoring for best_score
+// and sum_scores, which may have negatives only.
 func (c *Collection) recommendSearch(ctx context.Context, r RecommendInput, using string, lookup *LookupLocation, base SearchRequest) (SearchRequest, error) {
+	var kind customKind
 	switch r.Strategy {
 	case "", "average_vector":
-	case "best_score", "sum_scores":
-		return base, errBadRequestText("Bad request: recommend strategy %q is not supported by Cairn; use average_vector", r.Strategy)
+		if len(r.Positive) == 0 {
+			return base, errBadRequestText("Bad request: No positive examples given")
+		}
+	case "best_score":
+		kind = customBestScore
+	case "sum_scores":
+		kind = customSumScores
 	default:
 		return base, errBadRequestText("Format error in JSON body: strategy: unknown variant `%s`, expected one of `average_vector`, `best_score`, `sum_scores`", r.Strategy)
 	}
-	if len(r.Positive) == 0 {
-		return base, errBadRequestText("Bad request: No positive examples given")
+	if len(r.Positive) == 0 && len(r.Negative) == 0 {
+		return base, errBadRequestText("Bad request: At least one positive or negative vector ID required with this strategy")
 	}
 	src, vecName, err := c.lookupSource(using, lookup)
 	if err != nil {
@@ -83,11 +93,12 @@ func (c *Collection) recommendSearch(ctx context.Context, r RecommendInput, usin
 	if err != nil {
 		return base, err
 	}
-	q, err := averageVector(pos, neg)
-	if err != nil {
+	base.Vector = NamedVector{Name: using}
+	if kind != 0 {
+		base.custom = &customQuery{kind: kind, pos: pos, neg: neg}
+	} else if base.Vector.Vector, err = averageVector(pos, neg); err != nil {
 		return base, err
 	}
-	base.Vector = NamedVector{Name: using, Vector: q}
 	if src == c {
 		base.Filter = excludeIDs(base.Filter, append(append([]VectorInput(nil), r.Positive...), r.Negative...))
 	}

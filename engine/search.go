@@ -29,6 +29,8 @@ type searchPlan struct {
 	fullScan  int     // filter cardinality below which graphs are skipped
 	wp        WithPayload
 	wv        WithVector
+	custom    *customQuery // a custom scoring; keys are then its scores
+	customMin *float32     // the score_threshold of a custom scoring
 }
 
 // wantsData reports whether results carry a payload or vectors.
@@ -82,16 +84,23 @@ func (c *Collection) planSearch(req SearchRequest, p *searchPlan, sc *searchScra
 	if !ok {
 		return errBadRequest("Not existing vector name error: %s", vectorLabel(req.Vector.Name))
 	}
-	q, err := prepareQuery(req.Vector.Name, vp, req.Vector.Vector, sc.q[:0])
+	var q []float32
+	var custom *customQuery
+	var err error
+	if req.custom != nil {
+		custom, err = req.custom.prepare(req.Vector.Name, vp)
+	} else {
+		q, err = prepareQuery(req.Vector.Name, vp, req.Vector.Vector, sc.q[:0])
+		sc.q = q
+	}
 	if err != nil {
 		return err
 	}
-	sc.q = q
 	hc := cfg.hnswFor(req.Vector.Name)
 	*p = searchPlan{name: req.Vector.Name, dist: vp.Distance, q: q,
 		k: satAdd(req.Offset, req.Limit), ef: hc.EfConstruct, filter: req.Filter,
 		threshold: float32(math.Inf(-1)), fullScan: fullScanPoints(hc, vp.Size),
-		wp: withPayloadOr(req.WithPayload, false), wv: withVectorOr(req.WithVector)}
+		wp: withPayloadOr(req.WithPayload, false), wv: withVectorOr(req.WithVector), custom: custom}
 	if req.Params != nil {
 		p.exact = req.Params.Exact
 		if req.Params.HnswEf != nil {
@@ -99,7 +108,9 @@ func (c *Collection) planSearch(req SearchRequest, p *searchPlan, sc *searchScra
 		}
 	}
 	p.ef = max(p.ef, p.k)
-	if t := req.ScoreThreshold; t != nil {
+	if t := req.ScoreThreshold; t != nil && custom != nil {
+		p.customMin = t
+	} else if t != nil {
 		p.threshold = scoreToKey(p.dist, *t)
 	}
 	return nil
@@ -183,11 +194,22 @@ func finishSearch(sc *searchScratch, p *searchPlan, offset, limit int) []ScoredP
 		}
 		return point.Compare(a.id, b.id)
 	})
+	if p.customMin != nil {
+		// Qdrant keeps the best results while they pass the threshold.
+		n := 0
+		for n < len(cands) && keepCustom(p.dist, cands[n].key, *p.customMin) {
+			n++
+		}
+		cands = cands[:n]
+	}
 	cands = cands[min(offset, len(cands)):]
 	cands = cands[:min(limit, len(cands))]
 	out := make([]ScoredPoint, len(cands))
 	for i, c := range cands {
-		out[i] = ScoredPoint{ID: c.id, Version: c.version, Score: keyToScore(p.dist, c.key)}
+		out[i] = ScoredPoint{ID: c.id, Version: c.version, Score: c.key}
+		if p.custom == nil {
+			out[i].Score = keyToScore(p.dist, c.key)
+		}
 		if !p.wantsData() {
 			continue
 		}

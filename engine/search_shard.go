@@ -45,7 +45,29 @@ func searchMem(m *memTable, p *searchPlan, defs map[string]payload.FieldSchema, 
 		return
 	}
 	t := sc.heap(min(p.k, n))
-	dim := m.specs[si].Dim
+	if p.custom != nil {
+		scanMemCustom(m, si, p, defs, t)
+	} else {
+		scanMem(m, si, p, defs, sc)
+	}
+	if len(t.items) > 0 {
+		sc.parts++
+	}
+	for _, it := range t.items {
+		c := candidate{key: it.key, version: m.versions[it.ref], id: m.ids[it.ref]}
+		if p.wantsData() {
+			// The head's vectors are only safe to read under the lock.
+			c.off = uint32(len(sc.recs))
+			sc.recs = append(sc.recs, record(m.pointAt(it.ref), p.wp, p.wv))
+		}
+		sc.cands = append(sc.cands, c)
+	}
+}
+
+// scanMem scores every live point of the memtable having vector si into
+// the heap. Caller holds the shard's mu.
+func scanMem(m *memTable, si int, p *searchPlan, defs map[string]payload.FieldSchema, sc *searchScratch) {
+	n, dim, t := m.slots(), m.specs[si].Dim, &sc.top
 	for start := 0; start < n && !stopped(p.ctx); start += scanChunk {
 		end := min(n, start+scanChunk)
 		out := sc.buf[:end-start]
@@ -60,18 +82,6 @@ func searchMem(m *memTable, p *searchPlan, defs map[string]payload.FieldSchema, 
 			}
 			t.add(key, slot)
 		}
-	}
-	if len(t.items) > 0 {
-		sc.parts++
-	}
-	for _, it := range t.items {
-		c := candidate{key: it.key, version: m.versions[it.ref], id: m.ids[it.ref]}
-		if p.wantsData() {
-			// The head's vectors are only safe to read under the lock.
-			c.off = uint32(len(sc.recs))
-			sc.recs = append(sc.recs, record(m.pointAt(it.ref), p.wp, p.wv))
-		}
-		sc.cands = append(sc.cands, c)
 	}
 }
 
@@ -89,7 +99,9 @@ func (sv segView) search(p *searchPlan, sc *searchScratch) {
 	}
 	// No part holds more than its points: k and ef are capped by them.
 	t := sc.heap(min(p.k, seg.Len()))
-	if g := sv.h.graphs[p.name]; g != nil && !p.exact && sv.useGraph(mt, p) {
+	if p.custom != nil {
+		sv.scanCustom(mt, p, t)
+	} else if g := sv.h.graphs[p.name]; g != nil && !p.exact && sv.useGraph(mt, p) {
 		sv.searchGraph(g, mt, p, sc)
 	} else {
 		sv.scan(block, dim, mt, p, sc)

@@ -22,8 +22,16 @@ func (s *Server) readRoutes() {
 	s.add(http.MethodPost, p+"/search/batch", accessRead, timed("Search", s.searchBatch))
 	s.add(http.MethodPost, p+"/recommend", accessRead, timed("Recommend", s.recommend))
 	s.add(http.MethodPost, p+"/recommend/batch", accessRead, timed("Recommend", s.recommendBatch))
+	s.add(http.MethodPost, p+"/discover", accessRead, timed("Discover", s.discover))
+	s.add(http.MethodPost, p+"/discover/batch", accessRead, timed("Discover", s.discoverBatch))
 	s.add(http.MethodPost, p+"/query", accessRead, timed("Query", s.query))
 	s.add(http.MethodPost, p+"/query/batch", accessRead, timed("Query", s.queryBatch))
+	s.add(http.MethodPost, p+"/query/groups", accessRead, timed("Query", s.queryGroups))
+	s.add(http.MethodPost, p+"/search/groups", accessRead, timed("Search", s.searchGroups))
+	s.add(http.MethodPost, p+"/recommend/groups", accessRead, timed("Recommend", s.recommendGroups))
+	s.add(http.MethodPost, p+"/search/matrix/pairs", accessRead, timed("Search", s.matrixPairs))
+	s.add(http.MethodPost, p+"/search/matrix/offsets", accessRead, timed("Search", s.matrixOffsets))
+	s.add(http.MethodPost, "/collections/:name/facet", accessRead, timed("Facet", s.facet))
 }
 
 func (s *Server) getPoint(c echo.Context) error {

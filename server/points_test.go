@@ -301,7 +301,15 @@ func TestRecommendRoute(t *testing.T) {
 	mustFail(t, s, "POST", p, `{"positive":[99],"limit":1}`, 404, "99")
 	mustFail(t, s, "POST", p, `{"positive":[],"limit":1}`, 400, "positive")
 	mustFail(t, s, "POST", p, `{"positive":[1]}`, 400, "limit")
-	mustFail(t, s, "POST", p, `{"positive":[1],"limit":1,"strategy":"best_score"}`, 400, "best_score")
+	mustOK(t, s, "POST", p, `{"negative":[1],"limit":1,"strategy":"best_score"}`)
+	mustFail(t, s, "POST", p, `{"limit":1,"strategy":"sum_scores"}`, 400, "At least one positive or negative vector ID required")
+	strat := decode[[][]scored](t, mustOK(t, s, "POST", p+"/batch", `{"searches":[{"positive":[1],"negative":[2],"strategy":"best_score","limit":3},{"positive":[1],"negative":[2],"strategy":"sum_scores","limit":3}]}`))
+	for i, st := range []string{"best_score", "sum_scores"} {
+		one := decode[[]scored](t, mustOK(t, s, "POST", p, `{"positive":[1],"negative":[2],"strategy":"`+st+`","limit":3}`))
+		if len(strat) != 2 || ids(strat[i]) != ids(one) || ids(one) == "" {
+			t.Fatalf("%s batch %+v, single %+v", st, strat, one)
+		}
+	}
 	mustFail(t, s, "POST", p, `{"positive":[1],"limit":1,"strategy":"magic"}`, 400, "strategy")
 	mustFail(t, s, "POST", p, `{"positive":[[1,2]],"limit":1}`, 400, "expected dim: 4")
 
@@ -335,6 +343,11 @@ func TestQueryRoutes(t *testing.T) {
 	}
 	if got := q(`{"query":{"recommend":{"positive":[4]}},"limit":2}`); strings.Contains(got, "4") {
 		t.Fatalf("recommend query %s", got)
+	}
+	// best_score through the query API equals the recommend route's answer.
+	if got, want := q(`{"query":{"recommend":{"positive":[4],"negative":[1],"strategy":"best_score"}},"limit":3}`),
+		ids(decode[[]scored](t, mustOK(t, s, "POST", "/collections/c/points/recommend", `{"positive":[4],"negative":[1],"strategy":"best_score","limit":3}`))); got != want || got == "" {
+		t.Fatalf("best_score query %s, recommend %s", got, want)
 	}
 	if got := q(`{"limit":2}`); got != "1,2" {
 		t.Fatalf("no query = id order: %s", got)

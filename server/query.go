@@ -13,12 +13,14 @@ import (
 
 // queryExpr is Qdrant's QueryInterface in the forms Cairn serves: a
 // vector or point id (nearest), {"nearest": ...}, {"recommend": ...} and
-// {"fusion": "rrf"|"dbsf"}.
+// {"fusion": "rrf"|"dbsf"}, {"discover": ...} and {"context": ...}.
 type queryExpr struct {
 	kind      engine.QueryKind
 	nearest   exampleIn
 	recommend recommendSpec
 	fusion    string
+	discover  engine.DiscoverInput
+	context   []engine.ContextPair
 }
 
 // UnmarshalJSON reads one query expression.
@@ -36,7 +38,7 @@ func (q *queryExpr) UnmarshalJSON(b []byte) error {
 		return &fieldError{Field: "query", Msg: "sparse vectors are not supported"}
 	}
 	if len(m) != 1 {
-		return &fieldError{Field: "query", Msg: "expected exactly one of nearest, recommend, fusion"}
+		return &fieldError{Field: "query", Msg: "expected exactly one of nearest, recommend, discover, context, fusion"}
 	}
 	for k, v := range m {
 		switch k {
@@ -55,8 +57,18 @@ func (q *queryExpr) UnmarshalJSON(b []byte) error {
 				return &fieldError{Field: "query.fusion", Msg: "unknown variant, expected one of `rrf`, `dbsf`"}
 			}
 			return nil
+		case "discover":
+			q.kind = engine.QueryDiscover
+			var err error
+			q.discover, err = decodeDiscover(v)
+			return err
+		case "context":
+			q.kind = engine.QueryContext
+			var err error
+			q.context, err = decodeContext(v)
+			return err
 		default:
-			return &fieldError{Field: "query", Msg: fmt.Sprintf("query `%s` is not supported by Cairn (supported: nearest, recommend, fusion)", k)}
+			return &fieldError{Field: "query", Msg: fmt.Sprintf("query `%s` is not supported by Cairn (supported: nearest, recommend, discover, context, fusion)", k)}
 		}
 	}
 	return nil
@@ -142,7 +154,8 @@ func (q *queryIn) request(budget *int) engine.QueryRequest {
 	}
 	if q.Query != nil {
 		r.Query = &engine.QueryExpr{Kind: q.Query.kind, Nearest: q.Query.nearest.input(),
-			Recommend: q.Query.recommend.input(), Fusion: q.Query.fusion}
+			Recommend: q.Query.recommend.input(), Fusion: q.Query.fusion,
+			Discover: q.Query.discover, Context: q.Query.context}
 	}
 	if n := min(len(q.Prefetch), max(*budget, 0)); n > 0 {
 		*budget -= n

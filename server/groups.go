@@ -1,0 +1,173 @@
+package server
+
+import (
+	"bytes"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/cairn-db/cairn/engine"
+)
+
+// withLookupIn is Qdrant's WithLookupInterface: a collection name, or
+// {"collection", "with_payload", "with_vectors"}.
+type withLookupIn struct{ engine.WithLookup }
+
+// UnmarshalJSON reads either form.
+func (w *withLookupIn) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	w.WithLookup = engine.WithLookup{}
+	if len(b) > 0 && b[0] == '"' {
+		return (codec{}).unmarshal(b, &w.Collection)
+	}
+	var obj struct {
+		Collection  *string             `json:"collection"`
+		WithPayload *engine.WithPayload `json:"with_payload"`
+		WithVectors *engine.WithVector  `json:"with_vectors"`
+		WithVector  *engine.WithVector  `json:"with_vector"` // the singular spelling
+	}
+	if err := (codec{}).unmarshal(b, &obj); err != nil {
+		return err
+	}
+	if obj.Collection == nil {
+		return &fieldError{Field: "with_lookup.collection", Msg: "missing field"}
+	}
+	w.Collection, w.WithPayload, w.WithVectors = *obj.Collection, obj.WithPayload, vectorSelector(obj.WithVectors, obj.WithVector)
+	return nil
+}
+
+// groupIn is the grouping part of Qdrant's group request bodies.
+type groupIn struct {
+	GroupBy    *string       `json:"group_by"`
+	GroupSize  *int          `json:"group_size"`
+	WithLookup *withLookupIn `json:"with_lookup"`
+}
+
+// group returns the engine's grouping; required lists the fields the
+// route requires (Qdrant's search and recommend groups require group_size
+// and limit; query groups defaults them).
+func (g *groupIn) group(limit *int, required bool) (engine.GroupRequest, error) {
+	if g.GroupBy == nil {
+		return engine.GroupRequest{}, badJSON(&fieldError{Field: "group_by", Msg: "missing field"})
+	}
+	out := engine.GroupRequest{GroupBy: *g.GroupBy, GroupSize: engine.DefaultGroupSize, Limit: engine.DefaultGroupLimit}
+	switch {
+	case g.GroupSize != nil:
+		out.GroupSize = *g.GroupSize
+	case required:
+		return out, badJSON(&fieldError{Field: "group_size", Msg: "missing field"})
+	}
+	switch {
+	case limit != nil:
+		out.Limit = *limit
+	case required:
+		return out, badJSON(&fieldError{Field: "limit", Msg: "missing field"})
+	}
+	if g.WithLookup != nil {
+		out.WithLookup = &g.WithLookup.WithLookup
+	}
+	return out, nil
+}
+
+// queryGroupsIn is Qdrant's QueryGroupsRequest.
+type queryGroupsIn struct {
+	queryIn
+	groupIn
+}
+
+// normalizeBody implements bodyNormalizer as queryIn does.
+func (*queryGroupsIn) normalizeBody(b []byte) ([]byte, error) { return normalizeQueryBody(b, false) }
+
+// queryGroups answers POST /points/query/groups.
+func (s *Server) queryGroups(c echo.Context) error {
+	col, err := s.collection(c)
+	if err != nil {
+		return err
+	}
+	var in queryGroupsIn
+	if err := s.bind(c, &in); err != nil {
+		return err
+	}
+	g, err := in.group(in.Limit, false)
+	if err != nil {
+		return err
+	}
+	budget := col.MaxQueryPrefetches() + 1
+	res, err := col.QueryGroups(c.Request().Context(), in.request(&budget), g)
+	if err != nil {
+		return err
+	}
+	return ok(c, nonNilGroups(res))
+}
+
+// searchGroupsIn is Qdrant's SearchGroupsRequest.
+type searchGroupsIn struct {
+	searchIn
+	groupIn
+}
+
+// searchGroups answers POST /points/search/groups.
+func (s *Server) searchGroups(c echo.Context) error {
+	col, err := s.collection(c)
+	if err != nil {
+		return err
+	}
+	var in searchGroupsIn
+	if err := s.bind(c, &in); err != nil {
+		return err
+	}
+	if in.Vector == nil {
+		return badJSON(&fieldError{Field: "vector", Msg: "missing field"})
+	}
+	g, err := in.group(in.Limit, true)
+	if err != nil {
+		return err
+	}
+	req := engine.SearchRequest{
+		Vector: engine.NamedVector{Name: in.Vector.Name, Vector: in.Vector.Vector},
+		Filter: in.Filter, Params: in.Params, WithPayload: in.WithPayload,
+		WithVector: vectorSelector(in.WithVector, in.WithVectors), ScoreThreshold: in.ScoreThreshold,
+	}
+	res, err := col.SearchGroups(c.Request().Context(), req, g)
+	if err != nil {
+		return err
+	}
+	return ok(c, nonNilGroups(res))
+}
+
+// recommendGroupsIn is Qdrant's RecommendGroupsRequest.
+type recommendGroupsIn struct {
+	recommendIn
+	groupIn
+}
+
+// recommendGroups answers POST /points/recommend/groups.
+func (s *Server) recommendGroups(c echo.Context) error {
+	col, err := s.collection(c)
+	if err != nil {
+		return err
+	}
+	var in recommendGroupsIn
+	if err := s.bind(c, &in); err != nil {
+		return err
+	}
+	g, err := in.group(in.Limit, true)
+	if err != nil {
+		return err
+	}
+	res, err := col.RecommendGroups(c.Request().Context(), in.request(), g)
+	if err != nil {
+		return err
+	}
+	return ok(c, nonNilGroups(res))
+}
+
+// nonNilGroups answers empty lists as [], never null.
+func nonNilGroups(r engine.GroupsResult) engine.GroupsResult {
+	if r.Groups == nil {
+		r.Groups = []engine.PointGroup{}
+	}
+	for i := range r.Groups {
+		r.Groups[i].Hits = nonNil(r.Groups[i].Hits)
+	}
+	return r
+}
