@@ -156,12 +156,18 @@ func (m *Manager) putIfAbsent(ctx context.Context, j *chunkJob, key string, data
 		}
 	}
 	n := int64(len(data))
+	// The object's SHA-256 goes with it, so that the store need not hash
+	// it again (an S3 store's signature): the chunk's own, or that of its
+	// compressed bytes, hashed where they are made.
+	var sum []byte
 	if z {
-		if data, err = compress(ctx, data); err != nil {
+		if data, sum, err = compress(ctx, data); err != nil {
 			return 0, fmt.Errorf("upload %s: %w", j.f.path, err)
 		}
+	} else if sum, err = hex.DecodeString(j.sum); err != nil {
+		return 0, fmt.Errorf("upload %s: chunk SHA-256 %q: %w", j.f.path, j.sum, err)
 	}
-	if err := m.Remote.Put(ctx, key, bytes.NewReader(data), int64(len(data))); err != nil {
+	if err := objstore.PutHashed(ctx, m.Remote, key, bytes.NewReader(data), int64(len(data)), sum); err != nil {
 		return 0, fmt.Errorf("upload %s: %w", j.f.path, err)
 	}
 	return n, nil
@@ -227,18 +233,22 @@ var zstdEnc = sync.OnceValues(func() (*zstd.Encoder, error) {
 	return zstd.NewWriter(nil, zstd.WithEncoderLevel(zstdLevel), zstd.WithEncoderConcurrency(remoteWorkers), zstd.WithWindowSize(zstdWindow))
 })
 
-// compress returns data compressed with zstd, holding one of cpuSlots.
-func compress(ctx context.Context, data []byte) ([]byte, error) {
-	var out []byte
+// compress returns data compressed with zstd and the SHA-256 of the
+// compressed bytes (hashed in yielding slices), holding one of cpuSlots.
+func compress(ctx context.Context, data []byte) ([]byte, []byte, error) {
+	var out, sum []byte
 	err := withCPU(ctx, func() error {
 		enc, err := zstdEnc()
 		if err != nil {
 			return fmt.Errorf("start zstd: %w", err)
 		}
 		out = enc.EncodeAll(data, nil)
+		h := newChunkHash()
+		hashYielding(h, out)
+		sum = h.Sum(nil)
 		return nil
 	})
-	return out, err
+	return out, sum, err
 }
 
 // fillEntries writes the chunks and CRC-32C of every file into rm, and

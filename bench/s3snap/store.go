@@ -37,6 +37,17 @@ func (c *counting) Put(ctx context.Context, key string, r io.Reader, size int64)
 	return err
 }
 
+// PutHashed implements objstore.HashedPutter, counting as Put does: the
+// snapshot's chunks reach the S3 store with their SHA-256, as without
+// this wrapper.
+func (c *counting) PutHashed(ctx context.Context, key string, r io.Reader, size int64, sum []byte) error {
+	cr := &countingReader{r: r}
+	err := objstore.PutHashed(ctx, c.Store, key, cr, size, sum)
+	c.objects.Add(1)
+	c.bytes.Add(cr.n)
+	return err
+}
+
 // take returns the counts since the last take and resets them.
 func (c *counting) take() (objects int, bytes int64) {
 	return int(c.objects.Swap(0)), c.bytes.Swap(0)
