@@ -253,9 +253,18 @@ func (s *S3) put(ctx context.Context, key string, r io.Reader, size int64, sum [
 	full := s.full(key)
 	unlock := s.keyLock(full)
 	defer unlock()
-	body := ctxReader{ctx, exactReader(r, size)}
+	opts := minio.PutObjectOptions{ContentType: "application/octet-stream", PartSize: uint64(s.partSize(size)),
+		NumThreads: uint(s.cfg.Threads), ConcurrentStreamParts: true}
 	// What fits in one part goes in one request, from memory: a
-	// seekable body, so that minio-go can retry it.
+	// seekable body, so that minio-go can retry it. A body already in
+	// memory is sent from there, not copied.
+	if mr, ok := r.(memReader); ok && size >= 0 && size < s.cfg.PartSize && int64(mr.Len()) == size {
+		if err := s.putOne(ctx, full, io.NewSectionReader(mr, mr.Size()-size, size), size, sum, opts); err != nil {
+			return s.fail(ctx, "put", key, err)
+		}
+		return nil
+	}
+	body := ctxReader{ctx, exactReader(r, size)}
 	var head bytes.Buffer
 	if size >= 0 && size < s.cfg.PartSize {
 		head.Grow(int(size) + 1)
@@ -263,11 +272,8 @@ func (s *S3) put(ctx context.Context, key string, r io.Reader, size int64, sum [
 	if _, err := io.CopyN(&head, body, s.cfg.PartSize); err != nil && err != io.EOF {
 		return fmt.Errorf("put %s: read: %w", key, err)
 	}
-	partSize := s.partSize(size)
-	opts := minio.PutObjectOptions{ContentType: "application/octet-stream", PartSize: uint64(partSize),
-		NumThreads: uint(s.cfg.Threads), ConcurrentStreamParts: true}
 	if int64(head.Len()) < s.cfg.PartSize {
-		if err := s.putOne(ctx, full, head.Bytes(), sum, opts); err != nil {
+		if err := s.putOne(ctx, full, bytes.NewReader(head.Bytes()), int64(head.Len()), sum, opts); err != nil {
 			return s.fail(ctx, "put", key, err)
 		}
 		return nil
@@ -295,18 +301,27 @@ func (s *S3) put(ctx context.Context, key string, r io.Reader, size int64, sum [
 	return nil
 }
 
-// putOne sends data in one PUT request: with sum, as its signed payload
-// hash (minio-go's Core.PutObject with the hash given and the streaming
-// signature off, so that minio-go does not hash data); without, as
-// minio-go's PutObject does.
-func (s *S3) putOne(ctx context.Context, full string, data, sum []byte, opts minio.PutObjectOptions) error {
+// memReader is a body already in memory (*bytes.Reader, *strings.Reader):
+// its unread bytes are the Len() last of its Size().
+type memReader interface {
+	io.ReaderAt
+	Len() int
+	Size() int64
+}
+
+// putOne sends the size bytes of body (seekable: minio-go retries it) in
+// one PUT request: with sum, as its signed payload hash (minio-go's
+// Core.PutObject with the hash given and the streaming signature off, so
+// that minio-go does not hash the body); without, as minio-go's PutObject
+// does.
+func (s *S3) putOne(ctx context.Context, full string, body io.ReadSeeker, size int64, sum []byte, opts minio.PutObjectOptions) error {
 	var err error
 	if sum == nil {
-		_, err = s.client.PutObject(ctx, s.cfg.Bucket, full, bytes.NewReader(data), int64(len(data)), opts)
+		_, err = s.client.PutObject(ctx, s.cfg.Bucket, full, body, size, opts)
 		return err
 	}
 	opts.DisableContentSha256 = true
-	_, err = s.core.PutObject(ctx, s.cfg.Bucket, full, bytes.NewReader(data), int64(len(data)), "", hex.EncodeToString(sum), opts)
+	_, err = s.core.PutObject(ctx, s.cfg.Bucket, full, body, size, "", hex.EncodeToString(sum), opts)
 	return err
 }
 

@@ -7,7 +7,9 @@ import (
 	"crypto/x509"
 	"encoding/hex"
 	"errors"
+	"io"
 	"net/http"
+	"runtime"
 	"sync"
 	"testing"
 
@@ -124,5 +126,42 @@ func TestS3PutHashedMultipart(t *testing.T) {
 	}
 	if got := storetest.Read(t, s, "big", 0, -1); !bytes.Equal(got, data) {
 		t.Fatal("multipart PutHashed stored other bytes")
+	}
+}
+
+// TestS3PutFromMemory: a body already in memory (a *bytes.Reader, read
+// part-way or not) is sent from where it is, not copied into a buffer of
+// its size first, and its unread bytes are what is stored.
+func TestS3PutFromMemory(t *testing.T) {
+	srv := s3test.Shared(t)
+	s := newS3(t, s3Config(t, srv))
+	ctx := context.Background()
+	data := storetest.Data(13, 4<<20)
+	sum := sha256.Sum256(data[100:])
+	r := bytes.NewReader(data)
+	if _, err := r.Seek(100, io.SeekStart); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutHashed(ctx, "partway", r, int64(len(data)-100), sum[:]); err != nil {
+		t.Fatal(err)
+	}
+	if got := storetest.Read(t, s, "partway", 0, -1); !bytes.Equal(got, data[100:]) {
+		t.Fatalf("stored %d bytes, want the %d unread ones", len(got), len(data)-100)
+	}
+	// Warm the connection, then count what one more put allocates.
+	if err := s.Put(ctx, "warm", bytes.NewReader(data), int64(len(data))); err != nil {
+		t.Fatal(err)
+	}
+	full := sha256.Sum256(data)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	if err := s.PutHashed(ctx, "counted", bytes.NewReader(data), int64(len(data)), full[:]); err != nil {
+		t.Fatal(err)
+	}
+	runtime.ReadMemStats(&after)
+	n := after.TotalAlloc - before.TotalAlloc
+	t.Logf("a put of %d bytes in memory allocated %d bytes", len(data), n)
+	if n >= uint64(len(data))/2 {
+		t.Fatalf("a put of %d bytes in memory allocated %d bytes: the body was copied", len(data), n)
 	}
 }
