@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"hash/crc32"
 	"io"
 	"strings"
 	"sync"
@@ -90,5 +91,22 @@ func TestRemoteCreateDeclaresSHA256(t *testing.T) {
 				t.Fatalf("declared SHA-256 for %d chunks, %d leases, %d manifests (want >0, 1, 1): %v", chunks, leases, manifests, rec.hashed)
 			}
 		})
+	}
+}
+
+// TestChunkSums: the one-pass SHA-256 and CRC-32C of a chunk are those of
+// its bytes at every length around the slice size.
+func TestChunkSums(t *testing.T) {
+	data := make([]byte, 3*hashSlice+5)
+	r := seeded(9)
+	for i := range data {
+		data[i] = byte(r.Uint32())
+	}
+	for _, n := range []int{0, 1, hashSlice - 1, hashSlice, hashSlice + 1, 3*hashSlice + 5} {
+		sum, crc := chunkSums(data[:n])
+		want := sha256.Sum256(data[:n])
+		if sum != hex.EncodeToString(want[:]) || crc != crc32.Checksum(data[:n], castagnoli) {
+			t.Fatalf("chunkSums of %d bytes = %s, %08x; want %x, %08x", n, sum, crc, want, crc32.Checksum(data[:n], castagnoli))
+		}
 	}
 }

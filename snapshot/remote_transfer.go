@@ -176,16 +176,23 @@ func (m *Manager) putIfAbsent(ctx context.Context, j *chunkJob, key string, data
 // newChunkHash makes the SHA-256 of a chunk (a probe in tests).
 var newChunkHash = sha256.New
 
-// chunkSums returns the SHA-256 (hex) and the CRC-32C of a chunk, hashed
-// in slices with a yield of the processor after each (hashYielding), so
-// that a goroutine made runnable meanwhile (a wait=true write's WAL sync)
-// waits for one slice, not for the hash of a whole chunk.
+// chunkSums returns the SHA-256 (hex) and the CRC-32C of a chunk, in one
+// pass: each slice of hashSlice bytes gets both while it is in the cache
+// (a second pass over the 4 MiB chunk read it again from memory), then
+// the processor is yielded (as hashYielding does), so that a goroutine
+// made runnable meanwhile (a wait=true write's WAL sync) waits for one
+// slice, not for the hashes of a whole chunk.
 func chunkSums(data []byte) (string, uint32) {
 	h := newChunkHash()
-	hashYielding(h, data)
-	c := crc32.New(castagnoli)
-	hashYielding(c, data)
-	return hex.EncodeToString(h.Sum(nil)), c.Sum32()
+	var crc uint32
+	for len(data) > 0 {
+		n := min(len(data), hashSlice)
+		h.Write(data[:n])
+		crc = crc32.Update(crc, castagnoli, data[:n])
+		data = data[n:]
+		yieldProc()
+	}
+	return hex.EncodeToString(h.Sum(nil)), crc
 }
 
 // cpuSlots bounds the goroutines of the process's remote creates that
