@@ -118,6 +118,16 @@ func (l *Local) Put(ctx context.Context, key string, r io.Reader, size int64) (e
 	return nil
 }
 
+// PutHashed implements HashedPutter: the body is hashed as it is written
+// and refused, before its rename, unless its SHA-256 is sum.
+func (l *Local) PutHashed(ctx context.Context, key string, r io.Reader, size int64, sum []byte) error {
+	v, err := newVerifier(r, sum)
+	if err != nil {
+		return fmt.Errorf("put %s: %w", key, err)
+	}
+	return l.Put(ctx, key, v, size)
+}
+
 // createTemp creates the temp file of a Put of key, and the folders above
 // it. A concurrent Delete may remove a folder it has just created (Delete
 // removes empty folders), so it retries a few times.

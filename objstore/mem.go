@@ -77,6 +77,16 @@ func (m *Mem) Put(ctx context.Context, key string, r io.Reader, size int64) erro
 	return nil
 }
 
+// PutHashed implements HashedPutter: the body is hashed as it is read and
+// refused unless its SHA-256 is sum.
+func (m *Mem) PutHashed(ctx context.Context, key string, r io.Reader, size int64, sum []byte) error {
+	v, err := newVerifier(r, sum)
+	if err != nil {
+		return fmt.Errorf("put %s: %w", key, err)
+	}
+	return m.Put(ctx, key, v, size)
+}
+
 // Get implements Store.
 func (m *Mem) Get(ctx context.Context, key string, off, n int64) (io.ReadCloser, error) {
 	if err := m.check(ctx, "get", key); err != nil {

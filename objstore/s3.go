@@ -3,6 +3,7 @@ package objstore
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -178,6 +179,8 @@ func (s *S3) fail(ctx context.Context, op, key string, err error) error {
 		return fmt.Errorf("%s %s: %w", op, key, ErrNotExist)
 	case resp.Code == minio.NoSuchBucket:
 		what = fmt.Errorf("%w: %s.bucket %q", ErrNoBucket, S3ConfigKey, s.cfg.Bucket)
+	case resp.Code == "XAmzContentSHA256Mismatch":
+		what = fmt.Errorf("%w (the server computed another): %w", ErrChecksum, err)
 	case isDenied(resp):
 		what = fmt.Errorf("%w (%s.access_key/secret_key): %s", ErrDenied, S3ConfigKey, resp.Message)
 	case ctx.Err() != nil:
@@ -218,8 +221,28 @@ type keyMutex struct {
 	refs int
 }
 
-// Put implements Store.
+// Put implements Store. On a plain-http endpoint minio-go hashes the
+// body for its signature (a streaming signature, chunk by chunk); on
+// https it sends it unsigned (UNSIGNED-PAYLOAD), TLS guarding it.
 func (s *S3) Put(ctx context.Context, key string, r io.Reader, size int64) error {
+	return s.put(ctx, key, r, size, nil)
+}
+
+// PutHashed implements HashedPutter. An object that fits in one part goes
+// in one request whose signed x-amz-content-sha256 is sum, on http and
+// https alike: minio-go does not hash it, the server does and refuses a
+// mismatch. A bigger one goes in a multipart upload, each part signed as
+// by Put (a part's hash is not sum), and the body is checked against sum
+// as it is read: a mismatch aborts the upload before it completes.
+func (s *S3) PutHashed(ctx context.Context, key string, r io.Reader, size int64, sum []byte) error {
+	if err := checkSum(sum); err != nil {
+		return fmt.Errorf("put %s: %w", key, err)
+	}
+	return s.put(ctx, key, r, size, sum)
+}
+
+// put is Put, and PutHashed when sum is not nil.
+func (s *S3) put(ctx context.Context, key string, r io.Reader, size int64, sum []byte) error {
 	if err := ValidKey(key); err != nil {
 		return fmt.Errorf("put object: %w", err)
 	}
@@ -230,9 +253,18 @@ func (s *S3) Put(ctx context.Context, key string, r io.Reader, size int64) error
 	full := s.full(key)
 	unlock := s.keyLock(full)
 	defer unlock()
-	body := ctxReader{ctx, exactReader(r, size)}
+	opts := minio.PutObjectOptions{ContentType: "application/octet-stream", PartSize: uint64(s.partSize(size)),
+		NumThreads: uint(s.cfg.Threads), ConcurrentStreamParts: true}
 	// What fits in one part goes in one request, from memory: a
-	// seekable body, so that minio-go can retry it.
+	// seekable body, so that minio-go can retry it. A body already in
+	// memory is sent from there, not copied.
+	if mr, ok := r.(memReader); ok && size >= 0 && size < s.cfg.PartSize && int64(mr.Len()) == size {
+		if err := s.putOne(ctx, full, io.NewSectionReader(mr, mr.Size()-size, size), size, sum, opts); err != nil {
+			return s.fail(ctx, "put", key, err)
+		}
+		return nil
+	}
+	body := ctxReader{ctx, exactReader(r, size)}
 	var head bytes.Buffer
 	if size >= 0 && size < s.cfg.PartSize {
 		head.Grow(int(size) + 1)
@@ -240,16 +272,19 @@ func (s *S3) Put(ctx context.Context, key string, r io.Reader, size int64) error
 	if _, err := io.CopyN(&head, body, s.cfg.PartSize); err != nil && err != io.EOF {
 		return fmt.Errorf("put %s: read: %w", key, err)
 	}
-	partSize := s.partSize(size)
-	opts := minio.PutObjectOptions{ContentType: "application/octet-stream", PartSize: uint64(partSize),
-		NumThreads: uint(s.cfg.Threads), ConcurrentStreamParts: true}
 	if int64(head.Len()) < s.cfg.PartSize {
-		if _, err := s.client.PutObject(ctx, s.cfg.Bucket, full, bytes.NewReader(head.Bytes()), int64(head.Len()), opts); err != nil {
+		if err := s.putOne(ctx, full, bytes.NewReader(head.Bytes()), int64(head.Len()), sum, opts); err != nil {
 			return s.fail(ctx, "put", key, err)
 		}
 		return nil
 	}
-	_, err := s.client.PutObject(ctx, s.cfg.Bucket, full, io.MultiReader(&head, body), -1, opts)
+	var rest io.Reader = body
+	if sum != nil {
+		v, _ := newVerifier(body, sum) // sum checked by PutHashed
+		v.h.Write(head.Bytes())
+		rest = v
+	}
+	_, err := s.client.PutObject(ctx, s.cfg.Bucket, full, io.MultiReader(&head, rest), -1, opts)
 	if err != nil {
 		// minio-go aborts the upload; if that failed too, abort it
 		// now or, the server being unreachable, later.
@@ -258,9 +293,36 @@ func (s *S3) Put(ctx context.Context, key string, r io.Reader, size int64) error
 			s.pending[full] = true
 			s.mu.Unlock()
 		}
+		if errors.Is(err, ErrChecksum) {
+			return fmt.Errorf("put %s/%s: %w", s.name, key, err)
+		}
 		return s.fail(ctx, "put", key, err)
 	}
 	return nil
+}
+
+// memReader is a body already in memory (*bytes.Reader, *strings.Reader):
+// its unread bytes are the Len() last of its Size().
+type memReader interface {
+	io.ReaderAt
+	Len() int
+	Size() int64
+}
+
+// putOne sends the size bytes of body (seekable: minio-go retries it) in
+// one PUT request: with sum, as its signed payload hash (minio-go's
+// Core.PutObject with the hash given and the streaming signature off, so
+// that minio-go does not hash the body); without, as minio-go's PutObject
+// does.
+func (s *S3) putOne(ctx context.Context, full string, body io.ReadSeeker, size int64, sum []byte, opts minio.PutObjectOptions) error {
+	var err error
+	if sum == nil {
+		_, err = s.client.PutObject(ctx, s.cfg.Bucket, full, body, size, opts)
+		return err
+	}
+	opts.DisableContentSha256 = true
+	_, err = s.core.PutObject(ctx, s.cfg.Bucket, full, body, size, "", hex.EncodeToString(sum), opts)
+	return err
 }
 
 // maxParts is S3's limit on the parts of a multipart upload.

@@ -25,10 +25,20 @@ type stopOnPut struct {
 }
 
 func (s *stopOnPut) Put(ctx context.Context, key string, r io.Reader, size int64) error {
+	s.stopAt(key)
+	return s.S3.Put(ctx, key, r, size)
+}
+
+// PutHashed is the put a create's objects take (objstore.HashedPutter).
+func (s *stopOnPut) PutHashed(ctx context.Context, key string, r io.Reader, size int64, sum []byte) error {
+	s.stopAt(key)
+	return s.S3.PutHashed(ctx, key, r, size, sum)
+}
+
+func (s *stopOnPut) stopAt(key string) {
 	if strings.HasPrefix(key, snapshot.RemoteObjects+"/") && s.armed.CompareAndSwap(true, false) {
 		s.srv.Stop()
 	}
-	return s.S3.Put(ctx, key, r, size)
 }
 
 // TestS3FaultsEndToEnd, on a real S3 server (versitygw): the server

@@ -1,7 +1,6 @@
 package snapshot
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -11,6 +10,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/cairn-db/cairn/objstore"
 )
 
 // RemoteStats counts what one remote create did.
@@ -108,7 +109,7 @@ func (m *Manager) uploadStage(ctx context.Context, stage, key string, rm *Remote
 	if err != nil {
 		return st, err
 	}
-	if err := m.Remote.Put(ctx, key, bytes.NewReader(body), int64(len(body))); err != nil {
+	if err := objstore.PutBytes(ctx, m.Remote, key, body); err != nil {
 		return st, fmt.Errorf("write snapshot manifest %s: %w", rm.Name, err)
 	}
 	if err := m.verifyReused(ctx, jobs, z, &st); err != nil {
@@ -177,7 +178,7 @@ func (m *Manager) writeLease(ctx context.Context, rm *RemoteManifest) (string, e
 		return "", fmt.Errorf("encode lease: %w", err)
 	}
 	key := RemoteLeases + "/" + randomID()
-	if err := m.Remote.Put(ctx, key, bytes.NewReader(b), int64(len(b))); err != nil {
+	if err := objstore.PutBytes(ctx, m.Remote, key, b); err != nil {
 		return "", fmt.Errorf("write snapshot lease: %w", err)
 	}
 	return key, nil

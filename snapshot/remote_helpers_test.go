@@ -88,6 +88,21 @@ func (c *counting) Put(ctx context.Context, key string, r io.Reader, size int64)
 	return err
 }
 
+// PutHashed passes the declared SHA-256 on to the store (S3: the
+// request's signed payload hash), counting as Put does.
+func (c *counting) PutHashed(ctx context.Context, key string, r io.Reader, size int64, sum []byte) error {
+	if err := c.check("put", key); err != nil {
+		return err
+	}
+	cr := &countReader{r: r}
+	err := objstore.PutHashed(ctx, c.Store, key, cr, size, sum)
+	if err == nil {
+		c.puts.Add(1)
+		c.bytes.Add(cr.n)
+	}
+	return err
+}
+
 func (c *counting) Get(ctx context.Context, key string, off, n int64) (io.ReadCloser, error) {
 	if err := c.check("get", key); err != nil {
 		return nil, err
@@ -112,6 +127,10 @@ func (c *countReader) Read(p []byte) (int, error) {
 type bucketStore struct{ objstore.Store }
 
 func (bucketStore) String() string { return "s3://test-bucket/backups/node1" }
+
+func (b bucketStore) PutHashed(ctx context.Context, key string, r io.Reader, size int64, sum []byte) error {
+	return objstore.PutHashed(ctx, b.Store, key, r, size, sum)
+}
 
 // remoteEnv is an env whose manager keeps its snapshots in a counting
 // store on the test clock.

@@ -156,12 +156,18 @@ func (m *Manager) putIfAbsent(ctx context.Context, j *chunkJob, key string, data
 		}
 	}
 	n := int64(len(data))
+	// The object's SHA-256 goes with it, so that the store need not hash
+	// it again (an S3 store's signature): the chunk's own, or that of its
+	// compressed bytes, hashed where they are made.
+	var sum []byte
 	if z {
-		if data, err = compress(ctx, data); err != nil {
+		if data, sum, err = compress(ctx, data); err != nil {
 			return 0, fmt.Errorf("upload %s: %w", j.f.path, err)
 		}
+	} else if sum, err = hex.DecodeString(j.sum); err != nil {
+		return 0, fmt.Errorf("upload %s: chunk SHA-256 %q: %w", j.f.path, j.sum, err)
 	}
-	if err := m.Remote.Put(ctx, key, bytes.NewReader(data), int64(len(data))); err != nil {
+	if err := objstore.PutHashed(ctx, m.Remote, key, bytes.NewReader(data), int64(len(data)), sum); err != nil {
 		return 0, fmt.Errorf("upload %s: %w", j.f.path, err)
 	}
 	return n, nil
@@ -170,16 +176,23 @@ func (m *Manager) putIfAbsent(ctx context.Context, j *chunkJob, key string, data
 // newChunkHash makes the SHA-256 of a chunk (a probe in tests).
 var newChunkHash = sha256.New
 
-// chunkSums returns the SHA-256 (hex) and the CRC-32C of a chunk, hashed
-// in slices with a yield of the processor after each (hashYielding), so
-// that a goroutine made runnable meanwhile (a wait=true write's WAL sync)
-// waits for one slice, not for the hash of a whole chunk.
+// chunkSums returns the SHA-256 (hex) and the CRC-32C of a chunk, in one
+// pass: each slice of hashSlice bytes gets both while it is in the cache
+// (a second pass over the 4 MiB chunk read it again from memory), then
+// the processor is yielded (as hashYielding does), so that a goroutine
+// made runnable meanwhile (a wait=true write's WAL sync) waits for one
+// slice, not for the hashes of a whole chunk.
 func chunkSums(data []byte) (string, uint32) {
 	h := newChunkHash()
-	hashYielding(h, data)
-	c := crc32.New(castagnoli)
-	hashYielding(c, data)
-	return hex.EncodeToString(h.Sum(nil)), c.Sum32()
+	var crc uint32
+	for len(data) > 0 {
+		n := min(len(data), hashSlice)
+		h.Write(data[:n])
+		crc = crc32.Update(crc, castagnoli, data[:n])
+		data = data[n:]
+		yieldProc()
+	}
+	return hex.EncodeToString(h.Sum(nil)), crc
 }
 
 // cpuSlots bounds the goroutines of the process's remote creates that
@@ -227,18 +240,22 @@ var zstdEnc = sync.OnceValues(func() (*zstd.Encoder, error) {
 	return zstd.NewWriter(nil, zstd.WithEncoderLevel(zstdLevel), zstd.WithEncoderConcurrency(remoteWorkers), zstd.WithWindowSize(zstdWindow))
 })
 
-// compress returns data compressed with zstd, holding one of cpuSlots.
-func compress(ctx context.Context, data []byte) ([]byte, error) {
-	var out []byte
+// compress returns data compressed with zstd and the SHA-256 of the
+// compressed bytes (hashed in yielding slices), holding one of cpuSlots.
+func compress(ctx context.Context, data []byte) ([]byte, []byte, error) {
+	var out, sum []byte
 	err := withCPU(ctx, func() error {
 		enc, err := zstdEnc()
 		if err != nil {
 			return fmt.Errorf("start zstd: %w", err)
 		}
 		out = enc.EncodeAll(data, nil)
+		h := newChunkHash()
+		hashYielding(h, out)
+		sum = h.Sum(nil)
 		return nil
 	})
-	return out, err
+	return out, sum, err
 }
 
 // fillEntries writes the chunks and CRC-32C of every file into rm, and

@@ -30,11 +30,39 @@ type counting struct {
 
 // Put implements objstore.Store, counting the bytes the store read.
 func (c *counting) Put(ctx context.Context, key string, r io.Reader, size int64) error {
-	cr := &countingReader{r: r}
-	err := c.Store.Put(ctx, key, cr, size)
+	r, n := c.count(r, size)
+	err := c.Store.Put(ctx, key, r, size)
 	c.objects.Add(1)
-	c.bytes.Add(cr.n)
+	c.bytes.Add(n(err))
 	return err
+}
+
+// PutHashed implements objstore.HashedPutter, counting as Put does: the
+// snapshot's chunks reach the S3 store with their SHA-256, as without
+// this wrapper.
+func (c *counting) PutHashed(ctx context.Context, key string, r io.Reader, size int64, sum []byte) error {
+	r, n := c.count(r, size)
+	err := objstore.PutHashed(ctx, c.Store, key, r, size, sum)
+	c.objects.Add(1)
+	c.bytes.Add(n(err))
+	return err
+}
+
+// count returns the reader to give the store and how many bytes it read,
+// once the put returned err. A body of known size goes as it is (an S3
+// store sends one in memory without copying it) and counts its size when
+// stored.
+func (c *counting) count(r io.Reader, size int64) (io.Reader, func(err error) int64) {
+	if size >= 0 {
+		return r, func(err error) int64 {
+			if err != nil {
+				return 0
+			}
+			return size
+		}
+	}
+	cr := &countingReader{r: r}
+	return cr, func(error) int64 { return cr.n }
 }
 
 // take returns the counts since the last take and resets them.

@@ -6,6 +6,7 @@ package storetest
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -39,6 +40,7 @@ func Run(t *testing.T, newStore func(t *testing.T) objstore.Store) {
 		{"Cancelled", testCancelled},
 		{"Big", testBig},
 		{"Concurrent", testConcurrent},
+		{"Hashed", testHashed},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, newStore(t)) })
@@ -386,5 +388,59 @@ func testConcurrent(t *testing.T, s objstore.Store) {
 	}
 	if infos, err := s.List(context.Background(), "con/"); err != nil || len(infos) != 8 {
 		t.Fatalf("list = %d objects, %v", len(infos), err)
+	}
+}
+
+// wrapped hides every method of its Store but Store's, as a wrapper
+// does: objstore.PutHashed then checks the body itself.
+type wrapped struct{ objstore.Store }
+
+func testHashed(t *testing.T, s objstore.Store) {
+	ctx := context.Background()
+	for _, st := range []struct {
+		name string
+		s    objstore.Store
+	}{{"store", s}, {"wrapped", wrapped{s}}} {
+		for _, size := range []int{0, 5, 1 << 20, BigSize} {
+			data := Data(uint64(size), size)
+			sum := sha256.Sum256(data)
+			bad := sum
+			bad[7] ^= 1
+			key := fmt.Sprintf("h/%s/%d", st.name, size)
+			for _, sized := range []int64{int64(size), -1} {
+				if err := objstore.PutHashed(ctx, st.s, key, bytes.NewReader(data), sized, bad[:]); !errors.Is(err, objstore.ErrChecksum) {
+					t.Fatalf("%s: put of %d bytes (size %d) under a wrong SHA-256: %v, want ErrChecksum", st.name, size, sized, err)
+				}
+				if _, err := s.Stat(ctx, key); !errors.Is(err, objstore.ErrNotExist) {
+					t.Fatalf("%s: a put under a wrong SHA-256 left an object: %v", st.name, err)
+				}
+			}
+			if err := objstore.PutHashed(ctx, st.s, key, bytes.NewReader(data), int64(size), sum[:]); err != nil {
+				t.Fatalf("%s: put of %d bytes under their SHA-256: %v", st.name, size, err)
+			}
+			if got := Read(t, s, key, 0, -1); !bytes.Equal(got, data) {
+				t.Fatalf("%s: read back %d bytes of %d, differ", st.name, len(got), size)
+			}
+			// A refused put leaves the object there untouched.
+			other := Data(uint64(size)+1, size)
+			if err := objstore.PutHashed(ctx, st.s, key, bytes.NewReader(other), int64(size), bad[:]); !errors.Is(err, objstore.ErrChecksum) {
+				t.Fatalf("%s: overwrite under a wrong SHA-256: %v, want ErrChecksum", st.name, err)
+			}
+			if got := Read(t, s, key, 0, -1); !bytes.Equal(got, data) {
+				t.Fatalf("%s: a refused put changed the object", st.name)
+			}
+		}
+		if err := objstore.PutHashed(ctx, st.s, "h/short-sum", strings.NewReader("x"), 1, []byte{1, 2}); !errors.Is(err, objstore.ErrChecksum) {
+			t.Fatalf("%s: put with a 2-byte SHA-256: %v, want ErrChecksum", st.name, err)
+		}
+		if err := objstore.PutBytes(ctx, st.s, "h/bytes", []byte("small")); err != nil {
+			t.Fatalf("%s: PutBytes: %v", st.name, err)
+		}
+		if got := Read(t, s, "h/bytes", 0, -1); string(got) != "small" {
+			t.Fatalf("%s: PutBytes stored %q", st.name, got)
+		}
+	}
+	if infos, err := s.List(ctx, "h/short-sum"); err != nil || len(infos) != 0 {
+		t.Fatalf("a refused SHA-256 stored something: %+v, %v", infos, err)
 	}
 }
