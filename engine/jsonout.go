@@ -44,7 +44,7 @@ func (p ScoredPoint) AppendJSON(b []byte) ([]byte, error) {
 		return nil, err
 	}
 	b = append(b, `,"vector":`...)
-	b = p.Vector.AppendJSON(b)
+	b = appendAllVectors(b, p.Vector, p.Sparse)
 	return append(b, '}'), nil
 }
 
@@ -61,7 +61,7 @@ func (r Record) AppendJSON(b []byte) ([]byte, error) {
 		return nil, err
 	}
 	b = append(b, `,"vector":`...)
-	b = r.Vector.AppendJSON(b)
+	b = appendAllVectors(b, r.Vector, r.Sparse)
 	if r.OrderValue != nil {
 		b = append(b, `,"order_value":`...)
 		b = r.OrderValue.AppendJSON(b)

@@ -40,6 +40,8 @@ const (
 type VectorInput struct {
 	ID     *point.ID
 	Vector []float32
+	// Sparse, when set, is a sparse query vector (Vector unused).
+	Sparse *point.SparseVector
 }
 
 // RecommendInput is Qdrant's RecommendInput: examples to move towards
@@ -206,7 +208,7 @@ func (c *Collection) searchExpr(ctx context.Context, q *QueryRequest, base Searc
 func (c *Collection) nearestSearch(ctx context.Context, q *QueryRequest, base SearchRequest) (SearchRequest, error) {
 	ex := q.Query.Nearest
 	if ex.ID == nil {
-		base.Vector = NamedVector{Name: q.Using, Vector: ex.Vector}
+		base.Vector = NamedVector{Name: q.Using, Vector: ex.Vector, Sparse: ex.Sparse}
 		return base, nil
 	}
 	src, name, err := c.lookupSource(q.Using, q.LookupFrom)

@@ -48,12 +48,19 @@ type Index struct {
 	postOff   []uint32  // per term, offsets ascending
 	postVal   []float32 // per term, values
 	withVec   int       // points that have the vector
+	name      string    // the sparse vector's name
 }
 
-// Build returns the file bytes of the index over n offsets: vecs(off)
-// returns the offset's vector sorted by index (point.SparseVector.Sorted)
-// and whether the point has one.
-func Build(n int, vecs func(off uint32) (point.SparseVector, bool)) []byte {
+// Name returns the name of the sparse vector the index holds.
+func (ix *Index) Name() string { return ix.name }
+
+// MaxNameLen bounds the vector name stored in the file.
+const MaxNameLen = 1 << 16
+
+// Build returns the file bytes of the index of the sparse vector named
+// name over n offsets: vecs(off) returns the offset's vector sorted by
+// index (point.SparseVector.Sorted) and whether the point has one.
+func Build(name string, n int, vecs func(off uint32) (point.SparseVector, bool)) []byte {
 	pointAt := make([]uint64, n+1)
 	present := make([]byte, (n+7)/8)
 	counts := map[uint32]int{}
@@ -106,6 +113,7 @@ func Build(n int, vecs func(off uint32) (point.SparseVector, bool)) []byte {
 	b = appendU32s(b, postOff)
 	b = appendF32s(b, postVal)
 	b = append(b, present...)
+	b = append(b, name...)
 	copy(b, magic[:])
 	le := binary.LittleEndian
 	le.PutUint32(b[8:], Version)
@@ -113,6 +121,7 @@ func Build(n int, vecs func(off uint32) (point.SparseVector, bool)) []byte {
 	le.PutUint64(b[24:], uint64(len(terms)))
 	le.PutUint64(b[32:], uint64(len(idx)))
 	le.PutUint64(b[40:], uint64(withVec))
+	le.PutUint32(b[52:], uint32(len(name)))
 	le.PutUint32(b[48:], crc32.Checksum(b[HeaderSize:], castagnoli))
 	le.PutUint32(b[60:], crc32.Checksum(b[:60], castagnoli))
 	return b
@@ -149,10 +158,15 @@ func Open(b []byte, n int) (*Index, error) {
 		return nil, fmt.Errorf("%w: version %d", ErrVersion, le.Uint32(b[8:]))
 	}
 	pn, nt, nnz, wv := le.Uint64(b[16:]), le.Uint64(b[24:]), le.Uint64(b[32:]), le.Uint64(b[40:])
-	if pn != uint64(n) || wv > pn || nt > nnz || nnz > math.MaxUint32*pn {
+	nl := uint64(le.Uint32(b[52:]))
+	if pn != uint64(n) || wv > pn || nt > nnz || nnz > math.MaxUint32*pn || nl > MaxNameLen ||
+		le.Uint32(b[12:]) != 0 || le.Uint32(b[56:]) != 0 {
 		return nil, fmt.Errorf("%w: counts %d points (segment %d), %d terms, %d entries", ErrCorrupt, pn, n, nt, nnz)
 	}
-	want := uint64(HeaderSize) + 8*(pn+1) + 8*(nt+1) + 4*nt + 16*nnz + (pn+7)/8
+	if uint64(len(b)) > math.MaxInt64/2 || nnz > uint64(len(b)) {
+		return nil, fmt.Errorf("%w: %d entries in %d bytes", ErrCorrupt, nnz, len(b))
+	}
+	want := uint64(HeaderSize) + 8*(pn+1) + 8*(nt+1) + 4*nt + 16*nnz + (pn+7)/8 + nl
 	if uint64(len(b)) != want {
 		return nil, fmt.Errorf("%w: %d bytes, want %d", ErrCorrupt, len(b), want)
 	}
@@ -168,7 +182,8 @@ func Open(b []byte, n int) (*Index, error) {
 	ix.pointVal = r.f32s(int(nnz))
 	ix.postOff = r.u32s(int(nnz))
 	ix.postVal = r.f32s(int(nnz))
-	ix.present = r.b
+	ix.present = r.take(int(pn+7) / 8)
+	ix.name = string(r.b)
 	if err := ix.check(); err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package sparse
 
 import (
+	"slices"
 	"sync"
 
 	"github.com/cairn-db/cairn/point"
@@ -47,6 +48,23 @@ func (a *Accumulator) Add(off uint32, v float32) {
 		a.Touched = append(a.Touched, off)
 	}
 	a.score[off] += v
+}
+
+// Ordered returns the touched offsets in ascending order (so that among
+// equal scores the lowest offset is met first, as in a scan), sorting
+// them, or rebuilding them from the dense flags when most were touched.
+func (a *Accumulator) Ordered() []uint32 {
+	if len(a.Touched) > len(a.seen)/16 {
+		a.Touched = a.Touched[:0]
+		for off, ok := range a.seen {
+			if ok {
+				a.Touched = append(a.Touched, uint32(off))
+			}
+		}
+		return a.Touched
+	}
+	slices.Sort(a.Touched)
+	return a.Touched
 }
 
 // Score returns the accumulated score of off.
