@@ -48,6 +48,10 @@ func (p ScoredPoint) AppendJSON(b []byte) ([]byte, error) {
 	return append(b, '}'), nil
 }
 
+// MarshalJSON writes the record as AppendJSON does (so that its sparse
+// vectors are written inside "vector").
+func (r Record) MarshalJSON() ([]byte, error) { return r.AppendJSON(nil) }
+
 // AppendJSON appends the record to b exactly as encoding/json writes the
 // struct: {"id","payload","vector"} and "order_value" when set (a float64
 // in encoding/json's spelling, as the codec writes it; Qdrant's order
