@@ -215,6 +215,17 @@ func (c *Collection) nearestSearch(ctx context.Context, q *QueryRequest, base Se
 	if err != nil {
 		return base, err
 	}
+	if _, sparse := src.core.config().Params.SparseVectors[name]; sparse {
+		v, err := sparseOfPoint(ctx, src, name, *ex.ID)
+		if err != nil {
+			return base, err
+		}
+		base.Vector = NamedVector{Name: q.Using, Sparse: &v}
+		if src == c {
+			base.Filter = excludeIDs(base.Filter, []VectorInput{ex})
+		}
+		return base, nil
+	}
 	vecs, err := resolveExamples(ctx, src, name, []VectorInput{ex})
 	if err != nil {
 		return base, err

@@ -71,6 +71,9 @@ func (c *Collection) recommendSearch(ctx context.Context, r RecommendInput, usin
 	if len(r.Positive) == 0 {
 		return base, errBadRequestText("Bad request: No positive examples given")
 	}
+	if _, sparse := c.core.config().Params.SparseVectors[using]; sparse {
+		return base, errBadRequestText("Bad request: recommend on sparse vector %s is not supported by Cairn", using)
+	}
 	src, vecName, err := c.lookupSource(using, lookup)
 	if err != nil {
 		return base, err

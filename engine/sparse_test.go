@@ -269,3 +269,40 @@ func TestSparseBadInput(t *testing.T) {
 		t.Fatalf("dense query on a sparse vector: %v", err)
 	}
 }
+
+// TestRecordVersions: a version 3 record carries sparse vectors; version
+// 2 records (no sparse section) written before still decode.
+func TestRecordVersions(t *testing.T) {
+	sv := point.SparseVector{Indices: []uint32{2, 40000}, Values: []float32{0.25, -1}}
+	pts := []pointData{{id: point.NumID(5), vectors: map[string][]float32{"d": {1, 2}},
+		sparse: map[string]point.SparseVector{"s": sv, "e": {Indices: []uint32{}, Values: []float32{}}}, payload: []byte(`{"a":1}`)}}
+	b := encodePut(pts, 77)
+	if b[0] != 3 {
+		t.Fatalf("record version %d, want 3", b[0])
+	}
+	o, err := decodeRecord(b)
+	if err != nil || len(o.puts) != 1 || o.ts != 77 {
+		t.Fatalf("decode: %v %v", o, err)
+	}
+	if got := o.puts[0].sparse; jsonOf(got) != `{"e":{"indices":[],"values":[]},"s":{"indices":[2,40000],"values":[0.25,-1.0]}}` {
+		t.Fatalf("sparse %s", jsonOf(got))
+	}
+	// The same point as version 2 wrote it: no sparse count before the payload.
+	v2 := []byte{2, kindPut}
+	v2 = append(v2, 77, 0, 0, 0, 0, 0, 0, 0, 1)
+	v2 = point.NumID(5).AppendBinary(v2)
+	v2 = append(v2, 1, 1, 'd', 2)
+	v2 = appendFloats(v2, []float32{1, 2})
+	v2 = append(v2, 8)
+	v2 = append(v2, `{"a":1}`...)
+	o, err = decodeRecord(v2)
+	if err != nil || len(o.puts) != 1 || o.puts[0].sparse != nil || o.puts[0].vectors["d"][1] != 2 || string(o.puts[0].payload) != `{"a":1}` {
+		t.Fatalf("version 2: %+v %v", o, err)
+	}
+	if ts, ok := RecordTime(v2); !ok || ts.UnixNano() != 77 {
+		t.Fatalf("version 2 time: %v %v", ts, ok)
+	}
+	if ts, ok := RecordTime(b); !ok || ts.UnixNano() != 77 {
+		t.Fatalf("version 3 time: %v %v", ts, ok)
+	}
+}

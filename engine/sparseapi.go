@@ -2,6 +2,7 @@ package engine
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -157,4 +158,21 @@ func sortedSparseNames[V any](m map[string]V) []string {
 	}
 	slices.Sort(names)
 	return names
+}
+
+// sparseOfPoint returns the sparse vector name of the stored point id of
+// col, for a query by point id.
+func sparseOfPoint(ctx context.Context, col *Collection, name string, id point.ID) (point.SparseVector, error) {
+	recs, err := col.Get(ctx, []point.ID{id}, WithPayload{}, WithVector{Enable: true, Names: []string{name}})
+	if err != nil {
+		return point.SparseVector{}, err
+	}
+	if len(recs) == 0 {
+		return point.SparseVector{}, errPointNotFound(&id)
+	}
+	v, ok := recs[0].Sparse[name]
+	if !ok {
+		return point.SparseVector{}, errBadRequest("point %s has no vector %q", id, name)
+	}
+	return v, nil
 }
