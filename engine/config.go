@@ -56,10 +56,14 @@ func (vc VectorsConfig) Names() []string {
 	return names
 }
 
-// MarshalJSON writes the single form for an unnamed vector, a map otherwise.
+// MarshalJSON writes the single form for an unnamed vector, a map otherwise
+// ({} for none, as Qdrant shows a collection of sparse vectors only).
 func (vc VectorsConfig) MarshalJSON() ([]byte, error) {
 	if p, ok := vc[""]; ok && len(vc) == 1 {
 		return json.Marshal(p)
+	}
+	if vc == nil {
+		return []byte("{}"), nil
 	}
 	return json.Marshal(map[string]VectorParams(vc))
 }

@@ -78,6 +78,10 @@ func TestSparseREST(t *testing.T) {
 	mustFail(t, s, "POST", "/collections/h/points/query", `{"query":{"indices":[1,1],"values":[1,1]},"using":"text"}`, 400, "must be unique")
 	mustFail(t, s, "POST", "/collections/h/points/query", `{"query":[1,2],"using":"text"}`, 400, "Conversion between sparse and regular vectors failed")
 	mustFail(t, s, "PUT", "/collections/x", `{"sparse_vectors":{"t":{"index":{"datatype":"uint8"}}}}`, 400, "sparse_vectors.t.index.datatype")
+	mustOK(t, s, "PUT", "/collections/only", `{"sparse_vectors":{"t":{"index":{"datatype":"float32"}}}}`)
+	if info := string(mustOK(t, s, "GET", "/collections/only", "")); !strings.Contains(info, `"params":{"vectors":{},"sparse_vectors":{"t":{"index":{}}}`) {
+		t.Fatalf("sparse-only info: %s", info)
+	}
 	mustFail(t, s, "PUT", "/collections/x", `{"sparse_vectors":{"t":{"modifier":"bm25"}}}`, 400, "unknown variant `bm25`")
 	mustFail(t, s, "PUT", "/collections/x", `{"vectors":{"t":{"size":2,"distance":"Dot"}},"sparse_vectors":{"t":{}}}`, 400, "both a dense and a sparse vector")
 
