@@ -306,3 +306,39 @@ func TestRecordVersions(t *testing.T) {
 		t.Fatalf("version 3 time: %v %v", ts, ok)
 	}
 }
+
+// TestSparseConfigChecks: sparse vector names and parameters are checked
+// at create and PATCH.
+func TestSparseConfigChecks(t *testing.T) {
+	st := openTest(t, t.TempDir(), nil)
+	defer st.Close()
+	bad := "bm25"
+	for _, tc := range []struct {
+		req  CreateCollection
+		want string
+	}{
+		{CreateCollection{SparseVectors: SparseVectorsConfig{"": {}}}, "a sparse vector must be named"},
+		{CreateCollection{SparseVectors: SparseVectorsConfig{"s": {Modifier: &bad}}}, "unknown variant `bm25`"},
+		{CreateCollection{Vectors: VectorsConfig{"s": {Size: 2, Distance: point.Dot}}, SparseVectors: SparseVectorsConfig{"s": {}}}, "both a dense and a sparse vector"},
+		{CreateCollection{SparseVectors: SparseVectorsConfig{"s": {Index: &SparseIndexParams{FullScanThreshold: intp(-1)}}}}, "full_scan_threshold"},
+		{CreateCollection{}, "at least one vector"},
+	} {
+		if err := st.CreateCollection("c", tc.req); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want %q", jsonOf(tc.req.SparseVectors), err, tc.want)
+		}
+	}
+	c := mustCreate(t, st, "c", CreateCollection{SparseVectors: SparseVectorsConfig{"s": {}}})
+	idf := ModifierIDF
+	if err := c.update(CollectionUpdate{SparseVectors: SparseVectorsConfig{"s": {Modifier: &idf, Index: &SparseIndexParams{OnDisk: new(true)}}}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := jsonOf(c.Config().Params.SparseVectors); got != `{"s":{"index":{"on_disk":true},"modifier":"idf"}}` {
+		t.Fatalf("after update: %s", got)
+	}
+	if err := c.update(CollectionUpdate{SparseVectors: SparseVectorsConfig{"s": {Modifier: &bad}}}); err == nil {
+		t.Fatal("bad modifier accepted by an update")
+	}
+	if got := jsonOf(c.Config().Params.SparseVectors); got != `{"s":{"index":{"on_disk":true},"modifier":"idf"}}` {
+		t.Fatalf("a refused update changed the config: %s", got)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/cairn-db/cairn/point"
+	"github.com/cairn-db/cairn/sparse"
 )
 
 // Modifier values of a sparse vector (Qdrant's Modifier).
@@ -107,8 +108,13 @@ func (c *CollectionConfig) validateSparse() error {
 	for _, name := range c.Params.SparseVectors.Names() {
 		p := c.Params.SparseVectors[name]
 		field := "sparse_vectors." + name
-		if !utf8.ValidString(name) {
+		switch {
+		case !utf8.ValidString(name):
 			return errInvalid("sparse_vectors", "vector name %q is not valid UTF-8", name)
+		case name == "":
+			return errInvalid("sparse_vectors", "a sparse vector must be named")
+		case len(name) > sparse.MaxNameLen:
+			return errInvalid("sparse_vectors", "vector name of %d bytes, at most %d", len(name), sparse.MaxNameLen)
 		}
 		if _, dense := c.Params.Vectors[name]; dense {
 			return errBadRequest("vector name %s is used by both a dense and a sparse vector", vectorLabel(name))
