@@ -342,3 +342,25 @@ func TestSparseConfigChecks(t *testing.T) {
 		t.Fatalf("a refused update changed the config: %s", got)
 	}
 }
+
+// TestSparseHasVector: has_vector sees sparse vectors in the head and in
+// sealed segments.
+func TestSparseHasVector(t *testing.T) {
+	st := openTest(t, t.TempDir(), nil)
+	defer st.Close()
+	c := mustCreate(t, st, "c", sparseReq())
+	v := point.SparseVector{Indices: []uint32{3}, Values: []float32{1}}
+	mustUpsert(t, c, PointStruct{ID: point.NumID(1), Sparse: SparseVectors{"s": v}},
+		PointStruct{ID: point.NumID(2), Vector: Vectors{"d": {1, 1}}})
+	f := filter(t, `{"must":[{"has_vector":"s"}]}`)
+	if n := mustCount(t, c, f); n != 1 {
+		t.Fatalf("head: %d points have s, want 1", n)
+	}
+	if err := c.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	mustUpsert(t, c, PointStruct{ID: point.NumID(3), Sparse: SparseVectors{"s": {}}})
+	if n := mustCount(t, c, f); n != 2 {
+		t.Fatalf("sealed and head: %d points have s, want 2", n)
+	}
+}
