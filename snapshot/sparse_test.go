@@ -52,7 +52,7 @@ func TestSnapshotSparse(t *testing.T) {
 		t.Fatal(err)
 	}
 	upsert(t, c, sparsePoints(r, 100, 50)) // overwrites sealed points, keeps a head
-	colPath, _, _ := e.snapshotAll(t, "c")
+	colPath, shPath, _ := e.snapshotAll(t, "c")
 	if err := e.m.Recover(ctxb, "d", colPath, "", PrioritySnapshot); err != nil {
 		t.Fatal(err)
 	}
@@ -80,6 +80,17 @@ func TestSnapshotSparse(t *testing.T) {
 		if string(ja) != string(jb) || len(sa) == 0 {
 			t.Fatalf("search differs:\n%s\n%s", ja, jb)
 		}
+	}
+	// A shard snapshot restored over d (whose points then change) gives c's points back.
+	upsert(t, d, sparsePoints(seeded(6), 0, 30))
+	if err := e.m.RecoverShard(ctxb, "d", 0, shPath, "", PriorityNoSync); err != nil {
+		t.Fatal(err)
+	}
+	if d, err = e.st.Collection("d"); err != nil {
+		t.Fatal(err)
+	}
+	if a, b := dump(t, c), dump(t, d); a != b {
+		t.Fatalf("after the shard restore:\n%.300s\n%.300s", a, b)
 	}
 	bad := corruptCopy(t, colPath, filepath.Join(e.dir, "bad.snapshot"), ".spx")
 	if err := e.m.Recover(ctxb, "x", bad, "", PrioritySnapshot); !errors.Is(err, ErrCorrupt) {
