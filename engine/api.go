@@ -201,19 +201,28 @@ type PointStruct struct {
 	ID      point.ID        `json:"id"`
 	Vector  Vectors         `json:"vector"`
 	Payload payload.Payload `json:"payload,omitempty"`
+	// Sparse holds the sparse vectors (in JSON, inside "vector").
+	Sparse SparseVectors `json:"-"`
 }
 
 // UnmarshalJSON reads the payload with exact numbers (payload.Parse).
 func (p *PointStruct) UnmarshalJSON(b []byte) error {
 	var raw struct {
 		ID      point.ID        `json:"id"`
-		Vector  Vectors         `json:"vector"`
+		Vector  json.RawMessage `json:"vector"`
 		Payload json.RawMessage `json:"payload"`
 	}
 	if err := json.Unmarshal(b, &raw); err != nil {
 		return err
 	}
-	p.ID, p.Vector, p.Payload = raw.ID, raw.Vector, nil
+	p.ID, p.Vector, p.Sparse, p.Payload = raw.ID, nil, nil, nil
+	if len(raw.Vector) > 0 {
+		dense, sparse, err := splitVectors(raw.Vector)
+		if err != nil {
+			return err
+		}
+		p.Vector, p.Sparse = dense, sparse
+	}
 	if len(raw.Payload) > 0 && string(bytes.TrimSpace(raw.Payload)) != "null" {
 		pl, err := payload.Parse(raw.Payload)
 		if err != nil {
@@ -228,6 +237,8 @@ func (p *PointStruct) UnmarshalJSON(b []byte) error {
 type PointVectors struct {
 	ID     point.ID `json:"id"`
 	Vector Vectors  `json:"vector"`
+	// Sparse holds the sparse vectors to set.
+	Sparse SparseVectors `json:"-"`
 }
 
 // Record is a stored point as get and scroll return it. Payload and Vector
@@ -236,6 +247,8 @@ type Record struct {
 	ID      point.ID        `json:"id"`
 	Payload payload.Payload `json:"payload"`
 	Vector  Vectors         `json:"vector"`
+	// Sparse holds the selected sparse vectors (written inside "vector").
+	Sparse SparseVectors `json:"-"`
 	// OrderValue is the value a scroll with order_by sorted the point by.
 	OrderValue *OrderValue `json:"order_value,omitempty"`
 }
@@ -248,6 +261,8 @@ type ScoredPoint struct {
 	Score   float32         `json:"score"`
 	Payload payload.Payload `json:"payload"`
 	Vector  Vectors         `json:"vector"`
+	// Sparse holds the selected sparse vectors (written inside "vector").
+	Sparse SparseVectors `json:"-"`
 }
 
 // UpdateStatus is Qdrant's update status.
@@ -384,6 +399,9 @@ type CountRequest struct {
 type NamedVector struct {
 	Name   string    `json:"name"`
 	Vector []float32 `json:"vector"`
+	// Sparse, when set, is a sparse query vector (Qdrant's
+	// NamedSparseVector); Vector is then unused.
+	Sparse *point.SparseVector `json:"-"`
 }
 
 // UnmarshalJSON reads Qdrant's NamedVectorStruct (dense forms).

@@ -31,7 +31,7 @@ func (o *Options) now() func() time.Time {
 // appended, and false for a record that carries none (format version 1)
 // or is too short to hold one.
 func RecordTime(data []byte) (time.Time, bool) {
-	if len(data) < 10 || data[0] != recordVersion {
+	if len(data) < 10 || (data[0] != recordVersion && data[0] != recordVersionNoSparse) {
 		return time.Time{}, false
 	}
 	return time.Unix(0, int64(binary.LittleEndian.Uint64(data[2:10]))).UTC(), true

@@ -56,10 +56,14 @@ func (vc VectorsConfig) Names() []string {
 	return names
 }
 
-// MarshalJSON writes the single form for an unnamed vector, a map otherwise.
+// MarshalJSON writes the single form for an unnamed vector, a map otherwise
+// ({} for none, as Qdrant shows a collection of sparse vectors only).
 func (vc VectorsConfig) MarshalJSON() ([]byte, error) {
 	if p, ok := vc[""]; ok && len(vc) == 1 {
 		return json.Marshal(p)
+	}
+	if vc == nil {
+		return []byte("{}"), nil
 	}
 	return json.Marshal(map[string]VectorParams(vc))
 }
@@ -162,11 +166,14 @@ type WalConfigDiff struct {
 
 // CollectionParams are the collection's fixed parameters.
 type CollectionParams struct {
-	Vectors                VectorsConfig `json:"vectors"`
-	ShardNumber            int           `json:"shard_number"`
-	ReplicationFactor      int           `json:"replication_factor"`
-	WriteConsistencyFactor int           `json:"write_consistency_factor"`
-	OnDiskPayload          bool          `json:"on_disk_payload"`
+	Vectors VectorsConfig `json:"vectors"`
+	// SparseVectors are the collection's sparse vectors by name (Qdrant's
+	// sparse_vectors; absent when there are none).
+	SparseVectors          SparseVectorsConfig `json:"sparse_vectors,omitempty"`
+	ShardNumber            int                 `json:"shard_number"`
+	ReplicationFactor      int                 `json:"replication_factor"`
+	WriteConsistencyFactor int                 `json:"write_consistency_factor"`
+	OnDiskPayload          bool                `json:"on_disk_payload"`
 }
 
 // CollectionConfig is a collection's complete configuration, as Qdrant's
@@ -184,6 +191,7 @@ type CollectionConfig struct {
 // take Qdrant's defaults.
 type CreateCollection struct {
 	Vectors                VectorsConfig         `json:"vectors"`
+	SparseVectors          SparseVectorsConfig   `json:"sparse_vectors,omitempty"`
 	ShardNumber            *int                  `json:"shard_number,omitempty"`
 	ReplicationFactor      *int                  `json:"replication_factor,omitempty"`
 	WriteConsistencyFactor *int                  `json:"write_consistency_factor,omitempty"`
@@ -209,10 +217,12 @@ type CollectionParamsDiff struct {
 
 // CollectionUpdate is Qdrant's update-collection (PATCH) request body.
 type CollectionUpdate struct {
-	Vectors          map[string]VectorParamsDiff `json:"vectors,omitempty"`
-	OptimizersConfig *OptimizersConfigDiff       `json:"optimizers_config,omitempty"`
-	Params           *CollectionParamsDiff       `json:"params,omitempty"`
-	HnswConfig       *HnswConfigDiff             `json:"hnsw_config,omitempty"`
+	Vectors map[string]VectorParamsDiff `json:"vectors,omitempty"`
+	// SparseVectors changes the index and modifier of sparse vectors.
+	SparseVectors    SparseVectorsConfig   `json:"sparse_vectors,omitempty"`
+	OptimizersConfig *OptimizersConfigDiff `json:"optimizers_config,omitempty"`
+	Params           *CollectionParamsDiff `json:"params,omitempty"`
+	HnswConfig       *HnswConfigDiff       `json:"hnsw_config,omitempty"`
 	// Metadata is merged into the existing metadata; a key set to null is removed.
 	Metadata payload.Payload `json:"metadata,omitempty"`
 }
@@ -237,6 +247,9 @@ func DefaultConfig(vectors VectorsConfig) CollectionConfig {
 // validate; CreateCollection does.
 func (cc CreateCollection) Config() CollectionConfig {
 	c := DefaultConfig(cc.Vectors)
+	if len(cc.SparseVectors) > 0 {
+		c.Params.SparseVectors = cc.SparseVectors.clone()
+	}
 	setInt(&c.Params.ShardNumber, cc.ShardNumber)
 	setInt(&c.Params.ReplicationFactor, cc.ReplicationFactor)
 	setInt(&c.Params.WriteConsistencyFactor, cc.WriteConsistencyFactor)
@@ -329,6 +342,9 @@ func (c CollectionConfig) Apply(u CollectionUpdate) (CollectionConfig, error) {
 			vp.OnDisk = d.OnDisk
 		}
 		out.Params.Vectors[name] = vp
+	}
+	if err := out.applySparse(u.SparseVectors); err != nil {
+		return c, err
 	}
 	if err := validateHnswDiff("hnsw_config", u.HnswConfig); err != nil {
 		return c, err

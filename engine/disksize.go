@@ -31,7 +31,8 @@ func (b *DiskBytes) add(o DiskBytes) {
 // file and folder under the collection folder is counted exactly once, so
 // Total is what du says of the folder (hard links aside).
 type DiskUsage struct {
-	// Vectors are the segments' vector files (vectors-*).
+	// Vectors are the segments' vector files (vectors-*) and sparse
+	// vector indexes (sparse-*.spx).
 	Vectors DiskBytes `json:"vectors"`
 	// Graphs are the segments' HNSW graphs (graph*.hnsw).
 	Graphs DiskBytes `json:"graphs"`
@@ -245,7 +246,7 @@ func (w *diskWalk) segment(dir string) (segDisk, bool, error) {
 // segKind is the bucket a segment file's size goes to.
 func segKind(sd *segDisk, name string) *DiskBytes {
 	switch {
-	case strings.HasPrefix(name, "vectors-"):
+	case strings.HasPrefix(name, "vectors-"), isSparseFile(name):
 		return &sd.vectors
 	case strings.HasPrefix(name, "graph") && strings.HasSuffix(name, ".hnsw"):
 		return &sd.graphs

@@ -13,6 +13,7 @@ import (
 func FuzzDecodeRecord(f *testing.F) {
 	f.Add(encodePut([]pointData{{id: point.NumID(7), vectors: map[string][]float32{"": {1, 2}}, payload: []byte(`{"a":1}`)}}, 5))
 	f.Add(encodeDelete([]point.ID{point.NumID(1), point.NumID(1 << 63)}, 0))
+	f.Add(encodePut([]pointData{{id: point.NumID(8), sparse: map[string]point.SparseVector{"s": {Indices: []uint32{1, 9}, Values: []float32{0.5, 2}}}}}, 6))
 	f.Add([]byte{1, 1, 200, 1})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		o, err := decodeRecord(b)

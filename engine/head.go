@@ -21,7 +21,9 @@ type memTable struct {
 	vecs     [][][]float32 // per spec: chunks of chunkSlots × dim floats
 	has      [][]bool      // per spec: slot has the vector
 	index    map[point.ID]int32
-	nlive    int
+	// sparse holds the sparse vectors by name, with their postings.
+	sparse map[string]*memSparse
+	nlive  int
 	// firstWrite is the monotonic time of the first slot, for flush_interval_sec.
 	firstWrite int64
 }
@@ -89,8 +91,55 @@ func (m *memTable) put(p *pointData, version uint64, now int64) {
 			m.vecs[i][last] = m.vecs[i][last][:len(m.vecs[i][last])+sp.Dim]
 		}
 	}
+	for name, v := range p.sparse {
+		m.putSparse(name, slot, v)
+	}
 	m.index[p.id] = slot
 	m.nlive++
+}
+
+// memSparse is one sparse vector of a memtable: each slot's vector (a
+// copy, sorted by index) and, per index, the postings of the slots that
+// have it in slot order, so a search walks only its terms' postings.
+type memSparse struct {
+	vecs map[int32]point.SparseVector
+	post map[uint32][]memPosting
+}
+
+// memPosting is one slot's value of an index.
+type memPosting struct {
+	slot int32
+	val  float32
+}
+
+// putSparse stores a copy of v (sorted by index) as slot's vector name.
+func (m *memTable) putSparse(name string, slot int32, v point.SparseVector) {
+	if m.sparse == nil {
+		m.sparse = map[string]*memSparse{}
+	}
+	ms := m.sparse[name]
+	if ms == nil {
+		ms = &memSparse{vecs: map[int32]point.SparseVector{}, post: map[uint32][]memPosting{}}
+		m.sparse[name] = ms
+	}
+	cp := point.SparseVector{Indices: slices.Clone(v.Indices), Values: slices.Clone(v.Values)}
+	if cp.Indices == nil {
+		cp.Indices, cp.Values = []uint32{}, []float32{}
+	}
+	ms.vecs[slot] = cp
+	for i, t := range cp.Indices {
+		ms.post[t] = append(ms.post[t], memPosting{slot: slot, val: cp.Values[i]})
+	}
+}
+
+// sparseVector returns slot's sparse vector name (aliasing the table).
+func (m *memTable) sparseVector(name string, slot int) (point.SparseVector, bool) {
+	ms := m.sparse[name]
+	if ms == nil {
+		return point.SparseVector{}, false
+	}
+	v, ok := ms.vecs[int32(slot)]
+	return v, ok
 }
 
 // reserve doubles the capacity of the per-slot slices (at least
@@ -142,6 +191,14 @@ func (m *memTable) pointAt(slot int) pointData {
 	for i, sp := range m.specs {
 		if v := m.vector(i, slot); v != nil {
 			p.vectors[sp.Name] = v
+		}
+	}
+	for name, ms := range m.sparse {
+		if v, ok := ms.vecs[int32(slot)]; ok {
+			if p.sparse == nil {
+				p.sparse = map[string]point.SparseVector{}
+			}
+			p.sparse[name] = v
 		}
 	}
 	return p

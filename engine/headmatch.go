@@ -20,5 +20,6 @@ func (m *memTable) hasVector(name string, slot int) bool {
 	if i := specIndex(m.specs, name); i >= 0 {
 		return m.has[i][slot]
 	}
-	return false
+	_, ok := m.sparseVector(name, slot)
+	return ok
 }

@@ -44,9 +44,13 @@ func (p ScoredPoint) AppendJSON(b []byte) ([]byte, error) {
 		return nil, err
 	}
 	b = append(b, `,"vector":`...)
-	b = p.Vector.AppendJSON(b)
+	b = appendAllVectors(b, p.Vector, p.Sparse)
 	return append(b, '}'), nil
 }
+
+// MarshalJSON writes the record as AppendJSON does (so that its sparse
+// vectors are written inside "vector").
+func (r Record) MarshalJSON() ([]byte, error) { return r.AppendJSON(nil) }
 
 // AppendJSON appends the record to b exactly as encoding/json writes the
 // struct: {"id","payload","vector"} and "order_value" when set (a float64
@@ -61,7 +65,7 @@ func (r Record) AppendJSON(b []byte) ([]byte, error) {
 		return nil, err
 	}
 	b = append(b, `,"vector":`...)
-	b = r.Vector.AppendJSON(b)
+	b = appendAllVectors(b, r.Vector, r.Sparse)
 	if r.OrderValue != nil {
 		b = append(b, `,"order_value":`...)
 		b = r.OrderValue.AppendJSON(b)

@@ -172,19 +172,22 @@ func (s *shard) planOptimization(background bool) (*optimization, []*segment.Bit
 // name and swaps it in, carrying over deletions made since the snapshot.
 func (s *shard) rewrite(ctx context.Context, o *optimization, snaps []*segment.Bitmap, name string) error {
 	var recs []segment.Record
+	var sparse sparseByID
 	for i, h := range o.inputs {
 		for off := range h.seg.Len() {
 			if snaps[i].Has(off) {
 				continue
 			}
-			recs = append(recs, segmentRecord(h.seg, uint32(off)))
+			r := segmentRecord(h.seg, uint32(off))
+			recs = append(recs, r)
+			sparse = sparse.add(r.ID, h.sparseAt(uint32(off)))
 		}
 	}
 	// With optimizations disabled only payload index builds run: they keep
 	// the segment's graphs as they were and build no new one.
 	cfg := s.core.config()
 	graphs := !cfg.OptimizationsDisabled() || len(o.inputs) == 1 && len(o.inputs[0].graphs) > 0
-	nh, err := s.writeSegment(ctx, name, recs, graphs)
+	nh, err := s.writeSegment(ctx, name, recs, sparse, graphs)
 	if err != nil {
 		return err
 	}

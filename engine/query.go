@@ -44,6 +44,8 @@ const (
 type VectorInput struct {
 	ID     *point.ID
 	Vector []float32
+	// Sparse, when set, is a sparse query vector (Vector unused).
+	Sparse *point.SparseVector
 }
 
 // RecommendInput is Qdrant's RecommendInput: examples to move towards
@@ -219,12 +221,23 @@ func (c *Collection) searchExpr(ctx context.Context, q *QueryRequest, base Searc
 func (c *Collection) nearestSearch(ctx context.Context, q *QueryRequest, base SearchRequest) (SearchRequest, error) {
 	ex := q.Query.Nearest
 	if ex.ID == nil {
-		base.Vector = NamedVector{Name: q.Using, Vector: ex.Vector}
+		base.Vector = NamedVector{Name: q.Using, Vector: ex.Vector, Sparse: ex.Sparse}
 		return base, nil
 	}
 	src, name, err := c.lookupSource(q.Using, q.LookupFrom)
 	if err != nil {
 		return base, err
+	}
+	if _, sparse := src.core.config().Params.SparseVectors[name]; sparse {
+		v, err := sparseOfPoint(ctx, src, name, *ex.ID)
+		if err != nil {
+			return base, err
+		}
+		base.Vector = NamedVector{Name: q.Using, Sparse: &v}
+		if src == c {
+			base.Filter = excludeIDs(base.Filter, []VectorInput{ex})
+		}
+		return base, nil
 	}
 	vecs, err := resolveExamples(ctx, src, name, []VectorInput{ex})
 	if err != nil {

@@ -18,7 +18,7 @@ func (c *Collection) scrollAsQuery(ctx context.Context, base SearchRequest) ([]S
 	}
 	out := make([]ScoredPoint, 0, len(res.Points))
 	for _, r := range res.Points {
-		out = append(out, ScoredPoint{ID: r.ID, Payload: r.Payload, Vector: r.Vector})
+		out = append(out, ScoredPoint{ID: r.ID, Payload: r.Payload, Vector: r.Vector, Sparse: r.Sparse})
 	}
 	return pageOf(out, base.Offset, base.Limit), nil
 }
@@ -36,7 +36,7 @@ func (c *Collection) withSelectors(ctx context.Context, pts []ScoredPoint, base 
 	wantP := base.WithPayload != nil && base.WithPayload.Enable
 	wantV := base.WithVector != nil && base.WithVector.Enable
 	for i := range pts {
-		pts[i].Payload, pts[i].Vector = nil, nil
+		pts[i].Payload, pts[i].Vector, pts[i].Sparse = nil, nil, nil
 	}
 	if len(pts) == 0 || (!wantP && !wantV) {
 		return pts, nil
@@ -59,7 +59,7 @@ func (c *Collection) withSelectors(ctx context.Context, pts []ScoredPoint, base 
 	}
 	for i := range pts {
 		r := byID[pts[i].ID]
-		pts[i].Payload, pts[i].Vector = r.Payload, r.Vector
+		pts[i].Payload, pts[i].Vector, pts[i].Sparse = r.Payload, r.Vector, r.Sparse
 	}
 	return pts, nil
 }

@@ -81,6 +81,9 @@ func (c *Collection) recommendSearch(ctx context.Context, r RecommendInput, usin
 	if len(r.Positive) == 0 && len(r.Negative) == 0 {
 		return base, errBadRequestText("Bad request: At least one positive or negative vector ID required with this strategy")
 	}
+	if _, sparse := c.core.config().Params.SparseVectors[using]; sparse {
+		return base, errBadRequestText("Bad request: recommend on sparse vector %s is not supported by Cairn", using)
+	}
 	src, vecName, err := c.lookupSource(using, lookup)
 	if err != nil {
 		return base, err

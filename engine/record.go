@@ -11,21 +11,29 @@ import (
 
 // WAL record layout (the WAL adds length and CRC-32C around it):
 //
-//	byte    format version (2; 1 is still read)
+//	byte    format version (3; 1 and 2 are still read)
 //	byte    kind: 1 = put, 2 = delete
-//	int64   LE, version 2 only: the record's time, Unix nanoseconds, taken
+//	int64   LE, versions 2 and 3: the record's time, Unix nanoseconds, taken
 //	        when it was appended (WAL archiving and point-in-time recovery
 //	        need it; a version 1 record has no time)
 //	uvarint number of points
 //	put, per point:   id (17 bytes, point.AppendBinary)
 //	                  uvarint number of vectors, per vector:
 //	                    uvarint name length, name, uvarint dim, dim × float32 LE
+//	                  version 3 only: uvarint number of sparse vectors, per
+//	                  sparse vector (names sorted): uvarint name length, name,
+//	                    uvarint nnz, nnz × uint32 LE indices (ascending),
+//	                    nnz × float32 LE values
 //	                  uvarint payload length + 1 (0 = no payload), payload JSON
 //	delete, per point: id (17 bytes)
-const recordVersion = 2
+const recordVersion = 3
 
 // recordVersionNoTime is the first record version, without a time.
 const recordVersionNoTime = 1
+
+// recordVersionNoSparse is the second record version: a time, no sparse
+// vectors.
+const recordVersionNoSparse = 2
 
 const (
 	kindPut    byte = 1
@@ -37,6 +45,8 @@ const (
 type pointData struct {
 	id      point.ID
 	vectors map[string][]float32
+	// sparse holds the sparse vectors by name, each sorted by index.
+	sparse  map[string]point.SparseVector
 	payload []byte
 }
 
@@ -77,6 +87,9 @@ func encodePut(pts []pointData, ts int64) []byte {
 		for name, v := range pts[i].vectors {
 			size += 2*binary.MaxVarintLen64 + len(name) + 4*len(v)
 		}
+		for name, v := range pts[i].sparse {
+			size += 2*binary.MaxVarintLen64 + len(name) + 8*len(v.Indices)
+		}
 	}
 	b := getBuffer(size)
 	b = append(b, recordVersion, kindPut)
@@ -95,6 +108,7 @@ func encodePut(pts []pointData, ts int64) []byte {
 				b = appendVector(b, name, p.vectors[name])
 			}
 		}
+		b = appendSparse(b, p.sparse)
 		if p.payload == nil {
 			b = binary.AppendUvarint(b, 0)
 		} else {
@@ -118,8 +132,9 @@ func encodeDelete(ids []point.ID, ts int64) []byte {
 
 // recordReader decodes with bounds checks: records come from disk.
 type recordReader struct {
-	b   []byte
-	err error
+	b      []byte
+	err    error
+	sparse bool // the record's points carry sparse vectors (version 3)
 }
 
 func (r *recordReader) fail(what string) {
@@ -168,12 +183,12 @@ func (r *recordReader) id() point.ID {
 
 // decodeRecord parses a WAL record. The result does not alias b.
 func decodeRecord(b []byte) (op, error) {
-	if len(b) < 2 || (b[0] != recordVersion && b[0] != recordVersionNoTime) {
+	if len(b) < 2 || b[0] < recordVersionNoTime || b[0] > recordVersion {
 		return op{}, fmt.Errorf("decode wal record: %w: bad version", ErrCorrupt)
 	}
-	r := &recordReader{b: b[2:]}
+	r := &recordReader{b: b[2:], sparse: b[0] >= recordVersion}
 	o := op{kind: b[1]}
-	if b[0] == recordVersion {
+	if b[0] >= recordVersionNoSparse {
 		o.ts = int64(binary.LittleEndian.Uint64(r.bytes(8, "short time")))
 		if r.err != nil {
 			return op{}, r.err
@@ -215,6 +230,9 @@ func (r *recordReader) point() pointData {
 		}
 		p.vectors[name] = decodeFloats(raw)
 	}
+	if r.sparse {
+		p.sparse = r.sparseVectors()
+	}
 	if pl := r.uvarint("payload length", uint64(len(r.b))+1); pl > 0 {
 		p.payload = append([]byte(nil), r.bytes(pl-1, "payload")...)
 	}
@@ -226,6 +244,53 @@ func appendVector(b []byte, name string, v []float32) []byte {
 	b = append(b, name...)
 	b = binary.AppendUvarint(b, uint64(len(v)))
 	return appendFloats(b, v)
+}
+
+// appendSparse appends the count and the sparse vectors (names sorted).
+func appendSparse(b []byte, m map[string]point.SparseVector) []byte {
+	b = binary.AppendUvarint(b, uint64(len(m)))
+	if len(m) == 0 {
+		return b
+	}
+	names := make([]string, 0, len(m))
+	for k := range m {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		v := m[name]
+		b = binary.AppendUvarint(b, uint64(len(name)))
+		b = append(b, name...)
+		b = binary.AppendUvarint(b, uint64(len(v.Indices)))
+		for _, x := range v.Indices {
+			b = binary.LittleEndian.AppendUint32(b, x)
+		}
+		b = appendFloats(b, v.Values)
+	}
+	return b
+}
+
+// sparseVectors reads a point's sparse vectors (version 3).
+func (r *recordReader) sparseVectors() map[string]point.SparseVector {
+	n := r.uvarint("sparse vector count", 1<<16)
+	if n == 0 || r.err != nil {
+		return nil
+	}
+	out := make(map[string]point.SparseVector, n)
+	for j := uint64(0); j < n && r.err == nil; j++ {
+		name := string(r.bytes(r.uvarint("sparse name length", 1<<16), "sparse name"))
+		nnz := r.uvarint("sparse length", uint64(len(r.b))/8)
+		raw := r.bytes(nnz*8, "sparse vector")
+		if r.err != nil {
+			break
+		}
+		v := point.SparseVector{Indices: make([]uint32, nnz), Values: decodeFloats(raw[4*nnz:])}
+		for k := range v.Indices {
+			v.Indices[k] = binary.LittleEndian.Uint32(raw[4*k:])
+		}
+		out[name] = v
+	}
+	return out
 }
 
 // sortedNames returns the vector names in order, so encoding is deterministic.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/cairn-db/cairn/payload"
@@ -138,6 +139,10 @@ func sameShardLayout(name string, live, snap CollectionConfig) error {
 		case p.Distance != q.Distance:
 			return errBadRequest("shard snapshot of %s: vector %s uses distance %s, the collection's uses %s", name, vectorLabel(n), q.Distance, p.Distance)
 		}
+	}
+	ls, ss := live.Params.SparseVectors.Names(), snap.Params.SparseVectors.Names()
+	if !slices.Equal(ls, ss) {
+		return errBadRequest("shard snapshot of %s has sparse vectors %v, the collection has %v", name, ss, ls)
 	}
 	return nil
 }

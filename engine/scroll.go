@@ -113,7 +113,7 @@ func (sv segView) scroll(ctx context.Context, from *point.ID, f *payload.Filter,
 			continue
 		}
 		rec := Record{ID: seg.ID(uint32(off))}
-		rec.Payload, rec.Vector = segmentData(seg, uint32(off), wp, wv)
+		rec.Payload, rec.Vector, rec.Sparse = segmentData(sv.h, uint32(off), wp, wv)
 		out = append(out, rec)
 	}
 	return out

@@ -29,13 +29,15 @@ func (s *shard) seal(ctx context.Context) error {
 		hk.SealStart(s.core.name, s.id)
 	}
 	recs := make([]segment.Record, 0, nlive)
+	var sparse sparseByID
 	for slot, live := range liveSnap {
 		if live {
 			p := fz.pointAt(slot)
 			recs = append(recs, segment.Record{ID: p.id, Version: fz.versions[slot], Vectors: p.vectors, Payload: p.payload})
+			sparse = sparse.add(p.id, p.sparse)
 		}
 	}
-	h, err := s.writeSegment(ctx, name, recs, false)
+	h, err := s.writeSegment(ctx, name, recs, sparse, false)
 	if err != nil {
 		return fmt.Errorf("seal shard %d: %w", s.id, err)
 	}
@@ -125,11 +127,12 @@ func (s *shard) installSeal(h *segHandle, fz *memTable, lsn uint64, liveSnap []b
 }
 
 // writeSegment writes recs (any order) as segment folder name with the
-// collection's payload indexes and, when graphs is set and the segment is
+// collection's payload indexes, the sparse vectors' inverted indexes (the
+// points' sparse vectors by id) and, when graphs is set and the segment is
 // large enough, its HNSW graphs, and opens it. Seals write no graph (a seal
 // must be quick: the head keeps growing meanwhile); the optimizer adds them. No records gives a nil handle. On error the folder
 // is removed.
-func (s *shard) writeSegment(ctx context.Context, name string, recs []segment.Record, graphs bool) (*segHandle, error) {
+func (s *shard) writeSegment(ctx context.Context, name string, recs []segment.Record, sparse sparseByID, graphs bool) (*segHandle, error) {
 	if len(recs) == 0 {
 		return nil, nil
 	}
@@ -139,6 +142,7 @@ func (s *shard) writeSegment(ctx context.Context, name string, recs []segment.Re
 	if err != nil {
 		return nil, err
 	}
+	extra = buildSparseIndexes(recs, sparse, extra)
 	opts := segment.WriteOptions{FS: s.core.fs, Vectors: s.core.specs, Extra: extra}
 	if graphs {
 		opts.Attach = s.graphAttach(ctx, len(recs))

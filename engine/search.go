@@ -7,7 +7,6 @@ import (
 
 	"github.com/cairn-db/cairn/payload"
 	"github.com/cairn-db/cairn/point"
-	"github.com/cairn-db/cairn/segment"
 	"github.com/cairn-db/cairn/simd"
 )
 
@@ -31,6 +30,9 @@ type searchPlan struct {
 	wv        WithVector
 	custom    *customQuery // a custom scoring; keys are then its scores
 	customMin *float32     // the score_threshold of a custom scoring
+	// sparse, when set, is the sparse query (sorted, IDF-weighted when
+	// the vector asks for it): q, ef, exact and fullScan are then unused.
+	sparse *point.SparseVector
 }
 
 // wantsData reports whether results carry a payload or vectors.
@@ -79,6 +81,15 @@ func (c *Collection) planSearch(req SearchRequest, p *searchPlan, sc *searchScra
 	}
 	if err := checkThreshold(req.ScoreThreshold); err != nil {
 		return err
+	}
+	if sp, ok := cfg.Params.SparseVectors[req.Vector.Name]; ok {
+		return c.planSparse(req, sp, p)
+	}
+	if req.Vector.Sparse != nil {
+		if _, ok := cfg.Params.Vectors[req.Vector.Name]; ok {
+			return errBadRequest("Conversion between sparse and regular vectors failed")
+		}
+		return errBadRequest("Not existing vector name error: %s", vectorLabel(req.Vector.Name))
 	}
 	vp, ok := cfg.Params.Vectors[req.Vector.Name]
 	if !ok {
@@ -213,10 +224,11 @@ func finishSearch(sc *searchScratch, p *searchPlan, offset, limit int) []ScoredP
 		if !p.wantsData() {
 			continue
 		}
-		if c.seg != nil {
-			out[i].Payload, out[i].Vector = segmentData(c.seg, c.off, p.wp, p.wv)
+		if c.h != nil {
+			out[i].Payload, out[i].Vector, out[i].Sparse = segmentData(c.h, c.off, p.wp, p.wv)
 		} else {
-			out[i].Payload, out[i].Vector = sc.recs[c.off].Payload, sc.recs[c.off].Vector
+			r := &sc.recs[c.off]
+			out[i].Payload, out[i].Vector, out[i].Sparse = r.Payload, r.Vector, r.Sparse
 		}
 	}
 	return out
@@ -256,7 +268,8 @@ func dedupeCandidates(cands []candidate) []candidate {
 }
 
 // segmentData reads the asked payload and vectors of the point at off.
-func segmentData(seg *segment.Segment, off uint32, wp WithPayload, wv WithVector) (payload.Payload, Vectors) {
+func segmentData(h *segHandle, off uint32, wp WithPayload, wv WithVector) (payload.Payload, Vectors, SparseVectors) {
+	seg := h.seg
 	var vs Vectors
 	if wv.Enable {
 		vs = Vectors{}
@@ -269,5 +282,5 @@ func segmentData(seg *segment.Segment, off uint32, wp WithPayload, wv WithVector
 			}
 		}
 	}
-	return shapePayload(seg.Payload(off), wp), vs
+	return shapePayload(seg.Payload(off), wp), vs, shapeSparse(h.sparseAt(off), wv)
 }

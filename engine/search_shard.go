@@ -28,7 +28,11 @@ func (s *shard) searchHeads(p *searchPlan, sc *searchScratch) int {
 		defs = s.core.indexDefs()
 	}
 	for _, m := range s.memTablesLocked() {
-		if m != nil {
+		switch {
+		case m == nil:
+		case p.sparse != nil:
+			searchMemSparse(m, p, defs, sc)
+		default:
 			searchMem(m, p, defs, sc)
 		}
 	}
@@ -50,18 +54,7 @@ func searchMem(m *memTable, p *searchPlan, defs map[string]payload.FieldSchema, 
 	} else {
 		scanMem(m, si, p, defs, sc)
 	}
-	if len(t.items) > 0 {
-		sc.parts++
-	}
-	for _, it := range t.items {
-		c := candidate{key: it.key, version: m.versions[it.ref], id: m.ids[it.ref]}
-		if p.wantsData() {
-			// The head's vectors are only safe to read under the lock.
-			c.off = uint32(len(sc.recs))
-			sc.recs = append(sc.recs, record(m.pointAt(it.ref), p.wp, p.wv))
-		}
-		sc.cands = append(sc.cands, c)
-	}
+	addMemCandidates(m, p, sc, t)
 }
 
 // scanMem scores every live point of the memtable having vector si into
@@ -88,6 +81,10 @@ func scanMem(m *memTable, si int, p *searchPlan, defs map[string]payload.FieldSc
 // search scores a pinned segment: by its HNSW graph when it has one for the
 // vector and the plan allows, exactly otherwise.
 func (sv segView) search(p *searchPlan, sc *searchScratch) {
+	if p.sparse != nil {
+		sv.searchSparse(p, sc)
+		return
+	}
 	seg := sv.h.seg
 	block, dim := seg.Vectors(p.name)
 	if block == nil || seg.Len() == 0 {
@@ -111,7 +108,7 @@ func (sv segView) search(p *searchPlan, sc *searchScratch) {
 	}
 	for _, it := range t.items {
 		off := uint32(it.ref)
-		sc.cands = append(sc.cands, candidate{key: it.key, version: seg.Version(off), id: seg.ID(off), seg: seg, off: off})
+		sc.cands = append(sc.cands, candidate{key: it.key, version: seg.Version(off), id: seg.ID(off), h: sv.h, off: off})
 	}
 }
 

@@ -5,7 +5,6 @@ import (
 
 	"github.com/cairn-db/cairn/hnsw"
 	"github.com/cairn-db/cairn/point"
-	"github.com/cairn-db/cairn/segment"
 )
 
 // scanChunk is the number of vectors scored per batch-kernel call.
@@ -62,8 +61,8 @@ type candidate struct {
 	key     float32
 	version uint64
 	id      point.ID
-	seg     *segment.Segment // nil for a memtable hit
-	off     uint32           // offset in seg, or index in searchScratch.recs
+	h       *segHandle // nil for a memtable hit
+	off     uint32     // offset in h's segment, or index in searchScratch.recs
 }
 
 // topK keeps the k best keys seen (a min-heap on key, with the sift-up and

@@ -12,6 +12,7 @@ import (
 	"github.com/cairn-db/cairn/payload"
 	"github.com/cairn-db/cairn/point"
 	"github.com/cairn-db/cairn/segment"
+	"github.com/cairn-db/cairn/sparse"
 	"github.com/cairn-db/cairn/vfs"
 )
 
@@ -39,6 +40,10 @@ type segHandle struct {
 
 	idxMu   sync.Mutex
 	indexes map[string]*payload.Index
+
+	// sparse maps sparse vector names to their inverted indexes, opened
+	// (and checked) with the segment; read-only afterwards.
+	sparse map[string]*sparse.Index
 
 	// delCount caches the Count of the last deletion bitmap asked about
 	// (published bitmaps never change, so the pointer identifies the count).
@@ -88,6 +93,10 @@ func openSegHandle(dir string, fs vfs.FS, logger *slog.Logger, unverified bool) 
 		graphs: map[string]*hnsw.Graph{}, indexes: map[string]*payload.Index{}}
 	h.deleted.Store(bm)
 	h.refs.Store(1)
+	if err := h.openSparse(); err != nil {
+		_ = h.close()
+		return nil, err
+	}
 	for _, sp := range s.Specs() {
 		if s.Extra(graphFile(sp.Name)) == nil {
 			continue
@@ -221,7 +230,12 @@ func (s segSource) Payload(off uint32) payload.Payload { return decodePayload(s.
 
 // HasVector implements payload.VectorSource, so has_vector conditions see
 // the segment's vectors.
-func (s segSource) HasVector(name string, off uint32) bool { return s.h.seg.HasVector(name, off) }
+func (s segSource) HasVector(name string, off uint32) bool {
+	if ix := s.h.sparse[name]; ix != nil {
+		return ix.Has(off)
+	}
+	return s.h.seg.HasVector(name, off)
+}
 
 // decodePayload decodes stored payload bytes; nil or invalid gives an empty payload.
 func decodePayload(b []byte) payload.Payload {

@@ -32,7 +32,7 @@ func (s *shard) getVersionLocked(id point.ID) (pointData, uint64, bool) {
 		}
 		r := segmentRecord(h.seg, off)
 		// The head keeps payload slices as they are: never alias a mapping.
-		return pointData{id: r.ID, vectors: r.Vectors, payload: bytes.Clone(r.Payload)}, r.Version, true
+		return pointData{id: r.ID, vectors: r.Vectors, sparse: h.sparseAt(off), payload: bytes.Clone(r.Payload)}, r.Version, true
 	}
 	return pointData{}, 0, false
 }

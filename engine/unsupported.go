@@ -45,7 +45,6 @@ const (
 	noQuantization = "quantization is not supported by Cairn; remove the setting or set it to null"
 	noMemory       = "memory placement is not supported by Cairn (segments are memory-mapped files; the page cache decides what stays in RAM)"
 	noStrictMode   = "strict mode is not supported by Cairn; remove the setting, set it to null or to {\"enabled\": false}"
-	noSparse       = "sparse vectors are not supported by Cairn"
 	noPayloadStore = "payload storage placement is not supported by Cairn"
 	onDiskStored   = "kept and reported; Cairn always serves sealed segments from memory-mapped files"
 )
@@ -68,7 +67,7 @@ var settingSchemas = map[string]map[string]settingRule{
 		"wal_config":               {sub: "WalConfigDiff"},
 		"optimizers_config":        {sub: "OptimizersConfigDiff"},
 		"quantization_config":      {kind: refused, why: noQuantization},
-		"sparse_vectors":           {kind: refused, accept: isJSON(`{}`), why: noSparse},
+		"sparse_vectors":           {sub: "SparseVectorParams", subMap: true},
 		"strict_mode_config":       {kind: refused, accept: strictModeOff, why: noStrictMode},
 		"metadata":                 {check: checkMetadata},
 	},
@@ -78,7 +77,7 @@ var settingSchemas = map[string]map[string]settingRule{
 		"params":              {sub: "CollectionParamsDiff"},
 		"hnsw_config":         {sub: "HnswConfigDiff"},
 		"quantization_config": {kind: refused, why: noQuantization},
-		"sparse_vectors":      {kind: refused, accept: isJSON(`{}`), why: noSparse},
+		"sparse_vectors":      {sub: "SparseVectorParams", subMap: true},
 		"strict_mode_config":  {kind: refused, accept: strictModeOff, why: noStrictMode},
 		"metadata":            {check: checkMetadata},
 	},
@@ -91,6 +90,16 @@ var settingSchemas = map[string]map[string]settingRule{
 		"memory":              {kind: refused, why: noMemory},
 		"datatype":            {kind: refused, accept: isJSON(`"float32"`), why: "datatypes other than float32 are not supported by Cairn"},
 		"multivector_config":  {kind: refused, why: "multivectors are not supported by Cairn"},
+	},
+	"SparseVectorParams": {
+		"index":    {sub: "SparseIndexParams"},
+		"modifier": {},
+	},
+	"SparseIndexParams": {
+		"full_scan_threshold": {kind: stored, why: "kept and reported; Cairn's inverted index is exact and costs only the postings of the query's indices, so there is no full scan to switch to"},
+		"on_disk":             {kind: stored, why: "kept and reported; sealed inverted indexes are always memory-mapped files"},
+		"memory":              {kind: refused, why: noMemory},
+		"datatype":            {kind: refused, accept: isJSON(`"float32"`), why: "datatypes other than float32 are not supported by Cairn for sparse vectors"},
 	},
 	"VectorParamsDiff": {
 		"hnsw_config":         {sub: "HnswConfigDiff"},

@@ -21,6 +21,8 @@ var settingTypes = map[string]any{
 	"OptimizersConfigDiff": OptimizersConfigDiff{},
 	"WalConfigDiff":        WalConfigDiff{},
 	"CollectionParamsDiff": CollectionParamsDiff{},
+	"SparseVectorParams":   SparseVectorParams{},
+	"SparseIndexParams":    SparseIndexParams{},
 }
 
 // settingPlaces are bodies that carry a schema's fields: F stands for the
@@ -37,6 +39,8 @@ var settingPlaces = map[string][]struct {
 	"OptimizersConfigDiff": {{false, `{"vectors":{"size":4,"distance":"Dot"},"optimizers_config":{F}}`, "optimizers_config"}, {true, `{"optimizers_config":{F}}`, "optimizers_config"}},
 	"WalConfigDiff":        {{false, `{"vectors":{"size":4,"distance":"Dot"},"wal_config":{F}}`, "wal_config"}},
 	"CollectionParamsDiff": {{true, `{"params":{F}}`, "params"}},
+	"SparseVectorParams":   {{false, `{"sparse_vectors":{"text":{F}}}`, "sparse_vectors.text"}, {true, `{"sparse_vectors":{"text":{F}}}`, "sparse_vectors.text"}},
+	"SparseIndexParams":    {{false, `{"sparse_vectors":{"text":{"index":{F}}}}`, "sparse_vectors.text.index"}, {true, `{"sparse_vectors":{"text":{"index":{F}}}}`, "sparse_vectors.text.index"}},
 }
 
 func jsonTags(v any) map[string]bool {

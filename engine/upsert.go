@@ -53,11 +53,15 @@ func (c *Collection) preparePoints(points []PointStruct, pts []pointData, arena 
 			if err != nil {
 				return err
 			}
+			sv, err := c.prepareSparseVectors(i, points[i].Sparse)
+			if err != nil {
+				return err
+			}
 			pl, err := encodePayload(points[i].Payload)
 			if err != nil {
 				return err
 			}
-			pts[i] = pointData{id: points[i].ID, vectors: vecs, payload: pl}
+			pts[i] = pointData{id: points[i].ID, vectors: vecs, sparse: sv, payload: pl}
 		}
 		return nil
 	}
@@ -84,7 +88,11 @@ func (c *Collection) UpdateVectors(ctx context.Context, points []PointVectors, w
 		if err != nil {
 			return UpdateResult{}, err
 		}
-		prepared[i] = PointVectors{ID: p.ID, Vector: vecs}
+		sv, err := c.prepareSparseVectors(i, p.Sparse)
+		if err != nil {
+			return UpdateResult{}, err
+		}
+		prepared[i] = PointVectors{ID: p.ID, Vector: vecs, Sparse: sv}
 	}
 	groups := byShard(c, prepared, func(p *PointVectors) point.ID { return p.ID })
 	return c.writeAll(ctx, wait, func(s *shard) shardWrite {
@@ -101,6 +109,7 @@ func (c *Collection) UpdateVectors(ctx context.Context, points []PointVectors, w
 					for name, v := range pv.Vector {
 						o.puts[i].vectors[name] = v
 					}
+					o.puts[i].sparse = withSparse(o.puts[i].sparse, pv.Sparse)
 					continue
 				}
 				cur, ok := s.getLocked(pv.ID)
@@ -112,7 +121,8 @@ func (c *Collection) UpdateVectors(ctx context.Context, points []PointVectors, w
 					vecs[name] = v
 				}
 				at[pv.ID] = len(o.puts)
-				o.puts = append(o.puts, pointData{id: pv.ID, vectors: vecs, payload: cur.payload})
+				sparse := withSparse(copySparse(cur.sparse), pv.Sparse)
+				o.puts = append(o.puts, pointData{id: pv.ID, vectors: vecs, sparse: sparse, payload: cur.payload})
 			}
 			return o, nil
 		}
@@ -126,17 +136,20 @@ func (c *Collection) DeleteVectors(ctx context.Context, req DeleteVectors, wait 
 		return UpdateResult{}, errBadRequest("vector: at least one vector name is required")
 	}
 	for _, n := range req.Vector {
-		if _, ok := cfg.Params.Vectors[n]; !ok {
+		_, dense := cfg.Params.Vectors[n]
+		if _, sparse := cfg.Params.SparseVectors[n]; !dense && !sparse {
 			return UpdateResult{}, errBadRequest("Not existing vector name error: %s", n)
 		}
 	}
 	sel := PointsSelector{Points: req.Points, Filter: req.Filter}
 	return c.modify(ctx, sel, wait, true, func(p *pointData) error {
 		vecs := copyVectors(p.vectors)
+		sparse := copySparse(p.sparse)
 		for _, n := range req.Vector {
 			delete(vecs, n)
+			delete(sparse, n)
 		}
-		p.vectors = vecs
+		p.vectors, p.sparse = vecs, sparse
 		return nil
 	})
 }
@@ -147,6 +160,33 @@ func copyVectors(m map[string][]float32) map[string][]float32 {
 		out[k] = v
 	}
 	return out
+}
+
+// copySparse returns a copy of the map (the vectors are shared: nothing
+// changes a stored vector in place).
+func copySparse(m map[string]point.SparseVector) map[string]point.SparseVector {
+	if len(m) == 0 {
+		return nil
+	}
+	out := make(map[string]point.SparseVector, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+// withSparse sets the vectors of set in m (allocated when nil).
+func withSparse(m map[string]point.SparseVector, set SparseVectors) map[string]point.SparseVector {
+	if len(set) == 0 {
+		return m
+	}
+	if m == nil {
+		m = make(map[string]point.SparseVector, len(set))
+	}
+	for k, v := range set {
+		m[k] = v
+	}
+	return m
 }
 
 // arenaPool recycles the per-batch vector copies (see recordPool).

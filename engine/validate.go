@@ -54,8 +54,11 @@ const (
 // one check of a configuration, whether from a request, an update or a
 // snapshot archive.
 func (c *CollectionConfig) Validate() error {
-	if len(c.Params.Vectors) == 0 {
+	if len(c.Params.Vectors) == 0 && len(c.Params.SparseVectors) == 0 {
 		return errInvalid("vectors", "at least one vector must be configured")
+	}
+	if err := c.validateSparse(); err != nil {
+		return err
 	}
 	for _, name := range c.Params.Vectors.Names() {
 		if !utf8.ValidString(name) {

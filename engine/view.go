@@ -99,7 +99,8 @@ func withVectorOr(w *WithVector) WithVector {
 
 // record builds an output record from a point.
 func record(p pointData, wp WithPayload, wv WithVector) Record {
-	return Record{ID: p.id, Payload: shapePayload(p.payload, wp), Vector: shapeVectors(p.vectors, wv)}
+	return Record{ID: p.id, Payload: shapePayload(p.payload, wp), Vector: shapeVectors(p.vectors, wv),
+		Sparse: shapeSparse(p.sparse, wv)}
 }
 
 // Get returns the points with the ids, in the order asked, skipping ids

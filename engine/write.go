@@ -151,6 +151,9 @@ func (c *Collection) prepareVectors(id point.ID, vs Vectors, arena *[]float32) (
 	for name, v := range vs {
 		p, ok := vectors[name]
 		if !ok {
+			if _, sparse := c.core.config().Params.SparseVectors[name]; sparse {
+				return nil, errBadRequest("Conversion between sparse and regular vectors failed")
+			}
 			if name == "" {
 				return nil, errBadRequest("Not existing vector name error: the collection has only named vectors")
 			}

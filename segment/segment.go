@@ -3,6 +3,7 @@ package segment
 import (
 	"encoding/binary"
 	"path/filepath"
+	"slices"
 
 	"github.com/cairn-db/cairn/point"
 	"github.com/edsrzf/mmap-go"
@@ -105,6 +106,17 @@ func (s *Segment) Payload(off uint32) []byte { return s.payload.at(off) }
 // Extra returns the content of the extra file name given to Write, mapped,
 // or nil if there is none.
 func (s *Segment) Extra(name string) []byte { return s.extras[name] }
+
+// ExtraNames returns the names of the extra files given to Write (and
+// Attach), sorted.
+func (s *Segment) ExtraNames() []string {
+	out := make([]string, 0, len(s.extras))
+	for name := range s.extras {
+		out = append(out, name)
+	}
+	slices.Sort(out)
+	return out
+}
 
 // Files returns the path of every immutable file of the segment (meta.seg
 // included, deleted.bits excluded), for hard-link snapshots. Every file is

@@ -74,13 +74,14 @@ func TestScrollOrderByRoute(t *testing.T) {
 }
 
 // TestCreateRejectsUnsupportedVectors checks that a collection asking for
-// multivectors or sparse vectors is refused with a 400 naming the field,
-// rather than created without them (so later upserts fail or lose data).
+// multivectors, or a sparse vector datatype Cairn does not store, is
+// refused with a 400 naming the field, rather than created without them
+// (so later upserts fail or lose data).
 func TestCreateRejectsUnsupportedVectors(t *testing.T) {
 	s := newEngineServer(t, Options{})
 	mustFail(t, s, "PUT", "/collections/m", `{"vectors":{"size":4,"distance":"Cosine","multivector_config":{"comparator":"max_sim"}}}`, 400, "multivector_config")
 	mustFail(t, s, "PUT", "/collections/m", `{"vectors":{"a":{"size":4,"distance":"Cosine"},"b":{"size":2,"distance":"Dot","multivector_config":{"comparator":"max_sim"}}}}`, 400, "vectors.b.multivector_config")
-	mustFail(t, s, "PUT", "/collections/m", `{"vectors":{"size":4,"distance":"Cosine"},"sparse_vectors":{"text":{}}}`, 400, "sparse_vectors")
+	mustFail(t, s, "PUT", "/collections/m", `{"vectors":{"size":4,"distance":"Cosine"},"sparse_vectors":{"text":{"index":{"datatype":"float16"}}}}`, 400, "sparse_vectors.text.index.datatype")
 	if r := call(t, s, "GET", "/collections/m/exists", ""); string(r.result) != `{"exists":false}` {
 		t.Fatalf("refused collection exists: %s", r.raw)
 	}

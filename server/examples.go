@@ -12,6 +12,7 @@ import (
 type exampleIn struct {
 	ID     *point.ID
 	Vector []float32
+	Sparse *point.SparseVector
 }
 
 // UnmarshalJSON reads an array of numbers, an integer id or a UUID string.
@@ -36,13 +37,21 @@ func (e *exampleIn) UnmarshalJSON(b []byte) error {
 		e.ID = &id
 		return nil
 	case b[0] == '{':
-		return &fieldError{Field: "vector", Msg: "sparse vectors, documents and images are not supported"}
+		var probe map[string]rawJSON
+		if err := (codec{}).unmarshal(b, &probe); err == nil && probe["indices"] != nil {
+			sv, err := parseSparse(b, "vector")
+			e.Sparse = &sv
+			return err
+		}
+		return &fieldError{Field: "vector", Msg: "documents and images are not supported"}
 	}
 	return &fieldError{Field: "vector", Msg: "expected a vector or a point id"}
 }
 
 // input returns the engine's form of the example.
-func (e exampleIn) input() engine.VectorInput { return engine.VectorInput{ID: e.ID, Vector: e.Vector} }
+func (e exampleIn) input() engine.VectorInput {
+	return engine.VectorInput{ID: e.ID, Vector: e.Vector, Sparse: e.Sparse}
+}
 
 // inputs returns the engine's form of a list of examples.
 func inputs(ex []exampleIn) []engine.VectorInput {

@@ -120,21 +120,21 @@ func listPoints(list []pointIn) ([]engine.PointStruct, error) {
 		if p.ID == nil {
 			return nil, &fieldError{Field: field + ".id", Msg: "missing field"}
 		}
-		if p.Vector == nil {
+		if !p.Vector.set {
 			return nil, &fieldError{Field: field + ".vector", Msg: "missing field"}
 		}
 		pl, err := decodePayload(p.Payload, field+".payload")
 		if err != nil {
 			return nil, err
 		}
-		out[i] = engine.PointStruct{ID: *p.ID, Vector: engine.Vectors(p.Vector), Payload: pl}
+		out[i] = engine.PointStruct{ID: *p.ID, Vector: p.Vector.dense, Sparse: p.Vector.sparse, Payload: pl}
 	}
 	return out, nil
 }
 
 func (b *batchIn) points() ([]engine.PointStruct, error) {
 	n := len(b.IDs)
-	vecs, err := batchVectors(b.Vectors, n)
+	vecs, sparse, err := batchVectors(b.Vectors, n)
 	if err != nil {
 		return nil, err
 	}
@@ -143,7 +143,7 @@ func (b *batchIn) points() ([]engine.PointStruct, error) {
 	}
 	out := make([]engine.PointStruct, n)
 	for i, id := range b.IDs {
-		out[i] = engine.PointStruct{ID: id, Vector: vecs[i]}
+		out[i] = engine.PointStruct{ID: id, Vector: vecs[i], Sparse: sparse[i]}
 		if b.Payloads != nil {
 			pl, err := decodePayload(b.Payloads[i], fmt.Sprintf("batch.payloads[%d]", i))
 			if err != nil {
@@ -156,11 +156,12 @@ func (b *batchIn) points() ([]engine.PointStruct, error) {
 }
 
 // batchVectors reads Qdrant's BatchVectorStruct: a list of arrays (the
-// unnamed vector) or an object of named lists.
-func batchVectors(raw rawJSON, n int) ([]engine.Vectors, error) {
+// unnamed vector) or an object of named lists of arrays or sparse vectors.
+func batchVectors(raw rawJSON, n int) ([]engine.Vectors, []engine.SparseVectors, error) {
 	if raw.isNull() {
-		return nil, &fieldError{Field: "batch.vectors", Msg: "missing field"}
+		return nil, nil, &fieldError{Field: "batch.vectors", Msg: "missing field"}
 	}
+	sparse := make([]engine.SparseVectors, n)
 	out := make([]engine.Vectors, n)
 	for i := range out {
 		out[i] = engine.Vectors{}
@@ -169,7 +170,7 @@ func batchVectors(raw rawJSON, n int) ([]engine.Vectors, error) {
 	if raw[0] == '[' {
 		named[""] = raw
 	} else if err := (codec{}).unmarshal(raw, &named); err != nil {
-		return nil, &fieldError{Field: "batch.vectors", Msg: jsonErrorText(err)}
+		return nil, nil, &fieldError{Field: "batch.vectors", Msg: jsonErrorText(err)}
 	}
 	for name, list := range named {
 		field := "batch.vectors"
@@ -178,20 +179,32 @@ func batchVectors(raw rawJSON, n int) ([]engine.Vectors, error) {
 		}
 		var items []rawJSON
 		if err := (codec{}).unmarshal(list, &items); err != nil {
-			return nil, &fieldError{Field: field, Msg: jsonErrorText(err)}
+			return nil, nil, &fieldError{Field: field, Msg: jsonErrorText(err)}
 		}
 		if len(items) != n {
-			return nil, &fieldError{Field: field, Msg: fmt.Sprintf("%d vectors for %d ids", len(items), n)}
+			return nil, nil, &fieldError{Field: field, Msg: fmt.Sprintf("%d vectors for %d ids", len(items), n)}
 		}
 		for i, it := range items {
-			f, err := parseFloats(it, fmt.Sprintf("%s[%d]", field, i))
+			at := fmt.Sprintf("%s[%d]", field, i)
+			if len(it) > 0 && it[0] == '{' && name != "" {
+				sv, err := parseSparse(it, at)
+				if err != nil {
+					return nil, nil, err
+				}
+				if sparse[i] == nil {
+					sparse[i] = engine.SparseVectors{}
+				}
+				sparse[i][name] = sv
+				continue
+			}
+			f, err := parseFloats(it, at)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			out[i][name] = f
 		}
 	}
-	return out, nil
+	return out, sparse, nil
 }
 
 // decodePayload reads a payload object with exact numbers; null is none.
@@ -328,10 +341,10 @@ func decodeUpdateVectors(body []byte) ([]engine.PointVectors, error) {
 	}
 	pts := make([]engine.PointVectors, len(*in.Points))
 	for i, p := range *in.Points {
-		if p.ID == nil || p.Vector == nil {
+		if p.ID == nil || !p.Vector.set {
 			return nil, badJSON(&fieldError{Field: fmt.Sprintf("points[%d]", i), Msg: "missing field id or vector"})
 		}
-		pts[i] = engine.PointVectors{ID: *p.ID, Vector: engine.Vectors(p.Vector)}
+		pts[i] = engine.PointVectors{ID: *p.ID, Vector: p.Vector.dense, Sparse: p.Vector.sparse}
 	}
 	return pts, nil
 }

@@ -35,7 +35,8 @@ func (q *queryExpr) UnmarshalJSON(b []byte) error {
 		return &fieldError{Field: "query", Msg: jsonErrorText(err)}
 	}
 	if _, sparse := m["indices"]; sparse {
-		return &fieldError{Field: "query", Msg: "sparse vectors are not supported"}
+		q.kind = engine.QueryNearest
+		return q.nearest.UnmarshalJSON(b)
 	}
 	if len(m) != 1 {
 		return &fieldError{Field: "query", Msg: "expected exactly one of nearest, recommend, discover, context, fusion"}

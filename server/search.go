@@ -8,6 +8,7 @@ import (
 
 	"github.com/cairn-db/cairn/engine"
 	"github.com/cairn-db/cairn/payload"
+	"github.com/cairn-db/cairn/point"
 )
 
 // namedVectorIn is Qdrant's NamedVectorStruct (dense forms): a bare array
@@ -15,6 +16,7 @@ import (
 type namedVectorIn struct {
 	Name   string
 	Vector []float32
+	Sparse *point.SparseVector // NamedSparseVector's vector
 }
 
 // UnmarshalJSON reads either form with the fast float parser.
@@ -36,7 +38,9 @@ func (n *namedVectorIn) UnmarshalJSON(b []byte) error {
 		return &fieldError{Field: "vector.vector", Msg: "missing field"}
 	}
 	if obj.Vector[0] == '{' {
-		return &fieldError{Field: "vector.vector", Msg: "sparse vectors are not supported"}
+		sv, err := parseSparse(obj.Vector, "vector.vector")
+		n.Name, n.Sparse = obj.Name, &sv
+		return err
 	}
 	v, err := parseFloats(obj.Vector, "vector.vector")
 	n.Name, n.Vector = obj.Name, v
@@ -70,7 +74,7 @@ func (in *searchIn) request() (engine.SearchRequest, error) {
 		return engine.SearchRequest{}, badJSON(&fieldError{Field: "limit", Msg: "missing field"})
 	}
 	req := engine.SearchRequest{
-		Vector: engine.NamedVector{Name: in.Vector.Name, Vector: in.Vector.Vector},
+		Vector: engine.NamedVector{Name: in.Vector.Name, Vector: in.Vector.Vector, Sparse: in.Vector.Sparse},
 		Filter: in.Filter, Params: in.Params, Limit: *limit,
 		WithPayload: in.WithPayload, WithVector: vectorSelector(in.WithVector, in.WithVectors), ScoreThreshold: in.ScoreThreshold,
 	}

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"fmt"
 	"math"
+	"strconv"
 
 	"github.com/cairn-db/cairn/engine"
+	"github.com/cairn-db/cairn/point"
 )
 
 // parseFloats parses a JSON array of numbers into float32s in one pass
@@ -65,18 +67,24 @@ func skipSpace(b []byte, i int) int {
 }
 
 // vectorIn is a point's vector in a request: Qdrant's VectorStruct, a bare
-// array (the unnamed vector) or an object of named arrays.
-type vectorIn engine.Vectors
+// array (the unnamed vector) or an object of named dense arrays and sparse
+// vectors ({"indices", "values"}).
+type vectorIn struct {
+	dense  engine.Vectors
+	sparse engine.SparseVectors
+	set    bool // the field was given
+}
 
 // UnmarshalJSON reads either form with the fast float parser.
 func (v *vectorIn) UnmarshalJSON(b []byte) error {
 	b = bytes.TrimSpace(b)
+	*v = vectorIn{set: true}
 	if len(b) > 0 && b[0] == '[' {
 		f, err := parseFloats(b, "vector")
 		if err != nil {
 			return err
 		}
-		*v = vectorIn{"": f}
+		v.dense = engine.Vectors{"": f}
 		return nil
 	}
 	if len(b) == 0 || b[0] != '{' {
@@ -86,19 +94,79 @@ func (v *vectorIn) UnmarshalJSON(b []byte) error {
 	if err := (codec{}).unmarshal(b, &raw); err != nil {
 		return &fieldError{Field: "vector", Msg: jsonErrorText(err)}
 	}
-	out := make(vectorIn, len(raw))
+	v.dense = make(engine.Vectors, len(raw))
 	for name, r := range raw {
 		if len(r) > 0 && r[0] == '{' {
-			return &fieldError{Field: "vector." + name, Msg: "sparse vectors are not supported"}
+			sv, err := parseSparse(r, "vector."+name)
+			if err != nil {
+				return err
+			}
+			if v.sparse == nil {
+				v.sparse = engine.SparseVectors{}
+			}
+			v.sparse[name] = sv
+			continue
 		}
 		f, err := parseFloats(r, "vector."+name)
 		if err != nil {
 			return err
 		}
-		out[name] = f
+		v.dense[name] = f
 	}
-	*v = out
 	return nil
+}
+
+// parseSparse reads Qdrant's SparseVector, {"indices": [u32...], "values":
+// [float...]}: both fields required, each index an integer from 0 to
+// 2^32-1 (serde's words otherwise), each value a finite float32. Lengths
+// and duplicates are the engine's to check (with Qdrant's texts).
+func parseSparse(b []byte, field string) (point.SparseVector, error) {
+	var obj struct {
+		Indices rawJSON `json:"indices"`
+		Values  rawJSON `json:"values"`
+	}
+	if err := (codec{}).unmarshal(b, &obj); err != nil {
+		return point.SparseVector{}, &fieldError{Field: field, Msg: jsonErrorText(err)}
+	}
+	if obj.Indices.isNull() {
+		return point.SparseVector{}, &fieldError{Field: field, Msg: "missing field `indices`"}
+	}
+	if obj.Values.isNull() {
+		return point.SparseVector{}, &fieldError{Field: field, Msg: "missing field `values`"}
+	}
+	idx, err := parseIndices(obj.Indices, field+".indices")
+	if err != nil {
+		return point.SparseVector{}, err
+	}
+	vals, err := parseFloats(obj.Values, field+".values")
+	if err != nil {
+		return point.SparseVector{}, err
+	}
+	return point.SparseVector{Indices: idx, Values: vals}, nil
+}
+
+// parseIndices reads a JSON array of u32 indices.
+func parseIndices(b []byte, field string) ([]uint32, error) {
+	var toks []rawJSON
+	if err := (codec{}).unmarshal(b, &toks); err != nil {
+		return nil, &fieldError{Field: field, Msg: jsonErrorText(err)}
+	}
+	out := make([]uint32, len(toks))
+	for i, t := range toks {
+		at := fmt.Sprintf("%s[%d]", field, i)
+		if !isJSONNumber(t) {
+			return nil, &fieldError{Field: at, Msg: fmt.Sprintf("invalid type: %s, expected u32", t)}
+		}
+		if bytes.ContainsAny(t, ".eE") {
+			return nil, &fieldError{Field: at, Msg: fmt.Sprintf("invalid type: floating point `%s`, expected u32", t)}
+		}
+		u, err := strconv.ParseUint(string(t), 10, 32)
+		if err != nil {
+			return nil, &fieldError{Field: at, Msg: fmt.Sprintf("invalid value: integer `%s`, expected u32", t)}
+		}
+		out[i] = uint32(u)
+	}
+	return out, nil
 }
 
 // rawJSON is a JSON value kept as bytes (encoding/json.RawMessage's job,

@@ -44,11 +44,23 @@ func TestParseFloats(t *testing.T) {
 
 func TestVectorIn(t *testing.T) {
 	var v vectorIn
-	if err := v.UnmarshalJSON([]byte(`{"image":[1,2],"text":[3]}`)); err != nil || len(v) != 2 || v["text"][0] != 3 {
+	if err := v.UnmarshalJSON([]byte(`{"image":[1,2],"text":[3]}`)); err != nil || len(v.dense) != 2 || v.dense["text"][0] != 3 {
 		t.Fatalf("%v %v", v, err)
 	}
-	if err := v.UnmarshalJSON([]byte(`{"s":{"indices":[1],"values":[2]}}`)); err == nil || !strings.Contains(err.Error(), "sparse") {
-		t.Fatalf("sparse: %v", err)
+	if err := v.UnmarshalJSON([]byte(`{"s":{"indices":[3,1],"values":[2,4]}}`)); err != nil || len(v.sparse["s"].Indices) != 2 || v.sparse["s"].Indices[0] != 3 {
+		t.Fatalf("sparse: %v %v", v, err)
+	}
+	for in, want := range map[string]string{
+		`{"s":{"indices":[-1],"values":[2]}}`:         "vector.s.indices[0]: invalid value: integer `-1`, expected u32",
+		`{"s":{"indices":[4294967296],"values":[2]}}`: "vector.s.indices[0]: invalid value: integer `4294967296`, expected u32",
+		`{"s":{"indices":[1.5],"values":[2]}}`:        "vector.s.indices[0]: invalid type: floating point `1.5`, expected u32",
+		`{"s":{"indices":[1]}}`:                       "vector.s: missing field `values`",
+		`{"s":{"values":[1]}}`:                        "vector.s: missing field `indices`",
+		`{"s":{"indices":[1],"values":[1e39]}}`:       "vector.s.values[0]",
+	} {
+		if err := v.UnmarshalJSON([]byte(in)); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want %q", in, err, want)
+		}
 	}
 	if err := v.UnmarshalJSON([]byte(`"x"`)); err == nil {
 		t.Fatal("string accepted")
