@@ -58,7 +58,10 @@ func TestBadInput(t *testing.T) {
 	c.upsert("c", 0, 10)
 
 	unknown := []call{
-		{"GetCollectionInfo", func(t *testing.T, cl *qdrant.Client) error { _, err := cl.GetCollectionInfo(ctx(t), "nope"); return err }},
+		{"GetCollectionInfo", func(t *testing.T, cl *qdrant.Client) error {
+			_, err := cl.GetCollectionInfo(ctx(t), "nope")
+			return err
+		}},
 		{"DeleteCollection", func(t *testing.T, cl *qdrant.Client) error { return cl.DeleteCollection(ctx(t), "nope") }},
 		{"Upsert", func(t *testing.T, cl *qdrant.Client) error {
 			_, err := cl.Upsert(ctx(t), &qdrant.UpsertPoints{CollectionName: "nope", Wait: qdrant.PtrOf(true), Points: points(0, 1)})

@@ -21,7 +21,7 @@ import (
 // testCA is a CA made by the test, with one server certificate for
 // 127.0.0.1 it signed, written as PEM files.
 type testCA struct {
-	pool               *x509.CertPool
+	pool              *x509.CertPool
 	caFile, cert, key string
 }
 
