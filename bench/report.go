@@ -151,14 +151,31 @@ func shortCommit(m Machine) string {
 func writeSearchMarkdown(b *strings.Builder, s *SearchResult, ref *HNSWTable) {
 	fmt.Fprintf(b, "Search: %d × %d (%s), %d queries, recall@%d; medians of %d interleaved round(s)\n\n",
 		s.Data.N, s.Data.Dim, s.Data.Metric, s.Data.Queries, s.K, max(s.Rounds, 1))
-	b.WriteString("| mode | ef | clients | recall | recall (ids) | QPS median (min–max) | p50 ms | p95 ms | p99 ms |\n|---|---|---|---|---|---|---|---|---|\n")
+	cpu := slices.ContainsFunc(s.Rows, func(x SearchRow) bool { return x.CPUPerQueryUS > 0 })
+	b.WriteString("| mode | ef | clients | recall | recall (ids) | QPS median (min–max) | p50 ms | p95 ms | p99 ms |")
+	if cpu {
+		b.WriteString(" server CPU µs/query median (min–max) |")
+	}
+	b.WriteString("\n|---|---|---|---|---|---|---|---|---|")
+	if cpu {
+		b.WriteString("---|")
+	}
+	b.WriteString("\n")
 	for _, x := range s.Rows {
 		lat := [3]string{}
 		if x.Latency.Count > 0 {
 			lat = [3]string{fmt.Sprintf("%.3f", x.Latency.P50), fmt.Sprintf("%.3f", x.Latency.P95), fmt.Sprintf("%.3f", x.Latency.P99)}
 		}
-		fmt.Fprintf(b, "| %s | %d | %d | %.4f | %.4f | %s | %s | %s | %s |\n", x.Mode, x.Ef, x.Clients,
+		fmt.Fprintf(b, "| %s | %d | %d | %.4f | %.4f | %s | %s | %s | %s |", x.Mode, x.Ef, x.Clients,
 			x.Recall, x.RecallIDs, qpsRange(x), lat[0], lat[1], lat[2])
+		if cpu {
+			c := ""
+			if x.CPUPerQueryUS > 0 {
+				c = spreadText(x.Rounds, x.CPUPerQueryUS, x.CPUMinUS, x.CPUMaxUS, "%.1f")
+			}
+			fmt.Fprintf(b, " %s |", c)
+		}
+		b.WriteString("\n")
 	}
 	if s.ReferenceLib != "" {
 		fmt.Fprintf(b, "\nhnswlib rows: %s, run once per round between Cairn's; recall@%d counts ids in the true top %d; each sample is its best of %d passes.\n",
@@ -189,6 +206,12 @@ func writeSearchMarkdown(b *strings.Builder, s *SearchResult, ref *HNSWTable) {
 		for _, x := range s.Ratios {
 			fmt.Fprintf(b, "| %d | %s / %s = %.2f× (%.2f–%.2f) | %.4f / %.4f |\n", x.Ef, x.Of, x.Over,
 				x.Ratio.Median, x.Ratio.Min, x.Ratio.Max, x.Rec, x.RecTo)
+		}
+	}
+	if len(s.CPURatios) > 0 {
+		b.WriteString("\n| ef | server CPU per query ratio, median of per-round ratios (min–max) |\n|---|---|\n")
+		for _, x := range s.CPURatios {
+			fmt.Fprintf(b, "| %d | %s / %s = %.2f× (%.2f–%.2f) |\n", x.Ef, x.Of, x.Over, x.Ratio.Median, x.Ratio.Min, x.Ratio.Max)
 		}
 	}
 	if ref != nil {
