@@ -97,17 +97,17 @@ type Sample struct {
 // SearchRow is one ef's figures in one mode ("http", "inprocess" or
 // "hnswlib"): medians over the rounds' samples, with the QPS range.
 type SearchRow struct {
-	Mode      string   `json:"mode"`
-	Ef        int      `json:"ef"`
-	Clients   int      `json:"clients"`
-	Runs      int      `json:"runs"`       // passes per sample, the best kept
-	Rounds    int      `json:"rounds"`     // samples, one per round
-	Recall    float64  `json:"recall"`     // ann-benchmarks recall@k (median)
-	RecallIDs float64  `json:"recall_ids"` // id-intersection recall@k, as hnswlib_ref prints (median)
-	QPS       float64  `json:"qps"`        // median over the rounds
-	QPSMin    float64  `json:"qps_min"`
-	QPSMax    float64  `json:"qps_max"`
-	Latency   Latency  `json:"latency"` // field-wise medians of the rounds' summaries
+	Mode      string  `json:"mode"`
+	Ef        int     `json:"ef"`
+	Clients   int     `json:"clients"`
+	Runs      int     `json:"runs"`       // passes per sample, the best kept
+	Rounds    int     `json:"rounds"`     // samples, one per round
+	Recall    float64 `json:"recall"`     // ann-benchmarks recall@k (median)
+	RecallIDs float64 `json:"recall_ids"` // id-intersection recall@k, as hnswlib_ref prints (median)
+	QPS       float64 `json:"qps"`        // median over the rounds
+	QPSMin    float64 `json:"qps_min"`
+	QPSMax    float64 `json:"qps_max"`
+	Latency   Latency `json:"latency"` // field-wise medians of the rounds' summaries
 	// CPUPerQueryUS is the server's CPU time (user + system) per timed
 	// query, in microseconds: the median over the rounds, with CPUMinUS
 	// and CPUMaxUS (0: not measured, see SearchOptions.ServerPID).
