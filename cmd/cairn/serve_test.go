@@ -86,10 +86,14 @@ func TestStartHookFlags(t *testing.T) {
 	}
 }
 
+// emptyConfig writes a configuration file that sets nothing but turns
+// gRPC off: tests run many servers at once, and the default
+// service.grpc_port 6334 is one fixed port (a test that wants gRPC sets
+// QDRANT__SERVICE__GRPC_PORT, which wins over the file).
 func emptyConfig(t *testing.T) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), "c.yaml")
-	if err := writeFile(p, ""); err != nil {
+	if err := writeFile(p, "service:\n  grpc_port: null\n"); err != nil {
 		t.Fatal(err)
 	}
 	return p
