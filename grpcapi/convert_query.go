@@ -98,23 +98,23 @@ func queryExprFromProto(q *qdrant.Query) (*engine.QueryExpr, error) {
 		return nil, invalidArg("query.fusion: unknown variant `%d`, expected one of `rrf`, `dbsf`", o.Fusion)
 	case *qdrant.Query_Rrf:
 		if (o.Rrf.K != nil && *o.Rrf.K != defaultRRFK) || len(o.Rrf.GetWeights()) > 0 {
-			return nil, notSupported("rrf with a custom k or weights")
+			return nil, unimplemented("rrf with a custom k or weights")
 		}
 		return &engine.QueryExpr{Kind: engine.QueryFusion, Fusion: engine.FusionRRF}, nil
 	case *qdrant.Query_Discover:
-		return nil, notSupported("discover queries")
+		return nil, unimplemented("discover queries")
 	case *qdrant.Query_Context:
-		return nil, notSupported("context queries")
+		return nil, unimplemented("context queries")
 	case *qdrant.Query_OrderBy:
-		return nil, notSupported("order_by queries")
+		return nil, unimplemented("order_by queries")
 	case *qdrant.Query_Sample:
-		return nil, notSupported("sample queries")
+		return nil, unimplemented("sample queries")
 	case *qdrant.Query_Formula:
-		return nil, notSupported("formula queries")
+		return nil, unimplemented("formula queries")
 	case *qdrant.Query_NearestWithMmr:
-		return nil, notSupported("MMR (nearest with mmr) queries")
+		return nil, unimplemented("MMR (nearest with mmr) queries")
 	case *qdrant.Query_RelevanceFeedback:
-		return nil, notSupported("relevance feedback queries")
+		return nil, unimplemented("relevance feedback queries")
 	}
 	return nil, invalidArg("query: unknown query kind %T", q.GetVariant())
 }
@@ -170,9 +170,6 @@ func convQueryNode(n queryNode, budget *int, depth int) (engine.QueryRequest, er
 	}
 	if r.LookupFrom, err = lookupFromProto(n.lookup); err != nil {
 		return r, err
-	}
-	if n.scoreThreshold != nil && math.IsNaN(float64(*n.scoreThreshold)) {
-		return r, invalidArg("score_threshold: expected a number, got NaN")
 	}
 	if n.using != nil {
 		r.Using = *n.using

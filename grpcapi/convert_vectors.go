@@ -2,17 +2,9 @@ package grpcapi
 
 import (
 	"github.com/qdrant/go-client/qdrant"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 
 	"github.com/cairn-db/cairn/engine"
 )
-
-// notSupported is the answer to a feature of Qdrant's protos that Cairn
-// does not have: Unimplemented, naming it, never a silent wrong answer.
-func notSupported(feature string) error {
-	return status.Error(codes.Unimplemented, feature+" is not supported by Cairn yet")
-}
 
 // denseFromProto returns the dense vector a Vector holds: its `dense`
 // form or the deprecated `data` field. Sparse vectors, multi-vectors and
@@ -22,21 +14,21 @@ func denseFromProto(v *qdrant.Vector) ([]float32, error) {
 	case *qdrant.Vector_Dense:
 		return nonNilFloats(o.Dense.GetData()), nil
 	case *qdrant.Vector_Sparse:
-		return nil, notSupported("sparse vectors")
+		return nil, unimplemented("sparse vectors")
 	case *qdrant.Vector_MultiDense:
-		return nil, notSupported("multi-vectors")
+		return nil, unimplemented("multi-vectors")
 	case *qdrant.Vector_Document:
-		return nil, notSupported("inference (document vectors)")
+		return nil, unimplemented("inference (document vectors)")
 	case *qdrant.Vector_Image:
-		return nil, notSupported("inference (image vectors)")
+		return nil, unimplemented("inference (image vectors)")
 	case *qdrant.Vector_Object:
-		return nil, notSupported("inference (object vectors)")
+		return nil, unimplemented("inference (object vectors)")
 	case nil:
 		if v.GetIndices() != nil {
-			return nil, notSupported("sparse vectors")
+			return nil, unimplemented("sparse vectors")
 		}
 		if v.VectorsCount != nil {
-			return nil, notSupported("multi-vectors")
+			return nil, unimplemented("multi-vectors")
 		}
 		return nonNilFloats(v.GetData()), nil
 	}
@@ -111,15 +103,15 @@ func vectorInputFromProto(v *qdrant.VectorInput) (engine.VectorInput, error) {
 	case *qdrant.VectorInput_Dense:
 		return engine.VectorInput{Vector: nonNilFloats(o.Dense.GetData())}, nil
 	case *qdrant.VectorInput_Sparse:
-		return engine.VectorInput{}, notSupported("sparse vectors")
+		return engine.VectorInput{}, unimplemented("sparse vectors")
 	case *qdrant.VectorInput_MultiDense:
-		return engine.VectorInput{}, notSupported("multi-vectors")
+		return engine.VectorInput{}, unimplemented("multi-vectors")
 	case *qdrant.VectorInput_Document:
-		return engine.VectorInput{}, notSupported("inference (document vectors)")
+		return engine.VectorInput{}, unimplemented("inference (document vectors)")
 	case *qdrant.VectorInput_Image:
-		return engine.VectorInput{}, notSupported("inference (image vectors)")
+		return engine.VectorInput{}, unimplemented("inference (image vectors)")
 	case *qdrant.VectorInput_Object:
-		return engine.VectorInput{}, notSupported("inference (object vectors)")
+		return engine.VectorInput{}, unimplemented("inference (object vectors)")
 	}
 	return engine.VectorInput{}, invalidArg("query: vector input is empty: expected a vector or a point id")
 }
