@@ -63,7 +63,7 @@ var writeCalls = []call{
 		return err
 	}},
 	{"ClearPayload", func(t *testing.T, cl *qdrant.Client) error {
-		_, err := cl.ClearPayload(ctx(t), &qdrant.ClearPayloadPoints{CollectionName: "c", Wait: qdrant.PtrOf(true), Points: qdrant.NewPointsSelector(qdrant.NewIDNum(1))})
+		_, err := cl.ClearPayload(ctx(t), &qdrant.ClearPayloadPoints{CollectionName: "c", Wait: qdrant.PtrOf(true), Points: qdrant.NewPointsSelector(qdrant.NewIDNum(2))})
 		return err
 	}},
 	{"CreateFieldIndex", func(t *testing.T, cl *qdrant.Client) error {

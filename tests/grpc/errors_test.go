@@ -8,7 +8,6 @@ import (
 
 	"github.com/qdrant/go-client/qdrant"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 )
 
 // restError sends a REST request with the full key and returns its HTTP
@@ -42,7 +41,7 @@ func (c *cairn) restError(method, path string, body any) (int, string) {
 // sameMessage fails unless the gRPC error's message is REST's for the same mistake.
 func sameMessage(t *testing.T, what string, err error, restMsg string) {
 	t.Helper()
-	if st, ok := status.FromError(err); ok && st.Message() != restMsg {
+	if st, ok := statusOf(err); ok && st.Message() != restMsg {
 		t.Errorf("%s: gRPC says %q, REST says %q", what, st.Message(), restMsg)
 	}
 }
@@ -62,7 +61,6 @@ func TestBadInput(t *testing.T) {
 			_, err := cl.GetCollectionInfo(ctx(t), "nope")
 			return err
 		}},
-		{"DeleteCollection", func(t *testing.T, cl *qdrant.Client) error { return cl.DeleteCollection(ctx(t), "nope") }},
 		{"Upsert", func(t *testing.T, cl *qdrant.Client) error {
 			_, err := cl.Upsert(ctx(t), &qdrant.UpsertPoints{CollectionName: "nope", Wait: qdrant.PtrOf(true), Points: points(0, 1)})
 			return err
@@ -95,6 +93,17 @@ func TestBadInput(t *testing.T) {
 	_, err := cl.Count(ctx(t), &qdrant.CountPoints{CollectionName: "nope"})
 	_, restMsg := c.restError(http.MethodPost, "/collections/nope/points/count", map[string]any{})
 	sameMessage(t, "unknown collection", err, restMsg)
+
+	// Deleting an unknown collection is no error: result false, as REST's.
+	del, err := cl.GetCollectionsClient().Delete(ctx(t), &qdrant.DeleteCollection{CollectionName: "nope"})
+	if err != nil || del.GetResult() {
+		t.Errorf("delete an unknown collection = %v, %v; want result false", del, err)
+	}
+	var restDel bool
+	c.mustREST(http.MethodDelete, "/collections/nope", nil).Result(t, &restDel)
+	if restDel {
+		t.Errorf("REST deleted an unknown collection")
+	}
 
 	// Wrong dimension: the whole batch is refused.
 	bad := append(points(20, 22), &qdrant.PointStruct{Id: qdrant.NewIDNum(22), Vectors: qdrant.NewVectorsDense([]float32{1, 2, 3})})

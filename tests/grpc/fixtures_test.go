@@ -91,13 +91,7 @@ func wantCode(t *testing.T, what string, err error, want codes.Code, texts ...st
 		t.Errorf("%s: succeeded, want %v", what, want)
 		return
 	}
-	st, ok := status.FromError(err)
-	if !ok {
-		var qe *qdrant.QdrantError
-		if errors.As(err, &qe) {
-			st, ok = status.FromError(qe.Unwrap())
-		}
-	}
+	st, ok := statusOf(err)
 	if !ok {
 		t.Errorf("%s: %v is not a gRPC status, want %v", what, err, want)
 		return
@@ -114,6 +108,16 @@ func wantCode(t *testing.T, what string, err error, want codes.Code, texts ...st
 	if strings.Contains(st.Message(), "not implemented") {
 		t.Errorf("%s: answered by a generated Unimplemented stub: %q", what, st.Message())
 	}
+}
+
+// statusOf returns the gRPC status of err, under the client's
+// QdrantError wrapper (whose own text would otherwise be the message).
+func statusOf(err error) (*status.Status, bool) {
+	var qe *qdrant.QdrantError
+	if errors.As(err, &qe) {
+		err = qe.Unwrap()
+	}
+	return status.FromError(err)
 }
 
 // ids returns the numeric ids of retrieved or scored points.

@@ -16,6 +16,8 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
+	"log/slog"
 	"net"
 	"os"
 	"os/exec"
@@ -44,6 +46,8 @@ const (
 
 func TestMain(m *testing.M) {
 	flag.Parse()
+	// The client warns on every connection that sends a key without TLS.
+	slog.SetDefault(slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if *cairnBin == "" && os.Getenv("CAIRN_GRPC_TESTS") == "" {
 		fmt.Println("tests/grpc skipped: run `make test-grpc`, set CAIRN_GRPC_TESTS=1 or pass -cairn-bin")
 		os.Exit(0)

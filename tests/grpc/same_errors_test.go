@@ -1,0 +1,162 @@
+package grpctests
+
+import (
+	"math"
+	"net/http"
+	"testing"
+
+	"github.com/qdrant/go-client/qdrant"
+	"google.golang.org/grpc/codes"
+)
+
+// grpcCodeOf is the gRPC code Qdrant answers for a REST status.
+func grpcCodeOf(httpStatus int) codes.Code {
+	switch httpStatus {
+	case http.StatusOK:
+		return codes.OK
+	case http.StatusBadRequest, http.StatusUnprocessableEntity:
+		return codes.InvalidArgument
+	case http.StatusNotFound:
+		return codes.NotFound
+	case http.StatusConflict:
+		return codes.AlreadyExists
+	case http.StatusForbidden:
+		return codes.PermissionDenied
+	case http.StatusUnauthorized:
+		return codes.Unauthenticated
+	}
+	return codes.Unknown
+}
+
+// TestSameValidation: the same mistake made over REST and over gRPC is
+// refused by both, with the code matching REST's status and, where the
+// check is the engine's, the same message.
+func TestSameValidation(t *testing.T) {
+	t.Parallel()
+	c := start(t, opts{})
+	cl, pc := c.client, c.client.GetPointsClient()
+	c.createCollection("c")
+	c.upsert("c", 0, 10)
+	v := vec(1)
+	for _, tc := range []struct {
+		name         string
+		method, path string
+		body         any
+		grpc         func() error
+		sameText     bool
+	}{
+		{"search limit 0", "POST", "/collections/c/points/search", map[string]any{"vector": v, "limit": 0},
+			func() error {
+				_, err := pc.Search(ctx(t), &qdrant.SearchPoints{CollectionName: "c", Vector: v, Limit: 0})
+				return err
+			}, false},
+		{"search hnsw_ef 0", "POST", "/collections/c/points/search", map[string]any{"vector": v, "limit": 3, "params": map[string]any{"hnsw_ef": 0}},
+			func() error {
+				_, err := pc.Search(ctx(t), &qdrant.SearchPoints{CollectionName: "c", Vector: v, Limit: 3, Params: &qdrant.SearchParams{HnswEf: qdrant.PtrOf(uint64(0))}})
+				return err
+			}, false},
+		{"search an unknown vector name", "POST", "/collections/c/points/search", map[string]any{"vector": map[string]any{"name": "nope", "vector": v}, "limit": 3},
+			func() error {
+				_, err := pc.Search(ctx(t), &qdrant.SearchPoints{CollectionName: "c", Vector: v, Limit: 3, VectorName: qdrant.PtrOf("nope")})
+				return err
+			}, true},
+		{"recommend with no examples", "POST", "/collections/c/points/recommend", map[string]any{"positive": []int{}, "limit": 3},
+			func() error {
+				_, err := pc.Recommend(ctx(t), &qdrant.RecommendPoints{CollectionName: "c", Limit: 3})
+				return err
+			}, false},
+		{"recommend from a missing point", "POST", "/collections/c/points/recommend", map[string]any{"positive": []int{999}, "limit": 3},
+			func() error {
+				_, err := pc.Recommend(ctx(t), &qdrant.RecommendPoints{CollectionName: "c", Limit: 3, Positive: []*qdrant.PointId{qdrant.NewIDNum(999)}})
+				return err
+			}, true},
+		{"query by a missing point", "POST", "/collections/c/points/query", map[string]any{"query": 999, "limit": 3},
+			func() error {
+				_, err := cl.Query(ctx(t), &qdrant.QueryPoints{CollectionName: "c", Query: qdrant.NewQueryID(qdrant.NewIDNum(999)), Limit: qdrant.PtrOf(uint64(3))})
+				return err
+			}, true},
+		{"upsert a malformed uuid", "PUT", "/collections/c/points?wait=true", map[string]any{"points": []any{map[string]any{"id": "not-a-uuid", "vector": v}}},
+			func() error {
+				_, err := cl.Upsert(ctx(t), &qdrant.UpsertPoints{CollectionName: "c", Wait: qdrant.PtrOf(true),
+					Points: []*qdrant.PointStruct{{Id: qdrant.NewID("not-a-uuid"), Vectors: qdrant.NewVectorsDense(v)}}})
+				return err
+			}, false},
+		{"create an existing collection", "PUT", "/collections/c", map[string]any{"vectors": map[string]any{"size": dim, "distance": "Dot"}},
+			func() error {
+				return cl.CreateCollection(ctx(t), &qdrant.CreateCollection{CollectionName: "c",
+					VectorsConfig: qdrant.NewVectorsConfig(&qdrant.VectorParams{Size: dim, Distance: qdrant.Distance_Dot})})
+			}, true},
+		{"alias to an unknown collection", "POST", "/collections/aliases", map[string]any{"actions": []any{map[string]any{"create_alias": map[string]any{"alias_name": "a", "collection_name": "nope"}}}},
+			func() error { return cl.CreateAlias(ctx(t), "a", "nope") }, true},
+		{"create a collection with 70000-d vectors", "PUT", "/collections/big", map[string]any{"vectors": map[string]any{"size": 70000, "distance": "Dot"}},
+			func() error {
+				return cl.CreateCollection(ctx(t), &qdrant.CreateCollection{CollectionName: "big",
+					VectorsConfig: qdrant.NewVectorsConfig(&qdrant.VectorParams{Size: 70000, Distance: qdrant.Distance_Dot})})
+			}, true},
+	} {
+		code, restMsg := c.restError(tc.method, tc.path, tc.body)
+		if code == http.StatusOK {
+			t.Errorf("%s: REST accepted it", tc.name)
+			continue
+		}
+		err := tc.grpc()
+		wantCode(t, tc.name+" (REST "+http.StatusText(code)+": "+restMsg+")", err, grpcCodeOf(code))
+		if tc.sameText {
+			sameMessage(t, tc.name, err, restMsg)
+		}
+	}
+	// gRPC can send what JSON cannot: NaN and Inf components are refused.
+	for _, x := range []float32{float32(math.NaN()), float32(math.Inf(1))} {
+		_, err := cl.Upsert(ctx(t), &qdrant.UpsertPoints{CollectionName: "c", Wait: qdrant.PtrOf(true),
+			Points: []*qdrant.PointStruct{{Id: qdrant.NewIDNum(50), Vectors: qdrant.NewVectorsDense([]float32{x, 0, 0, 0})}}})
+		wantCode(t, "upsert a vector holding "+qdrant.NewValueDouble(float64(x)).String(), err, codes.InvalidArgument)
+		_, err = pc.Search(ctx(t), &qdrant.SearchPoints{CollectionName: "c", Vector: []float32{x, 0, 0, 0}, Limit: 3})
+		wantCode(t, "search a vector holding NaN or Inf", err, codes.InvalidArgument)
+	}
+	if got := c.count("c", nil); got != 10 {
+		t.Errorf("count after the refused writes = %d, want 10", got)
+	}
+}
+
+// TestUnsupportedNamed: what Cairn's engine lacks answers Unimplemented
+// with the feature named, never the generated "method X not implemented"
+// and never a silent answer.
+func TestUnsupportedNamed(t *testing.T) {
+	t.Parallel()
+	c := start(t, opts{})
+	cl, pc := c.client, c.client.GetPointsClient()
+	c.createCollection("c")
+	c.upsert("c", 0, 10)
+	for _, tc := range []struct {
+		name string
+		call func() error
+	}{
+		{"SearchGroups", func() error {
+			_, err := pc.SearchGroups(ctx(t), &qdrant.SearchPointGroups{CollectionName: "c", Vector: vec(1), Limit: 3, GroupBy: "city", GroupSize: 2})
+			return err
+		}},
+		{"Discover", func() error {
+			_, err := pc.Discover(ctx(t), &qdrant.DiscoverPoints{CollectionName: "c", Limit: 3, Target: qdrant.NewTargetID(qdrant.NewIDNum(1))})
+			return err
+		}},
+		{"Facet", func() error {
+			_, err := cl.Facet(ctx(t), &qdrant.FacetCounts{CollectionName: "c", Key: "city"})
+			return err
+		}},
+		{"SearchMatrixPairs", func() error {
+			_, err := cl.SearchMatrixPairs(ctx(t), &qdrant.SearchMatrixPoints{CollectionName: "c"})
+			return err
+		}},
+		{"QueryGroups", func() error {
+			_, err := cl.QueryGroups(ctx(t), &qdrant.QueryPointGroups{CollectionName: "c", Query: qdrant.NewQueryDense(vec(1)), GroupBy: "city"})
+			return err
+		}},
+	} {
+		err := tc.call()
+		if err == nil {
+			t.Logf("%s is served", tc.name)
+			continue
+		}
+		wantCode(t, tc.name, err, codes.Unimplemented, "not supported by Cairn")
+	}
+}
