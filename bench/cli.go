@@ -205,6 +205,7 @@ func runSearch(ctx context.Context, args []string, env *runEnv) error {
 	clients := f.Int("clients", 4, "concurrent search clients (HTTP connections or gRPC connections)")
 	transport := f.String("transport", "http", "searches over http, grpc (Qdrant's gRPC API, Points.Search) or both, interleaved; the collection is loaded over HTTP either way")
 	grpcAddr := f.String("grpc-addr", "localhost:6334", "host:port of the server's gRPC API (-transport grpc or both)")
+	grpcConns := f.Int("grpc-conns", 0, "gRPC connections the search clients share (0: one per client)")
 	serverPID := f.Int("server-pid", 0, "the server's process id on this machine: report its CPU time per query (/proc/PID/stat utime+stime over each sample's timed queries; 0: not measured)")
 	runs := f.Int("runs", 1, "passes over the queries per sample; the best QPS is the sample (ann-benchmarks' convention)")
 	rounds := f.Int("rounds", 3, "interleaved rounds: each measures every mode at every ef once; tables give medians and min–max")
@@ -234,8 +235,8 @@ func runSearch(ctx context.Context, args []string, env *runEnv) error {
 	if *noHTTP && *transport != "http" {
 		return fmt.Errorf("%w: -no-http skips the server, -transport %s needs it", ErrUsage, *transport)
 	}
-	if *serverPID < 0 {
-		return fmt.Errorf("%w: -server-pid %d", ErrUsage, *serverPID)
+	if *serverPID < 0 || *grpcConns < 0 {
+		return fmt.Errorf("%w: -server-pid %d, -grpc-conns %d", ErrUsage, *serverPID, *grpcConns)
 	}
 	if err := checkRounds(*rounds); err != nil {
 		return err
@@ -260,7 +261,7 @@ func runSearch(ctx context.Context, args []string, env *runEnv) error {
 	}
 	o.ServerPID = *serverPID
 	if *transport != "http" {
-		o.GRPCAddr, o.NoHTTPSearch = *grpcAddr, *transport == "grpc"
+		o.GRPCAddr, o.NoHTTPSearch, o.GRPCConns = *grpcAddr, *transport == "grpc", *grpcConns
 	}
 	if *refBin != "" {
 		if err := hnswlibLayout(ds); err != nil {

@@ -66,8 +66,9 @@ func grpcSearch(ctx context.Context, pc qdrant.PointsClient, name string, q []fl
 }
 
 // searchGRPC runs every query once (after a warm-up of up to 100 queries)
-// with o.Clients clients, each on its own connection, pulling queries from
-// a shared counter: the HTTP run's loop over the gRPC API.
+// with o.Clients clients, each on the next of g's connections (its own,
+// unless o.GRPCConns is fewer), pulling queries from a shared counter: the
+// HTTP run's loop over the gRPC API.
 func searchGRPC(ctx context.Context, g *GRPCClient, ds *Dataset, o SearchOptions, ef int) (SearchRow, error) {
 	nq, clients := ds.NQ(), max(o.Clients, 1)
 	warm := g.points()

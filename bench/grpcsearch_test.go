@@ -15,6 +15,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/peer"
 	"google.golang.org/grpc/status"
 )
 
@@ -29,6 +30,7 @@ type fakeGRPC struct {
 	searches int
 	efs      map[uint64]int
 	keys     map[string]int
+	peers    map[string]bool
 }
 
 func (g *fakeGRPC) Search(ctx context.Context, req *qdrant.SearchPoints) (*qdrant.SearchResponse, error) {
@@ -38,6 +40,9 @@ func (g *fakeGRPC) Search(ctx context.Context, req *qdrant.SearchPoints) (*qdran
 	g.efs[req.GetParams().GetHnswEf()]++
 	for _, k := range md.Get("api-key") {
 		g.keys[k]++
+	}
+	if p, ok := peer.FromContext(ctx); ok {
+		g.peers[p.Addr.String()] = true
 	}
 	g.mu.Unlock()
 	g.f.mu.Lock()
@@ -59,7 +64,7 @@ func newFakeGRPC(t *testing.T, f *fakeQdrant) (*fakeGRPC, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g := &fakeGRPC{f: f, efs: map[uint64]int{}, keys: map[string]int{}}
+	g := &fakeGRPC{f: f, efs: map[uint64]int{}, keys: map[string]int{}, peers: map[string]bool{}}
 	s := grpc.NewServer()
 	qdrant.RegisterPointsServer(s, g)
 	go s.Serve(ln)
@@ -95,6 +100,9 @@ func TestRunSearchGRPCInterleaved(t *testing.T) {
 	if want := 3 * (30 + 30); g.searches != want || g.efs[64] != want { // rounds × (warm-up + measured)
 		t.Errorf("%d gRPC searches (%v by ef), want %d at ef 64", g.searches, g.efs, want)
 	}
+	if len(g.peers) != 3 {
+		t.Errorf("searches came over %d connections, want one per client (3)", len(g.peers))
+	}
 	var ratio bool
 	for _, r := range res.Ratios {
 		ratio = ratio || (r.Of == ModeGRPC && r.Over == ModeHTTP && r.Ef == 64)
@@ -112,13 +120,14 @@ func TestRunSearchGRPCInterleaved(t *testing.T) {
 }
 
 // TestRunSearchGRPCOnly: -transport grpc loads over HTTP, searches only
-// over gRPC, and sends the api key on the gRPC calls.
+// over gRPC, sends the api key on the gRPC calls, and -grpc-conns 1 puts
+// every client on one connection.
 func TestRunSearchGRPCOnly(t *testing.T) {
 	f, srv := newFakeQdrant(t)
 	f.apiKey = "k"
 	g, addr := newFakeGRPC(t, f)
 	ds := smallDataset(t, Cosine)
-	res, err := RunSearch(context.Background(), ds, SearchOptions{URL: srv.URL, APIKey: "k", GRPCAddr: addr, NoHTTPSearch: true,
+	res, err := RunSearch(context.Background(), ds, SearchOptions{URL: srv.URL, APIKey: "k", GRPCAddr: addr, NoHTTPSearch: true, GRPCConns: 1,
 		Collection: "s", K: 10, Efs: []int{16, 32}, Clients: 2, BatchSize: 64})
 	if err != nil {
 		t.Fatal(err)
@@ -133,6 +142,9 @@ func TestRunSearchGRPCOnly(t *testing.T) {
 		if strings.Contains(req, "/points/search") {
 			t.Errorf("an HTTP search with -transport grpc: %s", req)
 		}
+	}
+	if len(g.peers) != 1 {
+		t.Errorf("searches came over %d connections, want 1", len(g.peers))
 	}
 	if g.keys["k"] != g.searches || g.searches == 0 {
 		t.Errorf("api key sent on %d of %d gRPC searches", g.keys["k"], g.searches)

@@ -67,6 +67,9 @@ type SearchOptions struct {
 	// there too, interleaved with the HTTP ones ("" skips them). The
 	// collection is still loaded over URL.
 	GRPCAddr string
+	// GRPCConns is the number of gRPC connections the clients share,
+	// round robin (0: one per client, as each HTTP client has its own).
+	GRPCConns int
 	// NoHTTPSearch loads the collection over URL but measures no HTTP
 	// search (`-transport grpc`).
 	NoHTTPSearch bool
@@ -322,7 +325,11 @@ func RunSearch(ctx context.Context, ds *Dataset, o SearchOptions) (*SearchResult
 			return res, fmt.Errorf("%w: the gRPC runs load the collection over HTTP: give -url", ErrUsage)
 		}
 		var err error
-		if g, err = NewGRPCClient(o.GRPCAddr, o.APIKey, o.Clients); err != nil {
+		conns := o.GRPCConns
+		if conns <= 0 {
+			conns = o.Clients
+		}
+		if g, err = NewGRPCClient(o.GRPCAddr, o.APIKey, conns); err != nil {
 			return res, err
 		}
 		defer g.Close()
