@@ -69,10 +69,3 @@ func (g *grpcService) stop(ctx context.Context) error {
 	}
 	return nil
 }
-
-// close frees the listener of a service that was never started.
-func (g *grpcService) close() {
-	if g != nil {
-		g.ln.Close()
-	}
-}

@@ -108,6 +108,7 @@ func run(ctx context.Context, cfg *config.Config, log *slog.Logger, st *storage,
 	h := server.New(serverOptions(cfg, log, st))
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 		TLSConfig: tlsCfg}
+	g.start(log, tlsCfg != nil) // logs "grpc listening" before REST's "listening", which tests wait for
 	log.Info("listening", "addr", ln.Addr().String(), "tls", tlsCfg != nil)
 	errc := make(chan error, 1)
 	go func() {
@@ -117,7 +118,6 @@ func run(ctx context.Context, cfg *config.Config, log *slog.Logger, st *storage,
 		}
 		errc <- srv.Serve(ln)
 	}()
-	g.start(log, tlsCfg != nil)
 	select {
 	case err := <-errc:
 		return errors.Join(fmt.Errorf("serve on %s: %w", addr, err), g.stop(cancelled()))

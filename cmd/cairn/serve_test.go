@@ -115,11 +115,13 @@ func TestServeConfigErrorsStopStartUp(t *testing.T) {
 	}
 }
 
-// lineWriter is a log sink that hands the "listening" address to the test.
+// lineWriter is a log sink that hands the "listening" address to the test,
+// and the "grpc listening" one when grpc is set.
 type lineWriter struct {
 	mu   sync.Mutex
 	buf  bytes.Buffer
 	addr chan string
+	grpc chan string
 }
 
 func (w *lineWriter) Write(p []byte) (int, error) {
@@ -131,6 +133,9 @@ func (w *lineWriter) Write(p []byte) (int, error) {
 		var rec map[string]any
 		if json.Unmarshal(sc.Bytes(), &rec) == nil && rec["msg"] == "listening" {
 			w.addr <- rec["addr"].(string)
+		}
+		if w.grpc != nil && rec["msg"] == "grpc listening" {
+			w.grpc <- rec["addr"].(string)
 		}
 	}
 	return len(p), nil
