@@ -42,6 +42,21 @@ var readCalls = []call{
 		_, err := cl.Query(ctx(t), &qdrant.QueryPoints{CollectionName: "c", Query: qdrant.NewQueryDense(vec(1))})
 		return err
 	}},
+	{"Recommend", func(t *testing.T, cl *qdrant.Client) error {
+		_, err := cl.GetPointsClient().Recommend(ctx(t), &qdrant.RecommendPoints{CollectionName: "c", Positive: []*qdrant.PointId{qdrant.NewIDNum(3)}, Limit: 3})
+		return err
+	}},
+	{"SearchBatch", func(t *testing.T, cl *qdrant.Client) error {
+		_, err := cl.GetPointsClient().SearchBatch(ctx(t), &qdrant.SearchBatchPoints{CollectionName: "c",
+			SearchPoints: []*qdrant.SearchPoints{{CollectionName: "c", Vector: vec(1), Limit: 3}}})
+		return err
+	}},
+	{"QueryBatch", func(t *testing.T, cl *qdrant.Client) error {
+		_, err := cl.QueryBatch(ctx(t), &qdrant.QueryBatchPoints{CollectionName: "c",
+			QueryPoints: []*qdrant.QueryPoints{{CollectionName: "c", Query: qdrant.NewQueryDense(vec(1))}}})
+		return err
+	}},
+	{"ListCollectionAliases", func(t *testing.T, cl *qdrant.Client) error { _, err := cl.ListCollectionAliases(ctx(t), "c"); return err }},
 	{"ListSnapshots", func(t *testing.T, cl *qdrant.Client) error { _, err := cl.ListSnapshots(ctx(t), "c"); return err }},
 	{"ListFullSnapshots", func(t *testing.T, cl *qdrant.Client) error { _, err := cl.ListFullSnapshots(ctx(t)); return err }},
 }
@@ -68,6 +83,25 @@ var writeCalls = []call{
 	}},
 	{"CreateFieldIndex", func(t *testing.T, cl *qdrant.Client) error {
 		_, err := cl.CreateFieldIndex(ctx(t), &qdrant.CreateFieldIndexCollection{CollectionName: "c", FieldName: "city", FieldType: qdrant.PtrOf(qdrant.FieldType_FieldTypeKeyword)})
+		return err
+	}},
+	{"UpdateCollection", func(t *testing.T, cl *qdrant.Client) error {
+		return cl.UpdateCollection(ctx(t), &qdrant.UpdateCollection{CollectionName: "c",
+			OptimizersConfig: &qdrant.OptimizersConfigDiff{IndexingThreshold: qdrant.PtrOf(uint64(1000))}})
+	}},
+	{"SetPayload", func(t *testing.T, cl *qdrant.Client) error {
+		_, err := cl.SetPayload(ctx(t), &qdrant.SetPayloadPoints{CollectionName: "c", Wait: qdrant.PtrOf(true),
+			Payload: qdrant.NewValueMap(map[string]any{"x": 1}), PointsSelector: qdrant.NewPointsSelector(qdrant.NewIDNum(3))})
+		return err
+	}},
+	{"UpdateVectors", func(t *testing.T, cl *qdrant.Client) error {
+		_, err := cl.UpdateVectors(ctx(t), &qdrant.UpdatePointVectors{CollectionName: "c", Wait: qdrant.PtrOf(true),
+			Points: []*qdrant.PointVectors{{Id: qdrant.NewIDNum(3), Vectors: qdrant.NewVectorsDense(vec(33))}}})
+		return err
+	}},
+	{"UpdateBatch", func(t *testing.T, cl *qdrant.Client) error {
+		_, err := cl.UpdateBatch(ctx(t), &qdrant.UpdateBatchPoints{CollectionName: "c", Wait: qdrant.PtrOf(true), Operations: []*qdrant.PointsUpdateOperation{
+			qdrant.NewPointsUpdateUpsert(&qdrant.PointsUpdateOperation_PointStructList{Points: points(200, 201)})}})
 		return err
 	}},
 	{"CreateSnapshot", func(t *testing.T, cl *qdrant.Client) error { _, err := cl.CreateSnapshot(ctx(t), "c"); return err }},

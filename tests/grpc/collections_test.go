@@ -6,6 +6,7 @@ import (
 
 	"github.com/qdrant/go-client/qdrant"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/protobuf/proto"
 )
 
 // TestHealthCheck: Qdrant.HealthCheck answers title and version like
@@ -172,5 +173,32 @@ func TestAliases(t *testing.T) {
 	err = cl.DeleteAlias(ctx(t), "current")
 	if err == nil {
 		t.Errorf("deleting a deleted alias succeeded")
+	}
+}
+
+// TestLimitsAndShutdown: a message over service.max_request_size_mb is
+// refused (ResourceExhausted) and stores nothing; SIGTERM stops a server
+// whose gRPC clients are connected, cleanly, and the port closes.
+func TestLimitsAndShutdown(t *testing.T) {
+	t.Parallel()
+	c := start(t, opts{config: map[string]any{"service": map[string]any{"max_request_size_mb": 1}}})
+	c.createCollection("c")
+	big := make([]*qdrant.PointStruct, 0, 60000)
+	for i := range 60000 {
+		big = append(big, &qdrant.PointStruct{Id: qdrant.NewIDNum(uint64(i)), Vectors: qdrant.NewVectorsDense(vec(i))})
+	}
+	req := &qdrant.UpsertPoints{CollectionName: "c", Wait: qdrant.PtrOf(true), Points: big}
+	if sz := proto.Size(req); sz <= 1<<20 {
+		t.Fatalf("the big upsert is %d bytes, not over 1 MiB", sz)
+	}
+	_, err := c.client.Upsert(ctx(t), req)
+	wantCode(t, "upsert over max_request_size_mb", err, codes.ResourceExhausted)
+	if got := c.count("c", nil); got != 0 {
+		t.Errorf("count after the refused upsert = %d, want 0", got)
+	}
+	c.upsert("c", 0, 100) // under the limit
+	c.stop()
+	if _, err := c.dial(apiKey).HealthCheck(ctx(t)); err == nil {
+		t.Errorf("gRPC answered after the server stopped")
 	}
 }

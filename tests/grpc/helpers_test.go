@@ -263,6 +263,23 @@ func (c *cairn) dialConfig(cfg *qdrant.Config) *qdrant.Client {
 	return cl
 }
 
+// stop sends SIGTERM and fails the test unless the server exits cleanly
+// within stopBound.
+func (c *cairn) stop() {
+	c.t.Helper()
+	_ = c.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-c.exited:
+		if c.exitErr != nil {
+			c.t.Errorf("server exited with %v after SIGTERM\n%s", c.exitErr, c.tail())
+		}
+	case <-time.After(stopBound):
+		_ = c.cmd.Process.Kill()
+		<-c.exited
+		c.t.Errorf("SIGTERM did not stop the server within %v\n%s", stopBound, c.tail())
+	}
+}
+
 // kill ends a server still running at the test's end, SIGTERM first.
 func (c *cairn) kill() {
 	select {

@@ -70,6 +70,12 @@ func TestSameValidation(t *testing.T) {
 				_, err := pc.Recommend(ctx(t), &qdrant.RecommendPoints{CollectionName: "c", Limit: 3, Positive: []*qdrant.PointId{qdrant.NewIDNum(999)}})
 				return err
 			}, true},
+		{"recommend strategy best_score", "POST", "/collections/c/points/recommend", map[string]any{"positive": []int{1}, "negative": []int{2}, "limit": 3, "strategy": "best_score"},
+			func() error {
+				_, err := pc.Recommend(ctx(t), &qdrant.RecommendPoints{CollectionName: "c", Limit: 3, Positive: []*qdrant.PointId{qdrant.NewIDNum(1)},
+					Negative: []*qdrant.PointId{qdrant.NewIDNum(2)}, Strategy: qdrant.RecommendStrategy_BestScore.Enum()})
+				return err
+			}, true},
 		{"query by a missing point", "POST", "/collections/c/points/query", map[string]any{"query": 999, "limit": 3},
 			func() error {
 				_, err := cl.Query(ctx(t), &qdrant.QueryPoints{CollectionName: "c", Query: qdrant.NewQueryID(qdrant.NewIDNum(999)), Limit: qdrant.PtrOf(uint64(3))})
