@@ -56,7 +56,10 @@ var readCalls = []call{
 			QueryPoints: []*qdrant.QueryPoints{{CollectionName: "c", Query: qdrant.NewQueryDense(vec(1))}}})
 		return err
 	}},
-	{"ListCollectionAliases", func(t *testing.T, cl *qdrant.Client) error { _, err := cl.ListCollectionAliases(ctx(t), "c"); return err }},
+	{"ListCollectionAliases", func(t *testing.T, cl *qdrant.Client) error {
+		_, err := cl.ListCollectionAliases(ctx(t), "c")
+		return err
+	}},
 	{"ListSnapshots", func(t *testing.T, cl *qdrant.Client) error { _, err := cl.ListSnapshots(ctx(t), "c"); return err }},
 	{"ListFullSnapshots", func(t *testing.T, cl *qdrant.Client) error { _, err := cl.ListFullSnapshots(ctx(t)); return err }},
 }
