@@ -72,10 +72,11 @@ type Service struct {
 	// EnableStaticContent serves the web dashboard at /dashboard (Qdrant's
 	// key for its Web UI; docs/dashboard.md).
 	EnableStaticContent bool `yaml:"enable_static_content"`
-	// EnableTLS serves the REST API over HTTPS with tls.cert and tls.key.
+	// EnableTLS serves the REST API over HTTPS, and gRPC over TLS, with
+	// tls.cert and tls.key.
 	EnableTLS bool `yaml:"enable_tls"`
-	// VerifyHTTPSClientCertificate requires every HTTPS client to present
-	// a certificate signed by tls.ca_cert.
+	// VerifyHTTPSClientCertificate requires every HTTPS (and gRPC) client
+	// to present a certificate signed by tls.ca_cert.
 	VerifyHTTPSClientCertificate bool `yaml:"verify_https_client_certificate"`
 }
 

@@ -27,6 +27,7 @@ func (c *collectionsService) Get(_ context.Context, req *qdrant.GetCollectionInf
 	if err != nil {
 		return nil, toStatus(err)
 	}
+	info.Warnings = append(info.Warnings, c.s.backupWarnings(st, req.GetCollectionName())...)
 	return &qdrant.GetCollectionInfoResponse{Result: collectionInfoProto(info), Time: elapsed(start)}, nil
 }
 
@@ -213,4 +214,16 @@ func (c *collectionsService) DeleteShardKey(context.Context, *qdrant.DeleteShard
 // ListShardKeys: as CreateShardKey.
 func (c *collectionsService) ListShardKeys(context.Context, *qdrant.ListShardKeysRequest) (*qdrant.ListShardKeysResponse, error) {
 	return nil, unimplemented("custom sharding (shard keys)")
+}
+
+// backupWarnings are the stale-backup warnings of the collection (or of
+// the one the alias points at), as REST adds them.
+func (s *Server) backupWarnings(st *engine.Storage, name string) []engine.CollectionWarning {
+	if s.opts.Backup == nil {
+		return nil
+	}
+	if col, err := st.Collection(name); err == nil {
+		name = col.Name()
+	}
+	return s.opts.Backup.Warnings(name)
 }

@@ -76,7 +76,11 @@ func createCollectionBody(req *qdrant.CreateCollection) (jsonObject, error) {
 func updateCollectionBody(req *qdrant.UpdateCollection) (jsonObject, error) {
 	b := jsonObject{}
 	if vc := req.GetVectorsConfig(); vc != nil {
-		b["vectors"] = vectorsDiffJSON(vc)
+		v, err := vectorsDiffJSON(vc)
+		if err != nil {
+			return nil, err
+		}
+		b["vectors"] = v
 	}
 	if o := req.OptimizersConfig; o != nil {
 		b["optimizers_config"] = optimizersDiffJSON(o)
@@ -170,6 +174,9 @@ func vectorsConfigJSON(vc *qdrant.VectorsConfig) (any, error) {
 }
 
 func vectorParamsJSON(p *qdrant.VectorParams) (jsonObject, error) {
+	if p == nil {
+		p = &qdrant.VectorParams{}
+	}
 	dist, ok := distanceNames[p.GetDistance()]
 	if !ok {
 		return nil, invalidArg("Wrong input: Malformed distance parameter: %s", p.GetDistance())
@@ -201,34 +208,34 @@ func vectorParamsJSON(p *qdrant.VectorParams) (jsonObject, error) {
 
 // vectorsDiffJSON is REST's map of vector names to changes; the single
 // unnamed form changes the unnamed vector ("").
-func vectorsDiffJSON(vc *qdrant.VectorsConfigDiff) jsonObject {
-	m := jsonObject{}
+func vectorsDiffJSON(vc *qdrant.VectorsConfigDiff) (jsonObject, error) {
+	diffs := map[string]*qdrant.VectorParamsDiff{}
 	switch c := vc.GetConfig().(type) {
 	case *qdrant.VectorsConfigDiff_Params:
-		m[""] = vectorDiffJSON(c.Params)
+		diffs[""] = c.Params
 	case *qdrant.VectorsConfigDiff_ParamsMap:
-		for name, d := range c.ParamsMap.GetMap() {
-			m[name] = vectorDiffJSON(d)
+		diffs = c.ParamsMap.GetMap()
+	}
+	m := jsonObject{}
+	for name, d := range diffs {
+		if d == nil {
+			d = &qdrant.VectorParamsDiff{}
 		}
-	}
-	return m
-}
-
-func vectorDiffJSON(d *qdrant.VectorParamsDiff) jsonObject {
-	o := jsonObject{}
-	if d.HnswConfig != nil {
-		o["hnsw_config"] = hnswDiffJSON(d.HnswConfig)
-	}
-	if d.QuantizationConfig != nil {
-		raw, err := messageJSON(d.QuantizationConfig)
-		if err == nil {
+		o := jsonObject{}
+		if d.HnswConfig != nil {
+			o["hnsw_config"] = hnswDiffJSON(d.HnswConfig)
+		}
+		if d.QuantizationConfig != nil {
+			raw, err := messageJSON(d.QuantizationConfig)
+			if err != nil {
+				return nil, err
+			}
 			o["quantization_config"] = raw
-		} else {
-			o["quantization_config"] = jsonObject{} // refused whatever it holds
 		}
+		setOpt(o, "on_disk", d.OnDisk)
+		m[name] = o
 	}
-	setOpt(o, "on_disk", d.OnDisk)
-	return o
+	return m, nil
 }
 
 func hnswDiffJSON(h *qdrant.HnswConfigDiff) jsonObject {

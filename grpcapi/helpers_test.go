@@ -36,6 +36,13 @@ var quiet = slog.New(slog.DiscardHandler)
 // the test's duration.
 func newTestEnv(t *testing.T, o Options) *testEnv {
 	t.Helper()
+	return newTestEnvWith(t, o, nil)
+}
+
+// newTestEnvWith is newTestEnv with more options set by more once Storage
+// and Snapshots are (nil: none).
+func newTestEnvWith(t *testing.T, o Options, more func(*Options)) *testEnv {
+	t.Helper()
 	dir := t.TempDir()
 	st, err := engine.Open(engine.Options{Dir: filepath.Join(dir, "storage"), DisableBackground: true, Logger: quiet})
 	if err != nil {
@@ -46,6 +53,9 @@ func newTestEnv(t *testing.T, o Options) *testEnv {
 	o.Storage, o.Snapshots = st, m
 	if o.Logger == nil {
 		o.Logger = quiet
+	}
+	if more != nil {
+		more(&o)
 	}
 	e := &testEnv{st: st, snaps: m}
 	e.srv, e.addr, e.conn = startServer(t, o, insecureDial())

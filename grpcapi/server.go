@@ -15,6 +15,7 @@ import (
 	"google.golang.org/grpc/keepalive"
 	"google.golang.org/grpc/status"
 
+	"github.com/cairn-db/cairn/backup"
 	"github.com/cairn-db/cairn/engine"
 	"github.com/cairn-db/cairn/snapshot"
 )
@@ -44,6 +45,9 @@ type Options struct {
 	// Snapshots serves the Snapshots service; nil answers it with
 	// Unavailable. Its Storage should be the same as Storage.
 	Snapshots *snapshot.Manager
+	// Backup, when backup schedules are configured, adds its stale-backup
+	// warnings to collection info, as REST's; nil: no schedules.
+	Backup *backup.Scheduler
 	// APIKey, when set, is required on every method but Qdrant.HealthCheck.
 	APIKey string
 	// ReadOnlyAPIKey, when set, grants the read methods only (readMethods).

@@ -11,7 +11,8 @@ import (
 
 // TestNoGeneratedUnimplemented calls every method of every service New
 // registers (from the registered ServiceDescs) with an empty request and
-// fails on the generated "method X not implemented" answer: a method Cairn
+// fails on the generated "method X not implemented" answer, and on
+// Internal (a handler that panicked on the empty request): a method Cairn
 // cannot serve answers Unimplemented naming the feature, never the
 // embedded default. Until the Points service has any method of its own
 // (h/grpcb), its methods are reported, not failed.
@@ -24,8 +25,12 @@ func TestNoGeneratedUnimplemented(t *testing.T) {
 			full := "/" + sd.ServiceName + "/" + m.MethodName
 			req, resp := methodTypes(t, sd.ServiceName, m.MethodName)
 			err := e.conn.Invoke(context.Background(), full, req, resp)
-			if st, _ := status.FromError(err); st.Code() == codes.Unimplemented && st.Message() == fmt.Sprintf("method %s not implemented", m.MethodName) {
+			st, _ := status.FromError(err)
+			if st.Code() == codes.Unimplemented && st.Message() == fmt.Sprintf("method %s not implemented", m.MethodName) {
 				generated = append(generated, m.MethodName)
+			}
+			if st.Code() == codes.Internal {
+				t.Errorf("%s with an empty request: %v (a panic, or an error that is no caller's mistake)", full, st.Message())
 			}
 		}
 		switch {

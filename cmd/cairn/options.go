@@ -65,7 +65,7 @@ func grpcOptions(cfg *config.Config, log *slog.Logger, st *storage, tlsCfg *tls.
 		MaxMessageBytes: int(cfg.MaxRequestBytes()),
 	}
 	if st != nil {
-		o.Storage, o.Snapshots = st.eng, st.snaps
+		o.Storage, o.Snapshots, o.Backup = st.eng, st.snaps, st.backup
 	}
 	return o
 }
