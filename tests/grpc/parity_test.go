@@ -42,7 +42,7 @@ func TestQueryParity(t *testing.T) {
 		{"two-level prefetch", &qdrant.QueryPoints{CollectionName: "c", Limit: qdrant.PtrOf(uint64(3)), Query: qdrant.NewQueryDense(q),
 			Prefetch: []*qdrant.PrefetchQuery{{Limit: qdrant.PtrOf(uint64(10)), Query: qdrant.NewQueryDense(vec(56)), Using: qdrant.PtrOf(""),
 				ScoreThreshold: qdrant.PtrOf(float32(-1)),
-				Prefetch: []*qdrant.PrefetchQuery{{Limit: qdrant.PtrOf(uint64(20)), Query: qdrant.NewQueryDense(vec(57)), Filter: cityFilter("Bergen")}}}}},
+				Prefetch:       []*qdrant.PrefetchQuery{{Limit: qdrant.PtrOf(uint64(20)), Query: qdrant.NewQueryDense(vec(57)), Filter: cityFilter("Bergen")}}}}},
 			map[string]any{"limit": 3, "query": q, "prefetch": []any{map[string]any{"limit": 10, "query": vec(56), "using": "", "score_threshold": -1,
 				"prefetch": []any{map[string]any{"limit": 20, "query": vec(57), "filter": map[string]any{"must": []any{match("city", map[string]any{"value": "Bergen"})}}}}}}}},
 		{"query by id from another collection", &qdrant.QueryPoints{CollectionName: "c", Limit: qdrant.PtrOf(uint64(4)),
