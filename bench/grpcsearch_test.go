@@ -212,6 +212,16 @@ func TestSearchMarkdownCPU(t *testing.T) {
 			t.Errorf("report lacks %q:\n%s", want, md.String())
 		}
 	}
+	if strings.Contains(md.String(), "coarse") {
+		t.Errorf("a coarse-CPU note without samples:\n%s", md.String())
+	}
+	res.Rows[0].Samples = []Sample{{CPUPerQueryUS: 200, CPUSeconds: 0.2}, {CPUPerQueryUS: 200, CPUSeconds: 1.1}}
+	md.Reset()
+	writeSearchMarkdown(&md, res, nil)
+	if !strings.Contains(md.String(), "1 sample(s) used under 0.5 s of server CPU") {
+		t.Errorf("no coarse-CPU note for a 0.2 s sample:\n%s", md.String())
+	}
+	res.Rows[0].Samples = nil
 	res.Rows[0].CPUPerQueryUS, res.Rows[1].CPUPerQueryUS, res.CPURatios = 0, 0, nil
 	md.Reset()
 	writeSearchMarkdown(&md, res, nil)

@@ -208,6 +208,9 @@ func writeSearchMarkdown(b *strings.Builder, s *SearchResult, ref *HNSWTable) {
 				x.Ratio.Median, x.Ratio.Min, x.Ratio.Max, x.Rec, x.RecTo)
 		}
 	}
+	if coarse := coarseCPUSamples(s.Rows); coarse > 0 {
+		fmt.Fprintf(b, "\n**Note: %d sample(s) used under %.1f s of server CPU; /proc counts it in 10 ms ticks, so their CPU per query is coarse: use more queries.**\n", coarse, coarseCPU)
+	}
 	if len(s.CPURatios) > 0 {
 		b.WriteString("\n| ef | server CPU per query ratio, median of per-round ratios (min–max) |\n|---|---|\n")
 		for _, x := range s.CPURatios {
@@ -221,6 +224,24 @@ func writeSearchMarkdown(b *strings.Builder, s *SearchResult, ref *HNSWTable) {
 		}
 	}
 	b.WriteString("\n")
+}
+
+// coarseCPU is the server CPU time under which a sample's CPU per query,
+// counted in 10 ms ticks, is off by more than 2%.
+const coarseCPU = 0.5
+
+// coarseCPUSamples counts the samples whose server CPU was measured but
+// under coarseCPU seconds.
+func coarseCPUSamples(rows []SearchRow) int {
+	n := 0
+	for _, r := range rows {
+		for _, s := range r.Samples {
+			if s.CPUPerQueryUS > 0 && s.CPUSeconds < coarseCPU {
+				n++
+			}
+		}
+	}
+	return n
 }
 
 // spreadText formats a median with its range when there are several

@@ -93,8 +93,10 @@ type Sample struct {
 	Recall    float64  `json:"recall"`
 	RecallIDs float64  `json:"recall_ids"`
 	Latency   *Latency `json:"latency,omitempty"`
-	// CPUPerQueryUS is the server's CPU microseconds per query (0: not measured).
+	// CPUPerQueryUS is the server's CPU microseconds per query and
+	// CPUSeconds its CPU time over the sample's timed queries (0: not measured).
 	CPUPerQueryUS float64 `json:"server_cpu_us_per_query,omitempty"`
+	CPUSeconds    float64 `json:"server_cpu_s,omitempty"`
 }
 
 // SearchRow is one ef's figures in one mode ("http", "inprocess" or
@@ -369,7 +371,7 @@ func RunSearch(ctx context.Context, ds *Dataset, o SearchOptions) (*SearchResult
 		if st.Mode != ModeHNSWLib {
 			lat := row.Latency
 			samples[st.Mode][st.Ef] = append(samples[st.Mode][st.Ef], Sample{Round: st.Round, QPS: row.QPS, Recall: row.Recall,
-				RecallIDs: row.RecallIDs, Latency: &lat, CPUPerQueryUS: row.CPUPerQueryUS})
+				RecallIDs: row.RecallIDs, Latency: &lat, CPUPerQueryUS: row.CPUPerQueryUS, CPUSeconds: row.CPUPerQueryUS * float64(ds.NQ()) / 1e6})
 		}
 	}
 	for _, m := range modes {
