@@ -3,6 +3,7 @@ package grpctests
 import (
 	"slices"
 	"sort"
+	"sync"
 	"testing"
 	"time"
 
@@ -418,5 +419,60 @@ func TestUpdateBatch(t *testing.T) {
 			delete(want, "city")
 		}
 		checkPayload(t, "after the batch", i, p.GetPayload(), want)
+	}
+}
+
+// TestConcurrentClients: writers, readers and a snapshot at once over one
+// server's gRPC port, each client on its own connections: every call
+// answers, and every written point is counted.
+func TestConcurrentClients(t *testing.T) {
+	t.Parallel()
+	c := start(t, opts{})
+	c.createCollection("c")
+	const writers, batches, per = 4, 10, 50
+	errs := make(chan error, 64)
+	var wg sync.WaitGroup
+	for w := range writers {
+		cl := c.dial(apiKey) // dialled here: dial may fail the test
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for b := range batches {
+				from := (w*batches + b) * per
+				if _, err := cl.Upsert(ctx(t), &qdrant.UpsertPoints{CollectionName: "c", Wait: qdrant.PtrOf(true), Points: points(from, from+per)}); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	for r := range 2 {
+		cl := c.dial(readOnlyKey)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 40 {
+				if _, err := cl.Query(ctx(t), &qdrant.QueryPoints{CollectionName: "c", Query: qdrant.NewQueryDense(vec(r*100 + i)), Filter: cityFilter("Oslo")}); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	snap := c.dial(apiKey)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if _, err := snap.CreateSnapshot(ctx(t), "c"); err != nil {
+			errs <- err
+		}
+	}()
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Errorf("concurrent call: %v", err)
+	}
+	if got := c.count("c", nil); got != writers*batches*per {
+		t.Errorf("count = %d, want %d", got, writers*batches*per)
 	}
 }
