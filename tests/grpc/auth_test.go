@@ -2,6 +2,7 @@ package grpctests
 
 import (
 	"context"
+	"strconv"
 	"testing"
 
 	"github.com/qdrant/go-client/qdrant"
@@ -171,4 +172,22 @@ func TestAPIKeys(t *testing.T) {
 	}
 	_, err := bearer("not-the-key").ListCollections(ctx(t))
 	wantCode(t, "authorization: Bearer with a wrong key", err, codes.Unauthenticated)
+}
+
+// TestNoKeyConfigured: without service.api_key every call is served,
+// with or without a key sent (as Qdrant ignores keys it was not given).
+func TestNoKeyConfigured(t *testing.T) {
+	t.Parallel()
+	c := start(t, opts{config: map[string]any{"service": map[string]any{"api_key": nil, "read_only_api_key": nil}}})
+	for _, key := range []string{"", "anything"} {
+		cl := c.dial(key)
+		name := "c" + strconv.Itoa(len(key))
+		if err := cl.CreateCollection(ctx(t), &qdrant.CreateCollection{CollectionName: name,
+			VectorsConfig: qdrant.NewVectorsConfig(&qdrant.VectorParams{Size: dim, Distance: qdrant.Distance_Dot})}); err != nil {
+			t.Errorf("key %q: create: %v", key, err)
+		}
+		if _, err := cl.ListCollections(ctx(t)); err != nil {
+			t.Errorf("key %q: list: %v", key, err)
+		}
+	}
 }
