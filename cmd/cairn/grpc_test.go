@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"path/filepath"
@@ -11,11 +12,14 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/qdrant/go-client/qdrant"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
+
+	"github.com/cairn-db/cairn/config"
 )
 
 // freePort returns a loopback port nothing listens on now.
@@ -161,5 +165,69 @@ func TestTLSServesGRPC(t *testing.T) {
 	}
 	if seen.Load() != serial {
 		t.Fatalf("server certificate serial %d, want %d", seen.Load(), serial)
+	}
+}
+
+// grpcServerSerial is the serial of the certificate the gRPC server at
+// addr presents (trusting ca), read on a new connection by a health check.
+func grpcServerSerial(addr string, ca *testCA) (int64, error) {
+	var seen atomic.Int64
+	cfg := &tls.Config{RootCAs: ca.pool(),
+		VerifyConnection: func(cs tls.ConnectionState) error {
+			seen.Store(cs.PeerCertificates[0].SerialNumber.Int64())
+			return nil
+		}}
+	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(credentials.NewTLS(cfg)))
+	if err != nil {
+		return 0, err
+	}
+	defer conn.Close()
+	_, err = qdrant.NewQdrantClient(conn).HealthCheck(context.Background(), &qdrant.HealthCheckRequest{})
+	return seen.Load(), err
+}
+
+// TestTLSGRPCReplacedCertificatePickedUp: gRPC serves REST's reloading
+// certificate: a replaced one once tls.cert_ttl has passed, not before.
+func TestTLSGRPCReplacedCertificatePickedUp(t *testing.T) {
+	ca := newTestCA(t)
+	dir := t.TempDir()
+	f, first := ca.writeServerFiles(t, dir)
+	cfg := config.Default()
+	cfg.Service.Host, cfg.Service.HTTPPort, cfg.Service.EnableTLS = "127.0.0.1", 0, true
+	cfg.Service.GRPCPort = freePort(t)
+	cfg.TLS = config.TLS{Cert: f.cert, Key: f.key, CertTTL: 60}
+	w := &lineWriter{addr: make(chan string, 1), grpc: make(chan string, 1)}
+	log := slog.New(slog.NewJSONHandler(w, nil))
+	tlsCfg, r, err := newTLSConfig(&cfg, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := &fakeClock{t: time.Unix(1e9, 0)}
+	r.now = clock.now
+	r.loaded = clock.now()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, &cfg, log, nil, tlsCfg) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}()
+	var addr string
+	select {
+	case addr = <-w.grpc:
+	case err := <-done:
+		done <- err
+		t.Fatalf("run returned early: %v", err)
+	}
+	_, second := ca.writeServerFiles(t, dir)
+	clock.add(59 * time.Second)
+	if got, err := grpcServerSerial(addr, ca); err != nil || got != first {
+		t.Fatalf("before the ttl: serial %d, %v; want the first certificate %d", got, err, first)
+	}
+	clock.add(time.Second)
+	if got, err := grpcServerSerial(addr, ca); err != nil || got != second {
+		t.Fatalf("after the ttl: serial %d, %v; want the replaced certificate %d", got, err, second)
 	}
 }
