@@ -118,7 +118,7 @@ func measureStartup(ctx context.Context, bin, archive, name string, q []float32,
 	if err != nil {
 		return err
 	}
-	cmd := exec.Command(bin, "serve", "--config-path", cfgPath, "--host", "127.0.0.1", "--http-port", strconv.Itoa(port),
+	cmd := exec.Command(bin, "serve", "--config-path", cfgPath, "--host", "127.0.0.1", "--http-port", strconv.Itoa(port), "--grpc-port", "0",
 		"--storage-path", filepath.Join(dir, "storage"), "--snapshots-path", filepath.Join(dir, "snapshots"),
 		"--snapshot", archive+":"+name)
 	cmd.Env, cmd.Stdout, cmd.Stderr = serverEnv(), logFile, logFile

@@ -58,6 +58,9 @@ type Service struct {
 	Host string `yaml:"host"`
 	// HTTPPort is the HTTP server's TCP port.
 	HTTPPort int `yaml:"http_port"`
+	// GRPCPort is the gRPC server's TCP port (Qdrant's gRPC API, on
+	// Host); 0 or null disables gRPC, as in Qdrant's config.
+	GRPCPort int `yaml:"grpc_port"`
 	// APIKey, when set, is required on every request but the health routes.
 	APIKey string `yaml:"api_key"`
 	// ReadOnlyAPIKey, when set, grants read-only access.
@@ -69,10 +72,11 @@ type Service struct {
 	// EnableStaticContent serves the web dashboard at /dashboard (Qdrant's
 	// key for its Web UI; docs/dashboard.md).
 	EnableStaticContent bool `yaml:"enable_static_content"`
-	// EnableTLS serves the REST API over HTTPS with tls.cert and tls.key.
+	// EnableTLS serves the REST API over HTTPS, and gRPC over TLS, with
+	// tls.cert and tls.key.
 	EnableTLS bool `yaml:"enable_tls"`
-	// VerifyHTTPSClientCertificate requires every HTTPS client to present
-	// a certificate signed by tls.ca_cert.
+	// VerifyHTTPSClientCertificate requires every HTTPS (and gRPC) client
+	// to present a certificate signed by tls.ca_cert.
 	VerifyHTTPSClientCertificate bool `yaml:"verify_https_client_certificate"`
 }
 
@@ -165,6 +169,7 @@ func Default() Config {
 		Service: Service{
 			Host:                "0.0.0.0",
 			HTTPPort:            6333,
+			GRPCPort:            6334,
 			MaxRequestSizeMB:    32,
 			EnableCORS:          true,
 			EnableStaticContent: true,
@@ -232,6 +237,7 @@ func (c *Config) Summary() []any {
 		"logger.format", c.Logger.Format,
 		"service.host", c.Service.Host,
 		"service.http_port", c.Service.HTTPPort,
+		"service.grpc_port", c.Service.GRPCPort,
 		"service.api_key_set", c.Service.APIKey != "",
 		"service.read_only_api_key_set", c.Service.ReadOnlyAPIKey != "",
 		"service.max_request_size_mb", c.Service.MaxRequestSizeMB,

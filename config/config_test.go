@@ -111,7 +111,10 @@ func TestFileLayer(t *testing.T) {
 		body  string
 		check func(*Config) bool
 	}{
-		{"empty file", "", func(c *Config) bool { return c.Service.HTTPPort == 6333 }},
+		{"empty file", "", func(c *Config) bool { return c.Service.HTTPPort == 6333 && c.Service.GRPCPort == 6334 }},
+		{"grpc port", "service:\n  grpc_port: 7334\n", func(c *Config) bool { return c.Service.GRPCPort == 7334 }},
+		{"grpc null disables", "service:\n  grpc_port: null\n", func(c *Config) bool { return c.Service.GRPCPort == 0 }},
+		{"grpc 0 disables", "service:\n  grpc_port: 0\n", func(c *Config) bool { return c.Service.GRPCPort == 0 }},
 		{"port", "service:\n  http_port: 7001\n", func(c *Config) bool { return c.Service.HTTPPort == 7001 }},
 		{"keys", "service:\n  api_key: s3cret\n  read_only_api_key: ro\n", func(c *Config) bool {
 			return c.Service.APIKey == "s3cret" && c.Service.ReadOnlyAPIKey == "ro"
@@ -191,6 +194,8 @@ func TestEnvLayer(t *testing.T) {
 		check func(*Config) bool
 	}{
 		{"qdrant api key", "", []string{"QDRANT__SERVICE__API_KEY=k1"}, func(c *Config) bool { return c.Service.APIKey == "k1" }},
+		{"qdrant grpc port", "", []string{"QDRANT__SERVICE__GRPC_PORT=7335"}, func(c *Config) bool { return c.Service.GRPCPort == 7335 }},
+		{"cairn grpc port wins", "", []string{"CAIRN__SERVICE__GRPC_PORT=0", "QDRANT__SERVICE__GRPC_PORT=7335"}, func(c *Config) bool { return c.Service.GRPCPort == 0 }},
 		{"cairn wins over qdrant", "", []string{"CAIRN__SERVICE__HTTP_PORT=7002", "QDRANT__SERVICE__HTTP_PORT=7001"}, func(c *Config) bool {
 			return c.Service.HTTPPort == 7002
 		}},
@@ -242,7 +247,8 @@ func TestEnvErrors(t *testing.T) {
 		is      error
 		mention string
 	}{
-		{"unknown qdrant key", "QDRANT__SERVICE__GRPC_PORT=6334", ErrUnknownKey, "QDRANT__SERVICE__GRPC_PORT"},
+		{"unknown qdrant key", "QDRANT__SERVICE__GRPC_PORTS=6334", ErrUnknownKey, "QDRANT__SERVICE__GRPC_PORTS"},
+		{"bad grpc port", "QDRANT__SERVICE__GRPC_PORT=65536", ErrInvalid, "service.grpc_port"},
 		{"unknown cairn key", "CAIRN__NOPE=1", ErrUnknownKey, "CAIRN__NOPE"},
 		{"section is not a key", "CAIRN__SERVICE=1", ErrUnknownKey, "service"},
 		{"bad port", "QDRANT__SERVICE__HTTP_PORT=abc", ErrBadValue, "service.http_port"},

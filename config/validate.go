@@ -16,6 +16,7 @@ func (c *Config) Validate() error {
 		{c.Logger.Format == "text" || c.Logger.Format == "json", "logger.format", fmt.Sprintf("%q is not text or json", c.Logger.Format)},
 		{strings.TrimSpace(c.Service.Host) != "", "service.host", "must not be empty"},
 		{c.Service.HTTPPort >= 0 && c.Service.HTTPPort <= 65535, "service.http_port", fmt.Sprintf("%d is not a TCP port (0-65535)", c.Service.HTTPPort)},
+		{c.Service.GRPCPort >= 0 && c.Service.GRPCPort <= 65535, "service.grpc_port", fmt.Sprintf("%d is not a TCP port (0-65535; 0 or null disables gRPC)", c.Service.GRPCPort)},
 		{c.Service.MaxRequestSizeMB >= 1 && c.Service.MaxRequestSizeMB <= 1<<20, "service.max_request_size_mb", fmt.Sprintf("%d is not between 1 and 1048576", c.Service.MaxRequestSizeMB)},
 		{c.Service.ReadOnlyAPIKey == "" || c.Service.ReadOnlyAPIKey != c.Service.APIKey, "service.read_only_api_key", "must differ from service.api_key"},
 		{strings.TrimSpace(c.Storage.StoragePath) != "", "storage.storage_path", "must not be empty"},

@@ -12,8 +12,10 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/keepalive"
 	"google.golang.org/grpc/status"
 
+	"github.com/cairn-db/cairn/backup"
 	"github.com/cairn-db/cairn/engine"
 	"github.com/cairn-db/cairn/snapshot"
 )
@@ -21,6 +23,12 @@ import (
 // DefaultMaxMessageBytes is the largest request message accepted when
 // Options sets none (32 MiB, Qdrant's default max_request_size_mb).
 const DefaultMaxMessageBytes = 32 << 20
+
+// keepaliveMinTime is the shortest interval between client pings the
+// server tolerates. Qdrant's official clients ping every 10 s, with no call
+// under way too; grpc-go's default policy (5 min, none without calls)
+// would answer them with GOAWAY "too_many_pings" and drop the connection.
+const keepaliveMinTime = 5 * time.Second
 
 // handshakeTimeout bounds a new connection's TLS and HTTP/2 handshake, as
 // REST's ReadHeaderTimeout bounds a request's headers.
@@ -37,6 +45,9 @@ type Options struct {
 	// Snapshots serves the Snapshots service; nil answers it with
 	// Unavailable. Its Storage should be the same as Storage.
 	Snapshots *snapshot.Manager
+	// Backup, when backup schedules are configured, adds its stale-backup
+	// warnings to collection info, as REST's; nil: no schedules.
+	Backup *backup.Scheduler
 	// APIKey, when set, is required on every method but Qdrant.HealthCheck.
 	APIKey string
 	// ReadOnlyAPIKey, when set, grants the read methods only (readMethods).
@@ -69,6 +80,7 @@ func New(o Options) *Server {
 	gopts := []grpc.ServerOption{
 		grpc.MaxRecvMsgSize(o.MaxMessageBytes),
 		grpc.ConnectionTimeout(handshakeTimeout),
+		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: keepaliveMinTime, PermitWithoutStream: true}),
 		grpc.ChainUnaryInterceptor(s.recoverUnary, s.logUnary, s.authUnary),
 		grpc.ChainStreamInterceptor(s.recoverStream, s.logStream, s.authStream),
 	}

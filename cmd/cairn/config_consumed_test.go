@@ -14,6 +14,7 @@ import (
 	"github.com/cairn-db/cairn/backup"
 	"github.com/cairn-db/cairn/config"
 	"github.com/cairn-db/cairn/engine"
+	"github.com/cairn-db/cairn/grpcapi"
 	"github.com/cairn-db/cairn/objstore"
 	"github.com/cairn-db/cairn/server"
 	"github.com/cairn-db/cairn/snapshot"
@@ -22,15 +23,18 @@ import (
 // built is everything serve builds from a configuration, through the same
 // functions serve calls.
 type built struct {
-	eng     engine.Options
-	srv     server.Options
-	snaps   *snapshot.Manager
-	backup  backup.Options
-	tls     *tls.Config
-	certs   *certReloader
-	addr    string
-	handler string     // the logger's handler type
-	level   slog.Level // the lowest level the logger writes
+	eng  engine.Options
+	srv  server.Options
+	grpc grpcapi.Options
+	// grpcAddr is the gRPC listen address ("" when gRPC is off).
+	grpcAddr string
+	snaps    *snapshot.Manager
+	backup   backup.Options
+	tls      *tls.Config
+	certs    *certReloader
+	addr     string
+	handler  string     // the logger's handler type
+	level    slog.Level // the lowest level the logger writes
 	// walTarget and walEvery are the WAL archiver's store and interval
 	// ("" and 0: archiving off).
 	walTarget string
@@ -58,6 +62,8 @@ func buildAll(t *testing.T, cfg *config.Config) built {
 	if b.tls, b.certs, err = newTLSConfig(cfg, log); err != nil {
 		t.Fatal(err)
 	}
+	b.grpc = grpcOptions(cfg, log, nil, b.tls)
+	b.grpcAddr, _ = grpcListenAddr(cfg)
 	wa, err := newWALArchiving(cfg, log, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -106,16 +112,17 @@ func TestEveryConfigKeyIsConsumed(t *testing.T) {
 	consumers := map[string]consumer{
 		"log_level":                   {nil, func(c *config.Config) { c.LogLevel = "DEBUG" }, func(b built) any { return b.level }},
 		"logger.format":               {nil, func(c *config.Config) { c.Logger.Format = "json" }, func(b built) any { return b.handler }},
-		"service.host":                {nil, func(c *config.Config) { c.Service.Host = "127.0.0.2" }, func(b built) any { return b.addr }},
+		"service.host":                {nil, func(c *config.Config) { c.Service.Host = "127.0.0.2" }, func(b built) any { return [2]string{b.addr, b.grpcAddr} }},
+		"service.grpc_port":           {nil, func(c *config.Config) { c.Service.GRPCPort = 0 }, func(b built) any { return b.grpcAddr }},
 		"service.http_port":           {nil, func(c *config.Config) { c.Service.HTTPPort = 7000 }, func(b built) any { return b.addr }},
-		"service.api_key":             {nil, func(c *config.Config) { c.Service.APIKey = "k" }, func(b built) any { return b.srv.APIKey }},
-		"service.read_only_api_key":   {nil, func(c *config.Config) { c.Service.ReadOnlyAPIKey = "r" }, func(b built) any { return b.srv.ReadOnlyAPIKey }},
-		"service.max_request_size_mb": {nil, func(c *config.Config) { c.Service.MaxRequestSizeMB = 64 }, func(b built) any { return b.srv.MaxRequestBytes }},
+		"service.api_key":             {nil, func(c *config.Config) { c.Service.APIKey = "k" }, func(b built) any { return [2]string{b.srv.APIKey, b.grpc.APIKey} }},
+		"service.read_only_api_key":   {nil, func(c *config.Config) { c.Service.ReadOnlyAPIKey = "r" }, func(b built) any { return [2]string{b.srv.ReadOnlyAPIKey, b.grpc.ReadOnlyAPIKey} }},
+		"service.max_request_size_mb": {nil, func(c *config.Config) { c.Service.MaxRequestSizeMB = 64 }, func(b built) any { return [2]int64{b.srv.MaxRequestBytes, int64(b.grpc.MaxMessageBytes)} }},
 		"service.enable_cors":         {nil, func(c *config.Config) { c.Service.EnableCORS = false }, func(b built) any { return b.srv.EnableCORS }},
 		"service.enable_static_content": {nil, func(c *config.Config) { c.Service.EnableStaticContent = false },
 			func(b built) any { return b.srv.NoDashboard }},
 		"service.enable_tls": {func(c *config.Config) { withTLS(c); c.Service.EnableTLS = false },
-			func(c *config.Config) { c.Service.EnableTLS = true }, func(b built) any { return b.tls != nil }},
+			func(c *config.Config) { c.Service.EnableTLS = true }, func(b built) any { return [2]bool{b.tls != nil, b.grpc.TLS != nil} }},
 		"service.verify_https_client_certificate": {withTLS, func(c *config.Config) { c.Service.VerifyHTTPSClientCertificate = true },
 			func(b built) any { return b.tls.ClientAuth }},
 		"storage.storage_path":                         {nil, func(c *config.Config) { c.Storage.StoragePath = "/elsewhere" }, func(b built) any { return b.eng.Dir }},

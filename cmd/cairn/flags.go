@@ -15,6 +15,7 @@ type serveArgs struct {
 	configPath    string
 	host          string
 	httpPort      int
+	grpcPort      int
 	storagePath   string
 	snapshotsPath string
 	// snapshots are the --snapshot PATH:NAME restores, in order.
@@ -51,6 +52,7 @@ func parseServeArgs(args []string, out io.Writer) (*serveArgs, error) {
 	fs.StringVar(&a.configPath, "config-path", "", "YAML configuration file (default "+config.DefaultPath+" if present)")
 	fs.StringVar(&a.host, "host", "", "address to bind (service.host)")
 	fs.IntVar(&a.httpPort, "http-port", 0, "HTTP port (service.http_port)")
+	fs.IntVar(&a.grpcPort, "grpc-port", 0, "gRPC port, 0 to disable gRPC (service.grpc_port)")
 	fs.StringVar(&a.storagePath, "storage-path", "", "storage folder (storage.storage_path)")
 	fs.StringVar(&a.snapshotsPath, "snapshots-path", "", "snapshots folder (storage.snapshots_path)")
 	fs.Func("snapshot", "restore a collection snapshot before serving: `PATH:NAME`, PATH a file or s3://BUCKET/KEY of the configured S3 store (repeatable; split on the last ':')", func(v string) error {
@@ -86,6 +88,9 @@ func (a *serveArgs) override(c *config.Config) {
 	}
 	if a.set["http-port"] {
 		c.Service.HTTPPort = a.httpPort
+	}
+	if a.set["grpc-port"] {
+		c.Service.GRPCPort = a.grpcPort
 	}
 	if a.set["storage-path"] {
 		c.Storage.StoragePath = a.storagePath

@@ -1,12 +1,14 @@
 package main
 
 import (
+	"crypto/tls"
 	"log/slog"
 	"net"
 	"strconv"
 
 	"github.com/cairn-db/cairn/config"
 	"github.com/cairn-db/cairn/engine"
+	"github.com/cairn-db/cairn/grpcapi"
 	"github.com/cairn-db/cairn/server"
 )
 
@@ -49,4 +51,30 @@ func serverOptions(cfg *config.Config, log *slog.Logger, st *storage) server.Opt
 // listenAddr is service.host and service.http_port.
 func listenAddr(cfg *config.Config) string {
 	return net.JoinHostPort(cfg.Service.Host, strconv.Itoa(cfg.Service.HTTPPort))
+}
+
+// grpcOptions returns the gRPC server's options: the same keys, storage,
+// snapshot manager and TLS configuration as REST's, and
+// service.max_request_size_mb as the largest request message.
+func grpcOptions(cfg *config.Config, log *slog.Logger, st *storage, tlsCfg *tls.Config) grpcapi.Options {
+	o := grpcapi.Options{
+		Logger:          log,
+		APIKey:          cfg.Service.APIKey,
+		ReadOnlyAPIKey:  cfg.Service.ReadOnlyAPIKey,
+		TLS:             tlsCfg,
+		MaxMessageBytes: int(cfg.MaxRequestBytes()),
+	}
+	if st != nil {
+		o.Storage, o.Snapshots, o.Backup = st.eng, st.snaps, st.backup
+	}
+	return o
+}
+
+// grpcListenAddr is service.host and service.grpc_port, and false when
+// service.grpc_port is 0 (or null): gRPC is off.
+func grpcListenAddr(cfg *config.Config) (string, bool) {
+	if cfg.Service.GRPCPort == 0 {
+		return "", false
+	}
+	return net.JoinHostPort(cfg.Service.Host, strconv.Itoa(cfg.Service.GRPCPort)), true
 }

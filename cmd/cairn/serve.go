@@ -91,17 +91,24 @@ func serve(ctx context.Context, args, environ []string, logOut io.Writer) error 
 	return srvErr
 }
 
-// run serves HTTP (HTTPS when tlsCfg is set) until ctx is done, then shuts
-// the server down gracefully.
+// run serves HTTP (HTTPS when tlsCfg is set) and, unless
+// service.grpc_port is 0, gRPC (over TLS likewise) until ctx is done, then
+// shuts both down gracefully within shutdownGrace.
 func run(ctx context.Context, cfg *config.Config, log *slog.Logger, st *storage, tlsCfg *tls.Config) error {
 	addr := listenAddr(cfg)
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", addr, err)
 	}
+	g, err := listenGRPC(cfg, log, st, tlsCfg)
+	if err != nil {
+		ln.Close()
+		return err
+	}
 	h := server.New(serverOptions(cfg, log, st))
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 		TLSConfig: tlsCfg}
+	g.start(log, tlsCfg != nil) // logs "grpc listening" before REST's "listening", which tests wait for
 	log.Info("listening", "addr", ln.Addr().String(), "tls", tlsCfg != nil)
 	errc := make(chan error, 1)
 	go func() {
@@ -113,7 +120,10 @@ func run(ctx context.Context, cfg *config.Config, log *slog.Logger, st *storage,
 	}()
 	select {
 	case err := <-errc:
-		return fmt.Errorf("serve on %s: %w", addr, err)
+		return errors.Join(fmt.Errorf("serve on %s: %w", addr, err), g.stop(cancelled()))
+	case err := <-g.failed():
+		g.errc <- err // for stop
+		return errors.Join(g.stop(cancelled()), srv.Close())
 	case <-ctx.Done():
 	}
 	log.Info("shutting down: finishing in-flight requests")
@@ -122,13 +132,23 @@ func run(ctx context.Context, cfg *config.Config, log *slog.Logger, st *storage,
 	}
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
+	gerr := make(chan error, 1)
+	go func() { gerr <- g.stop(sctx) }()
 	err = srv.Shutdown(sctx)
+	err = errors.Join(err, <-gerr)
 	h.Wait() // snapshot work accepted with wait=false finishes before the storage closes
 	if err != nil {
-		return fmt.Errorf("shut down http server: %w", err)
+		return fmt.Errorf("shut down: %w", err)
 	}
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("serve on %s: %w", addr, err)
 	}
 	return nil
+}
+
+// cancelled is a context that has ended: a stop that waits for nothing.
+func cancelled() context.Context {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	return ctx
 }

@@ -86,10 +86,14 @@ func TestStartHookFlags(t *testing.T) {
 	}
 }
 
+// emptyConfig writes a configuration file that sets nothing but turns
+// gRPC off: tests run many servers at once, and the default
+// service.grpc_port 6334 is one fixed port (a test that wants gRPC sets
+// QDRANT__SERVICE__GRPC_PORT, which wins over the file).
 func emptyConfig(t *testing.T) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), "c.yaml")
-	if err := writeFile(p, ""); err != nil {
+	if err := writeFile(p, "service:\n  grpc_port: null\n"); err != nil {
 		t.Fatal(err)
 	}
 	return p
@@ -111,11 +115,13 @@ func TestServeConfigErrorsStopStartUp(t *testing.T) {
 	}
 }
 
-// lineWriter is a log sink that hands the "listening" address to the test.
+// lineWriter is a log sink that hands the "listening" address to the test,
+// and the "grpc listening" one when grpc is set.
 type lineWriter struct {
 	mu   sync.Mutex
 	buf  bytes.Buffer
 	addr chan string
+	grpc chan string
 }
 
 func (w *lineWriter) Write(p []byte) (int, error) {
@@ -127,6 +133,9 @@ func (w *lineWriter) Write(p []byte) (int, error) {
 		var rec map[string]any
 		if json.Unmarshal(sc.Bytes(), &rec) == nil && rec["msg"] == "listening" {
 			w.addr <- rec["addr"].(string)
+		}
+		if w.grpc != nil && rec["msg"] == "grpc listening" {
+			w.grpc <- rec["addr"].(string)
 		}
 	}
 	return len(p), nil

@@ -12,9 +12,9 @@ import (
 	"github.com/cairn-db/cairn/config"
 )
 
-// newTLSConfig returns the HTTPS configuration of the REST service when
-// service.enable_tls is set, else nil: the certificate and key of the tls
-// section, re-read as tls.cert_ttl says (certReloader), and with
+// newTLSConfig returns the TLS configuration of the REST (HTTPS) and gRPC
+// services when service.enable_tls is set, else nil: the certificate and
+// key of the tls section, re-read as tls.cert_ttl says (certReloader), and with
 // service.verify_https_client_certificate a client certificate signed by
 // tls.ca_cert required on every connection. A file that cannot be read or
 // parsed stops start-up with an error naming its key.

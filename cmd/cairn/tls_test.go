@@ -118,6 +118,7 @@ func TestTLSReplacedCertificatePickedUp(t *testing.T) {
 	f, first := ca.writeServerFiles(t, dir)
 	cfg := config.Default()
 	cfg.Service.Host, cfg.Service.HTTPPort, cfg.Service.EnableTLS = "127.0.0.1", 0, true
+	cfg.Service.GRPCPort = 0 // off: the default 6334 is one fixed port, which tests must not take
 	cfg.TLS = config.TLS{Cert: f.cert, Key: f.key, CertTTL: 60}
 	w := &lineWriter{addr: make(chan string, 1)}
 	log := slog.New(slog.NewJSONHandler(w, nil))

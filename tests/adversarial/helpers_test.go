@@ -159,7 +159,7 @@ func launch(t *testing.T, o opts) (*cairn, error) {
 	if err := os.WriteFile(cfgPath, b, 0o600); err != nil {
 		return nil, err
 	}
-	args := append([]string{"serve", "--config-path", cfgPath, "--http-port", "0"}, o.args...)
+	args := append([]string{"serve", "--config-path", cfgPath, "--http-port", "0", "--grpc-port", "0"}, o.args...)
 	c.cmd = exec.Command(*cairnBin, args...)
 	c.cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir}, o.env...)
 	stderr, err := c.cmd.StderrPipe()

@@ -48,7 +48,7 @@ export async function startCairn({ env = {}, prepare } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'cairn-dash-'));
   if (prepare) prepare({ snapshots: join(dir, 'snapshots') });
   const child = spawn(binary, [
-    'serve', '--host', '127.0.0.1', '--http-port', '0',
+    'serve', '--host', '127.0.0.1', '--http-port', '0', '--grpc-port', '0',
     '--storage-path', join(dir, 'storage'), '--snapshots-path', join(dir, 'snapshots'),
     '--config-path', join(root, 'config', 'config.yaml'),
   ], {

@@ -15,7 +15,7 @@ export const binary = process.env.CAIRN_BIN || join(root, 'bin', 'cairn');
 export async function startCairn({ env = {}, args = [] } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'cairn-js-'));
   const child = spawn(binary, [
-    'serve', '--host', '127.0.0.1', '--http-port', '0',
+    'serve', '--host', '127.0.0.1', '--http-port', '0', '--grpc-port', '0',
     '--storage-path', join(dir, 'storage'), '--snapshots-path', join(dir, 'snapshots'),
     '--config-path', join(root, 'config', 'config.yaml'), ...args,
   ], {

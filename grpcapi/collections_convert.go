@@ -1,0 +1,366 @@
+package grpcapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"math"
+	"strings"
+
+	"github.com/qdrant/go-client/qdrant"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/cairn-db/cairn/engine"
+)
+
+// Collection settings arrive as proto messages. They are turned into the
+// JSON body of the REST request that asks for the same (Qdrant's REST and
+// gRPC schemas name the same settings), and that body goes through REST's
+// path: decoded into the engine's request type, checked by
+// engine.CheckCreateCollection or engine.CheckCollectionUpdate (the one
+// table of settings Cairn refuses), applied by the engine. So a setting
+// gRPC sends is implemented, kept or refused exactly as REST does it, with
+// REST's message.
+
+// jsonObject is one JSON object of a REST body under construction.
+type jsonObject map[string]any
+
+// setOpt sets key to *v when v is set.
+func setOpt[T any](o jsonObject, key string, v *T) {
+	if v != nil {
+		o[key] = *v
+	}
+}
+
+// createCollectionBody is the REST create-collection body asking for what
+// req asks for. Timeout is not part of it: it bounds, in Qdrant, the wait
+// for the cluster's consensus, which a single Cairn node does not have
+// (the collection exists when the call returns).
+func createCollectionBody(req *qdrant.CreateCollection) (jsonObject, error) {
+	b := jsonObject{}
+	if vc := req.GetVectorsConfig(); vc != nil {
+		v, err := vectorsConfigJSON(vc)
+		if err != nil {
+			return nil, err
+		}
+		b["vectors"] = v
+	}
+	setOpt(b, "shard_number", req.ShardNumber)
+	setOpt(b, "replication_factor", req.ReplicationFactor)
+	setOpt(b, "write_consistency_factor", req.WriteConsistencyFactor)
+	setOpt(b, "on_disk_payload", req.OnDiskPayload)
+	if req.ShardingMethod != nil {
+		b["sharding_method"] = shardingMethodJSON(*req.ShardingMethod)
+	}
+	if h := req.HnswConfig; h != nil {
+		b["hnsw_config"] = hnswDiffJSON(h)
+	}
+	if w := req.WalConfig; w != nil {
+		b["wal_config"] = walDiffJSON(w)
+	}
+	if o := req.OptimizersConfig; o != nil {
+		b["optimizers_config"] = optimizersDiffJSON(o)
+	}
+	if err := setMessages(b, req.QuantizationConfig, req.SparseVectorsConfig, req.StrictModeConfig); err != nil {
+		return nil, err
+	}
+	if req.Metadata != nil {
+		b["metadata"] = valuesJSON(req.Metadata)
+	}
+	return b, nil
+}
+
+// updateCollectionBody is the REST update-collection body asking for what
+// req asks for (Timeout as in createCollectionBody).
+func updateCollectionBody(req *qdrant.UpdateCollection) (jsonObject, error) {
+	b := jsonObject{}
+	if vc := req.GetVectorsConfig(); vc != nil {
+		v, err := vectorsDiffJSON(vc)
+		if err != nil {
+			return nil, err
+		}
+		b["vectors"] = v
+	}
+	if o := req.OptimizersConfig; o != nil {
+		b["optimizers_config"] = optimizersDiffJSON(o)
+	}
+	if p := req.Params; p != nil {
+		pj := jsonObject{}
+		setOpt(pj, "replication_factor", p.ReplicationFactor)
+		setOpt(pj, "write_consistency_factor", p.WriteConsistencyFactor)
+		setOpt(pj, "on_disk_payload", p.OnDiskPayload)
+		setOpt(pj, "read_fan_out_factor", p.ReadFanOutFactor)
+		setOpt(pj, "read_fan_out_delay_ms", p.ReadFanOutDelayMs)
+		b["params"] = pj
+	}
+	if h := req.HnswConfig; h != nil {
+		b["hnsw_config"] = hnswDiffJSON(h)
+	}
+	var quant proto.Message
+	if req.QuantizationConfig != nil {
+		quant = req.QuantizationConfig
+	}
+	if err := setMessages(b, quant, req.SparseVectorsConfig, req.StrictModeConfig); err != nil {
+		return nil, err
+	}
+	if req.Metadata != nil {
+		b["metadata"] = valuesJSON(req.Metadata)
+	}
+	return b, nil
+}
+
+// setMessages sets the settings Cairn refuses (or accepts only in their
+// "off" form) from their proto messages, field for field in REST's names,
+// so that the check sees what was asked for.
+func setMessages(b jsonObject, quant proto.Message, sparse *qdrant.SparseVectorConfig, strict *qdrant.StrictModeConfig) error {
+	if quant != nil && !isNilMessage(quant) {
+		raw, err := messageJSON(quant)
+		if err != nil {
+			return err
+		}
+		b["quantization_config"] = raw
+	}
+	if sparse != nil {
+		m := jsonObject{}
+		for name, p := range sparse.GetMap() {
+			raw, err := messageJSON(p)
+			if err != nil {
+				return err
+			}
+			m[name] = raw
+		}
+		b["sparse_vectors"] = m
+	}
+	if strict != nil {
+		raw, err := messageJSON(strict)
+		if err != nil {
+			return err
+		}
+		b["strict_mode_config"] = raw
+	}
+	return nil
+}
+
+// isNilMessage tells a typed nil pointer in an interface.
+func isNilMessage(m proto.Message) bool { return !m.ProtoReflect().IsValid() }
+
+// messageJSON is a message in JSON with its proto (snake_case, REST's)
+// field names and only the fields that are set.
+func messageJSON(m proto.Message) (json.RawMessage, error) {
+	b, err := protojson.MarshalOptions{UseProtoNames: true}.Marshal(m)
+	if err != nil {
+		return nil, invalidArg("Format error in JSON body: %v", err)
+	}
+	return b, nil
+}
+
+func vectorsConfigJSON(vc *qdrant.VectorsConfig) (any, error) {
+	switch c := vc.GetConfig().(type) {
+	case *qdrant.VectorsConfig_Params:
+		return vectorParamsJSON(c.Params)
+	case *qdrant.VectorsConfig_ParamsMap:
+		m := jsonObject{}
+		for name, p := range c.ParamsMap.GetMap() {
+			v, err := vectorParamsJSON(p)
+			if err != nil {
+				return nil, err
+			}
+			m[name] = v
+		}
+		return m, nil
+	}
+	return nil, invalidArg("Validation error: vectors_config: one of params or params_map is required")
+}
+
+func vectorParamsJSON(p *qdrant.VectorParams) (jsonObject, error) {
+	if p == nil {
+		p = &qdrant.VectorParams{}
+	}
+	dist, ok := distanceNames[p.GetDistance()]
+	if !ok {
+		return nil, invalidArg("Wrong input: Malformed distance parameter: %s", p.GetDistance())
+	}
+	o := jsonObject{"size": p.GetSize(), "distance": dist}
+	if p.HnswConfig != nil {
+		o["hnsw_config"] = hnswDiffJSON(p.HnswConfig)
+	}
+	if p.QuantizationConfig != nil {
+		raw, err := messageJSON(p.QuantizationConfig)
+		if err != nil {
+			return nil, err
+		}
+		o["quantization_config"] = raw
+	}
+	setOpt(o, "on_disk", p.OnDisk)
+	if p.Datatype != nil {
+		o["datatype"] = datatypeNames[*p.Datatype]
+	}
+	if p.MultivectorConfig != nil {
+		raw, err := messageJSON(p.MultivectorConfig)
+		if err != nil {
+			return nil, err
+		}
+		o["multivector_config"] = raw
+	}
+	return o, nil
+}
+
+// vectorsDiffJSON is REST's map of vector names to changes; the single
+// unnamed form changes the unnamed vector ("").
+func vectorsDiffJSON(vc *qdrant.VectorsConfigDiff) (jsonObject, error) {
+	diffs := map[string]*qdrant.VectorParamsDiff{}
+	switch c := vc.GetConfig().(type) {
+	case *qdrant.VectorsConfigDiff_Params:
+		diffs[""] = c.Params
+	case *qdrant.VectorsConfigDiff_ParamsMap:
+		diffs = c.ParamsMap.GetMap()
+	}
+	m := jsonObject{}
+	for name, d := range diffs {
+		if d == nil {
+			d = &qdrant.VectorParamsDiff{}
+		}
+		o := jsonObject{}
+		if d.HnswConfig != nil {
+			o["hnsw_config"] = hnswDiffJSON(d.HnswConfig)
+		}
+		if d.QuantizationConfig != nil {
+			raw, err := messageJSON(d.QuantizationConfig)
+			if err != nil {
+				return nil, err
+			}
+			o["quantization_config"] = raw
+		}
+		setOpt(o, "on_disk", d.OnDisk)
+		m[name] = o
+	}
+	return m, nil
+}
+
+func hnswDiffJSON(h *qdrant.HnswConfigDiff) jsonObject {
+	o := jsonObject{}
+	setOpt(o, "m", h.M)
+	setOpt(o, "ef_construct", h.EfConstruct)
+	setOpt(o, "full_scan_threshold", h.FullScanThreshold)
+	setOpt(o, "max_indexing_threads", h.MaxIndexingThreads)
+	setOpt(o, "on_disk", h.OnDisk)
+	setOpt(o, "payload_m", h.PayloadM)
+	setOpt(o, "inline_storage", h.InlineStorage)
+	return o
+}
+
+func walDiffJSON(w *qdrant.WalConfigDiff) jsonObject {
+	o := jsonObject{}
+	setOpt(o, "wal_capacity_mb", w.WalCapacityMb)
+	setOpt(o, "wal_segments_ahead", w.WalSegmentsAhead)
+	setOpt(o, "wal_retain_closed", w.WalRetainClosed)
+	return o
+}
+
+func optimizersDiffJSON(d *qdrant.OptimizersConfigDiff) jsonObject {
+	o := jsonObject{}
+	setOpt(o, "deleted_threshold", d.DeletedThreshold)
+	setOpt(o, "vacuum_min_vector_number", d.VacuumMinVectorNumber)
+	setOpt(o, "default_segment_number", d.DefaultSegmentNumber)
+	setOpt(o, "max_segment_size", d.MaxSegmentSize)
+	setOpt(o, "memmap_threshold", d.MemmapThreshold)
+	setOpt(o, "indexing_threshold", d.IndexingThreshold)
+	setOpt(o, "flush_interval_sec", d.FlushIntervalSec)
+	setOpt(o, "prevent_unoptimized", d.PreventUnoptimized)
+	// Qdrant reads the deprecated plain number when the new field is unset.
+	setOpt(o, "max_optimization_threads", d.DeprecatedMaxOptimizationThreads)
+	switch t := d.GetMaxOptimizationThreads().GetVariant().(type) {
+	case *qdrant.MaxOptimizationThreads_Value:
+		o["max_optimization_threads"] = t.Value
+	case *qdrant.MaxOptimizationThreads_Setting_:
+		o["max_optimization_threads"] = "auto" // Auto is the setting's only value
+	}
+	return o
+}
+
+var distanceNames = map[qdrant.Distance]string{
+	qdrant.Distance_Cosine:    "Cosine",
+	qdrant.Distance_Euclid:    "Euclid",
+	qdrant.Distance_Dot:       "Dot",
+	qdrant.Distance_Manhattan: "Manhattan",
+}
+
+var datatypeNames = map[qdrant.Datatype]string{
+	qdrant.Datatype_Default: "float32", // Qdrant's default datatype
+	qdrant.Datatype_Float32: "float32",
+	qdrant.Datatype_Uint8:   "uint8",
+	qdrant.Datatype_Float16: "float16",
+}
+
+func shardingMethodJSON(m qdrant.ShardingMethod) string {
+	if m == qdrant.ShardingMethod_Custom {
+		return "custom"
+	}
+	return "auto"
+}
+
+// valuesJSON turns a map of proto values (collection metadata) into JSON
+// values.
+func valuesJSON(m map[string]*qdrant.Value) jsonObject {
+	o := make(jsonObject, len(m))
+	for k, v := range m {
+		o[k] = valueJSON(v)
+	}
+	return o
+}
+
+func valueJSON(v *qdrant.Value) any {
+	switch k := v.GetKind().(type) {
+	case *qdrant.Value_DoubleValue:
+		if math.IsNaN(k.DoubleValue) || math.IsInf(k.DoubleValue, 0) {
+			return nil // JSON has no such number; Qdrant stores null
+		}
+		return k.DoubleValue
+	case *qdrant.Value_IntegerValue:
+		return k.IntegerValue
+	case *qdrant.Value_StringValue:
+		return k.StringValue
+	case *qdrant.Value_BoolValue:
+		return k.BoolValue
+	case *qdrant.Value_StructValue:
+		return valuesJSON(k.StructValue.GetFields())
+	case *qdrant.Value_ListValue:
+		out := make([]any, len(k.ListValue.GetValues()))
+		for i, e := range k.ListValue.GetValues() {
+			out[i] = valueJSON(e)
+		}
+		return out
+	}
+	return nil
+}
+
+// encodeBody is the JSON text of a REST body.
+func encodeBody(b jsonObject) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(b); err != nil {
+		return nil, invalidArg("Format error in JSON body: %v", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// decodeBody decodes a REST body into the engine's request type as REST
+// does: a value out of range found while decoding keeps its engine kind
+// (engine.ErrInvalid), anything else the type cannot hold (a number past
+// its range) is a format error.
+func decodeBody(body []byte, into any) error {
+	err := json.Unmarshal(body, into)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, engine.ErrInvalid):
+		return toStatus(err)
+	}
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) && te.Field != "" {
+		return invalidArg("Format error in JSON body: invalid type for field `%s`: got %s, expected %s", te.Field, te.Value, te.Type)
+	}
+	return invalidArg("Format error in JSON body: %s", strings.TrimPrefix(err.Error(), "json: "))
+}
