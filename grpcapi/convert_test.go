@@ -18,9 +18,9 @@ import (
 	"github.com/cairn-db/cairn/point"
 )
 
-// wantCode fails unless err is a status with code c whose message
+// wantStatus fails unless err is a status with code c whose message
 // contains sub.
-func wantCode(t *testing.T, err error, c codes.Code, sub string) {
+func wantStatus(t *testing.T, err error, c codes.Code, sub string) {
 	t.Helper()
 	st, ok := status.FromError(err)
 	if !ok || st.Code() != c || !strings.Contains(st.Message(), sub) {
@@ -82,14 +82,14 @@ func TestPayloadToProtoNumbers(t *testing.T) {
 func TestPayloadFromProtoRefusesNaNAndDepth(t *testing.T) {
 	for _, f := range []float64{math.NaN(), math.Inf(1), math.Inf(-1)} {
 		_, err := payloadFromProto(map[string]*qdrant.Value{"x": qdrant.NewValueDouble(f)})
-		wantCode(t, err, codes.InvalidArgument, "JSON number")
+		wantStatus(t, err, codes.InvalidArgument, "JSON number")
 	}
 	v := qdrant.NewValueInt(1)
 	for range payload.MaxDepth {
 		v = qdrant.NewValueFromList(v)
 	}
 	_, err := payloadFromProto(map[string]*qdrant.Value{"deep": v})
-	wantCode(t, err, codes.InvalidArgument, "nested deeper")
+	wantStatus(t, err, codes.InvalidArgument, "nested deeper")
 	if p, err := payloadFromProto(nil); err != nil || len(p) != 0 {
 		t.Fatalf("nil payload: %v %v", p, err)
 	}
@@ -111,11 +111,11 @@ func TestIDConversions(t *testing.T) {
 		t.Fatalf("upper-case uuid: %v %v", p, err)
 	}
 	_, err = idFromProto(qdrant.NewID("not-a-uuid"))
-	wantCode(t, err, codes.InvalidArgument, "Unable to parse UUID: not-a-uuid")
+	wantStatus(t, err, codes.InvalidArgument, "Unable to parse UUID: not-a-uuid")
 	_, err = idFromProto(&qdrant.PointId{})
-	wantCode(t, err, codes.InvalidArgument, "No ID options provided")
+	wantStatus(t, err, codes.InvalidArgument, "No ID options provided")
 	_, err = idsFromProto([]*qdrant.PointId{qdrant.NewIDNum(1), nil})
-	wantCode(t, err, codes.InvalidArgument, "No ID options provided")
+	wantStatus(t, err, codes.InvalidArgument, "No ID options provided")
 }
 
 // TestFilterMatchesREST converts every condition kind the engine serves
@@ -208,20 +208,20 @@ func TestFilterEdgeCases(t *testing.T) {
 		t.Fatalf("empty filter: %#v %v", f, err) // matches every point, as Qdrant's
 	}
 	_, err = filterFromProto(&qdrant.Filter{Must: []*qdrant.Condition{{}}})
-	wantCode(t, err, codes.InvalidArgument, "no condition kind")
+	wantStatus(t, err, codes.InvalidArgument, "no condition kind")
 	_, err = filterFromProto(&qdrant.Filter{Must: []*qdrant.Condition{qdrant.NewHasID(qdrant.NewID("x"))}})
-	wantCode(t, err, codes.InvalidArgument, "Unable to parse UUID")
+	wantStatus(t, err, codes.InvalidArgument, "Unable to parse UUID")
 	nan := math.NaN()
 	_, err = filterFromProto(&qdrant.Filter{Must: []*qdrant.Condition{qdrant.NewRange("r", &qdrant.Range{Gt: &nan})}})
-	wantCode(t, err, codes.InvalidArgument, "not a finite number")
+	wantStatus(t, err, codes.InvalidArgument, "not a finite number")
 	_, err = filterFromProto(&qdrant.Filter{Must: []*qdrant.Condition{{ConditionOneOf: &qdrant.Condition_Field{Field: &qdrant.FieldCondition{Key: "k"}}}}})
-	wantCode(t, err, codes.InvalidArgument, "sets no condition")
+	wantStatus(t, err, codes.InvalidArgument, "sets no condition")
 	deep := &qdrant.Filter{}
 	for range maxFilterDepth + 2 {
 		deep = &qdrant.Filter{Must: []*qdrant.Condition{qdrant.NewFilterAsCondition(deep)}}
 	}
 	_, err = filterFromProto(deep)
-	wantCode(t, err, codes.InvalidArgument, "nested too deeply")
+	wantStatus(t, err, codes.InvalidArgument, "nested too deeply")
 }
 
 func TestVectorConversions(t *testing.T) {
@@ -244,14 +244,14 @@ func TestVectorConversions(t *testing.T) {
 		"multi-vectors ":  {Data: []float32{1, 2}, VectorsCount: &two},
 	} {
 		_, err := denseFromProto(v)
-		wantCode(t, err, codes.Unimplemented, strings.TrimSpace(name))
+		wantStatus(t, err, codes.Unimplemented, strings.TrimSpace(name))
 	}
 	named, err := vectorsFromProto(qdrant.NewVectorsMap(map[string]*qdrant.Vector{"a": qdrant.NewVector(1), "b": qdrant.NewVector(2, 3)}), "vectors")
 	if err != nil || !reflect.DeepEqual(named, engine.Vectors{"a": {1}, "b": {2, 3}}) {
 		t.Fatalf("named: %v %v", named, err)
 	}
 	_, err = vectorsFromProto(nil, "points[0].vectors")
-	wantCode(t, err, codes.InvalidArgument, "points[0].vectors: missing field")
+	wantStatus(t, err, codes.InvalidArgument, "points[0].vectors: missing field")
 	out := vectorsToProto(engine.Vectors{"": {1, 2}})
 	if got := out.GetVector().GetDenseVector().GetData(); !reflect.DeepEqual(got, []float32{1, 2}) {
 		t.Fatalf("unnamed out: %v", out)
@@ -317,7 +317,7 @@ func TestQueryConversions(t *testing.T) {
 	} {
 		b := 10
 		_, err := queryFromProto(&qdrant.QueryPoints{Query: qq}, &b)
-		wantCode(t, err, codes.Unimplemented, name)
+		wantStatus(t, err, codes.Unimplemented, name)
 	}
 	b := 10
 	q, err = queryFromProto(&qdrant.QueryPoints{Query: qdrant.NewQueryRRF(&qdrant.Rrf{})}, &b)
@@ -325,7 +325,7 @@ func TestQueryConversions(t *testing.T) {
 		t.Fatalf("rrf with default k: %+v %v", q.Query, err)
 	}
 	_, err = queryFromProto(&qdrant.QueryPoints{ShardKeySelector: &qdrant.ShardKeySelector{ShardKeys: []*qdrant.ShardKey{qdrant.NewShardKey("a")}}}, &b)
-	wantCode(t, err, codes.InvalidArgument, "shard_key")
+	wantStatus(t, err, codes.InvalidArgument, "shard_key")
 }
 
 func TestFieldSchemaMatchesREST(t *testing.T) {
@@ -356,11 +356,11 @@ func TestFieldSchemaMatchesREST(t *testing.T) {
 		}
 	}
 	_, err := fieldSchemaFromProto(nil, nil)
-	wantCode(t, err, codes.InvalidArgument, "field_type: missing field")
+	wantStatus(t, err, codes.InvalidArgument, "field_type: missing field")
 	_, err = fieldSchemaFromProto(ft(qdrant.FieldType_FieldTypeFloat), qdrant.NewPayloadIndexParamsKeyword(&qdrant.KeywordIndexParams{}))
-	wantCode(t, err, codes.InvalidArgument, "keyword parameters for a float index")
+	wantStatus(t, err, codes.InvalidArgument, "keyword parameters for a float index")
 	_, err = fieldSchemaFromProto(ft(qdrant.FieldType_FieldTypeText), qdrant.NewPayloadIndexParamsText(&qdrant.TextIndexParams{Stopwords: &qdrant.StopwordsSet{Languages: []string{"english"}}}))
-	wantCode(t, err, codes.Unimplemented, "stop word languages")
+	wantStatus(t, err, codes.Unimplemented, "stop word languages")
 }
 
 func TestOrderByConversion(t *testing.T) {
@@ -380,7 +380,7 @@ func TestOrderByConversion(t *testing.T) {
 		}
 	}
 	_, err := orderByFromProto(&qdrant.OrderBy{Key: "k", StartFrom: qdrant.NewStartFromDatetime("yesterday")})
-	wantCode(t, err, codes.InvalidArgument, "not a datetime")
+	wantStatus(t, err, codes.InvalidArgument, "not a datetime")
 	_, err = orderByFromProto(&qdrant.OrderBy{Key: "k", StartFrom: qdrant.NewStartFromFloat(math.NaN())})
-	wantCode(t, err, codes.InvalidArgument, "finite")
+	wantStatus(t, err, codes.InvalidArgument, "finite")
 }
