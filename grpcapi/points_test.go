@@ -110,7 +110,7 @@ func TestPointsSearchMatchesEngineAndREST(t *testing.T) {
 		t.Fatal(err)
 	}
 	want, err := e.col.Search(ctx, engine.SearchRequest{Vector: engine.NamedVector{Vector: q}, Limit: 2,
-		Filter: mustFilter(t, `{"must":[{"key":"city","match":{"value":"Oslo"}}]}`),
+		Filter:      mustFilter(t, `{"must":[{"key":"city","match":{"value":"Oslo"}}]}`),
 		WithPayload: &engine.WithPayload{Enable: true}, WithVector: &engine.WithVector{Enable: true}})
 	if err != nil {
 		t.Fatal(err)
@@ -508,14 +508,32 @@ func TestPointsUnsupportedMethodsNameTheFeature(t *testing.T) {
 	e := newPointsEnv(t)
 	ctx := context.Background()
 	for what, call := range map[string]func() error{
-		"search groups":    func() error { _, err := e.pc.SearchGroups(ctx, &qdrant.SearchPointGroups{CollectionName: "c"}); return err },
-		"recommend groups": func() error { _, err := e.pc.RecommendGroups(ctx, &qdrant.RecommendPointGroups{CollectionName: "c"}); return err },
-		"query groups":     func() error { _, err := e.pc.QueryGroups(ctx, &qdrant.QueryPointGroups{CollectionName: "c"}); return err },
-		"discover":         func() error { _, err := e.pc.Discover(ctx, &qdrant.DiscoverPoints{CollectionName: "c"}); return err },
-		"discover ":        func() error { _, err := e.pc.DiscoverBatch(ctx, &qdrant.DiscoverBatchPoints{CollectionName: "c"}); return err },
-		"facet counts":     func() error { _, err := e.pc.Facet(ctx, &qdrant.FacetCounts{CollectionName: "c"}); return err },
-		"search matrix":    func() error { _, err := e.pc.SearchMatrixPairs(ctx, &qdrant.SearchMatrixPoints{CollectionName: "c"}); return err },
-		"search matrix ":   func() error { _, err := e.pc.SearchMatrixOffsets(ctx, &qdrant.SearchMatrixPoints{CollectionName: "c"}); return err },
+		"search groups": func() error {
+			_, err := e.pc.SearchGroups(ctx, &qdrant.SearchPointGroups{CollectionName: "c"})
+			return err
+		},
+		"recommend groups": func() error {
+			_, err := e.pc.RecommendGroups(ctx, &qdrant.RecommendPointGroups{CollectionName: "c"})
+			return err
+		},
+		"query groups": func() error {
+			_, err := e.pc.QueryGroups(ctx, &qdrant.QueryPointGroups{CollectionName: "c"})
+			return err
+		},
+		"discover": func() error { _, err := e.pc.Discover(ctx, &qdrant.DiscoverPoints{CollectionName: "c"}); return err },
+		"discover ": func() error {
+			_, err := e.pc.DiscoverBatch(ctx, &qdrant.DiscoverBatchPoints{CollectionName: "c"})
+			return err
+		},
+		"facet counts": func() error { _, err := e.pc.Facet(ctx, &qdrant.FacetCounts{CollectionName: "c"}); return err },
+		"search matrix": func() error {
+			_, err := e.pc.SearchMatrixPairs(ctx, &qdrant.SearchMatrixPoints{CollectionName: "c"})
+			return err
+		},
+		"search matrix ": func() error {
+			_, err := e.pc.SearchMatrixOffsets(ctx, &qdrant.SearchMatrixPoints{CollectionName: "c"})
+			return err
+		},
 	} {
 		wantCode(t, what, call(), codes.Unimplemented, strings.TrimSpace(what), "is not supported by Cairn yet")
 	}
