@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"strconv"
 	"testing"
@@ -97,7 +98,8 @@ func TestRESTAndGRPC(t *testing.T) {
 	}
 	// A UUID id and a payload of every kind, nulls and a whole-number double included.
 	const uuid = "5c56c793-69f3-4fbf-87e6-c4bf54c28c26"
-	odd := map[string]any{"null": nil, "whole": 2.0, "neg": int64(-7), "big": int64(1) << 53, "text": "ünïcode ✓", "deep": map[string]any{"a": []any{map[string]any{"b": 1.5}}}}
+	odd := map[string]any{"null": nil, "whole": 2.0, "neg": int64(-7), "big": int64(1) << 53, "text": "ünïcode ✓", "deep": map[string]any{"a": []any{map[string]any{"b": 1.5}}},
+		"maxint": int64(math.MaxInt64), "minint": int64(math.MinInt64), "tiny": 5e-324, "huge": 1.7976931348623157e308, "empty": map[string]any{}, "none": []any{}}
 	oddJSON := maps.Clone(odd)
 	oddJSON["whole"] = json.Number("2.0") // json.Marshal writes 2.0 as 2, an integer
 	restPts = append(restPts, map[string]any{"id": uuid, "vector": vec(500), "payload": oddJSON})
