@@ -3,6 +3,7 @@ package grpctests
 import (
 	"math"
 	"net/http"
+	"strconv"
 	"testing"
 
 	"github.com/qdrant/go-client/qdrant"
@@ -164,5 +165,60 @@ func TestUnsupportedNamed(t *testing.T) {
 			continue
 		}
 		wantCode(t, tc.name, err, codes.Unimplemented, "not supported by Cairn")
+	}
+}
+
+// TestPrefetchFanOutBounded: a query whose prefetch tree holds more than
+// the engine's bound (1024) is refused over gRPC with REST's message, and
+// one nested deeper than 64 levels is refused by both transports with the
+// same message (before the engine held the depth bound, REST refused 65
+// levels and gRPC served them).
+func TestPrefetchFanOutBounded(t *testing.T) {
+	t.Parallel()
+	c := start(t, opts{})
+	c.createCollection("c")
+	c.upsert("c", 0, 10)
+	const over = 1025
+	wide := make([]*qdrant.PrefetchQuery, over)
+	restWide := make([]any, over)
+	for i := range wide {
+		wide[i] = &qdrant.PrefetchQuery{Query: qdrant.NewQueryDense(vec(i)), Limit: qdrant.PtrOf(uint64(1))}
+		restWide[i] = map[string]any{"query": vec(i), "limit": 1}
+	}
+	deep := &qdrant.PrefetchQuery{Query: qdrant.NewQueryDense(vec(0)), Limit: qdrant.PtrOf(uint64(1))}
+	for i := 1; i < over; i++ {
+		deep = &qdrant.PrefetchQuery{Query: qdrant.NewQueryDense(vec(i)), Limit: qdrant.PtrOf(uint64(1)), Prefetch: []*qdrant.PrefetchQuery{deep}}
+	}
+	_, restMsg := c.restError("POST", "/collections/c/points/query", map[string]any{"prefetch": restWide, "query": map[string]any{"fusion": "rrf"}})
+	_, err := c.client.Query(ctx(t), &qdrant.QueryPoints{CollectionName: "c", Prefetch: wide, Query: qdrant.NewQueryFusion(qdrant.Fusion_RRF)})
+	wantCode(t, "1025 siblings", err, codes.InvalidArgument, "1024")
+	sameMessage(t, "1025 siblings", err, restMsg)
+	_, err = c.client.Query(ctx(t), &qdrant.QueryPoints{CollectionName: "c", Prefetch: []*qdrant.PrefetchQuery{deep}, Query: qdrant.NewQueryFusion(qdrant.Fusion_RRF)})
+	wantCode(t, "1025 nested", err, codes.InvalidArgument)
+
+	// Depth: 64 levels are served over both transports, 65 refused by both
+	// with the same message (the engine's bound).
+	for _, depth := range []int{64, 65} {
+		var rd any = map[string]any{"query": vec(0), "limit": 1}
+		gd := &qdrant.PrefetchQuery{Query: qdrant.NewQueryDense(vec(0)), Limit: qdrant.PtrOf(uint64(1))}
+		for i := 1; i < depth; i++ {
+			rd = map[string]any{"query": vec(i), "limit": 1, "prefetch": []any{rd}}
+			gd = &qdrant.PrefetchQuery{Query: qdrant.NewQueryDense(vec(i)), Limit: qdrant.PtrOf(uint64(1)), Prefetch: []*qdrant.PrefetchQuery{gd}}
+		}
+		code, msg := c.restError("POST", "/collections/c/points/query", map[string]any{"prefetch": []any{rd}, "query": map[string]any{"fusion": "rrf"}})
+		_, err := c.client.Query(ctx(t), &qdrant.QueryPoints{CollectionName: "c", Prefetch: []*qdrant.PrefetchQuery{gd}, Query: qdrant.NewQueryFusion(qdrant.Fusion_RRF)})
+		what := strconv.Itoa(depth) + " levels of prefetch"
+		if depth == 64 {
+			if code != http.StatusOK || err != nil {
+				t.Errorf("%s: REST %d %q, gRPC %v; want both served", what, code, msg, err)
+			}
+			continue
+		}
+		wantCode(t, what+" (REST: "+msg+")", err, grpcCodeOf(code), "64 levels")
+		sameMessage(t, what, err, msg)
+	}
+	_, err = c.client.Query(ctx(t), &qdrant.QueryPoints{CollectionName: "c", Prefetch: wide[:1024], Query: qdrant.NewQueryFusion(qdrant.Fusion_RRF)})
+	if err != nil {
+		t.Errorf("1024 prefetches, the bound itself: %v", err)
 	}
 }
