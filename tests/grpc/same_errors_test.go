@@ -222,3 +222,30 @@ func TestPrefetchFanOutBounded(t *testing.T) {
 		t.Errorf("1024 prefetches, the bound itself: %v", err)
 	}
 }
+
+// TestFilterDepthSame: filters nested (a filter as a condition of the
+// next) 64 and 65 levels deep get the same answer over REST and gRPC.
+func TestFilterDepthSame(t *testing.T) {
+	t.Parallel()
+	c := start(t, opts{})
+	c.createCollection("c")
+	c.upsert("c", 0, 10)
+	for _, depth := range []int{60, 64, 65, 70} {
+		rf := map[string]any{"must": []any{match("city", map[string]any{"value": "Oslo"})}}
+		gf := &qdrant.Filter{Must: []*qdrant.Condition{qdrant.NewMatch("city", "Oslo")}}
+		for i := 1; i < depth; i++ {
+			rf = map[string]any{"must": []any{rf}}
+			gf = &qdrant.Filter{Must: []*qdrant.Condition{qdrant.NewFilterAsCondition(gf)}}
+		}
+		code, msg := c.restError("POST", "/collections/c/points/count", map[string]any{"filter": rf, "exact": true})
+		_, err := c.client.Count(ctx(t), &qdrant.CountPoints{CollectionName: "c", Filter: gf, Exact: qdrant.PtrOf(true)})
+		what := strconv.Itoa(depth) + " nested filters"
+		if code == http.StatusOK {
+			if err != nil {
+				t.Errorf("%s: REST serves it, gRPC answers %v", what, err)
+			}
+			continue
+		}
+		wantCode(t, what+" (REST "+strconv.Itoa(code)+": "+msg+")", err, grpcCodeOf(code))
+	}
+}
