@@ -538,3 +538,53 @@ func TestPointsUnsupportedMethodsNameTheFeature(t *testing.T) {
 		wantCode(t, what, call(), codes.Unimplemented, strings.TrimSpace(what), "is not supported by Cairn yet")
 	}
 }
+
+// TestPointsTimeoutIsREST's: a request's timeout bounds the engine's
+// context as REST's ?timeout does, and an operation stopped by it answers
+// Qdrant's timeout message. fn waits for its context, so the outcome does
+// not depend on how long anything takes.
+func TestPointsTimeoutIsRESTs(t *testing.T) {
+	e := newPointsEnv(t)
+	p := &pointsService{s: e.srv}
+	err := p.call(context.Background(), "c", "Search", qdrant.PtrOf(uint64(1)), func(ctx context.Context, _ *engine.Collection) error {
+		<-ctx.Done()
+		return ctx.Err()
+	})
+	wantCode(t, "timed out", err, codes.DeadlineExceeded, "Timeout error: Operation 'Search' timed out after 1 seconds")
+	if secs, err := timeoutSecs(qdrant.PtrOf(uint64(math.MaxUint64))); err != nil || secs != engine.MaxTimeoutSeconds+1 {
+		t.Fatalf("huge timeout: %d %v (want no deadline at all)", secs, err)
+	}
+	if secs, err := timeoutSecs(nil); err != nil || secs != 0 {
+		t.Fatalf("no timeout: %d %v", secs, err)
+	}
+}
+
+func TestPointsLookupFromAndIndexParams(t *testing.T) {
+	e := newPointsEnv(t)
+	ctx := context.Background()
+	e.mustCreate(t, "other")
+	if _, err := e.cl.Upsert(ctx, &qdrant.UpsertPoints{CollectionName: "other", Wait: qdrant.PtrOf(true),
+		Points: []*qdrant.PointStruct{{Id: qdrant.NewIDNum(100), Vectors: qdrant.NewVectors(1, 1, 1, 6)}}}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := e.pc.Recommend(ctx, &qdrant.RecommendPoints{CollectionName: "c", Positive: []*qdrant.PointId{qdrant.NewIDNum(100)}, Limit: 2,
+		LookupFrom: &qdrant.LookupLocation{CollectionName: "other"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := e.col.Search(ctx, engine.SearchRequest{Vector: engine.NamedVector{Vector: []float32{1, 1, 1, 6}}, Limit: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameScored(t, "recommend from other", got.GetResult(), want)
+
+	if _, err := e.cl.CreateFieldIndex(ctx, &qdrant.CreateFieldIndexCollection{CollectionName: "c", FieldName: "city", Wait: qdrant.PtrOf(true),
+		FieldType:        qdrant.FieldType_FieldTypeKeyword.Enum(),
+		FieldIndexParams: qdrant.NewPayloadIndexParamsKeyword(&qdrant.KeywordIndexParams{IsTenant: qdrant.PtrOf(true)})}); err != nil {
+		t.Fatal(err)
+	}
+	info := string(e.rest(t, "GET", "/collections/c", ""))
+	if !strings.Contains(info, `"city":{"data_type":"keyword","params":{"is_tenant":true,"type":"keyword"}`) {
+		t.Fatalf("REST reports %s", info)
+	}
+}
