@@ -384,3 +384,39 @@ func TestOrderByConversion(t *testing.T) {
 	_, err = orderByFromProto(&qdrant.OrderBy{Key: "k", StartFrom: qdrant.NewStartFromFloat(math.NaN())})
 	wantStatus(t, err, codes.InvalidArgument, "finite")
 }
+
+// TestPayloadDepthIsValidates: a scalar inside the deepest list
+// payload.Validate allows is accepted, one more list level is not.
+func TestPayloadDepthIsValidates(t *testing.T) {
+	v := qdrant.NewValueInt(1)
+	for range payload.MaxDepth - 1 { // lists at depths 2..MaxDepth
+		v = qdrant.NewValueFromList(v)
+	}
+	if _, err := payloadFromProto(map[string]*qdrant.Value{"a": v}); err != nil {
+		t.Fatalf("deepest allowed payload refused: %v", err)
+	}
+	_, err := payloadFromProto(map[string]*qdrant.Value{"a": qdrant.NewValueFromList(v)})
+	wantStatus(t, err, codes.InvalidArgument, "nested deeper")
+}
+
+// TestPrefetchChainAsDeepAsREST: a chain of prefetches deeper than any
+// filter bound converts (REST accepts it too); the prefetch count is the
+// engine's bound.
+func TestPrefetchChainAsDeepAsREST(t *testing.T) {
+	p := &qdrant.PrefetchQuery{}
+	for range 200 {
+		p = &qdrant.PrefetchQuery{Prefetch: []*qdrant.PrefetchQuery{p}}
+	}
+	budget := 1000
+	q, err := queryFromProto(&qdrant.QueryPoints{Prefetch: []*qdrant.PrefetchQuery{p}}, &budget)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for r := &q; len(r.Prefetch) > 0; r = &r.Prefetch[0] {
+		n++
+	}
+	if n != 201 || budget != 1000-201 {
+		t.Fatalf("depth %d, budget %d", n, budget)
+	}
+}
