@@ -216,6 +216,16 @@ func TestFilterEdgeCases(t *testing.T) {
 	wantStatus(t, err, codes.InvalidArgument, "not a finite number")
 	_, err = filterFromProto(&qdrant.Filter{Must: []*qdrant.Condition{{ConditionOneOf: &qdrant.Condition_Field{Field: &qdrant.FieldCondition{Key: "k"}}}}})
 	wantStatus(t, err, codes.InvalidArgument, "sets no condition")
+	for what, c := range map[string]*qdrant.FieldCondition{
+		"Malformed GeoBoundingBox": {Key: "g", GeoBoundingBox: &qdrant.GeoBoundingBox{TopLeft: &qdrant.GeoPoint{Lat: 1, Lon: 1}}},
+		"Malformed GeoRadius":      {Key: "g", GeoRadius: &qdrant.GeoRadius{Radius: 5}},
+		"Malformed GeoPolygon":     {Key: "g", GeoPolygon: &qdrant.GeoPolygon{}},
+	} {
+		_, err = filterFromProto(&qdrant.Filter{Must: []*qdrant.Condition{{ConditionOneOf: &qdrant.Condition_Field{Field: c}}}})
+		wantStatus(t, err, codes.InvalidArgument, what)
+	}
+	_, err = filterFromProto(&qdrant.Filter{Must: []*qdrant.Condition{{ConditionOneOf: &qdrant.Condition_Nested{Nested: &qdrant.NestedCondition{Key: "a"}}}}})
+	wantStatus(t, err, codes.InvalidArgument, "has no filter")
 	deep := &qdrant.Filter{}
 	for range maxFilterDepth + 2 {
 		deep = &qdrant.Filter{Must: []*qdrant.Condition{qdrant.NewFilterAsCondition(deep)}}
