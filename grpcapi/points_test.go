@@ -588,3 +588,40 @@ func TestPointsLookupFromAndIndexParams(t *testing.T) {
 		t.Fatalf("REST reports %s", info)
 	}
 }
+
+func TestPointsNamedVectorsAndUUIDs(t *testing.T) {
+	e := newTestEnv(t, Options{})
+	ctx := context.Background()
+	if err := e.st.CreateCollection("n", engine.CreateCollection{Vectors: engine.VectorsConfig{
+		"img": {Size: 2, Distance: point.Dot}, "txt": {Size: 3, Distance: point.Euclid}}}); err != nil {
+		t.Fatal(err)
+	}
+	cl := e.officialClient(t, "")
+	u := "8c5a5c4e-3d7b-4d1a-9d8e-0a1b2c3d4e5f"
+	_, err := cl.Upsert(ctx, &qdrant.UpsertPoints{CollectionName: "n", Wait: qdrant.PtrOf(true), Points: []*qdrant.PointStruct{
+		{Id: qdrant.NewID(u), Vectors: qdrant.NewVectorsMap(map[string]*qdrant.Vector{"img": qdrant.NewVectorDense([]float32{1, 0}), "txt": qdrant.NewVector(0, 0, 1)})},
+		{Id: qdrant.NewIDNum(2), Vectors: qdrant.NewVectorsMap(map[string]*qdrant.Vector{"img": qdrant.NewVector(0, 1)})},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := cl.GetPointsClient().Search(ctx, &qdrant.SearchPoints{CollectionName: "n", VectorName: qdrant.PtrOf("img"), Vector: []float32{2, 1}, Limit: 5,
+		WithVectors: qdrant.NewWithVectorsInclude("txt")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := res.GetResult()
+	if len(got) != 2 || got[0].GetId().GetUuid() != u || got[0].GetScore() != 2 || got[1].GetScore() != 1 {
+		t.Fatalf("search img: %v", got)
+	}
+	if v := got[0].GetVectors().GetVectors().GetVectors(); len(v) != 1 || !reflect.DeepEqual(v["txt"].GetDenseVector().GetData(), []float32{0, 0, 1}) {
+		t.Fatalf("with_vectors [txt]: %v", got[0].GetVectors())
+	}
+	_, err = cl.GetPointsClient().Search(ctx, &qdrant.SearchPoints{CollectionName: "n", VectorName: qdrant.PtrOf("nope"), Vector: []float32{2, 1}, Limit: 5})
+	wantCode(t, "unknown vector name", err, codes.InvalidArgument, "nope")
+	// REST reads the UUID point gRPC wrote.
+	pe := &pointsEnv{testEnv: e}
+	if js := string(pe.rest(t, "GET", "/collections/n/points/"+u, "")); !strings.Contains(js, `"img":[1.0,0.0]`) {
+		t.Fatalf("REST reads %s", js)
+	}
+}
