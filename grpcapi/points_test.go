@@ -357,8 +357,12 @@ func TestPointsPayloadAndVectorWrites(t *testing.T) {
 		t.Fatalf("vector after delete: %v", recs[0].Vector)
 	}
 
-	if _, err := e.cl.Delete(ctx, &qdrant.DeletePoints{CollectionName: "c", Wait: qdrant.PtrOf(true), Points: qdrant.NewPointsSelector(qdrant.NewIDNum(5))}); err != nil {
+	if _, err := e.cl.Delete(ctx, &qdrant.DeletePoints{CollectionName: "c", Wait: qdrant.PtrOf(true), Points: qdrant.NewPointsSelector(qdrant.NewIDNum(5)),
+		Ordering: &qdrant.WriteOrdering{Type: qdrant.WriteOrderingType_Strong}}); err != nil {
 		t.Fatal(err)
+	}
+	if n, err := e.cl.Count(ctx, &qdrant.CountPoints{CollectionName: "c", ReadConsistency: qdrant.NewReadConsistencyType(qdrant.ReadConsistencyType_Majority)}); err != nil || n != 5 {
+		t.Fatalf("count with majority: %d %v", n, err)
 	}
 	if n, _ := e.col.Count(ctx, engine.CountRequest{}); n != 5 {
 		t.Fatalf("count after delete: %d", n)
@@ -487,6 +491,15 @@ func TestPointsBadInput(t *testing.T) {
 			_, err := e.cl.Delete(ctx, &qdrant.DeletePoints{CollectionName: "c"})
 			return err
 		}, codes.InvalidArgument, "points: missing field"},
+		{"unknown ordering", func() error {
+			_, err := e.cl.Delete(ctx, &qdrant.DeletePoints{CollectionName: "c", Points: qdrant.NewPointsSelector(qdrant.NewIDNum(1)),
+				Ordering: &qdrant.WriteOrdering{Type: qdrant.WriteOrderingType(7)}})
+			return err
+		}, codes.InvalidArgument, "ordering: unknown variant"},
+		{"unknown read consistency", func() error {
+			_, err := e.cl.Count(ctx, &qdrant.CountPoints{CollectionName: "c", ReadConsistency: qdrant.NewReadConsistencyType(qdrant.ReadConsistencyType(9))})
+			return err
+		}, codes.InvalidArgument, "read_consistency"},
 		{"index without type", func() error {
 			_, err := e.cl.CreateFieldIndex(ctx, &qdrant.CreateFieldIndexCollection{CollectionName: "c", FieldName: "x"})
 			return err
