@@ -93,6 +93,9 @@ func convCondition(c *qdrant.Condition, depth int) (payload.Condition, error) {
 		f, err := convFilter(o.Filter, depth+1)
 		return payload.Condition{Filter: f}, err
 	case *qdrant.Condition_Nested:
+		if o.Nested.GetFilter() == nil {
+			return payload.Condition{}, invalidArg("filter: nested condition on `%s` has no filter", o.Nested.GetKey())
+		}
 		f, err := convFilter(o.Nested.GetFilter(), depth+1)
 		return payload.Condition{Nested: &payload.Nested{Key: o.Nested.GetKey(), Filter: f}}, err
 	}
@@ -124,18 +127,8 @@ func convField(f *qdrant.FieldCondition) (*payload.FieldCondition, error) {
 		}
 		out.DatetimeRange = pr
 	}
-	if b := f.GetGeoBoundingBox(); b != nil {
-		out.GeoBoundingBox = &payload.GeoBoundingBox{TopLeft: geoPoint(b.GetTopLeft()), BottomRight: geoPoint(b.GetBottomRight())}
-	}
-	if r := f.GetGeoRadius(); r != nil {
-		out.GeoRadius = &payload.GeoRadius{Center: geoPoint(r.GetCenter()), Radius: float64(r.GetRadius())}
-	}
-	if p := f.GetGeoPolygon(); p != nil {
-		poly := &payload.GeoPolygon{Exterior: geoLine(p.GetExterior())}
-		for _, in := range p.GetInteriors() {
-			poly.Interiors = append(poly.Interiors, geoLine(in))
-		}
-		out.GeoPolygon = poly
+	if err := convGeo(f, out); err != nil {
+		return nil, err
 	}
 	if v := f.GetValuesCount(); v != nil {
 		out.ValuesCount = &payload.ValuesCount{Gt: v.Gt, Gte: v.Gte, Lt: v.Lt, Lte: v.Lte}
@@ -145,6 +138,35 @@ func convField(f *qdrant.FieldCondition) (*payload.FieldCondition, error) {
 		return nil, invalidArg("filter: field condition on `%s` sets no condition", f.GetKey())
 	}
 	return out, nil
+}
+
+// convGeo converts the geo tests of a field condition; a box without both
+// corners, a radius without its center or a polygon without its exterior
+// ring is malformed, as Qdrant answers it.
+func convGeo(f *qdrant.FieldCondition, out *payload.FieldCondition) error {
+	if b := f.GetGeoBoundingBox(); b != nil {
+		if b.GetTopLeft() == nil || b.GetBottomRight() == nil {
+			return invalidArg("Malformed GeoBoundingBox type: top_left and bottom_right are required")
+		}
+		out.GeoBoundingBox = &payload.GeoBoundingBox{TopLeft: geoPoint(b.GetTopLeft()), BottomRight: geoPoint(b.GetBottomRight())}
+	}
+	if r := f.GetGeoRadius(); r != nil {
+		if r.GetCenter() == nil {
+			return invalidArg("Malformed GeoRadius type: center is required")
+		}
+		out.GeoRadius = &payload.GeoRadius{Center: geoPoint(r.GetCenter()), Radius: float64(r.GetRadius())}
+	}
+	if p := f.GetGeoPolygon(); p != nil {
+		if p.GetExterior() == nil {
+			return invalidArg("Malformed GeoPolygon type: exterior is required")
+		}
+		poly := &payload.GeoPolygon{Exterior: geoLine(p.GetExterior())}
+		for _, in := range p.GetInteriors() {
+			poly.Interiors = append(poly.Interiors, geoLine(in))
+		}
+		out.GeoPolygon = poly
+	}
+	return nil
 }
 
 func convMatch(m *qdrant.Match) (*payload.Match, error) {

@@ -146,7 +146,7 @@ func queryFromProto(q *qdrant.QueryPoints, budget *int) (engine.QueryRequest, er
 	if err := checkConsistency(q.GetReadConsistency()); err != nil {
 		return engine.QueryRequest{}, err
 	}
-	r, err := convQueryNode(queryNode{q.GetPrefetch(), q.GetQuery(), q.Using, q.GetFilter(), q.GetParams(), q.ScoreThreshold, q.Limit, q.GetLookupFrom()}, budget, 0)
+	r, err := convQueryNode(queryNode{q.GetPrefetch(), q.GetQuery(), q.Using, q.GetFilter(), q.GetParams(), q.ScoreThreshold, q.Limit, q.GetLookupFrom()}, budget)
 	if err != nil {
 		return r, err
 	}
@@ -156,10 +156,9 @@ func queryFromProto(q *qdrant.QueryPoints, budget *int) (engine.QueryRequest, er
 	return r, nil
 }
 
-func convQueryNode(n queryNode, budget *int, depth int) (engine.QueryRequest, error) {
-	if depth > maxFilterDepth {
-		return engine.QueryRequest{}, invalidArg("prefetch: nested too deeply")
-	}
+// convQueryNode converts one node of the prefetch tree; the budget bounds
+// the recursion (every level holds at least one prefetch).
+func convQueryNode(n queryNode, budget *int) (engine.QueryRequest, error) {
 	var r engine.QueryRequest
 	var err error
 	if r.Query, err = queryExprFromProto(n.query); err != nil {
@@ -181,7 +180,7 @@ func convQueryNode(n queryNode, budget *int, depth int) (engine.QueryRequest, er
 		for i := range k {
 			p := n.prefetch[i]
 			sub := queryNode{p.GetPrefetch(), p.GetQuery(), p.Using, p.GetFilter(), p.GetParams(), p.ScoreThreshold, p.Limit, p.GetLookupFrom()}
-			if r.Prefetch[i], err = convQueryNode(sub, budget, depth+1); err != nil {
+			if r.Prefetch[i], err = convQueryNode(sub, budget); err != nil {
 				return r, err
 			}
 		}

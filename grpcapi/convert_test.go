@@ -216,6 +216,16 @@ func TestFilterEdgeCases(t *testing.T) {
 	wantStatus(t, err, codes.InvalidArgument, "not a finite number")
 	_, err = filterFromProto(&qdrant.Filter{Must: []*qdrant.Condition{{ConditionOneOf: &qdrant.Condition_Field{Field: &qdrant.FieldCondition{Key: "k"}}}}})
 	wantStatus(t, err, codes.InvalidArgument, "sets no condition")
+	for what, c := range map[string]*qdrant.FieldCondition{
+		"Malformed GeoBoundingBox": {Key: "g", GeoBoundingBox: &qdrant.GeoBoundingBox{TopLeft: &qdrant.GeoPoint{Lat: 1, Lon: 1}}},
+		"Malformed GeoRadius":      {Key: "g", GeoRadius: &qdrant.GeoRadius{Radius: 5}},
+		"Malformed GeoPolygon":     {Key: "g", GeoPolygon: &qdrant.GeoPolygon{}},
+	} {
+		_, err = filterFromProto(&qdrant.Filter{Must: []*qdrant.Condition{{ConditionOneOf: &qdrant.Condition_Field{Field: c}}}})
+		wantStatus(t, err, codes.InvalidArgument, what)
+	}
+	_, err = filterFromProto(&qdrant.Filter{Must: []*qdrant.Condition{{ConditionOneOf: &qdrant.Condition_Nested{Nested: &qdrant.NestedCondition{Key: "a"}}}}})
+	wantStatus(t, err, codes.InvalidArgument, "has no filter")
 	deep := &qdrant.Filter{}
 	for range maxFilterDepth + 2 {
 		deep = &qdrant.Filter{Must: []*qdrant.Condition{qdrant.NewFilterAsCondition(deep)}}
@@ -383,4 +393,40 @@ func TestOrderByConversion(t *testing.T) {
 	wantStatus(t, err, codes.InvalidArgument, "not a datetime")
 	_, err = orderByFromProto(&qdrant.OrderBy{Key: "k", StartFrom: qdrant.NewStartFromFloat(math.NaN())})
 	wantStatus(t, err, codes.InvalidArgument, "finite")
+}
+
+// TestPayloadDepthIsValidates: a scalar inside the deepest list
+// payload.Validate allows is accepted, one more list level is not.
+func TestPayloadDepthIsValidates(t *testing.T) {
+	v := qdrant.NewValueInt(1)
+	for range payload.MaxDepth - 1 { // lists at depths 2..MaxDepth
+		v = qdrant.NewValueFromList(v)
+	}
+	if _, err := payloadFromProto(map[string]*qdrant.Value{"a": v}); err != nil {
+		t.Fatalf("deepest allowed payload refused: %v", err)
+	}
+	_, err := payloadFromProto(map[string]*qdrant.Value{"a": qdrant.NewValueFromList(v)})
+	wantStatus(t, err, codes.InvalidArgument, "nested deeper")
+}
+
+// TestPrefetchChainAsDeepAsREST: a chain of prefetches deeper than any
+// filter bound converts (REST accepts it too); the prefetch count is the
+// engine's bound.
+func TestPrefetchChainAsDeepAsREST(t *testing.T) {
+	p := &qdrant.PrefetchQuery{}
+	for range 200 {
+		p = &qdrant.PrefetchQuery{Prefetch: []*qdrant.PrefetchQuery{p}}
+	}
+	budget := 1000
+	q, err := queryFromProto(&qdrant.QueryPoints{Prefetch: []*qdrant.PrefetchQuery{p}}, &budget)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for r := &q; len(r.Prefetch) > 0; r = &r.Prefetch[0] {
+		n++
+	}
+	if n != 201 || budget != 1000-201 {
+		t.Fatalf("depth %d, budget %d", n, budget)
+	}
 }

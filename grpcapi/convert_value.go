@@ -41,11 +41,8 @@ func payloadFromProto(m map[string]*qdrant.Value) (payload.Payload, error) {
 }
 
 // valueFromProto converts one value at nesting depth (the payload object
-// is depth 1).
+// is depth 1, its values depth 2).
 func valueFromProto(v *qdrant.Value, depth int) (any, error) {
-	if depth > payload.MaxDepth {
-		return nil, invalidArg("Unable to convert payload: nested deeper than %d levels", payload.MaxDepth)
-	}
 	switch k := v.GetKind().(type) {
 	case nil, *qdrant.Value_NullValue:
 		return nil, nil
@@ -58,6 +55,9 @@ func valueFromProto(v *qdrant.Value, depth int) (any, error) {
 	case *qdrant.Value_DoubleValue:
 		return doubleNumber(k.DoubleValue)
 	case *qdrant.Value_ListValue:
+		if depth > payload.MaxDepth {
+			return nil, tooDeep()
+		}
 		vals := k.ListValue.GetValues()
 		out := make([]any, len(vals))
 		for i, e := range vals {
@@ -69,6 +69,9 @@ func valueFromProto(v *qdrant.Value, depth int) (any, error) {
 		}
 		return out, nil
 	case *qdrant.Value_StructValue:
+		if depth > payload.MaxDepth {
+			return nil, tooDeep()
+		}
 		fields := k.StructValue.GetFields()
 		out := make(map[string]any, len(fields))
 		for name, e := range fields {
@@ -81,6 +84,13 @@ func valueFromProto(v *qdrant.Value, depth int) (any, error) {
 		return out, nil
 	}
 	return nil, invalidArg("Unable to convert payload: unknown value kind %T", v.GetKind())
+}
+
+// tooDeep refuses a list or object nested deeper than payload.MaxDepth
+// (the bound payload.Validate applies to REST's payloads), before the
+// conversion recurses further.
+func tooDeep() error {
+	return invalidArg("Unable to convert payload: nested deeper than %d levels", payload.MaxDepth)
 }
 
 // doubleNumber writes a double so that it reads back as a float: with a

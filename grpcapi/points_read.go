@@ -77,9 +77,8 @@ func scrollFromProto(req *qdrant.ScrollPoints) (engine.ScrollRequest, error) {
 	var sr engine.ScrollRequest
 	var err error
 	if req.Limit != nil {
-		// Qdrant's contract, as REST: absent (a page of 10) or at least 1.
-		if *req.Limit < 1 {
-			return sr, invalidArg("Validation error: limit: value 0 invalid, must be 1 or more")
+		if err := engine.CheckScrollLimit(int(*req.Limit)); err != nil {
+			return sr, err
 		}
 		sr.Limit = int(*req.Limit)
 	}

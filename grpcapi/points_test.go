@@ -307,234 +307,89 @@ func TestPointsGetScrollCount(t *testing.T) {
 	}
 }
 
-func TestPointsPayloadAndVectorWrites(t *testing.T) {
+// TestPointsTimeoutIsREST's: a request's timeout bounds the engine's
+// context as REST's ?timeout does, and an operation stopped by it answers
+// Qdrant's timeout message. fn waits for its context, so the outcome does
+// not depend on how long anything takes.
+func TestPointsTimeoutIsRESTs(t *testing.T) {
 	e := newPointsEnv(t)
-	ctx := context.Background()
-	sel := qdrant.NewPointsSelector(qdrant.NewIDNum(1))
-	res, err := e.cl.SetPayload(ctx, &qdrant.SetPayloadPoints{CollectionName: "c", PointsSelector: sel,
-		Payload: qdrant.NewValueMap(map[string]any{"tag": "x", "deep": map[string]any{"a": 1}})})
-	if err != nil || res.GetStatus() != qdrant.UpdateStatus_Acknowledged {
-		t.Fatalf("set payload without wait: %v %v", res, err)
+	p := &pointsService{s: e.srv}
+	err := p.call(context.Background(), "c", "Search", qdrant.PtrOf(uint64(1)), func(ctx context.Context, _ *engine.Collection) error {
+		<-ctx.Done()
+		return ctx.Err()
+	})
+	wantCode(t, "timed out", err, codes.DeadlineExceeded, "Timeout error: Operation 'Search' timed out after 1 seconds")
+	if secs, err := timeoutSecs(qdrant.PtrOf(uint64(math.MaxUint64))); err != nil || secs != engine.MaxTimeoutSeconds+1 {
+		t.Fatalf("huge timeout: %d %v (want no deadline at all)", secs, err)
 	}
-	if _, err := e.cl.SetPayload(ctx, &qdrant.SetPayloadPoints{CollectionName: "c", PointsSelector: sel, Key: qdrant.PtrOf("deep"),
-		Payload: qdrant.NewValueMap(map[string]any{"b": 2.0})}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.cl.DeletePayload(ctx, &qdrant.DeletePayloadPoints{CollectionName: "c", PointsSelector: sel, Keys: []string{"w"}}); err != nil {
-		t.Fatal(err)
-	}
-	// REST reads what gRPC wrote; the double 2.0 stays a double.
-	if got := string(e.rest(t, "GET", "/collections/c/points/1", "")); !strings.Contains(got, `"payload":{"city":"Oslo","deep":{"a":1,"b":2.0},"n":1,"tag":"x"}`) {
-		t.Fatalf("REST reads %s", got)
-	}
-	if _, err := e.cl.OverwritePayload(ctx, &qdrant.SetPayloadPoints{CollectionName: "c", Wait: qdrant.PtrOf(true),
-		PointsSelector: qdrant.NewPointsSelectorFilter(&qdrant.Filter{Must: []*qdrant.Condition{qdrant.NewMatchKeyword("city", "Bergen")}}),
-		Payload:        qdrant.NewValueMap(map[string]any{"only": true})}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.cl.ClearPayload(ctx, &qdrant.ClearPayloadPoints{CollectionName: "c", Wait: qdrant.PtrOf(true), Points: qdrant.NewPointsSelector(qdrant.NewIDNum(3))}); err != nil {
-		t.Fatal(err)
-	}
-	recs, _ := e.col.Get(ctx, []point.ID{point.NumID(2), point.NumID(3)}, engine.WithPayload{Enable: true}, engine.WithVector{})
-	if len(recs) != 2 || !reflect.DeepEqual(recs[0].Payload, map[string]any{"only": true}) || len(recs[1].Payload) != 0 {
-		t.Fatalf("after overwrite and clear: %+v", recs)
-	}
-
-	if _, err := e.cl.UpdateVectors(ctx, &qdrant.UpdatePointVectors{CollectionName: "c", Wait: qdrant.PtrOf(true),
-		Points: []*qdrant.PointVectors{{Id: qdrant.NewIDNum(4), Vectors: qdrant.NewVectors(0, 0, 0, 1)}}}); err != nil {
-		t.Fatal(err)
-	}
-	recs, _ = e.col.Get(ctx, []point.ID{point.NumID(4)}, engine.WithPayload{}, engine.WithVector{Enable: true})
-	if v := recs[0].Vector[""]; v[3] != 1 || v[0] != 0 {
-		t.Fatalf("vector after update: %v", v)
-	}
-	if _, err := e.cl.DeleteVectors(ctx, &qdrant.DeletePointVectors{CollectionName: "c", Wait: qdrant.PtrOf(true),
-		PointsSelector: qdrant.NewPointsSelector(qdrant.NewIDNum(4)), Vectors: &qdrant.VectorsSelector{Names: []string{""}}}); err != nil {
-		t.Fatal(err)
-	}
-	recs, _ = e.col.Get(ctx, []point.ID{point.NumID(4)}, engine.WithPayload{}, engine.WithVector{Enable: true})
-	if len(recs[0].Vector) != 0 {
-		t.Fatalf("vector after delete: %v", recs[0].Vector)
-	}
-
-	if _, err := e.cl.Delete(ctx, &qdrant.DeletePoints{CollectionName: "c", Wait: qdrant.PtrOf(true), Points: qdrant.NewPointsSelector(qdrant.NewIDNum(5))}); err != nil {
-		t.Fatal(err)
-	}
-	if n, _ := e.col.Count(ctx, engine.CountRequest{}); n != 5 {
-		t.Fatalf("count after delete: %d", n)
+	if secs, err := timeoutSecs(nil); err != nil || secs != 0 {
+		t.Fatalf("no timeout: %d %v", secs, err)
 	}
 }
 
-func TestPointsUpdateBatch(t *testing.T) {
+func TestPointsLookupFromAndIndexParams(t *testing.T) {
 	e := newPointsEnv(t)
 	ctx := context.Background()
-	res, err := e.cl.UpdateBatch(ctx, &qdrant.UpdateBatchPoints{CollectionName: "c", Wait: qdrant.PtrOf(true), Operations: []*qdrant.PointsUpdateOperation{
-		qdrant.NewPointsUpdateUpsert(&qdrant.PointsUpdateOperation_PointStructList{Points: []*qdrant.PointStruct{
-			{Id: qdrant.NewID("8c5a5c4e-3d7b-4d1a-9d8e-0a1b2c3d4e5f"), Vectors: qdrant.NewVectors(1, 2, 3, 4)}}}),
-		qdrant.NewPointsUpdateSetPayload(&qdrant.PointsUpdateOperation_SetPayload{PointsSelector: qdrant.NewPointsSelector(qdrant.NewIDNum(1)),
-			Payload: qdrant.NewValueMap(map[string]any{"b": 1})}),
-		qdrant.NewPointsUpdateDeletePoints(&qdrant.PointsUpdateOperation_DeletePoints{Points: qdrant.NewPointsSelector(qdrant.NewIDNum(6))}),
-	}})
-	if err != nil || len(res) != 3 {
-		t.Fatalf("batch: %v %v", res, err)
+	e.mustCreate(t, "other")
+	if _, err := e.cl.Upsert(ctx, &qdrant.UpsertPoints{CollectionName: "other", Wait: qdrant.PtrOf(true),
+		Points: []*qdrant.PointStruct{{Id: qdrant.NewIDNum(100), Vectors: qdrant.NewVectors(1, 1, 1, 6)}}}); err != nil {
+		t.Fatal(err)
 	}
-	for _, r := range res {
-		if r.GetStatus() != qdrant.UpdateStatus_Completed {
-			t.Fatalf("batch result %v", r)
-		}
+	got, err := e.pc.Recommend(ctx, &qdrant.RecommendPoints{CollectionName: "c", Positive: []*qdrant.PointId{qdrant.NewIDNum(100)}, Limit: 2,
+		LookupFrom: &qdrant.LookupLocation{CollectionName: "other"}})
+	if err != nil {
+		t.Fatal(err)
 	}
-	if n, _ := e.col.Count(ctx, engine.CountRequest{}); n != 6 {
-		t.Fatalf("count after batch: %d", n)
+	want, err := e.col.Search(ctx, engine.SearchRequest{Vector: engine.NamedVector{Vector: []float32{1, 1, 1, 6}}, Limit: 2})
+	if err != nil {
+		t.Fatal(err)
 	}
-	// A malformed operation is refused, naming it, before any is applied.
-	_, err = e.cl.UpdateBatch(ctx, &qdrant.UpdateBatchPoints{CollectionName: "c", Operations: []*qdrant.PointsUpdateOperation{
-		qdrant.NewPointsUpdateDeletePoints(&qdrant.PointsUpdateOperation_DeletePoints{Points: qdrant.NewPointsSelector(qdrant.NewIDNum(1))}),
-		qdrant.NewPointsUpdateDeletePoints(&qdrant.PointsUpdateOperation_DeletePoints{Points: qdrant.NewPointsSelector(qdrant.NewID("bad"))}),
-	}})
-	wantCode(t, "bad batch", err, codes.InvalidArgument, "operations[1]: Unable to parse UUID: bad")
-	if n, _ := e.col.Count(ctx, engine.CountRequest{}); n != 6 {
-		t.Fatalf("a refused batch changed the collection: %d points", n)
-	}
-	// An operation the engine refuses names its index; earlier ones stay applied, as REST.
-	_, err = e.cl.UpdateBatch(ctx, &qdrant.UpdateBatchPoints{CollectionName: "c", Operations: []*qdrant.PointsUpdateOperation{
-		qdrant.NewPointsUpdateDeletePoints(&qdrant.PointsUpdateOperation_DeletePoints{Points: qdrant.NewPointsSelector(qdrant.NewIDNum(1))}),
-		qdrant.NewPointsUpdateUpsert(&qdrant.PointsUpdateOperation_PointStructList{Points: []*qdrant.PointStruct{{Id: qdrant.NewIDNum(9), Vectors: qdrant.NewVectors(1)}}}),
-	}})
-	wantCode(t, "wrong dimension in batch", err, codes.InvalidArgument, "operations[1]: ", "dimension")
-}
+	sameScored(t, "recommend from other", got.GetResult(), want)
 
-func TestPointsBadInput(t *testing.T) {
-	e := newPointsEnv(t)
-	ctx := context.Background()
-	nan := float32(math.NaN())
-	for _, c := range []struct {
-		what string
-		call func() error
-		code codes.Code
-		frag string
-	}{
-		{"unknown collection", func() error {
-			_, err := e.pc.Search(ctx, &qdrant.SearchPoints{CollectionName: "nope", Vector: []float32{1, 2, 3, 4}, Limit: 1})
-			return err
-		}, codes.NotFound, "Collection `nope` doesn't exist!"},
-		{"unknown collection (write)", func() error {
-			_, err := e.cl.Upsert(ctx, &qdrant.UpsertPoints{CollectionName: "nope", Points: []*qdrant.PointStruct{{Id: qdrant.NewIDNum(1), Vectors: qdrant.NewVectors(1, 2, 3, 4)}}})
-			return err
-		}, codes.NotFound, "doesn't exist"},
-		{"wrong vector size", func() error {
-			_, err := e.cl.Upsert(ctx, &qdrant.UpsertPoints{CollectionName: "c", Points: []*qdrant.PointStruct{{Id: qdrant.NewIDNum(1), Vectors: qdrant.NewVectors(1, 2)}}})
-			return err
-		}, codes.InvalidArgument, "dimension"},
-		{"wrong query size", func() error {
-			_, err := e.pc.Search(ctx, &qdrant.SearchPoints{CollectionName: "c", Vector: []float32{1, 2}, Limit: 1})
-			return err
-		}, codes.InvalidArgument, "dimension"},
-		{"NaN vector", func() error {
-			_, err := e.cl.Upsert(ctx, &qdrant.UpsertPoints{CollectionName: "c", Points: []*qdrant.PointStruct{{Id: qdrant.NewIDNum(1), Vectors: qdrant.NewVectors(1, nan, 3, 4)}}})
-			return err
-		}, codes.InvalidArgument, ""},
-		{"NaN query", func() error {
-			_, err := e.pc.Search(ctx, &qdrant.SearchPoints{CollectionName: "c", Vector: []float32{1, nan, 3, 4}, Limit: 1})
-			return err
-		}, codes.InvalidArgument, ""},
-		{"bad filter", func() error {
-			_, err := e.cl.Count(ctx, &qdrant.CountPoints{CollectionName: "c", Filter: &qdrant.Filter{Must: []*qdrant.Condition{qdrant.NewGeoRadius("g", 100, 0, 10)}}})
-			return err
-		}, codes.InvalidArgument, "lat"},
-		{"bad min_should", func() error {
-			_, err := e.cl.Count(ctx, &qdrant.CountPoints{CollectionName: "c", Filter: &qdrant.Filter{MinShould: &qdrant.MinShould{MinCount: 0}}})
-			return err
-		}, codes.InvalidArgument, "min_count"},
-		{"bad id", func() error {
-			_, err := e.cl.Get(ctx, &qdrant.GetPoints{CollectionName: "c", Ids: []*qdrant.PointId{qdrant.NewID("12-ab")}})
-			return err
-		}, codes.InvalidArgument, "Unable to parse UUID: 12-ab"},
-		{"missing id", func() error {
-			_, err := e.cl.Upsert(ctx, &qdrant.UpsertPoints{CollectionName: "c", Points: []*qdrant.PointStruct{{Vectors: qdrant.NewVectors(1, 2, 3, 4)}}})
-			return err
-		}, codes.InvalidArgument, "points[0].id: missing field"},
-		{"limit 0", func() error {
-			_, err := e.pc.Search(ctx, &qdrant.SearchPoints{CollectionName: "c", Vector: []float32{1, 2, 3, 4}, Limit: 0})
-			return err
-		}, codes.InvalidArgument, "limit: value 0 invalid, must be 1 or more"},
-		{"query limit 0", func() error {
-			_, err := e.cl.Query(ctx, &qdrant.QueryPoints{CollectionName: "c", Limit: qdrant.PtrOf(uint64(0))})
-			return err
-		}, codes.InvalidArgument, "limit"},
-		{"hnsw_ef 0", func() error {
-			_, err := e.pc.Search(ctx, &qdrant.SearchPoints{CollectionName: "c", Vector: []float32{1, 2, 3, 4}, Limit: 1, Params: &qdrant.SearchParams{HnswEf: qdrant.PtrOf(uint64(0))}})
-			return err
-		}, codes.InvalidArgument, "hnsw_ef"},
-		{"timeout 0", func() error {
-			_, err := e.pc.Search(ctx, &qdrant.SearchPoints{CollectionName: "c", Vector: []float32{1, 2, 3, 4}, Limit: 1, Timeout: qdrant.PtrOf(uint64(0))})
-			return err
-		}, codes.InvalidArgument, "timeout"},
-		{"sparse query", func() error {
-			_, err := e.pc.Search(ctx, &qdrant.SearchPoints{CollectionName: "c", Vector: []float32{1}, SparseIndices: &qdrant.SparseIndices{Data: []uint32{1}}, Limit: 1})
-			return err
-		}, codes.Unimplemented, "sparse vectors is not supported by Cairn yet"},
-		{"conditional upsert", func() error {
-			_, err := e.cl.Upsert(ctx, &qdrant.UpsertPoints{CollectionName: "c", UpdateFilter: &qdrant.Filter{},
-				Points: []*qdrant.PointStruct{{Id: qdrant.NewIDNum(1), Vectors: qdrant.NewVectors(1, 2, 3, 4)}}})
-			return err
-		}, codes.Unimplemented, "conditional upserts"},
-		{"shard key", func() error {
-			_, err := e.cl.Delete(ctx, &qdrant.DeletePoints{CollectionName: "c", Points: qdrant.NewPointsSelector(qdrant.NewIDNum(1)),
-				ShardKeySelector: &qdrant.ShardKeySelector{ShardKeys: []*qdrant.ShardKey{qdrant.NewShardKeyNum(1)}}})
-			return err
-		}, codes.InvalidArgument, "shard_key"},
-		{"no selector", func() error {
-			_, err := e.cl.Delete(ctx, &qdrant.DeletePoints{CollectionName: "c"})
-			return err
-		}, codes.InvalidArgument, "points: missing field"},
-		{"index without type", func() error {
-			_, err := e.cl.CreateFieldIndex(ctx, &qdrant.CreateFieldIndexCollection{CollectionName: "c", FieldName: "x"})
-			return err
-		}, codes.InvalidArgument, "field_type"},
-	} {
-		wantCode(t, c.what, c.call(), c.code, c.frag)
+	if _, err := e.cl.CreateFieldIndex(ctx, &qdrant.CreateFieldIndexCollection{CollectionName: "c", FieldName: "city", Wait: qdrant.PtrOf(true),
+		FieldType:        qdrant.FieldType_FieldTypeKeyword.Enum(),
+		FieldIndexParams: qdrant.NewPayloadIndexParamsKeyword(&qdrant.KeywordIndexParams{IsTenant: qdrant.PtrOf(true)})}); err != nil {
+		t.Fatal(err)
 	}
-	// Nothing that failed changed what is stored.
-	if n, _ := e.col.Count(ctx, engine.CountRequest{}); n != 6 {
-		t.Fatalf("failed requests changed the collection: %d points", n)
-	}
-	recs, _ := e.col.Get(ctx, []point.ID{point.NumID(1)}, engine.WithPayload{}, engine.WithVector{Enable: true})
-	if v := recs[0].Vector[""]; len(v) != 4 {
-		t.Fatalf("point 1 changed: %v", v)
+	info := string(e.rest(t, "GET", "/collections/c", ""))
+	if !strings.Contains(info, `"city":{"data_type":"keyword","params":{"is_tenant":true,"type":"keyword"}`) {
+		t.Fatalf("REST reports %s", info)
 	}
 }
 
-func TestPointsUnsupportedMethodsNameTheFeature(t *testing.T) {
-	e := newPointsEnv(t)
+func TestPointsNamedVectorsAndUUIDs(t *testing.T) {
+	e := newTestEnv(t, Options{})
 	ctx := context.Background()
-	for what, call := range map[string]func() error{
-		"search groups": func() error {
-			_, err := e.pc.SearchGroups(ctx, &qdrant.SearchPointGroups{CollectionName: "c"})
-			return err
-		},
-		"recommend groups": func() error {
-			_, err := e.pc.RecommendGroups(ctx, &qdrant.RecommendPointGroups{CollectionName: "c"})
-			return err
-		},
-		"query groups": func() error {
-			_, err := e.pc.QueryGroups(ctx, &qdrant.QueryPointGroups{CollectionName: "c"})
-			return err
-		},
-		"discover": func() error { _, err := e.pc.Discover(ctx, &qdrant.DiscoverPoints{CollectionName: "c"}); return err },
-		"discover ": func() error {
-			_, err := e.pc.DiscoverBatch(ctx, &qdrant.DiscoverBatchPoints{CollectionName: "c"})
-			return err
-		},
-		"facet counts": func() error { _, err := e.pc.Facet(ctx, &qdrant.FacetCounts{CollectionName: "c"}); return err },
-		"search matrix": func() error {
-			_, err := e.pc.SearchMatrixPairs(ctx, &qdrant.SearchMatrixPoints{CollectionName: "c"})
-			return err
-		},
-		"search matrix ": func() error {
-			_, err := e.pc.SearchMatrixOffsets(ctx, &qdrant.SearchMatrixPoints{CollectionName: "c"})
-			return err
-		},
-	} {
-		wantCode(t, what, call(), codes.Unimplemented, strings.TrimSpace(what), "is not supported by Cairn yet")
+	if err := e.st.CreateCollection("n", engine.CreateCollection{Vectors: engine.VectorsConfig{
+		"img": {Size: 2, Distance: point.Dot}, "txt": {Size: 3, Distance: point.Euclid}}}); err != nil {
+		t.Fatal(err)
+	}
+	cl := e.officialClient(t, "")
+	u := "8c5a5c4e-3d7b-4d1a-9d8e-0a1b2c3d4e5f"
+	_, err := cl.Upsert(ctx, &qdrant.UpsertPoints{CollectionName: "n", Wait: qdrant.PtrOf(true), Points: []*qdrant.PointStruct{
+		{Id: qdrant.NewID(u), Vectors: qdrant.NewVectorsMap(map[string]*qdrant.Vector{"img": qdrant.NewVectorDense([]float32{1, 0}), "txt": qdrant.NewVector(0, 0, 1)})},
+		{Id: qdrant.NewIDNum(2), Vectors: qdrant.NewVectorsMap(map[string]*qdrant.Vector{"img": qdrant.NewVector(0, 1)})},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := cl.GetPointsClient().Search(ctx, &qdrant.SearchPoints{CollectionName: "n", VectorName: qdrant.PtrOf("img"), Vector: []float32{2, 1}, Limit: 5,
+		WithVectors: qdrant.NewWithVectorsInclude("txt")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := res.GetResult()
+	if len(got) != 2 || got[0].GetId().GetUuid() != u || got[0].GetScore() != 2 || got[1].GetScore() != 1 {
+		t.Fatalf("search img: %v", got)
+	}
+	if v := got[0].GetVectors().GetVectors().GetVectors(); len(v) != 1 || !reflect.DeepEqual(v["txt"].GetDenseVector().GetData(), []float32{0, 0, 1}) {
+		t.Fatalf("with_vectors [txt]: %v", got[0].GetVectors())
+	}
+	_, err = cl.GetPointsClient().Search(ctx, &qdrant.SearchPoints{CollectionName: "n", VectorName: qdrant.PtrOf("nope"), Vector: []float32{2, 1}, Limit: 5})
+	wantCode(t, "unknown vector name", err, codes.InvalidArgument, "nope")
+	// REST reads the UUID point gRPC wrote.
+	pe := &pointsEnv{testEnv: e}
+	if js := string(pe.rest(t, "GET", "/collections/n/points/"+u, "")); !strings.Contains(js, `"img":[1.0,0.0]`) {
+		t.Fatalf("REST reads %s", js)
 	}
 }
