@@ -5,7 +5,7 @@ PKGS      := ./...
 # -race needs cgo; the race detector is used wherever it is available.
 RACE      ?= -race
 
-.PHONY: all build run test test-unit test-race test-purego test-arm64 test-adversarial test-dashboard lint bench fuzz clean versitygw
+.PHONY: all build run test test-unit test-race test-purego test-arm64 test-adversarial test-grpc test-dashboard lint bench fuzz clean versitygw
 
 all: build
 
@@ -17,9 +17,9 @@ run: build
 
 # The whole suite: unit and integration tests under the race detector, the
 # kernels once more with the portable build, the arm64 kernels executed
-# under qemu-user, the JS client, issue 21's adversarial cases and the
-# dashboard in headless Chromium.
-test: test-race test-purego test-arm64 test-js test-adversarial test-dashboard
+# under qemu-user, the JS client, issue 21's adversarial cases, the
+# official Go client over gRPC and the dashboard in headless Chromium.
+test: test-race test-purego test-arm64 test-js test-adversarial test-grpc test-dashboard
 
 test-unit:
 	$(GO) test $(PKGS)
@@ -49,6 +49,12 @@ test-arm64:
 # where mounting is not permitted (run as root).
 test-adversarial: build
 	$(GO) test -count=1 -timeout 10m ./tests/adversarial -cairn-bin $(CURDIR)/$(BIN)
+
+# The official Qdrant Go client (github.com/qdrant/go-client, gRPC only)
+# against a real bin/cairn serve, one server per test on loopback ports
+# (tests/grpc; well under a minute).
+test-grpc: build
+	$(GO) test -count=1 -timeout 10m ./tests/grpc -cairn-bin $(CURDIR)/$(BIN)
 
 lint:
 	$(GO) vet $(PKGS)

@@ -202,7 +202,11 @@ func runSearch(ctx context.Context, args []string, env *runEnv) error {
 	var d dataFlags
 	d.register(f.FlagSet, "data set folder (base.fvecs, query.fvecs; generated there if absent)")
 	efs := f.String("efs", "16,32,64,128,256", "comma-separated hnsw_ef values")
-	clients := f.Int("clients", 4, "concurrent HTTP search clients")
+	clients := f.Int("clients", 4, "concurrent search clients (HTTP connections or gRPC connections)")
+	transport := f.String("transport", "http", "searches over http, grpc (Qdrant's gRPC API, Points.Search) or both, interleaved; the collection is loaded over HTTP either way")
+	grpcAddr := f.String("grpc-addr", "localhost:6334", "host:port of the server's gRPC API (-transport grpc or both)")
+	grpcConns := f.Int("grpc-conns", 0, "gRPC connections the search clients share (0: one per client)")
+	serverPID := f.Int("server-pid", 0, "the server's process id on this machine: report its CPU time per query (/proc/PID/stat utime+stime over each sample's timed queries; 0: not measured)")
 	runs := f.Int("runs", 1, "passes over the queries per sample; the best QPS is the sample (ann-benchmarks' convention)")
 	rounds := f.Int("rounds", 3, "interleaved rounds: each measures every mode at every ef once; tables give medians and min–max")
 	refBin := f.String("hnswlib-bin", "", "compiled ../shared/bench/hnswlib_ref to run on the data once per round, between Cairn's measurements")
@@ -225,6 +229,15 @@ func runSearch(ctx context.Context, args []string, env *runEnv) error {
 	if *noHTTP && !*inproc {
 		return fmt.Errorf("%w: -no-http without -inprocess measures nothing", ErrUsage)
 	}
+	if *transport != "http" && *transport != "grpc" && *transport != "both" {
+		return fmt.Errorf("%w: -transport %q: want http, grpc or both", ErrUsage, *transport)
+	}
+	if *noHTTP && *transport != "http" {
+		return fmt.Errorf("%w: -no-http skips the server, -transport %s needs it", ErrUsage, *transport)
+	}
+	if *serverPID < 0 || *grpcConns < 0 {
+		return fmt.Errorf("%w: -server-pid %d, -grpc-conns %d", ErrUsage, *serverPID, *grpcConns)
+	}
 	if err := checkRounds(*rounds); err != nil {
 		return err
 	}
@@ -245,6 +258,10 @@ func runSearch(ctx context.Context, args []string, env *runEnv) error {
 		IndexingThreshold: *thr, FlushIntervalSec: *flush, Segments: *segments, MinIndexed: *minIdx, Reuse: *reuse, Keep: *keep, WaitTimeout: f.timeout, Log: env.stderr, TTY: env.tty}
 	if *noHTTP {
 		o.URL = ""
+	}
+	o.ServerPID = *serverPID
+	if *transport != "http" {
+		o.GRPCAddr, o.NoHTTPSearch, o.GRPCConns = *grpcAddr, *transport == "grpc", *grpcConns
 	}
 	if *refBin != "" {
 		if err := hnswlibLayout(ds); err != nil {
@@ -384,7 +401,8 @@ func writePlots(r *Report, dir string) ([]string, error) {
 	}
 	var all []string
 	if s := r.Search; s != nil && len(s.Rows) > 0 {
-		series := []Series{RecallSeries("Cairn over HTTP", s.Rows, ModeHTTP), RecallSeries("Cairn in-process", s.Rows, ModeInProcess)}
+		series := []Series{RecallSeries("Cairn over HTTP", s.Rows, ModeHTTP), RecallSeries("Cairn over gRPC", s.Rows, ModeGRPC),
+			RecallSeries("Cairn in-process", s.Rows, ModeInProcess)}
 		// hnswlib_ref's recall is always recall@10: say so when k differs.
 		refSuffix := ""
 		if s.K != HNSWLibRefK {

@@ -191,16 +191,23 @@ func (f *fakeQdrant) search(w http.ResponseWriter, r *http.Request) {
 	if c == nil {
 		return
 	}
-	type hit struct {
-		ID    uint64  `json:"id"`
-		Score float64 `json:"score"`
-	}
-	var hits []hit
+	ok(w, c.exact(body.Vector, body.Limit))
+}
+
+// fakeHit is one exact search result.
+type fakeHit struct {
+	ID    uint64  `json:"id"`
+	Score float64 `json:"score"`
+}
+
+// exact returns the limit best points for q, best first.
+func (c *fakeCollection) exact(q []float32, limit int) []fakeHit {
+	var hits []fakeHit
 	for id, v := range c.points {
 		if c.distance == "Cosine" {
-			hits = append(hits, hit{id, 1 - Distance(Cosine, body.Vector, v)})
+			hits = append(hits, fakeHit{id, 1 - Distance(Cosine, q, v)})
 		} else {
-			hits = append(hits, hit{id, Distance(L2, body.Vector, v)})
+			hits = append(hits, fakeHit{id, Distance(L2, q, v)})
 		}
 	}
 	sort.Slice(hits, func(i, j int) bool {
@@ -209,7 +216,7 @@ func (f *fakeQdrant) search(w http.ResponseWriter, r *http.Request) {
 		}
 		return hits[i].ID < hits[j].ID
 	})
-	ok(w, hits[:min(body.Limit, len(hits))])
+	return hits[:min(limit, len(hits))]
 }
 
 func (f *fakeQdrant) createSnapshot(w http.ResponseWriter, r *http.Request) {

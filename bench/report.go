@@ -151,14 +151,31 @@ func shortCommit(m Machine) string {
 func writeSearchMarkdown(b *strings.Builder, s *SearchResult, ref *HNSWTable) {
 	fmt.Fprintf(b, "Search: %d × %d (%s), %d queries, recall@%d; medians of %d interleaved round(s)\n\n",
 		s.Data.N, s.Data.Dim, s.Data.Metric, s.Data.Queries, s.K, max(s.Rounds, 1))
-	b.WriteString("| mode | ef | clients | recall | recall (ids) | QPS median (min–max) | p50 ms | p95 ms | p99 ms |\n|---|---|---|---|---|---|---|---|---|\n")
+	cpu := slices.ContainsFunc(s.Rows, func(x SearchRow) bool { return x.CPUPerQueryUS > 0 })
+	b.WriteString("| mode | ef | clients | recall | recall (ids) | QPS median (min–max) | p50 ms | p95 ms | p99 ms |")
+	if cpu {
+		b.WriteString(" server CPU µs/query median (min–max) |")
+	}
+	b.WriteString("\n|---|---|---|---|---|---|---|---|---|")
+	if cpu {
+		b.WriteString("---|")
+	}
+	b.WriteString("\n")
 	for _, x := range s.Rows {
 		lat := [3]string{}
 		if x.Latency.Count > 0 {
 			lat = [3]string{fmt.Sprintf("%.3f", x.Latency.P50), fmt.Sprintf("%.3f", x.Latency.P95), fmt.Sprintf("%.3f", x.Latency.P99)}
 		}
-		fmt.Fprintf(b, "| %s | %d | %d | %.4f | %.4f | %s | %s | %s | %s |\n", x.Mode, x.Ef, x.Clients,
+		fmt.Fprintf(b, "| %s | %d | %d | %.4f | %.4f | %s | %s | %s | %s |", x.Mode, x.Ef, x.Clients,
 			x.Recall, x.RecallIDs, qpsRange(x), lat[0], lat[1], lat[2])
+		if cpu {
+			c := ""
+			if x.CPUPerQueryUS > 0 {
+				c = spreadText(x.Rounds, x.CPUPerQueryUS, x.CPUMinUS, x.CPUMaxUS, "%.1f")
+			}
+			fmt.Fprintf(b, " %s |", c)
+		}
+		b.WriteString("\n")
 	}
 	if s.ReferenceLib != "" {
 		fmt.Fprintf(b, "\nhnswlib rows: %s, run once per round between Cairn's; recall@%d counts ids in the true top %d; each sample is its best of %d passes.\n",
@@ -191,6 +208,15 @@ func writeSearchMarkdown(b *strings.Builder, s *SearchResult, ref *HNSWTable) {
 				x.Ratio.Median, x.Ratio.Min, x.Ratio.Max, x.Rec, x.RecTo)
 		}
 	}
+	if coarse := coarseCPUSamples(s.Rows); coarse > 0 {
+		fmt.Fprintf(b, "\n**Note: %d sample(s) used under %.1f s of server CPU; /proc counts it in 10 ms ticks, so their CPU per query is coarse: use more queries.**\n", coarse, coarseCPU)
+	}
+	if len(s.CPURatios) > 0 {
+		b.WriteString("\n| ef | server CPU per query ratio, median of per-round ratios (min–max) |\n|---|---|\n")
+		for _, x := range s.CPURatios {
+			fmt.Fprintf(b, "| %d | %s / %s = %.2f× (%.2f–%.2f) |\n", x.Ef, x.Of, x.Over, x.Ratio.Median, x.Ratio.Min, x.Ratio.Max)
+		}
+	}
 	if ref != nil {
 		b.WriteString("\n| reference (--hnswlib file) | ef | recall (ids) | QPS |\n|---|---|---|---|\n")
 		for _, x := range ref.Search {
@@ -198,6 +224,24 @@ func writeSearchMarkdown(b *strings.Builder, s *SearchResult, ref *HNSWTable) {
 		}
 	}
 	b.WriteString("\n")
+}
+
+// coarseCPU is the server CPU time under which a sample's CPU per query,
+// counted in 10 ms ticks, is off by more than 2%.
+const coarseCPU = 0.5
+
+// coarseCPUSamples counts the samples whose server CPU was measured but
+// under coarseCPU seconds.
+func coarseCPUSamples(rows []SearchRow) int {
+	n := 0
+	for _, r := range rows {
+		for _, s := range r.Samples {
+			if s.CPUPerQueryUS > 0 && s.CPUSeconds < coarseCPU {
+				n++
+			}
+		}
+	}
+	return n
 }
 
 // spreadText formats a median with its range when there are several

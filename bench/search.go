@@ -63,6 +63,21 @@ type SearchOptions struct {
 	Keep        bool          // leave the collection in place at the end
 	WaitTimeout time.Duration // for the collection to become green and indexed
 	InProcess   InProcess     // nil skips the in-process runs
+	// GRPCAddr is the server's gRPC API ("host:port"): searches measured
+	// there too, interleaved with the HTTP ones ("" skips them). The
+	// collection is still loaded over URL.
+	GRPCAddr string
+	// GRPCConns is the number of gRPC connections the clients share,
+	// round robin (0: one per client, as each HTTP client has its own).
+	GRPCConns int
+	// NoHTTPSearch loads the collection over URL but measures no HTTP
+	// search (`-transport grpc`).
+	NoHTTPSearch bool
+	// ServerPID, when above 0, is the server's process id on this machine:
+	// each HTTP and gRPC sample reads its CPU time (/proc/PID/stat utime +
+	// stime) before and after the timed queries and reports server CPU
+	// per query.
+	ServerPID int
 	// Reference, when set, is run once per round after Cairn's
 	// measurements of that round (hnswlib_ref, see HNSWLibRunner); its
 	// figures become rows of mode ModeHNSWLib.
@@ -78,23 +93,33 @@ type Sample struct {
 	Recall    float64  `json:"recall"`
 	RecallIDs float64  `json:"recall_ids"`
 	Latency   *Latency `json:"latency,omitempty"`
+	// CPUPerQueryUS is the server's CPU microseconds per query and
+	// CPUSeconds its CPU time over the sample's timed queries (0: not measured).
+	CPUPerQueryUS float64 `json:"server_cpu_us_per_query,omitempty"`
+	CPUSeconds    float64 `json:"server_cpu_s,omitempty"`
 }
 
 // SearchRow is one ef's figures in one mode ("http", "inprocess" or
 // "hnswlib"): medians over the rounds' samples, with the QPS range.
 type SearchRow struct {
-	Mode      string   `json:"mode"`
-	Ef        int      `json:"ef"`
-	Clients   int      `json:"clients"`
-	Runs      int      `json:"runs"`       // passes per sample, the best kept
-	Rounds    int      `json:"rounds"`     // samples, one per round
-	Recall    float64  `json:"recall"`     // ann-benchmarks recall@k (median)
-	RecallIDs float64  `json:"recall_ids"` // id-intersection recall@k, as hnswlib_ref prints (median)
-	QPS       float64  `json:"qps"`        // median over the rounds
-	QPSMin    float64  `json:"qps_min"`
-	QPSMax    float64  `json:"qps_max"`
-	Latency   Latency  `json:"latency"` // field-wise medians of the rounds' summaries
-	Samples   []Sample `json:"samples,omitempty"`
+	Mode      string  `json:"mode"`
+	Ef        int     `json:"ef"`
+	Clients   int     `json:"clients"`
+	Runs      int     `json:"runs"`       // passes per sample, the best kept
+	Rounds    int     `json:"rounds"`     // samples, one per round
+	Recall    float64 `json:"recall"`     // ann-benchmarks recall@k (median)
+	RecallIDs float64 `json:"recall_ids"` // id-intersection recall@k, as hnswlib_ref prints (median)
+	QPS       float64 `json:"qps"`        // median over the rounds
+	QPSMin    float64 `json:"qps_min"`
+	QPSMax    float64 `json:"qps_max"`
+	Latency   Latency `json:"latency"` // field-wise medians of the rounds' summaries
+	// CPUPerQueryUS is the server's CPU time (user + system) per timed
+	// query, in microseconds: the median over the rounds, with CPUMinUS
+	// and CPUMaxUS (0: not measured, see SearchOptions.ServerPID).
+	CPUPerQueryUS float64  `json:"server_cpu_us_per_query,omitempty"`
+	CPUMinUS      float64  `json:"server_cpu_us_min,omitempty"`
+	CPUMaxUS      float64  `json:"server_cpu_us_max,omitempty"`
+	Samples       []Sample `json:"samples,omitempty"`
 }
 
 // summarize sets the row's figures from its samples.
@@ -103,12 +128,18 @@ func (r *SearchRow) summarize(samples []Sample) {
 	rec := make([]float64, len(samples))
 	ids := make([]float64, len(samples))
 	var lats []Latency
+	var cpu []float64
 	for i, s := range samples {
 		qps[i], rec[i], ids[i] = s.QPS, s.Recall, s.RecallIDs
 		if s.Latency != nil {
 			lats = append(lats, *s.Latency)
 		}
+		if s.CPUPerQueryUS > 0 {
+			cpu = append(cpu, s.CPUPerQueryUS)
+		}
 	}
+	c := SpreadOf(cpu)
+	r.CPUPerQueryUS, r.CPUMinUS, r.CPUMaxUS = c.Median, c.Min, c.Max
 	q := SpreadOf(qps)
 	r.Rounds, r.QPS, r.QPSMin, r.QPSMax = len(samples), q.Median, q.Min, q.Max
 	r.Recall, r.RecallIDs = Median(rec), Median(ids)
@@ -134,8 +165,12 @@ type SearchResult struct {
 	ReferenceLib   string            `json:"reference_lib,omitempty"`
 	ReferenceBuild map[string]Spread `json:"reference_build_s,omitempty"`
 	ReferenceRuns  []*HNSWTable      `json:"reference_runs,omitempty"`
-	// Ratios compare Cairn in-process with the reference, ef by ef.
+	// Ratios compare Cairn in-process with the reference, and gRPC with
+	// HTTP, ef by ef.
 	Ratios []RatioRow `json:"ratios,omitempty"`
+	// CPURatios compare the server's CPU per query over gRPC with HTTP's,
+	// ef by ef, round by round (measured with SearchOptions.ServerPID).
+	CPURatios []CPURatioRow `json:"server_cpu_ratios,omitempty"`
 	// ReferenceNote says where the reference's figures differ from the
 	// run's request: hnswlib_ref's recall is always recall@10, at its own
 	// ef values.
@@ -191,6 +226,46 @@ func Ratios(rows []SearchRow, of, over string) []RatioRow {
 	return out
 }
 
+// CPURatioRow is the server's CPU per query in one mode over another's
+// at one ef, taken round by round as RatioRow's QPS ratios are.
+type CPURatioRow struct {
+	Ef    int    `json:"ef"`
+	Of    string `json:"of"`
+	Over  string `json:"over"`
+	Ratio Spread `json:"cpu_per_query_ratio"`
+}
+
+// CPURatios returns, for every ef whose samples in both modes carry the
+// server's CPU, the spread of the per-round ratios of mode of's CPU per
+// query over mode over's.
+func CPURatios(rows []SearchRow, of, over string) []CPURatioRow {
+	var out []CPURatioRow
+	for _, a := range rows {
+		if a.Mode != of {
+			continue
+		}
+		for _, b := range rows {
+			if b.Mode != over || b.Ef != a.Ef {
+				continue
+			}
+			byRound := map[int]float64{}
+			for _, s := range b.Samples {
+				byRound[s.Round] = s.CPUPerQueryUS
+			}
+			var rs []float64
+			for _, s := range a.Samples {
+				if c, ok := byRound[s.Round]; ok && c > 0 && s.CPUPerQueryUS > 0 {
+					rs = append(rs, s.CPUPerQueryUS/c)
+				}
+			}
+			if len(rs) > 0 {
+				out = append(out, CPURatioRow{Ef: a.Ef, Of: of, Over: over, Ratio: SpreadOf(rs)})
+			}
+		}
+	}
+	return out
+}
+
 // DataInfo describes the data set a run used. Dir repeats Files.Dir: the
 // results' JSON has both.
 type DataInfo struct {
@@ -222,7 +297,9 @@ const (
 // RunSearch loads ds into a collection over HTTP (unless reused) and waits
 // for it to be green, then measures o.Rounds rounds (see Schedule): in each,
 // recall@K, QPS and latency percentiles at every ef with o.Clients
-// concurrent HTTP clients, then in-process with one thread when
+// concurrent HTTP clients (unless o.NoHTTPSearch), then the same over gRPC
+// when o.GRPCAddr is set (with the server's CPU per query when
+// o.ServerPID is), then in-process with one thread when
 // o.InProcess is set, then the reference when o.Reference is set. Rows are
 // the medians per mode and ef.
 func RunSearch(ctx context.Context, ds *Dataset, o SearchOptions) (*SearchResult, error) {
@@ -240,7 +317,25 @@ func RunSearch(ctx context.Context, ds *Dataset, o SearchOptions) (*SearchResult
 		if err := prepareCollection(ctx, c, ds, o, res); err != nil {
 			return res, err
 		}
-		modes, efs[ModeHTTP] = append(modes, ModeHTTP), o.Efs
+		if !o.NoHTTPSearch {
+			modes, efs[ModeHTTP] = append(modes, ModeHTTP), o.Efs
+		}
+	}
+	var g *GRPCClient
+	if o.GRPCAddr != "" {
+		if c == nil {
+			return res, fmt.Errorf("%w: the gRPC runs load the collection over HTTP: give -url", ErrUsage)
+		}
+		var err error
+		conns := o.GRPCConns
+		if conns <= 0 {
+			conns = o.Clients
+		}
+		if g, err = NewGRPCClient(o.GRPCAddr, o.APIKey, conns); err != nil {
+			return res, err
+		}
+		defer g.Close()
+		modes, efs[ModeGRPC] = append(modes, ModeGRPC), o.Efs
 	}
 	if o.InProcess != nil {
 		modes, efs[ModeInProcess] = append(modes, ModeInProcess), o.Efs
@@ -248,7 +343,7 @@ func RunSearch(ctx context.Context, ds *Dataset, o SearchOptions) (*SearchResult
 	if o.Reference != nil {
 		modes = append(modes, ModeHNSWLib)
 	}
-	samples := map[string]map[int][]Sample{ModeHTTP: {}, ModeInProcess: {}}
+	samples := map[string]map[int][]Sample{ModeHTTP: {}, ModeGRPC: {}, ModeInProcess: {}}
 	lastRound := -1
 	for _, st := range Schedule(rounds, modes, efs) {
 		if st.Round != lastRound && rounds > 1 && o.Log != nil {
@@ -260,6 +355,8 @@ func RunSearch(ctx context.Context, ds *Dataset, o SearchOptions) (*SearchResult
 		switch st.Mode {
 		case ModeHTTP:
 			row, err = bestOf(o.Runs, func() (SearchRow, error) { return searchHTTP(ctx, c, ds, o, st.Ef) })
+		case ModeGRPC:
+			row, err = bestOf(o.Runs, func() (SearchRow, error) { return searchGRPC(ctx, g, ds, o, st.Ef) })
 		case ModeInProcess:
 			row, err = bestOf(o.Runs, func() (SearchRow, error) { return searchInProcess(ds, o, st.Ef), nil })
 		case ModeHNSWLib:
@@ -273,7 +370,8 @@ func RunSearch(ctx context.Context, ds *Dataset, o SearchOptions) (*SearchResult
 		}
 		if st.Mode != ModeHNSWLib {
 			lat := row.Latency
-			samples[st.Mode][st.Ef] = append(samples[st.Mode][st.Ef], Sample{Round: st.Round, QPS: row.QPS, Recall: row.Recall, RecallIDs: row.RecallIDs, Latency: &lat})
+			samples[st.Mode][st.Ef] = append(samples[st.Mode][st.Ef], Sample{Round: st.Round, QPS: row.QPS, Recall: row.Recall,
+				RecallIDs: row.RecallIDs, Latency: &lat, CPUPerQueryUS: row.CPUPerQueryUS, CPUSeconds: row.CPUPerQueryUS * float64(ds.NQ()) / 1e6})
 		}
 	}
 	for _, m := range modes {
@@ -282,18 +380,22 @@ func RunSearch(ctx context.Context, ds *Dataset, o SearchOptions) (*SearchResult
 		}
 		for _, ef := range efs[m] {
 			row := SearchRow{Mode: m, Ef: ef, Clients: 1, Runs: max(o.Runs, 1)}
-			if m == ModeHTTP {
+			if m == ModeHTTP || m == ModeGRPC {
 				row.Clients = max(o.Clients, 1)
 			}
 			row.summarize(samples[m][ef])
 			res.Rows = append(res.Rows, row)
 		}
 	}
+	if g != nil && c != nil && !o.NoHTTPSearch {
+		res.Ratios = append(res.Ratios, Ratios(res.Rows, ModeGRPC, ModeHTTP)...)
+		res.CPURatios = CPURatios(res.Rows, ModeGRPC, ModeHTTP)
+	}
 	if len(res.ReferenceRuns) > 0 {
 		res.Rows = append(res.Rows, referenceRows(res.ReferenceRuns)...)
 		res.ReferenceLib = res.ReferenceRuns[0].Lib
 		res.ReferenceBuild = referenceBuild(res.ReferenceRuns)
-		res.Ratios = Ratios(res.Rows, ModeInProcess, ModeHNSWLib)
+		res.Ratios = append(res.Ratios, Ratios(res.Rows, ModeInProcess, ModeHNSWLib)...)
 		var refEfs []int
 		for _, r := range res.Rows {
 			if r.Mode == ModeHNSWLib {
@@ -390,6 +492,7 @@ func searchHTTP(ctx context.Context, c *Client, ds *Dataset, o SearchOptions, ef
 	var firstErr error
 	var errOnce sync.Once
 	p := NewProgress(o.Log, o.TTY, fmt.Sprintf("search ef=%d", ef), nq)
+	cpu := startCPU(o.ServerPID)
 	start := time.Now()
 	for range clients {
 		wg.Add(1)
@@ -423,7 +526,8 @@ func searchHTTP(ctx context.Context, c *Client, ds *Dataset, o SearchOptions, ef
 	if firstErr != nil {
 		return SearchRow{}, firstErr
 	}
-	return scoreRow(ds, ModeHTTP, ef, clients, o.K, got, lat, wall), nil
+	row := scoreRow(ds, ModeHTTP, ef, clients, o.K, got, lat, wall)
+	return row, cpu.finish(&row, nq)
 }
 
 // searchInProcess runs every query once on this goroutine, one at a time.

@@ -36,6 +36,18 @@ func checkPaging(limit, offset int) error {
 	return nil
 }
 
+// CheckScrollLimit refuses a scroll limit the client set below 1
+// (Qdrant's contract: absent or null for the default page of
+// DefaultScrollLimit, else at least 1). ScrollRequest.Limit cannot tell an
+// explicit 0 from an absent limit, so a transport that can (REST's JSON,
+// gRPC's optional field) calls it before Scroll.
+func CheckScrollLimit(limit int) error {
+	if limit < 1 {
+		return errInvalid("limit", "value %d invalid, must be 1 or more", limit)
+	}
+	return nil
+}
+
 // checkSearchParams refuses an hnsw_ef below 1: Qdrant's hnsw_ef is an
 // unsigned integer of at least 1 (a negative one fails to deserialize, 0
 // fails validation; both answer 400).

@@ -98,8 +98,8 @@ type QueryRequest struct {
 // with the query, fuses them, or (one prefetch, no query) passes them
 // through; without prefetches it is a search, or a scroll without a
 // query. Only the top level honours Offset and the selectors. A tree of
-// more than Options.MaxQueryPrefetches prefetches is refused before any
-// work.
+// more than Options.MaxQueryPrefetches prefetches, or nested deeper than
+// MaxPrefetchDepth, is refused before any work.
 func (c *Collection) Query(ctx context.Context, req QueryRequest) ([]ScoredPoint, error) {
 	if err := c.checkPrefetches([]QueryRequest{req}); err != nil {
 		return nil, err
@@ -141,8 +141,26 @@ func (c *Collection) checkPrefetches(qs []QueryRequest) error {
 		if n = countPrefetches(&qs[i], n, limit); n > limit {
 			return PrefetchLimitError(limit)
 		}
+		if prefetchDeeper(&qs[i], 0, MaxPrefetchDepth) {
+			return PrefetchDepthError(MaxPrefetchDepth)
+		}
 	}
 	return nil
+}
+
+// prefetchDeeper reports whether q's prefetches, q being at level depth,
+// nest deeper than limit levels. It runs after countPrefetches has bounded
+// the tree's size, so it visits at most the bound's nodes.
+func prefetchDeeper(q *QueryRequest, depth, limit int) bool {
+	if len(q.Prefetch) > 0 && depth+1 > limit {
+		return true
+	}
+	for i := range q.Prefetch {
+		if prefetchDeeper(&q.Prefetch[i], depth+1, limit) {
+			return true
+		}
+	}
+	return false
 }
 
 // PrefetchLimitError is the answer to a query request with more than limit
@@ -150,6 +168,21 @@ func (c *Collection) checkPrefetches(qs []QueryRequest) error {
 // scan) answers with it too.
 func PrefetchLimitError(limit int) error {
 	return errBadRequestText("Bad request: Limit exceeded: the request has more than %d prefetch queries. Help: reduce the number of prefetch queries to %d or below", limit, limit)
+}
+
+// MaxPrefetchDepth bounds how deeply prefetch queries nest (a query's own
+// prefetches are level 1). Qdrant's JSON parser refuses bodies nested
+// deeper than 128 levels, and each prefetch level in its list form takes
+// two of them, so Qdrant serves no deeper tree than this; Query refuses a
+// deeper one whatever the transport (REST's body scan refuses it before
+// decoding too). Documented in docs/limits.md.
+const MaxPrefetchDepth = 64
+
+// PrefetchDepthError is the answer to a query whose prefetches nest deeper
+// than limit levels; a transport that bounds them while decoding (REST's
+// body scan) answers with it too.
+func PrefetchDepthError(limit int) error {
+	return errBadRequestText("Bad request: Limit exceeded: prefetch queries are nested deeper than %d levels. Help: nest prefetch queries %d levels deep or less", limit, limit)
 }
 
 // countPrefetches adds the prefetches of q's tree to n and returns the

@@ -173,6 +173,32 @@ func TestQueryPrefetchBound(t *testing.T) {
 	}
 }
 
+// TestQueryPrefetchDepthBound checks MaxPrefetchDepth in the engine, so
+// every transport refuses what REST's body scan refuses: a chain of
+// MaxPrefetchDepth nested prefetches is served, one more level is refused
+// (in a batch too) with PrefetchDepthError's text.
+func TestQueryPrefetchDepthBound(t *testing.T) {
+	_, c := queryFixture(t, Options{})
+	chain := func(depth int) QueryRequest {
+		q := QueryRequest{}
+		for range depth {
+			q = QueryRequest{Prefetch: []QueryRequest{q}}
+		}
+		return q
+	}
+	if _, err := c.Query(ctxb, chain(MaxPrefetchDepth)); err != nil {
+		t.Fatalf("%d levels: %v", MaxPrefetchDepth, err)
+	}
+	want := PrefetchDepthError(MaxPrefetchDepth).Error()
+	if want != "Bad request: Limit exceeded: prefetch queries are nested deeper than 64 levels. Help: nest prefetch queries 64 levels deep or less" {
+		t.Fatalf("PrefetchDepthError text %q", want)
+	}
+	_, err := c.Query(ctxb, chain(MaxPrefetchDepth+1))
+	wantErr(t, "one level deeper", err, ErrBadRequest, want)
+	_, err = c.QueryBatch(ctxb, []QueryRequest{chain(1), chain(MaxPrefetchDepth + 1)})
+	wantErr(t, "batch", err, ErrBadRequest, want)
+}
+
 // TestRecommend checks average_vector (2·avg(pos) − avg(neg), examples
 // left out), lookup_from, and the refusals.
 func TestRecommend(t *testing.T) {

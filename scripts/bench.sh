@@ -30,7 +30,9 @@
 # BENCH_RUNS (5, passes per sample, best kept, as hnswlib_ref does), BENCH_INGEST_N (20000),
 # BENCH_INGEST_ROUNDS (1), BENCH_SNAPSHOT_SIZES (10000,50000),
 # BENCH_SNAPSHOT_ROUNDS (3), BENCH_SUITE (search,ingest,snapshot),
-# BENCH_OUT (bench/results), BENCH_M (16), BENCH_EFC (100).
+# BENCH_OUT (bench/results), BENCH_M (16), BENCH_EFC (100),
+# BENCH_TRANSPORT (http; grpc or both also search over the server's gRPC
+# port, interleaved). The search table gives the server's CPU per query.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -50,6 +52,7 @@ SUITE=${BENCH_SUITE:-search,ingest,snapshot}
 OUT=${BENCH_OUT:-bench/results}
 M=${BENCH_M:-16}
 EFC=${BENCH_EFC:-100}
+TRANSPORT=${BENCH_TRANSPORT:-http}
 TMPD=bench/results/tmp
 SHARED=../shared/bench
 WAIT=${BENCH_WAIT_TIMEOUT:-10m}
@@ -195,9 +198,10 @@ if has search; then
 fi
 
 PORT=$(free_port)
+GRPC_PORT=$(free_port)
 URL="http://127.0.0.1:$PORT"
-log "starting cairn serve on $URL (storage $work/storage)"
-"$CAIRN" serve --host 127.0.0.1 --http-port "$PORT" --storage-path "$work/storage" \
+log "starting cairn serve on $URL, gRPC on port $GRPC_PORT (storage $work/storage)"
+"$CAIRN" serve --host 127.0.0.1 --http-port "$PORT" --grpc-port "$GRPC_PORT" --storage-path "$work/storage" \
 	--snapshots-path "$work/snapshots" >"$work/server.log" 2>&1 &
 server_pid=$!
 wait_ready
@@ -205,6 +209,7 @@ wait_ready
 if has search; then
 	"$CAIRN" bench search -url "$URL" -collection bench-search -data "$DATA" -k 10 -m "$M" -ef-construct "$EFC" \
 		-efs "$EFS" -clients 2 -rounds "$ROUNDS" -runs "$RUNS" -inprocess \
+		-transport "$TRANSPORT" -grpc-addr "127.0.0.1:$GRPC_PORT" -server-pid "$server_pid" \
 		-wait-timeout "$WAIT" -keep "${ref_args[@]}" -out "$OUT" | tee "$OUT/search.md"
 	curl -s "$URL/collections/bench-search" >"$OUT/search-collection.json"
 	curl -s -X DELETE "$URL/collections/bench-search" >/dev/null

@@ -107,9 +107,8 @@ func (s *Server) scroll(c echo.Context) error {
 	req := in.ScrollRequest
 	req.WithVector = vectorSelector(req.WithVector, in.WithVectors)
 	if in.Limit != nil {
-		// Qdrant's contract: limit is absent/null (page of 10) or at least 1.
-		if *in.Limit < 1 {
-			return validation("limit", "value %d invalid, must be 1 or more", *in.Limit)
+		if err := engine.CheckScrollLimit(*in.Limit); err != nil {
+			return err
 		}
 		req.Limit = *in.Limit
 	}

@@ -10,13 +10,10 @@ import (
 	"github.com/cairn-db/cairn/engine"
 )
 
-// MaxPrefetchDepth bounds how deeply prefetch queries nest (a query's own
-// prefetches are level 1). Qdrant's JSON parser refuses bodies nested
-// deeper than 128 levels, and each prefetch level in its list form takes
-// two of them, so Qdrant serves no deeper tree than this. Cairn refuses a
-// deeper one with 400 before decoding the body. Documented in
-// docs/limits.md.
-const MaxPrefetchDepth = 64
+// MaxPrefetchDepth bounds how deeply prefetch queries nest: the engine's
+// bound (engine.MaxPrefetchDepth, which every transport's queries meet),
+// which REST refuses with 400 before decoding the body.
+const MaxPrefetchDepth = engine.MaxPrefetchDepth
 
 // errMalformedScan ends a prefetch scan on text that is not JSON: the
 // decoder reports it.
@@ -125,7 +122,7 @@ func (s *prefetchScan) list(i, depth int) (int, error) {
 // bound.
 func (s *prefetchScan) enter(depth int) error {
 	if depth > MaxPrefetchDepth {
-		return badRequest("Limit exceeded: prefetch queries are nested deeper than %d levels. Help: nest prefetch queries %d levels deep or less", MaxPrefetchDepth, MaxPrefetchDepth)
+		return engine.PrefetchDepthError(MaxPrefetchDepth)
 	}
 	if s.count++; s.count > MaxQueryPrefetches {
 		return engine.PrefetchLimitError(MaxQueryPrefetches)
