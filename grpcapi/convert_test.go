@@ -409,10 +409,10 @@ func TestPayloadDepthIsValidates(t *testing.T) {
 	wantStatus(t, err, codes.InvalidArgument, "nested deeper")
 }
 
-// TestPrefetchChainAsDeepAsREST: a chain of prefetches deeper than any
-// filter bound converts (REST accepts it too); the prefetch count is the
-// engine's bound.
-func TestPrefetchChainAsDeepAsREST(t *testing.T) {
+// TestPrefetchChainConverts: the conversion bounds a prefetch chain by
+// the budget only; the engine refuses one deeper than
+// engine.MaxPrefetchDepth, as it does REST's (TestPointsPrefetchBounds).
+func TestPrefetchChainConverts(t *testing.T) {
 	p := &qdrant.PrefetchQuery{}
 	for range 200 {
 		p = &qdrant.PrefetchQuery{Prefetch: []*qdrant.PrefetchQuery{p}}

@@ -393,3 +393,28 @@ func TestPointsNamedVectorsAndUUIDs(t *testing.T) {
 		t.Fatalf("REST reads %s", js)
 	}
 }
+
+// TestPointsPrefetchBounds: the engine's bounds on the prefetch tree, its
+// depth and its size, answer gRPC as they answer REST.
+func TestPointsPrefetchBounds(t *testing.T) {
+	e := newPointsEnv(t)
+	chain := func(levels int) []*qdrant.PrefetchQuery {
+		p := &qdrant.PrefetchQuery{}
+		for range levels - 1 {
+			p = &qdrant.PrefetchQuery{Prefetch: []*qdrant.PrefetchQuery{p}}
+		}
+		return []*qdrant.PrefetchQuery{p}
+	}
+	ctx := context.Background()
+	if _, err := e.cl.Query(ctx, &qdrant.QueryPoints{CollectionName: "c", Prefetch: chain(engine.MaxPrefetchDepth)}); err != nil {
+		t.Fatalf("%d levels: %v", engine.MaxPrefetchDepth, err)
+	}
+	_, err := e.cl.Query(ctx, &qdrant.QueryPoints{CollectionName: "c", Prefetch: chain(engine.MaxPrefetchDepth + 1)})
+	wantCode(t, "too deep", err, codes.InvalidArgument, "Bad request: Limit exceeded: prefetch queries are nested deeper than 64 levels")
+	wide := make([]*qdrant.PrefetchQuery, engine.DefaultMaxQueryPrefetches+5)
+	for i := range wide {
+		wide[i] = &qdrant.PrefetchQuery{}
+	}
+	_, err = e.cl.Query(ctx, &qdrant.QueryPoints{CollectionName: "c", Prefetch: wide, Query: qdrant.NewQueryFusion(qdrant.Fusion_RRF)})
+	wantCode(t, "too many", err, codes.InvalidArgument, "more than 1024 prefetch queries")
+}
