@@ -29,6 +29,11 @@ const (
 	QueryDiscover
 	// QueryContext searches where the context pairs' positives overlap.
 	QueryContext
+	// QueryOrderBy lists the points matching the filter in the order of a
+	// payload key (OrderBy), as a scroll with order_by does.
+	QueryOrderBy
+	// QuerySample lists a random sample of the points matching the filter.
+	QuerySample
 )
 
 // Fusion methods of a QueryFusion expression.
@@ -62,6 +67,8 @@ type QueryExpr struct {
 	Nearest   VectorInput    // QueryNearest
 	Recommend RecommendInput // QueryRecommend
 	Fusion    string         // QueryFusion: FusionRRF or FusionDBSF
+	RRF       RRFParams      // QueryFusion with FusionRRF: {"rrf": {k, weights}}
+	OrderBy   *OrderBy       // QueryOrderBy
 	Discover  DiscoverInput  // QueryDiscover
 	Context   []ContextPair  // QueryContext
 }
@@ -102,6 +109,9 @@ func (c *Collection) Query(ctx context.Context, req QueryRequest) ([]ScoredPoint
 	if err := c.checkPrefetches([]QueryRequest{req}); err != nil {
 		return nil, err
 	}
+	if err := c.checkQueryTree(&req, true); err != nil {
+		return nil, err
+	}
 	return c.runQuery(ctx, &req, nil, true)
 }
 
@@ -110,6 +120,11 @@ func (c *Collection) Query(ctx context.Context, req QueryRequest) ([]ScoredPoint
 func (c *Collection) QueryBatch(ctx context.Context, reqs []QueryRequest) ([][]ScoredPoint, error) {
 	if err := c.checkPrefetches(reqs); err != nil {
 		return nil, err
+	}
+	for i := range reqs {
+		if err := c.checkQueryTree(&reqs[i], true); err != nil {
+			return nil, err
+		}
 	}
 	return RunBatch(ctx, reqs, func(ctx context.Context, q *QueryRequest) ([]ScoredPoint, error) {
 		return c.runQuery(ctx, q, nil, true)
@@ -249,12 +264,17 @@ func (c *Collection) runPrefetched(ctx context.Context, q *QueryRequest, base Se
 		lists[i] = res
 	}
 	switch {
-	case q.Query == nil && len(lists) == 1:
-		return c.withSelectors(ctx, pageOf(lists[0], base.Offset, base.Limit), base)
-	case q.Query == nil:
-		return nil, errBadRequestText("Bad request: several prefetches need a query (e.g. {\"fusion\": \"rrf\"}) to combine them")
+	case q.Query == nil: // refused by checkQueryLevel; kept for callers that skip it
+		return nil, errBadRequestText("Bad request: A query is needed to merge the prefetches. Can't have prefetches without defining a query.")
 	case q.Query.Kind == QueryFusion:
-		fused := Fuse(q.Query.Fusion, lists, c.higherIsBetter(q.Using))
+		if w := q.Query.RRF.Weights; q.Query.Fusion == FusionRRF && w != nil && len(w) != len(lists) {
+			return nil, errBadRequest("Number of weights in RRF should match number of pre-fetches: got %d, expected %d", len(w), len(lists))
+		}
+		orders := make([]bool, len(q.Prefetch))
+		for i := range q.Prefetch {
+			orders[i] = c.scoreHigherIsBetter(&q.Prefetch[i])
+		}
+		fused := Fuse(q.Query.Fusion, q.Query.RRF, lists, orders)
 		fused = applyThreshold(fused, q.ScoreThreshold)
 		return c.withSelectors(ctx, pageOf(fused, base.Offset, base.Limit), base)
 	}
