@@ -19,6 +19,8 @@ type queryExpr struct {
 	nearest   exampleIn
 	recommend recommendSpec
 	fusion    string
+	rrf       engine.RRFParams
+	orderBy   *engine.OrderBy
 	discover  engine.DiscoverInput
 	context   []engine.ContextPair
 }
@@ -38,7 +40,7 @@ func (q *queryExpr) UnmarshalJSON(b []byte) error {
 		return &fieldError{Field: "query", Msg: "sparse vectors are not supported"}
 	}
 	if len(m) != 1 {
-		return &fieldError{Field: "query", Msg: "expected exactly one of nearest, recommend, discover, context, fusion"}
+		return &fieldError{Field: "query", Msg: "expected exactly one of nearest, recommend, discover, context, order_by, fusion, rrf"}
 	}
 	for k, v := range m {
 		switch k {
@@ -57,6 +59,15 @@ func (q *queryExpr) UnmarshalJSON(b []byte) error {
 				return &fieldError{Field: "query.fusion", Msg: "unknown variant, expected one of `rrf`, `dbsf`"}
 			}
 			return nil
+		case "rrf":
+			q.kind, q.fusion = engine.QueryFusion, engine.FusionRRF
+			return decodeRRF(v, &q.rrf)
+		case "order_by":
+			q.kind, q.orderBy = engine.QueryOrderBy, &engine.OrderBy{}
+			if err := (codec{}).unmarshal(v, q.orderBy); err != nil {
+				return &fieldError{Field: "query.order_by", Msg: jsonErrorText(err)}
+			}
+			return nil
 		case "discover":
 			q.kind = engine.QueryDiscover
 			var err error
@@ -68,9 +79,23 @@ func (q *queryExpr) UnmarshalJSON(b []byte) error {
 			q.context, err = decodeContext(v)
 			return err
 		default:
-			return &fieldError{Field: "query", Msg: fmt.Sprintf("query `%s` is not supported by Cairn (supported: nearest, recommend, discover, context, fusion)", k)}
+			return &fieldError{Field: "query", Msg: fmt.Sprintf("query `%s` is not supported by Cairn (supported: nearest, recommend, discover, context, order_by, fusion, rrf)", k)}
 		}
 	}
+	return nil
+}
+
+// decodeRRF reads Qdrant's Rrf: {"k": K, "weights": [...]} (the engine
+// checks k).
+func decodeRRF(b []byte, out *engine.RRFParams) error {
+	var in struct {
+		K       *int      `json:"k"`
+		Weights []float32 `json:"weights"`
+	}
+	if err := (codec{}).unmarshal(b, &in); err != nil {
+		return &fieldError{Field: "query.rrf", Msg: jsonErrorText(err)}
+	}
+	out.K, out.Weights = in.K, in.Weights
 	return nil
 }
 
@@ -154,7 +179,7 @@ func (q *queryIn) request(budget *int) engine.QueryRequest {
 	}
 	if q.Query != nil {
 		r.Query = &engine.QueryExpr{Kind: q.Query.kind, Nearest: q.Query.nearest.input(),
-			Recommend: q.Query.recommend.input(), Fusion: q.Query.fusion,
+			Recommend: q.Query.recommend.input(), Fusion: q.Query.fusion, RRF: q.Query.rrf, OrderBy: q.Query.orderBy,
 			Discover: q.Query.discover, Context: q.Query.context}
 	}
 	if n := min(len(q.Prefetch), max(*budget, 0)); n > 0 {
