@@ -69,6 +69,7 @@ type QueryExpr struct {
 	Fusion    string         // QueryFusion: FusionRRF or FusionDBSF
 	RRF       RRFParams      // QueryFusion with FusionRRF: {"rrf": {k, weights}}
 	OrderBy   *OrderBy       // QueryOrderBy
+	Sample    string         // QuerySample: SampleRandom
 	Discover  DiscoverInput  // QueryDiscover
 	Context   []ContextPair  // QueryContext
 }
@@ -202,8 +203,13 @@ func (c *Collection) runQuery(ctx context.Context, q *QueryRequest, parent *payl
 	if q.Query == nil {
 		return c.scrollAsQuery(ctx, base)
 	}
-	if q.Query.Kind == QueryFusion {
+	switch q.Query.Kind {
+	case QueryFusion:
 		return nil, errBadRequestText("Bad request: fusion needs prefetch queries to combine")
+	case QueryOrderBy:
+		return c.orderByQuery(ctx, q.Query.OrderBy, base)
+	case QuerySample:
+		return c.sampleQuery(ctx, base)
 	}
 	return c.searchExpr(ctx, q, base)
 }
@@ -290,6 +296,9 @@ func (c *Collection) runPrefetched(ctx context.Context, q *QueryRequest, base Se
 	}
 	if len(ids) == 0 {
 		return nil, nil
+	}
+	if k := q.Query.Kind; k == QueryOrderBy || k == QuerySample {
+		return c.rescoreOrdered(ctx, q, ids, base)
 	}
 	base.Filter = idFilter(base.Filter, ids)
 	inner := *q

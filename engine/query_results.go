@@ -110,9 +110,9 @@ func (c *Collection) higherIsBetter(using string) bool {
 
 // scoreHigherIsBetter says whether a larger score is better in the
 // results of query node q, from its own scoring: a nearest search or an
-// average_vector recommendation in the order of its vector's distance, an
-// order_by in its direction's, and every other scoring (custom scores,
-// fusions, scrolls and samples, whose scores are all 0) higher first.
+// average_vector recommendation in the order of its vector's distance,
+// every other scoring (custom scores, fusions; scrolls, order_by and
+// samples, whose scores are all equal) higher first.
 func (c *Collection) scoreHigherIsBetter(q *QueryRequest) bool {
 	if q.Query == nil {
 		return true
@@ -124,8 +124,6 @@ func (c *Collection) scoreHigherIsBetter(q *QueryRequest) bool {
 		if s := q.Query.Recommend.Strategy; s == "" || s == "average_vector" {
 			return c.higherIsBetter(q.Using)
 		}
-	case QueryOrderBy:
-		return q.Query.OrderBy != nil && q.Query.OrderBy.Direction == "desc"
 	}
 	return true
 }

@@ -21,6 +21,7 @@ type queryExpr struct {
 	fusion    string
 	rrf       engine.RRFParams
 	orderBy   *engine.OrderBy
+	sample    string
 	discover  engine.DiscoverInput
 	context   []engine.ContextPair
 }
@@ -40,7 +41,7 @@ func (q *queryExpr) UnmarshalJSON(b []byte) error {
 		return &fieldError{Field: "query", Msg: "sparse vectors are not supported"}
 	}
 	if len(m) != 1 {
-		return &fieldError{Field: "query", Msg: "expected exactly one of nearest, recommend, discover, context, order_by, fusion, rrf"}
+		return &fieldError{Field: "query", Msg: "expected exactly one of nearest, recommend, discover, context, order_by, sample, fusion, rrf"}
 	}
 	for k, v := range m {
 		switch k {
@@ -68,6 +69,12 @@ func (q *queryExpr) UnmarshalJSON(b []byte) error {
 				return &fieldError{Field: "query.order_by", Msg: jsonErrorText(err)}
 			}
 			return nil
+		case "sample":
+			q.kind = engine.QuerySample
+			if err := (codec{}).unmarshal(v, &q.sample); err != nil || q.sample != engine.SampleRandom {
+				return &fieldError{Field: "query.sample", Msg: "unknown variant, expected `random`"}
+			}
+			return nil
 		case "discover":
 			q.kind = engine.QueryDiscover
 			var err error
@@ -79,7 +86,7 @@ func (q *queryExpr) UnmarshalJSON(b []byte) error {
 			q.context, err = decodeContext(v)
 			return err
 		default:
-			return &fieldError{Field: "query", Msg: fmt.Sprintf("query `%s` is not supported by Cairn (supported: nearest, recommend, discover, context, order_by, fusion, rrf)", k)}
+			return &fieldError{Field: "query", Msg: fmt.Sprintf("query `%s` is not supported by Cairn (supported: nearest, recommend, discover, context, order_by, sample, fusion, rrf)", k)}
 		}
 	}
 	return nil
@@ -179,7 +186,7 @@ func (q *queryIn) request(budget *int) engine.QueryRequest {
 	}
 	if q.Query != nil {
 		r.Query = &engine.QueryExpr{Kind: q.Query.kind, Nearest: q.Query.nearest.input(),
-			Recommend: q.Query.recommend.input(), Fusion: q.Query.fusion, RRF: q.Query.rrf, OrderBy: q.Query.orderBy,
+			Recommend: q.Query.recommend.input(), Fusion: q.Query.fusion, RRF: q.Query.rrf, OrderBy: q.Query.orderBy, Sample: q.Query.sample,
 			Discover: q.Query.discover, Context: q.Query.context}
 	}
 	if n := min(len(q.Prefetch), max(*budget, 0)); n > 0 {

@@ -36,3 +36,41 @@ func TestQueryRRFK(t *testing.T) {
 	mustFail(t, s, "POST", p, `{"prefetch":{"query":1,"lookup_from":{"collection":"nope"}},"query":{"rrf":{}}}`, 404, "Collection `nope` doesn't exist!")
 	mustFail(t, s, "POST", p+"/batch", `{"searches":[{`+pre+`}]}`, 400, "A query is needed to merge the prefetches.")
 }
+
+// TestQueryOrderBySample checks order_by and sample queries over REST:
+// order_value in the answer, Qdrant's refusals, a sample of distinct
+// matching points, in a batch too.
+func TestQueryOrderBySample(t *testing.T) {
+	s := seeded(t)
+	const p = "/collections/c/points/query"
+	mustFail(t, s, "POST", p, `{"query":{"order_by":"n"}}`, 400, "No range index for `order_by` key: `n`")
+	mustOK(t, s, "PUT", "/collections/c/index?wait=true", `{"field_name":"n","field_schema":"integer"}`)
+	type ordered struct {
+		Points []struct {
+			ID         tid     `json:"id"`
+			Score      float64 `json:"score"`
+			OrderValue *int    `json:"order_value"`
+		} `json:"points"`
+	}
+	got := decode[ordered](t, mustOK(t, s, "POST", p, `{"query":{"order_by":{"key":"n","direction":"desc"}},"limit":2}`))
+	if len(got.Points) != 2 || got.Points[0].ID != "4" || got.Points[1].ID != "3" || got.Points[0].OrderValue == nil || *got.Points[0].OrderValue != 4 || got.Points[0].Score != 1 {
+		t.Fatalf("order_by: %+v", got)
+	}
+	mustFail(t, s, "POST", p, `{"query":{"order_by":"n"},"score_threshold":1}`, 400, "Can't use score_threshold with an order_by query.")
+	mustFail(t, s, "POST", p, `{"query":{"sample":"other"}}`, 400, "random")
+	pts := decode[queryPoints](t, mustOK(t, s, "POST", p, `{"query":{"sample":"random"},"limit":3,"filter":{"must":[{"key":"city","match":{"value":"Berlin"}}]}}`)).Points
+	seen := map[tid]bool{}
+	for _, pt := range pts {
+		if seen[pt.ID] || (pt.ID != "1" && pt.ID != "2" && pt.ID != "3") {
+			t.Fatalf("sample: %+v", pts)
+		}
+		seen[pt.ID] = true
+	}
+	if len(pts) != 3 {
+		t.Fatalf("sample: %+v", pts)
+	}
+	batch := decode[[]queryPoints](t, mustOK(t, s, "POST", p+"/batch", `{"searches":[{"query":{"order_by":"n"},"limit":1},{"query":{"sample":"random"},"limit":1}]}`))
+	if len(batch) != 2 || ids(batch[0].Points) != "1" || len(batch[1].Points) != 1 {
+		t.Fatalf("batch: %+v", batch)
+	}
+}
