@@ -34,6 +34,8 @@ const (
 	QueryOrderBy
 	// QuerySample lists a random sample of the points matching the filter.
 	QuerySample
+	// QueryFormula rescores the prefetches' results with a formula.
+	QueryFormula
 )
 
 // Fusion methods of a QueryFusion expression.
@@ -70,6 +72,7 @@ type QueryExpr struct {
 	RRF       RRFParams      // QueryFusion with FusionRRF: {"rrf": {k, weights}}
 	OrderBy   *OrderBy       // QueryOrderBy
 	Sample    string         // QuerySample: SampleRandom
+	Formula   *Formula       // QueryFormula
 	Discover  DiscoverInput  // QueryDiscover
 	Context   []ContextPair  // QueryContext
 }
@@ -210,6 +213,8 @@ func (c *Collection) runQuery(ctx context.Context, q *QueryRequest, parent *payl
 		return c.orderByQuery(ctx, q.Query.OrderBy, base)
 	case QuerySample:
 		return c.sampleQuery(ctx, base)
+	case QueryFormula:
+		return nil, errBadRequest("cannot apply Formula without prefetches")
 	}
 	return c.searchExpr(ctx, q, base)
 }
@@ -297,8 +302,11 @@ func (c *Collection) runPrefetched(ctx context.Context, q *QueryRequest, base Se
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	if k := q.Query.Kind; k == QueryOrderBy || k == QuerySample {
+	switch q.Query.Kind {
+	case QueryOrderBy, QuerySample:
 		return c.rescoreOrdered(ctx, q, ids, base)
+	case QueryFormula:
+		return c.rescoreFormula(ctx, q.Query.Formula, lists, ids, base)
 	}
 	base.Filter = idFilter(base.Filter, ids)
 	inner := *q

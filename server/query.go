@@ -22,6 +22,7 @@ type queryExpr struct {
 	rrf       engine.RRFParams
 	orderBy   *engine.OrderBy
 	sample    string
+	formula   *engine.Formula
 	discover  engine.DiscoverInput
 	context   []engine.ContextPair
 }
@@ -40,8 +41,11 @@ func (q *queryExpr) UnmarshalJSON(b []byte) error {
 	if _, sparse := m["indices"]; sparse {
 		return &fieldError{Field: "query", Msg: "sparse vectors are not supported"}
 	}
+	if f, isFormula := m["formula"]; isFormula {
+		return q.decodeFormula(f, m)
+	}
 	if len(m) != 1 {
-		return &fieldError{Field: "query", Msg: "expected exactly one of nearest, recommend, discover, context, order_by, sample, fusion, rrf"}
+		return &fieldError{Field: "query", Msg: "expected exactly one of nearest, recommend, discover, context, order_by, sample, formula, fusion, rrf"}
 	}
 	for k, v := range m {
 		switch k {
@@ -86,7 +90,27 @@ func (q *queryExpr) UnmarshalJSON(b []byte) error {
 			q.context, err = decodeContext(v)
 			return err
 		default:
-			return &fieldError{Field: "query", Msg: fmt.Sprintf("query `%s` is not supported by Cairn (supported: nearest, recommend, discover, context, order_by, sample, fusion, rrf)", k)}
+			return &fieldError{Field: "query", Msg: fmt.Sprintf("query `%s` is not supported by Cairn (supported: nearest, recommend, discover, context, order_by, sample, formula, fusion, rrf)", k)}
+		}
+	}
+	return nil
+}
+
+// decodeFormula reads Qdrant's FormulaQuery: {"formula": expression,
+// "defaults": {variable: value}}.
+func (q *queryExpr) decodeFormula(f rawJSON, m map[string]rawJSON) error {
+	q.kind, q.formula = engine.QueryFormula, &engine.Formula{Expr: &engine.Expr{}}
+	for k := range m {
+		if k != "formula" && k != "defaults" {
+			return &fieldError{Field: "query", Msg: fmt.Sprintf("unknown field `%s`, expected `formula` or `defaults`", k)}
+		}
+	}
+	if err := (codec{}).unmarshal(f, q.formula.Expr); err != nil {
+		return &fieldError{Field: "query.formula", Msg: jsonErrorText(err)}
+	}
+	if d, ok := m["defaults"]; ok && string(bytes.TrimSpace(d)) != "null" {
+		if err := (codec{}).unmarshal(d, &q.formula.Defaults); err != nil {
+			return &fieldError{Field: "query.defaults", Msg: jsonErrorText(err)}
 		}
 	}
 	return nil
@@ -186,7 +210,7 @@ func (q *queryIn) request(budget *int) engine.QueryRequest {
 	}
 	if q.Query != nil {
 		r.Query = &engine.QueryExpr{Kind: q.Query.kind, Nearest: q.Query.nearest.input(),
-			Recommend: q.Query.recommend.input(), Fusion: q.Query.fusion, RRF: q.Query.rrf, OrderBy: q.Query.orderBy, Sample: q.Query.sample,
+			Recommend: q.Query.recommend.input(), Fusion: q.Query.fusion, RRF: q.Query.rrf, OrderBy: q.Query.orderBy, Sample: q.Query.sample, Formula: q.Query.formula,
 			Discover: q.Query.discover, Context: q.Query.context}
 	}
 	if n := min(len(q.Prefetch), max(*budget, 0)); n > 0 {

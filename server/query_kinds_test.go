@@ -74,3 +74,30 @@ func TestQueryOrderBySample(t *testing.T) {
 		t.Fatalf("batch: %+v", batch)
 	}
 }
+
+// TestQueryFormula checks a formula query over REST: the score computed
+// from $score and payload values, defaults, Qdrant's error for a missing
+// value without default, in a batch too.
+func TestQueryFormula(t *testing.T) {
+	s := seeded(t)
+	const p = "/collections/c/points/query"
+	pre := `"prefetch":{"query":[0.2,0.1,0.9,0.7],"limit":3,"filter":{"must":[{"key":"n","range":{"gte":1}}]}}`
+	body := `{` + pre + `,"query":{"formula":{"sum":["$score",{"mult":[10,"n"]}]}},"limit":3}`
+	got := decode[queryPoints](t, mustOK(t, s, "POST", p, body)).Points
+	// The prefetch finds 4, 1, 3 (n = id): n dominates the order.
+	if ids(got) != "4,3,1" || got[0].Score < 40 || got[0].Score > 41.5 {
+		t.Fatalf("formula: %+v", got)
+	}
+	mustFail(t, s, "POST", p, `{"prefetch":{"query":[0.2,0.1,0.9,0.7],"limit":10},"query":{"formula":{"mult":[10,"n"]}}}`, 400,
+		"Wrong input: Expected number value for n in the payload and/or in the formula defaults. Error: No value found in a payload nor defaults")
+	got = decode[queryPoints](t, mustOK(t, s, "POST", p, `{"prefetch":{"query":[0.2,0.1,0.9,0.7],"limit":10},"query":{"formula":{"mult":[10,"n"]},"defaults":{"n":0.5}},"limit":10}`)).Points
+	if len(got) != 6 || got[0].ID != "4" || got[len(got)-1].Score != 5 {
+		t.Fatalf("formula with defaults: %+v", got)
+	}
+	mustFail(t, s, "POST", p, `{"query":{"formula":1}}`, 400, "cannot apply Formula without prefetches")
+	mustFail(t, s, "POST", p, `{`+pre+`,"query":{"formula":"$nope"}}`, 400, "Invalid reserved word: $nope")
+	batch := decode[[]queryPoints](t, mustOK(t, s, "POST", p+"/batch", `{"searches":[{`+pre+`,"query":{"formula":"n"},"limit":1}]}`))
+	if len(batch) != 1 || ids(batch[0].Points) != "4" {
+		t.Fatalf("batch: %+v", batch)
+	}
+}
