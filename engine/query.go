@@ -67,6 +67,7 @@ type RecommendInput struct {
 type QueryExpr struct {
 	Kind      QueryKind
 	Nearest   VectorInput    // QueryNearest
+	MMR       *MMR           // QueryNearest: re-rank by MMR when set
 	Recommend RecommendInput // QueryRecommend
 	Fusion    string         // QueryFusion: FusionRRF or FusionDBSF
 	RRF       RRFParams      // QueryFusion with FusionRRF: {"rrf": {k, weights}}
@@ -231,6 +232,11 @@ func (c *Collection) searchExpr(ctx context.Context, q *QueryRequest, base Searc
 		req, err = c.discoverSearch(ctx, &q.Query.Discover.Target, q.Query.Discover.Context, q.Using, q.LookupFrom, base)
 	case QueryContext:
 		req, err = c.discoverSearch(ctx, nil, q.Query.Context, q.Using, q.LookupFrom, base)
+	case QueryNearest:
+		if q.Query.MMR != nil {
+			return c.mmrSearch(ctx, q, base)
+		}
+		req, err = c.nearestSearch(ctx, q, base)
 	default:
 		req, err = c.nearestSearch(ctx, q, base)
 	}

@@ -23,6 +23,7 @@ type queryExpr struct {
 	orderBy   *engine.OrderBy
 	sample    string
 	formula   *engine.Formula
+	mmr       *engine.MMR
 	discover  engine.DiscoverInput
 	context   []engine.ContextPair
 }
@@ -43,6 +44,16 @@ func (q *queryExpr) UnmarshalJSON(b []byte) error {
 	}
 	if f, isFormula := m["formula"]; isFormula {
 		return q.decodeFormula(f, m)
+	}
+	if mm, hasMMR := m["mmr"]; hasMMR && len(m) == 2 && m["nearest"] != nil {
+		q.kind = engine.QueryNearest
+		if string(bytes.TrimSpace(mm)) != "null" {
+			q.mmr = &engine.MMR{}
+			if err := (codec{}).unmarshal(mm, q.mmr); err != nil {
+				return &fieldError{Field: "query.mmr", Msg: jsonErrorText(err)}
+			}
+		}
+		return q.nearest.UnmarshalJSON(m["nearest"])
 	}
 	if len(m) != 1 {
 		return &fieldError{Field: "query", Msg: "expected exactly one of nearest, recommend, discover, context, order_by, sample, formula, fusion, rrf"}
@@ -209,7 +220,7 @@ func (q *queryIn) request(budget *int) engine.QueryRequest {
 		WithVector: vectorSelector(q.WithVector, q.WithVectors), LookupFrom: q.LookupFrom,
 	}
 	if q.Query != nil {
-		r.Query = &engine.QueryExpr{Kind: q.Query.kind, Nearest: q.Query.nearest.input(),
+		r.Query = &engine.QueryExpr{Kind: q.Query.kind, Nearest: q.Query.nearest.input(), MMR: q.Query.mmr,
 			Recommend: q.Query.recommend.input(), Fusion: q.Query.fusion, RRF: q.Query.rrf, OrderBy: q.Query.orderBy, Sample: q.Query.sample, Formula: q.Query.formula,
 			Discover: q.Query.discover, Context: q.Query.context}
 	}

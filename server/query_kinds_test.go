@@ -101,3 +101,24 @@ func TestQueryFormula(t *testing.T) {
 		t.Fatalf("batch: %+v", batch)
 	}
 }
+
+// TestQueryMMRRoute checks {"nearest": v, "mmr": {...}} over REST: the
+// re-ranked order (see engine.TestQueryMMR for the hand computation) and
+// the range checks.
+func TestQueryMMRRoute(t *testing.T) {
+	s := newEngineServer(t, Options{})
+	mustOK(t, s, "PUT", "/collections/m", `{"vectors":{"size":2,"distance":"Dot"}}`)
+	mustOK(t, s, "PUT", "/collections/m/points?wait=true", `{"points":[
+		{"id":1,"vector":[1,0]},{"id":2,"vector":[0.99,0.141]},{"id":3,"vector":[0.6,0.8]},{"id":4,"vector":[0,1]}]}`)
+	const p = "/collections/m/points/query"
+	got := decode[queryPoints](t, mustOK(t, s, "POST", p, `{"query":{"nearest":[1,0],"mmr":{"diversity":0.7,"candidates_limit":4}},"limit":3}`)).Points
+	if ids(got) != "1,4,3" {
+		t.Fatalf("mmr: %+v", got)
+	}
+	got = decode[queryPoints](t, mustOK(t, s, "POST", p, `{"query":{"nearest":[1,0],"mmr":null},"limit":3}`)).Points
+	if ids(got) != "1,2,3" {
+		t.Fatalf("mmr null: %+v", got)
+	}
+	mustFail(t, s, "POST", p, `{"query":{"nearest":[1,0],"mmr":{"diversity":2}}}`, 422, "diversity")
+	mustFail(t, s, "POST", p, `{"query":{"nearest":[1,0],"mmr":{"candidates_limit":16385}}}`, 422, "candidates_limit")
+}
