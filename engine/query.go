@@ -36,6 +36,9 @@ const (
 	QuerySample
 	// QueryFormula rescores the prefetches' results with a formula.
 	QueryFormula
+	// QueryRelevanceFeedback searches near a target corrected by judged
+	// examples (Qdrant's naive feedback strategy).
+	QueryRelevanceFeedback
 )
 
 // Fusion methods of a QueryFusion expression.
@@ -66,16 +69,17 @@ type RecommendInput struct {
 // QueryExpr is Qdrant's QueryInterface in the forms Cairn serves.
 type QueryExpr struct {
 	Kind      QueryKind
-	Nearest   VectorInput    // QueryNearest
-	MMR       *MMR           // QueryNearest: re-rank by MMR when set
-	Recommend RecommendInput // QueryRecommend
-	Fusion    string         // QueryFusion: FusionRRF or FusionDBSF
-	RRF       RRFParams      // QueryFusion with FusionRRF: {"rrf": {k, weights}}
-	OrderBy   *OrderBy       // QueryOrderBy
-	Sample    string         // QuerySample: SampleRandom
-	Formula   *Formula       // QueryFormula
-	Discover  DiscoverInput  // QueryDiscover
-	Context   []ContextPair  // QueryContext
+	Nearest   VectorInput            // QueryNearest
+	MMR       *MMR                   // QueryNearest: re-rank by MMR when set
+	Recommend RecommendInput         // QueryRecommend
+	Fusion    string                 // QueryFusion: FusionRRF or FusionDBSF
+	RRF       RRFParams              // QueryFusion with FusionRRF: {"rrf": {k, weights}}
+	OrderBy   *OrderBy               // QueryOrderBy
+	Sample    string                 // QuerySample: SampleRandom
+	Formula   *Formula               // QueryFormula
+	Feedback  RelevanceFeedbackInput // QueryRelevanceFeedback
+	Discover  DiscoverInput          // QueryDiscover
+	Context   []ContextPair          // QueryContext
 }
 
 // LookupLocation is Qdrant's LookupLocation: the collection (and vector)
@@ -232,6 +236,8 @@ func (c *Collection) searchExpr(ctx context.Context, q *QueryRequest, base Searc
 		req, err = c.discoverSearch(ctx, &q.Query.Discover.Target, q.Query.Discover.Context, q.Using, q.LookupFrom, base)
 	case QueryContext:
 		req, err = c.discoverSearch(ctx, nil, q.Query.Context, q.Using, q.LookupFrom, base)
+	case QueryRelevanceFeedback:
+		req, err = c.feedbackSearch(ctx, q.Query.Feedback, q.Using, q.LookupFrom, base)
 	case QueryNearest:
 		if q.Query.MMR != nil {
 			return c.mmrSearch(ctx, q, base)

@@ -24,6 +24,7 @@ type queryExpr struct {
 	sample    string
 	formula   *engine.Formula
 	mmr       *engine.MMR
+	feedback  engine.RelevanceFeedbackInput
 	discover  engine.DiscoverInput
 	context   []engine.ContextPair
 }
@@ -56,7 +57,7 @@ func (q *queryExpr) UnmarshalJSON(b []byte) error {
 		return q.nearest.UnmarshalJSON(m["nearest"])
 	}
 	if len(m) != 1 {
-		return &fieldError{Field: "query", Msg: "expected exactly one of nearest, recommend, discover, context, order_by, sample, formula, fusion, rrf"}
+		return &fieldError{Field: "query", Msg: "expected exactly one of nearest, recommend, discover, context, order_by, sample, formula, relevance_feedback, fusion, rrf"}
 	}
 	for k, v := range m {
 		switch k {
@@ -90,6 +91,9 @@ func (q *queryExpr) UnmarshalJSON(b []byte) error {
 				return &fieldError{Field: "query.sample", Msg: "unknown variant, expected `random`"}
 			}
 			return nil
+		case "relevance_feedback":
+			q.kind = engine.QueryRelevanceFeedback
+			return decodeFeedback(v, &q.feedback)
 		case "discover":
 			q.kind = engine.QueryDiscover
 			var err error
@@ -101,7 +105,7 @@ func (q *queryExpr) UnmarshalJSON(b []byte) error {
 			q.context, err = decodeContext(v)
 			return err
 		default:
-			return &fieldError{Field: "query", Msg: fmt.Sprintf("query `%s` is not supported by Cairn (supported: nearest, recommend, discover, context, order_by, sample, formula, fusion, rrf)", k)}
+			return &fieldError{Field: "query", Msg: fmt.Sprintf("query `%s` is not supported by Cairn (supported: nearest, recommend, discover, context, order_by, sample, formula, relevance_feedback, fusion, rrf)", k)}
 		}
 	}
 	return nil
@@ -123,6 +127,47 @@ func (q *queryExpr) decodeFormula(f rawJSON, m map[string]rawJSON) error {
 		if err := (codec{}).unmarshal(d, &q.formula.Defaults); err != nil {
 			return &fieldError{Field: "query.defaults", Msg: jsonErrorText(err)}
 		}
+	}
+	return nil
+}
+
+// decodeFeedback reads Qdrant's RelevanceFeedbackInput: {"target",
+// "feedback": [{"example", "score"}], "strategy": {"naive": {a, b, c}}}.
+func decodeFeedback(b []byte, out *engine.RelevanceFeedbackInput) error {
+	var in struct {
+		Target   *exampleIn `json:"target"`
+		Feedback *[]struct {
+			Example *exampleIn `json:"example"`
+			Score   *float32   `json:"score"`
+		} `json:"feedback"`
+		Strategy *struct {
+			Naive *struct{ A, B, C *float32 } `json:"naive"`
+		} `json:"strategy"`
+	}
+	if err := (codec{}).unmarshal(b, &in); err != nil {
+		return &fieldError{Field: "query.relevance_feedback", Msg: jsonErrorText(err)}
+	}
+	missing := func(f string) error {
+		return &fieldError{Field: "query.relevance_feedback", Msg: "missing field `" + f + "`"}
+	}
+	switch {
+	case in.Target == nil:
+		return missing("target")
+	case in.Feedback == nil:
+		return missing("feedback")
+	case in.Strategy == nil || in.Strategy.Naive == nil:
+		return missing("strategy")
+	}
+	n := in.Strategy.Naive
+	if n.A == nil || n.B == nil || n.C == nil {
+		return &fieldError{Field: "query.relevance_feedback.strategy.naive", Msg: "missing field `a`, `b` or `c`"}
+	}
+	out.Target, out.Naive = in.Target.input(), engine.NaiveFeedback{A: *n.A, B: *n.B, C: *n.C}
+	for _, it := range *in.Feedback {
+		if it.Example == nil || it.Score == nil {
+			return &fieldError{Field: "query.relevance_feedback.feedback", Msg: "missing field `example` or `score`"}
+		}
+		out.Feedback = append(out.Feedback, engine.FeedbackItem{Example: it.Example.input(), Score: *it.Score})
 	}
 	return nil
 }
@@ -221,7 +266,7 @@ func (q *queryIn) request(budget *int) engine.QueryRequest {
 	}
 	if q.Query != nil {
 		r.Query = &engine.QueryExpr{Kind: q.Query.kind, Nearest: q.Query.nearest.input(), MMR: q.Query.mmr,
-			Recommend: q.Query.recommend.input(), Fusion: q.Query.fusion, RRF: q.Query.rrf, OrderBy: q.Query.orderBy, Sample: q.Query.sample, Formula: q.Query.formula,
+			Recommend: q.Query.recommend.input(), Fusion: q.Query.fusion, RRF: q.Query.rrf, OrderBy: q.Query.orderBy, Sample: q.Query.sample, Formula: q.Query.formula, Feedback: q.Query.feedback,
 			Discover: q.Query.discover, Context: q.Query.context}
 	}
 	if n := min(len(q.Prefetch), max(*budget, 0)); n > 0 {

@@ -122,3 +122,20 @@ func TestQueryMMRRoute(t *testing.T) {
 	mustFail(t, s, "POST", p, `{"query":{"nearest":[1,0],"mmr":{"diversity":2}}}`, 422, "diversity")
 	mustFail(t, s, "POST", p, `{"query":{"nearest":[1,0],"mmr":{"candidates_limit":16385}}}`, 422, "candidates_limit")
 }
+
+// TestQueryRelevanceFeedbackRoute checks {"relevance_feedback": ...} over
+// REST (see engine.TestQueryRelevanceFeedback for the hand computation).
+func TestQueryRelevanceFeedbackRoute(t *testing.T) {
+	s := newEngineServer(t, Options{})
+	mustOK(t, s, "PUT", "/collections/m", `{"vectors":{"size":2,"distance":"Dot"}}`)
+	mustOK(t, s, "PUT", "/collections/m/points?wait=true", `{"points":[
+		{"id":1,"vector":[1,0]},{"id":2,"vector":[0.99,0.141]},{"id":3,"vector":[0.6,0.8]},{"id":4,"vector":[0,1]}]}`)
+	const p = "/collections/m/points/query"
+	got := decode[queryPoints](t, mustOK(t, s, "POST", p, `{"query":{"relevance_feedback":{"target":[1,0],
+		"feedback":[{"example":[0,1],"score":0.9},{"example":[1,0],"score":0.1}],"strategy":{"naive":{"a":1,"b":1,"c":1}}}}}`)).Points
+	if ids(got) != "4,3,2,1" || math.Abs(got[0].Score-0.8) > 1e-5 {
+		t.Fatalf("relevance_feedback: %+v", got)
+	}
+	mustFail(t, s, "POST", p, `{"query":{"relevance_feedback":{"target":[1,0],"feedback":[]}}}`, 400, "strategy")
+	mustFail(t, s, "POST", p, `{"query":{"relevance_feedback":{"target":[1,0],"feedback":[],"strategy":{"naive":{"a":1,"b":-1,"c":1}}}}}`, 422, "b")
+}
