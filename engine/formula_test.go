@@ -152,3 +152,28 @@ func TestFormulaMissingValues(t *testing.T) {
 		}
 	}
 }
+
+// TestFormulaInChain checks a formula as a prefetch of a fusion, over two
+// prefetches ($score[1] reads the second), and in a batch.
+func TestFormulaInChain(t *testing.T) {
+	c := formulaFixture(t)
+	var e Expr
+	if err := json.Unmarshal([]byte(`{"sum":["$score[0]",{"mult":[2,"$score[1]"]}]}`), &e); err != nil {
+		t.Fatal(err)
+	}
+	// Prefetch 0: nearest [1, 0] scores 1: 1, 2: 0.6, 3: 0; prefetch 1:
+	// nearest [0, 1], limit 1, scores 3: 1. Formula: 1: 1, 2: 0.6, 3: 0 + 2 = 2.
+	formula := QueryRequest{Prefetch: []QueryRequest{{Query: nearest(1, 0)}, {Query: nearest(0, 1), Limit: intp(1)}},
+		Query: &QueryExpr{Kind: QueryFormula, Formula: &Formula{Expr: &e}}, Limit: intp(2)}
+	pts, err := c.Query(ctxb, formula)
+	wantIDs(t, "two prefetches", pts, err, 3, 1)
+	if pts[0].Score != 2 || pts[1].Score != 1 {
+		t.Fatalf("scores: %+v", pts)
+	}
+	pts, err = c.Query(ctxb, QueryRequest{Prefetch: []QueryRequest{formula}, Query: &QueryExpr{Kind: QueryFusion, Fusion: FusionRRF}})
+	wantIDs(t, "formula prefetch", pts, err, 3, 1)
+	res, err := c.QueryBatch(ctxb, []QueryRequest{formula, formula})
+	if err != nil || len(res) != 2 || jsonOf(idsOf(res[1])) != "[3,1]" {
+		t.Fatalf("batch: %v %v", res, err)
+	}
+}
