@@ -40,6 +40,10 @@ func TestQueryValidation(t *testing.T) {
 			"Wrong input: Not existing vector name error: x"},
 		{"unknown with_vector on scroll", QueryRequest{WithVector: &WithVector{Enable: true, Names: []string{"x"}}}, ErrBadRequest,
 			"Wrong input: Not existing vector name error: x"},
+		{"order_by without key", QueryRequest{Query: &QueryExpr{Kind: QueryOrderBy}}, ErrBadRequest, "order_by needs a key"},
+		{"sample not random", QueryRequest{Query: &QueryExpr{Kind: QuerySample, Sample: "x"}}, ErrBadRequest, "unknown variant `x`"},
+		{"formula without expression", QueryRequest{Prefetch: near, Query: &QueryExpr{Kind: QueryFormula}}, ErrBadRequest, "formula needs an expression"},
+		{"formula node without operand", QueryRequest{Prefetch: near, Query: &QueryExpr{Kind: QueryFormula, Formula: &Formula{Expr: &Expr{Op: opNeg}}}}, ErrBadRequest, "needs 1 operands"},
 		{"unknown lookup_from in prefetch", QueryRequest{Prefetch: []QueryRequest{{Query: nearestID(1), LookupFrom: &LookupLocation{Collection: "nope"}}}, Query: rrf}, ErrNotFound,
 			"Not found: Collection `nope` doesn't exist!"},
 	} {
