@@ -107,6 +107,10 @@ type Options struct {
 	// default; more are refused (ErrBadRequest). 0 means
 	// DefaultMaxQueryPrefetches. Documented in docs/limits.md.
 	MaxQueryPrefetches int
+	// SampleSeed, when not 0, seeds every `sample: random` query with it,
+	// so that a sample is reproducible (tests); 0 draws a new seed each
+	// time.
+	SampleSeed uint64
 
 	// lookup resolves lookup_from collections (Storage.Collection); set by
 	// Open.
@@ -263,6 +267,8 @@ type ScoredPoint struct {
 	Vector  Vectors         `json:"vector"`
 	// Sparse holds the selected sparse vectors (written inside "vector").
 	Sparse SparseVectors `json:"-"`
+	// OrderValue is the value an order_by query sorted the point by.
+	OrderValue *OrderValue `json:"order_value,omitempty"`
 }
 
 // UpdateStatus is Qdrant's update status.

@@ -61,6 +61,8 @@ type collCore struct {
 	lookup func(nameOrAlias string) (*Collection, error)
 	// maxPrefetches is Options.MaxQueryPrefetches.
 	maxPrefetches int
+	// sampleSeed is Options.SampleSeed.
+	sampleSeed uint64
 	// disk caches the measured size of sealed segments (DiskUsage).
 	disk diskCache
 
@@ -176,7 +178,7 @@ func openCollection(name, dir string, opts *Options, unverified bool) (*Collecti
 	core := &collCore{timeline: tl, stored: tl, name: name, dir: dir, fs: opts.FS, logger: opts.Logger, hooks: opts.Hooks,
 		cfg: f.Config, indexes: f.PayloadIndexes, specs: vectorSpecs(&f.Config),
 		limits: opts.sharedLimits(), freeSpace: opts.FreeSpace, now: opts.now(), archived: opts.ArchivedLSN,
-		incarnation: incarnations.Add(1), lookup: opts.lookup, maxPrefetches: opts.MaxQueryPrefetches}
+		incarnation: incarnations.Add(1), lookup: opts.lookup, maxPrefetches: opts.MaxQueryPrefetches, sampleSeed: opts.SampleSeed}
 	c := &Collection{core: core}
 	for i := range f.Config.Params.ShardNumber {
 		s, err := openShard(core, i, shardDir(dir, i), unverified)

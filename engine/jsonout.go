@@ -30,7 +30,7 @@ func (p ScoredPoint) MarshalJSON() ([]byte, error) {
 // float's spelling (point.AppendJSONFloat: 1.0, null for NaN and ±Inf), the
 // payload as encoding/json writes it (payload.AppendJSON), the vectors as
 // Vectors.AppendJSON. It writes by hand what encoding/json would write for
-// the struct, without reflection.
+// the struct, without reflection; "order_value" follows when set.
 func (p ScoredPoint) AppendJSON(b []byte) ([]byte, error) {
 	b = append(b, `{"id":`...)
 	b = p.ID.AppendJSON(b)
@@ -45,6 +45,10 @@ func (p ScoredPoint) AppendJSON(b []byte) ([]byte, error) {
 	}
 	b = append(b, `,"vector":`...)
 	b = appendAllVectors(b, p.Vector, p.Sparse)
+	if p.OrderValue != nil {
+		b = append(b, `,"order_value":`...)
+		b = p.OrderValue.AppendJSON(b)
+	}
 	return append(b, '}'), nil
 }
 

@@ -29,6 +29,16 @@ const (
 	QueryDiscover
 	// QueryContext searches where the context pairs' positives overlap.
 	QueryContext
+	// QueryOrderBy lists the points matching the filter in the order of a
+	// payload key (OrderBy), as a scroll with order_by does.
+	QueryOrderBy
+	// QuerySample lists a random sample of the points matching the filter.
+	QuerySample
+	// QueryFormula rescores the prefetches' results with a formula.
+	QueryFormula
+	// QueryRelevanceFeedback searches near a target corrected by judged
+	// examples (Qdrant's naive feedback strategy).
+	QueryRelevanceFeedback
 )
 
 // Fusion methods of a QueryFusion expression.
@@ -61,11 +71,17 @@ type RecommendInput struct {
 // QueryExpr is Qdrant's QueryInterface in the forms Cairn serves.
 type QueryExpr struct {
 	Kind      QueryKind
-	Nearest   VectorInput    // QueryNearest
-	Recommend RecommendInput // QueryRecommend
-	Fusion    string         // QueryFusion: FusionRRF or FusionDBSF
-	Discover  DiscoverInput  // QueryDiscover
-	Context   []ContextPair  // QueryContext
+	Nearest   VectorInput            // QueryNearest
+	MMR       *MMR                   // QueryNearest: re-rank by MMR when set
+	Recommend RecommendInput         // QueryRecommend
+	Fusion    string                 // QueryFusion: FusionRRF or FusionDBSF
+	RRF       RRFParams              // QueryFusion with FusionRRF: {"rrf": {k, weights}}
+	OrderBy   *OrderBy               // QueryOrderBy
+	Sample    string                 // QuerySample: SampleRandom
+	Formula   *Formula               // QueryFormula
+	Feedback  RelevanceFeedbackInput // QueryRelevanceFeedback
+	Discover  DiscoverInput          // QueryDiscover
+	Context   []ContextPair          // QueryContext
 }
 
 // LookupLocation is Qdrant's LookupLocation: the collection (and vector)
@@ -104,6 +120,9 @@ func (c *Collection) Query(ctx context.Context, req QueryRequest) ([]ScoredPoint
 	if err := c.checkPrefetches([]QueryRequest{req}); err != nil {
 		return nil, err
 	}
+	if err := c.checkQueryTree(&req, true); err != nil {
+		return nil, err
+	}
 	return c.runQuery(ctx, &req, nil, true)
 }
 
@@ -112,6 +131,11 @@ func (c *Collection) Query(ctx context.Context, req QueryRequest) ([]ScoredPoint
 func (c *Collection) QueryBatch(ctx context.Context, reqs []QueryRequest) ([][]ScoredPoint, error) {
 	if err := c.checkPrefetches(reqs); err != nil {
 		return nil, err
+	}
+	for i := range reqs {
+		if err := c.checkQueryTree(&reqs[i], true); err != nil {
+			return nil, err
+		}
 	}
 	return RunBatch(ctx, reqs, func(ctx context.Context, q *QueryRequest) ([]ScoredPoint, error) {
 		return c.runQuery(ctx, q, nil, true)
@@ -222,8 +246,15 @@ func (c *Collection) runQuery(ctx context.Context, q *QueryRequest, parent *payl
 	if q.Query == nil {
 		return c.scrollAsQuery(ctx, base)
 	}
-	if q.Query.Kind == QueryFusion {
+	switch q.Query.Kind {
+	case QueryFusion:
 		return nil, errBadRequestText("Bad request: fusion needs prefetch queries to combine")
+	case QueryOrderBy:
+		return c.orderByQuery(ctx, q.Query.OrderBy, base)
+	case QuerySample:
+		return c.sampleQuery(ctx, base)
+	case QueryFormula:
+		return nil, errBadRequest("cannot apply Formula without prefetches")
 	}
 	return c.searchExpr(ctx, q, base)
 }
@@ -240,6 +271,13 @@ func (c *Collection) searchExpr(ctx context.Context, q *QueryRequest, base Searc
 		req, err = c.discoverSearch(ctx, &q.Query.Discover.Target, q.Query.Discover.Context, q.Using, q.LookupFrom, base)
 	case QueryContext:
 		req, err = c.discoverSearch(ctx, nil, q.Query.Context, q.Using, q.LookupFrom, base)
+	case QueryRelevanceFeedback:
+		req, err = c.feedbackSearch(ctx, q.Query.Feedback, q.Using, q.LookupFrom, base)
+	case QueryNearest:
+		if q.Query.MMR != nil {
+			return c.mmrSearch(ctx, q, base)
+		}
+		req, err = c.nearestSearch(ctx, q, base)
 	default:
 		req, err = c.nearestSearch(ctx, q, base)
 	}
@@ -295,12 +333,17 @@ func (c *Collection) runPrefetched(ctx context.Context, q *QueryRequest, base Se
 		lists[i] = res
 	}
 	switch {
-	case q.Query == nil && len(lists) == 1:
-		return c.withSelectors(ctx, pageOf(lists[0], base.Offset, base.Limit), base)
-	case q.Query == nil:
-		return nil, errBadRequestText("Bad request: several prefetches need a query (e.g. {\"fusion\": \"rrf\"}) to combine them")
+	case q.Query == nil: // refused by checkQueryLevel; kept for callers that skip it
+		return nil, errBadRequestText("Bad request: A query is needed to merge the prefetches. Can't have prefetches without defining a query.")
 	case q.Query.Kind == QueryFusion:
-		fused := Fuse(q.Query.Fusion, lists, c.higherIsBetter(q.Using))
+		if w := q.Query.RRF.Weights; q.Query.Fusion == FusionRRF && w != nil && len(w) != len(lists) {
+			return nil, errBadRequest("Number of weights in RRF should match number of pre-fetches: got %d, expected %d", len(w), len(lists))
+		}
+		orders := make([]bool, len(q.Prefetch))
+		for i := range q.Prefetch {
+			orders[i] = c.scoreHigherIsBetter(&q.Prefetch[i])
+		}
+		fused := Fuse(q.Query.Fusion, q.Query.RRF, lists, orders)
 		fused = applyThreshold(fused, q.ScoreThreshold)
 		return c.withSelectors(ctx, pageOf(fused, base.Offset, base.Limit), base)
 	}
@@ -316,6 +359,12 @@ func (c *Collection) runPrefetched(ctx context.Context, q *QueryRequest, base Se
 	}
 	if len(ids) == 0 {
 		return nil, nil
+	}
+	switch q.Query.Kind {
+	case QueryOrderBy, QuerySample:
+		return c.rescoreOrdered(ctx, q, ids, base)
+	case QueryFormula:
+		return c.rescoreFormula(ctx, q.Query.Formula, lists, ids, base)
 	}
 	base.Filter = idFilter(base.Filter, ids)
 	inner := *q

@@ -108,6 +108,26 @@ func (c *Collection) higherIsBetter(using string) bool {
 	return true
 }
 
+// scoreHigherIsBetter says whether a larger score is better in the
+// results of query node q, from its own scoring: a nearest search or an
+// average_vector recommendation in the order of its vector's distance,
+// every other scoring (custom scores, fusions; scrolls, order_by and
+// samples, whose scores are all equal) higher first.
+func (c *Collection) scoreHigherIsBetter(q *QueryRequest) bool {
+	if q.Query == nil {
+		return true
+	}
+	switch q.Query.Kind {
+	case QueryNearest:
+		return c.higherIsBetter(q.Using)
+	case QueryRecommend:
+		if s := q.Query.Recommend.Strategy; s == "" || s == "average_vector" {
+			return c.higherIsBetter(q.Using)
+		}
+	}
+	return true
+}
+
 // idFilter returns f narrowed to the listed ids.
 func idFilter(f *payload.Filter, ids []point.ID) *payload.Filter {
 	out := &payload.Filter{Must: []payload.Condition{{HasID: &payload.HasID{IDs: ids}}}}

@@ -105,11 +105,11 @@ func TestQueryPrefetchFusion(t *testing.T) {
 	// Rescore: point 3 is the best match for [0, 1] but not a candidate.
 	pts, err = c.Query(ctxb, QueryRequest{Prefetch: []QueryRequest{{Query: nearest(1, 0), Limit: &three}}, Query: nearest(0, 1)})
 	wantIDs(t, "rescore", pts, err, 2, 1, 5)
-	// One prefetch without a query passes it through, paged by the top.
-	pts, err = c.Query(ctxb, QueryRequest{Prefetch: []QueryRequest{{Query: nearest(1, 0), Limit: &three}}, Limit: &two})
-	wantIDs(t, "pass-through", pts, err, 1, 2)
+	// One prefetch without a query is refused, as Qdrant does.
+	_, err = c.Query(ctxb, QueryRequest{Prefetch: []QueryRequest{{Query: nearest(1, 0), Limit: &three}}, Limit: &two})
+	wantErr(t, "pass-through", err, ErrBadRequest, "A query is needed to merge the prefetches")
 	// The parent's filter applies to the prefetches.
-	pts, err = c.Query(ctxb, QueryRequest{Prefetch: []QueryRequest{{Query: nearest(1, 0), Limit: &two}},
+	pts, err = c.Query(ctxb, QueryRequest{Prefetch: []QueryRequest{{Query: nearest(1, 0), Limit: &two}}, Query: &QueryExpr{Kind: QueryFusion, Fusion: FusionRRF},
 		Filter: filter(t, `{"must_not":[{"has_id":[1]}]}`)})
 	wantIDs(t, "parent filter", pts, err, 2, 5)
 }
@@ -144,7 +144,7 @@ func TestQueryErrors(t *testing.T) {
 	_, err := c.Query(ctxb, QueryRequest{Query: fusion})
 	wantErr(t, "fusion alone", err, ErrBadRequest, "Bad request: fusion needs prefetch queries to combine")
 	_, err = c.Query(ctxb, QueryRequest{Prefetch: []QueryRequest{{}, {}}})
-	wantErr(t, "prefetches without query", err, ErrBadRequest, "Bad request: several prefetches need a query")
+	wantErr(t, "prefetches without query", err, ErrBadRequest, "Bad request: A query is needed to merge the prefetches. Can't have prefetches without defining a query.")
 	_, err = c.Query(ctxb, QueryRequest{Prefetch: []QueryRequest{{}, {Limit: &zero}}, Query: fusion})
 	wantErr(t, "bad prefetch", err, ErrInvalid, "prefetch[1]: Validation error: limit: value 0 invalid")
 	_, err = c.Query(ctxb, QueryRequest{Query: nearestID(9)})
@@ -179,10 +179,13 @@ func TestQueryPrefetchBound(t *testing.T) {
 // (in a batch too) with PrefetchDepthError's text.
 func TestQueryPrefetchDepthBound(t *testing.T) {
 	_, c := queryFixture(t, Options{})
+	// Every level that has a prefetch merges it (Qdrant refuses
+	// prefetches without a query).
+	fusion := &QueryExpr{Kind: QueryFusion, Fusion: FusionRRF}
 	chain := func(depth int) QueryRequest {
 		q := QueryRequest{}
 		for range depth {
-			q = QueryRequest{Prefetch: []QueryRequest{q}}
+			q = QueryRequest{Prefetch: []QueryRequest{q}, Query: fusion}
 		}
 		return q
 	}
@@ -290,20 +293,42 @@ func TestWithTimeout(t *testing.T) {
 	}
 }
 
-// TestFuse checks both fusion methods on fixed lists; DBSF honours the
-// score order of the distance.
+// TestFuse checks both fusion methods on fixed lists against Qdrant's
+// formulas computed by hand: DBSF with the sample deviation, in each
+// list's own order, unclamped, 0.5 for a one-point list; RRF with its k
+// and weights.
 func TestFuse(t *testing.T) {
 	sp := func(id uint64, s float32) ScoredPoint { return ScoredPoint{ID: point.NumID(id), Score: s} }
+	near := func(what string, got []ScoredPoint, ids string, scores ...float64) {
+		t.Helper()
+		if jsonOf(idsOf(got)) != ids {
+			t.Fatalf("%s: ids %v, want %s", what, idsOf(got), ids)
+		}
+		for i, s := range scores {
+			if math.Abs(float64(got[i].Score)-s) > 1e-5 {
+				t.Fatalf("%s: point %d score %v, want %v", what, i, got[i].Score, s)
+			}
+		}
+	}
 	lists := [][]ScoredPoint{{sp(1, 1), sp(2, 2), sp(3, 3)}}
-	lower := Fuse(FusionDBSF, lists, false)
-	if jsonOf(idsOf(lower)) != "[1,2,3]" || math.Abs(float64(lower[1].Score)-0.5) > 1e-6 {
-		t.Fatalf("dbsf lower-is-better: %v", lower)
+	// mean 2, sample σ 1: extremes −1 and 5.
+	near("dbsf lower-is-better", Fuse(FusionDBSF, RRFParams{}, lists, []bool{false}), "[1,2,3]", 4.0/6, 0.5, 2.0/6)
+	near("dbsf higher-is-better", Fuse(FusionDBSF, RRFParams{}, lists, []bool{true}), "[3,2,1]", 4.0/6, 0.5, 2.0/6)
+	near("dbsf one point", Fuse(FusionDBSF, RRFParams{}, [][]ScoredPoint{{sp(4, 7)}}, nil), "[4]", 0.5)
+	near("dbsf mixed orders", Fuse(FusionDBSF, RRFParams{}, [][]ScoredPoint{{sp(1, 3), sp(2, 2), sp(3, 1)}, {sp(1, 1), sp(2, 2), sp(3, 3)}}, []bool{true, false}),
+		"[1,2,3]", 8.0/6, 1, 4.0/6)
+	// 11 zeros and a one: mean 1/12, σ √(1/12); the one lies past mean + 3σ.
+	var skew []ScoredPoint
+	for i := uint64(1); i <= 11; i++ {
+		skew = append(skew, sp(i+1, 0))
 	}
-	if higher := Fuse(FusionDBSF, lists, true); jsonOf(idsOf(higher)) != "[3,2,1]" {
-		t.Fatalf("dbsf higher-is-better: %v", higher)
-	}
-	rrf := Fuse(FusionRRF, [][]ScoredPoint{{sp(1, 9), sp(2, 8)}, {sp(2, 1)}}, true)
-	if jsonOf(idsOf(rrf)) != "[2,1]" || math.Abs(float64(rrf[0].Score)-(1.0/3+0.5)) > 1e-6 {
-		t.Fatalf("rrf: %v", rrf)
-	}
+	skew = append([]ScoredPoint{sp(1, 1)}, skew...)
+	lo, hi := 1.0/12-3*math.Sqrt(1.0/12), 1.0/12+3*math.Sqrt(1.0/12)
+	got := Fuse(FusionDBSF, RRFParams{}, [][]ScoredPoint{skew}, []bool{true})
+	near("dbsf unclamped", got[:1], "[1]", (1-lo)/(hi-lo))
+	rrfLists := [][]ScoredPoint{{sp(1, 9), sp(2, 8)}, {sp(2, 1)}}
+	near("rrf", Fuse(FusionRRF, RRFParams{}, rrfLists, nil), "[2,1]", 1.0/3+0.5, 0.5)
+	near("rrf k", Fuse(FusionRRF, RRFParams{K: intp(5)}, rrfLists, nil), "[2,1]", 1.0/6+1.0/5, 1.0/5)
+	near("rrf weights", Fuse(FusionRRF, RRFParams{Weights: []float32{2, 1}}, rrfLists, nil), "[2,1]", 1, 2.0/3)
+	near("rrf weight 0", Fuse(FusionRRF, RRFParams{Weights: []float32{0, 1}}, rrfLists, nil), "[2,1]", 0.5, 0)
 }

@@ -19,6 +19,7 @@ const (
 	customSumScores                       // recommend strategy sum_scores
 	customDiscover                        // discover: target and context pairs
 	customContext                         // context: context pairs only
+	customFeedback                        // relevance_feedback, naive strategy
 )
 
 // customQuery is a custom scoring with its (prepared) examples: Pos and
@@ -28,6 +29,10 @@ type customQuery struct {
 	kind     customKind
 	pos, neg [][]float32
 	target   []float32
+	// a and weights are the naive feedback strategy's: a weighs the target
+	// similarity, weights[i] (confidence^b · c) the pair (pos[i], neg[i]).
+	a       float32
+	weights []float32
 }
 
 // similarity is Qdrant's raw similarity of two prepared vectors (its
@@ -97,6 +102,12 @@ func (q *customQuery) score(d point.Distance, v []float32) float32 {
 			}
 		}
 		return float32(rank) + scaledFastSigmoid(similarity(d, q.target, v))
+	case customFeedback:
+		score := q.a * similarity(d, q.target, v)
+		for i := range q.pos {
+			score += q.weights[i] * (similarity(d, q.pos[i], v) - similarity(d, q.neg[i], v))
+		}
+		return score
 	}
 	var loss float32
 	for i := range q.pos {
@@ -109,7 +120,7 @@ func (q *customQuery) score(d point.Distance, v []float32) float32 {
 // prepare validates every example as a query vector of vp (dimension,
 // finite components) and normalises it for Cosine, in place of copies.
 func (q *customQuery) prepare(name string, vp VectorParams) (*customQuery, error) {
-	out := &customQuery{kind: q.kind}
+	out := &customQuery{kind: q.kind, a: q.a, weights: q.weights}
 	prep := func(v []float32) ([]float32, error) { return prepareQuery(name, vp, v, nil) }
 	var err error
 	if q.target != nil {

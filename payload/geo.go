@@ -205,3 +205,7 @@ func parseLine(raw json.RawMessage, path string) ([]GeoPoint, error) {
 	}
 	return pts, nil
 }
+
+// Haversine returns the great-circle distance in metres between a and b
+// on Qdrant's sphere (the distance geo_radius compares).
+func Haversine(a, b GeoPoint) float64 { return haversine(a, b) }

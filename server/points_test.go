@@ -372,7 +372,7 @@ func TestQueryRoutes(t *testing.T) {
 	mustFail(t, s, "POST", p, `{"query":[1,2]}`, 400, "expected dim: 4", "got 2")
 	mustFail(t, s, "POST", p, `{"query":[1,2,3,4],"limit":0}`, 422, "limit")
 	mustFail(t, s, "POST", p, `{"query":123456}`, 404, "123456")
-	mustFail(t, s, "POST", p, `{"prefetch":[{"query":[1,0,0,0]},{"query":[0,1,0,0]}]}`, 400, "fusion")
+	mustFail(t, s, "POST", p, `{"prefetch":[{"query":[1,0,0,0]},{"query":[0,1,0,0]}]}`, 400, "A query is needed to merge the prefetches")
 	mustFail(t, s, "POST", p, `{"prefetch":{"query":[1]},"query":[1,0,0,0]}`, 400, "prefetch[0]")
 
 	batch := decode[[]qr](t, mustOK(t, s, "POST", p+"/batch", `{"searches":[{"query":[0.2,0.1,0.9,0.7],"limit":1},{"limit":1}]}`))

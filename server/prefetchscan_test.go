@@ -69,7 +69,7 @@ func TestPrefetchTreeDecodesInOnePass(t *testing.T) {
 	}
 	// The list form, null, and a key spelled with an escape still decode.
 	for _, body := range []string{
-		`{"prefetch":[{"prefetch":{"query":[1,0,0,0],"limit":2}}],"query":[1,0,0,0]}`,
+		`{"prefetch":[{"prefetch":{"query":[1,0,0,0],"limit":2},"query":[1,0,0,0]}],"query":[1,0,0,0]}`,
 		`{"prefetch":null,"query":[1,0,0,0]}`,
 		`{"pre\u0066etch":{"query":[1,0,0,0]},"query":[1,0,0,0],"filter":{"must":[{"key":"prefetch","match":{"value":"{"}}]}}`,
 	} {

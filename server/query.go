@@ -19,6 +19,12 @@ type queryExpr struct {
 	nearest   exampleIn
 	recommend recommendSpec
 	fusion    string
+	rrf       engine.RRFParams
+	orderBy   *engine.OrderBy
+	sample    string
+	formula   *engine.Formula
+	mmr       *engine.MMR
+	feedback  engine.RelevanceFeedbackInput
 	discover  engine.DiscoverInput
 	context   []engine.ContextPair
 }
@@ -38,8 +44,21 @@ func (q *queryExpr) UnmarshalJSON(b []byte) error {
 		q.kind = engine.QueryNearest
 		return q.nearest.UnmarshalJSON(b)
 	}
+	if f, isFormula := m["formula"]; isFormula {
+		return q.decodeFormula(f, m)
+	}
+	if mm, hasMMR := m["mmr"]; hasMMR && len(m) == 2 && m["nearest"] != nil {
+		q.kind = engine.QueryNearest
+		if string(bytes.TrimSpace(mm)) != "null" {
+			q.mmr = &engine.MMR{}
+			if err := (codec{}).unmarshal(mm, q.mmr); err != nil {
+				return &fieldError{Field: "query.mmr", Msg: jsonErrorText(err)}
+			}
+		}
+		return q.nearest.UnmarshalJSON(m["nearest"])
+	}
 	if len(m) != 1 {
-		return &fieldError{Field: "query", Msg: "expected exactly one of nearest, recommend, discover, context, fusion"}
+		return &fieldError{Field: "query", Msg: "expected exactly one of nearest, recommend, discover, context, order_by, sample, formula, relevance_feedback, fusion, rrf"}
 	}
 	for k, v := range m {
 		switch k {
@@ -58,6 +77,24 @@ func (q *queryExpr) UnmarshalJSON(b []byte) error {
 				return &fieldError{Field: "query.fusion", Msg: "unknown variant, expected one of `rrf`, `dbsf`"}
 			}
 			return nil
+		case "rrf":
+			q.kind, q.fusion = engine.QueryFusion, engine.FusionRRF
+			return decodeRRF(v, &q.rrf)
+		case "order_by":
+			q.kind, q.orderBy = engine.QueryOrderBy, &engine.OrderBy{}
+			if err := (codec{}).unmarshal(v, q.orderBy); err != nil {
+				return &fieldError{Field: "query.order_by", Msg: jsonErrorText(err)}
+			}
+			return nil
+		case "sample":
+			q.kind = engine.QuerySample
+			if err := (codec{}).unmarshal(v, &q.sample); err != nil || q.sample != engine.SampleRandom {
+				return &fieldError{Field: "query.sample", Msg: "unknown variant, expected `random`"}
+			}
+			return nil
+		case "relevance_feedback":
+			q.kind = engine.QueryRelevanceFeedback
+			return decodeFeedback(v, &q.feedback)
 		case "discover":
 			q.kind = engine.QueryDiscover
 			var err error
@@ -69,9 +106,84 @@ func (q *queryExpr) UnmarshalJSON(b []byte) error {
 			q.context, err = decodeContext(v)
 			return err
 		default:
-			return &fieldError{Field: "query", Msg: fmt.Sprintf("query `%s` is not supported by Cairn (supported: nearest, recommend, discover, context, fusion)", k)}
+			return &fieldError{Field: "query", Msg: fmt.Sprintf("query `%s` is not supported by Cairn (supported: nearest, recommend, discover, context, order_by, sample, formula, relevance_feedback, fusion, rrf)", k)}
 		}
 	}
+	return nil
+}
+
+// decodeFormula reads Qdrant's FormulaQuery: {"formula": expression,
+// "defaults": {variable: value}}.
+func (q *queryExpr) decodeFormula(f rawJSON, m map[string]rawJSON) error {
+	q.kind, q.formula = engine.QueryFormula, &engine.Formula{Expr: &engine.Expr{}}
+	for k := range m {
+		if k != "formula" && k != "defaults" {
+			return &fieldError{Field: "query", Msg: fmt.Sprintf("unknown field `%s`, expected `formula` or `defaults`", k)}
+		}
+	}
+	if err := (codec{}).unmarshal(f, q.formula.Expr); err != nil {
+		return &fieldError{Field: "query.formula", Msg: jsonErrorText(err)}
+	}
+	if d, ok := m["defaults"]; ok && string(bytes.TrimSpace(d)) != "null" {
+		if err := (codec{}).unmarshal(d, &q.formula.Defaults); err != nil {
+			return &fieldError{Field: "query.defaults", Msg: jsonErrorText(err)}
+		}
+	}
+	return nil
+}
+
+// decodeFeedback reads Qdrant's RelevanceFeedbackInput: {"target",
+// "feedback": [{"example", "score"}], "strategy": {"naive": {a, b, c}}}.
+func decodeFeedback(b []byte, out *engine.RelevanceFeedbackInput) error {
+	var in struct {
+		Target   *exampleIn `json:"target"`
+		Feedback *[]struct {
+			Example *exampleIn `json:"example"`
+			Score   *float32   `json:"score"`
+		} `json:"feedback"`
+		Strategy *struct {
+			Naive *struct{ A, B, C *float32 } `json:"naive"`
+		} `json:"strategy"`
+	}
+	if err := (codec{}).unmarshal(b, &in); err != nil {
+		return &fieldError{Field: "query.relevance_feedback", Msg: jsonErrorText(err)}
+	}
+	missing := func(f string) error {
+		return &fieldError{Field: "query.relevance_feedback", Msg: "missing field `" + f + "`"}
+	}
+	switch {
+	case in.Target == nil:
+		return missing("target")
+	case in.Feedback == nil:
+		return missing("feedback")
+	case in.Strategy == nil || in.Strategy.Naive == nil:
+		return missing("strategy")
+	}
+	n := in.Strategy.Naive
+	if n.A == nil || n.B == nil || n.C == nil {
+		return &fieldError{Field: "query.relevance_feedback.strategy.naive", Msg: "missing field `a`, `b` or `c`"}
+	}
+	out.Target, out.Naive = in.Target.input(), engine.NaiveFeedback{A: *n.A, B: *n.B, C: *n.C}
+	for _, it := range *in.Feedback {
+		if it.Example == nil || it.Score == nil {
+			return &fieldError{Field: "query.relevance_feedback.feedback", Msg: "missing field `example` or `score`"}
+		}
+		out.Feedback = append(out.Feedback, engine.FeedbackItem{Example: it.Example.input(), Score: *it.Score})
+	}
+	return nil
+}
+
+// decodeRRF reads Qdrant's Rrf: {"k": K, "weights": [...]} (the engine
+// checks k).
+func decodeRRF(b []byte, out *engine.RRFParams) error {
+	var in struct {
+		K       *int      `json:"k"`
+		Weights []float32 `json:"weights"`
+	}
+	if err := (codec{}).unmarshal(b, &in); err != nil {
+		return &fieldError{Field: "query.rrf", Msg: jsonErrorText(err)}
+	}
+	out.K, out.Weights = in.K, in.Weights
 	return nil
 }
 
@@ -154,8 +266,8 @@ func (q *queryIn) request(budget *int) engine.QueryRequest {
 		WithVector: vectorSelector(q.WithVector, q.WithVectors), LookupFrom: q.LookupFrom,
 	}
 	if q.Query != nil {
-		r.Query = &engine.QueryExpr{Kind: q.Query.kind, Nearest: q.Query.nearest.input(),
-			Recommend: q.Query.recommend.input(), Fusion: q.Query.fusion,
+		r.Query = &engine.QueryExpr{Kind: q.Query.kind, Nearest: q.Query.nearest.input(), MMR: q.Query.mmr,
+			Recommend: q.Query.recommend.input(), Fusion: q.Query.fusion, RRF: q.Query.rrf, OrderBy: q.Query.orderBy, Sample: q.Query.sample, Formula: q.Query.formula, Feedback: q.Query.feedback,
 			Discover: q.Query.discover, Context: q.Query.context}
 	}
 	if n := min(len(q.Prefetch), max(*budget, 0)); n > 0 {

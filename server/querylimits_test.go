@@ -88,7 +88,7 @@ func TestQueryPrefetchFanOutBounded(t *testing.T) {
 	half := `{"prefetch":` + leaves(MaxQueryPrefetches/2+1) + `,"query":{"fusion":"rrf"}}`
 	mustFail(t, s, "POST", "/collections/c/points/query/batch", `{"searches":[`+half+`,`+half+`]}`, 400, "prefetch")
 	// A huge offset + limit at the top of a prefetched query saturates.
-	mustOK(t, s, "POST", "/collections/c/points/query", `{"prefetch":{"query":[0.1,0.2,0.3,0.4]},"limit":9223372036854775807,"offset":9223372036854775807}`)
+	mustOK(t, s, "POST", "/collections/c/points/query", `{"prefetch":{"query":[0.1,0.2,0.3,0.4]},"query":[0.1,0.2,0.3,0.4],"limit":9223372036854775807,"offset":9223372036854775807}`)
 }
 
 // TestTimeoutParameter checks the `timeout` query parameter: refused when
