@@ -192,13 +192,14 @@ const writebackChunk = 4 << 20
 // in its cache until the next flush, and the next flush is whoever syncs
 // next: a wait=true upsert's WAL fdatasync would then wait for every
 // archive byte written so far. Flushing the archive as it goes bounds that
-// wait to about this many bytes. It is one pipeline chunk: at 16 MiB the
-// longest WAL fdatasync during a 1,000,000-point snapshot was the whole
-// write stall (12-151 ms against 4-25 ms with no snapshot), and syncing
-// every chunk did not slow the archive measurably (BenchmarkWriteArchive,
-// docs/BENCHMARKS.md). Each fdatasync runs while the next chunk is written
-// (archiveFile.startSync): at most one sync and one write are in flight,
-// so a flush by another writer finds at most two chunks not yet flushed.
+// wait to about this many bytes. It is one pipeline chunk (2 MiB): at 16
+// MiB the longest WAL fdatasync during a 1,000,000-point snapshot was the
+// whole write stall (12-151 ms against 4-25 ms with no snapshot), while at
+// 1 and 2 MiB the stall benchmark's rounds stay within 10 ms of their base
+// but for 0-2 of 8-10 (docs/BENCHMARKS.md). Each fdatasync runs while the
+// next chunk is written (archiveFile.startSync): at most one sync and one
+// write are in flight, so a flush by another writer finds at most two
+// chunks not yet flushed.
 const directSyncEvery = chunkSize
 
 // startSync waits for the fdatasync in flight, if any, and starts one of

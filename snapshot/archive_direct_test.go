@@ -199,3 +199,48 @@ func TestDirectArchiveSyncErrorFails(t *testing.T) {
 		}
 	}
 }
+
+// countSyncFile counts its fdatasyncs and the lengths of its writes.
+type countSyncFile struct {
+	*os.File
+	syncs  int
+	writes []int
+}
+
+func (f *countSyncFile) Datasync() error { f.syncs++; return f.File.Sync() }
+
+func (f *countSyncFile) Write(b []byte) (int, error) {
+	f.writes = append(f.writes, len(b))
+	return f.File.Write(b)
+}
+
+// TestDirectArchiveChunks: the archive is written with direct I/O in
+// writes of 2 MiB (fewer, larger writes: the sink is the pipeline's
+// slowest stage) and one fdatasync is started per 2 MiB written.
+func TestDirectArchiveChunks(t *testing.T) {
+	src := t.TempDir()
+	big := bytes.Repeat([]byte("0123456789abcdef"), (9<<20)/16)
+	writeTree(t, src, map[string]string{"a/big.seg": string(big), "b/small": "x"})
+	f, err := os.Create(filepath.Join(t.TempDir(), "a"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	cf := &countSyncFile{File: f}
+	a := newArchiveFile(cf)
+	if !a.direct {
+		t.Skip("this filesystem refuses O_DIRECT: the direct path is not taken")
+	}
+	_, size, err := streamArchive(src, collectionMeta(), nil, a.write)
+	if err = errors.Join(err, a.waitSync()); err != nil {
+		t.Fatal(err)
+	}
+	for i, n := range cf.writes[:len(cf.writes)-2] { // the last chunk: its aligned part and its tail
+		if n != 2<<20 {
+			t.Fatalf("write %d of %d: %d bytes, want 2 MiB", i+1, len(cf.writes), n)
+		}
+	}
+	if want := int(size / (2 << 20)); cf.syncs != want {
+		t.Fatalf("%d fdatasyncs for %d bytes, want %d (one per 2 MiB)", cf.syncs, size, want)
+	}
+}
