@@ -52,6 +52,10 @@ type S3Options struct {
 	// the points, e.g. 0.01) new points sealed into a segment before each.
 	Series int
 	Churn  float64
+	// RestoreCPUProfile and RestoreTrace, when not "", receive a CPU
+	// profile and an execution trace of the restores from S3 alone (not of
+	// the reference downloads beside them).
+	RestoreCPUProfile, RestoreTrace string
 	// Log receives progress lines (nil: none).
 	Log io.Writer
 }
@@ -173,6 +177,8 @@ func s3Flags(f *flag.FlagSet) (*bool, *S3Options) {
 	f.IntVar(&o.Threads, "s3-threads", 0, "parallel parts of one upload (0: the store's default)")
 	f.IntVar(&o.Restores, "s3-restores", 3, "restores from S3, each beside a download of the same objects")
 	f.IntVar(&o.Series, "s3-series", 10, "snapshots after the first, each after -s3-churn new sealed points")
+	f.StringVar(&o.RestoreCPUProfile, "s3-restore-cpuprofile", "", "write a CPU profile of the restores from S3 (only them) to this file")
+	f.StringVar(&o.RestoreTrace, "s3-restore-trace", "", "write an execution trace of the restores from S3 (only them) to this file")
 	f.Float64Var(&o.Churn, "s3-churn", 0.01, "share of the points added (and flushed into a new segment) before each series snapshot")
 	return on, o
 }

@@ -88,7 +88,7 @@ func WriteArchive(fsys vfs.FS, dir, name, src string, meta Meta) (info Info, err
 	h := sha256.New()
 	out := newArchiveFile(f)
 	m, size, err := streamArchive(src, meta, h, out.write)
-	if err != nil {
+	if err = errors.Join(err, out.waitSync()); err != nil {
 		return Info{}, fmt.Errorf("write snapshot %s: %w", tmp, err)
 	}
 	if err = f.Sync(); err != nil {
@@ -192,12 +192,44 @@ const writebackChunk = 4 << 20
 // in its cache until the next flush, and the next flush is whoever syncs
 // next: a wait=true upsert's WAL fdatasync would then wait for every
 // archive byte written so far. Flushing the archive as it goes bounds that
-// wait to about this many bytes. It is one pipeline chunk: at 16 MiB the
-// longest WAL fdatasync during a 1,000,000-point snapshot was the whole
-// write stall (12-151 ms against 4-25 ms with no snapshot), and syncing
-// every chunk did not slow the archive measurably (BenchmarkWriteArchive,
-// docs/BENCHMARKS.md).
+// wait to about this many bytes. It is one pipeline chunk (2 MiB): at 16
+// MiB the longest WAL fdatasync during a 1,000,000-point snapshot was the
+// whole write stall (12-151 ms against 4-25 ms with no snapshot), while at
+// 1 and 2 MiB the stall benchmark's rounds stay within 10 ms of their base
+// but for 0-2 of 8-10 (docs/BENCHMARKS.md). Each fdatasync runs while the
+// next chunk is written (archiveFile.startSync): at most one sync and one
+// write are in flight, so a flush by another writer finds at most two
+// chunks not yet flushed.
 const directSyncEvery = chunkSize
+
+// startSync waits for the fdatasync in flight, if any, and starts one of
+// everything written so far on another goroutine, so that the next chunk
+// is written while it runs.
+func (a *archiveFile) startSync() error {
+	if err := a.waitSync(); err != nil {
+		return err
+	}
+	a.synced = a.off
+	done := make(chan error, 1)
+	a.syncing = done
+	go func() { done <- vfs.Datasync(a.f) }()
+	return nil
+}
+
+// waitSync waits for the fdatasync in flight, if any, and returns its
+// error. WriteArchive calls it before it syncs and closes the file, on
+// every path: nothing uses the file after its Close.
+func (a *archiveFile) waitSync() error {
+	if a.syncing == nil {
+		return nil
+	}
+	err := <-a.syncing
+	a.syncing = nil
+	if err != nil {
+		return fmt.Errorf("sync %s: %w", a.f.Name(), err)
+	}
+	return nil
+}
 
 // ioMode is how WriteArchive writes the archive file.
 type ioMode int
@@ -229,7 +261,10 @@ type archiveFile struct {
 	paced  bool
 	off    int64 // bytes written
 	next   int64 // offset of the first byte whose writeback is not started
-	synced int64 // bytes written before the last fdatasync (direct mode)
+	synced int64 // bytes written before the last fdatasync started (direct mode)
+	// syncing receives the result of the fdatasync in flight (direct
+	// mode), nil when none is.
+	syncing chan error
 }
 
 func newArchiveFile(f vfs.File) *archiveFile {
@@ -285,10 +320,9 @@ func (a *archiveFile) writeAll(b []byte) error {
 		return fmt.Errorf("write %s: %w", a.f.Name(), err)
 	}
 	if a.direct && a.off-a.synced >= directSyncEvery {
-		if err := vfs.Datasync(a.f); err != nil {
-			return fmt.Errorf("sync %s: %w", a.f.Name(), err)
+		if err := a.startSync(); err != nil {
+			return err
 		}
-		a.synced = a.off
 	}
 	// Paced: start the writeback of each full chunk, and wait for the one
 	// before it, so no more than about two chunks are ever dirty (a large

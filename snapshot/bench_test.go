@@ -396,13 +396,15 @@ func BenchmarkSnapshotStall(b *testing.B) {
 // sha256sum (tee-ms, tar writing and hashing at once with coreutils). The
 // medians and ratios are reported: x-tar (create/tar), x-tar-fsync, and
 // x-floor, create / max(tar, openssl): the slower of the two parts of the
-// work, the floor when both run at once.
+// work, the floor when both run at once; dd of tar's archive with direct
+// I/O and an fsync (dd-direct-ms, the durable write tar -cf does not do)
+// and x-durable-floor, create / max(dd, openssl).
 func benchCreate(b *testing.B, m *Manager, c *engine.Collection, src Source, tarDir string) {
 	var hold time.Duration
 	observeHold = func(d time.Duration) { hold = max(hold, d) }
 	defer func() { observeHold = nil }()
 	dir, _ := CollectionDir(m.SnapshotsPath, "bench")
-	var creates, bases, stalls, tars, tarSyncs, hashes, ossls, tees []time.Duration
+	var creates, bases, stalls, tars, tarSyncs, hashes, ossls, tees, dds []time.Duration
 	tarOut := filepath.Join(b.TempDir(), "x.tar")
 	overlapped, over := 0, 0
 	window := 500 * time.Millisecond
@@ -447,6 +449,7 @@ func benchCreate(b *testing.B, m *Manager, c *engine.Collection, src Source, tar
 		if tarDir != "" {
 			r := runTar(b, tarDir, tarOut, false, true)
 			tars, hashes, ossls, tees = append(tars, r.tar), append(hashes, r.sha), append(ossls, r.openssl), append(tees, r.tee)
+			dds = append(dds, r.dd)
 			r = runTar(b, tarDir, tarOut, true, false)
 			tarSyncs = append(tarSyncs, r.tar)
 		}
@@ -470,6 +473,9 @@ func benchCreate(b *testing.B, m *Manager, c *engine.Collection, src Source, tar
 		b.ReportMetric(millis(om), "openssl-ms")
 		b.ReportMetric(millis(medianOf(tees)), "tee-ms")
 		b.ReportMetric(float64(cm)/float64(max(tm, om)), "x-floor")
+		dm := medianOf(dds)
+		b.ReportMetric(millis(dm), "dd-direct-ms")
+		b.ReportMetric(float64(cm)/float64(max(dm, om)), "x-durable-floor")
 	}
 }
 
@@ -518,7 +524,7 @@ func onlyCtimeChanged(err error, msg []byte) bool {
 }
 
 // tarTimes are the timings of one runTar.
-type tarTimes struct{ tar, sha, openssl, tee time.Duration }
+type tarTimes struct{ tar, sha, openssl, tee, dd time.Duration }
 
 // runTar runs tar -cf of dir into out, then (fsync) syncs out as
 // WriteArchive syncs its archive, and times that (tar). With hash it then
@@ -526,7 +532,10 @@ type tarTimes struct{ tar, sha, openssl, tee time.Duration }
 // crypto/sha256 a Create uses (sha) and with openssl dgst -sha256
 // (openssl): the floor of any archive that must carry its checksum, which
 // Create computes in the same pass; and tar -cf - | tee out | sha256sum
-// (tee), the shell's way of doing both at once. out is removed afterwards.
+// (tee), the shell's way of doing both at once; and dd of out (from the
+// page cache) into another file with direct I/O in 1 MiB writes and an
+// fsync (dd): the floor of writing those bytes durably on this disk, which
+// tar -cf leaves dirty in the page cache. out is removed afterwards.
 func runTar(b *testing.B, dir, out string, fsync, hash bool) tarTimes {
 	var r tarTimes
 	t0 := time.Now()
@@ -557,6 +566,14 @@ func runTar(b *testing.B, dir, out string, fsync, hash bool) tarTimes {
 			b.Fatalf("openssl: %v %s", err, msg)
 		}
 		r.openssl = time.Since(t1)
+		t1 = time.Now()
+		if msg, err := exec.Command("dd", "if="+out, "of="+out+".dd", "bs=1M", "oflag=direct", "conv=fsync").CombinedOutput(); err != nil {
+			b.Fatalf("dd: %v %s", err, msg)
+		}
+		r.dd = time.Since(t1)
+		if err := os.Remove(out + ".dd"); err != nil {
+			b.Fatal(err)
+		}
 		if err := os.Remove(out); err != nil {
 			b.Fatal(err)
 		}

@@ -27,6 +27,8 @@ const (
 	// extractWindow is how many started writeback ranges may be in
 	// flight before the writer waits for the flusher.
 	extractWindow = 8
+	// extractChunk is the size of one buffer between reader and writer.
+	extractChunk = 1 << 20
 )
 
 // wchunk is one buffer on its way to the writer; f is the file it belongs
@@ -61,7 +63,7 @@ func newWritePipe() *writePipe {
 		toFlush: make(chan wrange, extractWindow),
 	}
 	for range extractBuffers {
-		p.free <- make([]byte, chunkSize) // written through the page cache: no alignment needed
+		p.free <- make([]byte, extractChunk) // written through the page cache: no alignment needed
 	}
 	p.wg.Add(2)
 	go p.writer()

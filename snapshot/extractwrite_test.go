@@ -15,7 +15,7 @@ import (
 func TestWritePipe(t *testing.T) {
 	dir := t.TempDir()
 	p := newWritePipe()
-	sizes := []int{0, 1, chunkSize, chunkSize + 1, writebackChunk*2 + 12345}
+	sizes := []int{0, 1, extractChunk, extractChunk + 1, writebackChunk*2 + 12345}
 	for i, n := range sizes {
 		data := bytes.Repeat([]byte{byte(i + 1)}, n)
 		f, err := os.Create(filepath.Join(dir, string(rune('a'+i))))
@@ -42,7 +42,7 @@ func TestWritePipe(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, _, err = p.copyFile(ro, bytes.NewReader(make([]byte, 3*chunkSize)))
+	_, _, err = p.copyFile(ro, bytes.NewReader(make([]byte, 3*extractChunk)))
 	if ferr := p.finish(); err == nil && ferr == nil {
 		t.Fatal("a failed write was not reported")
 	}

@@ -13,6 +13,7 @@ import (
 	"path"
 	"sort"
 	"strings"
+	"sync/atomic"
 
 	"github.com/cairn-db/cairn/engine"
 	"github.com/cairn-db/cairn/objstore"
@@ -65,16 +66,20 @@ func (m *Manager) fetchRemote(ctx context.Context, key, checksum string, want Ki
 	return dir, rm.archiveManifest(), nil
 }
 
-// fetchEntries makes the folders and the (empty) files of rm under dir,
+// fetchEntries makes the folders and the (empty) files of rm under dir and
 // fetches every chunk, remoteWorkers at a time (so a large file comes in
-// parallel), then checks each file's CRC-32C and syncs files and folders.
+// parallel). Each chunk starts its way to the disk as it is written
+// (fetchChunk); the worker that writes the last chunk of a file checks
+// the file's CRC-32C and syncs it while the other files still download.
+// Every file and then every folder is synced before it returns: nothing is
+// handed to an install before it is verified and durable.
 func (m *Manager) fetchEntries(ctx context.Context, dir string, rm *RemoteManifest) error {
 	root, err := os.OpenRoot(dir)
 	if err != nil {
 		return fmt.Errorf("open restore folder: %w", err)
 	}
 	defer root.Close()
-	dirs, files, err := makeFolders(root, rm)
+	dirs, entries, err := makeFolders(root, rm)
 	if err != nil {
 		return err
 	}
@@ -83,8 +88,9 @@ func (m *Manager) fetchEntries(ctx context.Context, dir string, rm *RemoteManife
 		off         int64
 	}
 	var jobs []job
-	crcs := make([][]uint32, len(files))
-	for i, e := range files {
+	files := make([]*fetchFile, len(entries))
+	var empty []*fetchFile // no chunk to finish them
+	for i, e := range entries {
 		f, err := root.OpenFile(e.Path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, fileMode)
 		if err != nil {
 			return fmt.Errorf("%w: create %q: %v", ErrUnsafeEntry, e.Path, err)
@@ -92,7 +98,10 @@ func (m *Manager) fetchEntries(ctx context.Context, dir string, rm *RemoteManife
 		if err := f.Close(); err != nil {
 			return fmt.Errorf("create %q: %w", e.Path, err)
 		}
-		crcs[i] = make([]uint32, len(e.Chunks))
+		files[i] = newFetchFile(e)
+		if len(e.Chunks) == 0 {
+			empty = append(empty, files[i])
+		}
 		var off int64
 		for k, c := range e.Chunks {
 			jobs = append(jobs, job{file: i, chunk: k, off: off})
@@ -101,25 +110,20 @@ func (m *Manager) fetchEntries(ctx context.Context, dir string, rm *RemoteManife
 	}
 	err = parallel(ctx, len(jobs), func(i int) error {
 		j := jobs[i]
-		crc, err := m.fetchChunk(ctx, root, files[j.file].Path, j.off, files[j.file].Chunks[j.chunk])
-		crcs[j.file][j.chunk] = crc
-		return err
+		f := files[j.file]
+		crc, err := m.fetchChunk(ctx, root, f.Path, j.off, f.Chunks[j.chunk])
+		if err != nil {
+			return err
+		}
+		if f.chunkDone(j.chunk, crc) {
+			return f.finish(root)
+		}
+		return nil
 	})
 	if err != nil {
 		return err
 	}
-	err = parallel(ctx, len(files), func(i int) error {
-		e := files[i]
-		var crc uint32
-		for k, c := range e.Chunks {
-			crc = crcCombine(crc, crcs[i][k], c.Size)
-		}
-		if crc != e.CRC32C {
-			return fmt.Errorf("%w: %q fails its CRC-32C", ErrCorrupt, e.Path)
-		}
-		return syncIn(root, e.Path)
-	})
-	if err != nil {
+	if err := parallel(ctx, len(empty), func(i int) error { return empty[i].finish(root) }); err != nil {
 		return err
 	}
 	names := make([]string, 0, len(dirs))
@@ -133,6 +137,42 @@ func (m *Manager) fetchEntries(ctx context.Context, dir string, rm *RemoteManife
 		}
 	}
 	return nil
+}
+
+// fetchFile is a file of a restore while its chunks come in: their
+// CRC-32C, and how many are still to come.
+type fetchFile struct {
+	RemoteEntry
+	crcs []uint32
+	left atomic.Int64
+}
+
+func newFetchFile(e RemoteEntry) *fetchFile {
+	f := &fetchFile{RemoteEntry: e, crcs: make([]uint32, len(e.Chunks))}
+	f.left.Store(int64(len(e.Chunks)))
+	return f
+}
+
+// chunkDone records the CRC-32C of chunk k, written and checked, and
+// reports whether it was the file's last one to come: then every other
+// chunk's record happened before (the counter orders them) and the caller
+// finishes the file.
+func (f *fetchFile) chunkDone(k int, crc uint32) bool {
+	f.crcs[k] = crc
+	return f.left.Add(-1) == 0
+}
+
+// finish checks the file's CRC-32C, combined from its chunks', against
+// the manifest's, and syncs the file.
+func (f *fetchFile) finish(root *os.Root) error {
+	var crc uint32
+	for k, c := range f.Chunks {
+		crc = crcCombine(crc, f.crcs[k], c.Size)
+	}
+	if crc != f.CRC32C {
+		return fmt.Errorf("%w: %q fails its CRC-32C", ErrCorrupt, f.Path)
+	}
+	return syncIn(root, f.Path)
 }
 
 // makeFolders creates every folder of rm (and every file's) and returns
@@ -158,6 +198,7 @@ func makeFolders(root *os.Root, rm *RemoteManifest) (map[string]bool, []RemoteEn
 	return dirs, files, nil
 }
 
+// syncIn syncs the file or folder name of root.
 func syncIn(root *os.Root, name string) error {
 	f, err := root.Open(name)
 	if err != nil {
@@ -166,11 +207,17 @@ func syncIn(root *os.Root, name string) error {
 	if err := errors.Join(f.Sync(), f.Close()); err != nil {
 		return fmt.Errorf("sync %q: %w", name, err)
 	}
+	fetchSynced(name)
 	return nil
 }
 
+// fetchSynced is told the name of every file and folder a restore has
+// synced (a probe in tests).
+var fetchSynced = func(string) {}
+
 // fetchChunk writes one chunk's object at off in the file, checking its
-// length and SHA-256, and returns its CRC-32C.
+// length and SHA-256, waits until its bytes are on their way to the disk
+// (writebackWriter), and returns its CRC-32C.
 func (m *Manager) fetchChunk(ctx context.Context, root *os.Root, file string, off int64, c RemoteChunk) (uint32, error) {
 	out, err := root.OpenFile(file, os.O_WRONLY, fileMode)
 	if err != nil {
@@ -187,8 +234,9 @@ func (m *Manager) fetchChunk(ctx context.Context, root *os.Root, file string, of
 	}
 	defer rc.Close()
 	h, crc := sha256.New(), crc32.New(castagnoli)
+	w := &writebackWriter{f: out, start: off, off: off, next: off}
 	// One byte more than the chunk: an object that is longer fails too.
-	n, err := io.CopyBuffer(io.MultiWriter(io.NewOffsetWriter(out, off), h, crc), io.LimitReader(rc, c.Size+1), make([]byte, copyBufSize))
+	n, err := io.CopyBuffer(io.MultiWriter(w, h, crc), io.LimitReader(rc, c.Size+1), make([]byte, copyBufSize))
 	switch {
 	case errors.Is(err, ErrCorrupt):
 		return 0, fmt.Errorf("%w: %q: object %s: %v", ErrCorrupt, file, c.Object, err)
@@ -199,7 +247,52 @@ func (m *Manager) fetchChunk(ctx context.Context, root *os.Root, file string, of
 	case hex.EncodeToString(h.Sum(nil)) != c.SHA256:
 		return 0, fmt.Errorf("%w: %q: object %s fails its SHA-256", ErrCorrupt, file, c.Object)
 	}
+	if err := w.wait(); err != nil {
+		return 0, fmt.Errorf("fetch %q: %w", file, err)
+	}
 	return crc.Sum32(), nil
+}
+
+// writebackWriter writes at off in f and starts the writeback of what it
+// wrote every writebackStep bytes, so that the disk writes a chunk while
+// the next bytes arrive; wait then waits for all of it. The file's fsync
+// (fetchFile.finish) finds little left to write, and the dirty pages of a
+// restore stay bounded by its workers' chunks.
+type writebackWriter struct {
+	f                *os.File
+	start, off, next int64 // first byte; where the next write goes; first byte whose writeback is not started
+}
+
+// writebackStep is how many written bytes a writebackWriter gathers before
+// it starts their writeback.
+const writebackStep = 1 << 20
+
+func (w *writebackWriter) Write(p []byte) (int, error) {
+	n, err := w.f.WriteAt(p, w.off)
+	w.off += int64(n)
+	if err != nil {
+		return n, err
+	}
+	if w.off-w.next >= writebackStep {
+		if err := kickWriteback(w.f.Fd(), w.next, w.off-w.next); err != nil {
+			return n, fmt.Errorf("write back %s: %w", w.f.Name(), err)
+		}
+		w.next = w.off
+	}
+	return n, nil
+}
+
+// wait starts the writeback of the rest and waits until every byte
+// written is on its way to the disk (sync_file_range: the data, not the
+// file's metadata nor the disk's cache, which the file's fsync covers).
+func (w *writebackWriter) wait() error {
+	if w.off == w.start {
+		return nil
+	}
+	if err := waitWriteback(w.f.Fd(), w.start, w.off-w.start); err != nil {
+		return fmt.Errorf("write back %s: %w", w.f.Name(), err)
+	}
+	return nil
 }
 
 // checkRemoteSum reads the synthesized archive of rm once for its SHA-256

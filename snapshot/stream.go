@@ -26,8 +26,12 @@ import (
 const (
 	// chunkSize is the size of one pipeline buffer, a multiple of
 	// directAlign so that every chunk but the last can be written with
-	// direct I/O.
-	chunkSize = 1 << 20
+	// direct I/O. The sink is the pipeline's slowest stage (a direct write
+	// and the start of an fdatasync per chunk, each waiting for a P on a
+	// machine whose cores the producer and the hash keep busy): at 1 MiB a
+	// 1,000,000-point create took 0.85-0.88 s, at 2 MiB 0.63-0.66 s, for the
+	// same writer stall (docs/BENCHMARKS.md, 2026-12-08 02:25-02:32).
+	chunkSize = 2 << 20
 	// pipelineChunks is how many buffers are in flight.
 	pipelineChunks = 6
 	// directAlign is the alignment of buffers, offsets and lengths that

@@ -212,7 +212,10 @@ func (r *runner) restores(ctx context.Context, m *snapshot.Manager, cs *counting
 		x := bench.S3Restore{Load: loadavg()}
 		restore := func() error {
 			t0 := time.Now()
-			if err := m.RecoverRemote(ctx, target, key, "", snapshot.PrioritySnapshot); err != nil {
+			err := profiled(r.o.RestoreCPUProfile, r.o.RestoreTrace, fmt.Sprintf(".%d", i+1), func() error {
+				return m.RecoverRemote(ctx, target, key, "", snapshot.PrioritySnapshot)
+			})
+			if err != nil {
 				return err
 			}
 			x.RestoreS = time.Since(t0).Seconds()
