@@ -24,6 +24,9 @@ func (c *Collection) CreateFieldIndex(ctx context.Context, field string, schema 
 	if err := schema.Validate(); err != nil {
 		return UpdateResult{}, errBadRequest("field_schema: %v", err)
 	}
+	if err := c.checkIndexCount(ctx, field); err != nil {
+		return UpdateResult{}, err
+	}
 	if err := c.core.setIndex(field, &schema); err != nil {
 		return UpdateResult{}, err
 	}

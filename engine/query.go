@@ -102,6 +102,10 @@ func (c *Collection) Query(ctx context.Context, req QueryRequest) ([]ScoredPoint
 	if err := c.checkPrefetches([]QueryRequest{req}); err != nil {
 		return nil, err
 	}
+	ctx, err := c.checkRead(ctx, false, queryChecks(nil, &req)...)
+	if err != nil {
+		return nil, err
+	}
 	return c.runQuery(ctx, &req, nil, true)
 }
 
@@ -109,6 +113,10 @@ func (c *Collection) Query(ctx context.Context, req QueryRequest) ([]ScoredPoint
 // prefetch bound applies to all their prefetches together.
 func (c *Collection) QueryBatch(ctx context.Context, reqs []QueryRequest) ([][]ScoredPoint, error) {
 	if err := c.checkPrefetches(reqs); err != nil {
+		return nil, err
+	}
+	ctx, err := c.checkBatchQueries(ctx, reqs)
+	if err != nil {
 		return nil, err
 	}
 	return RunBatch(ctx, reqs, func(ctx context.Context, q *QueryRequest) ([]ScoredPoint, error) {

@@ -21,6 +21,9 @@ const MaxTimeoutSeconds = math.MaxInt64 / int64(time.Second)
 // not a timeout. secs of 0, or above MaxTimeoutSeconds, sets no deadline.
 // Call cancel when the operation has returned.
 func WithTimeout(ctx context.Context, op string, secs int64) (tctx context.Context, done func(error) error, cancel context.CancelFunc) {
+	if secs > 0 {
+		ctx = context.WithValue(ctx, timeoutKey{}, secs) // strict mode's max_timeout
+	}
 	if secs <= 0 || secs > MaxTimeoutSeconds {
 		return ctx, func(err error) error { return err }, func() {}
 	}

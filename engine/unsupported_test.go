@@ -21,6 +21,7 @@ var settingTypes = map[string]any{
 	"OptimizersConfigDiff": OptimizersConfigDiff{},
 	"WalConfigDiff":        WalConfigDiff{},
 	"CollectionParamsDiff": CollectionParamsDiff{},
+	"StrictModeConfig":     StrictModeConfig{},
 }
 
 // settingPlaces are bodies that carry a schema's fields: F stands for the
@@ -37,6 +38,7 @@ var settingPlaces = map[string][]struct {
 	"OptimizersConfigDiff": {{false, `{"vectors":{"size":4,"distance":"Dot"},"optimizers_config":{F}}`, "optimizers_config"}, {true, `{"optimizers_config":{F}}`, "optimizers_config"}},
 	"WalConfigDiff":        {{false, `{"vectors":{"size":4,"distance":"Dot"},"wal_config":{F}}`, "wal_config"}},
 	"CollectionParamsDiff": {{true, `{"params":{F}}`, "params"}},
+	"StrictModeConfig":     {{false, `{"vectors":{"size":4,"distance":"Dot"},"strict_mode_config":{F}}`, "strict_mode_config"}, {true, `{"strict_mode_config":{F}}`, "strict_mode_config"}},
 }
 
 func jsonTags(v any) map[string]bool {

@@ -13,6 +13,10 @@ import (
 // one is invalid. With wait, it returns once the write is durable. Within
 // a batch, a later point with the same id wins.
 func (c *Collection) Upsert(ctx context.Context, points []PointStruct, wait bool) (UpdateResult, error) {
+	ctx, err := c.checkWrite(ctx, writeCheck{points: len(points), batchName: "upsert limit", grows: true})
+	if err != nil {
+		return UpdateResult{}, err
+	}
 	pts := make([]pointData, len(points))
 	floats := make([]int, len(points)+1) // floats[i]: arena offset of point i
 	for i := range points {
@@ -78,6 +82,10 @@ func (c *Collection) preparePoints(points []PointStruct, pts []pointData, arena 
 // their other vectors and payload. A missing point fails with
 // ErrPointNotFound and nothing is written to its shard.
 func (c *Collection) UpdateVectors(ctx context.Context, points []PointVectors, wait bool) (UpdateResult, error) {
+	ctx, err := c.checkWrite(ctx, writeCheck{points: len(points), batchName: "update limit", vectors: true})
+	if err != nil {
+		return UpdateResult{}, err
+	}
 	prepared := make([]PointVectors, len(points))
 	for i, p := range points {
 		vecs, err := c.prepareVectors(p.ID, p.Vector, nil)

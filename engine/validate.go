@@ -54,6 +54,9 @@ const (
 // one check of a configuration, whether from a request, an update or a
 // snapshot archive.
 func (c *CollectionConfig) Validate() error {
+	if err := c.StrictModeConfig.validate(); err != nil {
+		return err
+	}
 	if len(c.Params.Vectors) == 0 {
 		return errInvalid("vectors", "at least one vector must be configured")
 	}
