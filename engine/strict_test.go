@@ -277,3 +277,18 @@ func TestStrictModeCollectionFileVersion(t *testing.T) {
 		t.Fatalf("strict collection reopened: %v %+v", err, c)
 	}
 }
+
+func TestPeerIDKeptAcrossRestarts(t *testing.T) {
+	dir := t.TempDir()
+	st := openTest(t, dir, nil)
+	id := st.PeerID()
+	st.Close()
+	if id == 0 {
+		t.Fatal("peer id 0")
+	}
+	st = openTest(t, dir, nil)
+	defer st.Close()
+	if got := st.PeerID(); got != id {
+		t.Fatalf("peer id %d after restart, want %d", got, id)
+	}
+}
