@@ -139,6 +139,9 @@ func (st *Storage) CreateCollection(name string, req CreateCollection) error {
 	if err := validateName("collection_name", name); err != nil {
 		return err
 	}
+	if err := checkUnsigned(&req); err != nil {
+		return err
+	}
 	if err := validateHnswDiff("hnsw_config", req.HnswConfig); err != nil {
 		return err
 	}

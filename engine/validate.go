@@ -177,3 +177,18 @@ func validateOptimizers(o OptimizersConfig) error {
 		optRange(f+"max_optimization_threads", o.MaxOptimizationThreads, 0, MaxIndexingThreads),
 	)
 }
+
+// checkUnsigned refuses a negative value in a create's fields that are
+// unsigned integers in Qdrant (u32), as its JSON parser does: 400 "Format
+// error in JSON body: …", not a validation error.
+func checkUnsigned(req *CreateCollection) error {
+	for _, f := range []struct {
+		name string
+		v    *int
+	}{{"shard_number", req.ShardNumber}, {"replication_factor", req.ReplicationFactor}, {"write_consistency_factor", req.WriteConsistencyFactor}} {
+		if f.v != nil && *f.v < 0 {
+			return errBadRequestText("Format error in JSON body: %s: invalid value: integer `%d`, expected u32", f.name, *f.v)
+		}
+	}
+	return nil
+}
