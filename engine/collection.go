@@ -58,6 +58,8 @@ type collCore struct {
 	now func() time.Time
 	// rates are the strict-mode read and write rate limits.
 	rates rateLimits
+	// opts records running and finished optimizations (Optimizations).
+	opts optTracker
 	// archived is Options.ArchivedLSN, nil without WAL archiving.
 	archived func(collection string, incarnation uint64, shard int) uint64
 	// incarnation identifies this opening of the collection (see
