@@ -31,3 +31,19 @@ func TestClusterRoutes(t *testing.T) {
 	// A method the route does not have is Qdrant's 404, not 405.
 	mustFail(t, s, "DELETE", "/cluster", "", 404)
 }
+
+func TestOptimizationsRoute(t *testing.T) {
+	s := newEngineServer(t, Options{})
+	mustOK(t, s, "PUT", "/collections/c", `{"vectors":{"size":2,"distance":"Dot"}}`)
+	got := string(mustOK(t, s, "GET", "/collections/c/optimizations", ""))
+	if got != `{"summary":{"queued_optimizations":0,"queued_segments":0,"queued_points":0,"idle_segments":0},"running":[]}` {
+		t.Fatalf("optimizations: %s", got)
+	}
+	got = string(mustOK(t, s, "GET", "/collections/c/optimizations?with=queued,completed,idle_segments&completed_limit=3", ""))
+	if !strings.Contains(got, `"queued":[]`) || !strings.Contains(got, `"completed":[]`) || !strings.Contains(got, `"idle_segments":[]`) {
+		t.Fatalf("optimizations with lists: %s", got)
+	}
+	mustFail(t, s, "GET", "/collections/c/optimizations?with=later", "", 400, "with")
+	mustFail(t, s, "GET", "/collections/c/optimizations?completed_limit=-1", "", 400, "completed_limit")
+	mustFail(t, s, "GET", "/collections/nope/optimizations", "", 404, "nope")
+}
