@@ -15,5 +15,12 @@ func TestQdrantStatusCodes(t *testing.T) {
 	mustOK(t, s, "PUT", "/collections/c/index", `{"field_name":"x","field_schema":{"type":"integer","lookup":false,"range":true}}`)
 	mustFail(t, s, "POST", "/collections/c/points/search", `{"vector":[1,1],"limit":1,"params":{"hnsw_ef":0}}`, 422, "hnsw_ef")
 	mustFail(t, s, "POST", "/collections/c/points/search?timeout=0", `{"vector":[1,1],"limit":1}`, 422, "timeout")
+	mustFail(t, s, "POST", "/collections/c/points/scroll", `{"filter":{"must":[{"key":"a"}]}}`, 422,
+		"Validation error in JSON body: [filter.must[0]: At least one field condition must be specified]")
+	mustFail(t, s, "POST", "/collections/c/points/search", `{"vector":[1,1],"limit":1,"filter":{"should":[{"key":"a"}]}}`, 422,
+		"Validation error in JSON body: [", "At least one field condition must be specified")
+	mustFail(t, s, "POST", "/collections/c/points/scroll", `{"filter":{"must":[{"slice":{"index":3,"total":2}}]}}`, 422,
+		"Validation error in JSON body: [filter.must[0].slice.index: must be below total]")
+	mustFail(t, s, "POST", "/collections/c/points/scroll", `{"filter":{"must":[{"key":"a","match":{"value":[1]}}]}}`, 400, "Format error in JSON body")
 	mustFail(t, s, "POST", "/no/such/route", ``, 404, "Not found")
 }
