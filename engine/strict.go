@@ -223,6 +223,9 @@ func (c *Collection) checkWrite(ctx context.Context, w writeCheck) (context.Cont
 	if sm == nil {
 		return ctx, nil
 	}
+	if err := checkTimeout(ctx, sm); err != nil {
+		return ctx, err
+	}
 	if w.batchName != "" {
 		if err := checkLimit(w.points, sm.UpsertMaxBatchsize, w.batchName); err != nil {
 			return ctx, err
