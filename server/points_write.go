@@ -42,12 +42,16 @@ func (s *Server) writeRoute(op writeOp) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
+		secs, err := timeoutParam(c)
+		if err != nil {
+			return err
+		}
 		body, release, err := s.readPooledBody(c)
 		if err != nil {
 			return err
 		}
 		defer release()
-		res, err := op(c.Request().Context(), col, body, wait)
+		res, err := op(engine.WithClientTimeout(c.Request().Context(), secs), col, body, wait)
 		if err != nil {
 			return err
 		}

@@ -21,7 +21,8 @@ func TestStrictModeREST(t *testing.T) {
 		`Bad request: Limit exceeded 4 > 3 for "limit". Help: Reduce the "limit" parameter to or below 3.`)
 	mustFail(t, s, "POST", "/collections/c/points/search?timeout=3", `{"vector":[1,1,1,1],"limit":1}`, 400, `for "timeout"`)
 	mustOK(t, s, "POST", "/collections/c/points/search?timeout=2", `{"vector":[1,1,1,1],"limit":3}`)
-	mustOK(t, s, "PUT", "/collections/c/points?wait=true", `{"points":[{"id":3,"vector":[1,2,3,4]}]}`)
+	mustFail(t, s, "PUT", "/collections/c/points?wait=true&timeout=5", `{"points":[{"id":3,"vector":[1,2,3,4]}]}`, 400, `Limit exceeded 5 > 2 for "timeout"`)
+	mustOK(t, s, "PUT", "/collections/c/points?wait=true&timeout=2", `{"points":[{"id":3,"vector":[1,2,3,4]}]}`)
 	rec := do(t, s, "PUT", "/collections/c/points?wait=true", `{"points":[{"id":4,"vector":[1,2,3,4]}]}`)
 	if rec.Code != 429 || rec.Header().Get("Retry-After") != "60" ||
 		!strings.Contains(rec.Body.String(), "Rate limiting exceeded: Write rate limit exceeded: Operation requires 1 tokens but only 0.0 were available. Retry after 60s") {
