@@ -27,6 +27,14 @@ func RunBatch[T, R any](ctx context.Context, reqs []T, run func(context.Context,
 
 // SearchBatch answers several searches in order (see RunBatch).
 func (c *Collection) SearchBatch(ctx context.Context, reqs []SearchRequest) ([][]ScoredPoint, error) {
+	checks := make([]readCheck, len(reqs))
+	for i := range reqs {
+		checks[i] = reqs[i].strictCheck()
+	}
+	ctx, err := c.checkRead(ctx, true, checks...)
+	if err != nil {
+		return nil, err
+	}
 	return RunBatch(ctx, reqs, func(ctx context.Context, r *SearchRequest) ([]ScoredPoint, error) {
 		return c.Search(ctx, *r)
 	})

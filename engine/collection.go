@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -24,6 +25,11 @@ const CollectionFile = "collection"
 const (
 	collectionMagic   = "CAIRNCOL"
 	collectionVersion = 1
+	// collectionVersionStrict is the version of a collection file whose
+	// config carries strict_mode_config: a Cairn that predates strict mode
+	// refuses it rather than drop the limits. Files without one stay at
+	// version 1, readable by older Cairns.
+	collectionVersionStrict = 2
 )
 
 // collectionFile is the body of the collection file.
@@ -50,6 +56,10 @@ type collCore struct {
 	freeSpace func(dir string) (int64, error)
 	// now is Options.Now (or time.Now): the time put in each WAL record.
 	now func() time.Time
+	// rates are the strict-mode read and write rate limits.
+	rates rateLimits
+	// opts records running and finished optimizations (Optimizations).
+	opts optTracker
 	// archived is Options.ArchivedLSN, nil without WAL archiving.
 	archived func(collection string, incarnation uint64, shard int) uint64
 	// incarnation identifies this opening of the collection (see
@@ -111,7 +121,11 @@ func storeCollectionFile(fsys vfs.FS, dir string, f *collectionFile) error {
 	if err != nil {
 		return fmt.Errorf("encode collection file: %w", err)
 	}
-	b := sealEnvelope(collectionMagic, collectionVersion, body)
+	version := uint32(collectionVersion)
+	if f.Config.StrictModeConfig != nil {
+		version = collectionVersionStrict
+	}
+	b := sealEnvelope(collectionMagic, version, body)
 	if err := vfs.WriteFileAtomic(fsys, filepath.Join(dir, CollectionFile), b); err != nil {
 		return fmt.Errorf("store collection file: %w", err)
 	}
@@ -123,7 +137,11 @@ func loadCollectionFile(dir string) (*collectionFile, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read collection file: %w", err)
 	}
-	body, err := openEnvelope(collectionMagic, collectionVersion, b)
+	version := uint32(collectionVersion)
+	if len(b) >= 12 && binary.LittleEndian.Uint32(b[8:]) == collectionVersionStrict {
+		version = collectionVersionStrict
+	}
+	body, err := openEnvelope(collectionMagic, version, b)
 	if err != nil {
 		return nil, fmt.Errorf("decode collection file %s: %w", dir, err)
 	}

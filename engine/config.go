@@ -183,6 +183,8 @@ type CollectionConfig struct {
 	HnswConfig      HnswConfig       `json:"hnsw_config"`
 	OptimizerConfig OptimizersConfig `json:"optimizer_config"`
 	WalConfig       WalConfig        `json:"wal_config"`
+	// StrictModeConfig is the collection's strict mode (nil: never set).
+	StrictModeConfig *StrictModeConfig `json:"strict_mode_config,omitempty"`
 	// Metadata is arbitrary JSON the client attached to the collection.
 	Metadata payload.Payload `json:"metadata,omitempty"`
 }
@@ -199,6 +201,7 @@ type CreateCollection struct {
 	HnswConfig             *HnswConfigDiff       `json:"hnsw_config,omitempty"`
 	WalConfig              *WalConfigDiff        `json:"wal_config,omitempty"`
 	OptimizersConfig       *OptimizersConfigDiff `json:"optimizers_config,omitempty"`
+	StrictModeConfig       *StrictModeConfig     `json:"strict_mode_config,omitempty"`
 	Metadata               payload.Payload       `json:"metadata,omitempty"`
 }
 
@@ -223,6 +226,9 @@ type CollectionUpdate struct {
 	OptimizersConfig *OptimizersConfigDiff `json:"optimizers_config,omitempty"`
 	Params           *CollectionParamsDiff `json:"params,omitempty"`
 	HnswConfig       *HnswConfigDiff       `json:"hnsw_config,omitempty"`
+	// StrictModeConfig sets the strict-mode fields it sets; a null field
+	// leaves the stored value, as in Qdrant.
+	StrictModeConfig *StrictModeConfig `json:"strict_mode_config,omitempty"`
 	// Metadata is merged into the existing metadata; a key set to null is removed.
 	Metadata payload.Payload `json:"metadata,omitempty"`
 }
@@ -259,6 +265,10 @@ func (cc CreateCollection) Config() CollectionConfig {
 	c.HnswConfig.apply(cc.HnswConfig)
 	c.OptimizerConfig.apply(cc.OptimizersConfig)
 	c.WalConfig.apply(cc.WalConfig)
+	if cc.StrictModeConfig != nil {
+		c.StrictModeConfig = &StrictModeConfig{}
+		c.StrictModeConfig.merge(cc.StrictModeConfig)
+	}
 	c.Metadata = cc.Metadata
 	return c
 }
@@ -357,6 +367,12 @@ func (c CollectionConfig) Apply(u CollectionUpdate) (CollectionConfig, error) {
 		if p.OnDiskPayload != nil {
 			out.Params.OnDiskPayload = *p.OnDiskPayload
 		}
+	}
+	if u.StrictModeConfig != nil {
+		if out.StrictModeConfig == nil {
+			out.StrictModeConfig = &StrictModeConfig{}
+		}
+		out.StrictModeConfig.merge(u.StrictModeConfig)
 	}
 	if u.Metadata != nil {
 		if out.Metadata == nil {

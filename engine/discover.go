@@ -67,6 +67,14 @@ func (c *Collection) Discover(ctx context.Context, in DiscoverRequest) ([]Scored
 
 // DiscoverBatch answers several discover requests in order (see RunBatch).
 func (c *Collection) DiscoverBatch(ctx context.Context, reqs []DiscoverRequest) ([][]ScoredPoint, error) {
+	checks := make([]readCheck, len(reqs))
+	for i := range reqs {
+		checks[i] = readCheck{limit: reqs[i].Limit, filters: []filterRef{{f: reqs[i].Filter}}, params: reqs[i].Params}
+	}
+	ctx, err := c.checkRead(ctx, true, checks...)
+	if err != nil {
+		return nil, err
+	}
 	return RunBatch(ctx, reqs, func(ctx context.Context, r *DiscoverRequest) ([]ScoredPoint, error) {
 		return c.Discover(ctx, *r)
 	})

@@ -96,3 +96,9 @@ func errBadRequestText(format string, args ...any) error {
 func errInvalid(field, format string, args ...any) error {
 	return &engineError{ErrInvalid, "Validation error: " + field + ": " + fmt.Sprintf(format, args...)}
 }
+
+// ErrRateLimited reports a request refused by the collection's strict-mode
+// read or write rate limit: "Rate limiting exceeded: Write rate limit
+// exceeded: …". Qdrant answers it 429, with Retry-After when waiting helps
+// (RetryAfter).
+var ErrRateLimited = errors.New("Rate limiting exceeded")

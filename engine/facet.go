@@ -55,6 +55,10 @@ func (c *Collection) Facet(ctx context.Context, req FacetRequest) (FacetResult, 
 	if limit < 1 {
 		return FacetResult{}, errInvalid("limit", "value %d invalid, must be 1 or more", limit)
 	}
+	ctx, err := c.checkRead(ctx, false, readCheck{limit: &limit, filters: []filterRef{{f: req.Filter}}})
+	if err != nil {
+		return FacetResult{}, err
+	}
 	if err := payload.ValidateKey(req.Key); err != nil {
 		return FacetResult{}, errBadRequestText("Format error in JSON body: key: %v", err)
 	}

@@ -59,6 +59,10 @@ func (c *Collection) QueryGroups(ctx context.Context, req QueryRequest, g GroupR
 	if err := c.checkPrefetches([]QueryRequest{req}); err != nil {
 		return GroupsResult{}, err
 	}
+	ctx, err := c.checkRead(ctx, false, queryChecks(&g.Limit, &req)...)
+	if err != nil {
+		return GroupsResult{}, err
+	}
 	inner := req
 	inner.Offset, inner.WithPayload, inner.WithVector = nil, &WithPayload{Enable: true}, nil
 	inner.Prefetch = scalePrefetchLimits(req.Prefetch, g.Limit)
@@ -72,6 +76,10 @@ func (c *Collection) QueryGroups(ctx context.Context, req QueryRequest, g GroupR
 // SearchGroups answers Qdrant's POST …/points/search/groups (req.Limit and
 // req.Offset are not used: g bounds the answer).
 func (c *Collection) SearchGroups(ctx context.Context, req SearchRequest, g GroupRequest) (GroupsResult, error) {
+	ctx, err := c.checkRead(ctx, false, readCheck{limit: &g.Limit, filters: []filterRef{{f: req.Filter}}, params: req.Params})
+	if err != nil {
+		return GroupsResult{}, err
+	}
 	return c.groupBy(ctx, g, req.WithPayload, req.WithVector, func(ctx context.Context, f *payload.Filter, limit int) ([]ScoredPoint, error) {
 		s := req
 		s.Filter, s.Limit, s.Offset, s.WithPayload, s.WithVector = andFilter(req.Filter, f), limit, 0, &WithPayload{Enable: true}, nil
@@ -82,6 +90,10 @@ func (c *Collection) SearchGroups(ctx context.Context, req SearchRequest, g Grou
 // RecommendGroups answers Qdrant's POST …/points/recommend/groups
 // (req.Limit and req.Offset are not used: g bounds the answer).
 func (c *Collection) RecommendGroups(ctx context.Context, req RecommendRequest, g GroupRequest) (GroupsResult, error) {
+	ctx, err := c.checkRead(ctx, false, readCheck{limit: &g.Limit, filters: []filterRef{{f: req.Filter}}, params: req.Params})
+	if err != nil {
+		return GroupsResult{}, err
+	}
 	return c.groupBy(ctx, g, req.WithPayload, req.WithVector, func(ctx context.Context, f *payload.Filter, limit int) ([]ScoredPoint, error) {
 		r := req
 		r.Filter, r.Limit, r.Offset, r.WithPayload, r.WithVector = andFilter(req.Filter, f), &limit, nil, &WithPayload{Enable: true}, nil

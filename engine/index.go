@@ -21,8 +21,14 @@ func (c *Collection) CreateFieldIndex(ctx context.Context, field string, schema 
 	if err := payload.ValidateKey(field); err != nil {
 		return UpdateResult{}, errBadRequest("field_name: %v", err)
 	}
+	if schema.Type == payload.TypeInteger && schema.Lookup != nil && !*schema.Lookup && schema.RangeIdx != nil && !*schema.RangeIdx {
+		return UpdateResult{}, &engineError{ErrInvalid, "Validation error in JSON body: [field_schema.lookup: the 'lookup' and 'range' capabilities can't be both disabled]"}
+	}
 	if err := schema.Validate(); err != nil {
 		return UpdateResult{}, errBadRequest("field_schema: %v", err)
+	}
+	if err := c.checkIndexCount(ctx, field); err != nil {
+		return UpdateResult{}, err
 	}
 	if err := c.core.setIndex(field, &schema); err != nil {
 		return UpdateResult{}, err

@@ -91,6 +91,10 @@ type matrix struct {
 // SearchMatrixPairs answers Qdrant's POST …/points/search/matrix/pairs
 // (see searchMatrix).
 func (c *Collection) SearchMatrixPairs(ctx context.Context, req MatrixRequest) (MatrixPairs, error) {
+	ctx, err := c.checkRead(ctx, false, req.strictCheck())
+	if err != nil {
+		return MatrixPairs{}, err
+	}
 	m, err := c.searchMatrix(ctx, req)
 	if err != nil {
 		return MatrixPairs{}, err
@@ -107,6 +111,10 @@ func (c *Collection) SearchMatrixPairs(ctx context.Context, req MatrixRequest) (
 // SearchMatrixOffsets answers Qdrant's POST …/points/search/matrix/offsets
 // (see searchMatrix).
 func (c *Collection) SearchMatrixOffsets(ctx context.Context, req MatrixRequest) (MatrixOffsets, error) {
+	ctx, err := c.checkRead(ctx, false, req.strictCheck())
+	if err != nil {
+		return MatrixOffsets{}, err
+	}
 	m, err := c.searchMatrix(ctx, req)
 	if err != nil {
 		return MatrixOffsets{}, err

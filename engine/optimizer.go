@@ -135,12 +135,16 @@ func (s *shard) optimizeOnce(ctx context.Context, background bool) (bool, error)
 	}()
 	s.busy.Add(1)
 	defer s.busy.Add(-1)
+	id := s.trackStart(o, name)
 	if hk := s.core.hooks; hk != nil && hk.MergeStart != nil {
 		hk.MergeStart(s.core.name, s.id, len(o.inputs))
 	}
 	if err := s.rewrite(ctx, o, snaps, name); err != nil {
-		return false, fmt.Errorf("%s shard %d: %w", o.reason, s.id, err)
+		err = fmt.Errorf("%s shard %d: %w", o.reason, s.id, err)
+		s.core.opts.finish(id, err, s.core.now())
+		return false, err
 	}
+	s.core.opts.finish(id, nil, s.core.now())
 	return true, nil
 }
 

@@ -128,8 +128,12 @@ func (c *Collection) scrollOrdered(ctx context.Context, req ScrollRequest, limit
 			return ScrollResult{}, err
 		}
 		for _, r := range s.scroll(ctx, nil, req.Filter, math.MaxInt, WithPayload{Enable: true}, WithVector{}) {
-			if v, ok := bestValue(r.Payload, ob.Key, desc); ok && inOrderRange(v, ob.StartFrom, desc) {
-				all = append(all, ordered{r.ID, v})
+			// A point comes once per distinct value, as from Qdrant's
+			// range index (a (value, point) set).
+			for _, v := range orderValues(r.Payload, ob.Key) {
+				if inOrderRange(v, ob.StartFrom, desc) {
+					all = append(all, ordered{r.ID, v})
+				}
 			}
 		}
 	}
@@ -146,21 +150,30 @@ func (c *Collection) scrollOrdered(ctx context.Context, req ScrollRequest, limit
 		return point.Compare(a.id, b.id)
 	})
 	all = all[:min(limit, len(all))]
-	ids := make([]point.ID, len(all))
-	for i, o := range all {
-		ids[i] = o.id
+	ids := make([]point.ID, 0, len(all))
+	seen := make(map[point.ID]bool, len(all))
+	for _, o := range all {
+		if !seen[o.id] {
+			seen[o.id] = true
+			ids = append(ids, o.id)
+		}
 	}
-	recs, err := c.Get(ctx, ids, wp, wv)
+	got, err := c.Get(ctx, ids, wp, wv)
 	if err != nil {
 		return ScrollResult{}, err
 	}
-	for i := range recs {
-		for _, o := range all {
-			if o.id == recs[i].ID {
-				recs[i].OrderValue = &OrderValue{Value: o.value, Float: s.Type == payload.TypeFloat}
-				break
-			}
+	byID := make(map[point.ID]Record, len(got))
+	for _, r := range got {
+		byID[r.ID] = r
+	}
+	recs := make([]Record, 0, len(all))
+	for _, o := range all {
+		r, ok := byID[o.id]
+		if !ok {
+			continue // deleted since the scan
 		}
+		r.OrderValue = &OrderValue{Value: o.value, Float: s.Type == payload.TypeFloat}
+		recs = append(recs, r)
 	}
 	return ScrollResult{Points: recs}, nil
 }
@@ -191,18 +204,15 @@ func (v OrderValue) AppendJSON(b []byte) []byte {
 	return point.AppendJSONFloat(b, v.Value, 64)
 }
 
-// bestValue is the point's first value in the sort order: the smallest one
-// ascending, the largest descending.
-func bestValue(p payload.Payload, key string, desc bool) (float64, bool) {
-	var best float64
-	found := false
+// orderValues are the point's distinct values for an order_by key.
+func orderValues(p payload.Payload, key string) []float64 {
+	var out []float64
 	for _, v := range payload.Values(p, key) {
-		f, ok := orderValue(v)
-		if ok && (!found || (f < best) != desc) {
-			best, found = f, true
+		if f, ok := orderValue(v); ok && !slices.Contains(out, f) {
+			out = append(out, f)
 		}
 	}
-	return best, found
+	return out
 }
 
 func inOrderRange(v float64, from *float64, desc bool) bool {

@@ -123,6 +123,10 @@ func (c *Collection) Query(ctx context.Context, req QueryRequest) ([]ScoredPoint
 	if err := c.checkQueryTree(&req, true); err != nil {
 		return nil, err
 	}
+	ctx, err := c.checkRead(ctx, false, queryChecks(nil, &req)...)
+	if err != nil {
+		return nil, err
+	}
 	return c.runQuery(ctx, &req, nil, true)
 }
 
@@ -136,6 +140,10 @@ func (c *Collection) QueryBatch(ctx context.Context, reqs []QueryRequest) ([][]S
 		if err := c.checkQueryTree(&reqs[i], true); err != nil {
 			return nil, err
 		}
+	}
+	ctx, err := c.checkBatchQueries(ctx, reqs)
+	if err != nil {
+		return nil, err
 	}
 	return RunBatch(ctx, reqs, func(ctx context.Context, q *QueryRequest) ([]ScoredPoint, error) {
 		return c.runQuery(ctx, q, nil, true)

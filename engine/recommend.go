@@ -56,6 +56,14 @@ func (c *Collection) Recommend(ctx context.Context, in RecommendRequest) ([]Scor
 // RecommendBatch answers several recommend requests in order (see
 // RunBatch).
 func (c *Collection) RecommendBatch(ctx context.Context, reqs []RecommendRequest) ([][]ScoredPoint, error) {
+	checks := make([]readCheck, len(reqs))
+	for i := range reqs {
+		checks[i] = readCheck{limit: reqs[i].Limit, filters: []filterRef{{f: reqs[i].Filter}}, params: reqs[i].Params}
+	}
+	ctx, err := c.checkRead(ctx, true, checks...)
+	if err != nil {
+		return nil, err
+	}
 	return RunBatch(ctx, reqs, func(ctx context.Context, r *RecommendRequest) ([]ScoredPoint, error) {
 		return c.Recommend(ctx, *r)
 	})

@@ -25,6 +25,10 @@ func (c *Collection) Scroll(ctx context.Context, req ScrollRequest) (ScrollResul
 	if err := checkFilter(req.Filter); err != nil {
 		return ScrollResult{}, err
 	}
+	ctx, err := c.checkRead(ctx, false, readCheck{limit: &limit, filters: []filterRef{{f: req.Filter}}})
+	if err != nil {
+		return ScrollResult{}, err
+	}
 	wp, wv := withPayloadOr(req.WithPayload, true), withVectorOr(req.WithVector)
 	if req.OrderBy != nil {
 		return c.scrollOrdered(ctx, req, limit, wp, wv)
@@ -122,6 +126,10 @@ func (sv segView) scroll(ctx context.Context, from *point.ID, f *payload.Filter,
 // Count returns the exact number of points matching req.Filter.
 func (c *Collection) Count(ctx context.Context, req CountRequest) (int, error) {
 	if err := checkFilter(req.Filter); err != nil {
+		return 0, err
+	}
+	ctx, err := c.checkRead(ctx, false, readCheck{filters: []filterRef{{f: req.Filter}}})
+	if err != nil {
 		return 0, err
 	}
 	total := 0

@@ -41,6 +41,10 @@ func (p *searchPlan) wantsData() bool { return p.wp.Enable || p.wv.Enable }
 // Search returns the req.Limit points closest to the query vector (after
 // skipping req.Offset), best first, with Qdrant's scores.
 func (c *Collection) Search(ctx context.Context, req SearchRequest) ([]ScoredPoint, error) {
+	ctx, err := c.checkRead(ctx, false, req.strictCheck())
+	if err != nil {
+		return nil, err
+	}
 	release, err := c.core.limits.searchSlot(ctx) // storage.performance.max_search_threads
 	if err != nil {
 		return nil, err

@@ -99,6 +99,10 @@ func (c *Collection) modify(ctx context.Context, sel PointsSelector, wait, stric
 	if err := checkFilter(sel.Filter); err != nil {
 		return UpdateResult{}, err
 	}
+	ctx, err := c.checkSelected(ctx, sel)
+	if err != nil {
+		return UpdateResult{}, err
+	}
 	return c.writeAll(ctx, wait, func(*shard) shardWrite {
 		return func(s *shard) (*op, error) {
 			ids, err := s.selectLocked(c, sel, strict)
@@ -124,6 +128,10 @@ func (c *Collection) Delete(ctx context.Context, sel PointsSelector, wait bool) 
 		return UpdateResult{}, errBadRequest("either points or filter must be given")
 	}
 	if err := checkFilter(sel.Filter); err != nil {
+		return UpdateResult{}, err
+	}
+	ctx, err := c.checkSelected(ctx, sel)
+	if err != nil {
 		return UpdateResult{}, err
 	}
 	return c.writeAll(ctx, wait, func(*shard) shardWrite {

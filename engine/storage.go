@@ -34,6 +34,8 @@ type Storage struct {
 	// trash counts the removals of replaced collection folders still
 	// running in the background (see removeTrash); Close waits for them.
 	trash sync.WaitGroup
+	// peerID is the node's peer id (PeerFile).
+	peerID uint64
 }
 
 // Open opens (creating if needed) the storage in opts.Dir and every
@@ -70,6 +72,9 @@ func Open(opts Options) (*Storage, error) {
 		return nil, err
 	}
 	st.aliases = aliases
+	if st.peerID, err = loadOrCreatePeerID(opts.FS, opts.Dir); err != nil {
+		return nil, fmt.Errorf("open storage: %w", err)
+	}
 	entries, err := os.ReadDir(root)
 	if err != nil {
 		return nil, fmt.Errorf("open storage: %w", err)
@@ -132,6 +137,9 @@ func validateName(field, name string) error {
 // when the name is taken and ErrInvalid when a field is out of range.
 func (st *Storage) CreateCollection(name string, req CreateCollection) error {
 	if err := validateName("collection_name", name); err != nil {
+		return err
+	}
+	if err := checkUnsigned(&req); err != nil {
 		return err
 	}
 	if err := validateHnswDiff("hnsw_config", req.HnswConfig); err != nil {

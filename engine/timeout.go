@@ -12,6 +12,16 @@ import (
 // one is no deadline at all.
 const MaxTimeoutSeconds = math.MaxInt64 / int64(time.Second)
 
+// WithClientTimeout records a write's `timeout` parameter (seconds) for
+// strict mode's max_timeout without setting a deadline: a write's timeout
+// bounds, in Qdrant, how long the answer waits, not the write itself.
+func WithClientTimeout(ctx context.Context, secs int64) context.Context {
+	if secs <= 0 {
+		return ctx
+	}
+	return context.WithValue(ctx, timeoutKey{}, secs)
+}
+
 // WithTimeout bounds an operation by a client's timeout in whole seconds
 // (Qdrant's `timeout` parameter): the returned context expires then, and
 // the engine's loops stop at their next check. done turns the operation's
@@ -21,6 +31,9 @@ const MaxTimeoutSeconds = math.MaxInt64 / int64(time.Second)
 // not a timeout. secs of 0, or above MaxTimeoutSeconds, sets no deadline.
 // Call cancel when the operation has returned.
 func WithTimeout(ctx context.Context, op string, secs int64) (tctx context.Context, done func(error) error, cancel context.CancelFunc) {
+	if secs > 0 {
+		ctx = context.WithValue(ctx, timeoutKey{}, secs) // strict mode's max_timeout
+	}
 	if secs <= 0 || secs > MaxTimeoutSeconds {
 		return ctx, func(err error) error { return err }, func() {}
 	}

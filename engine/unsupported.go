@@ -44,7 +44,6 @@ type settingRule struct {
 const (
 	noQuantization = "quantization is not supported by Cairn; remove the setting or set it to null"
 	noMemory       = "memory placement is not supported by Cairn (segments are memory-mapped files; the page cache decides what stays in RAM)"
-	noStrictMode   = "strict mode is not supported by Cairn; remove the setting, set it to null or to {\"enabled\": false}"
 	noPayloadStore = "payload storage placement is not supported by Cairn"
 	onDiskStored   = "kept and reported; Cairn always serves sealed segments from memory-mapped files"
 )
@@ -68,7 +67,7 @@ var settingSchemas = map[string]map[string]settingRule{
 		"optimizers_config":        {sub: "OptimizersConfigDiff"},
 		"quantization_config":      {kind: refused, why: noQuantization},
 		"sparse_vectors":           {sub: "SparseVectorParams", subMap: true},
-		"strict_mode_config":       {kind: refused, accept: strictModeOff, why: noStrictMode},
+		"strict_mode_config":       {sub: "StrictModeConfig"},
 		"metadata":                 {check: checkMetadata},
 	},
 	"UpdateCollection": {
@@ -78,7 +77,7 @@ var settingSchemas = map[string]map[string]settingRule{
 		"hnsw_config":         {sub: "HnswConfigDiff"},
 		"quantization_config": {kind: refused, why: noQuantization},
 		"sparse_vectors":      {sub: "SparseVectorParams", subMap: true},
-		"strict_mode_config":  {kind: refused, accept: strictModeOff, why: noStrictMode},
+		"strict_mode_config":  {sub: "StrictModeConfig"},
 		"metadata":            {check: checkMetadata},
 	},
 	"VectorParams": {
@@ -127,6 +126,29 @@ var settingSchemas = map[string]map[string]settingRule{
 		"flush_interval_sec":       {},
 		"max_optimization_threads": {},
 		"prevent_unoptimized":      {kind: refused, accept: isJSON(`false`), why: "prevent_unoptimized is not supported by Cairn"},
+	},
+	"StrictModeConfig": {
+		"enabled":                           {},
+		"max_query_limit":                   {},
+		"max_timeout":                       {},
+		"unindexed_filtering_retrieve":      {},
+		"unindexed_filtering_update":        {},
+		"search_max_hnsw_ef":                {},
+		"search_allow_exact":                {},
+		"search_max_oversampling":           {},
+		"upsert_max_batchsize":              {},
+		"search_max_batchsize":              {},
+		"max_collection_vector_size_bytes":  {},
+		"read_rate_limit":                   {},
+		"write_rate_limit":                  {},
+		"max_collection_payload_size_bytes": {kind: refused, why: "a payload storage size limit is not supported by Cairn"},
+		"max_points_count":                  {},
+		"filter_max_conditions":             {},
+		"condition_max_size":                {},
+		"multivector_config":                {kind: refused, why: "multivectors are not supported by Cairn"},
+		"sparse_config":                     {kind: refused, why: "strict-mode limits on sparse vectors (sparse_config) are not supported by Cairn"},
+		"max_payload_index_count":           {},
+		"max_resident_memory_percent":       {kind: refused, why: "max_resident_memory_percent is not supported by Cairn (deprecated by Qdrant)"},
 	},
 	"WalConfigDiff": {
 		"wal_capacity_mb":    {},
@@ -255,22 +277,6 @@ func allNull(v json.RawMessage) bool {
 	}
 	for _, f := range m {
 		if string(bytes.TrimSpace(f)) != "null" {
-			return false
-		}
-	}
-	return true
-}
-
-// strictModeOff accepts a strict-mode config that leaves it disabled:
-// {} or {"enabled": false}, other fields null.
-func strictModeOff(v json.RawMessage) bool {
-	var m map[string]json.RawMessage
-	if json.Unmarshal(v, &m) != nil {
-		return false
-	}
-	for k, f := range m {
-		f = bytes.TrimSpace(f)
-		if string(f) != "null" && (k != "enabled" || string(f) != "false") {
 			return false
 		}
 	}

@@ -23,6 +23,7 @@ var settingTypes = map[string]any{
 	"CollectionParamsDiff": CollectionParamsDiff{},
 	"SparseVectorParams":   SparseVectorParams{},
 	"SparseIndexParams":    SparseIndexParams{},
+	"StrictModeConfig":     StrictModeConfig{},
 }
 
 // settingPlaces are bodies that carry a schema's fields: F stands for the
@@ -41,6 +42,7 @@ var settingPlaces = map[string][]struct {
 	"CollectionParamsDiff": {{true, `{"params":{F}}`, "params"}},
 	"SparseVectorParams":   {{false, `{"sparse_vectors":{"text":{F}}}`, "sparse_vectors.text"}, {true, `{"sparse_vectors":{"text":{F}}}`, "sparse_vectors.text"}},
 	"SparseIndexParams":    {{false, `{"sparse_vectors":{"text":{"index":{F}}}}`, "sparse_vectors.text.index"}, {true, `{"sparse_vectors":{"text":{"index":{F}}}}`, "sparse_vectors.text.index"}},
+	"StrictModeConfig":     {{false, `{"vectors":{"size":4,"distance":"Dot"},"strict_mode_config":{F}}`, "strict_mode_config"}, {true, `{"strict_mode_config":{F}}`, "strict_mode_config"}},
 }
 
 func jsonTags(v any) map[string]bool {

@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"sync"
 
+	"github.com/cairn-db/cairn/payload"
 	"github.com/cairn-db/cairn/point"
 )
 
@@ -13,6 +14,15 @@ import (
 // one is invalid. With wait, it returns once the write is durable. Within
 // a batch, a later point with the same id wins.
 func (c *Collection) Upsert(ctx context.Context, points []PointStruct, wait bool) (UpdateResult, error) {
+	return c.upsert(ctx, points, nil, wait)
+}
+
+// upsert is Upsert, conditional when opts is set (UpsertWith).
+func (c *Collection) upsert(ctx context.Context, points []PointStruct, opts *UpsertOptions, wait bool) (UpdateResult, error) {
+	ctx, err := c.checkWrite(ctx, writeCheck{points: len(points), batchName: "upsert limit", grows: true})
+	if err != nil {
+		return UpdateResult{}, err
+	}
 	pts := make([]pointData, len(points))
 	floats := make([]int, len(points)+1) // floats[i]: arena offset of point i
 	for i := range points {
@@ -33,7 +43,9 @@ func (c *Collection) Upsert(ctx context.Context, points []PointStruct, wait bool
 		if len(g) == 0 {
 			return nil
 		}
-		return func(*shard) (*op, error) { return &op{kind: kindPut, puts: g}, nil }
+		return func(s *shard) (*op, error) {
+			return &op{kind: kindPut, puts: s.keepLocked(g, opts, func(p *pointData) point.ID { return p.id })}, nil
+		}
 	})
 }
 
@@ -82,6 +94,21 @@ func (c *Collection) preparePoints(points []PointStruct, pts []pointData, arena 
 // their other vectors and payload. A missing point fails with
 // ErrPointNotFound and nothing is written to its shard.
 func (c *Collection) UpdateVectors(ctx context.Context, points []PointVectors, wait bool) (UpdateResult, error) {
+	return c.UpdateVectorsWith(ctx, points, nil, wait)
+}
+
+// UpdateVectorsWith is UpdateVectors with Qdrant's update_filter: only the
+// points that match f (nil: every point) are updated, the others are left
+// as they are; the match is decided under the shard's write lock, against
+// the state the write replaces.
+func (c *Collection) UpdateVectorsWith(ctx context.Context, points []PointVectors, f *payload.Filter, wait bool) (UpdateResult, error) {
+	if err := checkFilter(f); err != nil {
+		return UpdateResult{}, err
+	}
+	ctx, err := c.checkWrite(ctx, writeCheck{points: len(points), batchName: "update limit", vectors: true})
+	if err != nil {
+		return UpdateResult{}, err
+	}
 	prepared := make([]PointVectors, len(points))
 	for i, p := range points {
 		vecs, err := c.prepareVectors(p.ID, p.Vector, nil)
@@ -123,6 +150,9 @@ func (c *Collection) UpdateVectors(ctx context.Context, points []PointVectors, w
 				at[pv.ID] = len(o.puts)
 				sparse := withSparse(copySparse(cur.sparse), pv.Sparse)
 				o.puts = append(o.puts, pointData{id: pv.ID, vectors: vecs, sparse: sparse, payload: cur.payload})
+			}
+			if f != nil {
+				o.puts = s.matchingLocked(o.puts, f)
 			}
 			return o, nil
 		}

@@ -54,6 +54,9 @@ const (
 // one check of a configuration, whether from a request, an update or a
 // snapshot archive.
 func (c *CollectionConfig) Validate() error {
+	if err := c.StrictModeConfig.validate(); err != nil {
+		return err
+	}
 	if len(c.Params.Vectors) == 0 && len(c.Params.SparseVectors) == 0 {
 		return errInvalid("vectors", "at least one vector must be configured")
 	}
@@ -176,4 +179,19 @@ func validateOptimizers(o OptimizersConfig) error {
 		optRange(f+"memmap_threshold", o.MemmapThreshold, 0, MaxSizeKB),
 		optRange(f+"max_optimization_threads", o.MaxOptimizationThreads, 0, MaxIndexingThreads),
 	)
+}
+
+// checkUnsigned refuses a negative value in a create's fields that are
+// unsigned integers in Qdrant (u32), as its JSON parser does: 400 "Format
+// error in JSON body: …", not a validation error.
+func checkUnsigned(req *CreateCollection) error {
+	for _, f := range []struct {
+		name string
+		v    *int
+	}{{"shard_number", req.ShardNumber}, {"replication_factor", req.ReplicationFactor}, {"write_consistency_factor", req.WriteConsistencyFactor}} {
+		if f.v != nil && *f.v < 0 {
+			return errBadRequestText("Format error in JSON body: %s: invalid value: integer `%d`, expected u32", f.name, *f.v)
+		}
+	}
+	return nil
 }

@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 	"slices"
-	"strings"
 
 	"github.com/cairn-db/cairn/payload"
 	"github.com/cairn-db/cairn/point"
@@ -142,24 +141,5 @@ func includeKey(dst, src payload.Payload, key string) {
 		dst[key] = v
 		return
 	}
-	parts := strings.Split(key, ".")
-	var cur any = map[string]any(src)
-	for _, part := range parts {
-		m, ok := cur.(map[string]any)
-		if !ok {
-			return
-		}
-		if cur, ok = m[part]; !ok {
-			return
-		}
-	}
-	for _, part := range parts[:len(parts)-1] {
-		next, ok := dst[part].(map[string]any)
-		if !ok {
-			next = map[string]any{}
-			dst[part] = next
-		}
-		dst = next
-	}
-	dst[parts[len(parts)-1]] = cur
+	payload.Include(dst, src, key)
 }

@@ -53,8 +53,12 @@ func TestUnimplementedCollectionMethods(t *testing.T) {
 	e := newTestEnv(t, Options{})
 	col, bg := e.collections(), context.Background()
 	e.mustCreate(t, "c")
-	_, err := col.CollectionClusterInfo(bg, &qdrant.CollectionClusterInfoRequest{CollectionName: "c"})
-	wantCode(t, "cluster info", err, codes.Unimplemented, "collection cluster info is not supported by Cairn yet")
+	ci, err := col.CollectionClusterInfo(bg, &qdrant.CollectionClusterInfoRequest{CollectionName: "c"})
+	if err != nil || ci.GetPeerId() == 0 || len(ci.GetLocalShards()) != 1 || ci.GetLocalShards()[0].GetState() != qdrant.ReplicaState_Active {
+		t.Fatalf("cluster info %v, %v", ci, err)
+	}
+	_, err = col.CollectionClusterInfo(bg, &qdrant.CollectionClusterInfoRequest{CollectionName: "nope"})
+	wantCode(t, "cluster info of a missing collection", err, codes.NotFound, "nope")
 	_, err = col.UpdateCollectionClusterSetup(bg, &qdrant.UpdateCollectionClusterSetupRequest{CollectionName: "c"})
 	wantCode(t, "cluster setup", err, codes.Unimplemented, "cluster setup")
 	_, err = col.CreateShardKey(bg, &qdrant.CreateShardKeyRequest{CollectionName: "c"})

@@ -190,9 +190,25 @@ func aliasesProto(al []engine.AliasDescription, start time.Time) *qdrant.ListAli
 	return out
 }
 
-// CollectionClusterInfo: REST has no GET /collections/{c}/cluster either.
-func (c *collectionsService) CollectionClusterInfo(context.Context, *qdrant.CollectionClusterInfoRequest) (*qdrant.CollectionClusterInfoResponse, error) {
-	return nil, unimplemented("collection cluster info")
+// CollectionClusterInfo answers as GET /collections/{c}/cluster: every
+// shard local and Active on this node.
+func (c *collectionsService) CollectionClusterInfo(_ context.Context, req *qdrant.CollectionClusterInfoRequest) (*qdrant.CollectionClusterInfoResponse, error) {
+	st, err := c.s.storage()
+	if err != nil {
+		return nil, err
+	}
+	col, err := st.Collection(req.GetCollectionName())
+	if err != nil {
+		return nil, toStatus(err)
+	}
+	info := col.ClusterInfo(st.PeerID())
+	out := &qdrant.CollectionClusterInfoResponse{PeerId: info.PeerID, ShardCount: uint64(info.ShardCount),
+		RemoteShards: []*qdrant.RemoteShardInfo{}, ShardTransfers: []*qdrant.ShardTransferInfo{}}
+	for _, sh := range info.LocalShards {
+		out.LocalShards = append(out.LocalShards, &qdrant.LocalShardInfo{ShardId: uint32(sh.ShardID),
+			PointsCount: uint64(sh.PointsCount), State: qdrant.ReplicaState_Active})
+	}
+	return out, nil
 }
 
 // UpdateCollectionClusterSetup: Cairn is a single node; there are no

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/qdrant/go-client/qdrant"
+	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/cairn-db/cairn/engine"
 	"github.com/cairn-db/cairn/payload"
@@ -52,11 +53,29 @@ func collectionConfigProto(c engine.CollectionConfig) *qdrant.CollectionConfig {
 			ReplicationFactor:      &rf,
 			WriteConsistencyFactor: &wcf,
 		},
-		HnswConfig:      hnswProto(c.HnswConfig),
-		OptimizerConfig: optimizersProto(c.OptimizerConfig),
-		WalConfig:       walProto(c.WalConfig),
-		Metadata:        metadataProto(c.Metadata),
+		HnswConfig:       hnswProto(c.HnswConfig),
+		OptimizerConfig:  optimizersProto(c.OptimizerConfig),
+		WalConfig:        walProto(c.WalConfig),
+		Metadata:         metadataProto(c.Metadata),
+		StrictModeConfig: strictProto(c.StrictModeConfig),
 	}
+}
+
+// strictProto is the collection's strict mode as Qdrant's message (the
+// same field names), nil when never set.
+func strictProto(s *engine.StrictModeConfig) *qdrant.StrictModeConfig {
+	if s == nil {
+		return nil
+	}
+	b, err := json.Marshal(s)
+	if err != nil {
+		return nil
+	}
+	var out qdrant.StrictModeConfig
+	if protojson.Unmarshal(b, &out) != nil {
+		return nil
+	}
+	return &out
 }
 
 // vectorsConfigProto is the single form for the unnamed vector alone, a

@@ -179,8 +179,9 @@ func TestCollectionsRefusedSettings(t *testing.T) {
 		{"sparse", &qdrant.CreateCollection{SparseVectorsConfig: qdrant.NewSparseVectorsConfig(map[string]*qdrant.SparseVectorParams{"s": {}})},
 			`{` + base + `,"sparse_vectors":{"s":{}}}`},
 		{"no sparse", &qdrant.CreateCollection{SparseVectorsConfig: &qdrant.SparseVectorConfig{}}, ""},
-		{"strict mode", &qdrant.CreateCollection{StrictModeConfig: &qdrant.StrictModeConfig{Enabled: qdrant.PtrOf(true)}},
-			`{` + base + `,"strict_mode_config":{"enabled":true}}`},
+		{"strict mode", &qdrant.CreateCollection{StrictModeConfig: &qdrant.StrictModeConfig{Enabled: qdrant.PtrOf(true)}}, ""},
+		{"strict mode payload size", &qdrant.CreateCollection{StrictModeConfig: &qdrant.StrictModeConfig{MaxCollectionPayloadSizeBytes: qdrant.PtrOf(uint64(100))}},
+			`{` + base + `,"strict_mode_config":{"max_collection_payload_size_bytes":100}}`},
 		{"strict mode off", &qdrant.CreateCollection{StrictModeConfig: &qdrant.StrictModeConfig{Enabled: &f}}, ""},
 		{"wal retain", &qdrant.CreateCollection{WalConfig: &qdrant.WalConfigDiff{WalRetainClosed: qdrant.PtrOf(uint64(2))}},
 			`{` + base + `,"wal_config":{"wal_retain_closed":2}}`},
@@ -253,7 +254,7 @@ func TestCollectionsRefusedSettings(t *testing.T) {
 		}
 	}
 	// Only the accepted creates made a collection; refused ones left nothing.
-	if got := e.st.ListCollections(); !slices.Equal(sorted(got), []string{"c", "xc", "xe", "xg"}) {
+	if got := e.st.ListCollections(); !slices.Equal(sorted(got), []string{"c", "xc", "xe", "xf", "xh"}) {
 		t.Fatalf("collections after: %v", got)
 	}
 }

@@ -35,6 +35,7 @@ var codeTable = []struct {
 	{engine.ErrAlreadyExists, codes.AlreadyExists},
 	{engine.ErrBadRequest, codes.InvalidArgument},
 	{engine.ErrInvalid, codes.InvalidArgument},
+	{engine.ErrRateLimited, codes.ResourceExhausted},
 	{engine.ErrClosed, codes.Unavailable},
 	{engine.ErrFailed, codes.Internal},
 	{engine.ErrCorrupt, codes.Internal},

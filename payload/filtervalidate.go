@@ -19,7 +19,7 @@ func (f *Filter) Validate() error {
 		return nil
 	}
 	if err := validateFilter(f, "filter", 0); err != nil {
-		return fmt.Errorf("%w: %v", ErrBadFilter, err)
+		return fmt.Errorf("%w: %w", ErrBadFilter, err)
 	}
 	return nil
 }
@@ -80,10 +80,10 @@ func validateCondition(c *Condition, path string, depth int) error {
 		return validateKey(*c.IsNull, path+".is_null.key")
 	case c.Slice != nil:
 		if c.Slice.Total < 1 {
-			return fmt.Errorf("%s.slice.total: must be at least 1", path)
+			return &ValidationError{path + ".slice.total", "must be at least 1"}
 		}
 		if c.Slice.Index >= c.Slice.Total {
-			return fmt.Errorf("%s.slice.index: must be below total", path)
+			return &ValidationError{path + ".slice.index", "must be below total"}
 		}
 	case c.Nested != nil:
 		if err := validateKey(c.Nested.Key, path+".nested.key"); err != nil {
@@ -111,7 +111,7 @@ func validateField(fc *FieldCondition, path string) error {
 		return err
 	}
 	if fc.count() == 0 {
-		return fmt.Errorf("%s: at least one field condition must be specified", path)
+		return &ValidationError{path, "At least one field condition must be specified"}
 	}
 	if fc.Match != nil {
 		if err := validateMatch(fc.Match, path+".match"); err != nil {

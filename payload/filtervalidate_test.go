@@ -53,7 +53,7 @@ func TestValidateRefusesHandBuilt(t *testing.T) {
 		"empty condition":  {Filter{Should: []Condition{{}}}, "exactly one kind"},
 		"two kinds":        {Filter{MustNot: []Condition{{HasVector: new(string), Slice: &Slice{Total: 1}}}}, "exactly one kind"},
 		"min_count 0":      {Filter{MinShould: &MinShould{MinCount: 0}}, "min_count"},
-		"no test":          {Filter{Must: []Condition{{Field: &FieldCondition{Key: "a"}}}}, "at least one field condition"},
+		"no test":          {Filter{Must: []Condition{{Field: &FieldCondition{Key: "a"}}}}, "At least one field condition"},
 		"bad key":          {Filter{Must: []Condition{{Field: &FieldCondition{Key: "", IsNull: new(bool)}}}}, "key"},
 		"bad match kind":   {Filter{Must: []Condition{{Field: &FieldCondition{Key: "a", Match: &Match{Kind: 99}}}}}, "match kind"},
 		"float value":      {Filter{Must: []Condition{{Field: &FieldCondition{Key: "a", Match: &Match{Kind: MatchValue, Value: 1.5}}}}}, "match.value"},

@@ -22,7 +22,7 @@ func ParseFilter(b []byte) (*Filter, error) {
 func parseFilterAt(b []byte, path string) (*Filter, error) {
 	f, err := parseFilter(b, path, 0)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBadFilter, err)
+		return nil, fmt.Errorf("%w: %w", ErrBadFilter, err)
 	}
 	return f, nil
 }
@@ -250,9 +250,9 @@ func parseSlice(o *object) (*Slice, error) {
 	case idx == nil:
 		return nil, fmt.Errorf("%s: missing", in.sub("index"))
 	case *tot < 1:
-		return nil, fmt.Errorf("%s: must be at least 1", in.sub("total"))
+		return nil, &ValidationError{in.sub("total"), "must be at least 1"}
 	case *idx >= *tot:
-		return nil, fmt.Errorf("%s: must be below total", in.sub("index"))
+		return nil, &ValidationError{in.sub("index"), "must be below total"}
 	}
 	return &Slice{Index: uint32(*idx), Total: uint32(*tot)}, nil
 }

@@ -42,7 +42,7 @@ func parseFieldCondition(o *object) (*FieldCondition, error) {
 		return nil, err
 	}
 	if fc.count() == 0 {
-		return nil, fmt.Errorf("%s: at least one field condition must be specified", o.path)
+		return nil, &ValidationError{o.path, "At least one field condition must be specified"}
 	}
 	return fc, nil
 }

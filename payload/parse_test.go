@@ -19,7 +19,7 @@ func TestParseFilterErrors(t *testing.T) {
 		{`{"must":[{"key":"a","match":{"any":["x",1]}}]}`, "filter.must[0].match.any[1]: mixes strings and integers"},
 		{`{"must":[{"key":"a","match":{"except":[true]}}]}`, "filter.must[0].match.except[0]"},
 		{`{"must":[{"key":"a","match":{"foo":1}}]}`, "filter.must[0].match.foo: unknown field"},
-		{`{"must":[{"key":"a"}]}`, "filter.must[0]: at least one field condition"},
+		{`{"must":[{"key":"a"}]}`, "filter.must[0]: At least one field condition"},
 		{`{"must":[{"key":"a..b","match":{"value":1}}]}`, "filter.must[0].key:"},
 		{`{"must":[{"key":5,"match":{"value":1}}]}`, "filter.must[0].key: expected a string"},
 		{`{"should":[{"is_empty":{"key":"a","x":1}}]}`, "filter.should[0].is_empty.x: unknown field"},

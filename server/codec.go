@@ -163,6 +163,10 @@ func decodeJSON(body []byte, v any) error {
 		if errors.Is(err, engine.ErrInvalid) {
 			return err // a value out of range, found while decoding: 422
 		}
+		var ve *payload.ValidationError
+		if errors.As(err, &ve) {
+			return wrapMsg(errValidation, "Validation error in JSON body: ["+ve.Error()+"]")
+		}
 		return badJSON(err)
 	}
 	return nil

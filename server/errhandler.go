@@ -3,6 +3,9 @@ package server
 import (
 	"log/slog"
 	"net/http"
+	"strconv"
+
+	"github.com/cairn-db/cairn/engine"
 
 	"github.com/labstack/echo/v4"
 )
@@ -15,6 +18,9 @@ func (s *Server) errorHandler(err error, c echo.Context) {
 		return
 	}
 	code, msg := statusOf(err)
+	if after, ok := engine.RetryAfter(err); ok {
+		c.Response().Header().Set("Retry-After", strconv.Itoa(int(after.Seconds())))
+	}
 	if code == http.StatusNotFound {
 		c.Response().Header().Del(echo.HeaderAllow) // set by echo's router for a known path
 	}

@@ -62,6 +62,7 @@ var statusTable = []struct {
 	{engine.ErrAlreadyExists, http.StatusConflict},
 	{engine.ErrBadRequest, http.StatusBadRequest},
 	{engine.ErrInvalid, http.StatusUnprocessableEntity},
+	{engine.ErrRateLimited, http.StatusTooManyRequests},
 	{engine.ErrClosed, http.StatusServiceUnavailable},
 	{engine.ErrFailed, http.StatusInternalServerError}, // Qdrant: a shard that did not load
 	{engine.ErrCorrupt, http.StatusInternalServerError},

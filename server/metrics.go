@@ -14,6 +14,8 @@ import (
 type metrics struct {
 	responses *prometheus.CounterVec
 	duration  *prometheus.HistogramVec
+	// rest are the same answers for the telemetry's requests section.
+	rest restStats
 }
 
 func newMetrics(reg prometheus.Registerer, s *Server) *metrics {
@@ -53,7 +55,11 @@ func (m *metrics) observe(next echo.HandlerFunc) echo.HandlerFunc {
 			route = "unmatched"
 		}
 		method := c.Request().Method
-		m.duration.WithLabelValues(method, route).Observe(time.Since(start).Seconds())
+		took := time.Since(start)
+		m.duration.WithLabelValues(method, route).Observe(took.Seconds())
+		if route != "unmatched" {
+			m.rest.record(method, route, c.Response().Status, took, time.Now())
+		}
 		m.responses.WithLabelValues(method, route, strconv.Itoa(c.Response().Status)).Inc()
 		return nil
 	}

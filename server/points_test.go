@@ -129,8 +129,8 @@ func TestUpsertErrors(t *testing.T) {
 		{"bad wait", p + "?wait=perhaps", `{"points":[]}`, 400, []string{"wait"}},
 		{"bad ordering", p + "?ordering=chaotic", `{"points":[]}`, 400, []string{"ordering"}},
 		{"missing collection", "/collections/nope/points", `{"points":[]}`, 404, []string{"nope"}},
-		{"update_mode", p, `{"points":[],"update_mode":"insert_only"}`, 400, []string{"update_mode"}},
-		{"update_filter", p, `{"points":[],"update_filter":{}}`, 400, []string{"update_filter"}},
+		{"update_mode", p, `{"points":[],"update_mode":"sometimes"}`, 400, []string{"update_mode", "unknown variant `sometimes`"}},
+		{"update_filter", p, `{"points":[],"update_filter":{"must":5}}`, 400, []string{"must"}},
 		{"shard_key", p, `{"points":[],"shard_key":"a"}`, 400, []string{"shard_key"}},
 	}
 	for _, tt := range tests {

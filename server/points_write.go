@@ -42,12 +42,16 @@ func (s *Server) writeRoute(op writeOp) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
+		secs, err := timeoutParam(c)
+		if err != nil {
+			return err
+		}
 		body, release, err := s.readPooledBody(c)
 		if err != nil {
 			return err
 		}
 		defer release()
-		res, err := op(c.Request().Context(), col, body, wait)
+		res, err := op(engine.WithClientTimeout(c.Request().Context(), secs), col, body, wait)
 		if err != nil {
 			return err
 		}
@@ -71,11 +75,20 @@ type batchIn struct {
 
 // insertIn is Qdrant's PointInsertOperations: a list or a batch.
 type insertIn struct {
-	Points       *[]pointIn `json:"points"`
-	Batch        *batchIn   `json:"batch"`
-	ShardKey     rawJSON    `json:"shard_key"`
-	UpdateFilter rawJSON    `json:"update_filter"`
-	UpdateMode   rawJSON    `json:"update_mode"`
+	Points       *[]pointIn      `json:"points"`
+	Batch        *batchIn        `json:"batch"`
+	ShardKey     rawJSON         `json:"shard_key"`
+	UpdateFilter *payload.Filter `json:"update_filter"`
+	UpdateMode   *string         `json:"update_mode"`
+}
+
+// options returns the conditional upsert the body asks for.
+func (in *insertIn) options() engine.UpsertOptions {
+	o := engine.UpsertOptions{Filter: in.UpdateFilter}
+	if in.UpdateMode != nil {
+		o.Mode = engine.UpdateMode(*in.UpdateMode)
+	}
+	return o
 }
 
 func upsertOp(ctx context.Context, col *engine.Collection, body []byte, wait bool) (engine.UpdateResult, error) {
@@ -90,7 +103,7 @@ func upsertOp(ctx context.Context, col *engine.Collection, body []byte, wait boo
 	if err != nil {
 		return engine.UpdateResult{}, badJSON(err)
 	}
-	return col.Upsert(ctx, pts, wait)
+	return col.UpsertWith(ctx, pts, in.options(), wait)
 }
 
 // points converts either form to engine points.
@@ -98,10 +111,6 @@ func (in *insertIn) points() ([]engine.PointStruct, error) {
 	switch {
 	case !in.ShardKey.isNull():
 		return nil, &fieldError{Field: "shard_key", Msg: "Cairn has no custom sharding; leave shard_key out"}
-	case !in.UpdateFilter.isNull():
-		return nil, &fieldError{Field: "update_filter", Msg: "conditional upserts are not supported by Cairn"}
-	case !in.UpdateMode.isNull() && string(in.UpdateMode) != `"upsert"`:
-		return nil, &fieldError{Field: "update_mode", Msg: "only \"upsert\" is supported by Cairn"}
 	case in.Points != nil && in.Batch != nil:
 		return nil, &fieldError{Field: "points", Msg: "give either points or batch, not both"}
 	case in.Points != nil:
@@ -270,8 +279,10 @@ var (
 	setPayloadOp       = decodeThen(decodeSetPayload, (*engine.Collection).SetPayload)
 	overwritePayloadOp = decodeThen(decodeSetPayload, (*engine.Collection).OverwritePayload)
 	deletePayloadOp    = decodeThen(decodeDeletePayload, (*engine.Collection).DeletePayload)
-	updateVectorsOp    = decodeThen(decodeUpdateVectors, (*engine.Collection).UpdateVectors)
-	deleteVectorsOp    = decodeThen(decodeDeleteVectors, (*engine.Collection).DeleteVectors)
+	updateVectorsOp    = decodeThen(decodeUpdateVectors, func(c *engine.Collection, ctx context.Context, u updateVectors, wait bool) (engine.UpdateResult, error) {
+		return c.UpdateVectorsWith(ctx, u.points, u.filter, wait)
+	})
+	deleteVectorsOp = decodeThen(decodeDeleteVectors, (*engine.Collection).DeleteVectors)
 )
 
 // setPayloadIn is Qdrant's SetPayload body.
@@ -328,25 +339,32 @@ type pointVectorsIn struct {
 }
 
 type updateVectorsIn struct {
-	Points *[]pointVectorsIn `json:"points"`
+	Points       *[]pointVectorsIn `json:"points"`
+	UpdateFilter *payload.Filter   `json:"update_filter"`
 }
 
-func decodeUpdateVectors(body []byte) ([]engine.PointVectors, error) {
+// updateVectors is a decoded update-vectors body.
+type updateVectors struct {
+	points []engine.PointVectors
+	filter *payload.Filter
+}
+
+func decodeUpdateVectors(body []byte) (updateVectors, error) {
 	var in updateVectorsIn
 	if err := decodeJSON(body, &in); err != nil {
-		return nil, err
+		return updateVectors{}, err
 	}
 	if in.Points == nil {
-		return nil, badJSON(&fieldError{Field: "points", Msg: "missing field"})
+		return updateVectors{}, badJSON(&fieldError{Field: "points", Msg: "missing field"})
 	}
 	pts := make([]engine.PointVectors, len(*in.Points))
 	for i, p := range *in.Points {
 		if p.ID == nil || !p.Vector.set {
-			return nil, badJSON(&fieldError{Field: fmt.Sprintf("points[%d]", i), Msg: "missing field id or vector"})
+			return updateVectors{}, badJSON(&fieldError{Field: fmt.Sprintf("points[%d]", i), Msg: "missing field id or vector"})
 		}
 		pts[i] = engine.PointVectors{ID: *p.ID, Vector: p.Vector.dense, Sparse: p.Vector.sparse}
 	}
-	return pts, nil
+	return updateVectors{points: pts, filter: in.UpdateFilter}, nil
 }
 
 type deleteVectorsIn struct {

@@ -175,6 +175,7 @@ func (s *Server) routes() {
 	s.add(http.MethodGet, "/telemetry", accessRead, s.telemetry)
 	s.add(http.MethodGet, "/metrics", accessRead, s.metricsHandler())
 	s.collectionRoutes()
+	s.clusterRoutes()
 	s.snapshotRoutes()
 	s.backupRoutes()
 }
