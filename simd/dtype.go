@@ -59,6 +59,20 @@ func F16FromFloat32(f float32) uint16 {
 	return sign | uint16(r)
 }
 
+// U8FromFloat32 converts f to uint8 as Qdrant converts a vector component
+// for `datatype: uint8` (Rust's `f as u8`): the fraction is dropped
+// (rounding toward zero), values below 0 and NaN become 0, values above
+// 255 become 255.
+func U8FromFloat32(f float32) uint8 {
+	switch {
+	case !(f > 0):
+		return 0
+	case f >= 255:
+		return 255
+	}
+	return uint8(f)
+}
+
 // F16ToFloat32 returns the float32 value of the binary16 bits h (exact).
 func F16ToFloat32(h uint16) float32 {
 	sign := uint32(h&0x8000) << 16

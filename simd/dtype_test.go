@@ -268,3 +268,19 @@ func TestDtypeShortB(t *testing.T) {
 		}()
 	}
 }
+
+// TestU8FromFloat32 checks the saturating, truncating conversion.
+func TestU8FromFloat32(t *testing.T) {
+	nan, inf := float32(math.NaN()), float32(math.Inf(1))
+	for _, c := range []struct {
+		f    float32
+		want uint8
+	}{
+		{0, 0}, {0.99, 0}, {1, 1}, {1.5, 1}, {254.999, 254}, {255, 255}, {255.5, 255},
+		{256, 255}, {1e30, 255}, {inf, 255}, {-0.5, 0}, {-1, 0}, {-inf, 0}, {nan, 0}, {127.9, 127},
+	} {
+		if got := U8FromFloat32(c.f); got != c.want {
+			t.Errorf("U8FromFloat32(%g) = %d, want %d", c.f, got, c.want)
+		}
+	}
+}
