@@ -47,7 +47,10 @@
 // `datatype: float16` (binary16 bits in a uint16) and `uint8`: [DotF16],
 // [L2SquaredF16], [DotU8], [L2SquaredU8] and [CosineU8], with
 // [F16FromFloat32] / [F16ToFloat32] for the conversion (round to nearest
-// even, overflow to infinity). Both operands have the stored type: as in
+// even, overflow to infinity, as Rust's half::f16::from_f32 that Qdrant
+// uses) and [U8FromFloat32] for uint8 (Qdrant's `x as u8`: truncated,
+// saturated to 0–255, NaN to 0), and their slice forms [F16Encode],
+// [F16Decode] and [U8Encode]. Both operands have the stored type: as in
 // Qdrant, a float32 query is converted to the stored type before scoring,
 // never scored in float32 against narrow stored values. float16 is widened
 // exactly and summed in float32 (avx512: VCVTPH2PS on ZMM; avx2: F16C

@@ -234,3 +234,30 @@ func withTailU8(bulk, tail func(a, b []uint8) uint32, block int) func(a, b []uin
 		return s
 	}
 }
+
+// F16Encode writes F16FromFloat32(src[i]) into dst[i] for every element of
+// src and panics when dst is shorter than src.
+func F16Encode(dst []uint16, src []float32) {
+	dst = dst[:len(src)]
+	for i, f := range src {
+		dst[i] = F16FromFloat32(f)
+	}
+}
+
+// F16Decode writes F16ToFloat32(src[i]) into dst[i] for every element of
+// src and panics when dst is shorter than src.
+func F16Decode(dst []float32, src []uint16) {
+	dst = dst[:len(src)]
+	for i, h := range src {
+		dst[i] = F16ToFloat32(h)
+	}
+}
+
+// U8Encode writes U8FromFloat32(src[i]) into dst[i] for every element of
+// src and panics when dst is shorter than src.
+func U8Encode(dst []uint8, src []float32) {
+	dst = dst[:len(src)]
+	for i, f := range src {
+		dst[i] = U8FromFloat32(f)
+	}
+}

@@ -284,3 +284,37 @@ func TestU8FromFloat32(t *testing.T) {
 		}
 	}
 }
+
+// TestEncodeDecode checks the slice conversions element by element and
+// their panics on a short destination.
+func TestEncodeDecode(t *testing.T) {
+	src := []float32{0, 1, -2.5, 65504, 7e4, 300, -1, 0.3, float32(math.NaN())}
+	h := make([]uint16, len(src))
+	F16Encode(h, src)
+	f := make([]float32, len(src))
+	F16Decode(f, h)
+	u := make([]uint8, len(src))
+	U8Encode(u, src)
+	for i, x := range src {
+		if h[i] != F16FromFloat32(x) || u[i] != U8FromFloat32(x) {
+			t.Fatalf("element %d (%g): f16 %#04x, u8 %d", i, x, h[i], u[i])
+		}
+		if g := F16ToFloat32(h[i]); math.Float32bits(f[i]) != math.Float32bits(g) {
+			t.Fatalf("element %d: decoded %g, want %g", i, f[i], g)
+		}
+	}
+	for name, fn := range map[string]func(){
+		"F16Encode": func() { F16Encode(make([]uint16, 2), src) },
+		"F16Decode": func() { F16Decode(make([]float32, 2), h) },
+		"U8Encode":  func() { U8Encode(make([]uint8, 2), src) },
+	} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("%s with a short dst did not panic", name)
+				}
+			}()
+			fn()
+		}()
+	}
+}
