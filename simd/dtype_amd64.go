@@ -32,9 +32,9 @@ func dotU8AVX512(a, b []uint8) uint32
 //go:noescape
 func l2U8AVX512(a, b []uint8) uint32
 
-// withDtypesAVX2 sets im's float16 and uint8 kernels to the AVX2 ones:
-// F16C widens float16 (every AVX2 CPU cpuid reports F16C on is checked at
-// selection; without F16C the portable float16 kernels stay).
+// withDtypesAVX2 sets im's float16 and uint8 kernels to the AVX2 ones. The
+// float16 kernels widen with F16C's VCVTPH2PS, which cpuid is asked for
+// separately; on a CPU without it the portable float16 kernels are used.
 func withDtypesAVX2(im Impl) Impl {
 	if cpuid.CPU.Supports(cpuid.F16C) {
 		im.DotF16 = withTailF16(dotF16AVX2, dotF16Go, 8)
