@@ -18,10 +18,10 @@ var avx2 = Impl{
 func available() []Impl {
 	var impls []Impl
 	if cpuid.CPU.Supports(cpuid.AVX512F, cpuid.AVX2, cpuid.FMA3) {
-		impls = append(impls, avx512)
+		impls = append(impls, withDtypesAVX512(avx512))
 	}
 	if cpuid.CPU.Supports(cpuid.AVX2, cpuid.FMA3) {
-		impls = append(impls, avx2)
+		impls = append(impls, withDtypesAVX2(avx2))
 	}
 	return impls
 }

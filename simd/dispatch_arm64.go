@@ -19,7 +19,7 @@ var neon = Impl{
 // that a CPU reporting otherwise falls back to the portable kernels.
 func available() []Impl {
 	if cpuid.CPU.Supports(cpuid.ASIMD) {
-		return []Impl{neon}
+		return []Impl{withDtypesNEON(neon)}
 	}
 	return nil
 }

@@ -41,6 +41,28 @@
 // so results agree within a relative rounding error (about 1e-6 times the
 // sum of the absolute terms), not bit for bit.
 //
+// # float16 and uint8
+//
+// dtype.go adds the kernels for dense vectors stored as Qdrant's
+// `datatype: float16` (binary16 bits in a uint16) and `uint8`: [DotF16],
+// [L2SquaredF16], [DotU8], [L2SquaredU8] and [CosineU8], with
+// [F16FromFloat32] / [F16ToFloat32] for the conversion (round to nearest
+// even, overflow to infinity, as Rust's half::f16::from_f32 that Qdrant
+// uses) and [U8FromFloat32] for uint8 (Qdrant's `x as u8`: truncated,
+// saturated to 0–255, NaN to 0), and their slice forms [F16Encode],
+// [F16Decode] and [U8Encode]. Both operands have the stored type: as in
+// Qdrant, a float32 query is converted to the stored type before scoring,
+// never scored in float32 against narrow stored values. float16 is widened
+// exactly and summed in float32 (avx512: VCVTPH2PS on ZMM; avx2: F16C
+// VCVTPH2PS on YMM; neon: FCVTL/FCVTL2), cosine being the dot product of
+// vectors normalised before narrowing. uint8 sums are exact uint32 integers
+// (avx512: VPMOVZXBW + VNNI VPDPWSSD when the CPU has AVX512BW and
+// AVX512VNNI, else the avx2 kernels; avx2: VPMOVZXBW + VPMADDWD; neon:
+// UMULL/UMULL2 + UADALP, UABD for the distance), so every implementation
+// returns the same value; [CosineU8] follows Qdrant: dot / sqrt(|a|²·|b|²)
+// in float32, not normalised into uint8, 0 for a zero vector. The assembly
+// handles whole blocks of 8–32 elements and the portable kernel the rest.
+//
 // # Preconditions
 //
 // The pair kernels read len(a) floats of each argument: b must be at least

@@ -17,6 +17,12 @@ type Impl struct {
 	DotBatch       func(q, vecs, out []float32)
 	L2SquaredBatch func(q, vecs, out []float32)
 	L1Batch        func(q, vecs, out []float32)
+	// DotF16 and L2SquaredF16 score two float16 vectors (binary16 bits) of
+	// equal length; DotU8 and L2SquaredU8 two uint8 vectors (dtype.go).
+	DotF16       func(a, b []uint16) float32
+	L2SquaredF16 func(a, b []uint16) float32
+	DotU8        func(a, b []uint8) uint32
+	L2SquaredU8  func(a, b []uint8) uint32
 }
 
 // portable is the pure Go implementation, always available.
@@ -28,6 +34,10 @@ var portable = Impl{
 	DotBatch:       func(q, v, o []float32) { batchGo(dotGo, q, v, o) },
 	L2SquaredBatch: func(q, v, o []float32) { batchGo(l2Go, q, v, o) },
 	L1Batch:        func(q, v, o []float32) { batchGo(l1Go, q, v, o) },
+	DotF16:         dotF16Go,
+	L2SquaredF16:   l2F16Go,
+	DotU8:          dotU8Go,
+	L2SquaredU8:    l2U8Go,
 }
 
 // chosen is the implementation in use, set once at package initialisation.

@@ -1,0 +1,202 @@
+//go:build !purego
+
+// The float16 and uint8 kernels (dtype.go) for AVX2+F16C and for
+// AVX-512F (float16) / AVX-512BW+VNNI (uint8). Every kernel scores the
+// whole of a, which must be a multiple of the kernel's block (8 or 16
+// elements for AVX2, 16 or 32 for AVX-512; withTailF16 and withTailU8 run
+// the rest in Go), and reads len(a) elements of b.
+//   SI = a, DI = b, CX = elements left; accumulators Y0-Y3 / Z0-Z3,
+//   temporaries Y4-Y11 / Z4-Z11.
+// float16 is widened with VCVTPH2PS (exact) and summed with FMA in
+// float32. uint8 is zero-extended to 16-bit words and multiplied in pairs
+// into 32-bit lanes (VPMADDWD, or VNNI's VPDPWSSD which also adds); each
+// lane gathers at most len/16 products of ≤ 65025, so nothing overflows
+// int32 below 528,000 elements.
+
+#include "textflag.h"
+
+#define ZERO4Y VXORPS Y0, Y0, Y0; VXORPS Y1, Y1, Y1; VXORPS Y2, Y2, Y2; VXORPS Y3, Y3, Y3
+#define ZERO4Z VPXORD Z0, Z0, Z0; VPXORD Z1, Z1, Z1; VPXORD Z2, Z2, Z2; VPXORD Z3, Z3, Z3
+
+// REDUCEPS sums the float lanes of Y0-Y3 into X0.
+#define REDUCEPS \
+	VADDPS Y1, Y0, Y0; VADDPS Y3, Y2, Y2; VADDPS Y2, Y0, Y0; \
+	VEXTRACTF128 $1, Y0, X1; VADDPS X1, X0, X0; \
+	VMOVHLPS X0, X0, X1; VADDPS X1, X0, X0; \
+	VMOVSHDUP X0, X1; VADDSS X1, X0, X0
+
+// REDUCED sums the dword lanes of Y0-Y1 into AX.
+#define REDUCED \
+	VPADDD Y1, Y0, Y0; \
+	VEXTRACTI128 $1, Y0, X1; VPADDD X1, X0, X0; \
+	VPSHUFD $0x4e, X0, X1; VPADDD X1, X0, X0; \
+	VPSHUFD $0xb1, X0, X1; VPADDD X1, X0, X0; \
+	VMOVD X0, AX
+
+#define ARGS \
+	MOVQ a_base+0(FP), SI; \
+	MOVQ a_len+8(FP), CX; \
+	MOVQ b_base+24(FP), DI
+
+// ---- AVX2 float16: 32 halves a step, then 8.
+
+#define F16_LOAD32Y \
+	VCVTPH2PS (SI), Y4; VCVTPH2PS 16(SI), Y5; VCVTPH2PS 32(SI), Y6; VCVTPH2PS 48(SI), Y7; \
+	VCVTPH2PS (DI), Y8; VCVTPH2PS 16(DI), Y9; VCVTPH2PS 32(DI), Y10; VCVTPH2PS 48(DI), Y11
+
+#define DOTF16_STEP32Y F16_LOAD32Y; \
+	VFMADD231PS Y8, Y4, Y0; VFMADD231PS Y9, Y5, Y1; VFMADD231PS Y10, Y6, Y2; VFMADD231PS Y11, Y7, Y3
+#define DOTF16_STEP8Y VCVTPH2PS (SI), Y4; VCVTPH2PS (DI), Y8; VFMADD231PS Y8, Y4, Y0
+
+#define L2F16_STEP32Y F16_LOAD32Y; \
+	VSUBPS Y8, Y4, Y4; VSUBPS Y9, Y5, Y5; VSUBPS Y10, Y6, Y6; VSUBPS Y11, Y7, Y7; \
+	VFMADD231PS Y4, Y4, Y0; VFMADD231PS Y5, Y5, Y1; VFMADD231PS Y6, Y6, Y2; VFMADD231PS Y7, Y7, Y3
+#define L2F16_STEP8Y VCVTPH2PS (SI), Y4; VCVTPH2PS (DI), Y8; VSUBPS Y8, Y4, Y4; VFMADD231PS Y4, Y4, Y0
+
+// LOOPS runs STEPBIG (big elements of esize bytes) while at least big are
+// left, then STEPSMALL (small elements) while at least small are left.
+#define LOOPS(STEPBIG, big, STEPSMALL, small, esize) \
+lbig: \
+	CMPQ CX, $big; \
+	JLT  lsmall; \
+	STEPBIG; \
+	ADDQ $(big*esize), SI; ADDQ $(big*esize), DI; \
+	SUBQ $big, CX; \
+	JMP  lbig; \
+lsmall: \
+	CMPQ CX, $small; \
+	JLT  ldone; \
+	STEPSMALL; \
+	ADDQ $(small*esize), SI; ADDQ $(small*esize), DI; \
+	SUBQ $small, CX; \
+	JMP  lsmall; \
+ldone:
+
+// func dotF16AVX2(a, b []uint16) float32
+TEXT ·dotF16AVX2(SB), NOSPLIT, $0-52
+	ARGS
+	ZERO4Y
+	LOOPS(DOTF16_STEP32Y, 32, DOTF16_STEP8Y, 8, 2)
+	REDUCEPS
+	VZEROUPPER
+	MOVSS X0, ret+48(FP)
+	RET
+
+// func l2F16AVX2(a, b []uint16) float32
+TEXT ·l2F16AVX2(SB), NOSPLIT, $0-52
+	ARGS
+	ZERO4Y
+	LOOPS(L2F16_STEP32Y, 32, L2F16_STEP8Y, 8, 2)
+	REDUCEPS
+	VZEROUPPER
+	MOVSS X0, ret+48(FP)
+	RET
+
+// ---- AVX2 uint8: 32 bytes a step, then 16.
+
+#define U8_LOAD32Y \
+	VPMOVZXBW (SI), Y4; VPMOVZXBW 16(SI), Y5; VPMOVZXBW (DI), Y8; VPMOVZXBW 16(DI), Y9
+#define DOTU8_STEP32Y U8_LOAD32Y; \
+	VPMADDWD Y8, Y4, Y4; VPMADDWD Y9, Y5, Y5; VPADDD Y4, Y0, Y0; VPADDD Y5, Y1, Y1
+#define DOTU8_STEP16Y VPMOVZXBW (SI), Y4; VPMOVZXBW (DI), Y8; VPMADDWD Y8, Y4, Y4; VPADDD Y4, Y0, Y0
+#define L2U8_STEP32Y U8_LOAD32Y; \
+	VPSUBW Y8, Y4, Y4; VPSUBW Y9, Y5, Y5; \
+	VPMADDWD Y4, Y4, Y4; VPMADDWD Y5, Y5, Y5; VPADDD Y4, Y0, Y0; VPADDD Y5, Y1, Y1
+#define L2U8_STEP16Y VPMOVZXBW (SI), Y4; VPMOVZXBW (DI), Y8; VPSUBW Y8, Y4, Y4; \
+	VPMADDWD Y4, Y4, Y4; VPADDD Y4, Y0, Y0
+
+// func dotU8AVX2(a, b []uint8) uint32
+TEXT ·dotU8AVX2(SB), NOSPLIT, $0-52
+	ARGS
+	ZERO4Y
+	LOOPS(DOTU8_STEP32Y, 32, DOTU8_STEP16Y, 16, 1)
+	REDUCED
+	VZEROUPPER
+	MOVL AX, ret+48(FP)
+	RET
+
+// func l2U8AVX2(a, b []uint8) uint32
+TEXT ·l2U8AVX2(SB), NOSPLIT, $0-52
+	ARGS
+	ZERO4Y
+	LOOPS(L2U8_STEP32Y, 32, L2U8_STEP16Y, 16, 1)
+	REDUCED
+	VZEROUPPER
+	MOVL AX, ret+48(FP)
+	RET
+
+// ---- AVX-512F float16: 64 halves a step, then 16.
+
+#define F16_LOAD64Z \
+	VCVTPH2PS (SI), Z4; VCVTPH2PS 32(SI), Z5; VCVTPH2PS 64(SI), Z6; VCVTPH2PS 96(SI), Z7; \
+	VCVTPH2PS (DI), Z8; VCVTPH2PS 32(DI), Z9; VCVTPH2PS 64(DI), Z10; VCVTPH2PS 96(DI), Z11
+#define DOTF16_STEP64Z F16_LOAD64Z; \
+	VFMADD231PS Z8, Z4, Z0; VFMADD231PS Z9, Z5, Z1; VFMADD231PS Z10, Z6, Z2; VFMADD231PS Z11, Z7, Z3
+#define DOTF16_STEP16Z VCVTPH2PS (SI), Z4; VCVTPH2PS (DI), Z8; VFMADD231PS Z8, Z4, Z0
+#define L2F16_STEP64Z F16_LOAD64Z; \
+	VSUBPS Z8, Z4, Z4; VSUBPS Z9, Z5, Z5; VSUBPS Z10, Z6, Z6; VSUBPS Z11, Z7, Z7; \
+	VFMADD231PS Z4, Z4, Z0; VFMADD231PS Z5, Z5, Z1; VFMADD231PS Z6, Z6, Z2; VFMADD231PS Z7, Z7, Z3
+#define L2F16_STEP16Z VCVTPH2PS (SI), Z4; VCVTPH2PS (DI), Z8; VSUBPS Z8, Z4, Z4; VFMADD231PS Z4, Z4, Z0
+
+// REDUCEPSZ folds Z0-Z3 into Y0-Y3 and runs REDUCEPS.
+#define REDUCEPSZ \
+	VADDPS Z1, Z0, Z0; VADDPS Z3, Z2, Z2; VADDPS Z2, Z0, Z0; \
+	VEXTRACTF64X4 $1, Z0, Y1; \
+	VXORPS Y2, Y2, Y2; VXORPS Y3, Y3, Y3; \
+	REDUCEPS
+
+// func dotF16AVX512(a, b []uint16) float32
+TEXT ·dotF16AVX512(SB), NOSPLIT, $0-52
+	ARGS
+	ZERO4Z
+	LOOPS(DOTF16_STEP64Z, 64, DOTF16_STEP16Z, 16, 2)
+	REDUCEPSZ
+	VZEROUPPER
+	MOVSS X0, ret+48(FP)
+	RET
+
+// func l2F16AVX512(a, b []uint16) float32
+TEXT ·l2F16AVX512(SB), NOSPLIT, $0-52
+	ARGS
+	ZERO4Z
+	LOOPS(L2F16_STEP64Z, 64, L2F16_STEP16Z, 16, 2)
+	REDUCEPSZ
+	VZEROUPPER
+	MOVSS X0, ret+48(FP)
+	RET
+
+// ---- AVX-512BW+VNNI uint8: 64 bytes a step, then 32.
+
+#define U8_LOAD64Z \
+	VPMOVZXBW (SI), Z4; VPMOVZXBW 32(SI), Z5; VPMOVZXBW (DI), Z8; VPMOVZXBW 32(DI), Z9
+#define DOTU8_STEP64Z U8_LOAD64Z; VPDPWSSD Z8, Z4, Z0; VPDPWSSD Z9, Z5, Z1
+#define DOTU8_STEP32Z VPMOVZXBW (SI), Z4; VPMOVZXBW (DI), Z8; VPDPWSSD Z8, Z4, Z0
+#define L2U8_STEP64Z U8_LOAD64Z; VPSUBW Z8, Z4, Z4; VPSUBW Z9, Z5, Z5; \
+	VPDPWSSD Z4, Z4, Z0; VPDPWSSD Z5, Z5, Z1
+#define L2U8_STEP32Z VPMOVZXBW (SI), Z4; VPMOVZXBW (DI), Z8; VPSUBW Z8, Z4, Z4; VPDPWSSD Z4, Z4, Z0
+
+// REDUCEDZ folds Z0-Z1 into Y0-Y1 and runs REDUCED.
+#define REDUCEDZ \
+	VPADDD Z1, Z0, Z0; \
+	VEXTRACTI64X4 $1, Z0, Y1; \
+	REDUCED
+
+// func dotU8AVX512(a, b []uint8) uint32
+TEXT ·dotU8AVX512(SB), NOSPLIT, $0-52
+	ARGS
+	ZERO4Z
+	LOOPS(DOTU8_STEP64Z, 64, DOTU8_STEP32Z, 32, 1)
+	REDUCEDZ
+	VZEROUPPER
+	MOVL AX, ret+48(FP)
+	RET
+
+// func l2U8AVX512(a, b []uint8) uint32
+TEXT ·l2U8AVX512(SB), NOSPLIT, $0-52
+	ARGS
+	ZERO4Z
+	LOOPS(L2U8_STEP64Z, 64, L2U8_STEP32Z, 32, 1)
+	REDUCEDZ
+	VZEROUPPER
+	MOVL AX, ret+48(FP)
+	RET
