@@ -405,6 +405,8 @@ type SearchParams struct {
 	Exact bool `json:"exact,omitempty"`
 	// IndexedOnly skips segments that are neither indexed nor small.
 	IndexedOnly bool `json:"indexed_only,omitempty"`
+	// Quantization tunes the use of quantized vectors (nil: Qdrant's defaults).
+	Quantization *QuantizationSearchParams `json:"quantization,omitempty"`
 }
 
 // SearchRequest is Qdrant's search request (also what the query API's

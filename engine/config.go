@@ -39,6 +39,8 @@ type VectorParams struct {
 	HnswConfig *HnswConfigDiff `json:"hnsw_config,omitempty"`
 	// OnDisk is accepted for compatibility; sealed vectors are always mmap'd.
 	OnDisk *bool `json:"on_disk,omitempty"`
+	// QuantizationConfig overrides the collection's quantization for this vector.
+	QuantizationConfig *QuantizationConfig `json:"quantization_config,omitempty"`
 }
 
 // VectorsConfig maps vector names to their parameters. The empty name is
@@ -178,6 +180,8 @@ type CollectionConfig struct {
 	WalConfig       WalConfig        `json:"wal_config"`
 	// Metadata is arbitrary JSON the client attached to the collection.
 	Metadata payload.Payload `json:"metadata,omitempty"`
+	// QuantizationConfig is the collection's default quantization (nil: none).
+	QuantizationConfig *QuantizationConfig `json:"quantization_config,omitempty"`
 }
 
 // CreateCollection is Qdrant's create-collection request body. Unset fields
@@ -192,6 +196,7 @@ type CreateCollection struct {
 	WalConfig              *WalConfigDiff        `json:"wal_config,omitempty"`
 	OptimizersConfig       *OptimizersConfigDiff `json:"optimizers_config,omitempty"`
 	Metadata               payload.Payload       `json:"metadata,omitempty"`
+	QuantizationConfig     *QuantizationConfig   `json:"quantization_config,omitempty"`
 }
 
 // VectorParamsDiff changes one vector's updatable parameters.
@@ -247,6 +252,7 @@ func (cc CreateCollection) Config() CollectionConfig {
 	c.OptimizerConfig.apply(cc.OptimizersConfig)
 	c.WalConfig.apply(cc.WalConfig)
 	c.Metadata = cc.Metadata
+	c.QuantizationConfig = cc.QuantizationConfig
 	return c
 }
 

@@ -103,6 +103,8 @@ func (sv segView) search(p *searchPlan, sc *searchScratch) {
 		sv.scanCustom(mt, p, t)
 	} else if g := sv.h.graphs[p.name]; g != nil && !p.exact && sv.useGraph(mt, p) {
 		sv.searchGraph(g, mt, p, sc)
+	} else if qz := sv.h.quant[p.name]; qz != nil && !p.quant.ignore && !p.exact {
+		sv.scanQuantized(qz, block, dim, mt, p, sc)
 	} else {
 		sv.scan(block, dim, mt, p, sc)
 	}

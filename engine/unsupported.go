@@ -42,7 +42,6 @@ type settingRule struct {
 
 // Reasons shared by several schemas.
 const (
-	noQuantization = "quantization is not supported by Cairn; remove the setting or set it to null"
 	noMemory       = "memory placement is not supported by Cairn (segments are memory-mapped files; the page cache decides what stays in RAM)"
 	noStrictMode   = "strict mode is not supported by Cairn; remove the setting, set it to null or to {\"enabled\": false}"
 	noSparse       = "sparse vectors are not supported by Cairn"
@@ -67,7 +66,7 @@ var settingSchemas = map[string]map[string]settingRule{
 		"hnsw_config":              {sub: "HnswConfigDiff"},
 		"wal_config":               {sub: "WalConfigDiff"},
 		"optimizers_config":        {sub: "OptimizersConfigDiff"},
-		"quantization_config":      {kind: refused, why: noQuantization},
+		"quantization_config":      {check: checkQuantizationJSON},
 		"sparse_vectors":           {kind: refused, accept: isJSON(`{}`), why: noSparse},
 		"strict_mode_config":       {kind: refused, accept: strictModeOff, why: noStrictMode},
 		"metadata":                 {check: checkMetadata},
@@ -77,7 +76,7 @@ var settingSchemas = map[string]map[string]settingRule{
 		"optimizers_config":   {sub: "OptimizersConfigDiff"},
 		"params":              {sub: "CollectionParamsDiff"},
 		"hnsw_config":         {sub: "HnswConfigDiff"},
-		"quantization_config": {kind: refused, why: noQuantization},
+		"quantization_config": {kind: refused, why: noQuantizationChange},
 		"sparse_vectors":      {kind: refused, accept: isJSON(`{}`), why: noSparse},
 		"strict_mode_config":  {kind: refused, accept: strictModeOff, why: noStrictMode},
 		"metadata":            {check: checkMetadata},
@@ -86,7 +85,7 @@ var settingSchemas = map[string]map[string]settingRule{
 		"size":                {},
 		"distance":            {},
 		"hnsw_config":         {sub: "HnswConfigDiff"},
-		"quantization_config": {kind: refused, why: noQuantization},
+		"quantization_config": {check: checkQuantizationJSON},
 		"on_disk":             {kind: stored, why: onDiskStored},
 		"memory":              {kind: refused, why: noMemory},
 		"datatype":            {kind: refused, accept: isJSON(`"float32"`), why: "datatypes other than float32 are not supported by Cairn"},
@@ -94,7 +93,7 @@ var settingSchemas = map[string]map[string]settingRule{
 	},
 	"VectorParamsDiff": {
 		"hnsw_config":         {sub: "HnswConfigDiff"},
-		"quantization_config": {kind: refused, why: noQuantization},
+		"quantization_config": {kind: refused, why: noQuantizationChange},
 		"on_disk":             {kind: stored, why: onDiskStored},
 		"memory":              {kind: refused, why: noMemory},
 	},
