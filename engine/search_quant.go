@@ -3,6 +3,7 @@ package engine
 import (
 	"math"
 
+	"github.com/cairn-db/cairn/hnsw"
 	"github.com/cairn-db/cairn/payload"
 	"github.com/cairn-db/cairn/quant"
 )
@@ -53,6 +54,40 @@ func (qp quantPlan) candidates(k, n int) int {
 	return max(k, int(c))
 }
 
+// searchGraphQuantized walks the HNSW graph on the int8 estimates, keeps
+// the best k·oversampling (ef raised to that) and rescores them as
+// scanQuantized does.
+func (sv segView) searchGraphQuantized(g *hnsw.Graph, qz *quant.Scalar, accept func(uint32) bool, p *searchPlan, sc *searchScratch) {
+	n := sv.h.seg.Len()
+	qz.EncodeQuery(&sc.qq, p.q)
+	k := p.quant.candidates(sc.top.k, n)
+	dist := func(i uint32) float32 { return -qz.Key(&sc.qq, i) }
+	sc.nbrs = g.SearchFunc(sc.sr, dist, k, min(max(p.ef, k), n), accept, sc.nbrs[:0])
+	cand := &sc.qtop
+	cand.k, cand.items = k, cand.items[:0]
+	for _, nb := range sc.nbrs {
+		cand.add(-nb.Dist, int(nb.ID))
+	}
+	block, dim := sv.h.seg.Vectors(p.name)
+	sv.rescore(block, dim, p, sc)
+}
+
+// rescore moves the quantized candidates of sc.qtop into sc.top, with their
+// exact keys unless rescoring is off, applying the score threshold.
+func (sv segView) rescore(block []float32, dim int, p *searchPlan, sc *searchScratch) {
+	var out [1]float32
+	for _, it := range sc.qtop.items {
+		key := it.key
+		if p.quant.rescore {
+			scoreBatch(p.dist, p.q, block[it.ref*dim:(it.ref+1)*dim], out[:])
+			key = out[0]
+		}
+		if key >= p.threshold {
+			sc.top.add(key, it.ref)
+		}
+	}
+}
+
 // scanQuantized scores every live point of the segment on its int8 codes,
 // keeps the best k·oversampling and, unless rescoring is off, re-scores
 // them with the original vectors into sc.top (whose k is the part's limit).
@@ -93,15 +128,5 @@ func (sv segView) scanQuantized(qz *quant.Scalar, block []float32, dim int, mt *
 			visit(uint32(off))
 		}
 	}
-	var out [1]float32
-	for _, it := range cand.items {
-		key := it.key
-		if p.quant.rescore {
-			scoreBatch(p.dist, p.q, block[it.ref*dim:(it.ref+1)*dim], out[:])
-			key = out[0]
-		}
-		if key >= p.threshold {
-			t.add(key, it.ref)
-		}
-	}
+	sv.rescore(block, dim, p, sc)
 }

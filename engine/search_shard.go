@@ -168,6 +168,10 @@ func (sv segView) searchGraph(g *hnsw.Graph, mt *payload.Matcher, p *searchPlan,
 		}
 	}
 	n := sv.h.seg.Len()
+	if qz := sv.h.quant[p.name]; qz != nil && !p.quant.ignore {
+		sv.searchGraphQuantized(g, qz, accept, p, sc)
+		return
+	}
 	sc.nbrs = g.Search(sc.sr, p.q, min(p.k, n), min(p.ef, n), accept, sc.nbrs[:0])
 	for _, nb := range sc.nbrs {
 		key := -nb.Dist
