@@ -141,9 +141,12 @@ func checkQuantizedSearch(t *testing.T, c, plain *Collection, dim int) {
 			}
 		}
 		raw := quantSearch(t, c, q, &SearchParams{Quantization: &QuantizationSearchParams{Rescore: boolp(false)}})
-		for i, r := range raw {
-			if i < len(exact) && r.Score != exact[i].Score {
-				estimated = true
+		rescored := quantSearch(t, c, q, nil)
+		for _, r := range raw {
+			for _, e := range rescored {
+				if e.ID == r.ID && e.Score != r.Score {
+					estimated = true
+				}
 			}
 		}
 	}
