@@ -98,27 +98,27 @@ func (c *CollectionConfig) validateQuantization() error {
 }
 
 // checkQuantizationJSON is the settings check of quantization_config on
-// create: null, or one of Qdrant's three forms, of which only scalar is
-// implemented.
+// create (checkSettings prefixes the field's path): null, or one of
+// Qdrant's three forms, of which only scalar is implemented.
 func checkQuantizationJSON(v json.RawMessage) error {
 	if bytes.Equal(bytes.TrimSpace(v), []byte("null")) {
 		return nil
 	}
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(v, &m); err != nil || len(m) != 1 {
-		return errBadRequest("Bad request: quantization_config: expected one of `scalar`, `product`, `binary`")
+		return errors.New("expected one of `scalar`, `product`, `binary`")
 	}
 	for k, sub := range m {
 		switch k {
 		case "scalar":
 			var f map[string]json.RawMessage
 			if json.Unmarshal(sub, &f) == nil && f["memory"] != nil && !bytes.Equal(bytes.TrimSpace(f["memory"]), []byte("null")) {
-				return errBadRequest("Bad request: quantization_config.scalar.memory: %s", noMemory)
+				return errors.New("scalar.memory: " + noMemory)
 			}
 		case "binary", "product":
-			return errBadRequest("Bad request: quantization_config: %s quantization is not supported by Cairn (only scalar int8); remove the setting or use `scalar`", k)
+			return fmt.Errorf("%s quantization is not supported by Cairn (only scalar int8); remove the setting or use `scalar`", k)
 		default:
-			return errBadRequest("Bad request: quantization_config: unknown variant `%s`, expected one of `scalar`, `product`, `binary`", k)
+			return fmt.Errorf("unknown variant `%s`, expected one of `scalar`, `product`, `binary`", k)
 		}
 	}
 	return nil

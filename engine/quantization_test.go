@@ -260,9 +260,13 @@ func TestQuantizationConfig(t *testing.T) {
 		`{"vectors":{"size":4,"distance":"Dot"},"quantization_config":{"other":{}}}`:                            "unknown variant",
 	}
 	for body, want := range bad {
-		if err := CheckCreateCollection([]byte(body)); !errors.Is(err, ErrBadRequest) || !strings.Contains(err.Error(), want) {
+		if err := CheckCreateCollection([]byte(body)); !errors.Is(err, ErrBadRequest) || !strings.Contains(err.Error(), "quantization_config: ") || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: %v, want %q", body, err, want)
 		}
+	}
+	if err := CheckCreateCollection([]byte(`{"vectors":{"v":{"size":4,"distance":"Dot","quantization_config":{"binary":{}}}}}`)); err == nil ||
+		!strings.Contains(err.Error(), "vectors.v.quantization_config: binary quantization is not supported") {
+		t.Errorf("per-vector binary: %v", err)
 	}
 	for _, q := range []*QuantizationConfig{{Scalar: &ScalarQuantization{Type: "int4"}},
 		{Scalar: &ScalarQuantization{Type: "int8", Quantile: f32p(0.3)}}, {}} {
