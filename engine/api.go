@@ -429,18 +429,8 @@ type SearchParams struct {
 	Exact bool `json:"exact,omitempty"`
 	// IndexedOnly skips segments that are neither indexed nor small.
 	IndexedOnly bool `json:"indexed_only,omitempty"`
-	// Quantization is Qdrant's quantization search parameters. Cairn has
-	// no quantized vectors, so, as Qdrant does for a collection without
-	// quantization, they change no search; strict mode's
-	// search_max_oversampling still bounds Oversampling.
+	// Quantization tunes the use of quantized vectors (nil: Qdrant's defaults).
 	Quantization *QuantizationSearchParams `json:"quantization,omitempty"`
-}
-
-// QuantizationSearchParams is Qdrant's QuantizationSearchParams.
-type QuantizationSearchParams struct {
-	Ignore       bool     `json:"ignore,omitempty"`
-	Rescore      *bool    `json:"rescore,omitempty"`
-	Oversampling *float64 `json:"oversampling,omitempty"`
 }
 
 // SearchRequest is Qdrant's search request (also what the query API's

@@ -55,6 +55,11 @@ func checkSearchParams(p *SearchParams) error {
 	if p != nil && p.HnswEf != nil && *p.HnswEf < 1 {
 		return &engineError{ErrBadRequest, fmt.Sprintf("Bad request: params.hnsw_ef: value %d invalid, must be 1 or more", *p.HnswEf)}
 	}
+	if p != nil && p.Quantization != nil && p.Quantization.Oversampling != nil {
+		if o := *p.Quantization.Oversampling; !(o >= 1) || math.IsInf(o, 1) {
+			return &engineError{ErrBadRequest, fmt.Sprintf("Bad request: params.quantization.oversampling: value %g invalid, must be 1.0 or more", o)}
+		}
+	}
 	return nil
 }
 

@@ -39,6 +39,8 @@ type VectorParams struct {
 	HnswConfig *HnswConfigDiff `json:"hnsw_config,omitempty"`
 	// OnDisk is accepted for compatibility; sealed vectors are always mmap'd.
 	OnDisk *bool `json:"on_disk,omitempty"`
+	// QuantizationConfig overrides the collection's quantization for this vector.
+	QuantizationConfig *QuantizationConfig `json:"quantization_config,omitempty"`
 }
 
 // VectorsConfig maps vector names to their parameters. The empty name is
@@ -187,6 +189,8 @@ type CollectionConfig struct {
 	StrictModeConfig *StrictModeConfig `json:"strict_mode_config,omitempty"`
 	// Metadata is arbitrary JSON the client attached to the collection.
 	Metadata payload.Payload `json:"metadata,omitempty"`
+	// QuantizationConfig is the collection's default quantization (nil: none).
+	QuantizationConfig *QuantizationConfig `json:"quantization_config,omitempty"`
 }
 
 // CreateCollection is Qdrant's create-collection request body. Unset fields
@@ -203,6 +207,7 @@ type CreateCollection struct {
 	OptimizersConfig       *OptimizersConfigDiff `json:"optimizers_config,omitempty"`
 	StrictModeConfig       *StrictModeConfig     `json:"strict_mode_config,omitempty"`
 	Metadata               payload.Payload       `json:"metadata,omitempty"`
+	QuantizationConfig     *QuantizationConfig   `json:"quantization_config,omitempty"`
 }
 
 // VectorParamsDiff changes one vector's updatable parameters.
@@ -270,6 +275,7 @@ func (cc CreateCollection) Config() CollectionConfig {
 		c.StrictModeConfig.merge(cc.StrictModeConfig)
 	}
 	c.Metadata = cc.Metadata
+	c.QuantizationConfig = cc.QuantizationConfig
 	return c
 }
 

@@ -17,11 +17,13 @@ func (p *SearchParams) UnmarshalJSON(b []byte) error {
 		HnswEf      json.RawMessage `json:"hnsw_ef"`
 		Exact       bool            `json:"exact"`
 		IndexedOnly bool            `json:"indexed_only"`
+		// Quantization is params.quantization, checked by checkSearchParams.
+		Quantization *QuantizationSearchParams `json:"quantization"`
 	}
 	if err := json.Unmarshal(b, &raw); err != nil {
 		return fmt.Errorf("params: %w", err)
 	}
-	*p = SearchParams{Exact: raw.Exact, IndexedOnly: raw.IndexedOnly}
+	*p = SearchParams{Exact: raw.Exact, IndexedOnly: raw.IndexedOnly, Quantization: raw.Quantization}
 	ef, set, err := jsonUint(raw.HnswEf, "usize")
 	switch {
 	case err != nil:

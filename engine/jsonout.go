@@ -97,12 +97,11 @@ func appendPayload(b []byte, pl payload.Payload) ([]byte, error) {
 }
 
 // collectionConfigOut is CollectionConfig as Qdrant's collection info
-// writes it: quantization_config is always present (null: Cairn has no
-// quantization; CheckCreateCollection refuses one).
+// writes it: quantization_config is always present (null when unset).
 type collectionConfigOut struct {
 	CollectionConfig
-	OptimizerConfig    optimizersOut `json:"optimizer_config"`
-	QuantizationConfig *struct{}     `json:"quantization_config"`
+	OptimizerConfig    optimizersOut       `json:"optimizer_config"`
+	QuantizationConfig *QuantizationConfig `json:"quantization_config"`
 }
 
 // optimizersOut writes deleted_threshold, Qdrant's one float setting, in a
@@ -127,7 +126,8 @@ func (i CollectionInfo) MarshalJSON() ([]byte, error) {
 		plain
 		Config collectionConfigOut `json:"config"`
 	}{plain(i), collectionConfigOut{
-		CollectionConfig: i.Config,
-		OptimizerConfig:  optimizersOut{i.Config.OptimizerConfig, jsonFloat64(i.Config.OptimizerConfig.DeletedThreshold)},
+		CollectionConfig:   i.Config,
+		OptimizerConfig:    optimizersOut{i.Config.OptimizerConfig, jsonFloat64(i.Config.OptimizerConfig.DeletedThreshold)},
+		QuantizationConfig: i.Config.QuantizationConfig,
 	}})
 }

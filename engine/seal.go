@@ -9,6 +9,7 @@ import (
 
 	"github.com/cairn-db/cairn/point"
 	"github.com/cairn-db/cairn/segment"
+	"github.com/cairn-db/cairn/vfs"
 )
 
 // seal freezes the head (unless a failed seal left a frozen head to retry),
@@ -146,6 +147,12 @@ func (s *shard) writeSegment(ctx context.Context, name string, recs []segment.Re
 	opts := segment.WriteOptions{FS: s.core.fs, Vectors: s.core.specs, Extra: extra}
 	if graphs {
 		opts.Attach = s.graphAttach(ctx, len(recs))
+	}
+	if cfg := s.core.config(); cfg.quantized() {
+		graph := opts.Attach
+		opts.Attach = attachAll(func(fsys vfs.FS, dir string, seg *segment.Segment) ([]string, error) {
+			return quantAttach(&cfg, fsys, dir, seg)
+		}, graph)
 	}
 	if err := segment.Write(dir, recs, opts); err != nil {
 		_ = s.core.fs.RemoveAll(dir + ".tmp")

@@ -29,6 +29,7 @@ type searchPlan struct {
 	wp        WithPayload
 	wv        WithVector
 	custom    *customQuery // a custom scoring; keys are then its scores
+	quant     quantPlan    // how quantized segments are scored
 	customMin *float32     // the score_threshold of a custom scoring
 	// sparse, when set, is the sparse query (sorted, IDF-weighted when
 	// the vector asks for it): q, ef, exact and fullScan are then unused.
@@ -115,9 +116,11 @@ func (c *Collection) planSearch(req SearchRequest, p *searchPlan, sc *searchScra
 	*p = searchPlan{name: req.Vector.Name, dist: vp.Distance, q: q,
 		k: satAdd(req.Offset, req.Limit), ef: hc.EfConstruct, filter: req.Filter,
 		threshold: float32(math.Inf(-1)), fullScan: fullScanPoints(hc, vp.Size),
-		wp: withPayloadOr(req.WithPayload, false), wv: withVectorOr(req.WithVector), custom: custom}
+		wp: withPayloadOr(req.WithPayload, false), wv: withVectorOr(req.WithVector), custom: custom,
+		quant: planQuant(nil)}
 	if req.Params != nil {
 		p.exact = req.Params.Exact
+		p.quant = planQuant(req.Params.Quantization)
 		if req.Params.HnswEf != nil {
 			p.ef = *req.Params.HnswEf
 		}

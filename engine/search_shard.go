@@ -100,6 +100,8 @@ func (sv segView) search(p *searchPlan, sc *searchScratch) {
 		sv.scanCustom(mt, p, t)
 	} else if g := sv.h.graphs[p.name]; g != nil && !p.exact && sv.useGraph(mt, p) {
 		sv.searchGraph(g, mt, p, sc)
+	} else if qz := sv.h.quant[p.name]; qz != nil && !p.quant.ignore && !p.exact {
+		sv.scanQuantized(qz, block, dim, mt, p, sc)
 	} else {
 		sv.scan(block, dim, mt, p, sc)
 	}
@@ -163,6 +165,10 @@ func (sv segView) searchGraph(g *hnsw.Graph, mt *payload.Matcher, p *searchPlan,
 		}
 	}
 	n := sv.h.seg.Len()
+	if qz := sv.h.quant[p.name]; qz != nil && !p.quant.ignore {
+		sv.searchGraphQuantized(g, qz, accept, p, sc)
+		return
+	}
 	sc.nbrs = g.Search(sc.sr, p.q, min(p.k, n), min(p.ef, n), accept, sc.nbrs[:0])
 	for _, nb := range sc.nbrs {
 		key := -nb.Dist

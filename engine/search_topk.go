@@ -5,6 +5,7 @@ import (
 
 	"github.com/cairn-db/cairn/hnsw"
 	"github.com/cairn-db/cairn/point"
+	"github.com/cairn-db/cairn/quant"
 )
 
 // scanChunk is the number of vectors scored per batch-kernel call.
@@ -28,6 +29,8 @@ type searchScratch struct {
 	buf   []float32
 	q     []float32
 	views []segView
+	qq    quant.Query // the query coded for the quantized segment being scanned
+	qtop  topK        // its quantized candidates
 }
 
 var scratchPool = sync.Pool{New: func() any {
@@ -38,7 +41,8 @@ func getScratch() *searchScratch { return scratchPool.Get().(*searchScratch) }
 
 // put clears the references the scratch holds and returns it to the pool.
 func (sc *searchScratch) put() {
-	if cap(sc.cands) > maxPooledCands || cap(sc.recs) > maxPooledCands || cap(sc.top.items) > maxPooledCands {
+	if cap(sc.cands) > maxPooledCands || cap(sc.recs) > maxPooledCands || cap(sc.top.items) > maxPooledCands ||
+		cap(sc.qtop.items) > maxPooledCands {
 		return
 	}
 	clear(sc.cands)

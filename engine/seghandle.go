@@ -11,6 +11,7 @@ import (
 	"github.com/cairn-db/cairn/hnsw"
 	"github.com/cairn-db/cairn/payload"
 	"github.com/cairn-db/cairn/point"
+	"github.com/cairn-db/cairn/quant"
 	"github.com/cairn-db/cairn/segment"
 	"github.com/cairn-db/cairn/sparse"
 	"github.com/cairn-db/cairn/vfs"
@@ -31,6 +32,8 @@ type segHandle struct {
 	// graphs maps vector names to their HNSW graphs (set under shard.mu,
 	// read by readers holding a ref).
 	graphs map[string]*hnsw.Graph
+	// quant maps vector names to their scalar int8 codes (set at open).
+	quant map[string]*quant.Scalar
 
 	refs     atomic.Int64
 	obsolete atomic.Bool // replaced: remove the folder at zero references
@@ -94,6 +97,10 @@ func openSegHandle(dir string, fs vfs.FS, logger *slog.Logger, unverified bool) 
 	h.deleted.Store(bm)
 	h.refs.Store(1)
 	if err := h.openSparse(); err != nil {
+		_ = h.close()
+		return nil, err
+	}
+	if err := h.openQuantized(); err != nil {
 		_ = h.close()
 		return nil, err
 	}

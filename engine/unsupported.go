@@ -42,7 +42,6 @@ type settingRule struct {
 
 // Reasons shared by several schemas.
 const (
-	noQuantization = "quantization is not supported by Cairn; remove the setting or set it to null"
 	noMemory       = "memory placement is not supported by Cairn (segments are memory-mapped files; the page cache decides what stays in RAM)"
 	noPayloadStore = "payload storage placement is not supported by Cairn"
 	onDiskStored   = "kept and reported; Cairn always serves sealed segments from memory-mapped files"
@@ -65,7 +64,7 @@ var settingSchemas = map[string]map[string]settingRule{
 		"hnsw_config":              {sub: "HnswConfigDiff"},
 		"wal_config":               {sub: "WalConfigDiff"},
 		"optimizers_config":        {sub: "OptimizersConfigDiff"},
-		"quantization_config":      {kind: refused, why: noQuantization},
+		"quantization_config":      {check: checkQuantizationJSON},
 		"sparse_vectors":           {sub: "SparseVectorParams", subMap: true},
 		"strict_mode_config":       {sub: "StrictModeConfig"},
 		"metadata":                 {check: checkMetadata},
@@ -75,7 +74,7 @@ var settingSchemas = map[string]map[string]settingRule{
 		"optimizers_config":   {sub: "OptimizersConfigDiff"},
 		"params":              {sub: "CollectionParamsDiff"},
 		"hnsw_config":         {sub: "HnswConfigDiff"},
-		"quantization_config": {kind: refused, why: noQuantization},
+		"quantization_config": {kind: refused, why: noQuantizationChange},
 		"sparse_vectors":      {sub: "SparseVectorParams", subMap: true},
 		"strict_mode_config":  {sub: "StrictModeConfig"},
 		"metadata":            {check: checkMetadata},
@@ -84,7 +83,7 @@ var settingSchemas = map[string]map[string]settingRule{
 		"size":                {},
 		"distance":            {},
 		"hnsw_config":         {sub: "HnswConfigDiff"},
-		"quantization_config": {kind: refused, why: noQuantization},
+		"quantization_config": {check: checkQuantizationJSON},
 		"on_disk":             {kind: stored, why: onDiskStored},
 		"memory":              {kind: refused, why: noMemory},
 		"datatype":            {kind: refused, accept: isJSON(`"float32"`), why: "datatypes other than float32 are not supported by Cairn"},
@@ -102,7 +101,7 @@ var settingSchemas = map[string]map[string]settingRule{
 	},
 	"VectorParamsDiff": {
 		"hnsw_config":         {sub: "HnswConfigDiff"},
-		"quantization_config": {kind: refused, why: noQuantization},
+		"quantization_config": {kind: refused, why: noQuantizationChange},
 		"on_disk":             {kind: stored, why: onDiskStored},
 		"memory":              {kind: refused, why: noMemory},
 	},

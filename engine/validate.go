@@ -85,6 +85,9 @@ func (c *CollectionConfig) Validate() error {
 	if err := validateOptimizers(c.OptimizerConfig); err != nil {
 		return err
 	}
+	if err := c.validateQuantization(); err != nil {
+		return err
+	}
 	return checkRanges(
 		intRange{"wal_config.wal_capacity_mb", c.WalConfig.WalCapacityMB, 1, MaxWalCapacityMB},
 		intRange{"wal_config.wal_segments_ahead", c.WalConfig.WalSegmentsAhead, 0, MaxWalSegmentsAhead},

@@ -115,7 +115,13 @@ func updateCollectionBody(req *qdrant.UpdateCollection) (jsonObject, error) {
 // so that the check sees what was asked for.
 func setMessages(b jsonObject, quant proto.Message, sparse *qdrant.SparseVectorConfig, strict *qdrant.StrictModeConfig) error {
 	if quant != nil && !isNilMessage(quant) {
-		raw, err := messageJSON(quant)
+		var raw json.RawMessage
+		var err error
+		if q, ok := quant.(*qdrant.QuantizationConfig); ok {
+			raw, err = quantizationJSON(q)
+		} else {
+			raw, err = messageJSON(quant)
+		}
 		if err != nil {
 			return err
 		}
@@ -147,6 +153,28 @@ func isNilMessage(m proto.Message) bool { return !m.ProtoReflect().IsValid() }
 
 // messageJSON is a message in JSON with its proto (snake_case, REST's)
 // field names and only the fields that are set.
+// quantizationJSON writes a QuantizationConfig as REST spells it: the
+// scalar form by hand (REST's type is "int8", protojson's enum name
+// "Int8"), the others (which the check refuses) field for field.
+func quantizationJSON(q *qdrant.QuantizationConfig) (json.RawMessage, error) {
+	sq := q.GetScalar()
+	if sq == nil {
+		return messageJSON(q)
+	}
+	o := jsonObject{"type": strings.ToLower(sq.GetType().String())}
+	if sq.Quantile != nil {
+		o["quantile"] = sq.GetQuantile()
+	}
+	if sq.AlwaysRam != nil {
+		o["always_ram"] = sq.GetAlwaysRam()
+	}
+	b, err := json.Marshal(jsonObject{"scalar": o})
+	if err != nil {
+		return nil, invalidArg("Format error in JSON body: %v", err)
+	}
+	return b, nil
+}
+
 func messageJSON(m proto.Message) (json.RawMessage, error) {
 	b, err := protojson.MarshalOptions{UseProtoNames: true}.Marshal(m)
 	if err != nil {
@@ -186,7 +214,7 @@ func vectorParamsJSON(p *qdrant.VectorParams) (jsonObject, error) {
 		o["hnsw_config"] = hnswDiffJSON(p.HnswConfig)
 	}
 	if p.QuantizationConfig != nil {
-		raw, err := messageJSON(p.QuantizationConfig)
+		raw, err := quantizationJSON(p.QuantizationConfig)
 		if err != nil {
 			return nil, err
 		}

@@ -172,8 +172,9 @@ func TestCollectionsRefusedSettings(t *testing.T) {
 		req  *qdrant.CreateCollection
 		rest string // the REST body asking for the same; "" when accepted
 	}{
-		{"quantization", &qdrant.CreateCollection{QuantizationConfig: qdrant.NewQuantizationScalar(&qdrant.ScalarQuantization{Type: qdrant.QuantizationType_Int8})},
-			`{` + base + `,"quantization_config":{"scalar":{"type":"int8"}}}`},
+		{"quantization", &qdrant.CreateCollection{QuantizationConfig: qdrant.NewQuantizationBinary(&qdrant.BinaryQuantization{AlwaysRam: &f})},
+			`{` + base + `,"quantization_config":{"binary":{"always_ram":false}}}`},
+		{"scalar quantization", &qdrant.CreateCollection{QuantizationConfig: qdrant.NewQuantizationScalar(&qdrant.ScalarQuantization{Type: qdrant.QuantizationType_Int8, Quantile: qdrant.PtrOf(float32(0.99))})}, ""},
 		{"custom sharding", &qdrant.CreateCollection{ShardingMethod: qdrant.ShardingMethod_Custom.Enum()}, `{` + base + `,"sharding_method":"custom"}`},
 		{"auto sharding", &qdrant.CreateCollection{ShardingMethod: qdrant.ShardingMethod_Auto.Enum()}, ""},
 		{"sparse", &qdrant.CreateCollection{SparseVectorsConfig: qdrant.NewSparseVectorsConfig(map[string]*qdrant.SparseVectorParams{"s": {}})},
@@ -253,8 +254,9 @@ func TestCollectionsRefusedSettings(t *testing.T) {
 			t.Errorf("%s: %v %q, REST says %v", tt.name, st.Code(), st.Message(), restErr)
 		}
 	}
-	// Only the accepted creates made a collection; refused ones left nothing.
-	if got := e.st.ListCollections(); !slices.Equal(sorted(got), []string{"c", "xc", "xe", "xf", "xh"}) {
+	// Only the accepted creates (scalar quantization among them) made a
+	// collection; refused ones left nothing.
+	if got := e.st.ListCollections(); !slices.Equal(sorted(got), []string{"c", "xb", "xd", "xf", "xh"}) {
 		t.Fatalf("collections after: %v", got)
 	}
 }

@@ -15,7 +15,7 @@ import (
 func TestUnsupportedSettingsRefused(t *testing.T) {
 	s := newEngineServer(t, Options{})
 	for _, body := range []string{
-		`{"vectors":{"size":4,"distance":"Dot"},"quantization_config":{"scalar":{"type":"int8"}}}`,
+		`{"vectors":{"size":4,"distance":"Dot"},"quantization_config":{"product":{"compression":"x16"}}}`,
 		`{"vectors":{"size":4,"distance":"Dot","datatype":"uint8"}}`,
 		`{"vectors":{"size":4,"distance":"Dot","quantization_config":{"binary":{}}}}`,
 		`{"vectors":{"size":4,"distance":"Dot"},"strict_mode_config":{"enabled":true,"sparse_config":{"s":{"max_length":2}}}}`,
@@ -133,4 +133,30 @@ func TestFullScanThresholdMinimum(t *testing.T) {
 	mustOK(t, s, http.MethodPut, "/collections/c", `{"vectors":{"size":4,"distance":"Dot"},"hnsw_config":{"full_scan_threshold":10}}`)
 	mustFail(t, s, http.MethodPatch, "/collections/c", `{"hnsw_config":{"full_scan_threshold":0}}`,
 		http.StatusUnprocessableEntity, "full_scan_threshold")
+}
+
+// TestScalarQuantizationOverHTTP: a collection created with scalar int8
+// quantization shows it in its info, stores and searches points, and
+// params.quantization is read and bounded in search and in the query API's
+// prefetch (engine's TestQuantizedSearch covers sealed, quantized segments).
+func TestScalarQuantizationOverHTTP(t *testing.T) {
+	s := newEngineServer(t, Options{})
+	mustOK(t, s, http.MethodPut, "/collections/q", `{"vectors":{"size":4,"distance":"Dot"},"quantization_config":{"scalar":{"type":"int8","quantile":0.99,"always_ram":true}}}`)
+	info := decode[struct {
+		Config map[string]json.RawMessage `json:"config"`
+	}](t, mustOK(t, s, http.MethodGet, "/collections/q", ""))
+	if q := string(info.Config["quantization_config"]); q != `{"scalar":{"type":"int8","quantile":0.99,"always_ram":true}}` {
+		t.Fatalf("quantization_config %s", q)
+	}
+	mustOK(t, s, http.MethodPut, "/collections/q/points?wait=true", `{"points":[{"id":1,"vector":[1,0,0,0]},{"id":2,"vector":[0,1,0,0]},{"id":3,"vector":[0.5,0.5,0,0]}]}`)
+	for _, params := range []string{`{}`, `{"quantization":{"ignore":true}}`, `{"quantization":{"rescore":true,"oversampling":2.5}}`} {
+		res := string(mustOK(t, s, http.MethodPost, "/collections/q/points/search", `{"vector":[1,0,0,0],"limit":1,"params":`+params+`}`))
+		if !strings.Contains(res, `"id":1`) {
+			t.Errorf("params %s: %s", params, res)
+		}
+	}
+	mustFail(t, s, http.MethodPost, "/collections/q/points/search", `{"vector":[1,0,0,0],"limit":1,"params":{"quantization":{"oversampling":0.5}}}`,
+		http.StatusBadRequest, "oversampling")
+	mustFail(t, s, http.MethodPost, "/collections/q/points/query", `{"prefetch":[{"query":[1,0,0,0],"params":{"quantization":{"oversampling":0.5}}}],"query":[1,0,0,0]}`,
+		http.StatusBadRequest, "oversampling")
 }

@@ -268,8 +268,9 @@ func TestCollectionNamedLikeAlias(t *testing.T) {
 }
 
 // TestQuantizationConfigAnswered: info always carries quantization_config
-// (null when unset); quantization_config and datatype in a create are
-// refused with 400 naming the setting, not silently dropped.
+// (null when unset); binary quantization_config (only scalar int8 is
+// implemented) and datatype in a create are refused with 400 naming the
+// setting, not silently dropped.
 func TestQuantizationConfigAnswered(t *testing.T) {
 	c := start(t, opts{})
 	c.createCollection("c", 4, nil)
@@ -283,7 +284,7 @@ func TestQuantizationConfigAnswered(t *testing.T) {
 		body    map[string]any
 	}{
 		{"quantization_config", map[string]any{"vectors": map[string]any{"size": 4, "distance": "Dot"},
-			"quantization_config": map[string]any{"scalar": map[string]any{"type": "int8"}}}},
+			"quantization_config": map[string]any{"binary": map[string]any{"always_ram": true}}}},
 		{"datatype", map[string]any{"vectors": map[string]any{"size": 4, "distance": "Dot", "datatype": "uint8"}}},
 	} {
 		res := c.do(http.MethodPut, "/collections/q-"+tc.setting, tc.body)
