@@ -104,7 +104,7 @@ func (e *testEnv) snapshotsClient() qdrant.SnapshotsClient { return qdrant.NewSn
 // officialClient is Qdrant's Go client connected to the server with key.
 func (e *testEnv) officialClient(t *testing.T, key string) *qdrant.Client {
 	t.Helper()
-	c, err := qdrant.NewClient(&qdrant.Config{Host: "127.0.0.1", Port: e.addr.Port, APIKey: key, PoolSize: 1})
+	c, err := qdrant.NewClient(&qdrant.Config{Host: "127.0.0.1", Port: e.addr.Port, APIKey: key, PoolSize: 1, SkipCompatibilityCheck: true})
 	if err != nil {
 		t.Fatal(err)
 	}
