@@ -183,7 +183,7 @@ func TestPointsBadInput(t *testing.T) {
 		{"sparse query", func() error {
 			_, err := e.pc.Search(ctx, &qdrant.SearchPoints{CollectionName: "c", Vector: []float32{1}, SparseIndices: &qdrant.SparseIndices{Data: []uint32{1}}, Limit: 1})
 			return err
-		}, codes.Unimplemented, "sparse vectors is not supported by Cairn yet"},
+		}, codes.InvalidArgument, "Conversion between sparse and regular vectors failed"},
 		{"conditional upsert", func() error {
 			_, err := e.cl.Upsert(ctx, &qdrant.UpsertPoints{CollectionName: "c", UpdateFilter: &qdrant.Filter{},
 				Points: []*qdrant.PointStruct{{Id: qdrant.NewIDNum(1), Vectors: qdrant.NewVectors(1, 2, 3, 4)}}})
