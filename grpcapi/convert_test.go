@@ -245,11 +245,11 @@ func TestVectorConversions(t *testing.T) {
 	}
 	two := uint32(2)
 	for name, v := range map[string]*qdrant.Vector{
-		"multi-vectors":   qdrant.NewVectorMulti([][]float32{{1}, {2}}),
-		"document":        qdrant.NewVectorDocument(&qdrant.Document{Text: "x"}),
-		"image":           qdrant.NewVectorImage(&qdrant.Image{}),
-		"object":          qdrant.NewVectorObject(&qdrant.InferenceObject{}),
-		"multi-vectors ":  {Data: []float32{1, 2}, VectorsCount: &two},
+		"multi-vectors":  qdrant.NewVectorMulti([][]float32{{1}, {2}}),
+		"document":       qdrant.NewVectorDocument(&qdrant.Document{Text: "x"}),
+		"image":          qdrant.NewVectorImage(&qdrant.Image{}),
+		"object":         qdrant.NewVectorObject(&qdrant.InferenceObject{}),
+		"multi-vectors ": {Data: []float32{1, 2}, VectorsCount: &two},
 	} {
 		_, err := denseFromProto(v)
 		wantStatus(t, err, codes.Unimplemented, strings.TrimSpace(name))
