@@ -223,38 +223,3 @@ func TestPointsBadInput(t *testing.T) {
 		t.Fatalf("point 1 changed: %v", v)
 	}
 }
-
-func TestPointsUnsupportedMethodsNameTheFeature(t *testing.T) {
-	e := newPointsEnv(t)
-	ctx := context.Background()
-	for what, call := range map[string]func() error{
-		"search groups": func() error {
-			_, err := e.pc.SearchGroups(ctx, &qdrant.SearchPointGroups{CollectionName: "c"})
-			return err
-		},
-		"recommend groups": func() error {
-			_, err := e.pc.RecommendGroups(ctx, &qdrant.RecommendPointGroups{CollectionName: "c"})
-			return err
-		},
-		"query groups": func() error {
-			_, err := e.pc.QueryGroups(ctx, &qdrant.QueryPointGroups{CollectionName: "c"})
-			return err
-		},
-		"discover": func() error { _, err := e.pc.Discover(ctx, &qdrant.DiscoverPoints{CollectionName: "c"}); return err },
-		"discover ": func() error {
-			_, err := e.pc.DiscoverBatch(ctx, &qdrant.DiscoverBatchPoints{CollectionName: "c"})
-			return err
-		},
-		"facet counts": func() error { _, err := e.pc.Facet(ctx, &qdrant.FacetCounts{CollectionName: "c"}); return err },
-		"search matrix": func() error {
-			_, err := e.pc.SearchMatrixPairs(ctx, &qdrant.SearchMatrixPoints{CollectionName: "c"})
-			return err
-		},
-		"search matrix ": func() error {
-			_, err := e.pc.SearchMatrixOffsets(ctx, &qdrant.SearchMatrixPoints{CollectionName: "c"})
-			return err
-		},
-	} {
-		wantCode(t, what, call(), codes.Unimplemented, strings.TrimSpace(what), "is not supported by Cairn yet")
-	}
-}
