@@ -324,14 +324,7 @@ func TestQueryConversions(t *testing.T) {
 		t.Fatalf("budget %d, want 8", budget)
 	}
 	for name, qq := range map[string]*qdrant.Query{
-		"discover":            qdrant.NewQueryDiscover(&qdrant.DiscoverInput{}),
-		"context":             qdrant.NewQueryContext(&qdrant.ContextInput{}),
-		"order_by":            qdrant.NewQueryOrderBy(&qdrant.OrderBy{Key: "k"}),
-		"sample":              qdrant.NewQuerySample(qdrant.Sample_Random),
-		"formula":             qdrant.NewQueryFormula(&qdrant.Formula{}),
-		"MMR":                 qdrant.NewQueryMMR(qdrant.NewVectorInput(1), &qdrant.Mmr{}),
-		"rrf with a custom k": qdrant.NewQueryRRF(&qdrant.Rrf{K: qdrant.PtrOf(uint32(60))}),
-		"multi-vectors":       qdrant.NewQueryMulti([][]float32{{1}}),
+		"multi-vectors": qdrant.NewQueryMulti([][]float32{{1}}),
 	} {
 		b := 10
 		_, err := queryFromProto(&qdrant.QueryPoints{Query: qq}, &b)
