@@ -73,11 +73,11 @@ func sparseConfigProto(sc engine.SparseVectorsConfig) *qdrant.SparseVectorConfig
 			out.Index = &qdrant.SparseIndexConfig{FullScanThreshold: u64(ix.FullScanThreshold), OnDisk: ix.OnDisk}
 		}
 		if p.Modifier != nil {
-			m := qdrant.Modifier_None
+			mod := qdrant.Modifier_None
 			if *p.Modifier == engine.ModifierIDF {
-				m = qdrant.Modifier_Idf
+				mod = qdrant.Modifier_Idf
 			}
-			out.Modifier = &m
+			out.Modifier = &mod
 		}
 		m[name] = out
 	}

@@ -71,6 +71,23 @@ func TestSparseConfigUpsertRead(t *testing.T) {
 	if s.GetModifier() != qdrant.Modifier_Idf || s.GetIndex().GetFullScanThreshold() != 100 {
 		t.Fatalf("gRPC sparse config %v", gi.GetConfig().GetParams().GetSparseVectorsConfig())
 	}
+	// Update changes the modifier as REST's update does; a refused
+	// setting answers REST's message.
+	none := qdrant.Modifier_None
+	if err := e.cl.UpdateCollection(ctx, &qdrant.UpdateCollection{CollectionName: "h",
+		SparseVectorsConfig: qdrant.NewSparseVectorsConfig(map[string]*qdrant.SparseVectorParams{"s": {Modifier: &none}})}); err != nil {
+		t.Fatal(err)
+	}
+	if gi, err = e.cl.GetCollectionInfo(ctx, "h"); err != nil || gi.GetConfig().GetParams().GetSparseVectorsConfig().GetMap()["s"].GetModifier() != qdrant.Modifier_None {
+		t.Fatalf("after update: %v %v", gi.GetConfig().GetParams().GetSparseVectorsConfig(), err)
+	}
+	err = e.cl.CreateCollection(ctx, &qdrant.CreateCollection{CollectionName: "u8", VectorsConfig: vectors4(),
+		SparseVectorsConfig: qdrant.NewSparseVectorsConfig(map[string]*qdrant.SparseVectorParams{"s": {Index: &qdrant.SparseIndexConfig{Datatype: qdrant.Datatype_Uint8.Enum()}}})})
+	restErr := engine.CheckCreateCollection([]byte(`{"vectors":{"size":4,"distance":"Cosine"},"sparse_vectors":{"s":{"index":{"datatype":"uint8"}}}}`))
+	if restErr == nil {
+		t.Fatal("REST accepts a uint8 sparse index")
+	}
+	wantCode(t, "uint8 sparse index", err, codes.InvalidArgument, restErr.Error())
 	got, err := e.cl.Get(ctx, &qdrant.GetPoints{CollectionName: "h", Ids: []*qdrant.PointId{qdrant.NewIDNum(3)}, WithVectors: qdrant.NewWithVectors(true)})
 	if err != nil {
 		t.Fatal(err)
@@ -161,5 +178,23 @@ func TestSparseQueries(t *testing.T) {
 		if hybrid[i].GetId().GetNum() != p.ID || hybrid[i].GetScore() != p.Score {
 			t.Fatalf("hybrid[%d]: gRPC %v, REST %v", i, hybrid[i], p)
 		}
+	}
+}
+
+// TestSparseUnnamedRefused: a sparse vector as a point's unnamed vector
+// (or for a collection without sparse vectors) is refused as REST refuses
+// it, and nothing is written.
+func TestSparseUnnamedRefused(t *testing.T) {
+	e := newPointsEnv(t)
+	ctx := context.Background()
+	_, err := e.cl.Upsert(ctx, &qdrant.UpsertPoints{CollectionName: "c", Wait: qdrant.PtrOf(true), Points: []*qdrant.PointStruct{
+		{Id: qdrant.NewIDNum(1), Vectors: qdrant.NewVectorsSparse([]uint32{1}, []float32{1})}}})
+	wantCode(t, "unnamed sparse", err, codes.InvalidArgument)
+	_, err = e.cl.Upsert(ctx, &qdrant.UpsertPoints{CollectionName: "c", Wait: qdrant.PtrOf(true), Points: []*qdrant.PointStruct{
+		{Id: qdrant.NewIDNum(1), Vectors: qdrant.NewVectorsMap(map[string]*qdrant.Vector{"s": qdrant.NewVectorSparse([]uint32{1}, []float32{1})})}}})
+	wantCode(t, "unknown sparse name", err, codes.InvalidArgument)
+	recs, err := e.col.Get(ctx, []point.ID{point.NumID(1)}, engine.WithPayload{}, engine.WithVector{Enable: true})
+	if err != nil || len(recs) != 1 || len(recs[0].Vector[""]) != 4 || recs[0].Sparse != nil {
+		t.Fatalf("point 1 changed: %v %v", recs, err)
 	}
 }
