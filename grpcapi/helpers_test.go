@@ -2,6 +2,7 @@ package grpcapi
 
 import (
 	"context"
+	"flag"
 	"log/slog"
 	"net"
 	"path/filepath"
@@ -31,6 +32,12 @@ type testEnv struct {
 }
 
 var quiet = slog.New(slog.DiscardHandler)
+
+// The tests/grpc suite's -cairn-bin flag is declared here too, so that one
+// command runs this package and that suite
+// (`go test ./grpcapi ./tests/grpc -cairn-bin PATH`): go test passes the
+// flag to every package's test binary. These tests start no binary.
+var _ = flag.String("cairn-bin", "", "used by tests/grpc only (these tests serve in-process)")
 
 // newTestEnv starts a server with o (Storage and Snapshots filled in) for
 // the test's duration.
