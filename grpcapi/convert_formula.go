@@ -111,19 +111,11 @@ func exprJSON(e *qdrant.Expression, conds *[]*payload.Filter, depth int) (any, e
 	case *qdrant.Expression_Sum:
 		return listJSON("sum", v.Sum.GetSum(), sub)
 	case *qdrant.Expression_Div:
-		l, err := sub(v.Div.GetLeft())
-		if err != nil {
-			return nil, err
-		}
-		r, err := sub(v.Div.GetRight())
-		if err != nil {
-			return nil, err
-		}
-		d := map[string]any{"left": l, "right": r}
-		if v.Div.ByZeroDefault != nil {
+		d, err := pairJSON("left", v.Div.GetLeft(), "right", v.Div.GetRight(), sub)
+		if err == nil && v.Div.ByZeroDefault != nil {
 			d["by_zero_default"] = *v.Div.ByZeroDefault
 		}
-		return map[string]any{"div": d}, nil
+		return map[string]any{"div": d}, err
 	case *qdrant.Expression_Neg:
 		return unary("neg", v.Neg)
 	case *qdrant.Expression_Abs:
@@ -137,15 +129,8 @@ func exprJSON(e *qdrant.Expression, conds *[]*payload.Filter, depth int) (any, e
 	case *qdrant.Expression_Ln:
 		return unary("ln", v.Ln)
 	case *qdrant.Expression_Pow:
-		b, err := sub(v.Pow.GetBase())
-		if err != nil {
-			return nil, err
-		}
-		x, err := sub(v.Pow.GetExponent())
-		if err != nil {
-			return nil, err
-		}
-		return map[string]any{"pow": map[string]any{"base": b, "exponent": x}}, nil
+		p, err := pairJSON("base", v.Pow.GetBase(), "exponent", v.Pow.GetExponent(), sub)
+		return map[string]any{"pow": p}, err
 	case *qdrant.Expression_ExpDecay:
 		return decayJSON("exp_decay", v.ExpDecay, sub)
 	case *qdrant.Expression_GaussDecay:
@@ -154,6 +139,19 @@ func exprJSON(e *qdrant.Expression, conds *[]*payload.Filter, depth int) (any, e
 		return decayJSON("lin_decay", v.LinDecay, sub)
 	}
 	return nil, invalidArg("query.formula: expression is empty")
+}
+
+// pairJSON writes two operands, a first (the engine's first argument).
+func pairJSON(a string, x *qdrant.Expression, b string, y *qdrant.Expression, sub func(*qdrant.Expression) (any, error)) (map[string]any, error) {
+	l, err := sub(x)
+	if err != nil {
+		return nil, err
+	}
+	r, err := sub(y)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{a: l, b: r}, nil
 }
 
 func listJSON(name string, xs []*qdrant.Expression, sub func(*qdrant.Expression) (any, error)) (any, error) {

@@ -51,6 +51,12 @@ func TestPointsQueryKindsMatchREST(t *testing.T) {
 				qdrant.NewExpressionExpDecay(&qdrant.DecayParamsExpression{X: qdrant.NewExpressionVariable("n"), Target: qdrant.NewExpressionConstant(3), Scale: qdrant.PtrOf(float32(2))}),
 			}}), Defaults: map[string]*qdrant.Value{"w": qdrant.NewValueDouble(9)}})},
 			`{"prefetch":{"query":[1,3,9,4],"limit":4},"query":{"formula":{"sum":["$score",{"mult":[0.5,"w"]},{"key":"city","match":{"value":"Oslo"}},{"exp_decay":{"x":"n","target":3,"scale":2}}]},"defaults":{"w":9}}}`, false, false},
+		{"formula div pow", &qdrant.QueryPoints{Prefetch: two[:1], Query: qdrant.NewQueryFormula(&qdrant.Formula{
+			Expression: qdrant.NewExpressionDiv(&qdrant.DivExpression{
+				Left:          qdrant.NewExpressionPow(&qdrant.PowExpression{Base: qdrant.NewExpressionVariable("n"), Exponent: qdrant.NewExpressionConstant(2)}),
+				Right:         qdrant.NewExpressionSum(&qdrant.SumExpression{Sum: []*qdrant.Expression{qdrant.NewExpressionVariable("$score"), qdrant.NewExpressionNeg(qdrant.NewExpressionVariable("w"))}}),
+				ByZeroDefault: qdrant.PtrOf(float32(7))})})},
+			`{"prefetch":{"query":[1,3,9,4],"limit":4},"query":{"formula":{"div":{"left":{"pow":{"base":"n","exponent":2}},"right":{"sum":["$score",{"neg":"w"}]},"by_zero_default":7}}}}`, false, false},
 		{"mmr", &qdrant.QueryPoints{Query: qdrant.NewQueryMMR(qdrant.NewVectorInput(1, 3, 9, 4), &qdrant.Mmr{Diversity: qdrant.PtrOf(float32(0.7)), CandidatesLimit: qdrant.PtrOf(uint32(5))}), Limit: qdrant.PtrOf(uint64(3))},
 			`{"query":{"nearest":[1,3,9,4],"mmr":{"diversity":0.7,"candidates_limit":5}},"limit":3}`, false, false},
 		{"rrf k weights", &qdrant.QueryPoints{Prefetch: two, Query: qdrant.NewQueryRRF(&qdrant.Rrf{K: qdrant.PtrOf(uint32(5)), Weights: []float32{2, 0.5}})},
