@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"strings"
 
@@ -130,11 +131,7 @@ func setMessages(b jsonObject, quant proto.Message, sparse *qdrant.SparseVectorC
 	if sparse != nil {
 		m := jsonObject{}
 		for name, p := range sparse.GetMap() {
-			raw, err := messageJSON(p)
-			if err != nil {
-				return err
-			}
-			m[name] = raw
+			m[name] = sparseParamsJSON(p)
 		}
 		b["sparse_vectors"] = m
 	}
@@ -173,6 +170,32 @@ func quantizationJSON(q *qdrant.QuantizationConfig) (json.RawMessage, error) {
 		return nil, invalidArg("Format error in JSON body: %v", err)
 	}
 	return b, nil
+}
+
+// sparseParamsJSON is REST's SparseVectorParams for p (enum values in
+// REST's lower-case spelling, which protojson would not give).
+func sparseParamsJSON(p *qdrant.SparseVectorParams) jsonObject {
+	o := jsonObject{}
+	if ix := p.GetIndex(); ix != nil {
+		io := jsonObject{}
+		setOpt(io, "full_scan_threshold", ix.FullScanThreshold)
+		setOpt(io, "on_disk", ix.OnDisk)
+		if ix.Datatype != nil {
+			io["datatype"] = datatypeNames[*ix.Datatype]
+		}
+		o["index"] = io
+	}
+	if p.Modifier != nil {
+		switch *p.Modifier {
+		case qdrant.Modifier_Idf:
+			o["modifier"] = "idf"
+		case qdrant.Modifier_None:
+			o["modifier"] = "none"
+		default:
+			o["modifier"] = fmt.Sprintf("%d", *p.Modifier)
+		}
+	}
+	return o
 }
 
 func messageJSON(m proto.Message) (json.RawMessage, error) {

@@ -50,6 +50,7 @@ func collectionConfigProto(c engine.CollectionConfig) *qdrant.CollectionConfig {
 			ShardNumber:            uint32(p.ShardNumber),
 			OnDiskPayload:          p.OnDiskPayload,
 			VectorsConfig:          vectorsConfigProto(p.Vectors),
+			SparseVectorsConfig:    sparseConfigProto(p.SparseVectors),
 			ReplicationFactor:      &rf,
 			WriteConsistencyFactor: &wcf,
 		},
@@ -76,6 +77,30 @@ func strictProto(s *engine.StrictModeConfig) *qdrant.StrictModeConfig {
 		return nil
 	}
 	return &out
+}
+
+// sparseConfigProto is the collection's sparse vectors (nil when none,
+// as REST leaves sparse_vectors out).
+func sparseConfigProto(sc engine.SparseVectorsConfig) *qdrant.SparseVectorConfig {
+	if len(sc) == 0 {
+		return nil
+	}
+	m := make(map[string]*qdrant.SparseVectorParams, len(sc))
+	for name, p := range sc {
+		out := &qdrant.SparseVectorParams{}
+		if ix := p.Index; ix != nil {
+			out.Index = &qdrant.SparseIndexConfig{FullScanThreshold: u64(ix.FullScanThreshold), OnDisk: ix.OnDisk}
+		}
+		if p.Modifier != nil {
+			mod := qdrant.Modifier_None
+			if *p.Modifier == engine.ModifierIDF {
+				mod = qdrant.Modifier_Idf
+			}
+			out.Modifier = &mod
+		}
+		m[name] = out
+	}
+	return &qdrant.SparseVectorConfig{Map: m}
 }
 
 // vectorsConfigProto is the single form for the unnamed vector alone, a

@@ -61,9 +61,8 @@ func optUint(u *uint64) *int {
 	return &n
 }
 
-// queryExprFromProto converts a Query: nearest, recommend and fusion
-// (rrf with Qdrant's default k, dbsf) are served; the rest are
-// Unimplemented, named.
+// queryExprFromProto converts a Query: every kind the engine serves, as
+// REST's query decoding gives it; the engine validates the parameters.
 func queryExprFromProto(q *qdrant.Query) (*engine.QueryExpr, error) {
 	switch o := q.GetVariant().(type) {
 	case nil:
@@ -74,20 +73,14 @@ func queryExprFromProto(q *qdrant.Query) (*engine.QueryExpr, error) {
 			return nil, err
 		}
 		return &engine.QueryExpr{Kind: engine.QueryNearest, Nearest: in}, nil
+	case *qdrant.Query_NearestWithMmr:
+		in, err := vectorInputFromProto(o.NearestWithMmr.GetNearest())
+		if err != nil {
+			return nil, err
+		}
+		return &engine.QueryExpr{Kind: engine.QueryNearest, Nearest: in, MMR: mmrFromProto(o.NearestWithMmr.GetMmr())}, nil
 	case *qdrant.Query_Recommend:
-		pos, err := vectorInputsFromProto(o.Recommend.GetPositive())
-		if err != nil {
-			return nil, err
-		}
-		neg, err := vectorInputsFromProto(o.Recommend.GetNegative())
-		if err != nil {
-			return nil, err
-		}
-		strat, err := strategyFromProto(o.Recommend.Strategy)
-		if err != nil {
-			return nil, err
-		}
-		return &engine.QueryExpr{Kind: engine.QueryRecommend, Recommend: engine.RecommendInput{Positive: pos, Negative: neg, Strategy: strat}}, nil
+		return recommendQueryFromProto(o.Recommend)
 	case *qdrant.Query_Fusion:
 		switch o.Fusion {
 		case qdrant.Fusion_RRF:
@@ -97,31 +90,124 @@ func queryExprFromProto(q *qdrant.Query) (*engine.QueryExpr, error) {
 		}
 		return nil, invalidArg("query.fusion: unknown variant `%d`, expected one of `rrf`, `dbsf`", o.Fusion)
 	case *qdrant.Query_Rrf:
-		if (o.Rrf.K != nil && *o.Rrf.K != defaultRRFK) || len(o.Rrf.GetWeights()) > 0 {
-			return nil, unimplemented("rrf with a custom k or weights")
+		r := engine.RRFParams{Weights: o.Rrf.GetWeights()}
+		if o.Rrf.K != nil {
+			k := int(*o.Rrf.K)
+			r.K = &k
 		}
-		return &engine.QueryExpr{Kind: engine.QueryFusion, Fusion: engine.FusionRRF}, nil
+		return &engine.QueryExpr{Kind: engine.QueryFusion, Fusion: engine.FusionRRF, RRF: r}, nil
 	case *qdrant.Query_Discover:
-		return nil, unimplemented("discover queries")
+		target, err := vectorInputFromProto(o.Discover.GetTarget())
+		if err != nil {
+			return nil, err
+		}
+		pairs, err := contextFromProto(o.Discover.GetContext())
+		if err != nil {
+			return nil, err
+		}
+		return &engine.QueryExpr{Kind: engine.QueryDiscover, Discover: engine.DiscoverInput{Target: target, Context: pairs}}, nil
 	case *qdrant.Query_Context:
-		return nil, unimplemented("context queries")
+		pairs, err := contextFromProto(o.Context)
+		if err != nil {
+			return nil, err
+		}
+		return &engine.QueryExpr{Kind: engine.QueryContext, Context: pairs}, nil
 	case *qdrant.Query_OrderBy:
-		return nil, unimplemented("order_by queries")
+		ob, err := orderByFromProto(o.OrderBy)
+		if err != nil {
+			return nil, err
+		}
+		return &engine.QueryExpr{Kind: engine.QueryOrderBy, OrderBy: ob}, nil
 	case *qdrant.Query_Sample:
-		return nil, unimplemented("sample queries")
+		if o.Sample != qdrant.Sample_Random {
+			return nil, invalidArg("query.sample: unknown variant `%d`, expected `random`", o.Sample)
+		}
+		return &engine.QueryExpr{Kind: engine.QuerySample, Sample: engine.SampleRandom}, nil
 	case *qdrant.Query_Formula:
-		return nil, unimplemented("formula queries")
-	case *qdrant.Query_NearestWithMmr:
-		return nil, unimplemented("MMR (nearest with mmr) queries")
+		f, err := formulaFromProto(o.Formula)
+		if err != nil {
+			return nil, err
+		}
+		return &engine.QueryExpr{Kind: engine.QueryFormula, Formula: f}, nil
 	case *qdrant.Query_RelevanceFeedback:
-		return nil, unimplemented("relevance feedback queries")
+		fb, err := feedbackFromProto(o.RelevanceFeedback)
+		if err != nil {
+			return nil, err
+		}
+		return &engine.QueryExpr{Kind: engine.QueryRelevanceFeedback, Feedback: fb}, nil
 	}
 	return nil, invalidArg("query: unknown query kind %T", q.GetVariant())
 }
 
-// defaultRRFK is Qdrant's default k of Reciprocal Rank Fusion, the one
-// the engine's RRF uses.
-const defaultRRFK = 2
+// recommendQueryFromProto converts a RecommendInput query.
+func recommendQueryFromProto(r *qdrant.RecommendInput) (*engine.QueryExpr, error) {
+	pos, err := vectorInputsFromProto(r.GetPositive())
+	if err != nil {
+		return nil, err
+	}
+	neg, err := vectorInputsFromProto(r.GetNegative())
+	if err != nil {
+		return nil, err
+	}
+	strat, err := strategyFromProto(r.Strategy)
+	if err != nil {
+		return nil, err
+	}
+	return &engine.QueryExpr{Kind: engine.QueryRecommend, Recommend: engine.RecommendInput{Positive: pos, Negative: neg, Strategy: strat}}, nil
+}
+
+// mmrFromProto converts an Mmr (nil: the engine's defaults).
+func mmrFromProto(m *qdrant.Mmr) *engine.MMR {
+	out := &engine.MMR{Diversity: m.Diversity}
+	if m.CandidatesLimit != nil {
+		n := int(*m.CandidatesLimit)
+		out.CandidatesLimit = &n
+	}
+	return out
+}
+
+// contextFromProto converts the pairs of a ContextInput.
+func contextFromProto(c *qdrant.ContextInput) ([]engine.ContextPair, error) {
+	var out []engine.ContextPair
+	for _, p := range c.GetPairs() {
+		pos, err := vectorInputFromProto(p.GetPositive())
+		if err != nil {
+			return nil, err
+		}
+		neg, err := vectorInputFromProto(p.GetNegative())
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, engine.ContextPair{Positive: pos, Negative: neg})
+	}
+	return out, nil
+}
+
+// feedbackFromProto converts a RelevanceFeedbackInput; target and the
+// naive strategy are required, as REST requires them.
+func feedbackFromProto(r *qdrant.RelevanceFeedbackInput) (engine.RelevanceFeedbackInput, error) {
+	var out engine.RelevanceFeedbackInput
+	if r.GetTarget() == nil {
+		return out, invalidArg("query.relevance_feedback: missing field `target`")
+	}
+	n := r.GetStrategy().GetNaive()
+	if n == nil {
+		return out, invalidArg("query.relevance_feedback: missing field `strategy`")
+	}
+	var err error
+	if out.Target, err = vectorInputFromProto(r.GetTarget()); err != nil {
+		return out, err
+	}
+	out.Naive = engine.NaiveFeedback{A: n.GetA(), B: n.GetB(), C: n.GetC()}
+	for _, it := range r.GetFeedback() {
+		ex, err := vectorInputFromProto(it.GetExample())
+		if err != nil {
+			return out, err
+		}
+		out.Feedback = append(out.Feedback, engine.FeedbackItem{Example: ex, Score: it.GetScore()})
+	}
+	return out, nil
+}
 
 // queryNode holds the fields a QueryPoints and a PrefetchQuery share.
 type queryNode struct {

@@ -245,32 +245,41 @@ func TestVectorConversions(t *testing.T) {
 	}
 	two := uint32(2)
 	for name, v := range map[string]*qdrant.Vector{
-		"sparse vectors":  qdrant.NewVectorSparse([]uint32{1}, []float32{1}),
-		"multi-vectors":   qdrant.NewVectorMulti([][]float32{{1}, {2}}),
-		"document":        qdrant.NewVectorDocument(&qdrant.Document{Text: "x"}),
-		"image":           qdrant.NewVectorImage(&qdrant.Image{}),
-		"object":          qdrant.NewVectorObject(&qdrant.InferenceObject{}),
-		"sparse vectors ": {Data: []float32{1}, Indices: &qdrant.SparseIndices{Data: []uint32{0}}},
-		"multi-vectors ":  {Data: []float32{1, 2}, VectorsCount: &two},
+		"multi-vectors":  qdrant.NewVectorMulti([][]float32{{1}, {2}}),
+		"document":       qdrant.NewVectorDocument(&qdrant.Document{Text: "x"}),
+		"image":          qdrant.NewVectorImage(&qdrant.Image{}),
+		"object":         qdrant.NewVectorObject(&qdrant.InferenceObject{}),
+		"multi-vectors ": {Data: []float32{1, 2}, VectorsCount: &two},
 	} {
 		_, err := denseFromProto(v)
 		wantStatus(t, err, codes.Unimplemented, strings.TrimSpace(name))
 	}
-	named, err := vectorsFromProto(qdrant.NewVectorsMap(map[string]*qdrant.Vector{"a": qdrant.NewVector(1), "b": qdrant.NewVector(2, 3)}), "vectors")
-	if err != nil || !reflect.DeepEqual(named, engine.Vectors{"a": {1}, "b": {2, 3}}) {
-		t.Fatalf("named: %v %v", named, err)
+	for _, v := range []*qdrant.Vector{qdrant.NewVectorSparse([]uint32{1}, []float32{1}), {Data: []float32{1}, Indices: &qdrant.SparseIndices{Data: []uint32{1}}}} {
+		if _, err := denseFromProto(v); status.Code(err) != codes.InvalidArgument {
+			t.Fatalf("sparse where dense is needed: %v", err)
+		}
 	}
-	_, err = vectorsFromProto(nil, "points[0].vectors")
+	named, sparse, err := vectorsFromProto(qdrant.NewVectorsMap(map[string]*qdrant.Vector{"a": qdrant.NewVector(1), "b": qdrant.NewVector(2, 3),
+		"s": qdrant.NewVectorSparse([]uint32{3, 1}, []float32{0.5, 2}), "old": {Data: []float32{7}, Indices: &qdrant.SparseIndices{Data: []uint32{9}}}}), "vectors")
+	if err != nil || !reflect.DeepEqual(named, engine.Vectors{"a": {1}, "b": {2, 3}}) ||
+		!reflect.DeepEqual(sparse, engine.SparseVectors{"s": {Indices: []uint32{3, 1}, Values: []float32{0.5, 2}}, "old": {Indices: []uint32{9}, Values: []float32{7}}}) {
+		t.Fatalf("named: %v %v %v", named, sparse, err)
+	}
+	out := vectorsToProto(engine.Vectors{"": {1}}, sparse)
+	if got := out.GetVectors().GetVectors()["s"].GetSparseVector(); !reflect.DeepEqual(got.GetIndices(), []uint32{3, 1}) || len(out.GetVectors().GetVectors()) != 3 {
+		t.Fatalf("sparse out: %v", out)
+	}
+	_, _, err = vectorsFromProto(nil, "points[0].vectors")
 	wantStatus(t, err, codes.InvalidArgument, "points[0].vectors: missing field")
-	out := vectorsToProto(engine.Vectors{"": {1, 2}})
+	out = vectorsToProto(engine.Vectors{"": {1, 2}}, nil)
 	if got := out.GetVector().GetDenseVector().GetData(); !reflect.DeepEqual(got, []float32{1, 2}) {
 		t.Fatalf("unnamed out: %v", out)
 	}
-	out = vectorsToProto(engine.Vectors{"a": {1}})
+	out = vectorsToProto(engine.Vectors{"a": {1}}, nil)
 	if got := out.GetVectors().GetVectors()["a"].GetDenseVector().GetData(); !reflect.DeepEqual(got, []float32{1}) {
 		t.Fatalf("named out: %v", out)
 	}
-	if vectorsToProto(nil) != nil {
+	if vectorsToProto(nil, nil) != nil {
 		t.Fatal("nil vectors must stay absent")
 	}
 }
@@ -315,15 +324,7 @@ func TestQueryConversions(t *testing.T) {
 		t.Fatalf("budget %d, want 8", budget)
 	}
 	for name, qq := range map[string]*qdrant.Query{
-		"discover":            qdrant.NewQueryDiscover(&qdrant.DiscoverInput{}),
-		"context":             qdrant.NewQueryContext(&qdrant.ContextInput{}),
-		"order_by":            qdrant.NewQueryOrderBy(&qdrant.OrderBy{Key: "k"}),
-		"sample":              qdrant.NewQuerySample(qdrant.Sample_Random),
-		"formula":             qdrant.NewQueryFormula(&qdrant.Formula{}),
-		"MMR":                 qdrant.NewQueryMMR(qdrant.NewVectorInput(1), &qdrant.Mmr{}),
-		"rrf with a custom k": qdrant.NewQueryRRF(&qdrant.Rrf{K: qdrant.PtrOf(uint32(60))}),
-		"sparse vectors":      qdrant.NewQuerySparse([]uint32{1}, []float32{1}),
-		"multi-vectors":       qdrant.NewQueryMulti([][]float32{{1}}),
+		"multi-vectors": qdrant.NewQueryMulti([][]float32{{1}}),
 	} {
 		b := 10
 		_, err := queryFromProto(&qdrant.QueryPoints{Query: qq}, &b)

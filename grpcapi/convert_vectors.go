@@ -4,35 +4,61 @@ import (
 	"github.com/qdrant/go-client/qdrant"
 
 	"github.com/cairn-db/cairn/engine"
+	"github.com/cairn-db/cairn/point"
 )
 
-// denseFromProto returns the dense vector a Vector holds: its `dense`
-// form or the deprecated `data` field. Sparse vectors, multi-vectors and
-// inference inputs (document, image, object) are Unimplemented.
-func denseFromProto(v *qdrant.Vector) ([]float32, error) {
+// vectorFromProto returns the vector a Vector holds: dense (its `dense`
+// form or the deprecated `data` field) or sparse (its `sparse` form or
+// the deprecated `indices` beside `data` as values); exactly one of the
+// results is set. Multi-vectors and inference inputs (document, image,
+// object) are Unimplemented. The engine validates sparse vectors.
+func vectorFromProto(v *qdrant.Vector) ([]float32, *point.SparseVector, error) {
 	switch o := v.GetVector().(type) {
 	case *qdrant.Vector_Dense:
-		return nonNilFloats(o.Dense.GetData()), nil
+		return nonNilFloats(o.Dense.GetData()), nil, nil
 	case *qdrant.Vector_Sparse:
-		return nil, unimplemented("sparse vectors")
+		return nil, sparseFromProto(o.Sparse), nil
 	case *qdrant.Vector_MultiDense:
-		return nil, unimplemented("multi-vectors")
+		return nil, nil, unimplemented("multi-vectors")
 	case *qdrant.Vector_Document:
-		return nil, unimplemented("inference (document vectors)")
+		return nil, nil, unimplemented("inference (document vectors)")
 	case *qdrant.Vector_Image:
-		return nil, unimplemented("inference (image vectors)")
+		return nil, nil, unimplemented("inference (image vectors)")
 	case *qdrant.Vector_Object:
-		return nil, unimplemented("inference (object vectors)")
+		return nil, nil, unimplemented("inference (object vectors)")
 	case nil:
 		if v.GetIndices() != nil {
-			return nil, unimplemented("sparse vectors")
+			return nil, &point.SparseVector{Indices: nonNilU32(v.GetIndices().GetData()), Values: nonNilFloats(v.GetData())}, nil
 		}
 		if v.VectorsCount != nil {
-			return nil, unimplemented("multi-vectors")
+			return nil, nil, unimplemented("multi-vectors")
 		}
-		return nonNilFloats(v.GetData()), nil
+		return nonNilFloats(v.GetData()), nil, nil
 	}
-	return nil, invalidArg("vector: unknown vector kind %T", v.GetVector())
+	return nil, nil, invalidArg("vector: unknown vector kind %T", v.GetVector())
+}
+
+// denseFromProto returns the dense vector a Vector holds; a sparse one is
+// refused (where only a dense vector can be given).
+func denseFromProto(v *qdrant.Vector) ([]float32, error) {
+	d, sp, err := vectorFromProto(v)
+	if err == nil && sp != nil {
+		return nil, invalidArg("vector: expected a dense vector, got a sparse one")
+	}
+	return d, err
+}
+
+// sparseFromProto converts a SparseVector (indices and values kept as
+// given, never nil).
+func sparseFromProto(s *qdrant.SparseVector) *point.SparseVector {
+	return &point.SparseVector{Indices: nonNilU32(s.GetIndices()), Values: nonNilFloats(s.GetValues())}
+}
+
+func nonNilU32(u []uint32) []uint32 {
+	if u == nil {
+		return []uint32{}
+	}
+	return u
 }
 
 func nonNilFloats(f []float32) []float32 {
@@ -43,43 +69,52 @@ func nonNilFloats(f []float32) []float32 {
 }
 
 // vectorsFromProto converts a point's Vectors: one unnamed vector or a
-// map of named ones.
-func vectorsFromProto(v *qdrant.Vectors, field string) (engine.Vectors, error) {
+// map of named ones, dense and sparse apart (sparse nil when none).
+func vectorsFromProto(v *qdrant.Vectors, field string) (engine.Vectors, engine.SparseVectors, error) {
+	var named map[string]*qdrant.Vector
 	switch o := v.GetVectorsOptions().(type) {
 	case *qdrant.Vectors_Vector:
-		d, err := denseFromProto(o.Vector)
-		if err != nil {
-			return nil, err
-		}
-		return engine.Vectors{"": d}, nil
+		named = map[string]*qdrant.Vector{"": o.Vector}
 	case *qdrant.Vectors_Vectors:
-		named := o.Vectors.GetVectors()
-		out := make(engine.Vectors, len(named))
-		for name, nv := range named {
-			d, err := denseFromProto(nv)
-			if err != nil {
-				return nil, err
-			}
-			out[name] = d
-		}
-		return out, nil
+		named = o.Vectors.GetVectors()
+	default:
+		return nil, nil, invalidArg("%s: missing field", field)
 	}
-	return nil, invalidArg("%s: missing field", field)
+	dense := make(engine.Vectors, len(named))
+	var sparse engine.SparseVectors
+	for name, nv := range named {
+		d, sp, err := vectorFromProto(nv)
+		if err != nil {
+			return nil, nil, err
+		}
+		if sp != nil {
+			if sparse == nil {
+				sparse = engine.SparseVectors{}
+			}
+			sparse[name] = *sp
+			continue
+		}
+		dense[name] = d
+	}
+	return dense, sparse, nil
 }
 
 // vectorsToProto converts a point's vectors for an answer: nil when none
-// were requested, the single unnamed vector as `vector`, named ones as
-// a map (the same rule as REST's bare array or object).
-func vectorsToProto(v engine.Vectors) *qdrant.VectorsOutput {
-	if v == nil {
+// were requested, the single unnamed dense vector as `vector`, a map
+// otherwise (the same rule as REST's bare array or object).
+func vectorsToProto(v engine.Vectors, sparse engine.SparseVectors) *qdrant.VectorsOutput {
+	if v == nil && sparse == nil {
 		return nil
 	}
-	if u, ok := v[""]; ok && len(v) == 1 {
+	if u, ok := v[""]; ok && len(v) == 1 && len(sparse) == 0 {
 		return &qdrant.VectorsOutput{VectorsOptions: &qdrant.VectorsOutput_Vector{Vector: denseOutput(u)}}
 	}
-	named := make(map[string]*qdrant.VectorOutput, len(v))
+	named := make(map[string]*qdrant.VectorOutput, len(v)+len(sparse))
 	for name, u := range v {
 		named[name] = denseOutput(u)
+	}
+	for name, sp := range sparse {
+		named[name] = &qdrant.VectorOutput{Vector: &qdrant.VectorOutput_Sparse{Sparse: &qdrant.SparseVector{Indices: sp.Indices, Values: sp.Values}}}
 	}
 	return &qdrant.VectorsOutput{VectorsOptions: &qdrant.VectorsOutput_Vectors{Vectors: &qdrant.NamedVectorsOutput{Vectors: named}}}
 }
@@ -91,7 +126,7 @@ func denseOutput(u []float32) *qdrant.VectorOutput {
 }
 
 // vectorInputFromProto converts a query's VectorInput: a point id or a
-// dense vector; the other forms are Unimplemented.
+// dense or sparse vector; the other forms are Unimplemented.
 func vectorInputFromProto(v *qdrant.VectorInput) (engine.VectorInput, error) {
 	switch o := v.GetVariant().(type) {
 	case *qdrant.VectorInput_Id:
@@ -103,7 +138,7 @@ func vectorInputFromProto(v *qdrant.VectorInput) (engine.VectorInput, error) {
 	case *qdrant.VectorInput_Dense:
 		return engine.VectorInput{Vector: nonNilFloats(o.Dense.GetData())}, nil
 	case *qdrant.VectorInput_Sparse:
-		return engine.VectorInput{}, unimplemented("sparse vectors")
+		return engine.VectorInput{Sparse: sparseFromProto(o.Sparse)}, nil
 	case *qdrant.VectorInput_MultiDense:
 		return engine.VectorInput{}, unimplemented("multi-vectors")
 	case *qdrant.VectorInput_Document:
@@ -147,11 +182,11 @@ func examplesFromProto(ids []*qdrant.PointId, vecs []*qdrant.Vector) ([]engine.V
 		out = append(out, engine.VectorInput{ID: &id})
 	}
 	for _, v := range vecs {
-		d, err := denseFromProto(v)
+		d, sp, err := vectorFromProto(v)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, engine.VectorInput{Vector: d})
+		out = append(out, engine.VectorInput{Vector: d, Sparse: sp})
 	}
 	return out, nil
 }

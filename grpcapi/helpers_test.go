@@ -2,6 +2,7 @@ package grpcapi
 
 import (
 	"context"
+	"flag"
 	"log/slog"
 	"net"
 	"path/filepath"
@@ -31,6 +32,12 @@ type testEnv struct {
 }
 
 var quiet = slog.New(slog.DiscardHandler)
+
+// The tests/grpc suite's -cairn-bin flag is declared here too, so that one
+// command runs this package and that suite
+// (`go test ./grpcapi ./tests/grpc -cairn-bin PATH`): go test passes the
+// flag to every package's test binary. These tests start no binary.
+var _ = flag.String("cairn-bin", "", "used by tests/grpc only (these tests serve in-process)")
 
 // newTestEnv starts a server with o (Storage and Snapshots filled in) for
 // the test's duration.
@@ -104,7 +111,7 @@ func (e *testEnv) snapshotsClient() qdrant.SnapshotsClient { return qdrant.NewSn
 // officialClient is Qdrant's Go client connected to the server with key.
 func (e *testEnv) officialClient(t *testing.T, key string) *qdrant.Client {
 	t.Helper()
-	c, err := qdrant.NewClient(&qdrant.Config{Host: "127.0.0.1", Port: e.addr.Port, APIKey: key, PoolSize: 1})
+	c, err := qdrant.NewClient(&qdrant.Config{Host: "127.0.0.1", Port: e.addr.Port, APIKey: key, PoolSize: 1, SkipCompatibilityCheck: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -80,7 +80,7 @@ func scoredToProto(pts []engine.ScoredPoint) []*qdrant.ScoredPoint {
 	for i := range pts {
 		sp := &pts[i]
 		out[i] = &qdrant.ScoredPoint{Id: idToProto(sp.ID), Payload: payloadToProto(sp.Payload),
-			Score: sp.Score, Version: sp.Version, Vectors: vectorsToProto(sp.Vector)}
+			Score: sp.Score, Version: sp.Version, Vectors: vectorsToProto(sp.Vector, sp.Sparse), OrderValue: orderValueToProto(sp.OrderValue)}
 	}
 	return out
 }
@@ -100,7 +100,7 @@ func recordsToProto(recs []engine.Record) []*qdrant.RetrievedPoint {
 	for i := range recs {
 		r := &recs[i]
 		out[i] = &qdrant.RetrievedPoint{Id: idToProto(r.ID), Payload: payloadToProto(r.Payload),
-			Vectors: vectorsToProto(r.Vector), OrderValue: orderValueToProto(r.OrderValue)}
+			Vectors: vectorsToProto(r.Vector, r.Sparse), OrderValue: orderValueToProto(r.OrderValue)}
 	}
 	return out
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/qdrant/go-client/qdrant"
 
 	"github.com/cairn-db/cairn/engine"
+	"github.com/cairn-db/cairn/point"
 )
 
 // readCall runs one read: shard key selector and read consistency are
@@ -142,9 +143,6 @@ func searchFromProto(req *qdrant.SearchPoints) (engine.SearchRequest, error) {
 	if err := checkShardKey(req.GetShardKeySelector()); err != nil {
 		return sr, err
 	}
-	if req.GetSparseIndices() != nil {
-		return sr, unimplemented("sparse vectors")
-	}
 	f, err := filterFromProto(req.GetFilter())
 	if err != nil {
 		return sr, err
@@ -154,6 +152,9 @@ func searchFromProto(req *qdrant.SearchPoints) (engine.SearchRequest, error) {
 		Filter: f, Params: searchParamsFromProto(req.GetParams()), Limit: uintToInt(req.GetLimit()),
 		WithPayload: withPayloadFromProto(req.GetWithPayload()), WithVector: withVectorFromProto(req.GetWithVectors()),
 		ScoreThreshold: req.ScoreThreshold,
+	}
+	if ix := req.GetSparseIndices(); ix != nil {
+		sr.Vector.Vector, sr.Vector.Sparse = nil, &point.SparseVector{Indices: nonNilU32(ix.GetData()), Values: nonNilFloats(req.GetVector())}
 	}
 	if req.Offset != nil {
 		sr.Offset = uintToInt(*req.Offset)

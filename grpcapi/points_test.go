@@ -237,9 +237,20 @@ func TestPointsQueryAndRecommendMatchEngine(t *testing.T) {
 		t.Fatal(err)
 	}
 	sameScored(t, "recommend batch", rb.GetResult()[0].GetResult(), wantRec)
-	_, err = e.pc.Recommend(ctx, &qdrant.RecommendPoints{CollectionName: "c", Positive: []*qdrant.PointId{qdrant.NewIDNum(1)},
-		Limit: 3, Strategy: qdrant.RecommendStrategy_BestScore.Enum()})
-	wantCode(t, "best_score", err, codes.InvalidArgument, "best_score")
+	for _, st := range []qdrant.RecommendStrategy{qdrant.RecommendStrategy_BestScore, qdrant.RecommendStrategy_SumScores} {
+		name, _ := strategyFromProto(&st)
+		got, err := e.pc.Recommend(ctx, &qdrant.RecommendPoints{CollectionName: "c", Positive: []*qdrant.PointId{qdrant.NewIDNum(1)},
+			NegativeVectors: []*qdrant.Vector{qdrant.NewVector(1, 6, 36, 1)}, Limit: 3, Strategy: &st})
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		want, err := e.col.Recommend(ctx, engine.RecommendRequest{Positive: []engine.VectorInput{{ID: &one}},
+			Negative: []engine.VectorInput{{Vector: []float32{1, 6, 36, 1}}}, Strategy: name, Limit: &three})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sameScored(t, name, got.GetResult(), want)
+	}
 	_, err = e.pc.Recommend(ctx, &qdrant.RecommendPoints{CollectionName: "c", Positive: []*qdrant.PointId{qdrant.NewIDNum(99)}, Limit: 3})
 	wantCode(t, "missing example", err, codes.NotFound, "No point with id 99 found")
 }
@@ -399,17 +410,19 @@ func TestPointsNamedVectorsAndUUIDs(t *testing.T) {
 func TestPointsPrefetchBounds(t *testing.T) {
 	e := newPointsEnv(t)
 	chain := func(levels int) []*qdrant.PrefetchQuery {
+		// Every level with a prefetch merges it: Qdrant refuses
+		// prefetches without a query.
 		p := &qdrant.PrefetchQuery{}
 		for range levels - 1 {
-			p = &qdrant.PrefetchQuery{Prefetch: []*qdrant.PrefetchQuery{p}}
+			p = &qdrant.PrefetchQuery{Prefetch: []*qdrant.PrefetchQuery{p}, Query: qdrant.NewQueryFusion(qdrant.Fusion_RRF)}
 		}
 		return []*qdrant.PrefetchQuery{p}
 	}
 	ctx := context.Background()
-	if _, err := e.cl.Query(ctx, &qdrant.QueryPoints{CollectionName: "c", Prefetch: chain(engine.MaxPrefetchDepth)}); err != nil {
+	if _, err := e.cl.Query(ctx, &qdrant.QueryPoints{CollectionName: "c", Prefetch: chain(engine.MaxPrefetchDepth), Query: qdrant.NewQueryFusion(qdrant.Fusion_RRF)}); err != nil {
 		t.Fatalf("%d levels: %v", engine.MaxPrefetchDepth, err)
 	}
-	_, err := e.cl.Query(ctx, &qdrant.QueryPoints{CollectionName: "c", Prefetch: chain(engine.MaxPrefetchDepth + 1)})
+	_, err := e.cl.Query(ctx, &qdrant.QueryPoints{CollectionName: "c", Prefetch: chain(engine.MaxPrefetchDepth + 1), Query: qdrant.NewQueryFusion(qdrant.Fusion_RRF)})
 	wantCode(t, "too deep", err, codes.InvalidArgument, "Bad request: Limit exceeded: prefetch queries are nested deeper than 64 levels")
 	wide := make([]*qdrant.PrefetchQuery, engine.DefaultMaxQueryPrefetches+5)
 	for i := range wide {

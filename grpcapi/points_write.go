@@ -64,11 +64,11 @@ func upsertFromProto(list []*qdrant.PointStruct, sk *qdrant.ShardKeySelector, co
 		if err != nil {
 			return nil, err
 		}
-		vecs, err := vectorsFromProto(ps.GetVectors(), field+".vectors")
+		vecs, sparse, err := vectorsFromProto(ps.GetVectors(), field+".vectors")
 		if err != nil {
 			return nil, err
 		}
-		pts[i] = engine.PointStruct{ID: id, Vector: vecs}
+		pts[i] = engine.PointStruct{ID: id, Vector: vecs, Sparse: sparse}
 		if len(ps.GetPayload()) > 0 {
 			if pts[i].Payload, err = payloadFromProto(ps.GetPayload()); err != nil {
 				return nil, err
@@ -136,11 +136,11 @@ func pointVectorsFromProto(list []*qdrant.PointVectors, sk *qdrant.ShardKeySelec
 		if err != nil {
 			return nil, err
 		}
-		vecs, err := vectorsFromProto(pv.GetVectors(), field+".vectors")
+		vecs, sparse, err := vectorsFromProto(pv.GetVectors(), field+".vectors")
 		if err != nil {
 			return nil, err
 		}
-		pts[i] = engine.PointVectors{ID: id, Vector: vecs}
+		pts[i] = engine.PointVectors{ID: id, Vector: vecs, Sparse: sparse}
 	}
 	return pts, nil
 }

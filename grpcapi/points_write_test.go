@@ -183,7 +183,7 @@ func TestPointsBadInput(t *testing.T) {
 		{"sparse query", func() error {
 			_, err := e.pc.Search(ctx, &qdrant.SearchPoints{CollectionName: "c", Vector: []float32{1}, SparseIndices: &qdrant.SparseIndices{Data: []uint32{1}}, Limit: 1})
 			return err
-		}, codes.Unimplemented, "sparse vectors is not supported by Cairn yet"},
+		}, codes.InvalidArgument, "Conversion between sparse and regular vectors failed"},
 		{"conditional upsert", func() error {
 			_, err := e.cl.Upsert(ctx, &qdrant.UpsertPoints{CollectionName: "c", UpdateFilter: &qdrant.Filter{},
 				Points: []*qdrant.PointStruct{{Id: qdrant.NewIDNum(1), Vectors: qdrant.NewVectors(1, 2, 3, 4)}}})
@@ -221,40 +221,5 @@ func TestPointsBadInput(t *testing.T) {
 	recs, _ := e.col.Get(ctx, []point.ID{point.NumID(1)}, engine.WithPayload{}, engine.WithVector{Enable: true})
 	if v := recs[0].Vector[""]; len(v) != 4 {
 		t.Fatalf("point 1 changed: %v", v)
-	}
-}
-
-func TestPointsUnsupportedMethodsNameTheFeature(t *testing.T) {
-	e := newPointsEnv(t)
-	ctx := context.Background()
-	for what, call := range map[string]func() error{
-		"search groups": func() error {
-			_, err := e.pc.SearchGroups(ctx, &qdrant.SearchPointGroups{CollectionName: "c"})
-			return err
-		},
-		"recommend groups": func() error {
-			_, err := e.pc.RecommendGroups(ctx, &qdrant.RecommendPointGroups{CollectionName: "c"})
-			return err
-		},
-		"query groups": func() error {
-			_, err := e.pc.QueryGroups(ctx, &qdrant.QueryPointGroups{CollectionName: "c"})
-			return err
-		},
-		"discover": func() error { _, err := e.pc.Discover(ctx, &qdrant.DiscoverPoints{CollectionName: "c"}); return err },
-		"discover ": func() error {
-			_, err := e.pc.DiscoverBatch(ctx, &qdrant.DiscoverBatchPoints{CollectionName: "c"})
-			return err
-		},
-		"facet counts": func() error { _, err := e.pc.Facet(ctx, &qdrant.FacetCounts{CollectionName: "c"}); return err },
-		"search matrix": func() error {
-			_, err := e.pc.SearchMatrixPairs(ctx, &qdrant.SearchMatrixPoints{CollectionName: "c"})
-			return err
-		},
-		"search matrix ": func() error {
-			_, err := e.pc.SearchMatrixOffsets(ctx, &qdrant.SearchMatrixPoints{CollectionName: "c"})
-			return err
-		},
-	} {
-		wantCode(t, what, call(), codes.Unimplemented, strings.TrimSpace(what), "is not supported by Cairn yet")
 	}
 }

@@ -71,10 +71,9 @@ func TestSameValidation(t *testing.T) {
 				_, err := pc.Recommend(ctx(t), &qdrant.RecommendPoints{CollectionName: "c", Limit: 3, Positive: []*qdrant.PointId{qdrant.NewIDNum(999)}})
 				return err
 			}, true},
-		{"recommend strategy best_score", "POST", "/collections/c/points/recommend", map[string]any{"positive": []int{1}, "negative": []int{2}, "limit": 3, "strategy": "best_score"},
+		{"discover without target or context", "POST", "/collections/c/points/discover", map[string]any{"limit": 3},
 			func() error {
-				_, err := pc.Recommend(ctx(t), &qdrant.RecommendPoints{CollectionName: "c", Limit: 3, Positive: []*qdrant.PointId{qdrant.NewIDNum(1)},
-					Negative: []*qdrant.PointId{qdrant.NewIDNum(2)}, Strategy: qdrant.RecommendStrategy_BestScore.Enum()})
+				_, err := pc.Discover(ctx(t), &qdrant.DiscoverPoints{CollectionName: "c", Limit: 3})
 				return err
 			}, true},
 		{"query by a missing point", "POST", "/collections/c/points/query", map[string]any{"query": 999, "limit": 3},
@@ -125,46 +124,29 @@ func TestSameValidation(t *testing.T) {
 	}
 }
 
-// TestUnsupportedNamed: what Cairn's engine lacks answers Unimplemented
-// with the feature named, never the generated "method X not implemented"
-// and never a silent answer.
+// TestUnsupportedNamed: what Cairn's engine lacks (multi-vectors,
+// inference inputs) answers Unimplemented with the feature named, never
+// the generated "method X not implemented" and never a silent answer.
 func TestUnsupportedNamed(t *testing.T) {
 	t.Parallel()
 	c := start(t, opts{})
-	cl, pc := c.client, c.client.GetPointsClient()
+	cl := c.client
 	c.createCollection("c")
 	c.upsert("c", 0, 10)
 	for _, tc := range []struct {
 		name string
 		call func() error
 	}{
-		{"SearchGroups", func() error {
-			_, err := pc.SearchGroups(ctx(t), &qdrant.SearchPointGroups{CollectionName: "c", Vector: vec(1), Limit: 3, GroupBy: "city", GroupSize: 2})
+		{"multi-vectors", func() error {
+			_, err := cl.Query(ctx(t), &qdrant.QueryPoints{CollectionName: "c", Query: qdrant.NewQueryMulti([][]float32{vec(1), vec(2)})})
 			return err
 		}},
-		{"Discover", func() error {
-			_, err := pc.Discover(ctx(t), &qdrant.DiscoverPoints{CollectionName: "c", Limit: 3, Target: qdrant.NewTargetID(qdrant.NewIDNum(1))})
-			return err
-		}},
-		{"Facet", func() error {
-			_, err := cl.Facet(ctx(t), &qdrant.FacetCounts{CollectionName: "c", Key: "city"})
-			return err
-		}},
-		{"SearchMatrixPairs", func() error {
-			_, err := cl.SearchMatrixPairs(ctx(t), &qdrant.SearchMatrixPoints{CollectionName: "c"})
-			return err
-		}},
-		{"QueryGroups", func() error {
-			_, err := cl.QueryGroups(ctx(t), &qdrant.QueryPointGroups{CollectionName: "c", Query: qdrant.NewQueryDense(vec(1)), GroupBy: "city"})
+		{"inference (document vectors)", func() error {
+			_, err := cl.Query(ctx(t), &qdrant.QueryPoints{CollectionName: "c", Query: qdrant.NewQueryNearest(qdrant.NewVectorInputDocument(&qdrant.Document{Text: "x", Model: "m"}))})
 			return err
 		}},
 	} {
-		err := tc.call()
-		if err == nil {
-			t.Logf("%s is served", tc.name)
-			continue
-		}
-		wantCode(t, tc.name, err, codes.Unimplemented, "not supported by Cairn")
+		wantCode(t, tc.name, tc.call(), codes.Unimplemented, tc.name, "not supported by Cairn")
 	}
 }
 
