@@ -154,12 +154,13 @@ func (c *Collection) scrollOrdered(ctx context.Context, req ScrollRequest, limit
 	if err != nil {
 		return ScrollResult{}, err
 	}
+	values := make(map[point.ID]float64, len(all))
+	for _, o := range all {
+		values[o.id] = o.value
+	}
 	for i := range recs {
-		for _, o := range all {
-			if o.id == recs[i].ID {
-				recs[i].OrderValue = &OrderValue{Value: o.value, Float: s.Type == payload.TypeFloat}
-				break
-			}
+		if v, found := values[recs[i].ID]; found {
+			recs[i].OrderValue = &OrderValue{Value: v, Float: s.Type == payload.TypeFloat}
 		}
 	}
 	return ScrollResult{Points: recs}, nil
