@@ -36,6 +36,23 @@ func checkPaging(limit, offset int) error {
 	return nil
 }
 
+// requiredPaging reads a request's required limit (nil is refused as
+// Qdrant's missing field) and optional offset (nil is 0) and checks them
+// (see checkPaging).
+func requiredPaging(limit, offset *int) (int, int, error) {
+	if limit == nil {
+		return 0, 0, errBadRequestText("Format error in JSON body: limit: missing field")
+	}
+	off := 0
+	if offset != nil {
+		off = *offset
+	}
+	if err := checkPaging(*limit, off); err != nil {
+		return 0, 0, err
+	}
+	return *limit, off, nil
+}
+
 // CheckScrollLimit refuses a scroll limit the client set below 1
 // (Qdrant's contract: absent or null for the default page of
 // DefaultScrollLimit, else at least 1). ScrollRequest.Limit cannot tell an

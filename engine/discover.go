@@ -43,20 +43,14 @@ type DiscoverRequest struct {
 // best; see customQuery.score). Scoring is exact. The example points are
 // left out of the results, unless looked up in another collection.
 func (c *Collection) Discover(ctx context.Context, in DiscoverRequest) ([]ScoredPoint, error) {
-	if in.Limit == nil {
-		return nil, errBadRequestText("Format error in JSON body: limit: missing field")
-	}
-	offset := 0
-	if in.Offset != nil {
-		offset = *in.Offset
-	}
-	if err := checkPaging(*in.Limit, offset); err != nil {
+	limit, offset, err := requiredPaging(in.Limit, in.Offset)
+	if err != nil {
 		return nil, err
 	}
 	if in.Target == nil && len(in.Context) == 0 {
 		return nil, errBadRequestText("Bad request: target and/or context_pairs must be specified")
 	}
-	base := SearchRequest{Filter: in.Filter, Params: in.Params, Limit: *in.Limit, Offset: offset,
+	base := SearchRequest{Filter: in.Filter, Params: in.Params, Limit: limit, Offset: offset,
 		WithPayload: in.WithPayload, WithVector: in.WithVector}
 	req, err := c.discoverSearch(ctx, in.Target, in.Context, in.Using, in.LookupFrom, base)
 	if err != nil {
@@ -90,11 +84,7 @@ func (c *Collection) discoverSearch(ctx context.Context, target *VectorInput, pa
 	for _, p := range pairs {
 		all = append(all, p.Positive, p.Negative)
 	}
-	src, vecName, err := c.lookupSource(using, lookup)
-	if err != nil {
-		return base, err
-	}
-	vecs, err := resolveExamples(ctx, src, vecName, all)
+	src, vecs, err := c.lookupExamples(ctx, using, lookup, all)
 	if err != nil {
 		return base, err
 	}

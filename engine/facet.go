@@ -222,16 +222,6 @@ func (s *shard) visitPayloads(ctx context.Context, f *payload.Filter, fn func(pa
 func (s *shard) visitHeadPayloads(f *payload.Filter, fn func(payload.Payload)) []segView {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	defs := s.core.indexDefs()
-	for _, m := range s.memTablesLocked() {
-		if m == nil {
-			continue
-		}
-		for slot, live := range m.live {
-			if live && m.match(f, slot, defs) {
-				fn(decodePayload(m.payloads[slot]))
-			}
-		}
-	}
+	s.matchHeadsLocked(f, s.core.indexDefs(), func(m *memTable, slot int) { fn(decodePayload(m.payloads[slot])) })
 	return s.viewLocked()
 }

@@ -49,11 +49,7 @@ func (c *Collection) feedbackSearch(ctx context.Context, in RelevanceFeedbackInp
 	for _, it := range items {
 		all = append(all, it.Example)
 	}
-	src, vecName, err := c.lookupSource(using, lookup)
-	if err != nil {
-		return base, err
-	}
-	vecs, err := resolveExamples(ctx, src, vecName, all)
+	src, vecs, err := c.lookupExamples(ctx, using, lookup, all)
 	if err != nil {
 		return base, err
 	}

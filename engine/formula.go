@@ -74,15 +74,7 @@ func (c *Collection) rescoreFormula(ctx context.Context, f *Formula, lists [][]S
 		}
 		out = append(out, ScoredPoint{ID: r.ID, Score: s})
 	}
-	slices.SortStableFunc(out, func(a, b ScoredPoint) int {
-		if a.Score != b.Score {
-			if a.Score > b.Score {
-				return -1
-			}
-			return 1
-		}
-		return point.Compare(a.ID, b.ID)
-	})
+	slices.SortStableFunc(out, func(a, b ScoredPoint) int { return bestFirst(a.Score, a.ID, b.Score, b.ID) })
 	out = applyThreshold(out, base.ScoreThreshold)
 	return c.withSelectors(ctx, pageOf(out, base.Offset, base.Limit), base)
 }

@@ -95,9 +95,44 @@ func defaultKey(s string) string {
 var unaryOps = map[string]exprOp{"neg": opNeg, "abs": opAbs, "sqrt": opSqrt, "exp": opExp, "log10": opLog10, "ln": opLn}
 var decayOps = map[string]exprOp{"lin_decay": opLinDecay, "exp_decay": opExpDecay, "gauss_decay": opGaussDecay}
 
+// MaxFormulaNesting bounds how deeply a formula's JSON text nests (its
+// objects and arrays). Qdrant's JSON decoder refuses any body nested
+// deeper than 128 levels; here each expression level is decoded on its
+// own, so an unbounded chain would cost time quadratic in its length.
+const MaxFormulaNesting = 120
+
+// jsonNesting reports whether the JSON text b nests its objects and
+// arrays more than limit levels deep, in one linear pass (malformed text
+// is left to the decoder).
+func jsonNesting(b []byte, limit int) bool {
+	depth, inString := 0, false
+	for i := 0; i < len(b); i++ {
+		switch c := b[i]; {
+		case inString:
+			if c == '\\' {
+				i++
+			} else if c == '"' {
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == '{' || c == '[':
+			if depth++; depth > limit {
+				return true
+			}
+		case c == '}' || c == ']':
+			depth--
+		}
+	}
+	return false
+}
+
 // UnmarshalJSON reads one expression.
 func (e *Expr) UnmarshalJSON(b []byte) error {
 	b = bytes.TrimSpace(b)
+	if jsonNesting(b, MaxFormulaNesting) {
+		return fmt.Errorf("recursion limit exceeded: a formula nests at most %d levels of objects and arrays", MaxFormulaNesting)
+	}
 	switch {
 	case len(b) == 0:
 		return fmt.Errorf("empty expression")

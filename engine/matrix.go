@@ -212,15 +212,7 @@ func matrixRow(d point.Distance, a point.ID, ids []point.ID, vecs map[point.ID][
 			row = append(row, candidate{key: similarity(d, vecs[a], vecs[b]), id: b})
 		}
 	}
-	slices.SortStableFunc(row, func(x, y candidate) int {
-		if x.key != y.key {
-			if x.key > y.key {
-				return -1
-			}
-			return 1
-		}
-		return point.Compare(x.id, y.id)
-	})
+	slices.SortStableFunc(row, func(x, y candidate) int { return bestFirst(x.key, x.id, y.key, y.id) })
 	row = row[:min(limit, len(row))]
 	out := make([]ScoredPoint, len(row))
 	for j, r := range row {

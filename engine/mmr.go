@@ -77,13 +77,17 @@ func (c *Collection) mmrSearch(ctx context.Context, q *QueryRequest, base Search
 	}
 	sel := kept
 	if len(kept) >= 2 {
-		sel = selectMMR(kept, q.Using, vp.Distance, qv, lambda, final)
+		if sel, err = selectMMR(ctx, kept, q.Using, vp.Distance, qv, lambda, final); err != nil {
+			return nil, err
+		}
 	}
 	return c.withSelectors(ctx, pageOf(sel, base.Offset, base.Limit), base)
 }
 
-// selectMMR is the greedy MMR selection of up to limit of cands.
-func selectMMR(cands []ScoredPoint, using string, d point.Distance, qv []float32, lambda float32, limit int) []ScoredPoint {
+// selectMMR is the greedy MMR selection of up to limit of cands. Its
+// quadratic work (up to MaxMMRCandidates² similarities) stops when ctx is
+// done, with ctx's error.
+func selectMMR(ctx context.Context, cands []ScoredPoint, using string, d point.Distance, qv []float32, lambda float32, limit int) ([]ScoredPoint, error) {
 	n := len(cands)
 	rel := make([]float32, n)
 	for i, p := range cands {
@@ -113,6 +117,9 @@ func selectMMR(cands []ScoredPoint, using string, d point.Distance, qv []float32
 	}
 	pick(best)
 	for len(out) < min(limit, n) {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		best, bestScore := -1, float32(0)
 		for i := range cands {
 			if taken[i] {
@@ -125,5 +132,5 @@ func selectMMR(cands []ScoredPoint, using string, d point.Distance, qv []float32
 		}
 		pick(best)
 	}
-	return out
+	return out, nil
 }

@@ -31,18 +31,12 @@ type RecommendRequest struct {
 // example points themselves are left out of the results.
 // Example ids are looked up in LookupFrom's collection when it is set.
 func (c *Collection) Recommend(ctx context.Context, in RecommendRequest) ([]ScoredPoint, error) {
-	if in.Limit == nil {
-		return nil, errBadRequestText("Format error in JSON body: limit: missing field")
-	}
-	offset := 0
-	if in.Offset != nil {
-		offset = *in.Offset
-	}
-	if err := checkPaging(*in.Limit, offset); err != nil {
+	limit, offset, err := requiredPaging(in.Limit, in.Offset)
+	if err != nil {
 		return nil, err
 	}
 	base := SearchRequest{
-		Filter: in.Filter, Params: in.Params, Limit: *in.Limit, Offset: offset,
+		Filter: in.Filter, Params: in.Params, Limit: limit, Offset: offset,
 		WithPayload: in.WithPayload, WithVector: in.WithVector, ScoreThreshold: in.ScoreThreshold,
 	}
 	rec := RecommendInput{Positive: in.Positive, Negative: in.Negative, Strategy: in.Strategy}
@@ -114,6 +108,20 @@ func (c *Collection) recommendSearch(ctx context.Context, r RecommendInput, usin
 		base.Filter = excludeIDs(base.Filter, append(append([]VectorInput(nil), r.Positive...), r.Negative...))
 	}
 	return base, nil
+}
+
+// lookupExamples resolves lookup_from (see lookupSource) and returns the
+// collection the example ids were read from and each example's vector.
+func (c *Collection) lookupExamples(ctx context.Context, using string, lookup *LookupLocation, ex []VectorInput) (*Collection, [][]float32, error) {
+	src, vecName, err := c.lookupSource(using, lookup)
+	if err != nil {
+		return nil, nil, err
+	}
+	vecs, err := resolveExamples(ctx, src, vecName, ex)
+	if err != nil {
+		return nil, nil, err
+	}
+	return src, vecs, nil
 }
 
 // lookupSource resolves lookup_from: the collection where example ids

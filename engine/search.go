@@ -203,15 +203,7 @@ func finishSearch(sc *searchScratch, p *searchPlan, offset, limit int) []ScoredP
 	if sc.parts > 1 {
 		cands = dedupeCandidates(cands)
 	}
-	slices.SortStableFunc(cands, func(a, b candidate) int {
-		if a.key != b.key {
-			if a.key > b.key {
-				return -1
-			}
-			return 1
-		}
-		return point.Compare(a.id, b.id)
-	})
+	slices.SortStableFunc(cands, func(a, b candidate) int { return bestFirst(a.key, a.id, b.key, b.id) })
 	if p.customMin != nil {
 		// Qdrant keeps the best results while they pass the threshold.
 		n := 0

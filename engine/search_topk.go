@@ -58,6 +58,18 @@ func (sc *searchScratch) heap(k int) *topK {
 	return &sc.top
 }
 
+// bestFirst orders ranked points best first: the higher key, then the
+// smaller id (a comparison function for slices.SortFunc).
+func bestFirst(ka float32, a point.ID, kb float32, b point.ID) int {
+	if ka != kb {
+		if ka > kb {
+			return -1
+		}
+		return 1
+	}
+	return point.Compare(a, b)
+}
+
 // candidate is one scored point. A segment hit is read from its (pinned)
 // segment only if it makes the result; a memtable hit whose payload or
 // vectors are asked is materialised under the shard lock into recs[off].

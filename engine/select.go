@@ -41,16 +41,7 @@ func (s *shard) getVersionLocked(id point.ID) (pointData, uint64, bool) {
 // when f is nil). Caller holds mu.
 func (s *shard) matchLocked(f *payload.Filter, fn func(id point.ID)) {
 	defs := s.core.indexDefs()
-	for _, m := range s.memTablesLocked() {
-		if m == nil {
-			continue
-		}
-		for slot, live := range m.live {
-			if live && m.match(f, slot, defs) {
-				fn(m.ids[slot])
-			}
-		}
-	}
+	s.matchHeadsLocked(f, defs, func(m *memTable, slot int) { fn(m.ids[slot]) })
 	for _, h := range s.segs {
 		del := h.deleted.Load()
 		var mt *payload.Matcher
@@ -60,6 +51,21 @@ func (s *shard) matchLocked(f *payload.Filter, fn func(id point.ID)) {
 		for off := range h.seg.Len() {
 			if !del.Has(off) && (mt == nil || mt.Match(uint32(off))) {
 				fn(h.seg.ID(uint32(off)))
+			}
+		}
+	}
+}
+
+// matchHeadsLocked calls fn for every live slot of the shard's heads that
+// matches f (all when f is nil). Caller holds mu.
+func (s *shard) matchHeadsLocked(f *payload.Filter, defs map[string]payload.FieldSchema, fn func(m *memTable, slot int)) {
+	for _, m := range s.memTablesLocked() {
+		if m == nil {
+			continue
+		}
+		for slot, live := range m.live {
+			if live && m.match(f, slot, defs) {
+				fn(m, slot)
 			}
 		}
 	}

@@ -15,7 +15,6 @@ import (
 	"github.com/cairn-db/cairn/point"
 )
 
-
 // strictPoints returns n points with ids from start, dim 4, a "city".
 func strictPoints(start, n int) []PointStruct {
 	pts := make([]PointStruct, n)

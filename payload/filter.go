@@ -2,6 +2,7 @@ package payload
 
 import (
 	"encoding/json"
+	"sync"
 	"time"
 
 	"github.com/cairn-db/cairn/point"
@@ -47,8 +48,40 @@ type Condition struct {
 	Filter *Filter
 }
 
-// HasID lists point ids; an empty list matches nothing.
-type HasID struct{ IDs []point.ID }
+// HasID lists point ids; an empty list matches nothing. IDs must not
+// change once the condition has been matched: a list longer than
+// hasIDLinear is looked up in a set built on the first match.
+type HasID struct {
+	IDs []point.ID
+
+	setOnce sync.Once
+	set     map[point.ID]struct{}
+}
+
+// hasIDLinear is the longest has_id list matched by a linear scan.
+const hasIDLinear = 16
+
+// Has reports whether id is listed. A long list is looked up in a set, so
+// that testing every point of a head against the list of a rescoring
+// query's candidates is linear, not quadratic. Safe for concurrent use.
+func (h *HasID) Has(id point.ID) bool {
+	if len(h.IDs) <= hasIDLinear {
+		for _, x := range h.IDs {
+			if x == id {
+				return true
+			}
+		}
+		return false
+	}
+	h.setOnce.Do(func() {
+		h.set = make(map[point.ID]struct{}, len(h.IDs))
+		for _, x := range h.IDs {
+			h.set[x] = struct{}{}
+		}
+	})
+	_, found := h.set[id]
+	return found
+}
 
 // Slice selects the points with siphash(id) % Total == Index (SipHash-2-4,
 // zero key, over 8 little-endian bytes of an integer id or the 16 bytes

@@ -93,7 +93,7 @@ func (e *evalCtx) cond(c *Condition, doc map[string]any) bool {
 	case c.IsNull != nil:
 		return isNullValues(lookup(*c.IsNull, doc))
 	case c.HasID != nil:
-		return e.hasID && containsID(c.HasID.IDs, e.id)
+		return e.hasID && c.HasID.Has(e.id)
 	case c.HasVector != nil:
 		return e.hasID && e.opts != nil && e.opts.HasVector != nil && e.opts.HasVector(*c.HasVector)
 	case c.Slice != nil:
@@ -110,15 +110,6 @@ func (e *evalCtx) nested(n *Nested, doc map[string]any) bool {
 	inner := evalCtx{opts: e.opts, prefix: e.prefix + n.Key + "[]."}
 	for _, v := range lookup(n.Key+"[]", doc) {
 		if obj, ok := v.(map[string]any); ok && inner.filter(n.Filter, obj) {
-			return true
-		}
-	}
-	return false
-}
-
-func containsID(ids []point.ID, id point.ID) bool {
-	for _, x := range ids {
-		if x == id {
 			return true
 		}
 	}

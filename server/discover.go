@@ -2,7 +2,6 @@ package server
 
 import (
 	"bytes"
-	"context"
 
 	"github.com/labstack/echo/v4"
 
@@ -126,32 +125,10 @@ func (in *discoverIn) request() engine.DiscoverRequest {
 
 // discover answers POST /points/discover.
 func (s *Server) discover(c echo.Context) error {
-	col, err := s.collection(c)
-	if err != nil {
-		return err
-	}
-	var in discoverIn
-	if err := s.bind(c, &in); err != nil {
-		return err
-	}
-	res, err := col.Discover(c.Request().Context(), in.request())
-	if err != nil {
-		return err
-	}
-	return ok(c, nonNil(res))
+	return serveScored(s, c, (*discoverIn).request, (*engine.Collection).Discover)
 }
 
 // discoverBatch answers POST /points/discover/batch.
 func (s *Server) discoverBatch(c echo.Context) error {
-	return serveBatch(s, c, func(ctx context.Context, col *engine.Collection, ins []discoverIn) ([][]engine.ScoredPoint, error) {
-		reqs := make([]engine.DiscoverRequest, len(ins))
-		for i := range ins {
-			reqs[i] = ins[i].request()
-		}
-		res, err := col.DiscoverBatch(ctx, reqs)
-		for i := range res {
-			res[i] = nonNil(res[i])
-		}
-		return res, err
-	})
+	return serveScoredBatch(s, c, (*discoverIn).request, (*engine.Collection).DiscoverBatch)
 }

@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"context"
 
 	"github.com/labstack/echo/v4"
 
@@ -79,24 +80,15 @@ func (*queryGroupsIn) normalizeBody(b []byte) ([]byte, error) { return normalize
 
 // queryGroups answers POST /points/query/groups.
 func (s *Server) queryGroups(c echo.Context) error {
-	col, err := s.collection(c)
-	if err != nil {
-		return err
-	}
-	var in queryGroupsIn
-	if err := s.bind(c, &in); err != nil {
-		return err
-	}
-	g, err := in.group(in.Limit, false)
-	if err != nil {
-		return err
-	}
-	budget := col.MaxQueryPrefetches() + 1
-	res, err := col.QueryGroups(c.Request().Context(), in.request(&budget), g)
-	if err != nil {
-		return err
-	}
-	return ok(c, nonNilGroups(res))
+	return serveOne(s, c, func(ctx context.Context, col *engine.Collection, in *queryGroupsIn) (engine.GroupsResult, error) {
+		g, err := in.group(in.Limit, false)
+		if err != nil {
+			return engine.GroupsResult{}, err
+		}
+		budget := col.MaxQueryPrefetches() + 1
+		res, err := col.QueryGroups(ctx, in.request(&budget), g)
+		return nonNilGroups(res), err
+	})
 }
 
 // searchGroupsIn is Qdrant's SearchGroupsRequest.
@@ -107,31 +99,22 @@ type searchGroupsIn struct {
 
 // searchGroups answers POST /points/search/groups.
 func (s *Server) searchGroups(c echo.Context) error {
-	col, err := s.collection(c)
-	if err != nil {
-		return err
-	}
-	var in searchGroupsIn
-	if err := s.bind(c, &in); err != nil {
-		return err
-	}
-	if in.Vector == nil {
-		return badJSON(&fieldError{Field: "vector", Msg: "missing field"})
-	}
-	g, err := in.group(in.Limit, true)
-	if err != nil {
-		return err
-	}
-	req := engine.SearchRequest{
-		Vector: engine.NamedVector{Name: in.Vector.Name, Vector: in.Vector.Vector},
-		Filter: in.Filter, Params: in.Params, WithPayload: in.WithPayload,
-		WithVector: vectorSelector(in.WithVector, in.WithVectors), ScoreThreshold: in.ScoreThreshold,
-	}
-	res, err := col.SearchGroups(c.Request().Context(), req, g)
-	if err != nil {
-		return err
-	}
-	return ok(c, nonNilGroups(res))
+	return serveOne(s, c, func(ctx context.Context, col *engine.Collection, in *searchGroupsIn) (engine.GroupsResult, error) {
+		if in.Vector == nil {
+			return engine.GroupsResult{}, badJSON(&fieldError{Field: "vector", Msg: "missing field"})
+		}
+		g, err := in.group(in.Limit, true)
+		if err != nil {
+			return engine.GroupsResult{}, err
+		}
+		req := engine.SearchRequest{
+			Vector: engine.NamedVector{Name: in.Vector.Name, Vector: in.Vector.Vector},
+			Filter: in.Filter, Params: in.Params, WithPayload: in.WithPayload,
+			WithVector: vectorSelector(in.WithVector, in.WithVectors), ScoreThreshold: in.ScoreThreshold,
+		}
+		res, err := col.SearchGroups(ctx, req, g)
+		return nonNilGroups(res), err
+	})
 }
 
 // recommendGroupsIn is Qdrant's RecommendGroupsRequest.
@@ -142,23 +125,14 @@ type recommendGroupsIn struct {
 
 // recommendGroups answers POST /points/recommend/groups.
 func (s *Server) recommendGroups(c echo.Context) error {
-	col, err := s.collection(c)
-	if err != nil {
-		return err
-	}
-	var in recommendGroupsIn
-	if err := s.bind(c, &in); err != nil {
-		return err
-	}
-	g, err := in.group(in.Limit, true)
-	if err != nil {
-		return err
-	}
-	res, err := col.RecommendGroups(c.Request().Context(), in.request(), g)
-	if err != nil {
-		return err
-	}
-	return ok(c, nonNilGroups(res))
+	return serveOne(s, c, func(ctx context.Context, col *engine.Collection, in *recommendGroupsIn) (engine.GroupsResult, error) {
+		g, err := in.group(in.Limit, true)
+		if err != nil {
+			return engine.GroupsResult{}, err
+		}
+		res, err := col.RecommendGroups(ctx, in.request(), g)
+		return nonNilGroups(res), err
+	})
 }
 
 // nonNilGroups answers empty lists as [], never null.

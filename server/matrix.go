@@ -1,6 +1,8 @@
 package server
 
 import (
+	"context"
+
 	"github.com/labstack/echo/v4"
 
 	"github.com/cairn-db/cairn/engine"
@@ -21,34 +23,14 @@ func (in *matrixIn) request() engine.MatrixRequest {
 
 // matrixPairs answers POST /points/search/matrix/pairs.
 func (s *Server) matrixPairs(c echo.Context) error {
-	col, err := s.collection(c)
-	if err != nil {
-		return err
-	}
-	var in matrixIn
-	if err := s.bind(c, &in); err != nil {
-		return err
-	}
-	res, err := col.SearchMatrixPairs(c.Request().Context(), in.request())
-	if err != nil {
-		return err
-	}
-	return ok(c, res)
+	return serveOne(s, c, func(ctx context.Context, col *engine.Collection, in *matrixIn) (engine.MatrixPairs, error) {
+		return col.SearchMatrixPairs(ctx, in.request())
+	})
 }
 
 // matrixOffsets answers POST /points/search/matrix/offsets.
 func (s *Server) matrixOffsets(c echo.Context) error {
-	col, err := s.collection(c)
-	if err != nil {
-		return err
-	}
-	var in matrixIn
-	if err := s.bind(c, &in); err != nil {
-		return err
-	}
-	res, err := col.SearchMatrixOffsets(c.Request().Context(), in.request())
-	if err != nil {
-		return err
-	}
-	return ok(c, res)
+	return serveOne(s, c, func(ctx context.Context, col *engine.Collection, in *matrixIn) (engine.MatrixOffsets, error) {
+		return col.SearchMatrixOffsets(ctx, in.request())
+	})
 }

@@ -95,23 +95,14 @@ func checkPaging(limit, offset int) error {
 }
 
 func (s *Server) search(c echo.Context) error {
-	col, err := s.collection(c)
-	if err != nil {
-		return err
-	}
-	var in searchIn
-	if err := s.bind(c, &in); err != nil {
-		return err
-	}
-	req, err := in.request()
-	if err != nil {
-		return err
-	}
-	res, err := col.Search(c.Request().Context(), req)
-	if err != nil {
-		return err
-	}
-	return ok(c, nonNil(res))
+	return serveOne(s, c, func(ctx context.Context, col *engine.Collection, in *searchIn) ([]engine.ScoredPoint, error) {
+		req, err := in.request()
+		if err != nil {
+			return nil, err
+		}
+		res, err := col.Search(ctx, req)
+		return nonNil(res), err
+	})
 }
 
 // searchBatch answers POST /points/search/batch. Each request's fields
@@ -150,34 +141,12 @@ type recommendIn struct {
 type lookupIn = engine.LookupLocation
 
 func (s *Server) recommend(c echo.Context) error {
-	col, err := s.collection(c)
-	if err != nil {
-		return err
-	}
-	var in recommendIn
-	if err := s.bind(c, &in); err != nil {
-		return err
-	}
-	res, err := col.Recommend(c.Request().Context(), in.request())
-	if err != nil {
-		return err
-	}
-	return ok(c, nonNil(res))
+	return serveScored(s, c, (*recommendIn).request, (*engine.Collection).Recommend)
 }
 
 // recommendBatch answers POST /points/recommend/batch.
 func (s *Server) recommendBatch(c echo.Context) error {
-	return serveBatch(s, c, func(ctx context.Context, col *engine.Collection, ins []recommendIn) ([][]engine.ScoredPoint, error) {
-		reqs := make([]engine.RecommendRequest, len(ins))
-		for i := range ins {
-			reqs[i] = ins[i].request()
-		}
-		res, err := col.RecommendBatch(ctx, reqs)
-		for i := range res {
-			res[i] = nonNil(res[i])
-		}
-		return res, err
-	})
+	return serveScoredBatch(s, c, (*recommendIn).request, (*engine.Collection).RecommendBatch)
 }
 
 // request returns the engine's form of a decoded recommend request.
