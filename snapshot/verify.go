@@ -2,6 +2,7 @@ package snapshot
 
 import (
 	"archive/tar"
+	"bufio"
 	"context"
 	"encoding/hex"
 	"errors"
@@ -126,10 +127,11 @@ func VerifyArchive(ctx context.Context, r io.Reader, opts VerifyOptions) (rep Re
 		sh = startSideHash(ctx, src.r, src.start)
 		defer sh.stop()
 	}
-	ts := newTeeStream(ctx, r, !side)
-	perr := v.run(tar.NewReader(ts), &rep)
-	n, sum, serr := ts.finish()
 	if side {
+		cr := &ctxReader{ctx: ctx, r: r}
+		perr := v.run(tar.NewReader(bufio.NewReaderSize(cr, sideHeaderBuf)), &rep)
+		_, serr := io.CopyBuffer(io.Discard, struct{ io.Reader }{cr}, v.buf) // the rest counts in the length
+		n := cr.n
 		switch {
 		case serr != nil:
 			return rep, fmt.Errorf("read archive: %w", serr)
@@ -138,6 +140,9 @@ func VerifyArchive(ctx context.Context, r io.Reader, opts VerifyOptions) (rep Re
 		}
 		return rep, v.overlap(ctx, sh, n, src, &rep)
 	}
+	ts := newTeeStream(ctx, r, true)
+	perr := v.run(tar.NewReader(ts), &rep)
+	n, sum, serr := ts.finish()
 	rep.ArchiveBytes, rep.Checksum = n, hex.EncodeToString(sum)
 	if serr != nil {
 		return rep, fmt.Errorf("read archive: %w", serr)

@@ -18,13 +18,40 @@ import (
 // several times faster than the SHA-256, so it reaches the manifest while
 // the hash is still going, and the engine's checks on the spill then run
 // on the other core while the hash finishes, instead of after it. The
-// lagging hash reads what the parse read a moment before, from the page
-// cache. Memory stays bounded: the hasher has its own sideChunk buffer.
+// parse reads the file itself (the kernel reads ahead); the lagging hash
+// reads what the parse read a moment before, from the page cache. Memory stays bounded: the hasher has its own sideChunk buffer.
 // A stream (a URL, an object store) cannot be read twice and keeps the
 // single tee of verify_stream.go.
 
 // sideChunk is the size of one read of the side hasher.
 const sideChunk = 1 << 20
+
+// sideHeaderBuf buffers the parse's small reads (tar headers); a file's
+// bytes are read straight into the verifier's own buffer, one copy.
+const sideHeaderBuf = 64 << 10
+
+// ctxReader reads r while ctx is not done, counting the bytes; its first
+// error (io.EOF included) is returned by every later Read.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+	n   int64
+	err error
+}
+
+func (c *ctxReader) Read(p []byte) (int, error) {
+	if c.err != nil {
+		return 0, c.err
+	}
+	if err := c.ctx.Err(); err != nil {
+		c.err = err
+		return 0, err
+	}
+	k, err := c.r.Read(p)
+	c.n += int64(k)
+	c.err = err
+	return k, err
+}
 
 // sideHashHook, when set (tests), is called by the side hasher before each
 // read with its context; it may block until that context is done.
