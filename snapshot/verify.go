@@ -2,7 +2,6 @@ package snapshot
 
 import (
 	"archive/tar"
-	"bufio"
 	"context"
 	"encoding/hex"
 	"errors"
@@ -101,10 +100,10 @@ func (r *Report) fail(file, format string, args ...any) {
 // the parse, so the engine's checks overlap the end of the hash; an
 // engine failure found first stops the hash (Checksum then ""), and a
 // file that changes between the two reads is a failure (see
-// verify_overlap.go). Memory stays bounded whatever the files' sizes. A failed check is a Failure in the
-// report (OK false), not an error; the error is for what stopped the
-// verification itself: ctx done, a read of r failing, the temp folder
-// (its space or a write to it).
+// verify_overlap.go). Memory stays bounded whatever the files' sizes. A
+// failed check is a Failure in the report (OK false), not an error; the
+// error is for what stopped the verification itself: ctx done, a read of
+// r failing, the temp folder (its space or a write to it).
 func VerifyArchive(ctx context.Context, r io.Reader, opts VerifyOptions) (rep Report, err error) {
 	start := time.Now()
 	rep.Failures = []Failure{}
@@ -122,23 +121,8 @@ func VerifyArchive(ctx context.Context, r io.Reader, opts VerifyOptions) (rep Re
 	if err != nil {
 		return rep, err
 	}
-	var sh *sideHash
 	if side {
-		sh = startSideHash(ctx, src.r, src.start)
-		defer sh.stop()
-	}
-	if side {
-		cr := &ctxReader{ctx: ctx, r: r}
-		perr := v.run(tar.NewReader(bufio.NewReaderSize(cr, sideHeaderBuf)), &rep)
-		_, serr := io.CopyBuffer(io.Discard, struct{ io.Reader }{cr}, v.buf) // the rest counts in the length
-		n := cr.n
-		switch {
-		case serr != nil:
-			return rep, fmt.Errorf("read archive: %w", serr)
-		case perr != nil:
-			return rep, perr
-		}
-		return rep, v.overlap(ctx, sh, n, src, &rep)
+		return rep, v.runBeside(ctx, r, src, &rep)
 	}
 	ts := newTeeStream(ctx, r, true)
 	perr := v.run(tar.NewReader(ts), &rep)

@@ -1,6 +1,8 @@
 package snapshot
 
 import (
+	"archive/tar"
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -143,6 +145,23 @@ func startSideHash(ctx context.Context, src io.ReaderAt, start int64) *sideHash 
 		s.n, s.sum = off-start, h.Sum(nil)
 	}()
 	return s
+}
+
+// runBeside verifies the local archive r (src) with its hash beside the
+// parse: the parse reads r itself, then overlap finishes.
+func (v *verifier) runBeside(ctx context.Context, r io.Reader, src sideFile, rep *Report) error {
+	sh := startSideHash(ctx, src.r, src.start)
+	defer sh.stop()
+	cr := &ctxReader{ctx: ctx, r: r}
+	perr := v.run(tar.NewReader(bufio.NewReaderSize(cr, sideHeaderBuf)), rep)
+	_, serr := io.CopyBuffer(io.Discard, struct{ io.Reader }{cr}, v.buf) // the rest counts in the length
+	switch {
+	case serr != nil:
+		return fmt.Errorf("read archive: %w", serr)
+	case perr != nil:
+		return perr
+	}
+	return v.overlap(ctx, sh, cr.n, src, rep)
 }
 
 // stop ends the hash (if it still runs) and waits for its goroutine.

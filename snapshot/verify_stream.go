@@ -61,13 +61,13 @@ func newTeeStream(ctx context.Context, src io.Reader, hashing bool) *teeStream {
 	for range verifyBuffers {
 		t.free <- &vbuf{b: make([]byte, verifyChunk)}
 	}
-	t.wg.Add(1)
-	go t.reader()
 	if hashing {
-		t.h = sha256.New()
+		t.h = sha256.New() // set before the reader starts: it reads t.h
 		t.wg.Add(1)
 		go t.hasher()
 	}
+	t.wg.Add(1)
+	go t.reader()
 	return t
 }
 
