@@ -13,7 +13,8 @@ import (
 	"github.com/cairn-db/cairn/segment"
 )
 
-// The verifier reads an archive once. A reader goroutine reads the stream
+// The verifier reads a stream once (a local file is read as in
+// verify_overlap.go instead). A reader goroutine reads the stream
 // into a few fixed buffers and hands each one both to a hashing goroutine
 // (the archive's SHA-256) and to the parser (tar entries, each file's
 // CRC-32C, the spill to the temp folder); a buffer is reused once both are
