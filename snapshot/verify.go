@@ -61,7 +61,8 @@ type Report struct {
 	Shard *uint32 `json:"shard,omitempty"`
 	// CreatedAt is the snapshot's cut time; zero without a manifest.
 	CreatedAt time.Time `json:"created_at,omitzero"`
-	// Checksum is the archive's SHA-256 as read.
+	// Checksum is the archive's SHA-256 as read; "" when an engine
+	// failure stopped the verification before the hash was done.
 	Checksum string `json:"checksum"`
 	// ChecksumChecked says whether it was compared with a known one.
 	ChecksumChecked bool `json:"checksum_checked"`
@@ -94,11 +95,15 @@ func (r *Report) fail(file, format string, args ...any) {
 // archive's SHA-256 against opts.Checksum when known and, when
 // opts.TempPath is set, the engine's checks of the restore on the files
 // spilled there (see VerifyOptions; every listed segment file's checksum
-// is the one computed while spilling, not read again). Memory stays
-// bounded whatever the files' sizes. A failed check is a Failure in the
-// report (OK false), not an error; the error is for what stopped the
-// verification itself: ctx done, a read of r failing, the temp folder
-// (its space or a write to it).
+// is the one computed while spilling, not read again). A local file (an
+// *os.File, or a *bytes.Reader) is hashed by a reader of its own beside
+// the parse, so the engine's checks overlap the end of the hash; an
+// engine failure found first stops the hash (Checksum then ""), and a
+// file that changes between the two reads is a failure (see
+// verify_overlap.go). Memory stays bounded whatever the files' sizes. A
+// failed check is a Failure in the report (OK false), not an error; the
+// error is for what stopped the verification itself: ctx done, a read of
+// r failing, the temp folder (its space or a write to it).
 func VerifyArchive(ctx context.Context, r io.Reader, opts VerifyOptions) (rep Report, err error) {
 	start := time.Now()
 	rep.Failures = []Failure{}
@@ -112,7 +117,14 @@ func VerifyArchive(ctx context.Context, r io.Reader, opts VerifyOptions) (rep Re
 		return rep, err
 	}
 	defer v.close()
-	ts := newTeeStream(ctx, r)
+	src, side, err := sideSource(r)
+	if err != nil {
+		return rep, err
+	}
+	if side {
+		return rep, v.runBeside(ctx, r, src, &rep)
+	}
+	ts := newTeeStream(ctx, r, true)
 	perr := v.run(tar.NewReader(ts), &rep)
 	n, sum, serr := ts.finish()
 	rep.ArchiveBytes, rep.Checksum = n, hex.EncodeToString(sum)

@@ -13,7 +13,8 @@ import (
 	"github.com/cairn-db/cairn/segment"
 )
 
-// The verifier reads an archive once. A reader goroutine reads the stream
+// The verifier reads a stream once (a local file is read as in
+// verify_overlap.go instead). A reader goroutine reads the stream
 // into a few fixed buffers and hands each one both to a hashing goroutine
 // (the archive's SHA-256) and to the parser (tar entries, each file's
 // CRC-32C, the spill to the temp folder); a buffer is reused once both are
@@ -36,7 +37,8 @@ type vbuf struct {
 	refs atomic.Int32
 }
 
-// teeStream reads src in chunks, hashing them on their own goroutine, and
+// teeStream reads src in chunks, hashing them on their own goroutine
+// (unless the archive is hashed beside it, see verify_overlap.go), and
 // serves them to Read.
 type teeStream struct {
 	ctx    context.Context
@@ -44,7 +46,7 @@ type teeStream struct {
 	free   chan *vbuf
 	toHash chan *vbuf
 	toRead chan *vbuf
-	h      hash.Hash
+	h      hash.Hash // nil when not hashing
 	wg     sync.WaitGroup
 
 	cur   *vbuf // the chunk Read is serving
@@ -54,15 +56,19 @@ type teeStream struct {
 	ended bool
 }
 
-func newTeeStream(ctx context.Context, src io.Reader) *teeStream {
-	t := &teeStream{ctx: ctx, src: src, h: sha256.New(),
+func newTeeStream(ctx context.Context, src io.Reader, hashing bool) *teeStream {
+	t := &teeStream{ctx: ctx, src: src,
 		free: make(chan *vbuf, verifyBuffers), toHash: make(chan *vbuf, verifyBuffers), toRead: make(chan *vbuf, verifyBuffers)}
 	for range verifyBuffers {
 		t.free <- &vbuf{b: make([]byte, verifyChunk)}
 	}
-	t.wg.Add(2)
+	if hashing {
+		t.h = sha256.New() // set before the reader starts: it reads t.h
+		t.wg.Add(1)
+		go t.hasher()
+	}
+	t.wg.Add(1)
 	go t.reader()
-	go t.hasher()
 	return t
 }
 
@@ -83,8 +89,12 @@ func (t *teeStream) reader() {
 		if n > 0 {
 			b.n = n
 			t.n += int64(n)
-			b.refs.Store(2)
-			t.toHash <- b
+			if t.h != nil {
+				b.refs.Store(2)
+				t.toHash <- b
+			} else {
+				b.refs.Store(1)
+			}
 			t.toRead <- b
 		} else {
 			t.free <- b
@@ -138,7 +148,8 @@ func (t *teeStream) Read(p []byte) (int, error) {
 
 // finish reads what is left of the stream (bytes after the tar's end still
 // count in its SHA-256), waits for the hasher and returns the archive's
-// length, its SHA-256 and the source's error (nil at a clean end).
+// length, its SHA-256 (nil when not hashing) and the source's error (nil
+// at a clean end).
 func (t *teeStream) finish() (int64, []byte, error) {
 	_, _ = io.Copy(io.Discard, t)
 	if t.cur != nil {
@@ -149,6 +160,9 @@ func (t *teeStream) finish() (int64, []byte, error) {
 	err := t.err
 	if err == io.EOF {
 		err = nil
+	}
+	if t.h == nil {
+		return t.n, nil, err
 	}
 	return t.n, t.h.Sum(nil), err
 }

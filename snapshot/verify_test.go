@@ -312,12 +312,17 @@ func TestVerifyCorrupt(t *testing.T) {
 		{"WAL gap", dropFile(t, good, wals[1]), false, wals[2], "gap: records"},
 		{"wrong dims", lie, false, "shard-0/wal", "has size 16, the collection's 17"},
 	}
-	for _, c := range cases {
+	for i := range 2 * len(cases) {
+		c := cases[i/2]
 		opts := e.m.VerifyOptions("", "")
 		if c.checksum {
 			opts.Checksum = ReadChecksumFile(e.col)
 		}
-		rep, err := VerifyArchive(ctxb, bytes.NewReader(c.archive), opts)
+		var r io.Reader = bytes.NewReader(c.archive) // hashed beside the parse
+		if i%2 == 1 {
+			r, c.what = struct{ io.Reader }{r}, c.what+" (stream)" // hashed in the single pass
+		}
+		rep, err := VerifyArchive(ctxb, r, opts)
 		if err != nil {
 			t.Fatalf("%s: %v", c.what, err)
 		}
