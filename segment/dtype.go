@@ -84,3 +84,51 @@ func (e *vectorEncoder) write(cw *chunkWriter, v []float32) {
 		cw.writeFloats(v)
 	}
 }
+
+// ParseDatatype returns the datatype Qdrant names s ("float32", "float16",
+// "uint8").
+func ParseDatatype(s string) (Datatype, error) {
+	for _, d := range []Datatype{Float32, Float16, Uint8} {
+		if d.String() == s {
+			return d, nil
+		}
+	}
+	return 0, fmt.Errorf("%w: unknown datatype %q (want float32, float16 or uint8)", ErrInvalid, s)
+}
+
+// MarshalText returns Qdrant's name of the datatype.
+func (d Datatype) MarshalText() ([]byte, error) {
+	if d.Size() == 0 {
+		return nil, fmt.Errorf("%w: %s", ErrInvalid, d)
+	}
+	return []byte(d.String()), nil
+}
+
+// UnmarshalText parses Qdrant's name of a datatype.
+func (d *Datatype) UnmarshalText(b []byte) error {
+	v, err := ParseDatatype(string(b))
+	if err != nil {
+		return err
+	}
+	*d = v
+	return nil
+}
+
+// Round replaces each component of v by the value a vectors file of
+// datatype d stores for it, widened back to float32 exactly (float16:
+// simd.F16FromFloat32 then F16ToFloat32; uint8: simd.U8FromFloat32), so that
+// a copy kept in float32 (a head's) holds what a sealed segment will; a
+// rounded vector written to a segment reads back bit for bit. Float32
+// leaves v unchanged. Normalise a Cosine float16 vector before rounding it.
+func (d Datatype) Round(v []float32) {
+	switch d {
+	case Float16:
+		for i, x := range v {
+			v[i] = simd.F16ToFloat32(simd.F16FromFloat32(x))
+		}
+	case Uint8:
+		for i, x := range v {
+			v[i] = float32(simd.U8FromFloat32(x))
+		}
+	}
+}

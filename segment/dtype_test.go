@@ -185,3 +185,45 @@ func TestOpenRefusesMismatchedDatatype(t *testing.T) {
 		t.Fatalf("Write with datatype 9 = %v, want ErrInvalid", err)
 	}
 }
+
+func TestDatatypeRoundIsWhatSegmentsStore(t *testing.T) {
+	rng := rand.New(rand.NewPCG(14, 6))
+	recs := genRecords(rng, 100, dtypeSpecs, 0.1)
+	awkward(recs)
+	for i := range recs {
+		for _, sp := range dtypeSpecs {
+			if v := recs[i].Vectors[sp.Name]; v != nil {
+				sp.Datatype.Round(v)
+			}
+		}
+	}
+	s := openTestSegment(t, writeTestSegment(t, recs, WriteOptions{Vectors: dtypeSpecs}))
+	bits := func(a, b float32) bool { return math.Float32bits(a) == math.Float32bits(b) }
+	for _, r := range recs {
+		off, _ := s.Lookup(r.ID)
+		for _, sp := range dtypeSpecs {
+			if got := s.Vector(sp.Name, off); !slices.EqualFunc(got, r.Vectors[sp.Name], bits) {
+				t.Fatalf("%v %q: segment holds %v, Round gave %v", r.ID, sp.Name, got, r.Vectors[sp.Name])
+			}
+		}
+	}
+}
+
+func TestDatatypeText(t *testing.T) {
+	for _, d := range []Datatype{Float32, Float16, Uint8} {
+		b, err := d.MarshalText()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got Datatype
+		if err := got.UnmarshalText(b); err != nil || got != d {
+			t.Fatalf("%s: round trip gives %v, %v", b, got, err)
+		}
+	}
+	if _, err := ParseDatatype("int8"); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("ParseDatatype(int8) = %v", err)
+	}
+	if _, err := Datatype(7).MarshalText(); err == nil {
+		t.Fatal("MarshalText of datatype 7 succeeded")
+	}
+}
