@@ -37,7 +37,40 @@ func Build(ctx context.Context, vecs []float32, dim int, dist point.Distance, in
 	if dim <= 0 || len(vecs)%dim != 0 || len(vecs)/dim >= int(noEntry) {
 		return nil, fmt.Errorf("%w: %d floats of dimension %d", ErrParams, len(vecs), dim)
 	}
-	n := len(vecs) / dim
+	return build(ctx, len(vecs)/dim, include, groups, p, func(mx int) *Graph {
+		return newGraph(len(vecs)/dim, dim, dist, k, p.M, mx, vecs)
+	})
+}
+
+// BuildFunc is Build over n vectors that are not float32 (float16 or uint8
+// components, for instance): pair(x, y) returns the "lower is closer"
+// distance of the vectors at offsets x and y, as the graph's searches will
+// measure it (the squared L2 distance for Euclid, the negated dot product for
+// Cosine and Dot, L1 for Manhattan), and is called concurrently with
+// Threads > 1. The graph has no float32 vectors: search it with SearchFunc
+// only (Search panics). Files written from it open with OpenFunc.
+func BuildFunc(ctx context.Context, n, dim int, dist point.Distance, pair func(x, y uint32) float32, include func(i uint32) bool, groups [][]uint32, p Params) (*Graph, error) {
+	p, err := p.normalize()
+	if err != nil {
+		return nil, err
+	}
+	k, err := kindOf(dist)
+	if err != nil {
+		return nil, err
+	}
+	if dim <= 0 || n < 0 || n >= int(noEntry) || pair == nil {
+		return nil, fmt.Errorf("%w: %d vectors of dimension %d", ErrParams, n, dim)
+	}
+	return build(ctx, n, include, groups, p, func(mx int) *Graph {
+		g := newGraph(n, dim, dist, k, p.M, mx, nil)
+		g.pair = pair
+		return g
+	})
+}
+
+// build makes the graph over n points with mk (given the number of extra
+// group links per node), inserts the included points and links the groups.
+func build(ctx context.Context, n int, include func(i uint32) bool, groups [][]uint32, p Params, mk func(mx int) *Graph) (*Graph, error) {
 	order := make([]uint32, 0, n)
 	for i := range uint32(n) {
 		if include == nil || include(i) {
@@ -52,7 +85,7 @@ func Build(ctx context.Context, vecs []float32, dim int, dist point.Distance, in
 	if len(grs) > 0 {
 		mx = p.GroupM
 	}
-	g := newGraph(n, dim, dist, k, p.M, mx, vecs)
+	g := mk(mx)
 	b := newBuilder(g, nil, p.EfConstruct)
 	b.drawLevels(order, p.Seed)
 	if err := b.run(ctx, order, p.Threads); err != nil {
@@ -193,8 +226,12 @@ func (b *builder) run(ctx context.Context, order []uint32, threads int) error {
 	return ctx.Err()
 }
 
-// vec returns the vector of local node i.
+// vec returns the vector of local node i (nil in a graph built by
+// BuildFunc).
 func (b *builder) vec(i uint32) []float32 {
+	if b.g.vecs == nil {
+		return nil
+	}
 	if b.ids != nil {
 		i = b.ids[i]
 	}
@@ -203,7 +240,29 @@ func (b *builder) vec(i uint32) []float32 {
 	return b.g.vecs[off : off+dim : off+dim]
 }
 
-func (b *builder) dist(x, y uint32) float32 { return distance(b.g.kind, b.vec(x), b.vec(y)) }
+func (b *builder) dist(x, y uint32) float32 {
+	if b.g.pair != nil {
+		return b.g.pair(b.off(x), b.off(y))
+	}
+	return distance(b.g.kind, b.vec(x), b.vec(y))
+}
+
+// distQ is the distance of local node nb from the query q, the vector of
+// local node qi (q is nil in a graph built by BuildFunc).
+func (b *builder) distQ(q []float32, qi, nb uint32) float32 {
+	if b.g.pair != nil {
+		return b.g.pair(b.off(qi), b.off(nb))
+	}
+	return distance(b.g.kind, q, b.vec(nb))
+}
+
+// off returns the vector offset of local node i.
+func (b *builder) off(i uint32) uint32 {
+	if b.ids != nil {
+		return b.ids[i]
+	}
+	return i
+}
 
 // slot returns node's count word and links on layer l.
 func (b *builder) slot(node uint32, l int) []uint32 {

@@ -47,7 +47,11 @@ func FuzzOpen(f *testing.F) {
 // parse validates a file image as Open does and returns a graph whose
 // arrays view b (b must stay valid while the graph is used).
 func parse(b []byte, vecs []float32, dim int, dist point.Distance) (*Graph, error) {
-	g, err := layout(b, vecs, dim, dist)
+	avail := 0
+	if dim > 0 {
+		avail = len(vecs) / dim
+	}
+	g, err := layout(b, vecs, avail, dim, dist)
 	if err != nil {
 		return nil, err
 	}

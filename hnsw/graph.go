@@ -103,6 +103,9 @@ type Graph struct {
 	// 1 + m words (count, links) for layers 1..L.
 	upper []uint32
 	vecs  []float32
+	// pair, for a graph built by BuildFunc, is the distance between two
+	// vector offsets (vecs is then nil).
+	pair func(x, y uint32) float32
 	// mapping is the memory-mapped file of an opened graph, nil when built.
 	mapping mmap.MMap
 	closed  bool

@@ -40,6 +40,7 @@ func (g *Graph) addGroupLinks(ctx context.Context, groups [][]uint32, p Params) 
 	sm := max(g.mx/2, 2)
 	for gi, members := range groups {
 		sub := newGraph(len(members), g.dim, g.dist, g.kind, sm, 0, g.vecs)
+		sub.pair = g.pair
 		b := newBuilder(sub, members, p.EfConstruct)
 		order := make([]uint32, len(members))
 		for i := range order {

@@ -26,7 +26,13 @@ func (b *builder) heuristic(dst, cands []item, limit int, self uint32) []item {
 		cv := b.vec(c.id)
 		good := true
 		for _, r := range dst {
-			if distance(k, cv, b.vec(r.id)) < c.d {
+			var d float32
+			if b.g.pair != nil {
+				d = b.dist(c.id, r.id)
+			} else {
+				d = distance(k, cv, b.vec(r.id))
+			}
+			if d < c.d {
 				good = false
 				break
 			}

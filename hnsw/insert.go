@@ -20,12 +20,12 @@ func (b *builder) insert(w *worker, i uint32) {
 		b.epMu.Unlock()
 	}
 	q := b.vec(i)
-	cur, curD := ep, distance(g.kind, q, b.vec(ep))
+	cur, curD := ep, b.distQ(q, i, ep)
 	for l := maxL; l > level; l-- {
-		cur, curD = b.greedy(w, q, cur, curD, l)
+		cur, curD = b.greedy(w, q, i, cur, curD, l)
 	}
 	for l := min(level, maxL); l >= 0; l-- {
-		b.searchLayer(w, q, cur, curD, l)
+		b.searchLayer(w, q, i, cur, curD, l)
 		w.sorted = drainAscending(&w.top, w.sorted)
 		cur, curD = w.sorted[0].id, w.sorted[0].d
 		w.sel = b.heuristic(w.sel[:0], w.sorted, g.m, i)
@@ -38,11 +38,11 @@ func (b *builder) insert(w *worker, i uint32) {
 }
 
 // greedy moves from cur to ever closer neighbours on layer l.
-func (b *builder) greedy(w *worker, q []float32, cur uint32, curD float32, l int) (uint32, float32) {
+func (b *builder) greedy(w *worker, q []float32, qi, cur uint32, curD float32, l int) (uint32, float32) {
 	for changed := true; changed; {
 		changed = false
 		for _, nb := range b.copyLinks(w, cur, l) {
-			if d := distance(b.g.kind, q, b.vec(nb)); d < curD {
+			if d := b.distQ(q, qi, nb); d < curD {
 				cur, curD, changed = nb, d, true
 			}
 		}
@@ -51,8 +51,8 @@ func (b *builder) greedy(w *worker, q []float32, cur uint32, curD float32, l int
 }
 
 // searchLayer is the ef_construct beam search on layer l (Algorithm 2); the
-// best nodes found are left in w.top.
-func (b *builder) searchLayer(w *worker, q []float32, ep uint32, epd float32, l int) {
+// best nodes found are left in w.top. q is the vector of local node qi.
+func (b *builder) searchLayer(w *worker, q []float32, qi, ep uint32, epd float32, l int) {
 	w.vis.reset(b.g.n)
 	marks, epoch := w.vis.marks, w.vis.epoch
 	cand, top := &w.cand, &w.top
@@ -61,7 +61,7 @@ func (b *builder) searchLayer(w *worker, q []float32, ep uint32, epd float32, l 
 	marks[ep] = epoch
 	cand.push(epd, ep)
 	top.push(epd, ep)
-	ef, k := b.efc, b.g.kind
+	ef, k, pair := b.efc, b.g.kind, b.g.pair != nil
 	for len(cand.a) > 0 {
 		c := cand.pop()
 		if c.d > top.a[0].d && len(top.a) >= ef {
@@ -77,7 +77,12 @@ func (b *builder) searchLayer(w *worker, q []float32, ep uint32, epd float32, l 
 		w.ids = ids
 		w.sink ^= b.touch(ids)
 		for _, nb := range ids {
-			d := distance(k, q, b.vec(nb))
+			var d float32
+			if pair {
+				d = b.distQ(q, qi, nb)
+			} else {
+				d = distance(k, q, b.vec(nb))
+			}
 			if len(top.a) < ef {
 				cand.push(d, nb)
 				top.push(d, nb)
@@ -91,6 +96,9 @@ func (b *builder) searchLayer(w *worker, q []float32, ep uint32, epd float32, l 
 
 // touch starts the loads of the vectors of ids (see touch in search.go).
 func (b *builder) touch(ids []uint32) uint32 {
+	if b.g.vecs == nil {
+		return 0
+	}
 	if b.ids == nil {
 		return touch(b.g.vecs, ids, b.g.dim)
 	}
@@ -148,7 +156,7 @@ func (b *builder) shrinkInto(w *worker, nb uint32, s []uint32, i uint32, d float
 	cands := append(w.shrink[:0], item{d, i})
 	v := b.vec(nb)
 	for _, x := range s[1 : 1+int(s[0])] {
-		cands = append(cands, item{distance(b.g.kind, v, b.vec(x)), x})
+		cands = append(cands, item{b.distQ(v, nb, x), x})
 	}
 	sortItems(cands)
 	w.shrink = cands

@@ -36,6 +36,35 @@ func Open(path string, vecs []float32, dim int, dist point.Distance) (*Graph, er
 // (or CheckLinks, when the caller has checked the file's bytes), or when this process verified the same file (which nothing wrote since)
 // through another Graph.
 func OpenUnverified(path string, vecs []float32, dim int, dist point.Distance) (*Graph, error) {
+	if dim <= 0 {
+		return nil, fmt.Errorf("open hnsw graph %s: %w: dimension %d", path, ErrMismatch, dim)
+	}
+	return openFile(path, vecs, len(vecs)/dim, dim, dist)
+}
+
+// OpenFunc is Open for a graph built by BuildFunc over n vectors that are
+// not float32: the graph is searched with SearchFunc only.
+func OpenFunc(path string, n, dim int, dist point.Distance) (*Graph, error) {
+	g, err := OpenFuncUnverified(path, n, dim, dist)
+	if err != nil {
+		return nil, err
+	}
+	if err := g.Verify(); err != nil {
+		_ = g.Close()
+		return nil, err
+	}
+	return g, nil
+}
+
+// OpenFuncUnverified is OpenUnverified for a graph built by BuildFunc over
+// n vectors (see OpenFunc).
+func OpenFuncUnverified(path string, n, dim int, dist point.Distance) (*Graph, error) {
+	return openFile(path, nil, n, dim, dist)
+}
+
+// openFile maps the graph file at path over avail vectors (vecs, or none
+// for a BuildFunc graph) and checks its header and size.
+func openFile(path string, vecs []float32, avail, dim int, dist point.Distance) (*Graph, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("open hnsw graph: %w", err)
@@ -52,7 +81,7 @@ func OpenUnverified(path string, vecs []float32, dim int, dist point.Distance) (
 	if err != nil {
 		return nil, fmt.Errorf("map hnsw graph %s: %w", path, err)
 	}
-	g, err := layout(m, vecs, dim, dist)
+	g, err := layout(m, vecs, avail, dim, dist)
 	if err != nil {
 		_ = m.Unmap()
 		return nil, fmt.Errorf("open hnsw graph %s: %w", path, err)
@@ -116,12 +145,14 @@ func readHeader(b []byte) (header, error) {
 
 // layout checks a file image's header and size and returns a graph whose
 // arrays view b, without reading the body.
-func layout(b []byte, vecs []float32, dim int, dist point.Distance) (*Graph, error) {
+// avail is the number of vectors the graph may address (len(vecs)/dim,
+// or the count of non-float32 vectors when vecs is nil).
+func layout(b []byte, vecs []float32, avail, dim int, dist point.Distance) (*Graph, error) {
 	h, err := readHeader(b)
 	if err != nil {
 		return nil, err
 	}
-	if err := h.check(vecs, dim, dist); err != nil {
+	if err := h.check(avail, dim, dist); err != nil {
 		return nil, err
 	}
 	n, stride := uint64(h.n), 1+uint64(h.m0)+uint64(h.mx)
@@ -150,15 +181,15 @@ func (g *Graph) verifyBody() error {
 }
 
 // check validates the header's fields against each other and the vectors.
-func (h header) check(vecs []float32, dim int, dist point.Distance) error {
+func (h header) check(avail, dim int, dist point.Distance) error {
 	if _, err := kindOf(h.dist); err != nil {
 		return fmt.Errorf("%w: distance %d", ErrCorrupt, h.dist)
 	}
 	if h.dist != dist || int64(h.dim) != int64(dim) || dim <= 0 {
 		return fmt.Errorf("%w: file has %v dim %d, opened as %v dim %d", ErrMismatch, h.dist, h.dim, dist, dim)
 	}
-	if uint64(h.n)*uint64(h.dim) > uint64(len(vecs)) {
-		return fmt.Errorf("%w: file has %d points, %d vectors given", ErrMismatch, h.n, len(vecs)/dim)
+	if avail < 0 || uint64(h.n) > uint64(avail) {
+		return fmt.Errorf("%w: file has %d points, %d vectors given", ErrMismatch, h.n, avail)
 	}
 	if h.m < 1 || h.m > maxM || h.m0 != 2*h.m || h.mx > 2*maxM || h.maxLevel > maxLevelCap {
 		return fmt.Errorf("%w: m=%d m0=%d mx=%d max level %d", ErrCorrupt, h.m, h.m0, h.mx, h.maxLevel)

@@ -43,6 +43,9 @@ func (g *Graph) Search(s *Searcher, q []float32, k, ef int, accept func(i uint32
 	if k <= 0 || g.entry == noEntry {
 		return out
 	}
+	if g.vecs == nil {
+		panic("hnsw: Search on a graph without float32 vectors (BuildFunc, OpenFunc): use SearchFunc")
+	}
 	ef = max(ef, k)
 	ep, epd, sink := g.descend(q)
 	s.sink ^= sink

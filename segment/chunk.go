@@ -46,6 +46,22 @@ func (cw *chunkWriter) writeFloats(v []float32) {
 	}
 }
 
+// writeU16s writes v as little-endian uint16s.
+func (cw *chunkWriter) writeU16s(v []uint16) {
+	if len(v) == 0 {
+		return
+	}
+	if littleEndian {
+		cw.write(unsafe.Slice((*byte)(unsafe.Pointer(&v[0])), len(v)*2))
+		return
+	}
+	var b [2]byte
+	for _, x := range v {
+		binary.LittleEndian.PutUint16(b[:], x)
+		cw.write(b[:])
+	}
+}
+
 func (cw *chunkWriter) flush() {
 	if cw.err != nil || len(cw.buf) == 0 {
 		return

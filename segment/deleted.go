@@ -19,7 +19,7 @@ func (b *Bitmap) MarshalBinary() ([]byte, error) {
 	le := binary.LittleEndian
 	out := make([]byte, 0, deletedFixed+8*len(b.words)+4)
 	out = append(out, magicDeleted[:]...)
-	out = le.AppendUint32(out, FormatVersion)
+	out = le.AppendUint32(out, unchangedVersion)
 	out = le.AppendUint32(out, 0)
 	out = le.AppendUint64(out, uint64(b.n))
 	out = le.AppendUint64(out, uint64(b.Count()))
@@ -43,7 +43,7 @@ func (b *Bitmap) UnmarshalBinary(data []byte) error {
 	if got, want := le.Uint32(data[len(data)-4:]), checksum(body); got != want {
 		return fmt.Errorf("%w: checksum %08x, want %08x", ErrCorrupt, got, want)
 	}
-	if v := le.Uint32(data[8:]); v != FormatVersion {
+	if v := le.Uint32(data[8:]); !readable(v) {
 		return fmt.Errorf("%w: version %d", ErrVersion, v)
 	}
 	n, count := le.Uint64(data[16:]), le.Uint64(data[24:])

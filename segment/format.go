@@ -7,8 +7,25 @@ import (
 )
 
 // FormatVersion is the version of the segment file formats this package
-// writes and reads.
-const FormatVersion = 1
+// writes, and the newest it reads. Version 2 added a vector's datatype
+// (float32, float16, uint8) to meta.seg and the vectors file header.
+const FormatVersion = 2
+
+// minFormatVersion is the oldest version this package still reads:
+// version 1 segments hold float32 vectors only.
+const minFormatVersion = 1
+
+// writeVersion is the version Write puts in meta.seg and the vectors files,
+// the files version 2 changed; tests lower it to produce segments of an
+// older version. The other files keep version 1, their format unchanged.
+var writeVersion uint32 = FormatVersion
+
+// unchangedVersion is the version written in the files whose format has
+// not changed since version 1 (ids, versions, payload, deleted.bits).
+const unchangedVersion = 1
+
+// readable reports whether files of format version v can be read.
+func readable(v uint32) bool { return v >= minFormatVersion && v <= FormatVersion }
 
 // HeaderSize is the length of the fixed header at the start of every data
 // file (ids, versions, vectors, payload). Vector data starts right after it,
@@ -57,19 +74,24 @@ const flagPresence = 1
 // header is the 64-byte header of a data file. A, B, CRCA and CRCB mean
 // different things per file kind (see docs/format/segment.md).
 type header struct {
-	Magic [8]byte
-	Flags uint32
-	N     uint64
-	A, B  uint64
-	CRCA  uint32
-	CRCB  uint32
+	Magic   [8]byte
+	Version uint32 // set by parseHeader; marshal writes writeVersion
+	Flags   uint32
+	N       uint64
+	A, B    uint64
+	CRCA    uint32
+	CRCB    uint32
 }
 
 func (h *header) marshal() []byte {
 	b := make([]byte, HeaderSize)
 	copy(b, h.Magic[:])
 	le := binary.LittleEndian
-	le.PutUint32(b[8:], FormatVersion)
+	v := uint32(unchangedVersion)
+	if h.Magic == magicVectors {
+		v = writeVersion
+	}
+	le.PutUint32(b[8:], v)
 	le.PutUint32(b[12:], h.Flags)
 	le.PutUint64(b[16:], h.N)
 	le.PutUint64(b[24:], h.A)
@@ -93,8 +115,9 @@ func parseHeader(b []byte, magic [8]byte) (header, error) {
 	if got, want := le.Uint32(b[60:]), checksum(b[:60]); got != want {
 		return h, fmt.Errorf("%w: header checksum %08x, want %08x", ErrCorrupt, got, want)
 	}
-	if v := le.Uint32(b[8:]); v != FormatVersion {
-		return h, fmt.Errorf("%w: version %d", ErrVersion, v)
+	h.Version = le.Uint32(b[8:])
+	if !readable(h.Version) {
+		return h, fmt.Errorf("%w: version %d", ErrVersion, h.Version)
 	}
 	for _, c := range b[48:60] {
 		if c != 0 {

@@ -119,15 +119,16 @@ func FuzzParseVectors(f *testing.F) {
 }
 
 func fuzzVectors(t *testing.T, b []byte, dim int) {
-	{
-		blk, err := parseVectors(b, dim)
+	for _, dt := range []Datatype{Float32, Float16, Uint8} {
+		spec := VectorSpec{Dim: dim, Datatype: dt}
+		blk, err := parseVectors(b, spec)
 		if err != nil {
-			return
+			continue
 		}
-		if uint64(len(blk.data)) != blk.n*uint64(dim) {
-			t.Fatalf("block of %d floats for %d × %d", len(blk.data), blk.n, dim)
+		if uint64(len(blk.raw)) != blk.n*uint64(dim)*uint64(dt.Size()) {
+			t.Fatalf("%s block of %d bytes for %d × %d", dt, len(blk.raw), blk.n, dim)
 		}
-		blk.spec = VectorSpec{Dim: dim}
+		blk.spec = spec
 		s := &Segment{vectors: map[string]*vectorBlock{"": &blk}}
 		for i := range blk.n {
 			if v := s.Vector("", uint32(i)); v != nil && len(v) != dim {

@@ -49,7 +49,7 @@ func appendString(b []byte, s string) []byte {
 func (m *meta) marshal() []byte {
 	le := binary.LittleEndian
 	b := append([]byte(nil), magicMeta[:]...)
-	b = le.AppendUint32(b, FormatVersion)
+	b = le.AppendUint32(b, writeVersion)
 	b = le.AppendUint32(b, 0)
 	b = le.AppendUint64(b, m.N)
 	b = le.AppendUint32(b, uint32(len(m.Vectors)))
@@ -58,6 +58,9 @@ func (m *meta) marshal() []byte {
 		b = appendString(b, v.Spec.Name)
 		b = le.AppendUint32(b, uint32(v.Spec.Dim))
 		b = append(b, byte(v.Spec.Distance))
+		if writeVersion >= 2 {
+			b = append(b, byte(v.Spec.Datatype))
+		}
 		b = appendString(b, v.File)
 	}
 	for _, f := range m.Files {
@@ -131,8 +134,9 @@ func parseMeta(b []byte) (*meta, error) {
 		return nil, fmt.Errorf("%w: checksum %08x, want %08x", ErrCorrupt, got, want)
 	}
 	r := &reader{b: body[8:]}
-	if v := r.u32(); v != FormatVersion {
-		return nil, fmt.Errorf("%w: version %d", ErrVersion, v)
+	version := r.u32()
+	if !readable(version) {
+		return nil, fmt.Errorf("%w: version %d", ErrVersion, version)
 	}
 	if r.u32() != 0 {
 		return nil, fmt.Errorf("%w: unknown flags", ErrCorrupt)
@@ -148,6 +152,9 @@ func parseMeta(b []byte) (*meta, error) {
 		v.Spec.Name = r.str()
 		v.Spec.Dim = int(r.u32())
 		v.Spec.Distance = point.Distance(r.u8())
+		if version >= 2 {
+			v.Spec.Datatype = Datatype(r.u8())
+		}
 		v.File = r.str()
 		m.Vectors = append(m.Vectors, v)
 	}
@@ -224,6 +231,9 @@ func checkSpec(s VectorSpec) error {
 	}
 	if _, err := s.Distance.MarshalText(); err != nil {
 		return fmt.Errorf("%w: vector %q: %w", ErrInvalid, s.Name, err)
+	}
+	if s.Datatype.Size() == 0 {
+		return fmt.Errorf("%w: vector %q: unknown %s", ErrInvalid, s.Name, s.Datatype)
 	}
 	return nil
 }

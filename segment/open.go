@@ -110,7 +110,7 @@ func (s *Segment) parseFile(f fileEntry, b []byte, spec VectorSpec) error {
 		}
 	case kindVectors:
 		var blk vectorBlock
-		blk, err = parseVectors(b, spec.Dim)
+		blk, err = parseVectors(b, spec)
 		blk.spec, n = spec, blk.n
 		s.vectors[spec.Name] = &blk
 	case kindPayload:

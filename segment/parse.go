@@ -163,7 +163,9 @@ func parseVersions(b []byte) (vers []byte, n uint64, err error) {
 // vectorBlock is the content of one vectors file.
 type vectorBlock struct {
 	spec     VectorSpec
-	data     []float32 // n*dim floats, in the mapping
+	raw      []byte    // the n*dim components' bytes, in the mapping
+	data     []float32 // raw as float32s when spec.Datatype is Float32
+	f16      []uint16  // raw as binary16 bits when spec.Datatype is Float16
 	presence []byte    // one bit per point; nil when every point has the vector
 	n        uint64
 }
@@ -171,18 +173,24 @@ type vectorBlock struct {
 // littleEndian reports whether the host stores float32 as the files do.
 var littleEndian = binary.NativeEndian.Uint16([]byte{1, 0}) == 1
 
-// parseVectors validates a vectors file's header, size and presence bitmap
-// (not its float data, which only Verify reads) and returns the block. The
-// float data is reinterpreted in place, without a copy.
-func parseVectors(b []byte, dim int) (vectorBlock, error) {
+// parseVectors validates a vectors file's header (its datatype must be
+// spec's), size and presence bitmap (not its component data, which only
+// Verify reads) and returns the block. The data is reinterpreted in place,
+// without a copy.
+func parseVectors(b []byte, spec VectorSpec) (vectorBlock, error) {
 	h, err := parseHeader(b, magicVectors)
 	if err != nil {
 		return vectorBlock{}, err
 	}
-	if h.A != uint64(dim) || dim < 1 || dim > MaxDim || h.Flags&^flagPresence != 0 || h.CRCB != 0 {
+	dim, size := spec.Dim, spec.Datatype.Size()
+	if h.A != uint64(dim) || dim < 1 || dim > MaxDim || size == 0 || h.CRCB != 0 ||
+		h.Flags&^(flagPresence|0xff<<dtypeShift) != 0 || Datatype(h.Flags>>dtypeShift) != spec.Datatype {
 		return vectorBlock{}, fmt.Errorf("%w: bad vectors header", ErrCorrupt)
 	}
-	dataLen := h.N * h.A * 4
+	if h.Version < 2 && spec.Datatype != Float32 {
+		return vectorBlock{}, fmt.Errorf("%w: %s vectors in a version %d file", ErrCorrupt, spec.Datatype, h.Version)
+	}
+	dataLen := h.N * h.A * uint64(size)
 	want := HeaderSize + dataLen
 	if h.Flags&flagPresence != 0 {
 		want += bitmapBytes(h.N)
@@ -205,11 +213,17 @@ func parseVectors(b []byte, dim int) (vectorBlock, error) {
 	if !littleEndian {
 		return vectorBlock{}, fmt.Errorf("read vectors: big-endian hosts are not supported")
 	}
+	blk.raw = b[HeaderSize : HeaderSize+dataLen : HeaderSize+dataLen]
 	p := unsafe.Pointer(&b[HeaderSize])
-	if uintptr(p)%4 != 0 {
-		return vectorBlock{}, fmt.Errorf("read vectors: data not 4-byte aligned")
+	if uintptr(p)%uintptr(size) != 0 {
+		return vectorBlock{}, fmt.Errorf("read vectors: data not %d-byte aligned", size)
 	}
-	blk.data = unsafe.Slice((*float32)(p), h.N*h.A)
+	switch spec.Datatype {
+	case Float32:
+		blk.data = unsafe.Slice((*float32)(p), h.N*h.A)
+	case Float16:
+		blk.f16 = unsafe.Slice((*uint16)(p), h.N*h.A)
+	}
 	return blk, nil
 }
 

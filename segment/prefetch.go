@@ -2,7 +2,6 @@ package segment
 
 import (
 	"fmt"
-	"unsafe"
 
 	"github.com/cairn-db/cairn/vfs"
 )
@@ -11,11 +10,10 @@ import (
 // vfs.Prefetch), so that the first searches take no page faults on them.
 func (s *Segment) Prefetch() error {
 	for name, vb := range s.vectors {
-		if len(vb.data) == 0 {
+		if len(vb.raw) == 0 {
 			continue
 		}
-		b := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(vb.data))), 4*len(vb.data))
-		if err := vfs.Prefetch(b); err != nil {
+		if err := vfs.Prefetch(vb.raw); err != nil {
 			return fmt.Errorf("prefetch vectors %q of segment %s: %w", name, s.dir, err)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/cairn-db/cairn/point"
+	"github.com/cairn-db/cairn/simd"
 	"github.com/edsrzf/mmap-go"
 )
 
@@ -66,13 +67,43 @@ func (s *Segment) Lookup(id point.ID) (uint32, bool) {
 // Vectors returns the contiguous block of Len()*dim floats of the vector
 // named name, in the mapping (not copied; 64-byte aligned), and its
 // dimension. A point lacking the vector has zeros in the block. An unknown
-// name gives (nil, 0).
+// name gives (nil, 0); a vector stored as Float16 or Uint8 gives a nil
+// block and its dimension (see VectorsF16, VectorsU8).
 func (s *Segment) Vectors(name string) (block []float32, dim int) {
 	blk := s.vectors[name]
 	if blk == nil {
 		return nil, 0
 	}
 	return blk.data, blk.spec.Dim
+}
+
+// VectorsF16 is Vectors for a vector stored as Float16: binary16 bits in
+// the mapping. Any other datatype or an unknown name gives a nil block.
+func (s *Segment) VectorsF16(name string) (block []uint16, dim int) {
+	blk := s.vectors[name]
+	if blk == nil {
+		return nil, 0
+	}
+	return blk.f16, blk.spec.Dim
+}
+
+// VectorsU8 is Vectors for a vector stored as Uint8, in the mapping. Any
+// other datatype or an unknown name gives a nil block.
+func (s *Segment) VectorsU8(name string) (block []uint8, dim int) {
+	blk := s.vectors[name]
+	if blk == nil || blk.spec.Datatype != Uint8 {
+		return nil, 0
+	}
+	return blk.raw, blk.spec.Dim
+}
+
+// Datatype returns the type the vector named name is stored in (Float32
+// for an unknown name).
+func (s *Segment) Datatype(name string) Datatype {
+	if blk := s.vectors[name]; blk != nil {
+		return blk.spec.Datatype
+	}
+	return Float32
 }
 
 // HasVector reports whether the point at off has the vector named name.
@@ -87,8 +118,9 @@ func (s *Segment) HasVector(name string, off uint32) bool {
 	return blk.presence == nil || bitAt(blk.presence, off)
 }
 
-// Vector returns the vector named name of the point at off, in the mapping,
-// or nil when the point lacks it.
+// Vector returns the vector named name of the point at off, or nil when the
+// point lacks it: in the mapping for a Float32 vector, and for a Float16 or
+// Uint8 one a new slice of the stored values widened exactly to float32.
 func (s *Segment) Vector(name string, off uint32) []float32 {
 	if !s.HasVector(name, off) {
 		return nil
@@ -96,6 +128,18 @@ func (s *Segment) Vector(name string, off uint32) []float32 {
 	blk := s.vectors[name]
 	d := blk.spec.Dim
 	i := int(off) * d
+	switch blk.spec.Datatype {
+	case Float16:
+		out := make([]float32, d)
+		simd.F16Decode(out, blk.f16[i:i+d])
+		return out
+	case Uint8:
+		out := make([]float32, d)
+		for j, c := range blk.raw[i : i+d] {
+			out[j] = float32(c)
+		}
+		return out
+	}
 	return blk.data[i : i+d : i+d]
 }
 

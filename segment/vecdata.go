@@ -3,7 +3,7 @@ package segment
 import "strings"
 
 // VectorData returns, for a file named name whose first bytes are hdr,
-// the byte range [off, off+n) of its float data when it is a segment's
+// the byte range [off, off+n) of its component data (of any datatype) when it is a segment's
 // vectors file ("vectors-….seg") with a valid header: the bytes that Open
 // never reads (it validates a vectors file's header, size and presence
 // bitmap only), nor VerifyChecks when the caller vouches for the file's
@@ -16,8 +16,9 @@ func VectorData(name string, hdr []byte) (off, n int64, ok bool) {
 		return 0, 0, false
 	}
 	h, err := parseHeader(hdr[:HeaderSize], magicVectors)
-	if err != nil || h.A < 1 || h.A > MaxDim || h.N > MaxPoints {
+	size := Datatype(h.Flags >> dtypeShift).Size()
+	if err != nil || h.A < 1 || h.A > MaxDim || h.N > MaxPoints || size == 0 || h.Flags&^(flagPresence|0xff<<dtypeShift) != 0 {
 		return 0, 0, false
 	}
-	return HeaderSize, int64(h.N * h.A * 4), true
+	return HeaderSize, int64(h.N * h.A * uint64(size)), true
 }

@@ -20,6 +20,11 @@ type VectorSpec struct {
 	Dim int
 	// Distance is the metric the vector is searched with.
 	Distance point.Distance
+	// Datatype is the type the components are stored in; Write converts
+	// each float32 component to it (simd.F16FromFloat32,
+	// simd.U8FromFloat32). A Cosine vector must be normalised by the caller
+	// before it is narrowed, as Qdrant does.
+	Datatype Datatype
 }
 
 // Record is one point to store in a segment.
@@ -134,6 +139,9 @@ func checkInput(recs []Record, opts WriteOptions) ([]uint32, error) {
 	for _, s := range opts.Vectors {
 		if err := checkSpec(s); err != nil {
 			return nil, err
+		}
+		if s.Datatype != Float32 && writeVersion < 2 {
+			return nil, fmt.Errorf("%w: vector %q: %s needs segment format version 2", ErrInvalid, s.Name, s.Datatype)
 		}
 		if _, dup := dims[s.Name]; dup {
 			return nil, fmt.Errorf("%w: vector %q configured twice", ErrInvalid, s.Name)
@@ -261,12 +269,13 @@ func (w *segWriter) writeVectors(name string, s VectorSpec, recs []Record, order
 			present++
 		}
 	}
-	h := header{Magic: magicVectors, N: n, A: uint64(s.Dim), B: present}
+	h := header{Magic: magicVectors, N: n, A: uint64(s.Dim), B: present, Flags: uint32(s.Datatype) << dtypeShift}
 	if present != n {
-		h.Flags = flagPresence
+		h.Flags |= flagPresence
 		h.CRCA = checksum(bm)
 	}
 	zeros := make([]float32, s.Dim)
+	enc := newVectorEncoder(s.Datatype, s.Dim)
 	return w.writeFile(name, kindVectors, func(cw *chunkWriter) {
 		cw.write(h.marshal())
 		for _, o := range order {
@@ -274,7 +283,7 @@ func (w *segWriter) writeVectors(name string, s VectorSpec, recs []Record, order
 			if v == nil {
 				v = zeros
 			}
-			cw.writeFloats(v)
+			enc.write(cw, v)
 		}
 		if h.Flags&flagPresence != 0 {
 			cw.write(bm)
