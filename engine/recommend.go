@@ -40,6 +40,11 @@ func (c *Collection) Recommend(ctx context.Context, in RecommendRequest) ([]Scor
 		WithPayload: in.WithPayload, WithVector: in.WithVector, ScoreThreshold: in.ScoreThreshold,
 	}
 	rec := RecommendInput{Positive: in.Positive, Negative: in.Negative, Strategy: in.Strategy}
+	if len(rec.Positive) == 0 && (rec.Strategy == "" || rec.Strategy == "average_vector") {
+		// Qdrant's recommend routes check the examples before the query
+		// API's average does, with their own text.
+		return nil, errBadRequestText("Bad request: At least one positive vector ID required with this strategy")
+	}
 	req, err := c.recommendSearch(ctx, rec, in.Using, in.LookupFrom, base)
 	if err != nil {
 		return nil, err
@@ -71,7 +76,7 @@ func (c *Collection) recommendSearch(ctx context.Context, r RecommendInput, usin
 	switch r.Strategy {
 	case "", "average_vector":
 		if len(r.Positive) == 0 {
-			return base, errBadRequestText("Bad request: No positive examples given")
+			return base, errBadRequestText("Wrong input: Validation failed: Positive vectors should not be empty with `average` strategy")
 		}
 	case "best_score":
 		kind = customBestScore
