@@ -77,6 +77,13 @@ func (c *Collection) DiscoverBatch(ctx context.Context, reqs []DiscoverRequest) 
 // discoverSearch resolves a discover (target set) or context (target nil)
 // query into a search with its custom scoring.
 func (c *Collection) discoverSearch(ctx context.Context, target *VectorInput, pairs []ContextPair, using string, lookup *LookupLocation, base SearchRequest) (SearchRequest, error) {
+	what := "context"
+	if target != nil {
+		what = "discover"
+	}
+	if err := c.refuseSparse(what, using); err != nil {
+		return base, err
+	}
 	var all []VectorInput
 	if target != nil {
 		all = append(all, *target)

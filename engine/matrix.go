@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -153,13 +154,21 @@ func (c *Collection) searchMatrix(ctx context.Context, req MatrixRequest) (matri
 	if limit < 1 {
 		return matrix{}, errInvalid("limit", "value %d invalid, must be 1 or more", limit)
 	}
-	vp, ok := c.core.config().Params.Vectors[req.Using]
+	params := c.core.config().Params
+	if _, sparse := params.SparseVectors[req.Using]; sparse {
+		return c.sparseMatrix(ctx, req, sample, limit)
+	}
+	vp, ok := params.Vectors[req.Using]
 	if !ok {
 		return matrix{}, errBadRequest("Not existing vector name error: %s", vectorLabel(req.Using))
 	}
-	ids, vecs, err := c.sampleMatrix(ctx, req.Filter, req.Using, sample)
+	ids, recs, err := c.sampleMatrix(ctx, req.Filter, req.Using, sample)
 	if err != nil || len(ids) < 2 {
 		return matrix{}, err
+	}
+	vecs := make(map[point.ID][]float32, len(recs))
+	for id, r := range recs {
+		vecs[id] = r.Vector[req.Using]
 	}
 	m := matrix{ids: ids, nearests: make([][]ScoredPoint, len(ids))}
 	for i, a := range ids {
@@ -171,9 +180,43 @@ func (c *Collection) searchMatrix(ctx context.Context, req MatrixRequest) (matri
 	return m, nil
 }
 
+// sparseMatrix is searchMatrix on a sparse vector: each sampled point's
+// nearest others are the answer of a sparse search among the sampled
+// points with its vector as the query (so scores are the sparse dot
+// product, with the IDF weights of a modifier as for any sparse query).
+// The caller's ctx has been checked for strict mode: the searches are not
+// charged again.
+func (c *Collection) sparseMatrix(ctx context.Context, req MatrixRequest, sample, limit int) (matrix, error) {
+	ids, recs, err := c.sampleMatrix(ctx, req.Filter, req.Using, sample)
+	if err != nil || len(ids) < 2 {
+		return matrix{}, err
+	}
+	sampled := &payload.HasID{IDs: ids}
+	m := matrix{ids: ids, nearests: make([][]ScoredPoint, len(ids))}
+	for i, a := range ids {
+		q := recs[a].Sparse[req.Using]
+		f := &payload.Filter{Must: []payload.Condition{{HasID: sampled}},
+			MustNot: []payload.Condition{{HasID: &payload.HasID{IDs: []point.ID{a}}}}}
+		// Every other sampled point is asked for, so that ties at the cut
+		// are broken by id as on dense vectors.
+		row, err := c.Search(ctx, SearchRequest{Vector: NamedVector{Name: req.Using, Sparse: &q}, Filter: f, Limit: len(ids) - 1})
+		if err != nil {
+			return matrix{}, fmt.Errorf("search matrix row of point %v: %w", a, err)
+		}
+		slices.SortStableFunc(row, func(x, y ScoredPoint) int { return bestFirst(x.Score, x.ID, y.Score, y.ID) })
+		row = row[:min(limit, len(row))]
+		for j := range row {
+			row[j] = ScoredPoint{ID: row[j].ID, Score: row[j].Score}
+		}
+		m.nearests[i] = row
+	}
+	return m, nil
+}
+
 // sampleMatrix picks up to n points at random among those matching f that
-// have the vector using, and returns their ids sorted with their vectors.
-func (c *Collection) sampleMatrix(ctx context.Context, f *payload.Filter, using string, n int) ([]point.ID, map[point.ID][]float32, error) {
+// have the vector using (dense or sparse), and returns their ids sorted
+// with their records (holding that vector only).
+func (c *Collection) sampleMatrix(ctx context.Context, f *payload.Filter, using string, n int) ([]point.ID, map[point.ID]Record, error) {
 	hasVector := &payload.Filter{Must: []payload.Condition{{HasVector: &using}}}
 	all, err := c.Scroll(ctx, ScrollRequest{Filter: andFilter(f, hasVector), Limit: math.MaxInt, WithPayload: &WithPayload{}})
 	if err != nil {
@@ -194,13 +237,16 @@ func (c *Collection) sampleMatrix(ctx context.Context, f *payload.Filter, using 
 	if err != nil {
 		return nil, nil, err
 	}
-	vecs := make(map[point.ID][]float32, len(recs))
+	byID := make(map[point.ID]Record, len(recs))
 	for _, r := range recs {
-		vecs[r.ID] = r.Vector[using]
+		_, sparse := r.Sparse[using]
+		if r.Vector[using] != nil || sparse {
+			byID[r.ID] = r
+		}
 	}
 	// A point deleted since the scroll has no vector: it is left out.
-	ids = slices.DeleteFunc(ids, func(id point.ID) bool { return vecs[id] == nil })
-	return ids, vecs, nil
+	ids = slices.DeleteFunc(ids, func(id point.ID) bool { _, ok := byID[id]; return !ok })
+	return ids, byID, nil
 }
 
 // matrixRow returns a's limit nearest other points of ids, best first

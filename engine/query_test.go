@@ -151,6 +151,11 @@ func TestQueryErrors(t *testing.T) {
 	wantErr(t, "missing point", err, ErrPointNotFound, "Not found: No point with id 9 found")
 	_, err = c.Query(ctxb, QueryRequest{Query: nearestID(3), LookupFrom: &LookupLocation{Collection: "nope"}})
 	wantErr(t, "missing lookup collection", err, ErrNotFound, "Collection `nope` doesn't exist")
+	// Qdrant's query API averages the positives without the recommend
+	// routes' check first.
+	noPos := &QueryExpr{Kind: QueryRecommend, Recommend: RecommendInput{Negative: []VectorInput{{ID: ptrID(1)}}}}
+	_, err = c.Query(ctxb, QueryRequest{Query: noPos})
+	wantErr(t, "recommend without positives", err, ErrBadRequest, "Wrong input: Validation failed: Positive vectors should not be empty with `average` strategy")
 }
 
 // TestQueryPrefetchBound checks Options.MaxQueryPrefetches: the whole
@@ -226,7 +231,8 @@ func TestRecommend(t *testing.T) {
 	}{
 		{RecommendRequest{Positive: pos}, ErrBadRequest, "Format error in JSON body: limit: missing field"},
 		{RecommendRequest{Positive: pos, Limit: &three, Strategy: "x"}, ErrBadRequest, "Format error in JSON body: strategy: unknown variant `x`"},
-		{RecommendRequest{Limit: &three}, ErrBadRequest, "Bad request: No positive examples given"},
+		{RecommendRequest{Limit: &three}, ErrBadRequest, "Bad request: At least one positive vector ID required with this strategy"},
+		{RecommendRequest{Limit: &three, Strategy: "average_vector", Negative: pos}, ErrBadRequest, "Bad request: At least one positive vector ID required with this strategy"},
 		{RecommendRequest{Positive: []VectorInput{{ID: ptrID(8)}}, Limit: &three}, ErrPointNotFound, "No point with id 8 found"},
 		{RecommendRequest{Positive: []VectorInput{{ID: ptrID(1)}, {Vector: []float32{1}}}, Limit: &three}, ErrBadRequest, "Wrong input: Vector dimension error: expected dim: 2, got 1"},
 		{RecommendRequest{Positive: pos, Limit: &three, LookupFrom: &LookupLocation{Collection: "src", Vector: "other"}}, ErrPointNotFound, "No point with id 1 found"},

@@ -40,6 +40,11 @@ func (c *Collection) Recommend(ctx context.Context, in RecommendRequest) ([]Scor
 		WithPayload: in.WithPayload, WithVector: in.WithVector, ScoreThreshold: in.ScoreThreshold,
 	}
 	rec := RecommendInput{Positive: in.Positive, Negative: in.Negative, Strategy: in.Strategy}
+	if len(rec.Positive) == 0 && (rec.Strategy == "" || rec.Strategy == "average_vector") {
+		// Qdrant's recommend routes check the examples before the query
+		// API's average does, with their own text.
+		return nil, errBadRequestText("Bad request: At least one positive vector ID required with this strategy")
+	}
 	req, err := c.recommendSearch(ctx, rec, in.Using, in.LookupFrom, base)
 	if err != nil {
 		return nil, err
@@ -71,7 +76,7 @@ func (c *Collection) recommendSearch(ctx context.Context, r RecommendInput, usin
 	switch r.Strategy {
 	case "", "average_vector":
 		if len(r.Positive) == 0 {
-			return base, errBadRequestText("Bad request: No positive examples given")
+			return base, errBadRequestText("Wrong input: Validation failed: Positive vectors should not be empty with `average` strategy")
 		}
 	case "best_score":
 		kind = customBestScore
@@ -83,8 +88,8 @@ func (c *Collection) recommendSearch(ctx context.Context, r RecommendInput, usin
 	if len(r.Positive) == 0 && len(r.Negative) == 0 {
 		return base, errBadRequestText("Bad request: At least one positive or negative vector ID required with this strategy")
 	}
-	if _, sparse := c.core.config().Params.SparseVectors[using]; sparse {
-		return base, errBadRequestText("Bad request: recommend on sparse vector %s is not supported by Cairn", using)
+	if err := c.refuseSparse("recommend", using); err != nil {
+		return base, err
 	}
 	src, vecName, err := c.lookupSource(using, lookup)
 	if err != nil {
@@ -209,4 +214,15 @@ func averageVector(pos, neg [][]float32) ([]float32, error) {
 		p[i] += p[i] - n[i]
 	}
 	return p, nil
+}
+
+// refuseSparse refuses a search Cairn scores on dense vectors only (what:
+// recommend, discover, context) when using names a sparse vector, with a
+// clear 400 instead of the dense path's unrelated "Not existing vector
+// name" or "Conversion between sparse and regular vectors failed".
+func (c *Collection) refuseSparse(what, using string) error {
+	if _, sparse := c.core.config().Params.SparseVectors[using]; sparse {
+		return errBadRequestText("Bad request: %s on sparse vector %s is not supported by Cairn", what, using)
+	}
+	return nil
 }

@@ -53,8 +53,8 @@ func (p *pointsService) UpdateBatch(ctx context.Context, req *qdrant.UpdateBatch
 func batchStepFromProto(op *qdrant.PointsUpdateOperation) (batchStep, error) {
 	switch o := op.GetOperation().(type) {
 	case *qdrant.PointsUpdateOperation_Upsert:
-		pts, err := upsertFromProto(o.Upsert.GetPoints(), o.Upsert.GetShardKeySelector(), o.Upsert.GetUpdateFilter(), o.Upsert.UpdateMode)
-		return stepOf(pts, err, (*engine.Collection).Upsert)
+		up, err := upsertFromProto(o.Upsert.GetPoints(), o.Upsert.GetShardKeySelector(), o.Upsert.GetUpdateFilter(), o.Upsert.UpdateMode)
+		return stepOf(up, err, applyUpsert)
 	case *qdrant.PointsUpdateOperation_DeletePoints_:
 		sel, err := writeSelector(o.DeletePoints.GetPoints(), o.DeletePoints.GetShardKeySelector(), "points")
 		return stepOf(sel, err, (*engine.Collection).Delete)
@@ -81,8 +81,8 @@ func batchStepFromProto(op *qdrant.PointsUpdateOperation) (batchStep, error) {
 		return stepOf(sel, err, (*engine.Collection).ClearPayload)
 	case *qdrant.PointsUpdateOperation_UpdateVectors_:
 		uv := o.UpdateVectors
-		pts, err := pointVectorsFromProto(uv.GetPoints(), uv.GetShardKeySelector(), uv.GetUpdateFilter())
-		return stepOf(pts, err, (*engine.Collection).UpdateVectors)
+		req, err := pointVectorsFromProto(uv.GetPoints(), uv.GetShardKeySelector(), uv.GetUpdateFilter())
+		return stepOf(req, err, applyUpdateVectors)
 	case *qdrant.PointsUpdateOperation_DeleteVectors_:
 		dv := o.DeleteVectors
 		req, err := deleteVectorsFromProto(dv.GetPointsSelector(), dv.GetVectors(), dv.GetShardKeySelector())

@@ -7,6 +7,7 @@ import (
 	"github.com/qdrant/go-client/qdrant"
 
 	"github.com/cairn-db/cairn/engine"
+	"github.com/cairn-db/cairn/payload"
 )
 
 // writeCall runs one write: it checks the ordering (every Qdrant ordering
@@ -33,27 +34,69 @@ func (p *pointsService) writeCall(ctx context.Context, name, op string, ordering
 // Upsert inserts or replaces points (REST: PUT /collections/{c}/points).
 func (p *pointsService) Upsert(ctx context.Context, req *qdrant.UpsertPoints) (*qdrant.PointsOperationResponse, error) {
 	return p.writeCall(ctx, req.GetCollectionName(), "Upsert", req.GetOrdering(), req.Timeout, func(ctx context.Context, col *engine.Collection) (engine.UpdateResult, error) {
-		pts, err := upsertFromProto(req.GetPoints(), req.GetShardKeySelector(), req.GetUpdateFilter(), req.UpdateMode)
+		up, err := upsertFromProto(req.GetPoints(), req.GetShardKeySelector(), req.GetUpdateFilter(), req.UpdateMode)
 		if err != nil {
 			return engine.UpdateResult{}, err
 		}
-		return col.Upsert(ctx, pts, req.GetWait())
+		return applyUpsert(col, ctx, up, req.GetWait())
 	})
 }
 
-// upsertFromProto converts the points of an upsert, refusing what REST
-// refuses: shard keys, conditional upserts, update modes other than
-// upsert.
-func upsertFromProto(list []*qdrant.PointStruct, sk *qdrant.ShardKeySelector, cond *qdrant.Filter, mode *qdrant.UpdateMode) ([]engine.PointStruct, error) {
+// upsertReq is a converted upsert: its points and its update_mode and
+// update_filter, which the engine applies as REST's (UpsertWith).
+type upsertReq struct {
+	points []engine.PointStruct
+	opts   engine.UpsertOptions
+}
+
+// applyUpsert runs a converted upsert, the engine call REST makes.
+func applyUpsert(col *engine.Collection, ctx context.Context, up upsertReq, wait bool) (engine.UpdateResult, error) {
+	return col.UpsertWith(ctx, up.points, up.opts, wait)
+}
+
+// upsertFromProto converts an upsert, refusing what REST refuses (shard
+// keys); update_mode and update_filter become the engine's UpsertOptions.
+func upsertFromProto(list []*qdrant.PointStruct, sk *qdrant.ShardKeySelector, cond *qdrant.Filter, mode *qdrant.UpdateMode) (upsertReq, error) {
 	if err := checkShardKey(sk); err != nil {
-		return nil, err
+		return upsertReq{}, err
 	}
-	if cond != nil {
-		return nil, unimplemented("conditional upserts (update_filter)")
+	opts, err := upsertOptionsFromProto(cond, mode)
+	if err != nil {
+		return upsertReq{}, err
 	}
-	if mode != nil && *mode != qdrant.UpdateMode_Upsert {
-		return nil, unimplemented("update_mode " + mode.String())
+	pts, err := pointStructsFromProto(list)
+	if err != nil {
+		return upsertReq{}, err
 	}
+	return upsertReq{points: pts, opts: opts}, nil
+}
+
+// upsertOptionsFromProto converts update_filter and update_mode; an
+// unknown mode is refused with REST's text for an unknown variant (the
+// engine's check).
+func upsertOptionsFromProto(cond *qdrant.Filter, mode *qdrant.UpdateMode) (engine.UpsertOptions, error) {
+	f, err := filterFromProto(cond)
+	if err != nil {
+		return engine.UpsertOptions{}, err
+	}
+	opts := engine.UpsertOptions{Filter: f}
+	if mode != nil {
+		switch *mode {
+		case qdrant.UpdateMode_Upsert:
+			opts.Mode = engine.UpdateModeUpsert
+		case qdrant.UpdateMode_InsertOnly:
+			opts.Mode = engine.UpdateModeInsertOnly
+		case qdrant.UpdateMode_UpdateOnly:
+			opts.Mode = engine.UpdateModeUpdateOnly
+		default:
+			return engine.UpsertOptions{}, invalidArg("update_mode: unknown variant %d, expected one of Upsert, InsertOnly, UpdateOnly", int32(*mode))
+		}
+	}
+	return opts, nil
+}
+
+// pointStructsFromProto converts the points of an upsert.
+func pointStructsFromProto(list []*qdrant.PointStruct) ([]engine.PointStruct, error) {
 	pts := make([]engine.PointStruct, len(list))
 	for i, ps := range list {
 		field := fieldf("points", i)
@@ -111,38 +154,51 @@ func optionalSelector(sel *qdrant.PointsSelector, sk *qdrant.ShardKeySelector, f
 // UpdateVectors sets some vectors of existing points.
 func (p *pointsService) UpdateVectors(ctx context.Context, req *qdrant.UpdatePointVectors) (*qdrant.PointsOperationResponse, error) {
 	return p.writeCall(ctx, req.GetCollectionName(), "UpdateVectors", req.GetOrdering(), req.Timeout, func(ctx context.Context, col *engine.Collection) (engine.UpdateResult, error) {
-		pts, err := pointVectorsFromProto(req.GetPoints(), req.GetShardKeySelector(), req.GetUpdateFilter())
+		uv, err := pointVectorsFromProto(req.GetPoints(), req.GetShardKeySelector(), req.GetUpdateFilter())
 		if err != nil {
 			return engine.UpdateResult{}, err
 		}
-		return col.UpdateVectors(ctx, pts, req.GetWait())
+		return applyUpdateVectors(col, ctx, uv, req.GetWait())
 	})
 }
 
-func pointVectorsFromProto(list []*qdrant.PointVectors, sk *qdrant.ShardKeySelector, cond *qdrant.Filter) ([]engine.PointVectors, error) {
+// updateVectorsReq is a converted vector update with its update_filter.
+type updateVectorsReq struct {
+	points []engine.PointVectors
+	filter *payload.Filter
+}
+
+// applyUpdateVectors runs a converted vector update, the engine call REST
+// makes.
+func applyUpdateVectors(col *engine.Collection, ctx context.Context, uv updateVectorsReq, wait bool) (engine.UpdateResult, error) {
+	return col.UpdateVectorsWith(ctx, uv.points, uv.filter, wait)
+}
+
+func pointVectorsFromProto(list []*qdrant.PointVectors, sk *qdrant.ShardKeySelector, cond *qdrant.Filter) (updateVectorsReq, error) {
 	if err := checkShardKey(sk); err != nil {
-		return nil, err
+		return updateVectorsReq{}, err
 	}
-	if cond != nil {
-		return nil, unimplemented("conditional vector updates (update_filter)")
+	f, err := filterFromProto(cond)
+	if err != nil {
+		return updateVectorsReq{}, err
 	}
 	pts := make([]engine.PointVectors, len(list))
 	for i, pv := range list {
 		field := fieldf("points", i)
 		if pv.GetId() == nil {
-			return nil, invalidArg("%s.id: missing field", field)
+			return updateVectorsReq{}, invalidArg("%s.id: missing field", field)
 		}
 		id, err := idFromProto(pv.GetId())
 		if err != nil {
-			return nil, err
+			return updateVectorsReq{}, err
 		}
 		vecs, sparse, err := vectorsFromProto(pv.GetVectors(), field+".vectors")
 		if err != nil {
-			return nil, err
+			return updateVectorsReq{}, err
 		}
 		pts[i] = engine.PointVectors{ID: id, Vector: vecs, Sparse: sparse}
 	}
-	return pts, nil
+	return updateVectorsReq{points: pts, filter: f}, nil
 }
 
 // DeleteVectors removes named vectors from points.

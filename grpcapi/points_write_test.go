@@ -184,11 +184,15 @@ func TestPointsBadInput(t *testing.T) {
 			_, err := e.pc.Search(ctx, &qdrant.SearchPoints{CollectionName: "c", Vector: []float32{1}, SparseIndices: &qdrant.SparseIndices{Data: []uint32{1}}, Limit: 1})
 			return err
 		}, codes.InvalidArgument, "Conversion between sparse and regular vectors failed"},
-		{"conditional upsert", func() error {
-			_, err := e.cl.Upsert(ctx, &qdrant.UpsertPoints{CollectionName: "c", UpdateFilter: &qdrant.Filter{},
-				Points: []*qdrant.PointStruct{{Id: qdrant.NewIDNum(1), Vectors: qdrant.NewVectors(1, 2, 3, 4)}}})
+		{"recommend without positives", func() error {
+			_, err := e.pc.Recommend(ctx, &qdrant.RecommendPoints{CollectionName: "c", Negative: []*qdrant.PointId{qdrant.NewIDNum(1)}, Limit: 1})
 			return err
-		}, codes.Unimplemented, "conditional upserts"},
+		}, codes.InvalidArgument, "Bad request: At least one positive vector ID required with this strategy"},
+		{"query recommend without positives", func() error {
+			_, err := e.cl.Query(ctx, &qdrant.QueryPoints{CollectionName: "c", Query: qdrant.NewQueryRecommend(&qdrant.RecommendInput{
+				Negative: []*qdrant.VectorInput{qdrant.NewVectorInputID(qdrant.NewIDNum(1))}})})
+			return err
+		}, codes.InvalidArgument, "Wrong input: Validation failed: Positive vectors should not be empty with `average` strategy"},
 		{"shard key", func() error {
 			_, err := e.cl.Delete(ctx, &qdrant.DeletePoints{CollectionName: "c", Points: qdrant.NewPointsSelector(qdrant.NewIDNum(1)),
 				ShardKeySelector: &qdrant.ShardKeySelector{ShardKeys: []*qdrant.ShardKey{qdrant.NewShardKeyNum(1)}}})

@@ -198,3 +198,39 @@ func TestSparseUnnamedRefused(t *testing.T) {
 		t.Fatalf("point 1 changed: %v %v", recs, err)
 	}
 }
+
+// TestSparseMatrixAndDiscoverGRPC: the search matrix on a sparse vector
+// answers the engine's matrix; discover and context on one answer the
+// engine's clear refusal as InvalidArgument.
+func TestSparseMatrixAndDiscoverGRPC(t *testing.T) {
+	e, col := hybridEnv(t)
+	ctx := context.Background()
+	got, err := e.pc.SearchMatrixPairs(ctx, &qdrant.SearchMatrixPoints{CollectionName: "h", Using: qdrant.PtrOf("s"),
+		Sample: qdrant.PtrOf(uint64(6)), Limit: qdrant.PtrOf(uint64(2))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := col.SearchMatrixPairs(ctx, engine.MatrixRequest{Using: "s", Sample: qdrant.PtrOf(6), Limit: qdrant.PtrOf(2)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pairs := got.GetResult().GetPairs()
+	if len(pairs) != len(want.Pairs) || len(pairs) != 12 {
+		t.Fatalf("pairs %v, engine %+v", pairs, want)
+	}
+	for i, p := range pairs {
+		if w := want.Pairs[i]; p.GetA().GetNum() != w.A.Num() || p.GetB().GetNum() != w.B.Num() || p.GetScore() != w.Score {
+			t.Fatalf("pair %d: %v, engine %+v", i, p, w)
+		}
+	}
+	ex := func(n uint64) *qdrant.VectorExample {
+		return &qdrant.VectorExample{Example: &qdrant.VectorExample_Id{Id: qdrant.NewIDNum(n)}}
+	}
+	pair := []*qdrant.ContextExamplePair{{Positive: ex(1), Negative: ex(2)}}
+	_, err = e.pc.Discover(ctx, &qdrant.DiscoverPoints{CollectionName: "h", Using: qdrant.PtrOf("s"), Limit: 2,
+		Target: &qdrant.TargetVector{Target: &qdrant.TargetVector_Single{Single: ex(3)}}, Context: pair})
+	wantCode(t, "discover", err, codes.InvalidArgument, "discover on sparse vector s is not supported by Cairn")
+	_, err = e.cl.Query(ctx, &qdrant.QueryPoints{CollectionName: "h", Using: qdrant.PtrOf("s"), Query: qdrant.NewQueryContext(&qdrant.ContextInput{
+		Pairs: []*qdrant.ContextInputPair{{Positive: qdrant.NewVectorInputID(qdrant.NewIDNum(1)), Negative: qdrant.NewVectorInputID(qdrant.NewIDNum(2))}}})})
+	wantCode(t, "query context", err, codes.InvalidArgument, "context on sparse vector s is not supported by Cairn")
+}

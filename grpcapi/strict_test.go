@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/qdrant/go-client/qdrant"
+	"google.golang.org/grpc/codes"
 )
 
 // TestStrictModeGRPC: strict mode set over gRPC is kept and reported in
@@ -25,4 +26,40 @@ func TestStrictModeGRPC(t *testing.T) {
 	if !sm.GetEnabled() || sm.GetMaxQueryLimit() != 7 || sm.GetSearchMaxOversampling() != 1.5 {
 		t.Fatalf("strict mode %v", sm)
 	}
+}
+
+// TestStrictModeUpdateAndRefusalsGRPC: strict mode set by UpdateCollection
+// reaches the engine, and its refusals answer Qdrant's gRPC codes: a limit
+// (REST 400) InvalidArgument, a rate limit (REST 429) ResourceExhausted.
+func TestStrictModeUpdateAndRefusalsGRPC(t *testing.T) {
+	e := newTestEnv(t, Options{})
+	e.mustCreate(t, "s")
+	col, bg := e.collections(), context.Background()
+	pc := qdrant.NewPointsClient(e.conn)
+	if _, err := pc.Upsert(bg, &qdrant.UpsertPoints{CollectionName: "s", Wait: qdrant.PtrOf(true),
+		Points: []*qdrant.PointStruct{{Id: qdrant.NewIDNum(1), Vectors: qdrant.NewVectors(1, 2, 3, 4)}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := col.Update(bg, &qdrant.UpdateCollection{CollectionName: "s",
+		StrictModeConfig: &qdrant.StrictModeConfig{Enabled: qdrant.PtrOf(true), MaxQueryLimit: qdrant.PtrOf(uint32(2)), ReadRateLimit: qdrant.PtrOf(uint32(2))}}); err != nil {
+		t.Fatal(err)
+	}
+	r, err := col.Get(bg, &qdrant.GetCollectionInfoRequest{CollectionName: "s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sm := r.GetResult().GetConfig().GetStrictModeConfig(); !sm.GetEnabled() || sm.GetMaxQueryLimit() != 2 || sm.GetReadRateLimit() != 2 {
+		t.Fatalf("strict mode after update %v", sm)
+	}
+	search := func(limit uint64) error {
+		_, err := pc.Search(bg, &qdrant.SearchPoints{CollectionName: "s", Vector: []float32{1, 2, 3, 4}, Limit: limit})
+		return err
+	}
+	wantCode(t, "limit above max_query_limit", search(3), codes.InvalidArgument, `Limit exceeded 3 > 2 for "limit"`)
+	// Two tokens a minute: the third search within the minute is refused.
+	var last error
+	for i := 0; i < 3 && last == nil; i++ {
+		last = search(1)
+	}
+	wantCode(t, "read rate limit", last, codes.ResourceExhausted, "Rate limiting exceeded: Read rate limit exceeded")
 }

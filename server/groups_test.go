@@ -72,5 +72,5 @@ func TestGroupRoutes(t *testing.T) {
 	mustFail(t, s, "POST", base+"query/groups", `{"query":`+q+`,"group_by":"city","using":"x"}`, 400, "Not existing vector name error: x")
 	mustFail(t, s, "POST", base+"query/groups", `{"query":`+q+`,"group_by":"city","with_lookup":"nope"}`, 404, "nope")
 	mustFail(t, s, "POST", "/collections/nope/points/query/groups", `{"group_by":"city"}`, 404, "nope")
-	mustFail(t, s, "POST", base+"recommend/groups", `{"group_by":"n","group_size":1,"limit":2}`, 400, "No positive examples given")
+	mustFail(t, s, "POST", base+"recommend/groups", `{"group_by":"n","group_size":1,"limit":2}`, 400, "Bad request: At least one positive vector ID required with this strategy")
 }

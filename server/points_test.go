@@ -299,7 +299,10 @@ func TestRecommendRoute(t *testing.T) {
 		t.Fatalf("recommend %s, search %s", ids(got), ids(want))
 	}
 	mustFail(t, s, "POST", p, `{"positive":[99],"limit":1}`, 404, "99")
-	mustFail(t, s, "POST", p, `{"positive":[],"limit":1}`, 400, "positive")
+	mustFail(t, s, "POST", p, `{"positive":[],"limit":1}`, 400, "Bad request: At least one positive vector ID required with this strategy")
+	mustFail(t, s, "POST", p, `{"negative":[1],"limit":1}`, 400, "Bad request: At least one positive vector ID required with this strategy")
+	mustFail(t, s, "POST", "/collections/c/points/query", `{"query":{"recommend":{"negative":[1]}},"limit":1}`, 400,
+		"Wrong input: Validation failed: Positive vectors should not be empty with `average` strategy")
 	mustFail(t, s, "POST", p, `{"positive":[1]}`, 400, "limit")
 	mustOK(t, s, "POST", p, `{"negative":[1],"limit":1,"strategy":"best_score"}`)
 	mustFail(t, s, "POST", p, `{"limit":1,"strategy":"sum_scores"}`, 400, "At least one positive or negative vector ID required")
