@@ -500,8 +500,10 @@ type CollectionInfo struct {
 	SegmentsCount       int                         `json:"segments_count"`
 	Config              CollectionConfig            `json:"config"`
 	PayloadSchema       map[string]PayloadIndexInfo `json:"payload_schema"`
-	// Warnings are Qdrant's collection warnings; the engine sets none,
-	// the server adds those of other parts (stale backups).
+	// Warnings are Qdrant's collection warnings. The engine sets none:
+	// Qdrant's (hnsw_config.inline_storage without quantization or with
+	// multivectors) need settings Cairn refuses (docs/settings.md); the
+	// server adds those of other parts (stale backups).
 	Warnings []CollectionWarning `json:"warnings,omitempty"`
 }
 

@@ -15,32 +15,32 @@ func (c *Collection) SetPayload(ctx context.Context, req SetPayload, wait bool) 
 			return UpdateResult{}, errBadRequest("key: %v", err)
 		}
 	}
-	return c.payloadOp(ctx, req.Points, req.Filter, wait, func(p payload.Payload) payload.Payload {
+	return c.payloadOp(ctx, req.Points, req.Filter, wait, true, func(p payload.Payload) payload.Payload {
 		return payload.Set(p, req.Payload, req.Key)
 	})
 }
 
 // OverwritePayload replaces the selected points' payloads with req.Payload.
 func (c *Collection) OverwritePayload(ctx context.Context, req SetPayload, wait bool) (UpdateResult, error) {
-	return c.payloadOp(ctx, req.Points, req.Filter, wait, func(payload.Payload) payload.Payload {
+	return c.payloadOp(ctx, req.Points, req.Filter, wait, true, func(payload.Payload) payload.Payload {
 		return req.Payload
 	})
 }
 
 // DeletePayload removes the keys (Qdrant key paths) from the selected points.
 func (c *Collection) DeletePayload(ctx context.Context, req DeletePayload, wait bool) (UpdateResult, error) {
-	return c.payloadOp(ctx, req.Points, req.Filter, wait, func(p payload.Payload) payload.Payload {
+	return c.payloadOp(ctx, req.Points, req.Filter, wait, false, func(p payload.Payload) payload.Payload {
 		return payload.DeleteKeys(p, req.Keys)
 	})
 }
 
 // ClearPayload removes the whole payload of the selected points.
 func (c *Collection) ClearPayload(ctx context.Context, sel PointsSelector, wait bool) (UpdateResult, error) {
-	return c.payloadOp(ctx, sel.Points, sel.Filter, wait, func(payload.Payload) payload.Payload { return nil })
+	return c.payloadOp(ctx, sel.Points, sel.Filter, wait, false, func(payload.Payload) payload.Payload { return nil })
 }
 
-func (c *Collection) payloadOp(ctx context.Context, ids []point.ID, f *payload.Filter, wait bool, fn func(payload.Payload) payload.Payload) (UpdateResult, error) {
-	return c.modify(ctx, PointsSelector{Points: ids, Filter: f}, wait, true, func(p *pointData) error {
+func (c *Collection) payloadOp(ctx context.Context, ids []point.ID, f *payload.Filter, wait, sets bool, fn func(payload.Payload) payload.Payload) (UpdateResult, error) {
+	return c.modify(ctx, PointsSelector{Points: ids, Filter: f}, wait, true, sets, func(p *pointData) error {
 		b, err := encodePayload(fn(decodePayload(p.payload)))
 		if err != nil {
 			return err

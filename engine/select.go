@@ -97,15 +97,16 @@ func (s *shard) selectLocked(c *Collection, sel PointsSelector, strict bool) ([]
 
 // modify rewrites the selected points with fn (which changes a copy) as
 // puts of whole points, so that replay needs no earlier state. An error
-// from fn fails the whole request before anything is written.
-func (c *Collection) modify(ctx context.Context, sel PointsSelector, wait, strict bool, fn func(p *pointData) error) (UpdateResult, error) {
+// from fn fails the whole request before anything is written. A payload
+// write (set or overwrite) passes payload, for strict mode's size limit.
+func (c *Collection) modify(ctx context.Context, sel PointsSelector, wait, strict, payload bool, fn func(p *pointData) error) (UpdateResult, error) {
 	if sel.Filter == nil && sel.Points == nil {
 		return UpdateResult{}, errBadRequest("either points or filter must be given")
 	}
 	if err := checkFilter(sel.Filter); err != nil {
 		return UpdateResult{}, err
 	}
-	ctx, err := c.checkSelected(ctx, sel)
+	ctx, err := c.checkSelected(ctx, sel, payload)
 	if err != nil {
 		return UpdateResult{}, err
 	}
@@ -136,7 +137,7 @@ func (c *Collection) Delete(ctx context.Context, sel PointsSelector, wait bool) 
 	if err := checkFilter(sel.Filter); err != nil {
 		return UpdateResult{}, err
 	}
-	ctx, err := c.checkSelected(ctx, sel)
+	ctx, err := c.checkSelected(ctx, sel, false)
 	if err != nil {
 		return UpdateResult{}, err
 	}

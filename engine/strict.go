@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -32,6 +34,18 @@ type StrictModeConfig struct {
 	FilterMaxConditions          *int     `json:"filter_max_conditions,omitempty"`
 	ConditionMaxSize             *int     `json:"condition_max_size,omitempty"`
 	MaxPayloadIndexCount         *int     `json:"max_payload_index_count,omitempty"`
+	// MaxCollectionPayloadSizeBytes refuses payload writes once the
+	// collection's payload bytes (payloadBytes) reach it.
+	MaxCollectionPayloadSizeBytes *int `json:"max_collection_payload_size_bytes,omitempty"`
+	// SparseConfig limits the sparse vectors of each name, as Qdrant's
+	// sparse_config; a PATCH that gives it replaces the stored one.
+	SparseConfig map[string]StrictModeSparse `json:"sparse_config,omitempty"`
+}
+
+// StrictModeSparse is the strict-mode limit of one sparse vector name.
+type StrictModeSparse struct {
+	// MaxLength refuses a sparse vector of more indices.
+	MaxLength *int `json:"max_length,omitempty"`
 }
 
 // on reports whether strict mode checks anything.
@@ -51,6 +65,7 @@ func (s *StrictModeConfig) merge(d *StrictModeConfig) {
 		{&s.ReadRateLimit, &d.ReadRateLimit}, {&s.WriteRateLimit, &d.WriteRateLimit},
 		{&s.MaxPointsCount, &d.MaxPointsCount}, {&s.FilterMaxConditions, &d.FilterMaxConditions},
 		{&s.ConditionMaxSize, &d.ConditionMaxSize}, {&s.MaxPayloadIndexCount, &d.MaxPayloadIndexCount},
+		{&s.MaxCollectionPayloadSizeBytes, &d.MaxCollectionPayloadSizeBytes},
 	} {
 		if *p.src != nil {
 			v := **p.src
@@ -69,6 +84,16 @@ func (s *StrictModeConfig) merge(d *StrictModeConfig) {
 	if d.SearchMaxOversampling != nil {
 		v := *d.SearchMaxOversampling
 		s.SearchMaxOversampling = &v
+	}
+	if d.SparseConfig != nil {
+		s.SparseConfig = make(map[string]StrictModeSparse, len(d.SparseConfig))
+		for name, l := range d.SparseConfig {
+			if l.MaxLength != nil {
+				v := *l.MaxLength
+				l.MaxLength = &v
+			}
+			s.SparseConfig[name] = l
+		}
 	}
 }
 
@@ -89,6 +114,7 @@ func (s *StrictModeConfig) validate() error {
 		{"read_rate_limit", s.ReadRateLimit, 1}, {"write_rate_limit", s.WriteRateLimit, 1},
 		{"max_points_count", s.MaxPointsCount, 1}, {"filter_max_conditions", s.FilterMaxConditions, 0},
 		{"condition_max_size", s.ConditionMaxSize, 0}, {"max_payload_index_count", s.MaxPayloadIndexCount, 0},
+		{"max_collection_payload_size_bytes", s.MaxCollectionPayloadSizeBytes, 0},
 	} {
 		if f.v != nil && *f.v < f.min {
 			return errInvalid("strict_mode_config."+f.name, "value %d invalid, must be %d or more", *f.v, f.min)
@@ -96,6 +122,11 @@ func (s *StrictModeConfig) validate() error {
 	}
 	if o := s.SearchMaxOversampling; o != nil && (math.IsNaN(*o) || math.IsInf(*o, 0)) {
 		return errInvalid("strict_mode_config.search_max_oversampling", "value must be a finite number")
+	}
+	for name, l := range s.SparseConfig {
+		if l.MaxLength != nil && *l.MaxLength < 1 {
+			return errInvalid("strict_mode_config.sparse_config."+name+".max_length", "value %d invalid, must be 1 or more", *l.MaxLength)
+		}
 	}
 	return nil
 }
@@ -214,7 +245,13 @@ type writeCheck struct {
 	// vectors: the request writes vectors (max_collection_vector_size_bytes
 	// applies, as it does to a growing one).
 	vectors bool
-	filter  filterRef
+	// payload: the request sets payloads (max_collection_payload_size_bytes
+	// applies, as it does to a growing or vector write).
+	payload bool
+	// sparse lists the sparse vectors the request writes, one map a point
+	// (sparse_config applies); called only when a limit is set.
+	sparse func() []SparseVectors
+	filter filterRef
 }
 
 // checkWrite checks a write and charges it to the write rate limit.
@@ -236,22 +273,96 @@ func (c *Collection) checkWrite(ctx context.Context, w writeCheck) (context.Cont
 			return ctx, err
 		}
 	}
-	if (w.grows || w.vectors) && (sm.MaxPointsCount != nil || sm.MaxCollectionVectorSizeBytes != nil) {
-		n := c.livePoints()
-		if w.grows && sm.MaxPointsCount != nil && n >= *sm.MaxPointsCount {
-			return ctx, errBadRequestText("Bad request: Max points count limit of %d reached!", *sm.MaxPointsCount)
-		}
-		cfg := c.Config()
-		if lim := sm.MaxCollectionVectorSizeBytes; lim != nil && n*cfg.vectorBytes() >= *lim {
-			mb := float32(float64(*lim) / (1024 * 1024))
-			return ctx, errBadRequestText("Bad request: Max vector storage size limit of %sMB reached!",
-				strconv.FormatFloat(float64(mb), 'f', -1, 32))
-		}
+	if err := c.checkSizes(sm, w); err != nil {
+		return ctx, err
+	}
+	if err := checkSparseLimits(sm, w.sparse); err != nil {
+		return ctx, err
 	}
 	if err := c.core.rates.take(true, sm.WriteRateLimit, max(1, w.points), c.core.now()); err != nil {
 		return ctx, err
 	}
 	return context.WithValue(ctx, strictKey{}, true), nil
+}
+
+// checkSizes applies max_points_count, max_collection_vector_size_bytes
+// and max_collection_payload_size_bytes to w.
+func (c *Collection) checkSizes(sm *StrictModeConfig, w writeCheck) error {
+	if (w.grows || w.vectors || w.payload) && sm.MaxCollectionPayloadSizeBytes != nil {
+		if lim := *sm.MaxCollectionPayloadSizeBytes; c.payloadBytes() >= lim {
+			return errBadRequestText("Bad request: Max payload storage size limit of %sMB reached!", megabytes(lim))
+		}
+	}
+	if (w.grows || w.vectors) && (sm.MaxPointsCount != nil || sm.MaxCollectionVectorSizeBytes != nil) {
+		n := c.livePoints()
+		if w.grows && sm.MaxPointsCount != nil && n >= *sm.MaxPointsCount {
+			return errBadRequestText("Bad request: Max points count limit of %d reached!", *sm.MaxPointsCount)
+		}
+		cfg := c.Config()
+		if lim := sm.MaxCollectionVectorSizeBytes; lim != nil && n*cfg.vectorBytes() >= *lim {
+			return errBadRequestText("Bad request: Max vector storage size limit of %sMB reached!", megabytes(*lim))
+		}
+	}
+	return nil
+}
+
+// megabytes is n bytes in MB as Qdrant prints it (an f32, shortest form).
+func megabytes(n int) string {
+	return strconv.FormatFloat(float64(float32(float64(n)/(1024*1024))), 'f', -1, 32)
+}
+
+// checkSparseLimits refuses a sparse vector longer than the max_length of
+// its name, the points in order and each point's names sorted.
+func checkSparseLimits(sm *StrictModeConfig, points func() []SparseVectors) error {
+	if len(sm.SparseConfig) == 0 || points == nil {
+		return nil
+	}
+	for _, sv := range points() {
+		for _, name := range slices.Sorted(maps.Keys(sv)) {
+			l, ok := sm.SparseConfig[name]
+			if !ok || l.MaxLength == nil {
+				continue
+			}
+			v := sv[name]
+			if n := len(v.Indices); n > *l.MaxLength || len(v.Values) > *l.MaxLength {
+				return errBadRequestText("Bad request: Sparse vector '%s' has a limit of %d indices, but %d were provided!", name, *l.MaxLength, n)
+			}
+		}
+	}
+	return nil
+}
+
+// payloadBytes is the size of the collection's stored payloads, as
+// max_collection_payload_size_bytes measures it: the payload data of every
+// sealed segment (the points deleted or replaced since it was written
+// included, until a merge rewrites it, as Qdrant's payload storage counts
+// them) plus the JSON payloads of the live points not yet sealed.
+func (c *Collection) payloadBytes() int {
+	n := 0
+	for _, s := range c.shards {
+		n += s.payloadBytes()
+	}
+	return n
+}
+
+func (s *shard) payloadBytes() int {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	n := 0
+	for _, m := range s.memTablesLocked() {
+		if m == nil {
+			continue
+		}
+		for slot, live := range m.live {
+			if live {
+				n += len(m.payloads[slot])
+			}
+		}
+	}
+	for _, h := range s.segs {
+		n += h.seg.PayloadBytes()
+	}
+	return n
 }
 
 // checkIndexCount refuses a new payload index past max_payload_index_count.
@@ -359,7 +470,9 @@ func RetryAfter(err error) (time.Duration, bool) {
 // checkSelected checks a write to the points sel selects: its filter, and
 // its cost to the write rate limit, one token per selected point (the
 // points the filter matches now, as Qdrant counts them).
-func (c *Collection) checkSelected(ctx context.Context, sel PointsSelector) (context.Context, error) {
+// A payload write (set or overwrite) passes payload, which applies
+// max_collection_payload_size_bytes.
+func (c *Collection) checkSelected(ctx context.Context, sel PointsSelector, payload bool) (context.Context, error) {
 	sm := c.strictMode(ctx)
 	if sm == nil {
 		return ctx, nil
@@ -370,5 +483,18 @@ func (c *Collection) checkSelected(ctx context.Context, sel PointsSelector) (con
 			n += s.count(ctx, sel.Filter)
 		}
 	}
-	return c.checkWrite(ctx, writeCheck{points: n, filter: filterRef{f: sel.Filter}})
+	return c.checkWrite(ctx, writeCheck{points: n, payload: payload, filter: filterRef{f: sel.Filter}})
+}
+
+// sparseOf lists the sparse vectors of each of pts, for checkWrite.
+func sparseOf[T any](pts []T, get func(*T) SparseVectors) func() []SparseVectors {
+	return func() []SparseVectors {
+		out := make([]SparseVectors, 0, len(pts))
+		for i := range pts {
+			if sv := get(&pts[i]); len(sv) > 0 {
+				out = append(out, sv)
+			}
+		}
+		return out
+	}
 }

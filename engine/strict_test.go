@@ -90,9 +90,10 @@ func TestStrictModeSettingsTable(t *testing.T) {
 	}{
 		{`{"strict_mode_config":{"enabled":true,"max_query_limit":3,"read_rate_limit":5,"search_max_oversampling":1.5}}`, true},
 		{`{"strict_mode_config":{"sparse_config":null,"multivector_config":null}}`, true},
-		{`{"strict_mode_config":{"sparse_config":{"text":{"max_length":3}}}}`, false},
+		{`{"strict_mode_config":{"sparse_config":{"text":{"max_length":3}}}}`, true},
 		{`{"strict_mode_config":{"multivector_config":{"v":{"max_vectors":3}}}}`, false},
-		{`{"strict_mode_config":{"max_collection_payload_size_bytes":100}}`, false},
+		{`{"strict_mode_config":{"max_collection_payload_size_bytes":100}}`, true},
+		{`{"strict_mode_config":{"max_resident_memory_percent":80}}`, false},
 	} {
 		err := CheckCollectionUpdate([]byte(tc.body))
 		if (err == nil) != tc.ok {

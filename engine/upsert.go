@@ -19,7 +19,7 @@ func (c *Collection) Upsert(ctx context.Context, points []PointStruct, wait bool
 
 // upsert is Upsert, conditional when opts is set (UpsertWith).
 func (c *Collection) upsert(ctx context.Context, points []PointStruct, opts *UpsertOptions, wait bool) (UpdateResult, error) {
-	ctx, err := c.checkWrite(ctx, writeCheck{points: len(points), batchName: "upsert limit", grows: true})
+	ctx, err := c.checkWrite(ctx, writeCheck{points: len(points), batchName: "upsert limit", grows: true, sparse: sparseOf(points, func(p *PointStruct) SparseVectors { return p.Sparse })})
 	if err != nil {
 		return UpdateResult{}, err
 	}
@@ -105,7 +105,7 @@ func (c *Collection) UpdateVectorsWith(ctx context.Context, points []PointVector
 	if err := checkFilter(f); err != nil {
 		return UpdateResult{}, err
 	}
-	ctx, err := c.checkWrite(ctx, writeCheck{points: len(points), batchName: "update limit", vectors: true})
+	ctx, err := c.checkWrite(ctx, writeCheck{points: len(points), batchName: "update limit", vectors: true, sparse: sparseOf(points, func(p *PointVectors) SparseVectors { return p.Sparse })})
 	if err != nil {
 		return UpdateResult{}, err
 	}
@@ -172,7 +172,7 @@ func (c *Collection) DeleteVectors(ctx context.Context, req DeleteVectors, wait 
 		}
 	}
 	sel := PointsSelector{Points: req.Points, Filter: req.Filter}
-	return c.modify(ctx, sel, wait, true, func(p *pointData) error {
+	return c.modify(ctx, sel, wait, true, false, func(p *pointData) error {
 		vecs := copyVectors(p.vectors)
 		sparse := copySparse(p.sparse)
 		for _, n := range req.Vector {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 
 	"github.com/qdrant/go-client/qdrant"
@@ -136,13 +137,62 @@ func setMessages(b jsonObject, quant proto.Message, sparse *qdrant.SparseVectorC
 		b["sparse_vectors"] = m
 	}
 	if strict != nil {
-		raw, err := messageJSON(strict)
+		raw, err := strictJSON(strict)
 		if err != nil {
 			return err
 		}
 		b["strict_mode_config"] = raw
 	}
 	return nil
+}
+
+// strictJSON writes a StrictModeConfig as REST spells it: its uint64
+// limits as numbers (protojson writes them as strings), and sparse_config
+// and multivector_config flattened to their maps (the proto wraps each map
+// in a message of one field named as the setting).
+func strictJSON(m *qdrant.StrictModeConfig) (json.RawMessage, error) {
+	raw, err := messageJSON(m)
+	if err != nil {
+		return nil, err
+	}
+	var o map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &o); err != nil {
+		return nil, invalidArg("Format error in JSON body: %v", err)
+	}
+	for k, v := range o {
+		var s string
+		if json.Unmarshal(v, &s) == nil {
+			if _, err := strconv.ParseUint(s, 10, 64); err == nil {
+				o[k] = json.RawMessage(s)
+			}
+		}
+	}
+	if sc := m.GetSparseConfig(); sc != nil {
+		out := jsonObject{}
+		for name, l := range sc.GetSparseConfig() {
+			e := jsonObject{}
+			if l.MaxLength != nil {
+				e["max_length"] = l.GetMaxLength()
+			}
+			out[name] = e
+		}
+		o["sparse_config"], _ = json.Marshal(out)
+	}
+	if mc := m.GetMultivectorConfig(); mc != nil {
+		inner, err := messageJSON(mc)
+		if err != nil {
+			return nil, err
+		}
+		var w map[string]json.RawMessage
+		if json.Unmarshal(inner, &w) == nil && w["multivector_config"] != nil {
+			o["multivector_config"] = w["multivector_config"]
+		}
+	}
+	b, err := json.Marshal(o)
+	if err != nil {
+		return nil, invalidArg("Format error in JSON body: %v", err)
+	}
+	return b, nil
 }
 
 // isNilMessage tells a typed nil pointer in an interface.

@@ -68,13 +68,23 @@ func strictProto(s *engine.StrictModeConfig) *qdrant.StrictModeConfig {
 	if s == nil {
 		return nil
 	}
-	b, err := json.Marshal(s)
+	sc := s.SparseConfig
+	flat := *s
+	flat.SparseConfig = nil // the proto wraps the map in a message
+	b, err := json.Marshal(&flat)
 	if err != nil {
 		return nil
 	}
 	var out qdrant.StrictModeConfig
 	if protojson.Unmarshal(b, &out) != nil {
 		return nil
+	}
+	if sc != nil {
+		m := make(map[string]*qdrant.StrictModeSparse, len(sc))
+		for name, l := range sc {
+			m[name] = &qdrant.StrictModeSparse{MaxLength: u64(l.MaxLength)}
+		}
+		out.SparseConfig = &qdrant.StrictModeSparseConfig{SparseConfig: m}
 	}
 	return &out
 }

@@ -180,8 +180,10 @@ func TestCollectionsRefusedSettings(t *testing.T) {
 		{"sparse", &qdrant.CreateCollection{SparseVectorsConfig: qdrant.NewSparseVectorsConfig(map[string]*qdrant.SparseVectorParams{"s": {}})}, ""},
 		{"no sparse", &qdrant.CreateCollection{SparseVectorsConfig: &qdrant.SparseVectorConfig{}}, ""},
 		{"strict mode", &qdrant.CreateCollection{StrictModeConfig: &qdrant.StrictModeConfig{Enabled: qdrant.PtrOf(true)}}, ""},
-		{"strict mode payload size", &qdrant.CreateCollection{StrictModeConfig: &qdrant.StrictModeConfig{MaxCollectionPayloadSizeBytes: qdrant.PtrOf(uint64(100))}},
-			`{` + base + `,"strict_mode_config":{"max_collection_payload_size_bytes":100}}`},
+		{"strict mode payload size", &qdrant.CreateCollection{StrictModeConfig: &qdrant.StrictModeConfig{MaxCollectionPayloadSizeBytes: qdrant.PtrOf(uint64(100))}}, ""},
+		{"strict mode multivector", &qdrant.CreateCollection{StrictModeConfig: &qdrant.StrictModeConfig{MultivectorConfig: &qdrant.StrictModeMultivectorConfig{
+			MultivectorConfig: map[string]*qdrant.StrictModeMultivector{"v": {MaxVectors: qdrant.PtrOf(uint64(3))}}}}},
+			`{` + base + `,"strict_mode_config":{"multivector_config":{"v":{"max_vectors":3}}}}`},
 		{"strict mode off", &qdrant.CreateCollection{StrictModeConfig: &qdrant.StrictModeConfig{Enabled: &f}}, ""},
 		{"wal retain", &qdrant.CreateCollection{WalConfig: &qdrant.WalConfigDiff{WalRetainClosed: qdrant.PtrOf(uint64(2))}},
 			`{` + base + `,"wal_config":{"wal_retain_closed":2}}`},

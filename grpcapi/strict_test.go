@@ -2,6 +2,7 @@ package grpcapi
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/qdrant/go-client/qdrant"
@@ -62,4 +63,33 @@ func TestStrictModeUpdateAndRefusalsGRPC(t *testing.T) {
 		last = search(1)
 	}
 	wantCode(t, "read rate limit", last, codes.ResourceExhausted, "Rate limiting exceeded: Read rate limit exceeded")
+}
+
+// TestStrictModeSizesAndSparseGRPC: the uint64 limits and sparse_config
+// (a map inside a message over gRPC, flattened in REST) set over gRPC
+// reach the engine, are reported back, and refuse as over REST.
+func TestStrictModeSizesAndSparseGRPC(t *testing.T) {
+	e, _ := hybridEnv(t)
+	ctx := context.Background()
+	err := e.cl.UpdateCollection(ctx, &qdrant.UpdateCollection{CollectionName: "h", StrictModeConfig: &qdrant.StrictModeConfig{
+		Enabled: qdrant.PtrOf(true), UpsertMaxBatchsize: qdrant.PtrOf(uint64(5)), MaxCollectionPayloadSizeBytes: qdrant.PtrOf(uint64(1 << 20)),
+		SparseConfig: &qdrant.StrictModeSparseConfig{SparseConfig: map[string]*qdrant.StrictModeSparse{"s": {MaxLength: qdrant.PtrOf(uint64(2))}}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := e.cl.GetCollectionInfo(ctx, "h")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sm := info.GetConfig().GetStrictModeConfig()
+	if sm.GetUpsertMaxBatchsize() != 5 || sm.GetMaxCollectionPayloadSizeBytes() != 1<<20 ||
+		sm.GetSparseConfig().GetSparseConfig()["s"].GetMaxLength() != 2 {
+		t.Fatalf("strict mode %v", sm)
+	}
+	_, err = e.cl.Upsert(ctx, &qdrant.UpsertPoints{CollectionName: "h", Wait: qdrant.PtrOf(true), Points: []*qdrant.PointStruct{
+		{Id: qdrant.NewIDNum(9), Vectors: qdrant.NewVectorsMap(map[string]*qdrant.Vector{"d": qdrant.NewVector(1, 1),
+			"s": qdrant.NewVectorSparse([]uint32{1, 2, 3}, []float32{1, 1, 1})})}}})
+	if err == nil || !strings.Contains(err.Error(), "Sparse vector 's' has a limit of 2 indices, but 3 were provided!") {
+		t.Fatalf("long sparse upsert: %v", err)
+	}
 }

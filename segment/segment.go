@@ -147,6 +147,10 @@ func (s *Segment) Vector(name string, off uint32) []float32 {
 // has none.
 func (s *Segment) Payload(off uint32) []byte { return s.payload.at(off) }
 
+// PayloadBytes returns the size of the segment's payload data: the JSON
+// payloads of all its points, those deleted since it was written included.
+func (s *Segment) PayloadBytes() int { return len(s.payload.data) }
+
 // Extra returns the content of the extra file name given to Write, mapped,
 // or nil if there is none.
 func (s *Segment) Extra(name string) []byte { return s.extras[name] }

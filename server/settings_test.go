@@ -18,7 +18,7 @@ func TestUnsupportedSettingsRefused(t *testing.T) {
 		`{"vectors":{"size":4,"distance":"Dot"},"quantization_config":{"product":{"compression":"x16"}}}`,
 		`{"vectors":{"size":4,"distance":"Dot","datatype":"uint8"}}`,
 		`{"vectors":{"size":4,"distance":"Dot","quantization_config":{"binary":{}}}}`,
-		`{"vectors":{"size":4,"distance":"Dot"},"strict_mode_config":{"enabled":true,"sparse_config":{"s":{"max_length":2}}}}`,
+		`{"vectors":{"size":4,"distance":"Dot"},"strict_mode_config":{"enabled":true,"multivector_config":{"v":{"max_vectors":2}}}}`,
 		`{"vectors":{"size":4,"distance":"Dot"},"sharding_method":"custom"}`,
 		`{"vectors":{"size":4,"distance":"Dot"},"hnsw_config":{"inline_storage":true}}`,
 	} {
