@@ -2,7 +2,6 @@ package grpcapi
 
 import (
 	"encoding/json"
-	"math"
 	"strings"
 
 	"github.com/qdrant/go-client/qdrant"
@@ -255,58 +254,11 @@ func textParamsProto(s payload.FieldSchema) *qdrant.TextIndexParams {
 	return out
 }
 
-// metadataProto is collection metadata as proto values, read from its
-// JSON form (numbers stay exact: integers as integers).
+// metadataProto is the collection's metadata as Qdrant's values (nil when
+// there is none), converted as stored payloads are.
 func metadataProto(md payload.Payload) map[string]*qdrant.Value {
 	if len(md) == 0 {
 		return nil
 	}
-	b, err := json.Marshal(md)
-	if err != nil {
-		return nil
-	}
-	var m map[string]any
-	d := json.NewDecoder(strings.NewReader(string(b)))
-	d.UseNumber()
-	if d.Decode(&m) != nil {
-		return nil
-	}
-	out := make(map[string]*qdrant.Value, len(m))
-	for k, v := range m {
-		out[k] = valueProto(v)
-	}
-	return out
-}
-
-func valueProto(v any) *qdrant.Value {
-	switch x := v.(type) {
-	case nil:
-		return qdrant.NewValueNull()
-	case bool:
-		return qdrant.NewValueBool(x)
-	case string:
-		return qdrant.NewValueString(x)
-	case json.Number:
-		if i, err := x.Int64(); err == nil {
-			return qdrant.NewValueInt(i)
-		}
-		f, err := x.Float64()
-		if err != nil || math.IsInf(f, 0) {
-			return qdrant.NewValueString(x.String())
-		}
-		return qdrant.NewValueDouble(f)
-	case []any:
-		vals := make([]*qdrant.Value, len(x))
-		for i, e := range x {
-			vals[i] = valueProto(e)
-		}
-		return qdrant.NewValueFromList(vals...)
-	case map[string]any:
-		fields := make(map[string]*qdrant.Value, len(x))
-		for k, e := range x {
-			fields[k] = valueProto(e)
-		}
-		return qdrant.NewValueFromFields(fields)
-	}
-	return qdrant.NewValueNull()
+	return payloadToProto(md)
 }
