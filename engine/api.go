@@ -111,6 +111,11 @@ type Options struct {
 	// so that a sample is reproducible (tests); 0 draws a new seed each
 	// time.
 	SampleSeed uint64
+	// Memory reads the process's resident memory and the memory available
+	// to it, which strict mode's max_resident_memory_percent compares; nil
+	// means readMemory (Linux /proc and cgroup v2 files). Tests inject
+	// figures. An error makes a collection refuse the setting.
+	Memory func() (MemoryReading, error)
 
 	// lookup resolves lookup_from collections (Storage.Collection); set by
 	// Open.

@@ -54,6 +54,8 @@ type collCore struct {
 	limits *limits
 	// freeSpace is Options.FreeSpace, passed to the shards' WALs.
 	freeSpace func(dir string) (int64, error)
+	// memory is Options.Memory (max_resident_memory_percent).
+	memory func() (MemoryReading, error)
 	// now is Options.Now (or time.Now): the time put in each WAL record.
 	now func() time.Time
 	// rates are the strict-mode read and write rate limits.
@@ -195,7 +197,7 @@ func openCollection(name, dir string, opts *Options, unverified bool) (*Collecti
 	}
 	core := &collCore{timeline: tl, stored: tl, name: name, dir: dir, fs: opts.FS, logger: opts.Logger, hooks: opts.Hooks,
 		cfg: f.Config, indexes: f.PayloadIndexes, specs: vectorSpecs(&f.Config),
-		limits: opts.sharedLimits(), freeSpace: opts.FreeSpace, now: opts.now(), archived: opts.ArchivedLSN,
+		limits: opts.sharedLimits(), freeSpace: opts.FreeSpace, memory: opts.Memory, now: opts.now(), archived: opts.ArchivedLSN,
 		incarnation: incarnations.Add(1), lookup: opts.lookup, maxPrefetches: opts.MaxQueryPrefetches, sampleSeed: opts.SampleSeed}
 	c := &Collection{core: core}
 	for i := range f.Config.Params.ShardNumber {
@@ -253,6 +255,9 @@ func (c *Collection) update(u CollectionUpdate) error {
 	defer c.core.mu.Unlock()
 	cfg, err := c.core.cfg.Apply(u)
 	if err != nil {
+		return err
+	}
+	if err := checkMemoryReadable(u.StrictModeConfig, c.core.memory); err != nil {
 		return err
 	}
 	old := c.core.cfg

@@ -28,7 +28,7 @@ func (st *Storage) checkCreateSpace(name string, cfg *CollectionConfig) error {
 }
 
 // setDefaults fills the Options fields whose nil means a default: FS,
-// Logger and FreeSpace. Open and verifyStorage call it, so nothing past
+// Logger, FreeSpace and Memory. Open and verifyStorage call it, so nothing past
 // them checks for nil.
 func (o *Options) setDefaults() {
 	if o.FS == nil {
@@ -39,5 +39,8 @@ func (o *Options) setDefaults() {
 	}
 	if o.FreeSpace == nil {
 		o.FreeSpace = vfs.FreeSpace
+	}
+	if o.Memory == nil {
+		o.Memory = readMemory
 	}
 }

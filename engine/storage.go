@@ -149,6 +149,9 @@ func (st *Storage) CreateCollection(name string, req CreateCollection) error {
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
+	if err := checkMemoryReadable(cfg.StrictModeConfig, st.opts.Memory); err != nil {
+		return err
+	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	if st.closed {

@@ -40,6 +40,10 @@ type StrictModeConfig struct {
 	// SparseConfig limits the sparse vectors of each name, as Qdrant's
 	// sparse_config; a PATCH that gives it replaces the stored one.
 	SparseConfig map[string]StrictModeSparse `json:"sparse_config,omitempty"`
+	// MaxResidentMemoryPercent (1..100) refuses upserts, vector updates
+	// and payload sets once the process's resident memory reaches this
+	// percent of the memory available to it (Options.Memory).
+	MaxResidentMemoryPercent *int `json:"max_resident_memory_percent,omitempty"`
 }
 
 // StrictModeSparse is the strict-mode limit of one sparse vector name.
@@ -66,6 +70,7 @@ func (s *StrictModeConfig) merge(d *StrictModeConfig) {
 		{&s.MaxPointsCount, &d.MaxPointsCount}, {&s.FilterMaxConditions, &d.FilterMaxConditions},
 		{&s.ConditionMaxSize, &d.ConditionMaxSize}, {&s.MaxPayloadIndexCount, &d.MaxPayloadIndexCount},
 		{&s.MaxCollectionPayloadSizeBytes, &d.MaxCollectionPayloadSizeBytes},
+		{&s.MaxResidentMemoryPercent, &d.MaxResidentMemoryPercent},
 	} {
 		if *p.src != nil {
 			v := **p.src
@@ -119,6 +124,9 @@ func (s *StrictModeConfig) validate() error {
 		if f.v != nil && *f.v < f.min {
 			return errInvalid("strict_mode_config."+f.name, "value %d invalid, must be %d or more", *f.v, f.min)
 		}
+	}
+	if p := s.MaxResidentMemoryPercent; p != nil && (*p < 1 || *p > 100) {
+		return errInvalid("strict_mode_config.max_resident_memory_percent", "value %d invalid, must be from 1 to 100", *p)
 	}
 	if o := s.SearchMaxOversampling; o != nil && (math.IsNaN(*o) || math.IsInf(*o, 0)) {
 		return errInvalid("strict_mode_config.search_max_oversampling", "value must be a finite number")
@@ -285,9 +293,15 @@ func (c *Collection) checkWrite(ctx context.Context, w writeCheck) (context.Cont
 	return context.WithValue(ctx, strictKey{}, true), nil
 }
 
-// checkSizes applies max_points_count, max_collection_vector_size_bytes
-// and max_collection_payload_size_bytes to w.
+// checkSizes applies max_resident_memory_percent, max_points_count,
+// max_collection_vector_size_bytes and max_collection_payload_size_bytes
+// to w.
 func (c *Collection) checkSizes(sm *StrictModeConfig, w writeCheck) error {
+	if (w.grows || w.vectors || w.payload) && sm.MaxResidentMemoryPercent != nil {
+		if err := c.checkResidentMemory(*sm.MaxResidentMemoryPercent); err != nil {
+			return err
+		}
+	}
 	if (w.grows || w.vectors || w.payload) && sm.MaxCollectionPayloadSizeBytes != nil {
 		if lim := *sm.MaxCollectionPayloadSizeBytes; c.payloadBytes() >= lim {
 			return errBadRequestText("Bad request: Max payload storage size limit of %sMB reached!", megabytes(lim))

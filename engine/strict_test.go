@@ -93,7 +93,7 @@ func TestStrictModeSettingsTable(t *testing.T) {
 		{`{"strict_mode_config":{"sparse_config":{"text":{"max_length":3}}}}`, true},
 		{`{"strict_mode_config":{"multivector_config":{"v":{"max_vectors":3}}}}`, false},
 		{`{"strict_mode_config":{"max_collection_payload_size_bytes":100}}`, true},
-		{`{"strict_mode_config":{"max_resident_memory_percent":80}}`, false},
+		{`{"strict_mode_config":{"max_resident_memory_percent":80}}`, true},
 	} {
 		err := CheckCollectionUpdate([]byte(tc.body))
 		if (err == nil) != tc.ok {

@@ -113,7 +113,7 @@ var settingSchemas = map[string]map[string]settingRule{
 		"on_disk":              {kind: stored, why: onDiskStored},
 		"memory":               {kind: refused, why: noMemory},
 		"payload_m":            {},
-		"inline_storage":       {kind: refused, accept: isJSON(`false`), why: "inline storage is not supported by Cairn (it needs quantization)"},
+		"inline_storage":       {kind: refused, accept: isJSON(`false`), why: "inline storage is not supported by Cairn: Qdrant then keeps copies of the original and quantized vectors inside the HNSW graph file beside each node's links, and Cairn's graph file holds the links only"},
 	},
 	"OptimizersConfigDiff": {
 		"deleted_threshold":        {},
@@ -147,7 +147,7 @@ var settingSchemas = map[string]map[string]settingRule{
 		"multivector_config":                {kind: refused, why: "multivectors are not supported by Cairn"},
 		"sparse_config":                     {},
 		"max_payload_index_count":           {},
-		"max_resident_memory_percent":       {kind: refused, why: "max_resident_memory_percent is not supported by Cairn: Qdrant (which deprecates it for its node-wide quotas) refuses memory-consuming updates once the process resident memory passes this share of the system's, and Cairn does not measure its resident memory"},
+		"max_resident_memory_percent":       {},
 	},
 	"WalConfigDiff": {
 		"wal_capacity_mb":    {},

@@ -75,7 +75,9 @@ func strictProto(s *engine.StrictModeConfig) *qdrant.StrictModeConfig {
 		return nil
 	}
 	var out qdrant.StrictModeConfig
-	if protojson.Unmarshal(b, &out) != nil {
+	// Fields the proto lacks (search_max_batchsize,
+	// max_resident_memory_percent) are left out, not the whole message.
+	if (protojson.UnmarshalOptions{DiscardUnknown: true}).Unmarshal(b, &out) != nil {
 		return nil
 	}
 	if sc != nil {

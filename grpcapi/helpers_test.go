@@ -50,8 +50,16 @@ func newTestEnv(t *testing.T, o Options) *testEnv {
 // and Snapshots are (nil: none).
 func newTestEnvWith(t *testing.T, o Options, more func(*Options)) *testEnv {
 	t.Helper()
+	return newTestEnvEngine(t, o, more, engine.Options{})
+}
+
+// newTestEnvEngine is newTestEnvWith over an engine opened with eo (its
+// Dir, Logger and DisableBackground filled in).
+func newTestEnvEngine(t *testing.T, o Options, more func(*Options), eo engine.Options) *testEnv {
+	t.Helper()
 	dir := t.TempDir()
-	st, err := engine.Open(engine.Options{Dir: filepath.Join(dir, "storage"), DisableBackground: true, Logger: quiet})
+	eo.Dir, eo.DisableBackground, eo.Logger = filepath.Join(dir, "storage"), true, quiet
+	st, err := engine.Open(eo)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,8 +3,10 @@ package grpcapi
 import (
 	"context"
 	"strings"
+	"sync/atomic"
 	"testing"
 
+	"github.com/cairn-db/cairn/engine"
 	"github.com/qdrant/go-client/qdrant"
 	"google.golang.org/grpc/codes"
 )
@@ -91,5 +93,51 @@ func TestStrictModeSizesAndSparseGRPC(t *testing.T) {
 			"s": qdrant.NewVectorSparse([]uint32{1, 2, 3}, []float32{1, 1, 1})})}}})
 	if err == nil || !strings.Contains(err.Error(), "Sparse vector 's' has a limit of 2 indices, but 3 were provided!") {
 		t.Fatalf("long sparse upsert: %v", err)
+	}
+}
+
+// TestStrictModeResidentMemoryGRPC: max_resident_memory_percent (which
+// Qdrant's gRPC message cannot carry; set here through the engine) refuses
+// gRPC upserts and payload sets with InvalidArgument and Qdrant's text at
+// the limit, lets deletes through, and leaves the rest of the strict mode
+// in the gRPC info.
+func TestStrictModeResidentMemoryGRPC(t *testing.T) {
+	var res atomic.Uint64
+	res.Store(500)
+	mem := func() (engine.MemoryReading, error) {
+		return engine.MemoryReading{Resident: res.Load(), Total: 1000}, nil
+	}
+	e := newTestEnvEngine(t, Options{}, nil, engine.Options{Memory: mem})
+	e.mustCreate(t, "s")
+	col, bg := e.collections(), context.Background()
+	pc := qdrant.NewPointsClient(e.conn)
+	if err := e.st.UpdateCollection("s", engine.CollectionUpdate{StrictModeConfig: &engine.StrictModeConfig{
+		Enabled: qdrant.PtrOf(true), MaxQueryLimit: qdrant.PtrOf(7), MaxResidentMemoryPercent: qdrant.PtrOf(60)}}); err != nil {
+		t.Fatal(err)
+	}
+	upsert := func(id uint64) error {
+		_, err := pc.Upsert(bg, &qdrant.UpsertPoints{CollectionName: "s", Wait: qdrant.PtrOf(true),
+			Points: []*qdrant.PointStruct{{Id: qdrant.NewIDNum(id), Vectors: qdrant.NewVectors(1, 2, 3, 4)}}})
+		return err
+	}
+	if err := upsert(1); err != nil {
+		t.Fatalf("upsert below the limit: %v", err)
+	}
+	res.Store(650)
+	wantCode(t, "upsert at 65%", upsert(2), codes.InvalidArgument,
+		"Resident memory usage is at 65% of total memory, exceeding the configured limit of 60%. Help: Reduce memory usage")
+	_, err := pc.SetPayload(bg, &qdrant.SetPayloadPoints{CollectionName: "s", Wait: qdrant.PtrOf(true),
+		Payload: qdrant.NewValueMap(map[string]any{"a": 1}), PointsSelector: qdrant.NewPointsSelector(qdrant.NewIDNum(1))})
+	wantCode(t, "set payload at 65%", err, codes.InvalidArgument, "exceeding the configured limit of 60%")
+	if _, err := pc.Delete(bg, &qdrant.DeletePoints{CollectionName: "s", Wait: qdrant.PtrOf(true),
+		Points: qdrant.NewPointsSelector(qdrant.NewIDNum(1))}); err != nil {
+		t.Fatalf("delete at 65%%: %v", err)
+	}
+	r, err := col.Get(bg, &qdrant.GetCollectionInfoRequest{CollectionName: "s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sm := r.GetResult().GetConfig().GetStrictModeConfig(); !sm.GetEnabled() || sm.GetMaxQueryLimit() != 7 {
+		t.Fatalf("strict mode in the info %v", sm)
 	}
 }

@@ -29,7 +29,6 @@ func TestStrictModeREST(t *testing.T) {
 		t.Fatalf("rate limited: %d %q %s", rec.Code, rec.Header().Get("Retry-After"), rec.Body.String())
 	}
 	mustFail(t, s, "PATCH", "/collections/c", `{"strict_mode_config":{"multivector_config":{"v":{"max_vectors":2}}}}`, 400, "strict_mode_config.multivector_config")
-	mustFail(t, s, "PATCH", "/collections/c", `{"strict_mode_config":{"max_resident_memory_percent":80}}`, 400, "strict_mode_config.max_resident_memory_percent")
 	mustFail(t, s, "PATCH", "/collections/c", `{"strict_mode_config":{"max_query_limit":0}}`, 422, "max_query_limit")
 	// Disabled: no check, and the rate limit no longer applies.
 	mustOK(t, s, "PATCH", "/collections/c", `{"strict_mode_config":{"enabled":false}}`)
