@@ -61,8 +61,10 @@ func (sv segView) searchGraphQuantized(g *hnsw.Graph, qz *quant.Scalar, accept f
 	n := sv.h.seg.Len()
 	qz.EncodeQuery(&sc.qq, p.q)
 	k := p.quant.candidates(sc.top.k, n)
-	dist := func(i uint32) float32 { return -qz.Key(&sc.qq, i) }
-	sc.nbrs = g.SearchFunc(sc.sr, dist, k, min(max(p.ef, k), n), accept, sc.nbrs[:0])
+	// One kernel call per neighbour list, the code rows addressed directly
+	// and prefetched together (quant.Scalar.Dists is -Key, bit for bit).
+	dists := func(ids []uint32, ds []float32) { qz.Dists(&sc.qq, ids, ds) }
+	sc.nbrs = g.SearchBatch(sc.sr, dists, k, min(max(p.ef, k), n), accept, sc.nbrs[:0])
 	cand := &sc.qtop
 	cand.k, cand.items = k, cand.items[:0]
 	for _, nb := range sc.nbrs {

@@ -27,3 +27,32 @@ func availableI8() []I8Impl {
 	}
 	return nil
 }
+
+// rowAVX2 is set when the AVX2 kernels are in use: the row kernels then
+// call them directly, without the function values and chunking of I8Impl
+// (a row of at most int8Chunk bytes is one int32 kernel call).
+var rowAVX2 = i8Chosen.Name == i8AVX2.Name
+
+func dotI8Row(a, b []int8) int64 {
+	if !rowAVX2 || len(a) > int8Chunk {
+		return i8Chosen.Dot(a, b)
+	}
+	n := len(a) &^ 31
+	s := int64(dotI8AVX2(a[:n], b[:n]))
+	if n < len(a) {
+		s += dotI8Go(a[n:], b[n:len(a)])
+	}
+	return s
+}
+
+func l2I8Row(a, b []int8) int64 {
+	if !rowAVX2 || len(a) > int8Chunk {
+		return i8Chosen.L2(a, b)
+	}
+	n := len(a) &^ 31
+	s := int64(l2I8AVX2(a[:n], b[:n]))
+	if n < len(a) {
+		s += l2I8Go(a[n:], b[n:len(a)])
+	}
+	return s
+}
