@@ -13,7 +13,7 @@ const int8Chunk = 32768
 // I8Impl is one implementation of the int8 kernels, for tests and
 // benchmarks. Dot and L2 take any lengths with len(b) >= len(a).
 type I8Impl struct {
-	// Name is a short name: "avx2" or "go".
+	// Name is a short name: "avx512", "avx2" or "go".
 	Name string
 	// Dot returns Σ a[i]·b[i] over len(a) bytes.
 	Dot func(a, b []int8) int64

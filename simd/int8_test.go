@@ -131,3 +131,29 @@ func TestI8Rows(t *testing.T) {
 	mustPanic(t, "short out", func() { DotI8Rows([]int8{1}, []int8{1, 2}, []uint32{0, 1}, make([]int64, 1)) })
 	mustPanic(t, "row outside", func() { L2I8Rows([]int8{1}, []int8{1, 2}, []uint32{2}, make([]int64, 1)) })
 }
+
+// BenchmarkDotI8Rows scores one query against 32 rows of a 4,096-row code
+// matrix (cache resident at 768-d), as a graph walk scores a neighbour
+// list; the reported time is per row.
+func BenchmarkDotI8Rows(b *testing.B) {
+	rng := rand.New(rand.NewPCG(4, 15))
+	for _, n := range []int{768, 1536} {
+		const rows = 4096
+		codes, q := make([]int8, rows*n), make([]int8, n)
+		for i := range codes {
+			codes[i] = int8(rng.IntN(256) - 128)
+		}
+		ids := make([]uint32, 32)
+		for i := range ids {
+			ids[i] = uint32(rng.IntN(rows))
+		}
+		out := make([]int64, len(ids))
+		b.Run(I8Chosen()+"/"+strconv.Itoa(n), func(b *testing.B) {
+			b.SetBytes(int64(n * len(ids)))
+			for b.Loop() {
+				DotI8Rows(q, codes, ids, out)
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(ids)), "ns/row")
+		})
+	}
+}
