@@ -2,10 +2,12 @@ package engine
 
 import (
 	"math"
+	"unsafe"
 
 	"github.com/cairn-db/cairn/hnsw"
 	"github.com/cairn-db/cairn/payload"
 	"github.com/cairn-db/cairn/quant"
+	"github.com/cairn-db/cairn/simd"
 )
 
 // QuantizationSearchParams is Qdrant's params.quantization.
@@ -78,6 +80,14 @@ func (sv segView) searchGraphQuantized(g *hnsw.Graph, qz *quant.Scalar, accept f
 // exact keys unless rescoring is off, applying the score threshold.
 func (sv segView) rescore(block []float32, dim int, p *searchPlan, sc *searchScratch) {
 	var out [1]float32
+	if p.quant.rescore && len(block) > 0 {
+		// The candidates' vectors are scattered: start loading them all so
+		// that their cache misses overlap (prefetching never faults).
+		base := unsafe.Pointer(unsafe.SliceData(block))
+		for _, it := range sc.qtop.items {
+			simd.Prefetch(unsafe.Add(base, uintptr(it.ref)*uintptr(dim)*4))
+		}
+	}
 	for _, it := range sc.qtop.items {
 		key := it.key
 		if p.quant.rescore {
