@@ -71,11 +71,13 @@ func BenchmarkQuantizedSearch(b *testing.B) {
 		params *SearchParams
 	}{
 		{"float32/ef=32", plain, &SearchParams{HnswEf: intp(32)}},
+		{"float32/ef=48", plain, &SearchParams{HnswEf: intp(48)}},
 		{"float32/ef=64", plain, &SearchParams{HnswEf: intp(64)}},
 		{"int8/oversampling=1/ef=64", quantized, &SearchParams{HnswEf: intp(64)}},
 		{"int8/oversampling=2/ef=32", quantized, &SearchParams{HnswEf: intp(32), Quantization: &QuantizationSearchParams{Oversampling: f64p(2)}}},
 		{"int8/oversampling=2/ef=64", quantized, &SearchParams{HnswEf: intp(64), Quantization: &QuantizationSearchParams{Oversampling: f64p(2)}}},
 		{"int8/oversampling=3/ef=64", quantized, &SearchParams{HnswEf: intp(64), Quantization: &QuantizationSearchParams{Oversampling: f64p(3)}}},
+		{"int8/oversampling=4/ef=64", quantized, &SearchParams{HnswEf: intp(64), Quantization: &QuantizationSearchParams{Oversampling: f64p(4)}}},
 	} {
 		b.Run(fmt.Sprintf("points=%d/dim=%d/%s", total, dim, mode.name), func(b *testing.B) {
 			hits, n := 0, 0
