@@ -2,10 +2,12 @@ package engine
 
 import (
 	"math"
+	"unsafe"
 
 	"github.com/cairn-db/cairn/hnsw"
 	"github.com/cairn-db/cairn/payload"
 	"github.com/cairn-db/cairn/quant"
+	"github.com/cairn-db/cairn/simd"
 )
 
 // QuantizationSearchParams is Qdrant's params.quantization.
@@ -61,8 +63,10 @@ func (sv segView) searchGraphQuantized(g *hnsw.Graph, qz *quant.Scalar, accept f
 	n := sv.h.seg.Len()
 	qz.EncodeQuery(&sc.qq, p.q)
 	k := p.quant.candidates(sc.top.k, n)
-	dist := func(i uint32) float32 { return -qz.Key(&sc.qq, i) }
-	sc.nbrs = g.SearchFunc(sc.sr, dist, k, min(max(p.ef, k), n), accept, sc.nbrs[:0])
+	// One kernel call per neighbour list, the code rows addressed directly
+	// and prefetched together (quant.Scalar.Dists is -Key, bit for bit).
+	dists := func(ids []uint32, ds []float32) { qz.Dists(&sc.qq, ids, ds) }
+	sc.nbrs = g.SearchBatch(sc.sr, dists, k, min(max(p.ef, k), n), accept, sc.nbrs[:0])
 	cand := &sc.qtop
 	cand.k, cand.items = k, cand.items[:0]
 	for _, nb := range sc.nbrs {
@@ -76,6 +80,14 @@ func (sv segView) searchGraphQuantized(g *hnsw.Graph, qz *quant.Scalar, accept f
 // exact keys unless rescoring is off, applying the score threshold.
 func (sv segView) rescore(block []float32, dim int, p *searchPlan, sc *searchScratch) {
 	var out [1]float32
+	if p.quant.rescore && len(block) > 0 {
+		// The candidates' vectors are scattered: start loading them all so
+		// that their cache misses overlap (prefetching never faults).
+		base := unsafe.Pointer(unsafe.SliceData(block))
+		for _, it := range sc.qtop.items {
+			simd.Prefetch(unsafe.Add(base, uintptr(it.ref)*uintptr(dim)*4))
+		}
+	}
 	for _, it := range sc.qtop.items {
 		key := it.key
 		if p.quant.rescore {

@@ -17,8 +17,9 @@ type Searcher struct {
 	vis  visited
 	cand minHeap
 	top  maxHeap
-	ids  []uint32 // unvisited neighbours of the node being expanded
-	sink uint32   // keeps touch's loads alive
+	ids  []uint32  // unvisited neighbours of the node being expanded
+	ds   []float32 // SearchBatch: the distances of ids
+	sink uint32    // keeps touch's loads alive
 }
 
 // NewSearcher returns an empty Searcher.

@@ -6,28 +6,52 @@ package hnsw
 // to out the k nodes closest by dist, closest first. accept, ef and the
 // filtered traversal are as for Search; dist is called once per visited node.
 func (g *Graph) SearchFunc(s *Searcher, dist func(i uint32) float32, k, ef int, accept func(i uint32) bool, out []Neighbor) []Neighbor {
+	return g.SearchBatch(s, func(ids []uint32, ds []float32) {
+		for j, id := range ids {
+			ds[j] = dist(id)
+		}
+	}, k, ef, accept, out)
+}
+
+// SearchBatch is SearchFunc with the distances computed a list at a time:
+// dists sets ds[j] (len(ds) == len(ids)) to the distance of node ids[j],
+// for the whole unvisited neighbour list of each expanded node (and each
+// upper-layer link list), so that a quantized kernel can score one query
+// against many code rows, prefetching them together, with one call per
+// list instead of one per node. dists must not keep ids or ds. The result
+// is exactly SearchFunc's with dist(i) the distance dists gives i.
+func (g *Graph) SearchBatch(s *Searcher, dists func(ids []uint32, ds []float32), k, ef int, accept func(i uint32) bool, out []Neighbor) []Neighbor {
 	if k <= 0 || g.entry == noEntry {
 		return out
 	}
 	ef = max(ef, k)
-	ep, epd := g.descendFunc(dist)
+	if cap(s.ids) < g.stride {
+		s.ids = make([]uint32, 0, g.stride)
+	}
+	ep, epd := g.descendBatch(s, dists)
 	s.vis.reset(g.n)
 	s.cand.reset()
 	s.top.reset()
-	g.searchLayer0Func(s, dist, ep, epd, ef, accept)
+	g.searchLayer0Batch(s, dists, ep, epd, ef, accept)
 	return collect(&s.top, k, out)
 }
 
-// descendFunc is descend on dist.
-func (g *Graph) descendFunc(dist func(uint32) float32) (uint32, float32) {
+// descendBatch is descend on dists.
+func (g *Graph) descendBatch(s *Searcher, dists func([]uint32, []float32)) (uint32, float32) {
 	cur := g.entry
-	curD := dist(cur)
+	one := append(s.ids[:0], cur)
+	ds := s.distBuf(1)
+	dists(one, ds)
+	curD := ds[0]
 	for l := g.maxLevel; l > 0; l-- {
 		for changed := true; changed; {
 			changed = false
 			o := g.upperSlot(cur, l)
-			for _, nb := range g.upper[o+1 : o+1+int(g.upper[o])] {
-				if d := dist(nb); d < curD {
+			links := g.upper[o+1 : o+1+int(g.upper[o])]
+			ds := s.distBuf(len(links))
+			dists(links, ds)
+			for j, nb := range links {
+				if d := ds[j]; d < curD {
 					cur, curD, changed = nb, d, true
 				}
 			}
@@ -36,15 +60,12 @@ func (g *Graph) descendFunc(dist func(uint32) float32) (uint32, float32) {
 	return cur, curD
 }
 
-// searchLayer0Func is the beam search of layer 0 on dist, following group
+// searchLayer0Batch is the beam search of layer 0 on dists, following group
 // links too when accept is set (as searchLayer0Filtered does).
-func (g *Graph) searchLayer0Func(s *Searcher, dist func(uint32) float32, ep uint32, epd float32, ef int, accept func(uint32) bool) {
+func (g *Graph) searchLayer0Batch(s *Searcher, dists func([]uint32, []float32), ep uint32, epd float32, ef int, accept func(uint32) bool) {
 	marks, epoch := s.vis.marks, s.vis.epoch
 	cand, top := &s.cand, &s.top
 	l0, stride, m0 := g.layer0, g.stride, g.m0
-	if cap(s.ids) < stride {
-		s.ids = make([]uint32, 0, stride)
-	}
 	marks[ep] = epoch
 	cand.push(epd, ep)
 	if accept == nil || accept(ep) {
@@ -61,8 +82,13 @@ func (g *Graph) searchLayer0Func(s *Searcher, dist func(uint32) float32, ep uint
 		if accept != nil {
 			ids = unvisited(ids, l0[base+1+m0:base+1+m0+int(w>>16)], marks, epoch)
 		}
-		for _, nb := range ids {
-			d := dist(nb)
+		if len(ids) == 0 {
+			continue
+		}
+		ds := s.distBuf(len(ids))
+		dists(ids, ds)
+		for j, nb := range ids {
+			d := ds[j]
 			full := len(top.a) >= ef
 			if full && d >= top.a[0].d {
 				continue
@@ -78,4 +104,12 @@ func (g *Graph) searchLayer0Func(s *Searcher, dist func(uint32) float32, ep uint
 			}
 		}
 	}
+}
+
+// distBuf returns s.ds resliced to n, grown when needed.
+func (s *Searcher) distBuf(n int) []float32 {
+	if cap(s.ds) < n {
+		s.ds = make([]float32, n, max(n, 64))
+	}
+	return s.ds[:n]
 }

@@ -9,7 +9,8 @@ import (
 )
 
 // TestSearchFuncMatchesSearch: with the graph's own distance as dist,
-// SearchFunc returns what Search returns, with and without a filter.
+// SearchFunc and SearchBatch return what Search returns, with and without a
+// filter.
 func TestSearchFuncMatchesSearch(t *testing.T) {
 	const n, dim = 2000, 16
 	for _, d := range []point.Distance{point.Cosine, point.Euclid, point.Dot, point.Manhattan} {
@@ -27,6 +28,14 @@ func TestSearchFuncMatchesSearch(t *testing.T) {
 				got := g.SearchFunc(s, func(i uint32) float32 { return distance(g.kind, q, g.vec(i)) }, 10, 40, accept, nil)
 				if !slices.Equal(got, want) {
 					t.Fatalf("%v query %d filtered %v: SearchFunc %v, Search %v", d, qi, accept != nil, got, want)
+				}
+				batch := g.SearchBatch(s, func(ids []uint32, ds []float32) {
+					for j, id := range ids {
+						ds[j] = distance(g.kind, q, g.vec(id))
+					}
+				}, 10, 40, accept, nil)
+				if !slices.Equal(batch, want) {
+					t.Fatalf("%v query %d filtered %v: SearchBatch %v, Search %v", d, qi, accept != nil, batch, want)
 				}
 			}
 		}

@@ -107,6 +107,7 @@ func correction(alpha, mid float32, sum int64, dim int) float32 {
 type Query struct {
 	codes []int8
 	corr  float32
+	raw   []int64 // Dists' scratch: the integer kernel results
 }
 
 // EncodeQuery encodes q (len Dim, normalised for Cosine like stored vectors)
@@ -127,6 +128,37 @@ func (s *Scalar) Key(qq *Query, off uint32) float32 {
 		return -s.alpha * float32(l1I8(qq.codes, codes))
 	default:
 		return s.alpha2*float32(simd.DotI8(qq.codes, codes)) + qq.corr + s.corr(off)
+	}
+}
+
+// Dists sets out[j] to the search distance (lower is closer: exactly
+// -Key(qq, ids[j])) of the stored vector at ids[j], for a graph walk that
+// scores a whole neighbour list at once: the code rows are addressed
+// directly and scored by one query-against-many-rows kernel. It panics when
+// out is shorter than ids or an offset is out of range.
+func (s *Scalar) Dists(qq *Query, ids []uint32, out []float32) {
+	out = out[:len(ids)]
+	if cap(qq.raw) < len(ids) {
+		qq.raw = make([]int64, len(ids), max(len(ids), 64))
+	}
+	raw := qq.raw[:len(ids)]
+	switch s.p.Distance {
+	case point.Euclid:
+		simd.L2I8Rows(qq.codes, s.all, ids, raw)
+		for j, r := range raw {
+			out[j] = -(-s.alpha2 * float32(r))
+		}
+	case point.Manhattan:
+		d := s.p.Dim
+		for j, id := range ids {
+			o := int(id) * d
+			out[j] = -(-s.alpha * float32(l1I8(qq.codes, s.all[o:o+d:o+d])))
+		}
+	default:
+		simd.DotI8Rows(qq.codes, s.all, ids, raw)
+		for j, r := range raw {
+			out[j] = -(s.alpha2*float32(r) + qq.corr + s.corr(ids[j]))
+		}
 	}
 }
 

@@ -213,3 +213,27 @@ func TestBoundsQuantile(t *testing.T) {
 		t.Fatalf("constant data: dot %g, want 16", got)
 	}
 }
+
+// TestDistsMatchKey: the batch distances a graph walk uses are exactly the
+// negated single-vector keys, bit for bit, for every distance, over a
+// neighbour list with repeats and the first and last vectors.
+func TestDistsMatchKey(t *testing.T) {
+	const n, dim = 200, 97
+	rng := rand.New(rand.NewPCG(3, 15))
+	for _, d := range []point.Distance{point.Cosine, point.Dot, point.Euclid, point.Manhattan} {
+		block := randBlock(rng, n, dim, d == point.Cosine)
+		s := build(t, d, block, n, dim, 0.99)
+		var qq Query
+		for qi := range 5 {
+			s.EncodeQuery(&qq, randBlock(rng, 1, dim, d == point.Cosine))
+			ids := []uint32{0, n - 1, 7, 7, uint32(qi * 31), 150}
+			out := make([]float32, len(ids))
+			s.Dists(&qq, ids, out)
+			for j, id := range ids {
+				if w := -s.Key(&qq, id); math.Float32bits(out[j]) != math.Float32bits(w) {
+					t.Fatalf("%v query %d offset %d: Dists %v, -Key %v", d, qi, id, out[j], w)
+				}
+			}
+		}
+	}
+}

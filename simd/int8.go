@@ -1,5 +1,7 @@
 package simd
 
+import "unsafe"
+
 // Int8 kernels for scalar-quantized vectors: each code is one signed byte.
 // The kernels sum into int32, which is exact for up to int8Chunk bytes
 // (255² × 32768 < 2³¹); the exported functions split longer inputs into
@@ -11,7 +13,7 @@ const int8Chunk = 32768
 // I8Impl is one implementation of the int8 kernels, for tests and
 // benchmarks. Dot and L2 take any lengths with len(b) >= len(a).
 type I8Impl struct {
-	// Name is a short name: "avx2" or "go".
+	// Name is a short name: "avx512", "avx2" or "go".
 	Name string
 	// Dot returns Σ a[i]·b[i] over len(a) bytes.
 	Dot func(a, b []int8) int64
@@ -88,4 +90,48 @@ func chunkedI8(kernel func(a, b []int8) int32, tail func(a, b []int8) int64, a, 
 		a, b = a[n:], b[n:]
 	}
 	return s + tail(a, b)
+}
+
+// DotI8Rows sets out[j] to the exact dot product of q with row ids[j] of
+// codes, a matrix of rows of len(q) bytes (row r is codes[r·len(q):
+// (r+1)·len(q)]): one query against many code rows, as a graph search
+// scores a neighbour list. The rows' first cache lines are prefetched
+// together so that their misses overlap, and each row goes to the kernel
+// directly. It panics when out is shorter than ids or a row lies outside
+// codes.
+func DotI8Rows(q, codes []int8, ids []uint32, out []int64) {
+	if len(out) < len(ids) {
+		panic(errLength)
+	}
+	d := len(q)
+	prefetchRows(codes, ids, d)
+	for j, id := range ids {
+		o := int(id) * d
+		out[j] = dotI8Row(q, codes[o:o+d:o+d])
+	}
+}
+
+// L2I8Rows is DotI8Rows for the squared Euclidean distance.
+func L2I8Rows(q, codes []int8, ids []uint32, out []int64) {
+	if len(out) < len(ids) {
+		panic(errLength)
+	}
+	d := len(q)
+	prefetchRows(codes, ids, d)
+	for j, id := range ids {
+		o := int(id) * d
+		out[j] = l2I8Row(q, codes[o:o+d:o+d])
+	}
+}
+
+// prefetchRows prefetches the first cache line of each row. Prefetching
+// never faults, so no bounds check is needed (the kernels check).
+func prefetchRows(codes []int8, ids []uint32, d int) {
+	if len(codes) == 0 {
+		return
+	}
+	base := unsafe.Pointer(unsafe.SliceData(codes))
+	for _, id := range ids {
+		Prefetch(unsafe.Add(base, uintptr(id)*uintptr(d)))
+	}
 }
