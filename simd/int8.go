@@ -124,14 +124,19 @@ func L2I8Rows(q, codes []int8, ids []uint32, out []int64) {
 	}
 }
 
-// prefetchRows prefetches the first cache line of each row. Prefetching
-// never faults, so no bounds check is needed (the kernels check).
+// prefetchRows prefetches the first cache line of each row. A row outside
+// codes is skipped (the kernels' slicing panics on it): a pointer past the
+// allocation is invalid Go even if a prefetch would not fault, and
+// -race's checkptr refuses it.
 func prefetchRows(codes []int8, ids []uint32, d int) {
-	if len(codes) == 0 {
+	n := uintptr(len(codes))
+	if n == 0 {
 		return
 	}
 	base := unsafe.Pointer(unsafe.SliceData(codes))
 	for _, id := range ids {
-		Prefetch(unsafe.Add(base, uintptr(id)*uintptr(d)))
+		if o := uintptr(id) * uintptr(d); o < n {
+			Prefetch(unsafe.Add(base, o))
+		}
 	}
 }
