@@ -43,6 +43,9 @@ func (c *Collection) feedbackSearch(ctx context.Context, in RelevanceFeedbackInp
 	if !(in.Naive.B >= 0) {
 		return base, errInvalid("strategy.naive.b", "value %v invalid, must be 0 or more", in.Naive.B)
 	}
+	if err := c.refuseSparse("relevance_feedback", using); err != nil {
+		return base, err
+	}
 	items := slices.Clone(in.Feedback)
 	slices.SortStableFunc(items, func(x, y FeedbackItem) int { return cmp.Compare(y.Score, x.Score) })
 	all := []VectorInput{in.Target}

@@ -81,4 +81,8 @@ func TestSparseDiscoverRefused(t *testing.T) {
 	wantErr(t, "context", err, ErrBadRequest, "Bad request: context on sparse vector s is not supported by Cairn")
 	_, err = c.Query(ctxb, QueryRequest{Query: &QueryExpr{Kind: QueryContext, Context: pair}, Using: "s"})
 	wantErr(t, "query context", err, ErrBadRequest, "Bad request: context on sparse vector s is not supported by Cairn")
+	fb := RelevanceFeedbackInput{Target: VectorInput{ID: &one}, Feedback: []FeedbackItem{{Example: VectorInput{ID: &one}, Score: 1},
+		{Example: VectorInput{ID: &two}, Score: 0}}, Naive: NaiveFeedback{A: 1, B: 1, C: 1}}
+	_, err = c.Query(ctxb, QueryRequest{Query: &QueryExpr{Kind: QueryRelevanceFeedback, Feedback: fb}, Using: "s"})
+	wantErr(t, "relevance feedback", err, ErrBadRequest, "Bad request: relevance_feedback on sparse vector s is not supported by Cairn")
 }
