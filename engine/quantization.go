@@ -188,14 +188,19 @@ func attachAll(fns ...func(vfs.FS, string, *segment.Segment) ([]string, error)) 
 	}
 }
 
-// openQuantized parses the quantized files of h's segment.
-func (h *segHandle) openQuantized() error {
+// openQuantized parses the quantized files of h's segment, their codes
+// checksummed unless unverified (quant.ParseUnverified).
+func (h *segHandle) openQuantized(unverified bool) error {
+	parse := quant.Parse
+	if unverified {
+		parse = quant.ParseUnverified
+	}
 	for _, sp := range h.seg.Specs() {
 		b := h.seg.Extra(quantFile(sp.Name))
 		if b == nil {
 			continue
 		}
-		q, err := quant.Parse(b, h.seg.Len())
+		q, err := parse(b, h.seg.Len())
 		if err == nil && (q.Params().Dim != sp.Dim || q.Params().Distance != sp.Distance) {
 			err = fmt.Errorf("%w: for dim %d %v, the vector is dim %d %v", quant.ErrCorrupt,
 				q.Params().Dim, q.Params().Distance, sp.Dim, sp.Distance)

@@ -81,7 +81,8 @@ func indexFile(key string) string { return "index-" + segment.EscapeName(key) + 
 
 // openSegHandle opens the segment in dir, its deletion state and the HNSW
 // graph of every vector that has one; unverified opens the graphs with
-// hnsw.OpenUnverified (the caller verifies them, or just has).
+// hnsw.OpenUnverified and the quantized files with quant.ParseUnverified
+// (the caller verifies them, or just has).
 func openSegHandle(dir string, fs vfs.FS, logger *slog.Logger, unverified bool) (*segHandle, error) {
 	s, err := segment.Open(dir)
 	if err != nil {
@@ -100,7 +101,7 @@ func openSegHandle(dir string, fs vfs.FS, logger *slog.Logger, unverified bool) 
 		_ = h.close()
 		return nil, err
 	}
-	if err := h.openQuantized(); err != nil {
+	if err := h.openQuantized(unverified); err != nil {
 		_ = h.close()
 		return nil, err
 	}

@@ -85,6 +85,20 @@ func Build(p Params, block []float32, n int) ([]byte, error) {
 // sizes, checksum) and returns views into b, which is not copied. n is the
 // number of vectors the segment holds; a file for another count is corrupt.
 func Parse(b []byte, n int) (*Scalar, error) {
+	return parse(b, n, true)
+}
+
+// ParseUnverified is Parse without the checksum of the body: every header
+// field, size and bound is still checked, so a damaged file cannot make a
+// search read outside it, but its codes are not read. It is for a file
+// whose bytes the caller has just checked against their recorded sums (a
+// restore verifies every file before it opens the collection), so that
+// opening it costs no pass over the codes.
+func ParseUnverified(b []byte, n int) (*Scalar, error) {
+	return parse(b, n, false)
+}
+
+func parse(b []byte, n int, verify bool) (*Scalar, error) {
 	if len(b) < headerSize || string(b[:8]) != magic {
 		return nil, fmt.Errorf("%w: bad magic", ErrCorrupt)
 	}
@@ -110,9 +124,11 @@ func Parse(b []byte, n int) (*Scalar, error) {
 	if want := uint64(headerSize) + uint64(n)*uint64(4+p.Dim); uint64(len(b)) != want {
 		return nil, fmt.Errorf("%w: size %d, want %d", ErrCorrupt, len(b), want)
 	}
-	crc := crc32.Update(crc32.Checksum(b[:44], castagnoli), castagnoli, b[headerSize:])
-	if got := le.Uint32(b[44:]); got != crc {
-		return nil, fmt.Errorf("%w: checksum %08x, computed %08x", ErrCorrupt, got, crc)
+	if verify {
+		crc := crc32.Update(crc32.Checksum(b[:44], castagnoli), castagnoli, b[headerSize:])
+		if got := le.Uint32(b[44:]); got != crc {
+			return nil, fmt.Errorf("%w: checksum %08x, computed %08x", ErrCorrupt, got, crc)
+		}
 	}
 	alpha, _ := p.alphaMid()
 	s := &Scalar{p: p, n: n, alpha: alpha, alpha2: alpha * alpha, corrs: b[headerSize : headerSize+4*n]}

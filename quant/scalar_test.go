@@ -185,9 +185,21 @@ func TestParseRejects(t *testing.T) {
 		if _, err := Parse(damage(slices.Clone(good)), n); !errors.Is(err, ErrCorrupt) {
 			t.Errorf("%s: Parse = %v, want ErrCorrupt", name, err)
 		}
+		// ParseUnverified skips only the body's checksum: every header,
+		// size and bound damage is still refused; a flipped code or
+		// correction byte (caught by the sums a restore checks first) is not.
+		_, err := ParseUnverified(damage(slices.Clone(good)), n)
+		if body := name == "code" || name == "corr"; body != (err == nil) {
+			t.Errorf("%s: ParseUnverified = %v", name, err)
+		} else if err != nil && !errors.Is(err, ErrCorrupt) {
+			t.Errorf("%s: ParseUnverified = %v, want ErrCorrupt", name, err)
+		}
 	}
 	if _, err := Parse(good, n+1); !errors.Is(err, ErrCorrupt) {
 		t.Errorf("other count: Parse = %v, want ErrCorrupt", err)
+	}
+	if _, err := ParseUnverified(good, n+1); !errors.Is(err, ErrCorrupt) {
+		t.Errorf("other count: ParseUnverified = %v, want ErrCorrupt", err)
 	}
 }
 
