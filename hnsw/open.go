@@ -18,7 +18,12 @@ import (
 // out-of-bounds read. Nothing is rebuilt or decoded: searches run on the
 // mapping. Close unmaps the file.
 func Open(path string, vecs []float32, dim int, dist point.Distance) (*Graph, error) {
-	g, err := OpenUnverified(path, vecs, dim, dist)
+	return verified(OpenUnverified(path, vecs, dim, dist))
+}
+
+// verified returns g once Verify accepts it, closing it otherwise (and
+// passing on err from the open that made it).
+func verified(g *Graph, err error) (*Graph, error) {
 	if err != nil {
 		return nil, err
 	}
@@ -45,15 +50,7 @@ func OpenUnverified(path string, vecs []float32, dim int, dist point.Distance) (
 // OpenFunc is Open for a graph built by BuildFunc over n vectors that are
 // not float32: the graph is searched with SearchFunc only.
 func OpenFunc(path string, n, dim int, dist point.Distance) (*Graph, error) {
-	g, err := OpenFuncUnverified(path, n, dim, dist)
-	if err != nil {
-		return nil, err
-	}
-	if err := g.Verify(); err != nil {
-		_ = g.Close()
-		return nil, err
-	}
-	return g, nil
+	return verified(OpenFuncUnverified(path, n, dim, dist))
 }
 
 // OpenFuncUnverified is OpenUnverified for a graph built by BuildFunc over

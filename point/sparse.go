@@ -1,6 +1,7 @@
 package point
 
 import (
+	"cmp"
 	"errors"
 	"slices"
 	"strconv"
@@ -67,15 +68,7 @@ func (v SparseVector) Sorted() SparseVector {
 	for i := range perm {
 		perm[i] = i
 	}
-	slices.SortFunc(perm, func(a, b int) int {
-		switch {
-		case v.Indices[a] < v.Indices[b]:
-			return -1
-		case v.Indices[a] > v.Indices[b]:
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(perm, func(a, b int) int { return cmp.Compare(v.Indices[a], v.Indices[b]) })
 	for i, p := range perm {
 		out.Indices[i], out.Values[i] = v.Indices[p], v.Values[p]
 	}

@@ -149,10 +149,8 @@ func (s *Scalar) Dists(qq *Query, ids []uint32, out []float32) {
 			out[j] = -(-s.alpha2 * float32(r))
 		}
 	case point.Manhattan:
-		d := s.p.Dim
 		for j, id := range ids {
-			o := int(id) * d
-			out[j] = -(-s.alpha * float32(l1I8(qq.codes, s.all[o:o+d:o+d])))
+			out[j] = -(-s.alpha * float32(l1I8(qq.codes, s.codes(id))))
 		}
 	default:
 		simd.DotI8Rows(qq.codes, s.all, ids, raw)
