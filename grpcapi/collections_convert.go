@@ -198,8 +198,6 @@ func strictJSON(m *qdrant.StrictModeConfig) (json.RawMessage, error) {
 // isNilMessage tells a typed nil pointer in an interface.
 func isNilMessage(m proto.Message) bool { return !m.ProtoReflect().IsValid() }
 
-// messageJSON is a message in JSON with its proto (snake_case, REST's)
-// field names and only the fields that are set.
 // quantizationJSON writes a QuantizationConfig as REST spells it: the
 // scalar form by hand (REST's type is "int8", protojson's enum name
 // "Int8"), the others (which the check refuses) field for field.
@@ -248,6 +246,8 @@ func sparseParamsJSON(p *qdrant.SparseVectorParams) jsonObject {
 	return o
 }
 
+// messageJSON is a message in JSON with its proto (snake_case, REST's)
+// field names and only the fields that are set.
 func messageJSON(m proto.Message) (json.RawMessage, error) {
 	b, err := protojson.MarshalOptions{UseProtoNames: true}.Marshal(m)
 	if err != nil {
