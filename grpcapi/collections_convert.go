@@ -64,7 +64,14 @@ func createCollectionBody(req *qdrant.CreateCollection) (jsonObject, error) {
 	if o := req.OptimizersConfig; o != nil {
 		b["optimizers_config"] = optimizersDiffJSON(o)
 	}
-	if err := setMessages(b, req.QuantizationConfig, req.SparseVectorsConfig, req.StrictModeConfig); err != nil {
+	if q := req.QuantizationConfig; q != nil {
+		raw, err := quantizationJSON(q)
+		if err != nil {
+			return nil, err
+		}
+		b["quantization_config"] = raw
+	}
+	if err := setMessages(b, req.SparseVectorsConfig, req.StrictModeConfig); err != nil {
 		return nil, err
 	}
 	if req.Metadata != nil {
@@ -99,11 +106,14 @@ func updateCollectionBody(req *qdrant.UpdateCollection) (jsonObject, error) {
 	if h := req.HnswConfig; h != nil {
 		b["hnsw_config"] = hnswDiffJSON(h)
 	}
-	var quant proto.Message
-	if req.QuantizationConfig != nil {
-		quant = req.QuantizationConfig
+	if q := req.QuantizationConfig; q != nil {
+		raw, err := messageJSON(q)
+		if err != nil {
+			return nil, err
+		}
+		b["quantization_config"] = raw
 	}
-	if err := setMessages(b, quant, req.SparseVectorsConfig, req.StrictModeConfig); err != nil {
+	if err := setMessages(b, req.SparseVectorsConfig, req.StrictModeConfig); err != nil {
 		return nil, err
 	}
 	if req.Metadata != nil {
@@ -115,20 +125,7 @@ func updateCollectionBody(req *qdrant.UpdateCollection) (jsonObject, error) {
 // setMessages sets the settings Cairn refuses (or accepts only in their
 // "off" form) from their proto messages, field for field in REST's names,
 // so that the check sees what was asked for.
-func setMessages(b jsonObject, quant proto.Message, sparse *qdrant.SparseVectorConfig, strict *qdrant.StrictModeConfig) error {
-	if quant != nil && !isNilMessage(quant) {
-		var raw json.RawMessage
-		var err error
-		if q, ok := quant.(*qdrant.QuantizationConfig); ok {
-			raw, err = quantizationJSON(q)
-		} else {
-			raw, err = messageJSON(quant)
-		}
-		if err != nil {
-			return err
-		}
-		b["quantization_config"] = raw
-	}
+func setMessages(b jsonObject, sparse *qdrant.SparseVectorConfig, strict *qdrant.StrictModeConfig) error {
 	if sparse != nil {
 		m := jsonObject{}
 		for name, p := range sparse.GetMap() {
@@ -195,11 +192,6 @@ func strictJSON(m *qdrant.StrictModeConfig) (json.RawMessage, error) {
 	return b, nil
 }
 
-// isNilMessage tells a typed nil pointer in an interface.
-func isNilMessage(m proto.Message) bool { return !m.ProtoReflect().IsValid() }
-
-// messageJSON is a message in JSON with its proto (snake_case, REST's)
-// field names and only the fields that are set.
 // quantizationJSON writes a QuantizationConfig as REST spells it: the
 // scalar form by hand (REST's type is "int8", protojson's enum name
 // "Int8"), the others (which the check refuses) field for field.
@@ -248,6 +240,8 @@ func sparseParamsJSON(p *qdrant.SparseVectorParams) jsonObject {
 	return o
 }
 
+// messageJSON is a message in JSON with its proto (snake_case, REST's)
+// field names and only the fields that are set.
 func messageJSON(m proto.Message) (json.RawMessage, error) {
 	b, err := protojson.MarshalOptions{UseProtoNames: true}.Marshal(m)
 	if err != nil {

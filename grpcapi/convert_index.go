@@ -13,27 +13,11 @@ func fieldSchemaFromProto(t *qdrant.FieldType, params *qdrant.PayloadIndexParams
 	if t == nil {
 		return payload.FieldSchema{}, invalidArg("field_type: missing field: Cairn cannot infer the type of an index")
 	}
-	var s payload.FieldSchema
-	switch *t {
-	case qdrant.FieldType_FieldTypeKeyword:
-		s.Type = payload.TypeKeyword
-	case qdrant.FieldType_FieldTypeInteger:
-		s.Type = payload.TypeInteger
-	case qdrant.FieldType_FieldTypeFloat:
-		s.Type = payload.TypeFloat
-	case qdrant.FieldType_FieldTypeGeo:
-		s.Type = payload.TypeGeo
-	case qdrant.FieldType_FieldTypeText:
-		s.Type = payload.TypeText
-	case qdrant.FieldType_FieldTypeBool:
-		s.Type = payload.TypeBool
-	case qdrant.FieldType_FieldTypeDatetime:
-		s.Type = payload.TypeDatetime
-	case qdrant.FieldType_FieldTypeUuid:
-		s.Type = payload.TypeUUID
-	default:
-		return s, invalidArg("field_type: unknown variant `%d`", *t)
+	typ, ok := fieldTypes[*t]
+	if !ok {
+		return payload.FieldSchema{}, invalidArg("field_type: unknown variant `%d`", *t)
 	}
+	s := payload.FieldSchema{Type: typ}
 	if params == nil || params.GetIndexParams() == nil {
 		return s, nil
 	}
@@ -42,6 +26,18 @@ func fieldSchemaFromProto(t *qdrant.FieldType, params *qdrant.PayloadIndexParams
 		return s, err
 	}
 	return s, nil
+}
+
+// fieldTypes is the index type each proto field type asks for.
+var fieldTypes = map[qdrant.FieldType]payload.FieldType{
+	qdrant.FieldType_FieldTypeKeyword:  payload.TypeKeyword,
+	qdrant.FieldType_FieldTypeInteger:  payload.TypeInteger,
+	qdrant.FieldType_FieldTypeFloat:    payload.TypeFloat,
+	qdrant.FieldType_FieldTypeGeo:      payload.TypeGeo,
+	qdrant.FieldType_FieldTypeText:     payload.TypeText,
+	qdrant.FieldType_FieldTypeBool:     payload.TypeBool,
+	qdrant.FieldType_FieldTypeDatetime: payload.TypeDatetime,
+	qdrant.FieldType_FieldTypeUuid:     payload.TypeUUID,
 }
 
 // indexParams copies the parameters of params into s; their kind must
