@@ -7,8 +7,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/qdrant/go-client/qdrant"
@@ -70,56 +68,16 @@ func grpcSearch(ctx context.Context, pc qdrant.PointsClient, name string, q []fl
 // unless o.GRPCConns is fewer), pulling queries from a shared counter: the
 // HTTP run's loop over the gRPC API.
 func searchGRPC(ctx context.Context, g *GRPCClient, ds *Dataset, o SearchOptions, ef int) (SearchRow, error) {
-	nq, clients := ds.NQ(), max(o.Clients, 1)
-	warm := g.points()
-	for i := range min(100, nq) {
-		if _, err := grpcSearch(ctx, warm, o.Collection, ds.Query(i), o.K, ef); err != nil {
-			return SearchRow{}, err
+	on := func(pc qdrant.PointsClient) searchFunc {
+		return func(ctx context.Context, q []float32) ([]uint64, error) {
+			return grpcSearch(ctx, pc, o.Collection, q, o.K, ef)
 		}
 	}
-	conns := make([]qdrant.PointsClient, clients)
-	for i := range conns {
-		conns[i] = g.points()
+	clients := make([]searchFunc, max(o.Clients, 1))
+	for i := range clients {
+		clients[i] = on(g.points())
 	}
-	got := make([][]uint64, nq)
-	lat := make([]time.Duration, nq)
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	var firstErr error
-	var errOnce sync.Once
-	p := NewProgress(o.Log, o.TTY, fmt.Sprintf("grpc search ef=%d", ef), nq)
-	cpu := startCPU(o.ServerPID)
-	start := time.Now()
-	for _, pc := range conns {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= nq {
-					return
-				}
-				t0 := time.Now()
-				ids, err := grpcSearch(ctx, pc, o.Collection, ds.Query(i), o.K, ef)
-				lat[i] = time.Since(t0)
-				if err != nil {
-					errOnce.Do(func() { firstErr = err })
-					next.Store(int64(nq))
-					return
-				}
-				got[i] = ids
-				p.Add(1)
-			}
-		}()
-	}
-	wg.Wait()
-	wall := time.Since(start)
-	p.Done()
-	if firstErr != nil {
-		return SearchRow{}, firstErr
-	}
-	row := scoreRow(ds, ModeGRPC, ef, clients, o.K, got, lat, wall)
-	return row, cpu.finish(&row, nq)
+	return runClients(ctx, ds, o, ef, ModeGRPC, fmt.Sprintf("grpc search ef=%d", ef), on(g.points()), clients)
 }
 
 // userHZ is the unit of utime and stime in /proc/PID/stat: USER_HZ, 100

@@ -479,9 +479,35 @@ func waitReady(ctx context.Context, c *Client, name string, n, indexed int, time
 // searchHTTP runs every query once (after a warm-up of up to 100 queries)
 // with o.Clients clients pulling queries from a shared counter.
 func searchHTTP(ctx context.Context, c *Client, ds *Dataset, o SearchOptions, ef int) (SearchRow, error) {
-	nq, clients := ds.NQ(), max(o.Clients, 1)
+	search := func(ctx context.Context, q []float32) ([]uint64, error) {
+		hits, err := c.Search(ctx, o.Collection, q, o.K, ef)
+		if err != nil {
+			return nil, err
+		}
+		ids := make([]uint64, len(hits))
+		for j, h := range hits {
+			ids[j] = h.ID
+		}
+		return ids, nil
+	}
+	clients := make([]searchFunc, max(o.Clients, 1))
+	for i := range clients {
+		clients[i] = search
+	}
+	return runClients(ctx, ds, o, ef, ModeHTTP, fmt.Sprintf("search ef=%d", ef), search, clients)
+}
+
+// searchFunc answers one query with the ids of its hits, best first.
+type searchFunc func(ctx context.Context, q []float32) ([]uint64, error)
+
+// runClients runs every query of ds once, after a warm-up of up to 100
+// queries on warm, with one goroutine per client pulling queries from a
+// shared counter (the first error stops them all), and scores the run as
+// mode, with the server's CPU when o.ServerPID is set.
+func runClients(ctx context.Context, ds *Dataset, o SearchOptions, ef int, mode, label string, warm searchFunc, clients []searchFunc) (SearchRow, error) {
+	nq := ds.NQ()
 	for i := range min(100, nq) {
-		if _, err := c.Search(ctx, o.Collection, ds.Query(i), o.K, ef); err != nil {
+		if _, err := warm(ctx, ds.Query(i)); err != nil {
 			return SearchRow{}, err
 		}
 	}
@@ -491,10 +517,10 @@ func searchHTTP(ctx context.Context, c *Client, ds *Dataset, o SearchOptions, ef
 	var wg sync.WaitGroup
 	var firstErr error
 	var errOnce sync.Once
-	p := NewProgress(o.Log, o.TTY, fmt.Sprintf("search ef=%d", ef), nq)
+	p := NewProgress(o.Log, o.TTY, label, nq)
 	cpu := startCPU(o.ServerPID)
 	start := time.Now()
-	for range clients {
+	for _, search := range clients {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -504,16 +530,12 @@ func searchHTTP(ctx context.Context, c *Client, ds *Dataset, o SearchOptions, ef
 					return
 				}
 				t0 := time.Now()
-				hits, err := c.Search(ctx, o.Collection, ds.Query(i), o.K, ef)
+				ids, err := search(ctx, ds.Query(i))
 				lat[i] = time.Since(t0)
 				if err != nil {
 					errOnce.Do(func() { firstErr = err })
 					next.Store(int64(nq))
 					return
-				}
-				ids := make([]uint64, len(hits))
-				for j, h := range hits {
-					ids[j] = h.ID
 				}
 				got[i] = ids
 				p.Add(1)
@@ -526,7 +548,7 @@ func searchHTTP(ctx context.Context, c *Client, ds *Dataset, o SearchOptions, ef
 	if firstErr != nil {
 		return SearchRow{}, firstErr
 	}
-	row := scoreRow(ds, ModeHTTP, ef, clients, o.K, got, lat, wall)
+	row := scoreRow(ds, mode, ef, len(clients), o.K, got, lat, wall)
 	return row, cpu.finish(&row, nq)
 }
 
