@@ -15,12 +15,12 @@ import (
 	"runtime"
 	"runtime/metrics"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/cairn-db/cairn/engine"
 	"github.com/cairn-db/cairn/point"
+	"github.com/cairn-db/cairn/snapshot/stallprobe"
 	"github.com/cairn-db/cairn/vfs"
 )
 
@@ -127,74 +127,13 @@ func (s copySource) Pin(_ context.Context, stage string) (Pinned, error) {
 	return Pinned{}, nil
 }
 
-// stallWriter upserts single points with wait=true in a loop and records
-// each call's start and end.
-type stallWriter struct {
-	mu    sync.Mutex
-	spans [][2]time.Time
-	stop  chan struct{}
-	done  chan error
-}
-
-func startWriter(c *engine.Collection, firstID int) *stallWriter {
-	w := &stallWriter{stop: make(chan struct{}), done: make(chan error, 1)}
-	go func() {
-		r := seeded(99)
-		for i := 0; ; i++ {
-			select {
-			case <-w.stop:
-				w.done <- nil
-				return
-			default:
-			}
-			p := points(r, firstID+i%100000, 1, benchDim)
-			t0 := time.Now()
-			if _, err := c.Upsert(ctxb, p, true); err != nil {
-				w.done <- err
-				return
-			}
-			w.mu.Lock()
-			w.spans = append(w.spans, [2]time.Time{t0, time.Now()})
-			w.mu.Unlock()
-		}
-	}()
-	return w
-}
-
-func (w *stallWriter) finish(b *testing.B) {
-	close(w.stop)
-	if err := <-w.done; err != nil {
-		b.Fatal(err)
-	}
-}
-
-// waitCalls returns once n calls have completed.
-func (w *stallWriter) waitCalls(n int) {
-	for {
-		w.mu.Lock()
-		k := len(w.spans)
-		w.mu.Unlock()
-		if k >= n {
-			return
-		}
-		time.Sleep(time.Millisecond) // polling, not synchronisation
-	}
-}
-
-// maxOverlapping is the longest call that overlapped [t0, t1] and how
-// many did.
-func (w *stallWriter) maxOverlapping(t0, t1 time.Time) (time.Duration, int) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	var longest time.Duration
-	n := 0
-	for _, s := range w.spans {
-		if !s[1].Before(t0) && !s[0].After(t1) {
-			longest = max(longest, s[1].Sub(s[0]))
-			n++
-		}
-	}
-	return longest, n
+// startWriter starts a stall probe upserting single points with wait=true
+// in a loop, ids from firstID.
+func startWriter(c *engine.Collection, firstID int) *stallprobe.Writer {
+	r := seeded(99)
+	return stallprobe.Start(c, func(i int) []engine.PointStruct {
+		return points(r, firstID+i%100000, 1, benchDim)
+	})
 }
 
 const benchDim = 128
@@ -348,12 +287,14 @@ func BenchmarkSnapshotStall(b *testing.B) {
 		w := startWriter(c, n)
 		t0 := time.Now()
 		for {
-			if _, k := w.maxOverlapping(t0, time.Now()); k >= 300 {
+			if _, k := w.MaxOverlapping(t0, time.Now()); k >= 300 {
 				break
 			}
 			runtime.Gosched()
 		}
-		w.finish(b)
+		if err := w.Finish(); err != nil {
+			b.Fatal(err)
+		}
 		tarDir := filepath.Join(filepath.Dir(m.TempPath), "collections", "bench")
 		srcs := []struct {
 			name string
@@ -415,11 +356,11 @@ func benchCreate(b *testing.B, m *Manager, c *engine.Collection, src Source, tar
 		b.StopTimer()
 		settle(b, filepath.Dir(m.TempPath))
 		w := startWriter(c, 2000000)
-		w.waitCalls(3)
+		w.WaitCalls(ctxb, 3)
 		tb := time.Now()
 		sched0 := readSched()
 		time.Sleep(window) // a measuring window, not synchronisation
-		base, _ := w.maxOverlapping(tb, time.Now())
+		base, _ := w.MaxOverlapping(tb, time.Now())
 		baseSched := schedMax(sched0)
 		sched0 = readSched()
 		hold = 0
@@ -432,10 +373,12 @@ func benchCreate(b *testing.B, m *Manager, c *engine.Collection, src Source, tar
 		}
 		b.StopTimer()
 		snapSched := schedMax(sched0)
-		w.finish(b)
+		if err := w.Finish(); err != nil {
+			b.Fatal(err)
+		}
 		window = t1.Sub(t0)
 		creates = append(creates, t1.Sub(t0))
-		d, k := w.maxOverlapping(t0, t1)
+		d, k := w.MaxOverlapping(t0, t1)
 		overlapped += k
 		bases, stalls = append(bases, base), append(stalls, d)
 		if d-base > 10*time.Millisecond {

@@ -99,12 +99,12 @@ type stallFig struct {
 // longest wait of a goroutine for a P in each.
 func (r *runner) withWriter(ctx context.Context, window time.Duration, op func() error) (f stallFig, err error) {
 	w := startWriter(r.c, r.dim)
-	defer func() { err = errors.Join(err, w.finish()) }()
-	w.waitCalls(ctx, 3)
+	defer func() { err = errors.Join(err, w.Finish()) }()
+	w.WaitCalls(ctx, 3)
 	tb := time.Now()
 	sched0 := readSched()
 	time.Sleep(window) // a measuring window, not synchronisation
-	f.base, _ = w.maxOverlapping(tb, time.Now())
+	f.base, _ = w.MaxOverlapping(tb, time.Now())
 	f.schedBase = schedMax(sched0)
 	sched0 = readSched()
 	t0 := time.Now()
@@ -112,7 +112,7 @@ func (r *runner) withWriter(ctx context.Context, window time.Duration, op func()
 		return f, err
 	}
 	t1 := time.Now()
-	f.stall, f.writes = w.maxOverlapping(t0, t1)
+	f.stall, f.writes = w.MaxOverlapping(t0, t1)
 	f.schedOp, f.took = schedMax(sched0), t1.Sub(t0)
 	return f, nil
 }

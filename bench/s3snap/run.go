@@ -144,8 +144,8 @@ func (r *runner) measure(ctx context.Context) error {
 	r.archive, r.res.ArchiveBytes = filepath.Join(dir, d.Name), d.Size
 	bench.Logf(r.o.Log, "local archive of %d points: %.1f MB", r.res.Points, float64(d.Size)/1e6)
 	w := startWriter(r.c, r.dim) // warm the writer up
-	w.waitCalls(ctx, 300)
-	if err := w.finish(); err != nil {
+	w.WaitCalls(ctx, 300)
+	if err := w.Finish(); err != nil {
 		return err
 	}
 	var m *snapshot.Manager
