@@ -7,13 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"math"
 	"math/rand"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"runtime/metrics"
 	"slices"
 	"testing"
 	"time"
@@ -358,11 +356,11 @@ func benchCreate(b *testing.B, m *Manager, c *engine.Collection, src Source, tar
 		w := startWriter(c, 2000000)
 		w.WaitCalls(ctxb, 3)
 		tb := time.Now()
-		sched0 := readSched()
+		sched0 := stallprobe.ReadSched()
 		time.Sleep(window) // a measuring window, not synchronisation
 		base, _ := w.MaxOverlapping(tb, time.Now())
-		baseSched := schedMax(sched0)
-		sched0 = readSched()
+		baseSched := stallprobe.SchedMax(sched0)
+		sched0 = stallprobe.ReadSched()
 		hold = 0
 		b.StartTimer()
 		t0 := time.Now()
@@ -372,7 +370,7 @@ func benchCreate(b *testing.B, m *Manager, c *engine.Collection, src Source, tar
 			b.Fatal(err)
 		}
 		b.StopTimer()
-		snapSched := schedMax(sched0)
+		snapSched := stallprobe.SchedMax(sched0)
 		if err := w.Finish(); err != nil {
 			b.Fatal(err)
 		}
@@ -420,31 +418,6 @@ func benchCreate(b *testing.B, m *Manager, c *engine.Collection, src Source, tar
 		b.ReportMetric(millis(dm), "dd-direct-ms")
 		b.ReportMetric(float64(cm)/float64(max(dm, om)), "x-durable-floor")
 	}
-}
-
-// readSched reads the runtime's histogram of how long goroutines waited,
-// runnable, for a P.
-func readSched() *metrics.Float64Histogram {
-	s := []metrics.Sample{{Name: "/sched/latencies:seconds"}}
-	metrics.Read(s)
-	return s[0].Value.Float64Histogram()
-}
-
-// schedMax is the upper bound of the highest bucket of the scheduling
-// latency histogram that gained counts since before: the longest a
-// goroutine waited for a P meanwhile (to the histogram's resolution).
-func schedMax(before *metrics.Float64Histogram) time.Duration {
-	now := readSched()
-	for i := len(now.Counts) - 1; i >= 0; i-- {
-		if now.Counts[i] > before.Counts[i] {
-			hi := now.Buckets[i+1]
-			if math.IsInf(hi, 1) {
-				hi = now.Buckets[i]
-			}
-			return time.Duration(hi * float64(time.Second))
-		}
-	}
-	return 0
 }
 
 func millis(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

@@ -1,10 +1,7 @@
 package s3snap
 
 import (
-	"math"
 	"math/rand/v2"
-	"runtime/metrics"
-	"time"
 
 	"github.com/cairn-db/cairn/engine"
 	"github.com/cairn-db/cairn/point"
@@ -38,30 +35,4 @@ func randomPoints(r *rand.Rand, first, n, dim int) []engine.PointStruct {
 			Payload: map[string]any{"tag": []string{"a", "b"}[(first+i)%2]}}
 	}
 	return pts
-}
-
-// readSched reads the runtime's histogram of how long goroutines waited,
-// runnable, for a P.
-func readSched() *metrics.Float64Histogram {
-	s := []metrics.Sample{{Name: "/sched/latencies:seconds"}}
-	metrics.Read(s)
-	return s[0].Value.Float64Histogram()
-}
-
-// schedMax is the upper bound of the highest bucket of the scheduling
-// latency histogram that gained counts since before: the longest a
-// goroutine of this process waited for a P meanwhile (to the histogram's
-// resolution), as the stall benchmark reports it.
-func schedMax(before *metrics.Float64Histogram) time.Duration {
-	now := readSched()
-	for i := len(now.Counts) - 1; i >= 0; i-- {
-		if now.Counts[i] > before.Counts[i] {
-			hi := now.Buckets[i+1]
-			if math.IsInf(hi, 1) {
-				hi = now.Buckets[i]
-			}
-			return time.Duration(hi * float64(time.Second))
-		}
-	}
-	return 0
 }

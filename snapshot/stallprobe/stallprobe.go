@@ -6,6 +6,8 @@ package stallprobe
 
 import (
 	"context"
+	"math"
+	"runtime/metrics"
 	"sync"
 	"time"
 
@@ -81,4 +83,30 @@ func (w *Writer) MaxOverlapping(t0, t1 time.Time) (time.Duration, int) {
 		}
 	}
 	return longest, n
+}
+
+// ReadSched reads the runtime's histogram of how long goroutines waited,
+// runnable, for a P.
+func ReadSched() *metrics.Float64Histogram {
+	s := []metrics.Sample{{Name: "/sched/latencies:seconds"}}
+	metrics.Read(s)
+	return s[0].Value.Float64Histogram()
+}
+
+// SchedMax is the upper bound of the highest bucket of the scheduling
+// latency histogram that gained counts since before (from ReadSched): the
+// longest a goroutine of this process waited for a P meanwhile (to the
+// histogram's resolution).
+func SchedMax(before *metrics.Float64Histogram) time.Duration {
+	now := ReadSched()
+	for i := len(now.Counts) - 1; i >= 0; i-- {
+		if now.Counts[i] > before.Counts[i] {
+			hi := now.Buckets[i+1]
+			if math.IsInf(hi, 1) {
+				hi = now.Buckets[i]
+			}
+			return time.Duration(hi * float64(time.Second))
+		}
+	}
+	return 0
 }
