@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
-	"io/fs"
 	"math/rand"
 	"os"
 	"os/exec"
@@ -156,13 +155,13 @@ func benchCollection(b *testing.B, n int) (*Manager, *engine.Collection) {
 	return openCachedCopy(b, cachedBenchStorage(b, n))
 }
 
-// openCachedCopy opens a private copy (see copyStorage) of the closed
+// openCachedCopy opens a private copy (see stallprobe.CopyStorage) of the closed
 // storage cache and returns a manager over it and its collection "bench".
 func openCachedCopy(b *testing.B, cache string) (*Manager, *engine.Collection) {
 	b.Helper()
 	dir := b.TempDir()
 	storage := filepath.Join(dir, "storage")
-	if err := copyStorage(cache, storage); err != nil {
+	if err := stallprobe.CopyStorage(cache, storage); err != nil {
 		b.Fatal(err)
 	}
 	st, err := engine.Open(engine.Options{Dir: storage, Logger: quiet(), DisableBackground: true})
@@ -235,31 +234,6 @@ func cachedBenchStorage(b *testing.B, n int) string {
 		b.Fatal(err)
 	}
 	return dir
-}
-
-// copyStorage makes dst a private copy of the closed storage src: files in
-// a "wal" folder (appended in place) are copied, every other file (written
-// once, or replaced by rename) is hard-linked.
-func copyStorage(src, dst string) error {
-	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		out := filepath.Join(dst, rel)
-		switch {
-		case d.IsDir():
-			return os.MkdirAll(out, 0o755)
-		case filepath.Base(filepath.Dir(p)) == "wal":
-			data, err := os.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			return os.WriteFile(out, data, 0o644)
-		default:
-			return os.Link(p, out)
-		}
-	})
 }
 
 // BenchmarkSnapshotStall measures, at 10,000, 100,000 and 1,000,000 points
@@ -432,7 +406,7 @@ func medianOf(ds []time.Duration) time.Duration {
 // onlyCtimeChanged reports whether tar's failure is only GNU tar's exit
 // status 1 for a file whose ctime changed while it was read: the cached
 // storage's files are hard links shared with every other copy of the cache
-// (see copyStorage), and another process linking or unlinking a copy
+// (see stallprobe.CopyStorage), and another process linking or unlinking a copy
 // changes their link count, so their ctime, though never their content.
 func onlyCtimeChanged(err error, msg []byte) bool {
 	var ee *exec.ExitError

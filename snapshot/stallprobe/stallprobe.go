@@ -1,12 +1,17 @@
 // Package stallprobe measures how long a collection's writes stall while
 // something else runs: a Writer upserts with wait=true, call after call,
-// and records each call's start and end. The snapshot package's stall
-// benchmark and bench/s3snap share it.
+// and records each call's start and end; SchedMax reads how long
+// goroutines waited for a P meanwhile; CopyStorage takes a private copy of
+// a cached storage to measure on. The snapshot package's stall benchmark
+// and bench/s3snap share it.
 package stallprobe
 
 import (
 	"context"
+	"io/fs"
 	"math"
+	"os"
+	"path/filepath"
 	"runtime/metrics"
 	"sync"
 	"time"
@@ -109,4 +114,33 @@ func SchedMax(before *metrics.Float64Histogram) time.Duration {
 		}
 	}
 	return 0
+}
+
+// CopyStorage makes dst a private copy of the closed storage src, as the
+// stall benchmark takes one of its cached collection: files in a "wal" folder (appended in place) are
+// copied, every other file (written once, or replaced by rename) is
+// hard-linked.
+func CopyStorage(src, dst string) error {
+	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(src, p)
+		if err != nil {
+			return err
+		}
+		out := filepath.Join(dst, rel)
+		switch {
+		case d.IsDir():
+			return os.MkdirAll(out, 0o755)
+		case filepath.Base(filepath.Dir(p)) == "wal":
+			data, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			return os.WriteFile(out, data, 0o644)
+		default:
+			return os.Link(p, out)
+		}
+	})
 }
