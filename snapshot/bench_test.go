@@ -6,21 +6,18 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
-	"io/fs"
-	"math"
 	"math/rand"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"runtime/metrics"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/cairn-db/cairn/engine"
 	"github.com/cairn-db/cairn/point"
+	"github.com/cairn-db/cairn/snapshot/stallprobe"
 	"github.com/cairn-db/cairn/vfs"
 )
 
@@ -127,74 +124,13 @@ func (s copySource) Pin(_ context.Context, stage string) (Pinned, error) {
 	return Pinned{}, nil
 }
 
-// stallWriter upserts single points with wait=true in a loop and records
-// each call's start and end.
-type stallWriter struct {
-	mu    sync.Mutex
-	spans [][2]time.Time
-	stop  chan struct{}
-	done  chan error
-}
-
-func startWriter(c *engine.Collection, firstID int) *stallWriter {
-	w := &stallWriter{stop: make(chan struct{}), done: make(chan error, 1)}
-	go func() {
-		r := seeded(99)
-		for i := 0; ; i++ {
-			select {
-			case <-w.stop:
-				w.done <- nil
-				return
-			default:
-			}
-			p := points(r, firstID+i%100000, 1, benchDim)
-			t0 := time.Now()
-			if _, err := c.Upsert(ctxb, p, true); err != nil {
-				w.done <- err
-				return
-			}
-			w.mu.Lock()
-			w.spans = append(w.spans, [2]time.Time{t0, time.Now()})
-			w.mu.Unlock()
-		}
-	}()
-	return w
-}
-
-func (w *stallWriter) finish(b *testing.B) {
-	close(w.stop)
-	if err := <-w.done; err != nil {
-		b.Fatal(err)
-	}
-}
-
-// waitCalls returns once n calls have completed.
-func (w *stallWriter) waitCalls(n int) {
-	for {
-		w.mu.Lock()
-		k := len(w.spans)
-		w.mu.Unlock()
-		if k >= n {
-			return
-		}
-		time.Sleep(time.Millisecond) // polling, not synchronisation
-	}
-}
-
-// maxOverlapping is the longest call that overlapped [t0, t1] and how
-// many did.
-func (w *stallWriter) maxOverlapping(t0, t1 time.Time) (time.Duration, int) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	var longest time.Duration
-	n := 0
-	for _, s := range w.spans {
-		if !s[1].Before(t0) && !s[0].After(t1) {
-			longest = max(longest, s[1].Sub(s[0]))
-			n++
-		}
-	}
-	return longest, n
+// startWriter starts a stall probe upserting single points with wait=true
+// in a loop, ids from firstID.
+func startWriter(c *engine.Collection, firstID int) *stallprobe.Writer {
+	r := seeded(99)
+	return stallprobe.Start(c, func(i int) []engine.PointStruct {
+		return points(r, firstID+i%100000, 1, benchDim)
+	})
 }
 
 const benchDim = 128
@@ -219,13 +155,13 @@ func benchCollection(b *testing.B, n int) (*Manager, *engine.Collection) {
 	return openCachedCopy(b, cachedBenchStorage(b, n))
 }
 
-// openCachedCopy opens a private copy (see copyStorage) of the closed
+// openCachedCopy opens a private copy (see stallprobe.CopyStorage) of the closed
 // storage cache and returns a manager over it and its collection "bench".
 func openCachedCopy(b *testing.B, cache string) (*Manager, *engine.Collection) {
 	b.Helper()
 	dir := b.TempDir()
 	storage := filepath.Join(dir, "storage")
-	if err := copyStorage(cache, storage); err != nil {
+	if err := stallprobe.CopyStorage(cache, storage); err != nil {
 		b.Fatal(err)
 	}
 	st, err := engine.Open(engine.Options{Dir: storage, Logger: quiet(), DisableBackground: true})
@@ -300,31 +236,6 @@ func cachedBenchStorage(b *testing.B, n int) string {
 	return dir
 }
 
-// copyStorage makes dst a private copy of the closed storage src: files in
-// a "wal" folder (appended in place) are copied, every other file (written
-// once, or replaced by rename) is hard-linked.
-func copyStorage(src, dst string) error {
-	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		out := filepath.Join(dst, rel)
-		switch {
-		case d.IsDir():
-			return os.MkdirAll(out, 0o755)
-		case filepath.Base(filepath.Dir(p)) == "wal":
-			data, err := os.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			return os.WriteFile(out, data, 0o644)
-		default:
-			return os.Link(p, out)
-		}
-	})
-}
-
 // BenchmarkSnapshotStall measures, at 10,000, 100,000 and 1,000,000 points
 // of dimension 128, the creation time of a snapshot and the longest
 // wait=true single-point upsert that overlapped it, against the same
@@ -348,12 +259,14 @@ func BenchmarkSnapshotStall(b *testing.B) {
 		w := startWriter(c, n)
 		t0 := time.Now()
 		for {
-			if _, k := w.maxOverlapping(t0, time.Now()); k >= 300 {
+			if _, k := w.MaxOverlapping(t0, time.Now()); k >= 300 {
 				break
 			}
 			runtime.Gosched()
 		}
-		w.finish(b)
+		if err := w.Finish(); err != nil {
+			b.Fatal(err)
+		}
 		tarDir := filepath.Join(filepath.Dir(m.TempPath), "collections", "bench")
 		srcs := []struct {
 			name string
@@ -415,13 +328,13 @@ func benchCreate(b *testing.B, m *Manager, c *engine.Collection, src Source, tar
 		b.StopTimer()
 		settle(b, filepath.Dir(m.TempPath))
 		w := startWriter(c, 2000000)
-		w.waitCalls(3)
+		w.WaitCalls(ctxb, 3)
 		tb := time.Now()
-		sched0 := readSched()
+		sched0 := stallprobe.ReadSched()
 		time.Sleep(window) // a measuring window, not synchronisation
-		base, _ := w.maxOverlapping(tb, time.Now())
-		baseSched := schedMax(sched0)
-		sched0 = readSched()
+		base, _ := w.MaxOverlapping(tb, time.Now())
+		baseSched := stallprobe.SchedMax(sched0)
+		sched0 = stallprobe.ReadSched()
 		hold = 0
 		b.StartTimer()
 		t0 := time.Now()
@@ -431,11 +344,13 @@ func benchCreate(b *testing.B, m *Manager, c *engine.Collection, src Source, tar
 			b.Fatal(err)
 		}
 		b.StopTimer()
-		snapSched := schedMax(sched0)
-		w.finish(b)
+		snapSched := stallprobe.SchedMax(sched0)
+		if err := w.Finish(); err != nil {
+			b.Fatal(err)
+		}
 		window = t1.Sub(t0)
 		creates = append(creates, t1.Sub(t0))
-		d, k := w.maxOverlapping(t0, t1)
+		d, k := w.MaxOverlapping(t0, t1)
 		overlapped += k
 		bases, stalls = append(bases, base), append(stalls, d)
 		if d-base > 10*time.Millisecond {
@@ -479,31 +394,6 @@ func benchCreate(b *testing.B, m *Manager, c *engine.Collection, src Source, tar
 	}
 }
 
-// readSched reads the runtime's histogram of how long goroutines waited,
-// runnable, for a P.
-func readSched() *metrics.Float64Histogram {
-	s := []metrics.Sample{{Name: "/sched/latencies:seconds"}}
-	metrics.Read(s)
-	return s[0].Value.Float64Histogram()
-}
-
-// schedMax is the upper bound of the highest bucket of the scheduling
-// latency histogram that gained counts since before: the longest a
-// goroutine waited for a P meanwhile (to the histogram's resolution).
-func schedMax(before *metrics.Float64Histogram) time.Duration {
-	now := readSched()
-	for i := len(now.Counts) - 1; i >= 0; i-- {
-		if now.Counts[i] > before.Counts[i] {
-			hi := now.Buckets[i+1]
-			if math.IsInf(hi, 1) {
-				hi = now.Buckets[i]
-			}
-			return time.Duration(hi * float64(time.Second))
-		}
-	}
-	return 0
-}
-
 func millis(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 // medianOf returns the median of ds (the upper one of an even count).
@@ -516,7 +406,7 @@ func medianOf(ds []time.Duration) time.Duration {
 // onlyCtimeChanged reports whether tar's failure is only GNU tar's exit
 // status 1 for a file whose ctime changed while it was read: the cached
 // storage's files are hard links shared with every other copy of the cache
-// (see copyStorage), and another process linking or unlinking a copy
+// (see stallprobe.CopyStorage), and another process linking or unlinking a copy
 // changes their link count, so their ctime, though never their content.
 func onlyCtimeChanged(err error, msg []byte) bool {
 	var ee *exec.ExitError

@@ -11,6 +11,7 @@ import (
 	"github.com/cairn-db/cairn/bench"
 	"github.com/cairn-db/cairn/engine"
 	"github.com/cairn-db/cairn/snapshot"
+	"github.com/cairn-db/cairn/snapshot/stallprobe"
 )
 
 // firstRound runs one round: the first snapshot of the collection into an
@@ -99,21 +100,21 @@ type stallFig struct {
 // longest wait of a goroutine for a P in each.
 func (r *runner) withWriter(ctx context.Context, window time.Duration, op func() error) (f stallFig, err error) {
 	w := startWriter(r.c, r.dim)
-	defer func() { err = errors.Join(err, w.finish()) }()
-	w.waitCalls(ctx, 3)
+	defer func() { err = errors.Join(err, w.Finish()) }()
+	w.WaitCalls(ctx, 3)
 	tb := time.Now()
-	sched0 := readSched()
+	sched0 := stallprobe.ReadSched()
 	time.Sleep(window) // a measuring window, not synchronisation
-	f.base, _ = w.maxOverlapping(tb, time.Now())
-	f.schedBase = schedMax(sched0)
-	sched0 = readSched()
+	f.base, _ = w.MaxOverlapping(tb, time.Now())
+	f.schedBase = stallprobe.SchedMax(sched0)
+	sched0 = stallprobe.ReadSched()
 	t0 := time.Now()
 	if err := op(); err != nil {
 		return f, err
 	}
 	t1 := time.Now()
-	f.stall, f.writes = w.maxOverlapping(t0, t1)
-	f.schedOp, f.took = schedMax(sched0), t1.Sub(t0)
+	f.stall, f.writes = w.MaxOverlapping(t0, t1)
+	f.schedOp, f.took = stallprobe.SchedMax(sched0), t1.Sub(t0)
 	return f, nil
 }
 

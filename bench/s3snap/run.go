@@ -20,6 +20,7 @@ import (
 	"github.com/cairn-db/cairn/engine"
 	"github.com/cairn-db/cairn/objstore"
 	"github.com/cairn-db/cairn/snapshot"
+	"github.com/cairn-db/cairn/snapshot/stallprobe"
 )
 
 // restoreWorkers is the parallelism of the reference download: that of a
@@ -108,7 +109,7 @@ func (r *runner) open(ctx context.Context, cfg objstore.S3Config) error {
 	}
 	r.storageDir = filepath.Join(r.work, "storage")
 	bench.Logf(r.o.Log, "copying %s (hard links) to %s", r.o.Storage, r.storageDir)
-	if err := copyStorage(r.o.Storage, r.storageDir); err != nil {
+	if err := stallprobe.CopyStorage(r.o.Storage, r.storageDir); err != nil {
 		return fmt.Errorf("copy storage: %w", err)
 	}
 	r.st, err = engine.Open(engine.Options{Dir: r.storageDir, Logger: quiet(), DisableBackground: true})
@@ -144,8 +145,8 @@ func (r *runner) measure(ctx context.Context) error {
 	r.archive, r.res.ArchiveBytes = filepath.Join(dir, d.Name), d.Size
 	bench.Logf(r.o.Log, "local archive of %d points: %.1f MB", r.res.Points, float64(d.Size)/1e6)
 	w := startWriter(r.c, r.dim) // warm the writer up
-	w.waitCalls(ctx, 300)
-	if err := w.finish(); err != nil {
+	w.WaitCalls(ctx, 300)
+	if err := w.Finish(); err != nil {
 		return err
 	}
 	var m *snapshot.Manager

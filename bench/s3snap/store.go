@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -93,35 +92,6 @@ func emptyStore(ctx context.Context, s objstore.Store) error {
 		}
 	}
 	return nil
-}
-
-// copyStorage makes dst a private copy of the closed storage src, as the
-// stall benchmark does: files in a "wal" folder (appended in place) are
-// copied, every other file (written once, or replaced by rename) is
-// hard-linked.
-func copyStorage(src, dst string) error {
-	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(src, p)
-		if err != nil {
-			return err
-		}
-		out := filepath.Join(dst, rel)
-		switch {
-		case d.IsDir():
-			return os.MkdirAll(out, 0o755)
-		case filepath.Base(filepath.Dir(p)) == "wal":
-			data, err := os.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			return os.WriteFile(out, data, 0o644)
-		default:
-			return os.Link(p, out)
-		}
-	})
 }
 
 // loadavg returns the 1, 5 and 15 minute load averages as uptime prints
