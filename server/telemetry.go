@@ -3,7 +3,6 @@ package server
 import (
 	"math"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -53,7 +52,8 @@ func routeKey(method, route string) string {
 	return method + " " + strings.Join(parts, "/")
 }
 
-func (r *restStats) record(method, route string, status int, d time.Duration, now time.Time) {
+// record counts one answer (code: its status as text, the metrics' label).
+func (r *restStats) record(method, route, code string, d time.Duration, now time.Time) {
 	key := routeKey(method, route)
 	us := float64(d.Microseconds())
 	r.mu.Lock()
@@ -66,7 +66,6 @@ func (r *restStats) record(method, route string, status int, d time.Duration, no
 		byCode = map[string]*opStats{}
 		r.routes[key] = byCode
 	}
-	code := strconv.Itoa(status)
 	st := byCode[code]
 	if st == nil {
 		st = &opStats{min: math.Inf(1)}
