@@ -9,11 +9,7 @@ const DiskPath = "/cairn/collections/:name/disk"
 // getCollectionDisk answers GET /cairn/collections/{name}/disk with the
 // collection's engine.DiskUsage (name or alias), in Qdrant's envelope.
 func (s *Server) getCollectionDisk(c echo.Context) error {
-	st, err := s.storage()
-	if err != nil {
-		return err
-	}
-	coll, err := st.Collection(c.Param("name"))
+	coll, err := s.collection(c)
 	if err != nil {
 		return err
 	}

@@ -107,12 +107,7 @@ func (s *Server) searchGroups(c echo.Context) error {
 		if err != nil {
 			return engine.GroupsResult{}, err
 		}
-		req := engine.SearchRequest{
-			Vector: engine.NamedVector{Name: in.Vector.Name, Vector: in.Vector.Vector},
-			Filter: in.Filter, Params: in.Params, WithPayload: in.WithPayload,
-			WithVector: vectorSelector(in.WithVector, in.WithVectors), ScoreThreshold: in.ScoreThreshold,
-		}
-		res, err := col.SearchGroups(ctx, req, g)
+		res, err := col.SearchGroups(ctx, in.search(), g)
 		return nonNilGroups(res), err
 	})
 }

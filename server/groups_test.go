@@ -74,3 +74,17 @@ func TestGroupRoutes(t *testing.T) {
 	mustFail(t, s, "POST", "/collections/nope/points/query/groups", `{"group_by":"city"}`, 404, "nope")
 	mustFail(t, s, "POST", base+"recommend/groups", `{"group_by":"n","group_size":1,"limit":2}`, 400, "Bad request: At least one positive vector ID required with this strategy")
 }
+
+// TestSearchGroupsSparse groups a search by a sparse vector: the sparse
+// query reaches the engine as /points/search's does.
+func TestSearchGroupsSparse(t *testing.T) {
+	s := newEngineServer(t, Options{})
+	mustOK(t, s, "PUT", "/collections/h", `{"sparse_vectors":{"text":{}}}`)
+	mustOK(t, s, "PUT", "/collections/h/points?wait=true", `{"points":[
+		{"id":1,"vector":{"text":{"indices":[2],"values":[1]}},"payload":{"g":"a"}},
+		{"id":2,"vector":{"text":{"indices":[2],"values":[3]}},"payload":{"g":"b"}}]}`)
+	got := string(mustOK(t, s, "POST", "/collections/h/points/search/groups", `{"vector":{"name":"text","vector":{"indices":[2],"values":[1]}},"group_by":"g","group_size":1,"limit":2}`))
+	if !strings.HasPrefix(got, `{"groups":[{"id":"b","hits":[{"id":2,`) || !strings.Contains(got, `{"id":"a","hits":[{"id":1,`) {
+		t.Fatalf("search groups: %s", got)
+	}
+}

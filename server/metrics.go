@@ -55,12 +55,14 @@ func (m *metrics) observe(next echo.HandlerFunc) echo.HandlerFunc {
 			route = "unmatched"
 		}
 		method := c.Request().Method
-		took := time.Since(start)
+		end := time.Now()
+		took := end.Sub(start)
+		code := strconv.Itoa(c.Response().Status)
 		m.duration.WithLabelValues(method, route).Observe(took.Seconds())
 		if route != "unmatched" {
-			m.rest.record(method, route, c.Response().Status, took, time.Now())
+			m.rest.record(method, route, code, took, end)
 		}
-		m.responses.WithLabelValues(method, route, strconv.Itoa(c.Response().Status)).Inc()
+		m.responses.WithLabelValues(method, route, code).Inc()
 		return nil
 	}
 }

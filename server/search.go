@@ -73,15 +73,22 @@ func (in *searchIn) request() (engine.SearchRequest, error) {
 	if limit == nil {
 		return engine.SearchRequest{}, badJSON(&fieldError{Field: "limit", Msg: "missing field"})
 	}
-	req := engine.SearchRequest{
-		Vector: engine.NamedVector{Name: in.Vector.Name, Vector: in.Vector.Vector, Sparse: in.Vector.Sparse},
-		Filter: in.Filter, Params: in.Params, Limit: *limit,
-		WithPayload: in.WithPayload, WithVector: vectorSelector(in.WithVector, in.WithVectors), ScoreThreshold: in.ScoreThreshold,
-	}
+	req := in.search()
+	req.Limit = *limit
 	if in.Offset != nil {
 		req.Offset = *in.Offset
 	}
 	return req, checkPaging(req.Limit, req.Offset)
+}
+
+// search returns the engine's request without its paging (in.Vector is
+// set), for /points/search and /points/search/groups alike.
+func (in *searchIn) search() engine.SearchRequest {
+	return engine.SearchRequest{
+		Vector: engine.NamedVector{Name: in.Vector.Name, Vector: in.Vector.Vector, Sparse: in.Vector.Sparse},
+		Filter: in.Filter, Params: in.Params,
+		WithPayload: in.WithPayload, WithVector: vectorSelector(in.WithVector, in.WithVectors), ScoreThreshold: in.ScoreThreshold,
+	}
 }
 
 func checkPaging(limit, offset int) error {

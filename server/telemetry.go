@@ -3,7 +3,6 @@ package server
 import (
 	"math"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -15,9 +14,14 @@ import (
 // route template as Qdrant writes it) and status code, as the requests
 // section of Qdrant's telemetry reports them.
 type restStats struct {
-	mu     sync.Mutex
-	routes map[string]map[string]*opStats
+	mu sync.Mutex
+	// routes is keyed by echo's method and route template; routeKey
+	// writes Qdrant's form when the telemetry is read, not per request.
+	routes map[routeID]map[string]*opStats
 }
+
+// routeID is a request's method and echo route template.
+type routeID struct{ method, route string }
 
 // recentOps is how many latest durations the average is taken over, as
 // Qdrant's avg_duration_micros.
@@ -53,20 +57,20 @@ func routeKey(method, route string) string {
 	return method + " " + strings.Join(parts, "/")
 }
 
-func (r *restStats) record(method, route string, status int, d time.Duration, now time.Time) {
-	key := routeKey(method, route)
+// record counts one answer (code: its status as text, the metrics' label).
+func (r *restStats) record(method, route, code string, d time.Duration, now time.Time) {
+	key := routeID{method, route}
 	us := float64(d.Microseconds())
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.routes == nil {
-		r.routes = map[string]map[string]*opStats{}
+		r.routes = map[routeID]map[string]*opStats{}
 	}
 	byCode := r.routes[key]
 	if byCode == nil {
 		byCode = map[string]*opStats{}
 		r.routes[key] = byCode
 	}
-	code := strconv.Itoa(status)
 	st := byCode[code]
 	if st == nil {
 		st = &opStats{min: math.Inf(1)}
@@ -96,7 +100,7 @@ func (r *restStats) snapshot() map[string]map[string]opStatsOut {
 			m[code] = opStatsOut{Count: st.count, AvgDuration: sum / float64(max(1, st.recentN)), MinDuration: st.min,
 				MaxDuration: st.max, TotalDuration: uint64(st.total), LastResponded: st.last}
 		}
-		out[key] = m
+		out[routeKey(key.method, key.route)] = m
 	}
 	return out
 }

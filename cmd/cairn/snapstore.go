@@ -58,7 +58,7 @@ func checkSnapshotStore(ctx context.Context, st objstore.Store, log *slog.Logger
 // s3://BUCKET/KEY location from: the one storage.snapshots_config
 // configures, which must be s3 and of that bucket (else a usage error). It
 // sends nothing before the verify's first read.
-func configuredSnapshotStore(_ context.Context, cfg *config.Config, bucket string) (objstore.Store, error) {
+func configuredSnapshotStore(cfg *config.Config, bucket string) (objstore.Store, error) {
 	sc := cfg.Storage.SnapshotsConfig
 	if sc.SnapshotsStorage != config.SnapshotsS3 {
 		return nil, &usageError{"s3:// locations need storage.snapshots_config.snapshots_storage: s3"}

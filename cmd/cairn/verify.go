@@ -96,7 +96,7 @@ func verifyLocation(ctx context.Context, cfg *config.Config, loc string) (snapsh
 		if !ok || bucket == "" || key == "" {
 			return snapshot.Report{}, &usageError{fmt.Sprintf("%q is not s3://BUCKET/KEY", loc)}
 		}
-		store, err := configuredSnapshotStore(ctx, cfg, bucket)
+		store, err := configuredSnapshotStore(cfg, bucket)
 		if err != nil {
 			return snapshot.Report{}, err
 		}
