@@ -91,18 +91,13 @@ func (c *Collection) recommendSearch(ctx context.Context, r RecommendInput, usin
 	if err := c.refuseSparse("recommend", using); err != nil {
 		return base, err
 	}
-	src, vecName, err := c.lookupSource(using, lookup)
+	all := append(append([]VectorInput(nil), r.Positive...), r.Negative...)
+	src, vecs, err := c.lookupExamples(ctx, using, lookup, all)
 	if err != nil {
 		return base, err
 	}
-	pos, err := resolveExamples(ctx, src, vecName, r.Positive)
-	if err != nil {
-		return base, err
-	}
-	neg, err := resolveExamples(ctx, src, vecName, r.Negative)
-	if err != nil {
-		return base, err
-	}
+	n := len(r.Positive)
+	pos, neg := vecs[:n:n], vecs[n:]
 	base.Vector = NamedVector{Name: using}
 	if kind != 0 {
 		base.custom = &customQuery{kind: kind, pos: pos, neg: neg}
@@ -110,7 +105,7 @@ func (c *Collection) recommendSearch(ctx context.Context, r RecommendInput, usin
 		return base, err
 	}
 	if src == c {
-		base.Filter = excludeIDs(base.Filter, append(append([]VectorInput(nil), r.Positive...), r.Negative...))
+		base.Filter = excludeIDs(base.Filter, all)
 	}
 	return base, nil
 }
