@@ -57,7 +57,7 @@ func (c *Collection) Recommend(ctx context.Context, in RecommendRequest) ([]Scor
 func (c *Collection) RecommendBatch(ctx context.Context, reqs []RecommendRequest) ([][]ScoredPoint, error) {
 	checks := make([]readCheck, len(reqs))
 	for i := range reqs {
-		checks[i] = readCheck{limit: reqs[i].Limit, filters: []filterRef{{f: reqs[i].Filter}}, params: reqs[i].Params}
+		checks[i] = reqs[i].strictCheck()
 	}
 	ctx, err := c.checkRead(ctx, true, checks...)
 	if err != nil {
