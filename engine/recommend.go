@@ -31,9 +31,19 @@ type RecommendRequest struct {
 // example points themselves are left out of the results.
 // Example ids are looked up in LookupFrom's collection when it is set.
 func (c *Collection) Recommend(ctx context.Context, in RecommendRequest) ([]ScoredPoint, error) {
-	limit, offset, err := requiredPaging(in.Limit, in.Offset)
+	req, err := c.recommendRequest(ctx, in)
 	if err != nil {
 		return nil, err
+	}
+	return c.Search(ctx, req)
+}
+
+// recommendRequest validates in and turns it into the search Recommend
+// runs, its examples read.
+func (c *Collection) recommendRequest(ctx context.Context, in RecommendRequest) (SearchRequest, error) {
+	limit, offset, err := requiredPaging(in.Limit, in.Offset)
+	if err != nil {
+		return SearchRequest{}, err
 	}
 	base := SearchRequest{
 		Filter: in.Filter, Params: in.Params, Limit: limit, Offset: offset,
@@ -43,13 +53,9 @@ func (c *Collection) Recommend(ctx context.Context, in RecommendRequest) ([]Scor
 	if len(rec.Positive) == 0 && (rec.Strategy == "" || rec.Strategy == "average_vector") {
 		// Qdrant's recommend routes check the examples before the query
 		// API's average does, with their own text.
-		return nil, errBadRequestText("Bad request: At least one positive vector ID required with this strategy")
+		return SearchRequest{}, errBadRequestText("Bad request: At least one positive vector ID required with this strategy")
 	}
-	req, err := c.recommendSearch(ctx, rec, in.Using, in.LookupFrom, base)
-	if err != nil {
-		return nil, err
-	}
-	return c.Search(ctx, req)
+	return c.recommendSearch(ctx, rec, in.Using, in.LookupFrom, base)
 }
 
 // RecommendBatch answers several recommend requests in order (see
