@@ -63,7 +63,7 @@ func (c *Collection) Discover(ctx context.Context, in DiscoverRequest) ([]Scored
 func (c *Collection) DiscoverBatch(ctx context.Context, reqs []DiscoverRequest) ([][]ScoredPoint, error) {
 	checks := make([]readCheck, len(reqs))
 	for i := range reqs {
-		checks[i] = readCheck{limit: reqs[i].Limit, filters: []filterRef{{f: reqs[i].Filter}}, params: reqs[i].Params}
+		checks[i] = reqs[i].strictCheck()
 	}
 	ctx, err := c.checkRead(ctx, true, checks...)
 	if err != nil {

@@ -3,8 +3,6 @@ package engine
 import (
 	"math"
 	"testing"
-
-	"github.com/cairn-db/cairn/point"
 )
 
 // TestQueryRelevanceFeedback checks the naive strategy against a hand
@@ -14,11 +12,7 @@ import (
 // 0.2, 2 [0.99, 0.141] 0.3108, 3 [0.6, 0.8] 0.76, 4 [0, 1] 0.8. With b = 2
 // the weight is 0.64: 0.36·x + 0.64·y puts 3 (0.728) before 4 (0.64).
 func TestQueryRelevanceFeedback(t *testing.T) {
-	st, _ := queryFixture(t, Options{})
-	c := mustCreate(t, st, "m", simpleReq(2, point.Dot))
-	for id, v := range map[uint64][]float32{1: {1, 0}, 2: {0.99, 0.141}, 3: {0.6, 0.8}, 4: {0, 1}} {
-		mustUpsert(t, c, PointStruct{ID: point.NumID(id), Vector: Vectors{"": v}})
-	}
+	c := nearDuplicateFixture(t)
 	fb := func(b float32, items ...FeedbackItem) *QueryExpr {
 		return &QueryExpr{Kind: QueryRelevanceFeedback, Feedback: RelevanceFeedbackInput{
 			Target: VectorInput{Vector: []float32{1, 0}}, Feedback: items, Naive: NaiveFeedback{A: 1, B: b, C: 1}}}

@@ -94,10 +94,25 @@ func (c *Collection) RecommendGroups(ctx context.Context, req RecommendRequest, 
 	if err != nil {
 		return GroupsResult{}, err
 	}
+	var found *SearchRequest // the examples, read once on the first round
 	return c.groupBy(ctx, g, req.WithPayload, req.WithVector, func(ctx context.Context, f *payload.Filter, limit int) ([]ScoredPoint, error) {
-		r := req
-		r.Filter, r.Limit, r.Offset, r.WithPayload, r.WithVector = andFilter(req.Filter, f), &limit, nil, &WithPayload{Enable: true}, nil
-		return c.Recommend(ctx, r)
+		if found == nil {
+			r := req
+			r.Filter, r.Limit, r.Offset, r.WithPayload, r.WithVector = nil, &limit, nil, &WithPayload{Enable: true}, nil
+			s, err := c.recommendRequest(ctx, r)
+			if err != nil {
+				return nil, err
+			}
+			found = &s
+		} else if err := checkPaging(limit, 0); err != nil {
+			return nil, err
+		}
+		s := *found
+		s.Limit, s.Filter = limit, andFilter(req.Filter, f)
+		if found.Filter != nil { // the example points are left out (see recommendSearch)
+			s.Filter = excludeIDs(s.Filter, append(append([]VectorInput(nil), req.Positive...), req.Negative...))
+		}
+		return c.Search(ctx, s)
 	})
 }
 

@@ -13,11 +13,7 @@ import (
 // 3 0.3·0.6 − 0.7·0.6 = −0.24, 4 0 − 0 = 0, so 4; then 2 −0.396 and 3
 // 0.18 − 0.7·max(0.6, 0.8) = −0.38, so 3. Points keep their search scores.
 func TestQueryMMR(t *testing.T) {
-	st, _ := queryFixture(t, Options{})
-	c := mustCreate(t, st, "m", simpleReq(2, point.Dot))
-	for id, v := range map[uint64][]float32{1: {1, 0}, 2: {0.99, 0.141}, 3: {0.6, 0.8}, 4: {0, 1}} {
-		mustUpsert(t, c, PointStruct{ID: point.NumID(id), Vector: Vectors{"": v}})
-	}
+	c := nearDuplicateFixture(t)
 	f32 := func(v float32) *float32 { return &v }
 	mmr := func(div *float32, cands *int) *QueryExpr {
 		q := nearest(1, 0)
@@ -58,4 +54,17 @@ func TestQueryMMR(t *testing.T) {
 	wantErr(t, "diversity", err, ErrInvalid, "diversity")
 	_, err = c.Query(ctxb, QueryRequest{Query: mmr(nil, intp(MaxMMRCandidates+1))})
 	wantErr(t, "candidates_limit", err, ErrInvalid, "candidates_limit")
+}
+
+// nearDuplicateFixture is a collection "m" (2 dims, Dot) of 1 [1, 0],
+// 2 [0.99, 0.141] (a near duplicate of 1), 3 [0.6, 0.8] and 4 [0, 1], the
+// points of the MMR and relevance feedback hand computations.
+func nearDuplicateFixture(t *testing.T) *Collection {
+	t.Helper()
+	st, _ := queryFixture(t, Options{})
+	c := mustCreate(t, st, "m", simpleReq(2, point.Dot))
+	for id, v := range map[uint64][]float32{1: {1, 0}, 2: {0.99, 0.141}, 3: {0.6, 0.8}, 4: {0, 1}} {
+		mustUpsert(t, c, PointStruct{ID: point.NumID(id), Vector: Vectors{"": v}})
+	}
+	return c
 }

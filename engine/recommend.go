@@ -31,9 +31,19 @@ type RecommendRequest struct {
 // example points themselves are left out of the results.
 // Example ids are looked up in LookupFrom's collection when it is set.
 func (c *Collection) Recommend(ctx context.Context, in RecommendRequest) ([]ScoredPoint, error) {
-	limit, offset, err := requiredPaging(in.Limit, in.Offset)
+	req, err := c.recommendRequest(ctx, in)
 	if err != nil {
 		return nil, err
+	}
+	return c.Search(ctx, req)
+}
+
+// recommendRequest validates in and turns it into the search Recommend
+// runs, its examples read.
+func (c *Collection) recommendRequest(ctx context.Context, in RecommendRequest) (SearchRequest, error) {
+	limit, offset, err := requiredPaging(in.Limit, in.Offset)
+	if err != nil {
+		return SearchRequest{}, err
 	}
 	base := SearchRequest{
 		Filter: in.Filter, Params: in.Params, Limit: limit, Offset: offset,
@@ -43,13 +53,9 @@ func (c *Collection) Recommend(ctx context.Context, in RecommendRequest) ([]Scor
 	if len(rec.Positive) == 0 && (rec.Strategy == "" || rec.Strategy == "average_vector") {
 		// Qdrant's recommend routes check the examples before the query
 		// API's average does, with their own text.
-		return nil, errBadRequestText("Bad request: At least one positive vector ID required with this strategy")
+		return SearchRequest{}, errBadRequestText("Bad request: At least one positive vector ID required with this strategy")
 	}
-	req, err := c.recommendSearch(ctx, rec, in.Using, in.LookupFrom, base)
-	if err != nil {
-		return nil, err
-	}
-	return c.Search(ctx, req)
+	return c.recommendSearch(ctx, rec, in.Using, in.LookupFrom, base)
 }
 
 // RecommendBatch answers several recommend requests in order (see
@@ -57,7 +63,7 @@ func (c *Collection) Recommend(ctx context.Context, in RecommendRequest) ([]Scor
 func (c *Collection) RecommendBatch(ctx context.Context, reqs []RecommendRequest) ([][]ScoredPoint, error) {
 	checks := make([]readCheck, len(reqs))
 	for i := range reqs {
-		checks[i] = readCheck{limit: reqs[i].Limit, filters: []filterRef{{f: reqs[i].Filter}}, params: reqs[i].Params}
+		checks[i] = reqs[i].strictCheck()
 	}
 	ctx, err := c.checkRead(ctx, true, checks...)
 	if err != nil {
@@ -91,18 +97,13 @@ func (c *Collection) recommendSearch(ctx context.Context, r RecommendInput, usin
 	if err := c.refuseSparse("recommend", using); err != nil {
 		return base, err
 	}
-	src, vecName, err := c.lookupSource(using, lookup)
+	all := append(append([]VectorInput(nil), r.Positive...), r.Negative...)
+	src, vecs, err := c.lookupExamples(ctx, using, lookup, all)
 	if err != nil {
 		return base, err
 	}
-	pos, err := resolveExamples(ctx, src, vecName, r.Positive)
-	if err != nil {
-		return base, err
-	}
-	neg, err := resolveExamples(ctx, src, vecName, r.Negative)
-	if err != nil {
-		return base, err
-	}
+	n := len(r.Positive)
+	pos, neg := vecs[:n:n], vecs[n:]
 	base.Vector = NamedVector{Name: using}
 	if kind != 0 {
 		base.custom = &customQuery{kind: kind, pos: pos, neg: neg}
@@ -110,7 +111,7 @@ func (c *Collection) recommendSearch(ctx context.Context, r RecommendInput, usin
 		return base, err
 	}
 	if src == c {
-		base.Filter = excludeIDs(base.Filter, append(append([]VectorInput(nil), r.Positive...), r.Negative...))
+		base.Filter = excludeIDs(base.Filter, all)
 	}
 	return base, nil
 }

@@ -187,6 +187,16 @@ func (r *SearchRequest) strictCheck() readCheck {
 	return readCheck{limit: &r.Limit, filters: []filterRef{{f: r.Filter}}, params: r.Params}
 }
 
+// strictCheck is what strict mode checks in a recommend request.
+func (r *RecommendRequest) strictCheck() readCheck {
+	return readCheck{limit: r.Limit, filters: []filterRef{{f: r.Filter}}, params: r.Params}
+}
+
+// strictCheck is what strict mode checks in a discover request.
+func (r *DiscoverRequest) strictCheck() readCheck {
+	return readCheck{limit: r.Limit, filters: []filterRef{{f: r.Filter}}, params: r.Params}
+}
+
 // strictCheck is what strict mode checks in a distance matrix request:
 // the limit is sample × limit, as Qdrant counts it.
 func (r *MatrixRequest) strictCheck() readCheck {
